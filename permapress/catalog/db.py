@@ -1,0 +1,305 @@
+"""The newsroom catalog: one SQLite file that holds every article and every version.
+
+    articles   slug, source key, status (published | draft | retracted), first seen
+    versions   one row per version: number, content key, bundle CID and size, the article.md
+               text, the metadata as JSON, the correction note, when it was recorded
+    media      the media files of each version (their bytes live in the blockstore)
+    search     FTS5 index of the current version's headline, summary and body
+    builds     every site root built, newest last
+    page_cache what each rendered page was made from, so unchanged pages are not rendered again
+
+One writer (``Catalog.open(path)``), any number of read-only readers
+(``Catalog.open(path, readonly=True)``). The file is readable with any SQLite tool.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from permapress.errors import CatalogError
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    slug      TEXT PRIMARY KEY,
+    source    TEXT,
+    status    TEXT NOT NULL CHECK (status IN ('published', 'draft', 'retracted')),
+    first_seen TEXT NOT NULL,
+    reason    TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE source IS NOT NULL;
+CREATE TABLE IF NOT EXISTS versions (
+    slug        TEXT NOT NULL REFERENCES articles(slug),
+    number      INTEGER NOT NULL,
+    content_key TEXT NOT NULL,
+    bundle_cid  TEXT NOT NULL,
+    bundle_size INTEGER NOT NULL,
+    published   TEXT NOT NULL,
+    effective   TEXT NOT NULL,
+    recorded    TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    document    TEXT NOT NULL,
+    meta        TEXT NOT NULL,
+    PRIMARY KEY (slug, number)
+);
+CREATE TABLE IF NOT EXISTS media (
+    slug       TEXT NOT NULL,
+    number     INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    cid        TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    PRIMARY KEY (slug, number, name)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(slug UNINDEXED, headline, summary, body);
+CREATE TABLE IF NOT EXISTS builds (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    root_cid TEXT NOT NULL,
+    built    TEXT NOT NULL,
+    articles INTEGER NOT NULL,
+    pages    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS page_cache (
+    path        TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    cid         TEXT NOT NULL,
+    tsize       INTEGER NOT NULL,
+    size        INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    slug: str
+    number: int
+    content_key: str
+    bundle_cid: str
+    bundle_size: int
+    published: str
+    effective: str
+    recorded: str
+    note: str
+    document: str
+    meta: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    slug: str
+    source: str | None
+    status: str
+    first_seen: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRow:
+    name: str
+    media_type: str
+    cid: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    fingerprint: str
+    cid: str
+    tsize: int
+    size: int
+
+
+_VERSION_COLUMNS = (
+    "slug, number, content_key, bundle_cid, bundle_size, published, effective, recorded, note, "
+    "document, meta"
+)
+
+
+class Catalog:
+    """Access to catalog.sqlite. Use as a context manager or call ``close``."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, readonly: bool) -> None:
+        self._conn = conn
+        self.path = path
+        self.readonly = readonly
+
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False, create: bool = False) -> Catalog:
+        if not create and not path.exists():
+            raise CatalogError(f"{path}: catalog missing; is this a newsroom folder?")
+        try:
+            if readonly:
+                conn = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30
+                )
+            else:
+                conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(SCHEMA)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise CatalogError(f"{path}: cannot open the catalog ({exc})") from None
+        return cls(conn, path, readonly)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen together or not at all."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # --- articles -------------------------------------------------------------------------
+
+    def article(self, slug: str) -> ArticleRow | None:
+        row = self._conn.execute(
+            "SELECT slug, source, status, first_seen, reason FROM articles WHERE slug = ?", (slug,)
+        ).fetchone()
+        return ArticleRow(*row) if row else None
+
+    def article_by_source(self, source: str) -> ArticleRow | None:
+        row = self._conn.execute(
+            "SELECT slug, source, status, first_seen, reason FROM articles WHERE source = ?",
+            (source,),
+        ).fetchone()
+        return ArticleRow(*row) if row else None
+
+    def articles(self, status: str | None = None) -> list[ArticleRow]:
+        sql = "SELECT slug, source, status, first_seen, reason FROM articles"
+        args: tuple[str, ...] = ()
+        if status is not None:
+            sql += " WHERE status = ?"
+            args = (status,)
+        return [ArticleRow(*row) for row in self._conn.execute(sql + " ORDER BY slug", args)]
+
+    def add_article(self, slug: str, source: str | None, status: str, first_seen: str) -> None:
+        self._conn.execute(
+            "INSERT INTO articles (slug, source, status, first_seen) VALUES (?, ?, ?, ?)",
+            (slug, source, status, first_seen),
+        )
+
+    def set_status(self, slug: str, status: str, reason: str = "") -> None:
+        self._conn.execute(
+            "UPDATE articles SET status = ?, reason = ? WHERE slug = ?", (status, reason, slug)
+        )
+
+    def set_source(self, slug: str, source: str | None) -> None:
+        self._conn.execute("UPDATE articles SET source = ? WHERE slug = ?", (source, slug))
+
+    # --- versions -------------------------------------------------------------------------
+
+    def add_version(self, row: VersionRow, media: Sequence[MediaRow], search_text: tuple[str, str, str]) -> None:
+        self._conn.execute(
+            f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.slug, row.number, row.content_key, row.bundle_cid, row.bundle_size,
+                row.published, row.effective, row.recorded, row.note, row.document, row.meta,
+            ),
+        )
+        self._conn.executemany(
+            "INSERT INTO media (slug, number, name, media_type, cid, size) VALUES (?, ?, ?, ?, ?, ?)",
+            [(row.slug, row.number, m.name, m.media_type, m.cid, m.size) for m in media],
+        )
+        self._conn.execute("DELETE FROM search WHERE slug = ?", (row.slug,))
+        self._conn.execute(
+            "INSERT INTO search (slug, headline, summary, body) VALUES (?, ?, ?, ?)",
+            (row.slug, *search_text),
+        )
+
+    def versions(self, slug: str) -> list[VersionRow]:
+        return [
+            VersionRow(*row)
+            for row in self._conn.execute(
+                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE slug = ? ORDER BY number", (slug,)
+            )
+        ]
+
+    def latest(self, slug: str) -> VersionRow | None:
+        row = self._conn.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE slug = ? ORDER BY number DESC LIMIT 1",
+            (slug,),
+        ).fetchone()
+        return VersionRow(*row) if row else None
+
+    def all_versions(self, status: str = "published") -> dict[str, list[VersionRow]]:
+        """Every version of every article with this status, oldest version first."""
+        out: dict[str, list[VersionRow]] = {}
+        sql = (
+            f"SELECT {', '.join('v.' + c.strip() for c in _VERSION_COLUMNS.split(','))} "
+            "FROM versions v JOIN articles a ON a.slug = v.slug WHERE a.status = ? "
+            "ORDER BY v.slug, v.number"
+        )
+        for row in self._conn.execute(sql, (status,)):
+            version = VersionRow(*row)
+            out.setdefault(version.slug, []).append(version)
+        return out
+
+    def media(self, slug: str, number: int) -> list[MediaRow]:
+        return [
+            MediaRow(*row)
+            for row in self._conn.execute(
+                "SELECT name, media_type, cid, size FROM media WHERE slug = ? AND number = ? "
+                "ORDER BY name",
+                (slug, number),
+            )
+        ]
+
+    def search(self, query: str, limit: int = 50) -> list[str]:
+        try:
+            rows = self._conn.execute(
+                "SELECT slug FROM search WHERE search MATCH ? ORDER BY rank LIMIT ?", (query, limit)
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise CatalogError(f"search query {query!r} is not valid ({exc})") from None
+        return [row[0] for row in rows]
+
+    # --- builds ---------------------------------------------------------------------------
+
+    def add_build(self, root_cid: str, built: str, articles: int, pages: int) -> None:
+        self._conn.execute(
+            "INSERT INTO builds (root_cid, built, articles, pages) VALUES (?, ?, ?, ?)",
+            (root_cid, built, articles, pages),
+        )
+
+    def latest_build(self) -> str | None:
+        row = self._conn.execute("SELECT root_cid FROM builds ORDER BY id DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else None
+
+    def build_roots(self) -> list[str]:
+        return [str(r[0]) for r in self._conn.execute("SELECT DISTINCT root_cid FROM builds")]
+
+    def cached_pages(self) -> dict[str, CachedPage]:
+        return {
+            row[0]: CachedPage(*row[1:])
+            for row in self._conn.execute(
+                "SELECT path, fingerprint, cid, tsize, size FROM page_cache"
+            )
+        }
+
+    def store_pages(self, pages: Sequence[tuple[str, CachedPage]]) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO page_cache (path, fingerprint, cid, tsize, size) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(path, p.fingerprint, p.cid, p.tsize, p.size) for path, p in pages],
+        )
+
+    def forget_pages(self, paths: Sequence[str]) -> None:
+        self._conn.executemany("DELETE FROM page_cache WHERE path = ?", [(p,) for p in paths])

@@ -1,0 +1,167 @@
+"""The newsroom configuration: one frozen dataclass built at the edge and passed down.
+
+``find_home`` decides which newsroom folder a command works on (``--home``, else the current
+folder when it holds ``permapress.toml``, else ``$PERMAPRESS_HOME``); ``load_config`` reads
+``permapress.toml`` from it. Nothing here runs at import time. Bad values raise ``ConfigError``
+naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from permapress.errors import ConfigError
+
+CONFIG_NAME = "permapress.toml"
+PROFILES = ("unixfs-v1-2025", "kubo-cid-v1", "unixfs-v0-2015")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a newsroom command needs to know about its newsroom."""
+
+    home: Path
+    name: str = "permapress newsroom"
+    tagline: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    base_url: str | None = None
+    profile: str = "unixfs-v1-2025"
+    gateway_url: str | None = None
+    per_page: int = 20
+    categories: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite"
+
+    @property
+    def blocks_path(self) -> Path:
+        return self.home / "blocks"
+
+    @property
+    def keys_path(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def category_topics(self) -> dict[str, str]:
+        return dict(self.categories)
+
+
+def find_home(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Path:
+    """The newsroom folder for this command, or ConfigError saying how to get one."""
+    if explicit is not None:
+        if not (explicit / CONFIG_NAME).is_file():
+            raise ConfigError(
+                f"{explicit}: not a newsroom folder (no {CONFIG_NAME}); "
+                f"create one with `permapress init {explicit}`"
+            )
+        return explicit
+    if (cwd / CONFIG_NAME).is_file():
+        return cwd
+    from_env = env.get("PERMAPRESS_HOME")
+    if from_env:
+        home = Path(from_env)
+        if not (home / CONFIG_NAME).is_file():
+            raise ConfigError(
+                f"PERMAPRESS_HOME={from_env} is not a newsroom folder (no {CONFIG_NAME}); "
+                f"create one with `permapress init {from_env}`"
+            )
+        return home
+    raise ConfigError(
+        f"no newsroom here: this folder has no {CONFIG_NAME}. Run `permapress init DIR` to "
+        "create one, then run commands inside it or pass --home DIR (or set PERMAPRESS_HOME)"
+    )
+
+
+def _text(table: Mapping[str, object], key: str, default: str, where: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: `{key}` must be text in quotes, not {value!r}")
+    return value.strip()
+
+
+def load_config(home: Path) -> Config:
+    """Read ``home/permapress.toml`` into a Config."""
+    path = home / CONFIG_NAME
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: missing; run `permapress init {home}`") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: not valid TOML ({exc}); fix the file and retry") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot be read ({exc.strerror})") from None
+    newsroom = data.get("newsroom", {})
+    if not isinstance(newsroom, dict):
+        raise ConfigError(f"{where}: [newsroom] must be a table")
+    profile = _text(newsroom, "profile", "unixfs-v1-2025", where)
+    if profile not in PROFILES:
+        raise ConfigError(f"{where}: profile {profile!r} is unknown; use one of {', '.join(PROFILES)}")
+    timezone = _text(newsroom, "timezone", "UTC", where)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: timezone {timezone!r} is unknown; use e.g. Europe/Berlin") from None
+    base_url = _text(newsroom, "base_url", "", where) or None
+    if base_url is not None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: base_url must start with https:// (got {base_url!r})")
+        base_url = base_url.rstrip("/") + "/"
+    per_page = newsroom.get("per_page", 20)
+    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= 500:
+        raise ConfigError(f"{where}: per_page must be a whole number from 1 to 500")
+    categories = data.get("categories", {})
+    if not isinstance(categories, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in categories.items()
+    ):
+        raise ConfigError(
+            f'{where}: [categories] maps names to Media Topic codes, e.g. "Harbour" = "medtop:20000357"'
+        )
+    return Config(
+        home=home,
+        name=_text(newsroom, "name", "permapress newsroom", where) or "permapress newsroom",
+        tagline=_text(newsroom, "tagline", "", where),
+        language=_text(newsroom, "language", "en", where) or "en",
+        timezone=timezone,
+        base_url=base_url,
+        profile=profile,
+        gateway_url=_text(newsroom, "gateway", "", where) or None,
+        per_page=per_page,
+        categories=tuple(sorted(categories.items())),
+    )
+
+
+def default_config_text(name: str) -> str:
+    """The permapress.toml that `permapress init` writes, with every setting explained."""
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f"""# permapress newsroom settings. Every key is optional except name.
+
+[newsroom]
+name = "{quoted}"
+tagline = "Independent reporting, permanently published"
+# Language of the site (BCP 47) and the time zone for dates written without one.
+language = "en"
+timezone = "UTC"
+# Public address of the website, used in feeds and sitemaps (leave empty if unknown).
+base_url = ""
+# IPFS import profile: unixfs-v1-2025 (default), kubo-cid-v1 or unixfs-v0-2015.
+profile = "unixfs-v1-2025"
+# A public IPFS gateway for "open on a gateway" links, e.g. "https://dweb.link".
+gateway = ""
+# Articles per page on the home and category pages.
+per_page = 20
+
+# Your own categories mapped to IPTC Media Topics (codes from cv.iptc.org/newscodes/mediatopic).
+[categories]
+# "City Hall" = "medtop:11000000"
+"""

@@ -1,0 +1,1 @@
+"""Newsroom operations: open a newsroom folder, record article versions, build, publish."""

@@ -1,0 +1,75 @@
+"""Open or create a newsroom folder.
+
+    permapress.toml   settings (see ``permapress.config``)
+    catalog.sqlite    articles, versions, categories, search index
+    blocks/           content-addressed blocks, one file per block
+    keys/             the publisher's signing key (mode 0600)
+
+``init_newsroom`` refuses a folder that already holds a newsroom and writes nothing half-way:
+the folder is assembled beside the target and renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from permapress.catalog import Catalog
+from permapress.config import CONFIG_NAME, Config, default_config_text, load_config
+from permapress.errors import ConfigError
+from permapress.ipfs.blockstore import FileBlockstore
+
+
+@dataclass(slots=True)
+class Newsroom:
+    """An open newsroom: its settings, catalog and blockstore."""
+
+    config: Config
+    catalog: Catalog
+    blocks: FileBlockstore
+
+    @classmethod
+    def open(cls, home: Path, *, readonly: bool = False) -> Newsroom:
+        config = load_config(home)
+        catalog = Catalog.open(config.catalog_path, readonly=readonly, create=not readonly)
+        return cls(config, catalog, FileBlockstore(config.blocks_path))
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> Newsroom:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def init_newsroom(target: Path, name: str) -> Config:
+    """Create an empty newsroom folder at ``target`` (which may exist but must be empty)."""
+    if (target / CONFIG_NAME).exists():
+        raise ConfigError(f"{target}: already a newsroom (it has {CONFIG_NAME})")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ConfigError(f"{target}: exists and is not an empty folder; choose a new folder")
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".permapress-init-", dir=parent))
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot create the folder ({exc.strerror})") from None
+    try:
+        (staging / CONFIG_NAME).write_text(default_config_text(name), encoding="utf-8")
+        (staging / "blocks").mkdir()
+        keys = staging / "keys"
+        keys.mkdir()
+        os.chmod(keys, 0o700)
+        Catalog.open(staging / "catalog.sqlite", create=True).close()
+        if target.exists():
+            target.rmdir()
+        staging.rename(target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ConfigError(f"{target}: cannot create the newsroom ({exc.strerror})") from None
+    return load_config(target)

@@ -1,0 +1,1 @@
+"""Rendering: article bundles, the news site, feeds and sitemaps."""
