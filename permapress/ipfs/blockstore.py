@@ -1,0 +1,261 @@
+"""Where blocks live: a ``Blockstore`` protocol, an in-memory store and kubo's flatfs layout.
+
+Contract shared by every store:
+
+    get(cid) -> bytes        the block; ``BlockNotFound`` when absent
+    has(cid) -> bool
+    put(cid, data) -> None   storing a block that is already there is a no-op
+    delete(cid) -> None      deleting an absent block is a no-op
+    iter(store)              the CIDs of the stored blocks, in no particular order
+
+Blocks are keyed by their *multihash*, as kubo keys them: the same bytes under a CIDv0 and a
+CIDv1, or under two codecs, are stored once. Identity CIDs (the data is inside the CID) are never
+stored: ``get`` returns the digest, ``has`` is always true, ``put`` and ``delete`` do nothing.
+
+``FileBlockstore(root)`` keeps one file per block, readable without the program, in the layout of
+kubo's flatfs datastore with the ``next-to-last/2`` shard function::
+
+    root/
+      SHARDING                          "/repo/flatfs/shard/v1/next-to-last/2"
+      7I/                               next-to-last two characters of the key
+        CIQEAB…SL7IQ.data               key = RFC 4648 base32 (upper case, no padding) of
+                                        the multihash; file content = the block bytes
+
+Writes go to a temporary file in the block's folder and are renamed into place (``os.replace``),
+so a reader never sees half a block and two processes may write the same or different blocks at
+the same time. ``fsync=True`` also flushes each block to disk before the rename.
+
+flatfs keys hold the multihash only, so iterating a ``FileBlockstore`` cannot know the codec a
+block was stored under: it yields CIDv1 with the ``raw`` codec for every block. Use the CIDs from
+your DAG (or ``CID(1, codec, cid.multihash)``) when you need the codec.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from permapress.errors import BlockNotFound, ConfigError, FormatError, IpfsError
+from permapress.ipfs.cid import CID, IDENTITY, RAW, decode_multihash
+
+SHARDING = "/repo/flatfs/shard/v1/next-to-last/2"
+_SUFFIX = ".data"
+
+
+@runtime_checkable
+class Blockstore(Protocol):
+    """Anything that stores blocks by CID (see the module docstring for the contract)."""
+
+    def get(self, cid: CID) -> bytes: ...
+
+    def has(self, cid: CID) -> bool: ...
+
+    def put(self, cid: CID, data: bytes) -> None: ...
+
+    def delete(self, cid: CID) -> None: ...
+
+    def __iter__(self) -> Iterator[CID]: ...
+
+
+def _identity_data(cid: CID) -> bytes | None:
+    """The inlined data of an identity CID, or None for a hashed CID."""
+    try:
+        code, digest = decode_multihash(cid.multihash)
+    except FormatError:
+        return None
+    return digest if code == IDENTITY else None
+
+
+def put_many(store: Blockstore, blocks: Iterable[tuple[CID, bytes]]) -> int:
+    """Put every (CID, bytes) pair into ``store``; return how many pairs were given."""
+    count = 0
+    for cid, data in blocks:
+        store.put(cid, data)
+        count += 1
+    return count
+
+
+class MemoryBlockstore:
+    """Blocks in a dict, keyed by multihash. Iteration yields each block's first-put CID."""
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self) -> None:
+        self._blocks: dict[bytes, tuple[CID, bytes]] = {}
+
+    def get(self, cid: CID) -> bytes:
+        inline = _identity_data(cid)
+        if inline is not None:
+            return inline
+        entry = self._blocks.get(cid.multihash)
+        if entry is None:
+            raise BlockNotFound(cid)
+        return entry[1]
+
+    def has(self, cid: CID) -> bool:
+        return _identity_data(cid) is not None or cid.multihash in self._blocks
+
+    def put(self, cid: CID, data: bytes) -> None:
+        if _identity_data(cid) is not None or cid.multihash in self._blocks:
+            return
+        self._blocks[cid.multihash] = (cid, bytes(data))
+
+    def put_many(self, blocks: Iterable[tuple[CID, bytes]]) -> int:
+        return put_many(self, blocks)
+
+    def delete(self, cid: CID) -> None:
+        self._blocks.pop(cid.multihash, None)
+
+    def __iter__(self) -> Iterator[CID]:
+        return iter([cid for cid, _data in self._blocks.values()])
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def __contains__(self, cid: object) -> bool:
+        return isinstance(cid, CID) and self.has(cid)
+
+    @property
+    def size(self) -> int:
+        """Total bytes of the stored blocks."""
+        return sum(len(data) for _cid, data in self._blocks.values())
+
+
+def block_key(cid: CID) -> str:
+    """The flatfs key of a block: base32 (RFC 4648, upper case, no padding) of its multihash."""
+    return base64.b32encode(cid.multihash).decode("ascii").rstrip("=")
+
+
+def shard_of(key: str) -> str:
+    """The ``next-to-last/2`` folder of a key (padded with ``_`` for keys under 3 characters)."""
+    padded = key.rjust(3, "_")
+    return padded[-3:-1]
+
+
+class FileBlockstore:
+    """One file per block under ``root`` in kubo's flatfs layout (see the module docstring)."""
+
+    __slots__ = ("root", "fsync")
+
+    def __init__(self, root: Path | str, *, fsync: bool = False) -> None:
+        self.root = Path(root)
+        self.fsync = fsync
+        if self.root.exists() and not self.root.is_dir():
+            raise ConfigError(f"blockstore {self.root} is a file; give a folder for the blocks")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._check_sharding()
+        except OSError as exc:
+            raise ConfigError(f"cannot use {self.root} as a blockstore: {exc.strerror}") from None
+
+    def _check_sharding(self) -> None:
+        marker = self.root / "SHARDING"
+        if marker.exists():
+            found = marker.read_text(encoding="utf-8", errors="replace").strip()
+            if found != SHARDING:
+                raise ConfigError(
+                    f"blockstore {self.root} uses sharding {found!r}; permapress reads only "
+                    f"{SHARDING!r} (kubo's default flatfs layout)"
+                )
+            return
+        self._write_atomic(marker, (SHARDING + "\n").encode("ascii"))
+
+    def path_of(self, cid: CID) -> Path:
+        """The file that holds (or would hold) this block."""
+        key = block_key(cid)
+        return self.root / shard_of(key) / (key + _SUFFIX)
+
+    def get(self, cid: CID) -> bytes:
+        inline = _identity_data(cid)
+        if inline is not None:
+            return inline
+        try:
+            return self.path_of(cid).read_bytes()
+        except FileNotFoundError:
+            raise BlockNotFound(cid) from None
+        except OSError as exc:
+            raise IpfsError(f"cannot read block {cid} from {self.root}: {exc.strerror}") from None
+
+    def has(self, cid: CID) -> bool:
+        return _identity_data(cid) is not None or self.path_of(cid).is_file()
+
+    def put(self, cid: CID, data: bytes) -> None:
+        if _identity_data(cid) is not None:
+            return
+        path = self.path_of(cid)
+        if path.is_file():
+            return
+        try:
+            path.parent.mkdir(exist_ok=True)
+            self._write_atomic(path, data)
+        except OSError as exc:
+            raise IpfsError(f"cannot write block {cid} to {self.root}: {exc.strerror}") from None
+
+    def put_many(self, blocks: Iterable[tuple[CID, bytes]]) -> int:
+        return put_many(self, blocks)
+
+    def _write_atomic(self, path: Path, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                if self.fsync:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def delete(self, cid: CID) -> None:
+        if _identity_data(cid) is not None:
+            return
+        try:
+            self.path_of(cid).unlink()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise IpfsError(f"cannot delete block {cid} from {self.root}: {exc.strerror}") from None
+
+    def __iter__(self) -> Iterator[CID]:
+        """CIDv1 ``raw`` of every stored block (flatfs does not record codecs)."""
+        try:
+            shards = sorted(
+                (entry for entry in os.scandir(self.root) if entry.is_dir()),
+                key=lambda entry: entry.name,
+            )
+        except OSError:
+            return
+        for shard in shards:
+            try:
+                names = sorted(os.listdir(shard.path))
+            except OSError:
+                continue
+            for name in names:
+                cid = _cid_of_filename(name)
+                if cid is not None and shard_of(name[: -len(_SUFFIX)]) == shard.name:
+                    yield cid
+
+    def __contains__(self, cid: object) -> bool:
+        return isinstance(cid, CID) and self.has(cid)
+
+
+def _cid_of_filename(name: str) -> CID | None:
+    """``<KEY>.data`` -> CIDv1 raw of that multihash; None for temp files and strangers."""
+    if not name.endswith(_SUFFIX) or name.startswith("."):
+        return None
+    key = name[: -len(_SUFFIX)]
+    if not key or key != key.upper():
+        return None
+    try:
+        mh = base64.b32decode(key + "=" * (-len(key) % 8))
+        decode_multihash(mh)
+    except (ValueError, FormatError):
+        return None
+    return CID(1, RAW, mh)
