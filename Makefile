@@ -1,0 +1,63 @@
+# permapress: `make run` serves the demo newsroom, `make test` runs every test, `make bench`
+# prints the benchmark table. Each target sets up what it needs on its own.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NODE_STAMP := tests/interop/node_modules/.installed
+APT_GET := $(shell command -v apt-get 2>/dev/null)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup python node browser bench-tools run test bench lint typecheck golden clean
+
+setup: python node browser
+
+python: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+node: $(NODE_STAMP)
+
+$(NODE_STAMP): tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  [ -n "$(APT_GET)" ] || { echo "Install chromium with your package manager"; exit 1; }; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# hugo, nginx and wrk are the anchors that `make bench` compares against.
+bench-tools:
+	@for tool in hugo nginx wrk; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+run: python
+	$(BIN)/permapress serve --demo
+
+test: setup
+	$(BIN)/pytest -q
+
+bench: setup bench-tools
+	$(BIN)/python -m benchmarks
+
+lint: python
+	$(BIN)/ruff check permapress tests benchmarks
+	$(BIN)/mypy
+
+typecheck: python
+	$(BIN)/mypy
+
+# Regenerate tests/golden/ after an intended change of the rendered output.
+golden: python
+	$(BIN)/python -m tests.golden.regenerate
+
+clean:
+	rm -rf $(VENV) tests/interop/node_modules test-artifacts benchmarks/.work
