@@ -1,0 +1,203 @@
+"""Newsroom commands: init, import, list, show, build, serve.
+
+Each command finds its newsroom (``--home``, the current folder, ``$PERMAPRESS_HOME``), calls one
+function from ``permapress.newsroom`` or ``permapress.site`` and prints the result: a readable
+table for people, ``--json`` for scripts, and the one value a script wants (a CID) alone on the
+last line where there is one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from permapress.config import find_home
+from permapress.errors import ConfigError, PermapressError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def home_option(func: F) -> F:
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Newsroom folder (default: the current folder, else $PERMAPRESS_HOME).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def resolve_home(home: Path | None) -> Path:
+    return find_home(home, Path.cwd(), os.environ)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="The newsroom's name, shown on every page.")
+@click.option("--demo", is_flag=True, help="Also import the example articles.")
+def init(directory: Path, name: str | None, demo: bool) -> None:
+    """Create a newsroom folder in DIRECTORY."""
+    from permapress.newsroom.demo import DEMO_NAME, import_demo
+    from permapress.newsroom.home import Newsroom, init_newsroom
+
+    config = init_newsroom(directory, name or (DEMO_NAME if demo else directory.resolve().name))
+    click.echo(f"Created newsroom {config.name!r} in {directory}")
+    if demo:
+        with Newsroom.open(directory) as newsroom:
+            count = import_demo(newsroom, now=datetime.now(UTC))
+        click.echo(f"Imported {count} example articles. Next: permapress build --home {directory}")
+
+
+@click.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "page", "html", "feed", "wxr", "ninjs"]),
+    default=None,
+    help="Force a source format instead of detecting it.",
+)
+@click.option("--note", default=None, help="Correction note for articles that changed.")
+@home_option
+@json_option
+def import_(paths: tuple[Path, ...], fmt: str | None, note: str | None, home: Path | None, as_json: bool) -> None:
+    """Import articles from files or folders (Markdown with front matter, pages like the seed)."""
+    from permapress.newsroom.home import Newsroom
+    from permapress.newsroom.importing import import_paths
+
+    with Newsroom.open(resolve_home(home)) as newsroom:
+        report = import_paths(newsroom, list(paths), fmt=fmt, note=note, now=datetime.now(UTC),
+                              progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        _echo_json(report)
+    else:
+        for item in report["items"]:
+            click.echo(f"{item['status']:<10} {item['slug']}  ({item['source']})")
+        for failure in report["failed"]:
+            click.echo(f"failed     {failure['source']}: {failure['error']}", err=True)
+        click.echo(
+            f"{report['imported']} imported, {report['updated']} updated, "
+            f"{report['unchanged']} unchanged, {len(report['failed'])} failed"
+        )
+    if report["failed"]:
+        sys.exit(1)
+
+
+@click.command(name="list")
+@click.option("--category", default=None, help="Only articles in this category.")
+@click.option("--drafts", is_flag=True, help="Include drafts.")
+@home_option
+@json_option
+def list_(category: str | None, drafts: bool, home: Path | None, as_json: bool) -> None:
+    """List the newsroom's articles, newest first."""
+    from permapress.newsroom.home import Newsroom
+    from permapress.newsroom.query import list_articles
+
+    with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
+        rows = list_articles(newsroom, category=category, drafts=drafts)
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        click.echo("No articles yet. Import some with `permapress import PATH`.")
+        return
+    for row in rows:
+        cats = ", ".join(row["categories"])
+        click.echo(f"{row['published'][:10]}  {row['slug']:<48} v{len(row['versions'])}  {cats}")
+
+
+@click.command()
+@click.argument("slug")
+@home_option
+@json_option
+def show(slug: str, home: Path | None, as_json: bool) -> None:
+    """Show one article with its versions and content addresses."""
+    from permapress.newsroom.home import Newsroom
+    from permapress.newsroom.query import show_article
+
+    with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
+        data = show_article(newsroom, slug)
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(data["headline"])
+    click.echo(f"published {data['published']}  by {', '.join(data['authors']) or 'unknown'}")
+    click.echo(f"categories: {', '.join(data['categories'])}  status: {data['status']}")
+    for version in data["versions"]:
+        note = f"  {version['note']}" if version["note"] else ""
+        click.echo(f"  v{version['number']}  {version['time']}  {version['bundle_cid']}{note}")
+    click.echo(data["bundle_cid"])
+
+
+@click.command()
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the site as a plain folder.")
+@click.option("--cars", is_flag=True, help="With --out: write each article's <slug>.car beside its page.")
+@home_option
+@json_option
+def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> None:
+    """Render every article and the whole site; print the site's root CID."""
+    from permapress.newsroom.home import Newsroom
+    from permapress.site.build import build_site
+    from permapress.site.export import export_site
+
+    if cars and out is None:
+        raise ConfigError("--cars needs --out DIR (the folder to write the site and CAR files to)")
+    with Newsroom.open(resolve_home(home)) as newsroom:
+        result = build_site(newsroom)
+        if out is not None:
+            export_site(newsroom, result.root_cid, out, cars=cars)
+    if as_json:
+        _echo_json(
+            {
+                "root_cid": result.root_cid,
+                "articles": result.articles,
+                "pages": result.pages,
+                "rendered": result.rendered,
+                "seconds": round(result.seconds, 3),
+            }
+        )
+        return
+    click.echo(
+        f"Built {result.articles} articles, {result.pages} pages "
+        f"({result.rendered} rendered) in {result.seconds:.2f} s"
+    )
+    if out is not None:
+        click.echo(f"Wrote the site to {out}")
+    click.echo(result.root_cid)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--demo", is_flag=True, help="Serve a demo newsroom (in a temporary folder unless --home).")
+@home_option
+def serve(host: str, port: int, demo: bool, home: Path | None) -> None:
+    """Serve the newest site at / and a trustless IPFS gateway at /ipfs/."""
+    from permapress.newsroom.serving import run_server
+
+    run_server(host=host, port=port, demo=demo, home=home, resolve=resolve_home)
+
+
+COMMANDS = (init, import_, list_, show, build, serve)
+
+
+def register(group: click.Group) -> None:
+    for command in COMMANDS:
+        group.add_command(command)
+
+
+__all__ = ["register", "PermapressError"]

@@ -1,0 +1,308 @@
+"""Build the news site as one UnixFS directory from the catalog's published articles.
+
+    build_site(newsroom) -> BuildResult(root_cid, articles, pages, rendered, seconds)
+
+1. Collect: every published article, its current version and its version list.
+2. Plan: every page of the site as (path, fingerprint, render function). The fingerprint is a
+   hash of everything the page shows, so a page whose inputs did not change is not rendered
+   again: its CID comes from the catalog's page cache (its blocks are already stored).
+3. Render what changed, import each page as a UnixFS file, and assemble the tree:
+   the article bundles are linked in as they are (``articles/<slug>/v/<n>/``), and each
+   article's CAR is a file that shares the bundle's blocks (``carfile.py``).
+4. Record the root in the catalog. Same catalog, same templates: same root CID.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from permapress.articles.taxonomy import Taxonomy
+from permapress.catalog import CachedPage, VersionRow
+from permapress.ipfs.cid import CID
+from permapress.ipfs.importer import Imported, import_bytes, import_tree
+from permapress.ipfs.profiles import Profile, get_profile
+from permapress.newsroom.home import Newsroom
+from permapress.newsroom.record import article_from_meta
+from permapress.site import feeds, render, sitemaps
+from permapress.site.carfile import car_file
+from permapress.site.views import ArticleEntry, SiteInfo, VersionInfo
+
+# Bump when templates or render functions change, so cached pages are rendered again.
+RENDER_VERSION = "1"
+
+Tree = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    root_cid: str
+    articles: int
+    pages: int
+    rendered: int
+    seconds: float
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Pages to place in the tree, each rendered only when its fingerprint changed."""
+
+    profile: Profile
+    sink: Callable[[CID, bytes], None]
+    cache: dict[str, CachedPage]
+    tree: Tree = field(default_factory=dict)
+    fresh: list[tuple[str, CachedPage]] = field(default_factory=list)
+    rendered: int = 0
+    pages: int = 0
+
+    def place(self, path: str, node: Imported) -> None:
+        parts = path.split("/")
+        folder = self.tree
+        for part in parts[:-1]:
+            folder = folder.setdefault(part, {})
+        folder[parts[-1]] = node
+
+    def page(self, path: str, inputs: Any, render_fn: Callable[[], bytes]) -> None:
+        digest = hashlib.sha256(
+            json.dumps([RENDER_VERSION, inputs], sort_keys=True, default=str).encode()
+        ).hexdigest()
+        if path.endswith(".html"):
+            self.pages += 1
+        cached = self.cache.get(path)
+        if cached is not None and cached.fingerprint == digest:
+            self.place(path, Imported(CID.parse(cached.cid), cached.tsize, cached.size))
+            return
+        data = render_fn()
+        node = import_bytes(data, self.profile, self.sink)
+        self.rendered += 1
+        self.place(path, node)
+        self.fresh.append((path, CachedPage(digest, str(node.cid), node.tsize, node.size)))
+
+
+def site_info(newsroom: Newsroom) -> SiteInfo:
+    config = newsroom.config
+    return SiteInfo(
+        name=config.name,
+        tagline=config.tagline,
+        language=config.language,
+        base_url=config.base_url,
+    )
+
+
+def _entries(versions: dict[str, list[VersionRow]]) -> list[ArticleEntry]:
+    entries = []
+    for rows in versions.values():
+        current = rows[-1]
+        article = article_from_meta(current.meta)
+        infos = tuple(
+            VersionInfo(
+                number=row.number,
+                bundle_cid=row.bundle_cid,
+                created=_parse_time(row.effective),
+                note=row.note,
+            )
+            for row in rows
+        )
+        entries.append(ArticleEntry(article=article, bundle_cid=current.bundle_cid, versions=infos))
+    entries.sort(key=lambda e: (e.article.published, e.article.slug), reverse=True)
+    return entries
+
+
+def _parse_time(text: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
+
+
+def _key(entry: ArticleEntry) -> list[Any]:
+    """What a listing shows of an article: enough to notice any change of it."""
+    return [entry.article.slug, [(v.number, v.bundle_cid, v.note) for v in entry.versions]]
+
+
+def _chunks(items: list[ArticleEntry], size: int) -> list[list[ArticleEntry]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def _listing(
+    plan: _Plan,
+    site: SiteInfo,
+    base: str,
+    depth: int,
+    entries: list[ArticleEntry],
+    per_page: int,
+    *,
+    title: str,
+    kind: str,
+    description: str = "",
+) -> None:
+    """A paginated listing at ``base`` (``""`` or ``categories/x/``): page 1 at base/index.html,
+    page n at base/page/n/index.html."""
+    chunks = _chunks(entries, per_page)
+    for number, chunk in enumerate(chunks, start=1):
+        extra = 0 if number == 1 else 2
+        path = base + ("index.html" if number == 1 else f"page/{number}/index.html")
+        root = "../" * (depth + extra)
+        inputs = [site, kind, title, description, number, len(chunks), [_key(e) for e in chunk]]
+        plan.page(
+            path,
+            inputs,
+            lambda chunk=chunk, number=number, root=root: render.render_listing(
+                site,
+                title=title,
+                entries=chunk,
+                page=number,
+                pages=len(chunks),
+                root=root,
+                kind=kind,
+                description=description,
+            ),
+        )
+
+
+def _feeds(plan: _Plan, site: SiteInfo, base: str, entries: list[ArticleEntry], title: str) -> None:
+    newest = entries[: feeds.FEED_SIZE]
+    inputs = [site, title, [_key(e) for e in newest]]
+    plan.page(base + "feed.xml", inputs, lambda: feeds.atom_feed(site, newest, title=title, self_path=base + "feed.xml"))
+    plan.page(base + "rss.xml", inputs, lambda: feeds.rss_feed(site, newest, title=title, self_path=base + "rss.xml"))
+    plan.page(base + "feed.json", inputs, lambda: feeds.json_feed(site, newest, title=title, self_path=base + "feed.json"))
+
+
+def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResult:
+    """Build the site from the catalog into the blockstore and record its root."""
+    started = time.perf_counter()
+    config = newsroom.config
+    catalog = newsroom.catalog
+    profile = get_profile(config.profile)
+    blocks = newsroom.blocks
+    taxonomy = Taxonomy(config.category_topics)
+    site = site_info(newsroom)
+    rows_by_slug = catalog.all_versions("published")
+    entries = _entries(rows_by_slug)
+    plan = _Plan(profile, blocks.put, catalog.cached_pages())
+
+    by_category: dict[str, list[ArticleEntry]] = defaultdict(list)
+    by_month: dict[tuple[int, int], list[ArticleEntry]] = defaultdict(list)
+    for entry in entries:
+        for name in entry.article.categories:
+            by_category[name].append(entry)
+        by_month[(entry.article.published.year, entry.article.published.month)].append(entry)
+    category_slugs = _category_slugs(by_category, taxonomy)
+
+    # Articles: page, CAR, and every version's bundle.
+    for entry in entries:
+        slug = entry.article.slug
+        base = f"articles/{slug}/"
+        own_slugs = {name: category_slugs[name] for name in entry.article.categories}
+        plan.page(
+            base + "index.html",
+            [site, _key(entry), own_slugs, entry.article.headline],
+            lambda entry=entry, own_slugs=own_slugs: render.render_article_page(
+                entry, site, category_slugs=own_slugs
+            ),
+        )
+        for row in rows_by_slug[slug]:
+            bundle = Imported(CID.parse(row.bundle_cid), row.bundle_size, 0)
+            plan.place(base + f"v/{row.number}", bundle)
+        _car(plan, newsroom, base + f"{slug}.car", CID.parse(entry.bundle_cid))
+
+    _listing(plan, site, "", 0, entries, config.per_page, title=site.name, kind="home", description=site.tagline)
+    _feeds(plan, site, "", entries, site.name)
+    for name, members in sorted(by_category.items()):
+        base = f"categories/{category_slugs[name]}/"
+        topic = taxonomy.topic(name)
+        description = f"IPTC Media Topic: {topic.label}" if topic else ""
+        _listing(plan, site, base, 2, members, config.per_page, title=name, kind="category", description=description)
+        _feeds(plan, site, base, members, f"{site.name}: {name}")
+    months = sorted(by_month, reverse=True)
+    for year, month in months:
+        members = by_month[(year, month)]
+        plan.page(
+            f"archive/{year:04d}/{month:02d}/index.html",
+            [site, year, month, [_key(e) for e in members]],
+            lambda members=members, year=year, month=month: render.render_listing(
+                site,
+                title=render.month_title(year, month, site.language),
+                entries=members,
+                page=1,
+                pages=1,
+                root="../../../",
+                kind="archive",
+            ),
+        )
+    month_counts = [(y, m, len(by_month[(y, m)])) for y, m in months]
+    plan.page("archive/index.html", [site, month_counts], lambda: render.render_archive_index(site, month_counts))
+    plan.page("404.html", [site], lambda: render.render_not_found(site))
+    urls = _sitemap_urls(entries, category_slugs, months)
+    plan.page("sitemap.xml", [site, urls], lambda: sitemaps.sitemap_xml(site, urls))
+    news = entries[: sitemaps.NEWS_LIMIT]
+    plan.page("news-sitemap.xml", [site, [_key(e) for e in news]], lambda: sitemaps.news_sitemap_xml(site, news))
+    plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
+    css = resources.files("permapress.site").joinpath("static/site.css").read_bytes()
+    plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
+
+    root = import_tree(plan.tree, profile, blocks.put)
+    root_cid = str(root.cid)
+    stale = [path for path in plan.cache if not _in_tree(plan.tree, path)]
+    with catalog.transaction():
+        catalog.store_pages(plan.fresh)
+        catalog.forget_pages(stale)
+        catalog.add_build(root_cid, built_at or _now(), len(entries), plan.pages)
+    return BuildResult(root_cid, len(entries), plan.pages, plan.rendered, time.perf_counter() - started)
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _car(plan: _Plan, newsroom: Newsroom, path: str, bundle: CID) -> None:
+    """The bundle's CAR file, rebuilt only when the bundle changed."""
+    cached = plan.cache.get(path)
+    fingerprint = f"car:{bundle}"
+    if cached is not None and cached.fingerprint == fingerprint:
+        plan.place(path, Imported(CID.parse(cached.cid), cached.tsize, cached.size))
+        return
+    node = car_file(bundle, newsroom.blocks.get, plan.profile, plan.sink)
+    plan.place(path, node)
+    plan.fresh.append((path, CachedPage(fingerprint, str(node.cid), node.tsize, node.size)))
+
+
+def _category_slugs(by_category: dict[str, list[ArticleEntry]], taxonomy: Taxonomy) -> dict[str, str]:
+    slugs: dict[str, str] = {}
+    used: set[str] = set()
+    for name in sorted(by_category):
+        slug = taxonomy.category_slug(name)
+        candidate, n = slug, 2
+        while candidate in used:
+            candidate = f"{slug}-{n}"
+            n += 1
+        used.add(candidate)
+        slugs[name] = candidate
+    return slugs
+
+
+def _sitemap_urls(
+    entries: Iterable[ArticleEntry], category_slugs: dict[str, str], months: list[tuple[int, int]]
+) -> list[tuple[str, Any]]:
+    urls: list[tuple[str, Any]] = [("", None)]
+    for entry in entries:
+        urls.append((f"articles/{entry.article.slug}/", entry.article.modified or entry.article.published))
+    urls += [(f"categories/{slug}/", None) for slug in sorted(category_slugs.values())]
+    urls += [(f"archive/{y:04d}/{m:02d}/", None) for y, m in months]
+    return urls
+
+
+def _in_tree(tree: Tree, path: str) -> bool:
+    node: Any = tree
+    for part in path.split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
