@@ -1,0 +1,1 @@
+"""permapress benchmarks: `make bench` runs them and prints ratios against the anchors."""

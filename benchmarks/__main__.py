@@ -1,0 +1,46 @@
+"""Run the benchmarks and print one table of results against the anchors the issues name.
+
+    python -m benchmarks                 everything (about 10–20 minutes on 2 cores)
+    python -m benchmarks import build    only some groups: import, build, serve
+
+Nothing here asserts: the table says for each goal whether this run met it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import build_bench, import_bench, serve_bench
+from benchmarks.common import Result, print_table
+
+WORK = Path(__file__).resolve().parent / ".work"
+
+GROUPS = {
+    "import": import_bench.run,
+    "build": build_bench.run,
+    "serve": serve_bench.run,
+}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(GROUPS)
+    unknown = [n for n in names if n not in GROUPS]
+    if unknown:
+        print(f"unknown benchmark group(s): {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+        return 1
+    WORK.mkdir(exist_ok=True)
+    results: list[Result] = []
+    started = time.perf_counter()
+    for name in names:
+        print(f"== {name} ==", flush=True)
+        results += GROUPS[name](WORK)
+    print()
+    print_table(results)
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
