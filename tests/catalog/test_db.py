@@ -1,0 +1,76 @@
+"""The SQLite catalog: one writer, read-only readers, versions, search, page cache."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from permapress.catalog import CachedPage, Catalog, MediaRow, VersionRow
+from permapress.errors import CatalogError
+
+
+def version(slug: str, number: int, body: str = "text") -> VersionRow:
+    return VersionRow(
+        slug=slug, number=number, content_key=f"k{number}", bundle_cid=f"bafy{number}", bundle_size=10,
+        published="2025-01-01T00:00:00+00:00", effective="2025-01-01T00:00:00+00:00",
+        recorded="2025-01-02T00:00:00+00:00", note="" if number == 1 else "fixed", document="---\n",
+        meta="{}",
+    )
+
+
+def test_versions_media_and_search(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    with Catalog.open(path, create=True) as catalog:
+        with catalog.transaction():
+            catalog.add_article("flood", "/src/flood.md", "published", "2025-01-02T00:00:00+00:00")
+            catalog.add_version(version("flood", 1), [MediaRow("a.jpg", "image/jpeg", "bafkx", 3)],
+                                ("River flood warning", "summary", "The river rose overnight"))
+            catalog.add_version(version("flood", 2), [], ("River flood warning", "summary", "The river fell"))
+        assert [v.number for v in catalog.versions("flood")] == [1, 2]
+        latest = catalog.latest("flood")
+        assert latest is not None and latest.note == "fixed"
+        assert catalog.media("flood", 1) == [MediaRow("a.jpg", "image/jpeg", "bafkx", 3)]
+        assert catalog.article_by_source("/src/flood.md") is not None
+        assert catalog.search("fell") == ["flood"]
+        assert catalog.search("overnight") == []  # only the current version is indexed
+        assert list(catalog.all_versions()) == ["flood"]
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog:
+        with pytest.raises(RuntimeError), catalog.transaction():
+            catalog.add_article("x", None, "published", "t")
+            raise RuntimeError("boom")
+        assert catalog.article("x") is None
+
+
+def test_readers_cannot_write(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    Catalog.open(path, create=True).close()
+    with Catalog.open(path, readonly=True) as reader, pytest.raises(sqlite3.OperationalError):
+        reader.add_article("x", None, "published", "t")
+
+
+def test_missing_catalog_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="catalog missing"):
+        Catalog.open(tmp_path / "none.sqlite")
+
+
+def test_page_cache_and_builds(tmp_path: Path) -> None:
+    with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog:
+        catalog.store_pages([("index.html", CachedPage("f1", "bafk1", 5, 5))])
+        catalog.store_pages([("index.html", CachedPage("f2", "bafk2", 6, 6))])
+        assert catalog.cached_pages() == {"index.html": CachedPage("f2", "bafk2", 6, 6)}
+        catalog.forget_pages(["index.html"])
+        assert catalog.cached_pages() == {}
+        assert catalog.latest_build() is None
+        catalog.add_build("bafyroot1", "t1", 1, 2)
+        catalog.add_build("bafyroot2", "t2", 1, 2)
+        assert catalog.latest_build() == "bafyroot2"
+
+
+def test_bad_search_query_is_our_error(tmp_path: Path) -> None:
+    with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog, pytest.raises(CatalogError):
+        catalog.search('"unbalanced')
