@@ -57,7 +57,7 @@ typecheck: python
 
 # Regenerate tests/golden/ after an intended change of the rendered output.
 golden: python
-	$(BIN)/python -m tests.golden.regenerate
+	$(BIN)/python tests/golden/regenerate.py
 
 clean:
 	rm -rf $(VENV) tests/interop/node_modules test-artifacts benchmarks/.work
