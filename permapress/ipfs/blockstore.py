@@ -62,7 +62,7 @@ class Blockstore(Protocol):
     def __iter__(self) -> Iterator[CID]: ...
 
 
-def _identity_data(cid: CID) -> bytes | None:
+def identity_data(cid: CID) -> bytes | None:
     """The inlined data of an identity CID, or None for a hashed CID."""
     try:
         code, digest = decode_multihash(cid.multihash)
@@ -89,7 +89,7 @@ class MemoryBlockstore:
         self._blocks: dict[bytes, tuple[CID, bytes]] = {}
 
     def get(self, cid: CID) -> bytes:
-        inline = _identity_data(cid)
+        inline = identity_data(cid)
         if inline is not None:
             return inline
         entry = self._blocks.get(cid.multihash)
@@ -98,10 +98,10 @@ class MemoryBlockstore:
         return entry[1]
 
     def has(self, cid: CID) -> bool:
-        return _identity_data(cid) is not None or cid.multihash in self._blocks
+        return identity_data(cid) is not None or cid.multihash in self._blocks
 
     def put(self, cid: CID, data: bytes) -> None:
-        if _identity_data(cid) is not None or cid.multihash in self._blocks:
+        if identity_data(cid) is not None or cid.multihash in self._blocks:
             return
         self._blocks[cid.multihash] = (cid, bytes(data))
 
@@ -171,7 +171,7 @@ class FileBlockstore:
         return self.root / shard_of(key) / (key + _SUFFIX)
 
     def get(self, cid: CID) -> bytes:
-        inline = _identity_data(cid)
+        inline = identity_data(cid)
         if inline is not None:
             return inline
         try:
@@ -182,10 +182,10 @@ class FileBlockstore:
             raise IpfsError(f"cannot read block {cid} from {self.root}: {exc.strerror}") from None
 
     def has(self, cid: CID) -> bool:
-        return _identity_data(cid) is not None or self.path_of(cid).is_file()
+        return identity_data(cid) is not None or self.path_of(cid).is_file()
 
     def put(self, cid: CID, data: bytes) -> None:
-        if _identity_data(cid) is not None:
+        if identity_data(cid) is not None:
             return
         path = self.path_of(cid)
         if path.is_file():
@@ -214,7 +214,7 @@ class FileBlockstore:
             raise
 
     def delete(self, cid: CID) -> None:
-        if _identity_data(cid) is not None:
+        if identity_data(cid) is not None:
             return
         try:
             self.path_of(cid).unlink()
