@@ -1,0 +1,102 @@
+"""`permapress build`: the site as one IPFS directory, deterministic and incremental."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from permapress.ipfs.car import read_car
+from permapress.ipfs.cid import CID
+from permapress.ipfs.verify import verify_car
+
+
+def build(cli: Callable[..., Any], home: Path, *args: str) -> Any:
+    run = cli("build", "--home", str(home), "--json", *args)
+    assert run.code == 0, run.err
+    return run.json()
+
+
+def test_build_is_deterministic_and_prints_the_root_last(demo_home: Path, cli: Callable[..., Any]) -> None:
+    first = build(cli, demo_home)
+    assert first["rendered"] == 0  # the session template was built already: nothing changed
+    plain = cli("build", "--home", str(demo_home))
+    assert plain.last_line == first["root_cid"]
+    CID.parse(first["root_cid"])
+    assert first["articles"] >= 12 and first["pages"] > first["articles"]
+    assert set(first) >= {"root_cid", "articles", "pages", "seconds"}
+
+
+def test_fresh_render_gives_the_same_root(demo_home: Path, cli: Callable[..., Any]) -> None:
+    import sqlite3
+
+    before = build(cli, demo_home)["root_cid"]
+    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+    again = build(cli, demo_home)
+    assert again["rendered"] > again["articles"]
+    assert again["root_cid"] == before
+
+
+def test_one_edit_renders_only_what_shows_that_article(
+    demo_home: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    articles = cli("list", "--home", str(demo_home), "--json").json()
+    total = build(cli, demo_home)
+    target = articles[-1]  # the oldest: on no page but its own, its categories', its month's
+    shown = cli("show", target["slug"], "--home", str(demo_home), "--json").json()
+    source = tmp_path / "edited.md"
+    source.write_text(
+        "---\n"
+        f"title: {shown['headline']}\n"
+        f"date: {shown['published']}\n"
+        f"slug: {shown['slug']}\n"
+        f"categories: [{', '.join(shown['categories'])}]\n"
+        "---\n\nA corrected body.\n",
+        encoding="utf-8",
+    )
+    cli("import", str(source), "--home", str(demo_home))
+    after = build(cli, demo_home)
+    assert after["root_cid"] != total["root_cid"]
+    # the article page, its CAR, and listings/feeds/sitemaps that show it; far fewer than all pages
+    assert 2 <= after["rendered"] < total["pages"] / 2
+
+
+def test_export_with_cars_and_the_download_link(demo_home: Path, tmp_path: Path, cli: Callable[..., Any]) -> None:
+    out = tmp_path / "site"
+    build(cli, demo_home, "--out", str(out), "--cars")
+    for name in ("index.html", "feed.xml", "rss.xml", "feed.json", "sitemap.xml", "news-sitemap.xml",
+                 "robots.txt", "404.html", "assets/site.css", "archive/index.html"):
+        assert (out / name).is_file(), name
+    assert list((out / "categories").glob("*/index.html"))
+    assert list((out / "archive").glob("*/*/index.html"))
+    article_dirs = sorted((out / "articles").iterdir())
+    assert len(article_dirs) >= 12
+    page = article_dirs[0] / "index.html"
+    html = page.read_text(encoding="utf-8")
+    slug = article_dirs[0].name
+    link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>\s*Download IPFS\s*</a>', html)
+    assert link is not None and link.group(1) == f"{slug}.car"
+    car = article_dirs[0] / f"{slug}.car"
+    shown = cli("show", slug, "--home", str(demo_home), "--json").json()
+    assert shown["bundle_cid"] in html
+    reader = read_car(io.BytesIO(car.read_bytes()))
+    assert [str(r) for r in reader.roots] == [shown["bundle_cid"]]
+    report = verify_car(car)
+    assert report.ok, report.problems
+    # the bundle is part of the site: v/<n>/ holds its files
+    assert (article_dirs[0] / "v" / "1" / "article.md").is_file()
+
+
+def test_export_without_cars_leaves_them_out(demo_home: Path, tmp_path: Path, cli: Callable[..., Any]) -> None:
+    out = tmp_path / "plain"
+    build(cli, demo_home, "--out", str(out))
+    assert not list(out.rglob("*.car"))
+    assert (out / "index.html").is_file()
+
+
+def test_cars_without_out_is_refused(demo_home: Path, cli: Callable[..., Any]) -> None:
+    run = cli("build", "--home", str(demo_home), "--cars")
+    assert run.code == 1 and "--cars needs --out" in run.err
