@@ -15,8 +15,11 @@ from pathlib import Path
 
 import click
 
+from starlette.applications import Starlette
+
 from permapress.catalog import Catalog
-from permapress.config import CONFIG_NAME
+from permapress.config import CONFIG_NAME, Config
+from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.newsroom.demo import DEMO_NAME, import_demo
 from permapress.newsroom.home import Newsroom, init_newsroom
@@ -64,23 +67,28 @@ def prepare_home(demo: bool, home: Path | None, resolve: Callable[[Path | None],
     return home
 
 
+def newsroom_app(home: Path) -> tuple[Starlette, str, Config]:
+    """Build the newsroom's site (incrementally) and make the web app that serves it."""
+    from permapress.server.app import create_app
+    from permapress.server.served import ServedSet
+
+    with Newsroom.open(home) as newsroom:
+        result = build_site(newsroom)
+        config = newsroom.config
+    blocks = FileBlockstore(config.blocks_path)
+    served = ServedSet(blocks.get)
+    latest = LatestSite(config.catalog_path, lambda root: served.replace([root]))
+    app = create_app(blocks=blocks, site_root=latest, is_served=served.is_served, site_name=config.name)
+    return app, result.root_cid, config
+
+
 def run_server(
     *, host: str, port: int, demo: bool, home: Path | None, resolve: Callable[[Path | None], Path]
 ) -> None:
     import uvicorn
 
-    from permapress.server.app import create_app
-    from permapress.server.served import ServedSet
-
-    home = prepare_home(demo, home, resolve)
-    with Newsroom.open(home) as newsroom:
-        result = build_site(newsroom)
-        config = newsroom.config
-    blocks = Newsroom.open(home, readonly=True).blocks
-    served = ServedSet(blocks.get)
-    latest = LatestSite(config.catalog_path, lambda root: served.replace([root]))
-    app = create_app(blocks=blocks, site_root=latest, is_served=served.is_served, site_name=config.name)
+    app, root, config = newsroom_app(prepare_home(demo, home, resolve))
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    click.echo(f"Site root {result.root_cid} ({result.articles} articles)")
+    click.echo(f"Site root {root}")
     click.echo(f"Serving {config.name} at http://{shown}:{port}/  (Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
