@@ -32,7 +32,7 @@ from permapress.newsroom.home import Newsroom
 from permapress.newsroom.record import article_from_meta
 from permapress.site import feeds, render, sitemaps
 from permapress.site.carfile import car_file
-from permapress.site.views import ArticleEntry, SiteInfo, VersionInfo
+from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
 
 # Bump when templates or render functions change, so cached pages are rendered again.
 RENDER_VERSION = "1"
@@ -85,14 +85,24 @@ class _Plan:
         self.fresh.append((path, CachedPage(digest, str(node.cid), node.tsize, node.size)))
 
 
-def site_info(newsroom: Newsroom) -> SiteInfo:
+NAV_SECTIONS = 8
+
+
+def site_info(newsroom: Newsroom, sections: tuple[Section, ...] = ()) -> SiteInfo:
     config = newsroom.config
     return SiteInfo(
         name=config.name,
         tagline=config.tagline,
         language=config.language,
         base_url=config.base_url,
+        sections=sections,
     )
+
+
+def _sections(by_category: dict[str, list[ArticleEntry]], slugs: dict[str, str]) -> tuple[Section, ...]:
+    """The busiest categories, in alphabetical order, for the navigation bar."""
+    busiest = sorted(by_category, key=lambda name: (-len(by_category[name]), name))[:NAV_SECTIONS]
+    return tuple(Section(name, slugs[name]) for name in sorted(busiest))
 
 
 def _entries(versions: dict[str, list[VersionRow]]) -> list[ArticleEntry]:
@@ -140,6 +150,8 @@ def _listing(
     title: str,
     kind: str,
     description: str = "",
+    category_slugs: dict[str, str],
+    feeds_base: str | None = None,
 ) -> None:
     """A paginated listing at ``base`` (``""`` or ``categories/x/``): page 1 at base/index.html,
     page n at base/page/n/index.html."""
@@ -148,7 +160,10 @@ def _listing(
         extra = 0 if number == 1 else 2
         path = base + ("index.html" if number == 1 else f"page/{number}/index.html")
         root = "../" * (depth + extra)
-        inputs = [site, kind, title, description, number, len(chunks), [_key(e) for e in chunk]]
+        inputs = [site, kind, title, description, number, len(chunks), [_key(e) for e in chunk],
+                  [category_slugs.get(c) for e in chunk for c in e.article.categories]]
+        feed_paths = None if feeds_base is None else {
+            "atom": feeds_base + "feed.xml", "rss": feeds_base + "rss.xml", "json": feeds_base + "feed.json"}
         plan.page(
             path,
             inputs,
@@ -159,8 +174,10 @@ def _listing(
                 page=number,
                 pages=len(chunks),
                 root=root,
-                kind=kind,
+                kind=kind,  # type: ignore[arg-type]
                 description=description,
+                category_slugs=category_slugs,
+                feeds=feed_paths,
             ),
         )
 
@@ -181,7 +198,6 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
     profile = get_profile(config.profile)
     blocks = newsroom.blocks
     taxonomy = Taxonomy(config.category_topics)
-    site = site_info(newsroom)
     rows_by_slug = catalog.all_versions("published")
     entries = _entries(rows_by_slug)
     plan = _Plan(profile, blocks.put, catalog.cached_pages())
@@ -193,6 +209,7 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
             by_category[name].append(entry)
         by_month[(entry.article.published.year, entry.article.published.month)].append(entry)
     category_slugs = _category_slugs(by_category, taxonomy)
+    site = site_info(newsroom, _sections(by_category, category_slugs))
 
     # Articles: page, CAR, and every version's bundle.
     for entry in entries:
@@ -211,20 +228,22 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
             plan.place(base + f"v/{row.number}", bundle)
         _car(plan, newsroom, base + f"{slug}.car", CID.parse(entry.bundle_cid))
 
-    _listing(plan, site, "", 0, entries, config.per_page, title=site.name, kind="home", description=site.tagline)
+    _listing(plan, site, "", 0, entries, config.per_page, title=site.name, kind="home",
+             description=site.tagline, category_slugs=category_slugs)
     _feeds(plan, site, "", entries, site.name)
     for name, members in sorted(by_category.items()):
         base = f"categories/{category_slugs[name]}/"
         topic = taxonomy.topic(name)
         description = f"IPTC Media Topic: {topic.label}" if topic else ""
-        _listing(plan, site, base, 2, members, config.per_page, title=name, kind="category", description=description)
+        _listing(plan, site, base, 2, members, config.per_page, title=name, kind="category",
+                 description=description, category_slugs=category_slugs, feeds_base=base)
         _feeds(plan, site, base, members, f"{site.name}: {name}")
     months = sorted(by_month, reverse=True)
     for year, month in months:
         members = by_month[(year, month)]
         plan.page(
             f"archive/{year:04d}/{month:02d}/index.html",
-            [site, year, month, [_key(e) for e in members]],
+            [site, year, month, [_key(e) for e in members], category_slugs],
             lambda members=members, year=year, month=month: render.render_listing(
                 site,
                 title=render.month_title(year, month, site.language),
@@ -233,6 +252,7 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
                 pages=1,
                 root="../../../",
                 kind="archive",
+                category_slugs=category_slugs,
             ),
         )
     month_counts = [(y, m, len(by_month[(y, m)])) for y, m in months]

@@ -26,7 +26,7 @@ def bundle_files(
 ) -> dict[str, bytes | dict[str, bytes]]:
     """The files of a bundle, by name."""
     files: dict[str, bytes | dict[str, bytes]] = {
-        "index.html": render_bundle_index(article, site_name=site_name),
+        "index.html": render_bundle_index(article, site_name=site_name, version=version),
         "article.md": to_markdown(article).encode("utf-8"),
         "article.json": ninjs(article, version=version, taxonomy=taxonomy),
     }
