@@ -1,0 +1,138 @@
+"""Small HTTP building blocks shared by the gateway and the website.
+
+    Prepared(status, headers, body)      a response whose headers are built once and replayed:
+                                         the hot path returns a cached Prepared unchanged;
+                                         HEAD sends the same headers and no body
+    Prepared.build(status, pairs, body, length=…)
+                                         adds Content-Length (``length=None``: len(body);
+                                         ``length=-1``: none, for HEAD of a stream)
+    content_disposition(kind, filename)  ``inline``/``attachment`` with an ASCII fallback and an
+                                         RFC 8187 ``filename*`` for non-ASCII names
+    text_error(status, message)          a plain-text error response (never HTML-injectable)
+    CORS_HEADERS, IMMUTABLE, SHORT, LISTING   header values the gateway and the website send
+
+Headers are kept as ``(bytes, bytes)`` pairs (latin-1), the form ASGI servers want, so a cached
+response costs no encoding work per request. ``Prepared.etag`` and ``Prepared.cacheable`` let the
+hot path answer ``If-None-Match`` and decide what may be kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+from urllib.parse import quote
+
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+IMMUTABLE: Final = "public, max-age=29030400, immutable"
+SHORT: Final = "public, max-age=60"
+LISTING: Final = "public, max-age=604800, stale-while-revalidate=2678400"
+
+CORS_HEADERS: Final[tuple[tuple[str, str], ...]] = (
+    ("access-control-allow-origin", "*"),
+    ("access-control-allow-methods", "GET, HEAD, OPTIONS"),
+    ("access-control-allow-headers", "Content-Type, Range, User-Agent, X-Requested-With"),
+    (
+        "access-control-expose-headers",
+        "Content-Length, Content-Range, X-Chunked-Output, X-Stream-Output, X-Ipfs-Path, "
+        "X-Ipfs-Roots, Etag, Content-Disposition",
+    ),
+)
+
+
+def raw_headers(pairs: Iterable[tuple[str, str]]) -> RawHeaders:
+    """Encode header pairs for ASGI; values that are not latin-1 are percent-encoded."""
+    out: RawHeaders = []
+    for name, value in pairs:
+        try:
+            encoded = value.encode("latin-1")
+        except UnicodeEncodeError:
+            encoded = quote(value, safe="/:;,=\"'*() ").encode("ascii")
+        out.append((name.lower().encode("latin-1"), encoded))
+    return out
+
+
+class Prepared(Response):
+    """A complete response with pre-encoded headers; safe to cache and send many times."""
+
+    def __init__(
+        self,
+        status: int,
+        headers: RawHeaders,
+        body: bytes = b"",
+        *,
+        etag: str | None = None,
+        cacheable: bool = False,
+    ) -> None:
+        # Response.__init__ is skipped on purpose: it would rebuild headers on every request.
+        self.status_code = status
+        self.body = body
+        self.background = None
+        self.raw_headers = headers
+        self.etag = etag
+        self.cacheable = cacheable
+
+    @classmethod
+    def build(
+        cls,
+        status: int,
+        pairs: Iterable[tuple[str, str]],
+        body: bytes = b"",
+        *,
+        length: int | None = None,
+        etag: str | None = None,
+        cacheable: bool = False,
+    ) -> Prepared:
+        headers = raw_headers(pairs)
+        if etag is not None:
+            headers.append((b"etag", etag.encode("latin-1")))
+        if status != 304 and length != -1:
+            size = len(body) if length is None else length
+            headers.append((b"content-length", str(size).encode("ascii")))
+        return cls(status, headers, body, etag=etag, cacheable=cacheable)
+
+    def header(self, name: str) -> str | None:
+        key = name.lower().encode("latin-1")
+        for k, v in self.raw_headers:
+            if k == key:
+                return v.decode("latin-1")
+        return None
+
+    def not_modified(self) -> Prepared:
+        """The 304 answer to a conditional request that matched this response's Etag."""
+        keep = {b"etag", b"cache-control", b"vary", b"x-ipfs-path", b"x-ipfs-roots",
+                b"content-location", b"access-control-allow-origin"}
+        headers = [(k, v) for k, v in self.raw_headers if k in keep]
+        return Prepared(304, headers, etag=self.etag)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        head = scope.get("method") == "HEAD" or self.status_code == 304
+        await send({"type": "http.response.body", "body": b"" if head else self.body})
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """``kind; filename="ascii"`` plus ``filename*=UTF-8''…`` when the name is not plain ASCII."""
+    ascii_name = "".join(
+        ch if 0x20 <= ord(ch) < 0x7F and ch not in '"\\' else "_" for ch in filename
+    )
+    value = f'{kind}; filename="{ascii_name}"'
+    if ascii_name != filename:
+        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return value
+
+
+def text_error(status: int, message: str, extra: Iterable[tuple[str, str]] = ()) -> Prepared:
+    """A plain-text error; the message goes out as text/plain so it can never run as HTML."""
+    pairs = [
+        ("content-type", "text/plain; charset=utf-8"),
+        ("x-content-type-options", "nosniff"),
+        ("cache-control", "no-store"),
+        *extra,
+    ]
+    return Prepared.build(status, pairs, (message.rstrip("\n") + "\n").encode("utf-8"))

@@ -1,0 +1,102 @@
+"""Which content the gateway may serve: every block reachable from the published roots.
+
+    served = ServedSet(get, roots=())    walk the DAGs under ``roots`` (``get`` reads a block)
+    served.is_served(cid) -> bool        is this block inside a published DAG?
+    served.replace(roots)                the published roots changed (new build, a purge)
+    served.add(root)                     one more root (e.g. a newly published version)
+    cid in served, len(served), served.roots
+
+Membership is by multihash, as blockstores key blocks, so the CIDv0 and CIDv1 spellings of a
+published block are both served. Identity CIDs carry their own bytes and are always "served".
+
+The walk follows links the way ``car.block_links`` reads them (dag-pb and dag-cbor) and is
+tolerant: a block missing from the blockstore or one that does not decode is recorded as served
+(its CID is reachable, so a request for it may be answered with 404 later) but not descended
+into, so one bad block never hides the rest of a site. Each block is read once per process: the
+links of every block seen are remembered, so after a new build only the new blocks are read;
+links of blocks that are no longer reachable are forgotten at each ``replace``.
+
+``replace`` and ``add`` build the new set aside and swap it in with one assignment, so requests
+served meanwhile see either the old or the new set, never a half-built one. Concurrent
+``replace``/``add`` calls are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from permapress.errors import IpfsError
+from permapress.ipfs.blockstore import identity_data
+from permapress.ipfs.car import block_links
+from permapress.ipfs.cid import CID
+
+Getter = Callable[[CID], bytes]
+
+
+class ServedSet:
+    def __init__(self, get: Getter, roots: Iterable[CID] = ()) -> None:
+        self._get = get
+        self._lock = threading.Lock()
+        self._links: dict[CID, tuple[CID, ...]] = {}
+        self._served: frozenset[bytes] = frozenset()
+        self._roots: tuple[CID, ...] = ()
+        self.replace(roots)
+
+    @property
+    def roots(self) -> tuple[CID, ...]:
+        return self._roots
+
+    def is_served(self, cid: CID) -> bool:
+        return cid.multihash in self._served or identity_data(cid) is not None
+
+    def __contains__(self, cid: object) -> bool:
+        return isinstance(cid, CID) and self.is_served(cid)
+
+    def __len__(self) -> int:
+        return len(self._served)
+
+    def replace(self, roots: Iterable[CID]) -> None:
+        """Serve exactly the DAGs under ``roots`` from now on."""
+        new_roots = tuple(dict.fromkeys(roots))
+        with self._lock:
+            reached = self._walk(new_roots)
+            self._links = {cid: self._links[cid] for cid in reached if cid in self._links}
+            self._served = frozenset(cid.multihash for cid in reached)
+            self._roots = new_roots
+
+    def add(self, root: CID) -> None:
+        """Serve the DAG under ``root`` as well as what is served already."""
+        with self._lock:
+            if root in self._roots:
+                return
+            reached = self._walk((root,))
+            self._served = self._served | frozenset(cid.multihash for cid in reached)
+            self._roots = (*self._roots, root)
+
+    def _walk(self, roots: tuple[CID, ...]) -> set[CID]:
+        reached: set[CID] = set()
+        stack = list(roots)
+        while stack:
+            cid = stack.pop()
+            if cid in reached:
+                continue
+            reached.add(cid)
+            children = self._links.get(cid)
+            if children is None:
+                children = self._read_links(cid)
+                if children is None:
+                    continue
+                self._links[cid] = children
+            stack.extend(children)
+        return reached
+
+    def _read_links(self, cid: CID) -> tuple[CID, ...] | None:
+        """The links of a block, or None when it is absent or undecodable (not remembered)."""
+        try:
+            data = identity_data(cid)
+            if data is None:
+                data = self._get(cid)
+            return tuple(block_links(cid, data))
+        except IpfsError:
+            return None

@@ -1,0 +1,166 @@
+"""Deserialized UnixFS responses for the path gateway: files, directories, symlinks.
+
+    UnixFSView(blocks, files, resolve).view(info, cid_text, segments, resolved) -> Response
+    serve_file(info, files, resolved, name, etag, pairs) -> Response     (also used by the site)
+    directory_redirect(prefix, segments, query_string) -> Prepared       301 to the slash form
+
+- a directory asked for without the trailing slash: 301 to the same path with it (query kept);
+- a directory with ``index.html``: that file, with the directory's CID as Etag (as kubo does);
+- a directory without it: an HTML listing (``pages.directory_listing``), Etag
+  ``"DirIndex-<listing version>_CID-<cid>"`` and a one-week Cache-Control, because the markup may
+  change with a new version of permapress while the content cannot;
+- a file or raw block: its bytes; Content-Type from the name (last path segment, or
+  ``?filename=``) then sniffing; ``?filename=``/``?download=true`` set Content-Disposition;
+  single HTTP ranges (the first of several) give 206, unsatisfiable ones 416;
+- a symlink: its target path as ``text/plain`` (kubo does not follow symlinks either);
+- other UnixFS node types (metadata): 501.
+
+Files up to ``FileReader.small`` bytes are read whole (and cached); larger ones are streamed, and
+a range of a large file reads only the blocks that hold it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from urllib.parse import quote
+
+from starlette.responses import Response, StreamingResponse
+
+from permapress.errors import GatewayError
+from permapress.ipfs import reader
+from permapress.ipfs.blockstore import Blockstore
+from permapress.ipfs.cid import CID
+from permapress.server.content import content_type
+from permapress.server.files import FileReader
+from permapress.server.negotiate import etag_matches, parse_range
+from permapress.server.pages import LISTING_VERSION, directory_listing
+from permapress.server.request import Pairs, RequestInfo, bytes_response, ipfs_headers
+from permapress.server.resolve import Resolved
+from permapress.server.responses import (
+    CORS_HEADERS,
+    IMMUTABLE,
+    LISTING,
+    Prepared,
+    content_disposition,
+)
+
+REDIRECT_CACHE = "public, max-age=3600"
+
+
+def directory_redirect(
+    prefix: str,
+    segments: tuple[str, ...],
+    query_string: str,
+    extra: Sequence[tuple[str, str]] = (),
+) -> Prepared:
+    """301 to ``prefix`` + the percent-encoded segments + ``/``, keeping the query string."""
+    location = prefix + "".join("/" + quote(segment, safe="") for segment in segments) + "/"
+    if query_string:
+        location += "?" + query_string
+    pairs = [("location", location), ("cache-control", REDIRECT_CACHE), *extra]
+    return Prepared.build(301, pairs, cacheable=True)
+
+
+def serve_file(
+    info: RequestInfo,
+    files: FileReader,
+    resolved: Resolved,
+    name: str | None,
+    etag: str,
+    pairs: Pairs,
+) -> Response:
+    """The bytes of a UnixFS file or raw block, with Range, 304 and HEAD handled."""
+    filename = info.query.get("filename")
+    download = info.query.get("download") == "true"
+    if filename or download:
+        kind = "attachment" if download else "inline"
+        pairs = [*pairs, ("content-disposition",
+                          content_disposition(kind, filename or name or str(resolved.cid)))]
+    size = resolved.size or 0
+    span = parse_range(info.range, size) if info.range else None
+    whole = files.whole(resolved) if span is None else files.cached(resolved.cid)
+    head = whole[:512] if whole is not None else files.head(resolved)
+    pairs = [
+        ("content-type", content_type(filename or name, head)),
+        ("x-content-type-options", "nosniff"),
+        *pairs,
+    ]
+    if whole is not None:
+        return bytes_response(info, pairs, whole, etag)
+    if etag_matches(info.if_none_match, etag):
+        return Prepared.build(304, pairs, etag=etag)
+    if span == "unsatisfiable":
+        return Prepared.build(
+            416, [*pairs, ("content-range", f"bytes */{size}"), ("accept-ranges", "bytes")]
+        )
+    status, start, end = 200, 0, size
+    if span is not None:
+        status, start, end = 206, span.start, span.end
+        pairs = [*pairs, ("content-range", span.content_range(size))]
+    pairs = [*pairs, ("accept-ranges", "bytes")]
+    if info.head:
+        return Prepared.build(status, pairs, length=end - start, etag=etag)
+    if end - start <= files.small:
+        body = b"".join(files.stream(resolved, start, end))
+        return Prepared.build(status, pairs, body, etag=etag)
+    pairs = [*pairs, ("etag", etag), ("content-length", str(end - start))]
+    return StreamingResponse(files.stream(resolved, start, end), status, headers=dict(pairs))
+
+
+class UnixFSView:
+    def __init__(
+        self,
+        blocks: Blockstore,
+        files: FileReader,
+        resolve: Callable[[CID, tuple[str, ...]], Resolved],
+    ) -> None:
+        self.blocks = blocks
+        self.files = files
+        self.resolve = resolve
+
+    def view(
+        self, info: RequestInfo, cid_text: str, segments: tuple[str, ...], resolved: Resolved
+    ) -> Response:
+        if resolved.is_directory:
+            if not info.path.endswith("/"):
+                prefix = "/ipfs/" + quote(cid_text, safe="")
+                return directory_redirect(prefix, segments, info.query_string, list(CORS_HEADERS))
+            try:
+                index = self.resolve(resolved.roots[0], (*segments, "index.html"))
+            except GatewayError as exc:
+                if exc.status != 404:
+                    raise
+                return self.listing(info, cid_text, segments, resolved)
+            if index.kind in ("file", "raw"):
+                pairs = ipfs_headers(info, resolved.roots, IMMUTABLE)
+                return serve_file(info, self.files, index, "index.html", f'"{resolved.cid}"',
+                                  pairs)
+            return self.listing(info, cid_text, segments, resolved)
+        pairs = ipfs_headers(info, resolved.roots, IMMUTABLE)
+        etag = f'"{resolved.cid}"'
+        if resolved.kind in ("file", "raw"):
+            return serve_file(info, self.files, resolved, segments[-1] if segments else None,
+                              etag, pairs)
+        if resolved.kind == "symlink":
+            target = self.files.symlink_target(resolved.cid)
+            pairs = [("content-type", "text/plain; charset=utf-8"),
+                     ("x-content-type-options", "nosniff"), *pairs]
+            return bytes_response(info, pairs, target, etag)
+        raise GatewayError(
+            501, f"{resolved.cid} is a UnixFS {resolved.kind} node, which cannot be shown"
+        )
+
+    def listing(
+        self, info: RequestInfo, cid_text: str, segments: tuple[str, ...], resolved: Resolved
+    ) -> Response:
+        etag = f'"DirIndex-{LISTING_VERSION}_CID-{resolved.cid}"'
+        pairs = [
+            ("content-type", "text/html; charset=utf-8"),
+            *ipfs_headers(info, resolved.roots, LISTING),
+        ]
+        if etag_matches(info.if_none_match, etag):
+            return Prepared.build(304, pairs, etag=etag)
+        entries = reader.list_directory(resolved.cid, self.blocks.get)
+        page = directory_listing(cid_text, segments, entries)
+        return bytes_response(info, pairs, page, etag, ranges=False)
+

@@ -1,0 +1,122 @@
+"""The newest published site at ``/``: paths resolved inside ``site_root()``.
+
+    Website(site_root, files, resolve, site_name).handle(request) -> Response
+
+- ``site_root()`` None (nothing built yet): 503 with a page saying to run ``permapress build``;
+- a file: its bytes, Content-Type from its name then sniffing, Range supported,
+  ``Etag: "<file CID>"``, ``Cache-Control: public, max-age=60`` (the site changes with every
+  build; what a CID names never does, so revalidation is cheap);
+- a directory: ``/x`` -> 301 ``/x/``; ``/x/`` -> its ``index.html``;
+- anything else (no such path, a directory without index.html): 404 with the site's own
+  ``404.html`` when it has one, else a short plain-text message;
+- ``X-Ipfs-Path: /ipfs/<root>/<path>`` tells IPFS-aware browsers where the page lives.
+
+Hot path: complete small responses are cached per (site root, path, query), so a new build
+is picked up at once and old entries age out of the LRU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from permapress.errors import BlockNotFound, GatewayError
+from permapress.ipfs.cid import CID
+from permapress.server.cache import LRU
+from permapress.server.files import FileReader
+from permapress.server.negotiate import etag_matches
+from permapress.server.pages import no_site
+from permapress.server.request import RequestInfo
+from permapress.server.resolve import Resolved, split_path
+from permapress.server.responses import SHORT, Prepared, text_error
+from permapress.server.unixfs_view import directory_redirect, serve_file
+
+SiteKey = tuple[CID, bytes, bytes]
+_MAX_HOT_BODY = 1 << 20
+
+
+class Website:
+    def __init__(
+        self,
+        site_root: Callable[[], CID | None],
+        files: FileReader,
+        resolve: Callable[[CID, tuple[str, ...]], Resolved],
+        site_name: str = "permapress",
+        hot_bytes: int = 64 << 20,
+    ) -> None:
+        self.site_root = site_root
+        self.files = files
+        self.resolve = resolve
+        self.site_name = site_name
+        self._hot: LRU[SiteKey, Prepared] = LRU(1 << 14, hot_bytes, lambda p: len(p.body) + 512)
+
+    async def handle(self, request: Request) -> Response:
+        root = self.site_root()
+        if root is None:
+            return Prepared.build(
+                503,
+                [("content-type", "text/html; charset=utf-8"), ("cache-control", "no-store"),
+                 ("retry-after", "10")],
+                no_site(self.site_name),
+            )
+        scope = request.scope
+        headers = request.headers
+        key: SiteKey = (
+            root,
+            scope.get("raw_path") or scope["path"].encode("utf-8"),
+            scope.get("query_string", b""),
+        )
+        conditional = "range" in headers
+        if not conditional:
+            hit = self._hot.get(key)
+            if hit is not None:
+                if hit.etag and etag_matches(headers.get("if-none-match"), hit.etag):
+                    return hit.not_modified()
+                return hit
+        info = RequestInfo.from_request(request, prefix="/")
+        response = await run_in_threadpool(self.respond, info, root)
+        if (
+            not conditional
+            and isinstance(response, Prepared)
+            and response.cacheable
+            and len(response.body) <= _MAX_HOT_BODY
+        ):
+            self._hot.put(key, response)
+        return response
+
+    def respond(self, info: RequestInfo, root: CID) -> Response:
+        segments = split_path(info.path)
+        try:
+            resolved = self.resolve(root, segments)
+            name = segments[-1] if segments else None
+            if resolved.is_directory:
+                if info.path and not info.path.endswith("/"):
+                    return directory_redirect("", segments, info.query_string)
+                resolved = self.resolve(root, (*segments, "index.html"))
+                name = "index.html"
+            if resolved.kind in ("file", "raw"):
+                shown = "/".join(quote(s, safe="") for s in segments)
+                pairs = [("cache-control", SHORT), ("x-ipfs-path", f"/ipfs/{root}/{shown}")]
+                return serve_file(info, self.files, resolved, name, f'"{resolved.cid}"', pairs)
+        except GatewayError as exc:
+            if exc.status != 404:
+                return text_error(exc.status, exc.message)
+        except BlockNotFound as exc:
+            return text_error(404, f"{exc.message}; this page cannot be shown")
+        return self.not_found(root, info.path)
+
+    def not_found(self, root: CID, path: str) -> Response:
+        """404 with the site's own 404.html when it has one."""
+        try:
+            page = self.resolve(root, ("404.html",))
+            body = self.files.whole(page) if page.kind in ("file", "raw") else None
+        except (GatewayError, BlockNotFound):
+            body = None
+        if body is None:
+            return text_error(404, f"/{path} is not on this site")
+        pairs = [("content-type", "text/html; charset=utf-8"), ("cache-control", SHORT)]
+        return Prepared.build(404, pairs, body)
