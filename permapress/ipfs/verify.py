@@ -1,0 +1,364 @@
+"""Verify a DAG: every block present, hashing to its CID, decoding, and UnixFS that adds up.
+
+    verify_dag(root, get) -> VerifyReport
+    verify_car(stream_or_path, root=None) -> VerifyReport
+
+``verify_dag`` walks from ``root`` (depth first, each block once) and records a ``Problem`` for
+each block that is
+
+- ``missing``: ``get`` raised ``BlockNotFound``;
+- ``corrupt``: its bytes do not hash to its CID (its links are then not followed);
+- ``malformed``: dag-pb, UnixFS or DAG-CBOR that does not decode, or UnixFS that does not add up
+  (a file node whose ``blocksizes`` do not match its links or its children's sizes, a directory
+  entry without a name or with a duplicate name, a HAMT link without its bucket prefix, a
+  directory where a file block should be);
+- ``unsupported``: a hash function or codec permapress cannot check. Blocks in the ``dag-json``
+  codec are hash-checked but their links are not followed; the report says so in ``notes``.
+  The link-free codecs raw, cbor (0x51) and json (0x0200) are fully checked by their hash.
+
+Each problem names the block's CID and, inside UnixFS, its path from the root
+(``articles/x/index.html``; ``""`` is the root itself). ``VerifyReport.ok`` is true only when
+there are no problems. ``blocks`` and ``bytes`` count the distinct blocks that were present.
+
+``verify_car`` reads a CAR (v1 or v2) into memory, then verifies the DAG under ``root`` (default:
+every root in the CAR header). A given root must be one of the CAR's roots or a block in it,
+otherwise that is a ``missing`` problem. Blocks of the CAR that are not reachable are counted
+in ``extra`` (not a failure). A CAR that cannot be parsed raises ``FormatError``; a path that
+cannot be opened raises ``IpfsError``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from permapress.errors import BlockNotFound, FormatError, IpfsError, UnsupportedError
+from permapress.ipfs import dagcbor
+from permapress.ipfs.blockstore import MemoryBlockstore, identity_data
+from permapress.ipfs.car import read_car
+from permapress.ipfs.cid import CID, DAG_CBOR, DAG_JSON, DAG_PB, RAW, verify_block
+from permapress.ipfs.dagpb import PBNode, decode_node
+from permapress.ipfs.hamt import MURMUR3_X64_64
+from permapress.ipfs.unixfs import DIRECTORY, FILE, HAMT_SHARD, SYMLINK, UnixFSData, decode_data
+from permapress.ipfs.unixfs import RAW as UNIXFS_RAW
+
+Getter = Callable[[CID], bytes]
+ProblemKind = Literal["missing", "corrupt", "unsupported", "malformed"]
+Role = Literal["node", "file", "hamt"]
+
+CBOR = 0x51
+JSON = 0x0200
+_LEAF_CODECS = (RAW, CBOR, JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one block."""
+
+    cid: CID
+    path: str
+    kind: ProblemKind
+    message: str
+
+    def __str__(self) -> str:
+        where = f" ({self.path})" if self.path else " (root)"
+        return f"{self.kind}: {self.cid}{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """The outcome of a verification; ``ok`` when nothing is wrong."""
+
+    root: CID
+    blocks: int
+    bytes: int
+    problems: tuple[Problem, ...]
+    extra: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """One line: ``OK <root>: N blocks, M bytes`` or ``FAILED <root>: …``."""
+        counts = f"{self.blocks} blocks, {self.bytes} bytes"
+        if self.extra:
+            counts += f", {self.extra} extra blocks not under the root"
+        if self.ok:
+            return f"OK {self.root}: {counts}"
+        kinds: dict[str, int] = {}
+        for problem in self.problems:
+            kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
+        found = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+        return f"FAILED {self.root}: {found} ({counts} checked)"
+
+
+@dataclass(slots=True)
+class _Walk:
+    get: Getter
+    seen: set[CID] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    blocks: int = 0
+    size: int = 0
+
+    def problem(self, cid: CID, path: str, kind: ProblemKind, message: str) -> None:
+        self.problems.append(Problem(cid, path, kind, message))
+
+    def run(self, root: CID) -> None:
+        stack: list[tuple[CID, str, Role, int | None]] = [(root, "", "node", None)]
+        while stack:
+            cid, path, role, expected = stack.pop()
+            if cid in self.seen:
+                continue
+            self.seen.add(cid)
+            children = self.visit(cid, path, role, expected)
+            stack.extend(reversed(children))
+
+    def visit(
+        self, cid: CID, path: str, role: Role, expected: int | None
+    ) -> list[tuple[CID, str, Role, int | None]]:
+        data = self.load(cid, path, role)
+        if data is None:
+            return []
+        if cid.codec in _LEAF_CODECS:
+            if role == "hamt":
+                self.problem(cid, path, "malformed", "a HAMT link leads to a non-dag-pb block")
+            elif expected is not None and len(data) != expected:
+                self.problem(
+                    cid, path, "malformed",
+                    f"file leaf holds {len(data)} bytes but its parent says {expected}",
+                )
+            return []
+        if cid.codec == DAG_PB:
+            return self.dag_pb(cid, data, path, role, expected)
+        if role != "node":
+            self.problem(cid, path, "malformed", f"a {cid.codec_name} block inside a UnixFS DAG")
+            return []
+        if cid.codec == DAG_CBOR:
+            try:
+                value = dagcbor.decode(data)
+            except FormatError as exc:
+                self.problem(cid, path, "malformed", str(exc))
+                return []
+            return [(link, _join(path, where), "node", None) for where, link in _cbor_links(value)]
+        if cid.codec == DAG_JSON:
+            self.notes.append(
+                f"dag-json block {cid} ({path or 'root'}) matches its hash; its links were not "
+                "followed (permapress does not traverse dag-json)"
+            )
+            return []
+        self.problem(
+            cid, path, "unsupported",
+            f"codec {cid.codec_name} is unknown: the hash matches but links cannot be followed",
+        )
+        return []
+
+    def load(self, cid: CID, path: str, role: Role) -> bytes | None:
+        """The block if it is present and matches its CID (problems recorded otherwise)."""
+        part = {"node": "block", "file": "a block of this file", "hamt": "a HAMT shard"}[role]
+        inline = identity_data(cid)
+        if inline is not None:
+            data = inline
+        else:
+            try:
+                data = self.get(cid)
+            except BlockNotFound:
+                self.problem(cid, path, "missing", f"{part} is not present")
+                return None
+            try:
+                matches = verify_block(cid, data)
+            except UnsupportedError as exc:
+                self.problem(cid, path, "unsupported", f"{exc}; the block cannot be checked")
+                matches = True
+            if not matches:
+                self.blocks += 1
+                self.size += len(data)
+                self.problem(cid, path, "corrupt", f"{part}: content does not match its CID")
+                return None
+        self.blocks += 1
+        self.size += len(data)
+        return data
+
+    def dag_pb(
+        self, cid: CID, data: bytes, path: str, role: Role, expected: int | None
+    ) -> list[tuple[CID, str, Role, int | None]]:
+        try:
+            node = decode_node(data)
+        except FormatError as exc:
+            self.problem(cid, path, "malformed", f"dag-pb does not decode: {exc}")
+            return []
+        if node.data is None:
+            if role != "node":
+                self.problem(cid, path, "malformed", "dag-pb block without UnixFS data")
+                return []
+            return [(link.cid, _join(path, link.name or ""), "node", None) for link in node.links]
+        try:
+            fs = decode_data(node.data)
+        except FormatError as exc:
+            self.problem(cid, path, "malformed", f"UnixFS data does not decode: {exc}")
+            return []
+        if role == "file" and fs.type not in (FILE, UNIXFS_RAW):
+            self.problem(cid, path, "malformed", "a file links to a block that is not file data")
+            return []
+        if role == "hamt" and fs.type != HAMT_SHARD:
+            self.problem(cid, path, "malformed", "a HAMT sub-shard link leads to a non-shard")
+            return []
+        if fs.type in (FILE, UNIXFS_RAW):
+            return self.file(cid, node, fs, path, expected)
+        if fs.type == DIRECTORY:
+            return self.directory(cid, node, path)
+        if fs.type == HAMT_SHARD:
+            return self.hamt(cid, node, fs, path)
+        if fs.type == SYMLINK and node.links:
+            self.problem(cid, path, "malformed", "a symlink with links")
+            return []
+        return [(link.cid, _join(path, link.name or ""), "node", None) for link in node.links]
+
+    def file(
+        self, cid: CID, node: PBNode, fs: UnixFSData, path: str, expected: int | None
+    ) -> list[tuple[CID, str, Role, int | None]]:
+        if len(fs.blocksizes) != len(node.links):
+            self.problem(
+                cid, path, "malformed",
+                f"file node has {len(node.links)} links but {len(fs.blocksizes)} blocksizes",
+            )
+            return []
+        total = len(fs.data or b"") + sum(fs.blocksizes)
+        if fs.filesize is not None and fs.filesize != total:
+            self.problem(
+                cid, path, "malformed", f"filesize is {fs.filesize} but the parts hold {total}"
+            )
+        if expected is not None and expected != total:
+            self.problem(
+                cid, path, "malformed", f"file node holds {total} bytes but its parent says "
+                f"{expected}",
+            )
+        return [
+            (link.cid, path, "file", size)
+            for link, size in zip(node.links, fs.blocksizes, strict=True)
+        ]
+
+    def directory(
+        self, cid: CID, node: PBNode, path: str
+    ) -> list[tuple[CID, str, Role, int | None]]:
+        names: set[str] = set()
+        children: list[tuple[CID, str, Role, int | None]] = []
+        for index, link in enumerate(node.links):
+            if not link.name:
+                self.problem(cid, path, "malformed", f"directory entry {index} has no name")
+                continue
+            if link.name in names:
+                self.problem(cid, path, "malformed", f"directory has two entries {link.name!r}")
+                continue
+            names.add(link.name)
+            children.append((link.cid, _join(path, link.name), "node", None))
+        return children
+
+    def hamt(
+        self, cid: CID, node: PBNode, fs: UnixFSData, path: str
+    ) -> list[tuple[CID, str, Role, int | None]]:
+        if fs.hash_type != MURMUR3_X64_64:
+            self.problem(
+                cid, path, "unsupported",
+                f"HAMT hash function {fs.hash_type} is unknown; entries were not checked",
+            )
+            return []
+        fanout = fs.fanout or 0
+        if fanout < 2 or fanout & (fanout - 1):
+            self.problem(cid, path, "malformed", f"HAMT fanout {fs.fanout} is not a power of 2")
+            return []
+        width = len(f"{fanout - 1:X}")
+        children: list[tuple[CID, str, Role, int | None]] = []
+        for link in node.links:
+            name = link.name or ""
+            prefix = name[:width]
+            if len(name) < width or not all(c in "0123456789ABCDEF" for c in prefix):
+                self.problem(cid, path, "malformed", f"HAMT link {name!r} has no bucket prefix")
+            elif len(name) == width:
+                children.append((link.cid, path, "hamt", None))
+            else:
+                children.append((link.cid, _join(path, name[width:]), "node", None))
+        return children
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}/{name}" if path else name
+
+
+def _cbor_links(value: dagcbor.DagValue, where: str = "") -> Iterator[tuple[str, CID]]:
+    """(field path, CID) for every link in a decoded DAG-CBOR value, in encoded order."""
+    stack: list[tuple[str, dagcbor.DagValue]] = [(where, value)]
+    while stack:
+        at, item = stack.pop()
+        if isinstance(item, CID):
+            yield at, item
+        elif isinstance(item, list):
+            stack.extend(reversed([(_join(at, str(i)), v) for i, v in enumerate(item)]))
+        elif isinstance(item, dict):
+            stack.extend(reversed([(_join(at, k), v) for k, v in item.items()]))
+
+
+def _walk(roots: Sequence[CID], get: Getter) -> _Walk:
+    walk = _Walk(get)
+    for root in roots:
+        walk.run(root)
+    return walk
+
+
+def verify_dag(root: CID, get: Getter) -> VerifyReport:
+    """Check the DAG under ``root`` (see the module docstring)."""
+    walk = _walk([root], get)
+    return VerifyReport(root, walk.blocks, walk.size, tuple(walk.problems), 0, tuple(walk.notes))
+
+
+def verify_car(
+    stream_or_path: BinaryIO | str | os.PathLike[str], root: CID | None = None
+) -> VerifyReport:
+    """Read a CAR and verify the DAG under ``root`` or under every root of the CAR."""
+    if isinstance(stream_or_path, str | os.PathLike):
+        path = Path(stream_or_path)
+        try:
+            with path.open("rb") as stream:
+                return _verify_stream(stream, root)
+        except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as exc:
+            raise IpfsError(f"cannot open CAR file {path}: {exc.strerror}") from None
+    return _verify_stream(stream_or_path, root)
+
+
+def _verify_stream(stream: BinaryIO, root: CID | None) -> VerifyReport:
+    reader = read_car(stream)
+    store = MemoryBlockstore()
+    listed: set[CID] = set()
+    repeats = 0
+    for cid, data in reader:
+        if cid in listed:
+            repeats += 1
+        listed.add(cid)
+        store.put(cid, data)
+    notes: list[str] = []
+    if repeats:
+        notes.append(f"the CAR holds {repeats} sections twice (harmless)")
+    if root is None:
+        roots: list[CID] = list(reader.roots)
+        if len(roots) > 1:
+            notes.append(f"the CAR has {len(roots)} roots; all were checked")
+    else:
+        roots = [root]
+        if root not in reader.roots and not store.has(root):
+            shown = ", ".join(str(r) for r in reader.roots)
+            problem = Problem(
+                root, "", "missing",
+                f"is neither a root of this CAR ({shown}) nor a block in it",
+            )
+            return VerifyReport(root, 0, 0, (problem,), len(store), tuple(notes))
+    walk = _walk(roots, store.get)
+    reached = {cid.multihash for cid in walk.seen}
+    extra = sum(1 for cid in store if cid.multihash not in reached)
+    return VerifyReport(
+        roots[0], walk.blocks, walk.size, tuple(walk.problems), extra, tuple(notes + walk.notes)
+    )
