@@ -1,0 +1,167 @@
+"""Front matter: the metadata block at the top of a Markdown file, and reading its fields.
+
+    split(text, source) -> (meta, body, body_line)   YAML between '---' lines (closed by '---'
+                                                     or '...'), or TOML between '+++' lines
+    has_front_matter(text) -> bool
+
+YAML is read with a safe loader that resolves only ``null``: every other scalar stays the text
+that was written, so ``lang: no`` is Norwegian rather than ``False``, ``title: 1.10`` keeps its
+zero, and dates are parsed by ``dates.parse_datetime`` with messages naming the field. TOML keeps
+its own types. Keys are compared in lowercase. The field readers below raise ``ArticleError``
+naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from typing import Any, Final
+
+import yaml
+
+from permapress.errors import ArticleError
+
+_YAML_OPEN: Final = "---"
+_YAML_CLOSE: Final = ("---", "...")
+_TOML_FENCE: Final = "+++"
+_TRUE: Final = frozenset({"true", "yes", "on", "1"})
+_FALSE: Final = frozenset({"false", "no", "off", "0"})
+
+
+class _TextLoader(yaml.SafeLoader):
+    """SafeLoader that turns only ``null`` into a value; other scalars stay text."""
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0].rstrip()
+
+
+def has_front_matter(text: str) -> bool:
+    """True when ``text`` starts with a '---' or '+++' line."""
+    return _first_line(text) in (_YAML_OPEN, _TOML_FENCE)
+
+
+def split(text: str, source: str) -> tuple[dict[str, Any], str, int]:
+    """The front matter as a dict with lowercase keys, the body after it, and the body's line."""
+    fence = _first_line(text)
+    if fence not in (_YAML_OPEN, _TOML_FENCE):
+        raise ArticleError(
+            "has no front matter: start the file with a line '---', then lines like "
+            "'title: …' and 'date: 2025-07-08', then another '---'",
+            source=source,
+        )
+    lines = text.split("\n")
+    closers = _YAML_CLOSE if fence == _YAML_OPEN else (_TOML_FENCE,)
+    for number in range(1, len(lines)):
+        if lines[number].rstrip() in closers:
+            break
+    else:
+        raise ArticleError(
+            f"front matter starts with '{fence}' on line 1 but is never closed "
+            f"(add a line '{fence}' after the metadata)",
+            source=source,
+        )
+    block = "\n".join(lines[1:number])
+    body = "\n".join(lines[number + 1 :])
+    meta = _load_yaml(block, source) if fence == _YAML_OPEN else _load_toml(block, source)
+    return {str(key).strip().lower(): value for key, value in meta.items()}, body, number + 1
+
+
+def _load_yaml(block: str, source: str) -> dict[Any, Any]:
+    try:
+        loaded = yaml.load(block, Loader=_TextLoader)  # a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 2 if exc.problem_mark is not None else 1
+        raise ArticleError(
+            f"front matter is not valid YAML: {exc.problem or exc.context} (line {line})",
+            source=source,
+        ) from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ArticleError(f"front matter is not valid YAML: {exc}", source=source) from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ArticleError(
+            "front matter must be 'key: value' lines, not a list or a single value",
+            source=source,
+        )
+    return loaded
+
+
+def _load_toml(block: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        raise ArticleError(f"front matter is not valid TOML: {exc}", source=source) from None
+
+
+def first(meta: dict[str, Any], *keys: str) -> tuple[str, Any]:
+    """The first of ``keys`` that ``meta`` holds with a value, as (key, value); ("", None)."""
+    for key in keys:
+        value = meta.get(key)
+        if value is not None and value != "":
+            return key, value
+    return "", None
+
+
+def text(value: Any, key: str, source: str) -> str:
+    """A scalar field as text (numbers from TOML become their digits)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dict):
+        for inner in ("name", "path", "url", "src"):
+            if isinstance(value.get(inner), str):
+                return str(value[inner])
+    raise ArticleError(f"'{key}' must be text, not {_describe(value)}", source=source)
+
+
+def text_list(value: Any, key: str, source: str, *, commas: bool = True) -> list[str]:
+    """A list field: a YAML/TOML list, or text (split on commas when ``commas``)."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [text(item, key, source) for item in value if item is not None and item != ""]
+    single = text(value, key, source)
+    if not commas:
+        return [single]
+    return [part.strip() for part in single.split(",") if part.strip()]
+
+
+def flag(value: Any, key: str, source: str) -> bool:
+    """A yes/no field: true/false, yes/no, on/off, 1/0."""
+    if isinstance(value, bool):
+        return value
+    word = text(value, key, source).strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ArticleError(f"'{key}' must be true or false, not {value!r}", source=source)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, date):
+        return f"the date {value.isoformat()}"
+    return repr(value)
+
+
+_FILENAME_DATE: Final = re.compile(r"(\d{4}-\d{2}-\d{2})-")
+
+
+def filename_date(name: str) -> str | None:
+    """The date at the start of a Jekyll post's file name (``2025-07-08-title.md``)."""
+    match = _FILENAME_DATE.match(name)
+    return match.group(1) if match else None

@@ -1,0 +1,243 @@
+"""Finding things in Markdown source by position, for edits that leave everything else alone.
+
+markdown-it-py gives block tokens line maps but gives inline tokens no columns, so the places
+that sanitising and image rewriting must edit are found here in the source text:
+
+    new_parser() -> MarkdownIt                    CommonMark + tables + strikethrough, raw HTML on
+    Source(text)                                  the text, its line offsets and its token stream
+      .line_span(first, end) -> (start, stop)     character range of lines [first, end)
+      .code                                       mask: fenced/indented code and code spans
+      .html_blocks                                mask: lines of raw HTML blocks
+    destinations(source) -> [Destination]         link/image destinations, reference definitions,
+                                                  autolinks, outside code and HTML blocks
+    find_in_lines(source, needle, start, stop)    where an inline token's raw text sits, allowing
+                                                  for the '>' and indentation that containers add
+
+A mask is a ``bytearray`` with one byte per character (1 = inside). Pure functions over text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+_REFERENCE_RE: Final = re.compile(
+    r"^(?:[ ]{0,3}>[ ]?)*[ ]{0,3}\[(?:[^\]\\\n]|\\.){1,999}\]:[ \t]*\n?[ \t>]*"
+    r"(?P<dest><[^<>\n]*>|\S+)",
+    re.MULTILINE,
+)
+_AUTOLINK_RE: Final = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>")
+
+
+def new_parser() -> MarkdownIt:
+    """The one Markdown dialect permapress speaks: CommonMark, tables, strikethrough, raw HTML."""
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+_PARSER: Final = new_parser()
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for match in re.finditer("\n", text):
+        starts.append(match.end())
+    return starts
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """The raw destination text ``source.text[start:end]`` (angle brackets excluded)."""
+
+    start: int
+    end: int
+    kind: Literal["inline", "reference", "autolink"]
+
+    def raw(self, text: str) -> str:
+        return text[self.start : self.end]
+
+
+class Source:
+    """A Markdown text with its tokens, line offsets and protected regions."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens: list[Token] = _PARSER.parse(text)
+        self.starts = _line_starts(text)
+        self.blocks = bytearray(len(text) + 1)  # fenced and indented code blocks
+        self.html_blocks = bytearray(len(text) + 1)
+        for token in self.tokens:
+            if token.map is None:
+                continue
+            if token.type in ("fence", "code_block"):
+                self._mark(self.blocks, *token.map)
+            elif token.type == "html_block":
+                self._mark(self.html_blocks, *token.map)
+        blocked = bytearray(a | b for a, b in zip(self.blocks, self.html_blocks, strict=True))
+        self.code = bytearray(self.blocks)
+        for start, stop in _code_spans(text, blocked):
+            self.code[start:stop] = b"\x01" * (stop - start)
+
+    def line_span(self, first: int, end: int) -> tuple[int, int]:
+        """Character range of lines ``first`` to ``end`` (exclusive), without the last newline."""
+        start = self.starts[first] if first < len(self.starts) else len(self.text)
+        stop = self.starts[end] - 1 if end < len(self.starts) else len(self.text)
+        return start, max(start, stop)
+
+    def lines(self, first: int, end: int) -> list[str]:
+        start, stop = self.line_span(first, end)
+        return self.text[start:stop].split("\n")
+
+    def _mark(self, mask: bytearray, first: int, end: int) -> None:
+        start, stop = self.line_span(first, end)
+        mask[start:stop] = b"\x01" * (stop - start)
+
+    def free(self, start: int, stop: int) -> bool:
+        """True when no character in ``[start, stop)`` is code or raw HTML block."""
+        return not any(self.code[start:stop]) and not any(self.html_blocks[start:stop])
+
+
+def _blank_line_after(text: str, newline: int) -> bool:
+    end = text.find("\n", newline + 1)
+    line = text[newline + 1 :] if end < 0 else text[newline + 1 : end]
+    return not line.strip()
+
+
+def _code_spans(text: str, blocked: bytearray) -> Iterator[tuple[int, int]]:
+    """Backtick code spans (CommonMark: a run of n backticks closed by a run of exactly n)."""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if blocked[i]:
+            i += 1
+        elif ch == "\\":
+            i += 2
+        elif ch != "`":
+            i += 1
+        else:
+            j = i
+            while j < n and text[j] == "`":
+                j += 1
+            close = _closing_run(text, j, j - i, blocked)
+            if close < 0:
+                i = j
+            else:
+                yield i, close + (j - i)
+                i = close + (j - i)
+
+
+def _closing_run(text: str, k: int, run: int, blocked: bytearray) -> int:
+    n = len(text)
+    while k < n and not blocked[k]:
+        if text[k] == "`":
+            m = k
+            while m < n and text[m] == "`":
+                m += 1
+            if m - k == run:
+                return k
+            k = m
+        elif text[k] == "\n" and _blank_line_after(text, k):
+            return -1
+        else:
+            k += 1
+    return -1
+
+
+def _inline_destination(text: str, pos: int) -> tuple[int, int] | None:
+    """The destination that starts at ``pos`` (just after ``](``), as (start, end)."""
+    n = len(text)
+    while pos < n and text[pos] in " \t":
+        pos += 1
+    if pos < n and text[pos] == "\n":
+        pos += 1
+        while pos < n and text[pos] in " \t>":
+            pos += 1
+    if pos >= n:
+        return None
+    if text[pos] == "<":
+        end = pos + 1
+        while end < n and text[end] not in "<>\n":
+            end += 2 if text[end] == "\\" else 1
+        if end < n and text[end] == ">":
+            return pos + 1, end
+        return None
+    end, depth = pos, 0
+    while end < n:
+        ch = text[end]
+        if ch == "\\" and end + 1 < n:
+            end += 2
+            continue
+        if ch.isspace() or ord(ch) < 32:
+            break
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        end += 1
+    return (pos, end) if end > pos else None
+
+
+def _escaped(text: str, pos: int) -> bool:
+    count = 0
+    while pos - count - 1 >= 0 and text[pos - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
+def destinations(source: Source) -> list[Destination]:
+    """Every link/image destination, reference definition and autolink outside code and HTML."""
+    text = source.text
+    found: list[Destination] = []
+    for match in re.finditer(r"\]\(", text):
+        if _escaped(text, match.start()) or not source.free(match.start(), match.end()):
+            continue
+        span = _inline_destination(text, match.end())
+        if span is not None and source.free(*span):
+            found.append(Destination(span[0], span[1], "inline"))
+    for match in _REFERENCE_RE.finditer(text):
+        start, end = match.span("dest")
+        if text[start] == "<":
+            start, end = start + 1, end - 1
+        if source.free(match.start(), end):
+            found.append(Destination(start, end, "reference"))
+    inline = [(d.start - 1, d.end + 1) for d in found if d.kind == "inline"]
+    for match in _AUTOLINK_RE.finditer(text):
+        if any(a <= match.start() < b for a, b in inline):
+            continue  # the angle brackets of an inline destination
+        if not _escaped(text, match.start()) and source.free(*match.span()):
+            found.append(Destination(match.start() + 1, match.end() - 1, "autolink"))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+def find_in_lines(
+    source: Source, needle: str, start: int, stop: int, *, skip_code: bool = True
+) -> tuple[int, int] | None:
+    """First occurrence of ``needle`` in ``source.text[start:stop]`` outside code.
+
+    A needle that spans lines matches across the container prefixes ('>' and indentation) that
+    markdown-it removed from the inline text.
+    """
+    parts = needle.split("\n")
+    pattern = r"\n[ \t>]*".join(
+        re.escape(part if i == 0 else part.lstrip(" \t")) for i, part in enumerate(parts)
+    )
+    for match in re.compile(pattern).finditer(source.text, start, stop):
+        if not skip_code or source.free(*match.span()):
+            return match.span()
+    return None
+
+
+def inline_html(token: Token) -> Iterator[Token]:
+    """The ``html_inline`` tokens inside an inline token, image alt texts included, in order."""
+    for child in token.children or ():
+        if child.type == "html_inline":
+            yield child
+        elif child.children:
+            yield from inline_html(child)

@@ -1,0 +1,138 @@
+"""Images that a source file references, gathered into ``Media`` with safe, unique names.
+
+    image_type(data) -> str | None              media type from the bytes (JPEG, PNG, GIF, WebP,
+                                                AVIF); SVG is refused, it can carry script
+    is_local_reference(ref) -> bool             a relative path, not a URL, '/…' or '#…'
+    MediaCollector(base, source)
+      .add(ref, field) -> str                   the media name for the image file ``ref``
+                                                (relative to ``base``), read once per file
+      .media -> tuple[Media, ...]               in the order first referenced
+
+A name is the file's stem slugified plus the extension of its real type ("Harbour Photo.JPEG"
+-> "harbour-photo.jpg"); a second, different file with the same name gets "-2", "-3" … The same
+file referenced twice is one Media. A missing or unreadable file, or one that is not an image,
+raises ``ArticleError`` naming the reference and the source.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final
+from urllib.parse import unquote
+
+from markdown_it.common.utils import unescapeAll
+
+from permapress.articles.model import Media
+from permapress.articles.slug import slugify
+from permapress.errors import ArticleError
+
+EXTENSIONS: Final = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/avif": "avif",
+}
+MAX_IMAGE_BYTES: Final = 50 * 1024 * 1024
+_SCHEME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def image_type(data: bytes) -> str | None:
+    """The media type of an image from its first bytes, or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[4:12] in (b"ftypavif", b"ftypavis"):
+        return "image/avif"
+    return None
+
+
+def _looks_svg(data: bytes) -> bool:
+    head = data[:1024].lstrip().lower()
+    return head.startswith((b"<svg", b"<?xml")) and b"<svg" in head
+
+
+def is_local_reference(ref: str) -> bool:
+    """True for a relative file path: not a URL, not site-absolute, not a fragment."""
+    ref = ref.strip()
+    if not ref or ref.startswith(("/", "#", "?", "\\")):
+        return False
+    return _SCHEME_RE.match(ref) is None
+
+
+def reference_path(ref: str) -> str:
+    """The file path a Markdown/HTML reference names (unescaped, percent-decoded, no query)."""
+    plain = unescapeAll(ref.strip())
+    plain = re.split(r"[?#]", plain, maxsplit=1)[0]
+    return unquote(plain)
+
+
+class MediaCollector:
+    """Collects the image files an article references; see the module docstring."""
+
+    def __init__(self, base: Path, source: str) -> None:
+        self.base = base
+        self.source = source
+        self._by_path: dict[Path, Media] = {}
+        self._names: set[str] = set()
+
+    @property
+    def media(self) -> tuple[Media, ...]:
+        return tuple(self._by_path.values())
+
+    def add(self, ref: str, field: str = "image") -> str:
+        """Read the image ``ref`` names; return its media name."""
+        relative = reference_path(ref)
+        path = Path(self.base, relative)
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):
+            key = path.absolute()
+        known = self._by_path.get(key)
+        if known is not None:
+            return known.name
+        if not path.is_file():
+            raise ArticleError(
+                f"{field} '{ref}' is not a file beside the article (looked for {path})",
+                source=self.source,
+            )
+        try:
+            size = path.stat().st_size
+            if size > MAX_IMAGE_BYTES:
+                raise ArticleError(
+                    f"{field} '{ref}' is {size // (1024 * 1024)} MiB; the limit is "
+                    f"{MAX_IMAGE_BYTES // (1024 * 1024)} MiB",
+                    source=self.source,
+                )
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ArticleError(f"{field} '{ref}' cannot be read ({reason})", self.source) from None
+        media_type = image_type(data)
+        if media_type is None:
+            kind = "an SVG file (SVG can carry script)" if _looks_svg(data) else "not an image"
+            raise ArticleError(
+                f"{field} '{ref}' is {kind}; use a JPEG, PNG, GIF, WebP or AVIF image",
+                source=self.source,
+            )
+        name = self._unique_name(path, media_type)
+        item = Media(name=name, data=data, media_type=media_type)
+        self._by_path[key] = item
+        self._names.add(name)
+        return name
+
+    def _unique_name(self, path: Path, media_type: str) -> str:
+        stem = slugify(path.stem, max_length=60)
+        extension = EXTENSIONS[media_type]
+        name = f"{stem}.{extension}"
+        number = 2
+        while name in self._names:
+            name = f"{stem}-{number}.{extension}"
+            number += 1
+        return name

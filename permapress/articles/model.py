@@ -1,0 +1,238 @@
+"""The article model: one version of one news article, as every reader returns it.
+
+    Media(name, data, media_type)      an image the article uses, stored in the bundle's media/
+    Article(headline, slug, …)         frozen; change it with dataclasses.replace
+    validate(article) -> Article       checks every field, returns it with whitespace normalised
+    content_key(article) -> str        sha256 hex over everything except ``source``
+
+``validate`` raises ``ArticleError`` whose message names the field and the bad value (and the
+source file when the article has one). The copy it returns has the headline, authors,
+categories, tags and summary on one line each with single spaces, duplicates (ignoring case)
+removed, and the body with unified newlines, no leading blank lines and no trailing whitespace.
+Validating a validated article returns an equal article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Final
+
+from permapress.errors import ArticleError
+
+_Fail = Callable[[str], ArticleError]
+
+SLUG_MAX: Final = 80
+_SLUG_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_LANGUAGE_RE: Final = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+_MEDIA_NAME_RE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
+_MEDIA_TYPE_RE: Final = re.compile(r"[a-z]+/[a-z0-9][a-z0-9.+-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A file the article uses, by its name inside the bundle's ``media/`` folder."""
+
+    name: str  # e.g. "harbour.jpg"
+    data: bytes
+    media_type: str  # e.g. "image/jpeg"
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One version of one article. Datetimes are timezone-aware; ``body`` is sanitised Markdown."""
+
+    headline: str
+    slug: str
+    published: datetime
+    modified: datetime | None
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]  # display names, e.g. "Politics & Government"
+    tags: tuple[str, ...]
+    summary: str
+    language: str  # BCP 47, e.g. "en"
+    body: str  # Markdown, sanitised
+    media: tuple[Media, ...] = ()
+    image: str | None = None  # lead image: a name in media, or an absolute https URL
+    draft: bool = False
+    source: str | None = None  # where it came from (path or URL); not part of the content
+
+
+def one_line(text: str) -> str:
+    """Collapse every run of whitespace (newlines included) to one space and trim the ends."""
+    return " ".join(text.split())
+
+
+def normalise_body(body: str) -> str:
+    """Unify newlines, drop leading blank lines and trailing whitespace."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines).rstrip()
+
+
+def validate(article: Article, *, require_media: bool = True) -> Article:
+    """Check every field of ``article``; return it with whitespace normalised.
+
+    ``require_media=False`` accepts a lead image named in the text whose bytes are not attached
+    (``document.from_markdown`` without media).
+    """
+    if not isinstance(article, Article):
+        raise ArticleError(f"expected an Article, got {type(article).__name__}")
+    source = article.source if isinstance(article.source, str) else None
+
+    def fail(message: str) -> ArticleError:
+        return ArticleError(message, source=source)
+
+    if not isinstance(article.headline, str) or not one_line(article.headline):
+        raise fail("headline is empty (every article needs a title)")
+    headline = one_line(article.headline)
+    if not isinstance(article.slug, str) or not _SLUG_RE.fullmatch(article.slug):
+        raise fail(
+            f"slug {article.slug!r} is not valid: use lowercase letters, digits and single "
+            "hyphens, like 'harbour-budget-2025'"
+        )
+    if len(article.slug) > SLUG_MAX:
+        raise fail(f"slug {article.slug!r} is longer than {SLUG_MAX} characters")
+    _check_datetime(article.published, "published", fail)
+    if article.modified is not None:
+        _check_datetime(article.modified, "modified", fail)
+    authors = _names(article.authors, "authors", fail)
+    categories = _names(article.categories, "categories", fail)
+    tags = _names(article.tags, "tags", fail)
+    if not isinstance(article.summary, str):
+        raise fail(f"summary must be text, not {type(article.summary).__name__}")
+    if not isinstance(article.language, str) or not _LANGUAGE_RE.fullmatch(article.language):
+        raise fail(
+            f"language {article.language!r} is not a BCP 47 language tag (write 'en', 'fr' "
+            "or 'pt-BR')"
+        )
+    if not isinstance(article.body, str):
+        raise fail(f"body must be text, not {type(article.body).__name__}")
+    body = normalise_body(article.body)
+    if not body:
+        raise fail("body is empty (an article needs at least one paragraph)")
+    media = _check_media(article.media, fail)
+    _check_image(article.image, media, require_media, fail)
+    if not isinstance(article.draft, bool):
+        raise fail(f"draft must be true or false, not {article.draft!r}")
+    if article.source is not None and not isinstance(article.source, str):
+        raise fail(f"source must be text, not {type(article.source).__name__}")
+    for field, text in (("headline", headline), ("summary", article.summary), ("body", body)):
+        _check_encodable(text, field, fail)
+    for field, names in (("authors", authors), ("categories", categories), ("tags", tags)):
+        for name in names:
+            _check_encodable(name, field, fail)
+    return replace(
+        article,
+        headline=headline,
+        authors=authors,
+        categories=categories,
+        tags=tags,
+        summary=one_line(article.summary),
+        body=body,
+    )
+
+
+def _check_datetime(value: object, field: str, fail: _Fail) -> None:
+    if not isinstance(value, datetime):
+        raise fail(f"{field} must be a date and time, not {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise fail(f"{field} {value.isoformat()} has no timezone (give it an offset or a zone)")
+
+
+def _check_encodable(text: str, field: str, fail: _Fail) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise fail(f"{field} holds a character that is not valid Unicode at {exc.start}") from None
+
+
+def _names(values: object, field: str, fail: _Fail) -> tuple[str, ...]:
+    if not isinstance(values, tuple):
+        raise fail(f"{field} must be a tuple of text, not {type(values).__name__}")
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            raise fail(f"{field} must hold text, not {value!r}")
+        name = one_line(value)
+        if not name:
+            raise fail(f"{field} has an empty entry")
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            out.append(name)
+    return tuple(out)
+
+
+def _check_media(media: object, fail: _Fail) -> tuple[Media, ...]:
+    if not isinstance(media, tuple):
+        raise fail(f"media must be a tuple of Media, not {type(media).__name__}")
+    names: set[str] = set()
+    for item in media:
+        if not isinstance(item, Media):
+            raise fail(f"media must hold Media, not {type(item).__name__}")
+        if not isinstance(item.name, str) or not _MEDIA_NAME_RE.fullmatch(item.name):
+            raise fail(
+                f"media name {item.name!r} must be a plain file name (letters, digits, '.', "
+                "'-', '_'; no '/' and no leading dot), like 'harbour.jpg'"
+            )
+        if item.name in names:
+            raise fail(f"media name {item.name!r} is used twice")
+        names.add(item.name)
+        if not isinstance(item.data, bytes) or not item.data:
+            raise fail(f"media {item.name!r} has no bytes")
+        if not isinstance(item.media_type, str) or not _MEDIA_TYPE_RE.fullmatch(item.media_type):
+            raise fail(f"media {item.name!r} has a bad media type {item.media_type!r}")
+    return media
+
+
+def _check_image(
+    image: object, media: tuple[Media, ...], require_media: bool, fail: _Fail
+) -> None:
+    if image is None:
+        return
+    if not isinstance(image, str) or not image:
+        raise fail(f"image must be a media name or an https URL, not {image!r}")
+    if image.startswith("https://") and len(image) > len("https://") and " " not in image:
+        return
+    if "://" in image or image.startswith("//"):
+        raise fail(f"image {image!r} must be an https:// URL or a file beside the article")
+    if not _MEDIA_NAME_RE.fullmatch(image):
+        raise fail(f"image {image!r} must be the name of one of the article's media files")
+    if require_media and image not in {m.name for m in media}:
+        raise fail(f"image {image!r} is not among the article's media files")
+
+
+def content_key(article: Article) -> str:
+    """A sha256 hex digest over every field except ``source``.
+
+    Two articles have the same key exactly when they render the same: use it to tell an
+    unchanged re-import from an updated one.
+    """
+    doc = {
+        "headline": article.headline,
+        "slug": article.slug,
+        "published": article.published.isoformat(),
+        "modified": article.modified.isoformat() if article.modified else None,
+        "authors": list(article.authors),
+        "categories": list(article.categories),
+        "tags": list(article.tags),
+        "summary": article.summary,
+        "language": article.language,
+        "body": article.body,
+        "media": [
+            [m.name, m.media_type, hashlib.sha256(m.data).hexdigest()] for m in article.media
+        ],
+        "image": article.image,
+        "draft": article.draft,
+    }
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+

@@ -1,0 +1,55 @@
+"""URL slugs: ``slugify("Politics & Government") == "politics-and-government"``.
+
+A slug is lowercase ASCII letters and digits joined by single hyphens, at most 80 characters
+(cut at a word boundary), never empty (falls back to ``"article"``). Accented letters lose their
+accents (Unicode NFKD); a few letters that do not decompose are spelled out (ß -> ss, æ -> ae,
+ø -> o, ł -> l …); apostrophes vanish ("Mayor's" -> "mayors"); '&' reads as "and". Letters of
+other scripts have no simple transliteration and are dropped. Pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+from permapress.articles.model import SLUG_MAX
+
+FALLBACK: Final = "article"
+
+_SPELLED: Final = {
+    "ß": "ss",
+    "æ": "ae",
+    "Æ": "AE",
+    "œ": "oe",
+    "Œ": "OE",
+    "ø": "o",
+    "Ø": "O",
+    "đ": "d",
+    "Đ": "D",
+    "ð": "d",
+    "Ð": "D",
+    "þ": "th",
+    "Þ": "TH",
+    "ł": "l",
+    "Ł": "L",
+    "ı": "i",
+    "&": " and ",
+}
+_APOSTROPHES: Final = re.compile(r"(?<=\w)['’‘`](?=\w)")
+_NOT_ALNUM: Final = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_length: int = SLUG_MAX) -> str:
+    """The URL slug for ``text``; see the module docstring."""
+    text = _APOSTROPHES.sub("", text)
+    text = "".join(_SPELLED.get(ch, ch) for ch in text)
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    slug = _NOT_ALNUM.sub("-", ascii_text).strip("-")
+    if len(slug) > max_length:
+        cut = slug[: max_length + 1]
+        boundary = cut.rfind("-")
+        slug = cut[:boundary] if boundary > 0 else slug[:max_length]
+        slug = slug.strip("-")
+    return slug or FALLBACK

@@ -1,0 +1,96 @@
+"""Turning the bytes of a source file into text.
+
+    looks_binary(head) -> bool          NUL bytes (outside UTF-16/32) mean "not a text file"
+    decode_text(data, source) -> str    UTF-8 (BOM or not), UTF-16/32 with BOM, else detected
+    head_text(head) -> str              a lenient decode of a file's first bytes, for sniffing
+    read_text(path) -> str              read_bytes + decode_text, OSError -> ArticleError
+
+Decoded text has its byte-order mark removed and every newline as ``\\n``. A file that is binary,
+or whose encoding cannot be told, raises ``ArticleError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import Final
+
+from charset_normalizer import from_bytes
+
+from permapress.errors import ArticleError
+
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _bom_encoding(data: bytes) -> str | None:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    return None
+
+
+def looks_binary(head: bytes) -> bool:
+    """True when ``head`` (a file's first bytes) cannot be the start of a text file."""
+    if _bom_encoding(head) is not None:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32 and byte != 27)
+    return controls > max(4, len(head) // 50)
+
+
+def _unify_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """The text of a source file; see the module docstring."""
+    encoding = _bom_encoding(data)
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ArticleError(
+                f"starts like {encoding.upper()} but byte {exc.start} is not valid "
+                f"{encoding.upper()}; save the file again as UTF-8",
+                source=source,
+            ) from None
+        return _unify_newlines(text.lstrip("\ufeff"))
+    if looks_binary(data[:8192]):
+        raise ArticleError("is a binary file, not text", source=source)
+    try:
+        return _unify_newlines(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise ArticleError(
+            "is not UTF-8 and its encoding cannot be told; save the file again as UTF-8",
+            source=source,
+        )
+    return _unify_newlines(str(best))
+
+
+def head_text(head: bytes) -> str:
+    """A lenient decode of a file's first bytes (a cut multi-byte character is replaced)."""
+    encoding = _bom_encoding(head)
+    if encoding is not None:
+        text = head.decode(encoding, errors="replace")
+        return _unify_newlines(text.lstrip("\ufeff"))
+    return _unify_newlines(head.decode("utf-8", errors="replace"))
+
+
+def read_text(path: Path) -> str:
+    """Read and decode ``path``; a file that cannot be read raises ``ArticleError``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ArticleError(f"cannot read the file ({reason})", source=str(path)) from None
+    return decode_text(data, str(path))
