@@ -5,13 +5,15 @@
 ``name`` is the last path segment (or a ``?filename=``), ``head`` the first bytes of the file
 (512 are enough). The extension table is Python's built-in one (never the machine's
 ``/etc/mime.types``, so every host answers the same) with the web types it lacks or gets wrong.
-Text types carry ``charset=utf-8``. Sniffing follows the spirit of the WHATWG MIME sniffing
+Text types carry ``charset=utf-8``. A whole file that parses as a JSON object or array is
+``application/json`` (kubo's sniffer does the same). Sniffing follows the spirit of the WHATWG MIME sniffing
 standard: well-known magic numbers, markup that starts like HTML/XML/SVG, then plain text when no
 binary control bytes appear, else ``application/octet-stream``.
 """
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from typing import Final
 
@@ -124,10 +126,27 @@ def sniff(head: bytes) -> str:
     return "text/plain; charset=utf-8"
 
 
-def content_type(name: str | None, head: bytes) -> str:
-    """Extension first, then sniffing; see the module docstring."""
+def _is_json(data: bytes) -> bool:
+    start = data.lstrip(b" \t\r\n")[:1]
+    if start not in (b"{", b"["):
+        return False
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True
+
+
+def content_type(name: str | None, head: bytes, *, complete: bool = False) -> str:
+    """Extension first, then sniffing; see the module docstring.
+
+    ``complete`` says ``head`` is the whole file: then a JSON document is recognised too
+    (``application/json``), which a prefix alone cannot prove.
+    """
     if name:
         known = by_extension(name)
         if known:
             return known
+    if complete and _is_json(head):
+        return "application/json"
     return sniff(head)

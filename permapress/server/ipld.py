@@ -1,6 +1,7 @@
 """Path traversal inside DAG-CBOR and DAG-JSON blocks, as the path gateway spec describes it.
 
     follow(cid, data, segments) -> (link, consumed)
+    links(cid, data) -> [CID, ...]      every link in a DAG-CBOR or DAG-JSON block, in order
 
 Decodes the block (``dagcbor.decode`` for DAG-CBOR, JSON with ``{"/": "<cid>"}`` links for
 DAG-JSON) and walks ``segments`` through maps (by key) and lists (by decimal index) until it
@@ -68,3 +69,22 @@ def follow(cid: CID, data: bytes, segments: Sequence[str]) -> tuple[CID, int]:
         f"the path ends inside block {cid} at a value that is not a link; "
         "only whole blocks can be returned",
     )
+
+
+def links(cid: CID, data: bytes) -> list[CID]:
+    """Every IPLD link in a DAG-CBOR or DAG-JSON block, in encoded order."""
+    value = _decode(cid, data)
+    if cid.codec == DAG_CBOR:
+        return list(dagcbor.links(value))  # type: ignore[arg-type]
+    found: list[CID] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        link = _json_link(item)
+        if link is not None:
+            found.append(link)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return found

@@ -8,14 +8,15 @@
 
 ``RequestInfo.path`` is the percent-decoded path after ``/ipfs/`` (``"<cid>/a/b/"``);
 ``raw_path`` is the path exactly as the client sent it (percent-encoded ASCII), which is what
-``X-Ipfs-Path`` reports.
+``X-Ipfs-Path`` reports; ``path`` is decoded from it exactly once, so a name holding ``%2C``
+arrives as ``%2C``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 
@@ -42,9 +43,14 @@ class RequestInfo:
     @classmethod
     def from_request(cls, request: Request, prefix: str = "/ipfs/") -> RequestInfo:
         scope = request.scope
-        path: str = scope["path"]
         raw = scope.get("raw_path")
-        raw_path = raw.decode("latin-1") if raw else quote(path)
+        if raw:
+            # decode the path as sent exactly once (some clients' ``path`` is decoded twice)
+            raw_path = raw.decode("latin-1")
+            path = unquote(raw_path)
+        else:
+            path = scope["path"]
+            raw_path = quote(path)
         headers = request.headers
         cache_control = headers.get("cache-control", "")
         return cls(

@@ -9,7 +9,8 @@
 Membership is by multihash, as blockstores key blocks, so the CIDv0 and CIDv1 spellings of a
 published block are both served. Identity CIDs carry their own bytes and are always "served".
 
-The walk follows links the way ``car.block_links`` reads them (dag-pb and dag-cbor) and is
+The walk follows links the way ``car.block_links`` reads them (dag-pb and dag-cbor; DAG-JSON
+links through ``ipld.links``) and is
 tolerant: a block missing from the blockstore or one that does not decode is recorded as served
 (its CID is reachable, so a request for it may be answered with 404 later) but not descended
 into, so one bad block never hides the rest of a site. Each block is read once per process: the
@@ -29,7 +30,8 @@ from collections.abc import Callable, Iterable
 from permapress.errors import IpfsError
 from permapress.ipfs.blockstore import identity_data
 from permapress.ipfs.car import block_links
-from permapress.ipfs.cid import CID
+from permapress.ipfs.cid import CID, DAG_JSON
+from permapress.server import ipld
 
 Getter = Callable[[CID], bytes]
 
@@ -97,6 +99,8 @@ class ServedSet:
             data = identity_data(cid)
             if data is None:
                 data = self._get(cid)
+            if cid.codec == DAG_JSON:
+                return tuple(ipld.links(cid, data))
             return tuple(block_links(cid, data))
         except IpfsError:
             return None

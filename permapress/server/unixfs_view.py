@@ -81,7 +81,7 @@ def serve_file(
     whole = files.whole(resolved) if span is None else files.cached(resolved.cid)
     head = whole[:512] if whole is not None else files.head(resolved)
     pairs = [
-        ("content-type", content_type(filename or name, head)),
+        ("content-type", content_type(filename or name, head, complete=whole is not None)),
         ("x-content-type-options", "nosniff"),
         *pairs,
     ]
