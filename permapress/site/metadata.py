@@ -1,0 +1,248 @@
+"""Machine-readable descriptions of an article: schema.org JSON-LD, Open Graph and IPTC ninjs.
+
+Pure functions; the same article gives the same output.
+
+    news_article_jsonld(entry, site, url=…)  -> dict   schema.org NewsArticle for the site page:
+        headline, dates, authors, section, keywords, image, language, publisher, the bundle CID
+        as ``identifier`` and ``archivedAt`` (ipfs://), and one CorrectionComment per update
+    article_jsonld(article, publisher=…, …)  -> dict   the same from an Article alone (bundles)
+    open_graph(entry, site)                  -> [(property, content)] in a fixed order
+    article_open_graph(article, …)           -> the same from an Article alone
+    ninjs(article, version=…, taxonomy=…)    -> bytes  IPTC ninjs 3.1 for a bundle's
+        article.json: canonical JSON (sorted keys, 2-space indent, trailing newline)
+
+ninjs follows the 3.x schema's camelCase names (versionCreated, firstCreated, contentType).
+Its ``uri`` is ``article_uri(slug)`` = "urn:permapress:article:<slug>": stable across versions
+and independent of where the site is hosted; the feeds use the same identifier. ninjs 3.x has
+no keywords field, so tags become ``subjects`` with only a name and ``rel`` "keyword";
+categories become subjects with ``rel`` "about", the newsroom's name as ``literal`` and, when
+the taxonomy knows them, the IPTC Media Topic's label as ``name`` and its URI as ``uri``.
+Open Graph needs absolute URLs: og:url and og:image appear only with a base URL.
+A naive datetime raises ``SiteError`` (from ``iso8601``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from permapress.articles.model import Article
+from permapress.site.views import (
+    ArticleEntry,
+    SiteInfo,
+    body_html,
+    byline,
+    iso8601,
+    media_image,
+)
+
+NINJS_VERSION = "3.1"
+NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
+
+
+class Topic(Protocol):
+    """An IPTC Media Topic as ``articles.taxonomy`` gives it."""
+
+    @property
+    def uri(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+class TopicLookup(Protocol):
+    """Anything that maps a category name to a Media Topic (``articles.taxonomy.Taxonomy``)."""
+
+    def topic(self, name: str) -> Topic | None: ...
+
+
+def article_uri(slug: str) -> str:
+    """The identifier of an article across all its versions and wherever it is hosted."""
+    return f"urn:permapress:article:{slug}"
+
+
+def _is_absolute(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def article_jsonld(
+    article: Article,
+    *,
+    publisher: str,
+    url: str | None,
+    image_prefix: str,
+    modified: str | None = None,
+) -> dict[str, Any]:
+    """NewsArticle JSON-LD from the article alone; ``image_prefix`` goes before "media/…"."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline,
+        "datePublished": iso8601(article.published),
+        "dateModified": modified or iso8601(article.modified or article.published),
+        "inLanguage": article.language,
+        "publisher": {"@type": "Organization", "name": publisher},
+        "isAccessibleForFree": True,
+    }
+    if article.summary:
+        data["description"] = article.summary
+    if article.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+    if article.categories:
+        data["articleSection"] = list(article.categories)
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    image = media_image(article)
+    if image:
+        data["image"] = [f"{image_prefix}media/{quote(image)}"]
+    elif article.image and _is_absolute(article.image):
+        data["image"] = [article.image]
+    if url:
+        data["url"] = url
+        data["mainEntityOfPage"] = {"@type": "WebPage", "@id": url}
+    return data
+
+
+def news_article_jsonld(entry: ArticleEntry, site: SiteInfo, *, url: str | None) -> dict[str, Any]:
+    """NewsArticle JSON-LD for the site's article page at ``url`` (None when unknown)."""
+    article = entry.article
+    page = site.absolute(f"articles/{article.slug}/") or ""
+    data = article_jsonld(
+        article,
+        publisher=site.name,
+        url=url,
+        image_prefix=f"{page}v/{entry.version_number}/",
+        modified=iso8601(entry.modified),
+    )
+    if site.base_url:
+        data["publisher"]["url"] = site.base_url
+    data["identifier"] = {
+        "@type": "PropertyValue",
+        "propertyID": "IPFS CID",
+        "value": entry.bundle_cid,
+    }
+    data["archivedAt"] = f"ipfs://{entry.bundle_cid}"
+    data["version"] = str(entry.version_number)
+    if entry.corrections:
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": v.note,
+                "datePublished": iso8601(v.created),
+            }
+            for v in entry.corrections
+        ]
+    return data
+
+
+def article_open_graph(
+    article: Article,
+    *,
+    site_name: str,
+    url: str | None,
+    image_url: str | None,
+    modified: str | None = None,
+) -> list[tuple[str, str]]:
+    """Open Graph properties in a fixed order; URLs only when absolute."""
+    tags: list[tuple[str, str]] = [
+        ("og:type", "article"),
+        ("og:site_name", site_name),
+        ("og:title", article.headline),
+    ]
+    if article.summary:
+        tags.append(("og:description", article.summary))
+    if url:
+        tags.append(("og:url", url))
+    if image_url is None and article.image and _is_absolute(article.image):
+        image_url = article.image
+    if image_url:
+        tags.append(("og:image", image_url))
+        tags.append(("og:image:alt", article.headline))
+    tags.append(("article:published_time", iso8601(article.published)))
+    tags.append(
+        ("article:modified_time", modified or iso8601(article.modified or article.published))
+    )
+    if article.categories:
+        tags.append(("article:section", article.categories[0]))
+    tags.extend(("article:tag", tag) for tag in article.tags)
+    return tags
+
+
+def open_graph(entry: ArticleEntry, site: SiteInfo) -> list[tuple[str, str]]:
+    """Open Graph properties for the site's article page."""
+    article = entry.article
+    image = media_image(article)
+    page = f"articles/{article.slug}/"
+    image_url = (
+        site.absolute(f"{page}v/{entry.version_number}/media/{quote(image)}") if image else None
+    )
+    return article_open_graph(
+        article,
+        site_name=site.name,
+        url=site.absolute(page),
+        image_url=image_url,
+        modified=iso8601(entry.modified),
+    )
+
+
+def ninjs_document(article: Article, *, version: int, taxonomy: TopicLookup) -> dict[str, Any]:
+    """The ninjs 3.1 object for one version of an article (see ``ninjs`` for the bytes)."""
+    doc: dict[str, Any] = {
+        "uri": article_uri(article.slug),
+        "type": "text",
+        "representationType": "full",
+        "version": str(version),
+        "firstCreated": iso8601(article.published),
+        "versionCreated": iso8601(article.modified or article.published),
+        "pubStatus": "usable",
+        "language": article.language,
+        "slugline": article.slug,
+        "headlines": [{"role": "main", "value": article.headline}],
+        "bodies": [
+            {"role": "main", "contentType": "text/markdown", "value": article.body},
+            {"role": "main", "contentType": "text/html", "value": body_html(article)},
+        ],
+        "standard": {"name": "ninjs", "version": NINJS_VERSION, "schema": NINJS_SCHEMA},
+    }
+    if article.summary:
+        doc["descriptions"] = [{"role": "summary", "value": article.summary}]
+    if article.authors:
+        doc["by"] = byline(article.authors)
+    subjects: list[dict[str, str]] = []
+    for name in article.categories:
+        topic = taxonomy.topic(name)
+        if topic is None:
+            subjects.append({"name": name, "literal": name, "rel": "about"})
+        else:
+            subjects.append(
+                {"name": topic.label, "literal": name, "rel": "about", "uri": topic.uri}
+            )
+    subjects.extend({"name": tag, "rel": "keyword"} for tag in article.tags)
+    if subjects:
+        doc["subjects"] = subjects
+    image = media_image(article)
+    if image:
+        media = next(m for m in article.media if m.name == image)
+        doc["associations"] = [
+            {
+                "name": "leadimage",
+                "uri": f"{article_uri(article.slug)}:media:{quote(image)}",
+                "type": "picture",
+                "renditions": [
+                    {
+                        "name": "original",
+                        "href": f"media/{quote(image)}",
+                        "contentType": media.media_type,
+                        "sizeInBytes": len(media.data),
+                    }
+                ],
+            }
+        ]
+    return doc
+
+
+def ninjs(article: Article, *, version: int, taxonomy: TopicLookup) -> bytes:
+    """article.json of a bundle: ninjs 3.1 as canonical JSON (sorted keys, 2-space indent)."""
+    doc = ninjs_document(article, version=version, taxonomy=taxonomy)
+    return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")

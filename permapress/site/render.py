@@ -1,0 +1,466 @@
+"""Render the site's HTML pages and each bundle's index.html: pure functions, bytes out.
+
+Every function takes frozen values (``views.py``) and returns UTF-8 bytes. There is no clock,
+no I/O beyond reading the package's own templates and CSS, and no randomness: the same input
+gives the same bytes, so the same bundle CID. Jinja2 runs with autoescape on; the article body
+is HTML that ``articles.markup`` already sanitised.
+
+Links. Every link between pages is relative and names the file, never the folder
+("../../categories/politics/index.html", not ".../politics/"), because that one form works
+from file://, on a web server at "/", under a path gateway's "/ipfs/<cid>/" and on a subdomain
+gateway. ``root`` is the prefix from a page to the site root: "" for index.html, "../../" for
+articles/<slug>/index.html; ``relative_root(path)`` computes it. Public URLs written into
+metadata (canonical, Open Graph) are absolute and use the folder form "…/articles/<slug>/";
+they appear only when ``SiteInfo.base_url`` is known.
+
+Paths of the site, relative to its root (the builder writes ``Page`` values at these paths):
+
+    index.html, page/<n>/index.html                 home (page 1, then 2, 3 …)
+    articles/<slug>/index.html                      article page (root "../../")
+    articles/<slug>/<slug>.car                      the current bundle as a CAR ("Download IPFS")
+    articles/<slug>/v/<n>/                          bundle of version n (its own index.html)
+    categories/<slug>/index.html, …/page/<n>/…      category listing
+    archive/index.html, archive/<yyyy>/<mm>/…       archive index and monthly listings
+    404.html                                        served at any depth, so its CSS is inline
+                                                    and its links are "/" plus "index.html"
+
+Pagination: page 1 of a listing is ``<base>index.html``, page n > 1 is
+``<base>page/<n>/index.html`` (``listing_path``); ``render_listing`` links between them with
+paths relative to the page being rendered. ``feeds`` maps "atom" / "rss" / "json" to paths
+relative to the site root.
+
+Images: an article's lead image is a name in its ``media`` (an absolute URL is not shown, since
+pages fetch nothing from elsewhere). In a bundle it is "media/<name>"; in the site it is the
+bundle linked at "articles/<slug>/v/<n>/media/<name>", and the body's "media/…" references are
+rewritten the same way.
+
+Errors: a naive datetime or a bad base URL raises ``SiteError`` naming the value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from permapress.articles.model import Article
+from permapress.errors import SiteError
+from permapress.site.metadata import (
+    article_jsonld,
+    article_open_graph,
+    news_article_jsonld,
+    open_graph,
+)
+from permapress.site.views import (
+    ArticleEntry,
+    SiteInfo,
+    body_html,
+    byline,
+    iso8601,
+    media_image,
+    newest_first,
+)
+
+_HERE = Path(__file__).parent
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+SITE_FEEDS: Mapping[str, str] = {"atom": "feed.xml", "rss": "rss.xml", "json": "feed.json"}
+_FEED_TYPES = {
+    "atom": ("application/atom+xml", "Atom"),
+    "rss": ("application/rss+xml", "RSS"),
+    "json": ("application/feed+json", "JSON Feed"),
+}
+
+
+# --- helpers the builder shares --------------------------------------------------------------
+
+
+def relative_root(path: str) -> str:
+    """The prefix from the page at ``path`` back to the site root: "a/b/index.html" -> "../../"."""
+    return "../" * path.count("/")
+
+
+def listing_path(base: str, page: int) -> str:
+    """Where page ``page`` of the listing rooted at ``base`` ("", "categories/x/") lives."""
+    return f"{base}index.html" if page <= 1 else f"{base}page/{page}/index.html"
+
+
+def human_date(moment: datetime) -> str:
+    """ "July 8, 2025": the date as the article's own timezone saw it."""
+    return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
+
+
+def month_name(month: int) -> str:
+    """ "July" for 7."""
+    return _MONTHS[month - 1]
+
+
+def month_title(year: int, month: int, language: str = "en") -> str:
+    """The title of a monthly archive page: "July 2025" (English names for every language)."""
+    del language  # month names are English until the site gets translations
+    return f"{month_name(month)} {year}"
+
+
+def script_json(data: Mapping[str, Any]) -> Markup:
+    """JSON for a <script> element: sorted keys, and no "<", ">" or "&" that could end it."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+# --- template plumbing ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _When:
+    iso: str
+    human: str
+
+
+def _when(moment: datetime) -> _When:
+    return _When(iso8601(moment), human_date(moment))
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    label: str
+    href: str | None
+    current: bool = False
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@cache
+def site_css() -> str:
+    """The stylesheet served as assets/site.css and inlined into bundles and 404.html."""
+    return (_HERE / "static" / "site.css").read_text(encoding="utf-8")
+
+
+def _render(template: str, **context: Any) -> bytes:
+    base: dict[str, Any] = {
+        "canonical": None,
+        "description": "",
+        "feeds": [],
+        "og": [],
+        "jsonld": None,
+        "css_inline": None,
+        "nav": [],
+        "footer_links": [],
+        "fingerprint": None,
+        "home_href": None,
+        "tagline": "",
+        "masthead_h1": False,
+        "root": "",
+    }
+    base.update(context)
+    text = _environment().get_template(template).render(**base)
+    return text.encode("utf-8")
+
+
+def _nav(site: SiteInfo, root: str, current: str | None = None) -> list[_Link]:
+    items = [_Link("Front page", f"{root}index.html", current == "")]
+    items += [
+        _Link(s.name, f"{root}categories/{s.slug}/index.html", current == s.slug)
+        for s in site.sections
+    ]
+    items.append(_Link("Archive", f"{root}archive/index.html", current == "archive"))
+    return items
+
+
+def _feed_links(feeds: Mapping[str, str], root: str, title: str) -> list[dict[str, str]]:
+    unknown = sorted(set(feeds) - set(_FEED_TYPES))
+    if unknown:
+        raise SiteError(f"feed kind {unknown[0]!r} is not one of 'atom', 'rss', 'json'")
+    return [
+        {
+            "type": _FEED_TYPES[k][0],
+            "title": f"{title} ({_FEED_TYPES[k][1]})",
+            "href": root + feeds[k],
+        }
+        for k in _FEED_TYPES
+        if k in feeds
+    ]
+
+
+def _site_frame(site: SiteInfo, root: str, current: str | None = None) -> dict[str, Any]:
+    return {
+        "lang": site.language,
+        "site_name": site.name,
+        "tagline": site.tagline,
+        "root": root,
+        "home_href": f"{root}index.html",
+        "nav": _nav(site, root, current),
+        "fingerprint": site.fingerprint,
+        "footer_links": [
+            ("Front page", f"{root}index.html"),
+            ("Archive", f"{root}archive/index.html"),
+            ("Atom feed", f"{root}{SITE_FEEDS['atom']}"),
+            ("RSS", f"{root}{SITE_FEEDS['rss']}"),
+            ("JSON Feed", f"{root}{SITE_FEEDS['json']}"),
+        ],
+    }
+
+
+def _categories(article: Article, slugs: Mapping[str, str], prefix: str | None) -> list[_Link]:
+    """Category links (text only when the slug is unknown or ``prefix`` is None)."""
+    out = []
+    for name in article.categories:
+        slug = slugs.get(name)
+        href = f"{prefix}categories/{slug}/index.html" if slug and prefix is not None else None
+        out.append(_Link(name, href))
+    return out
+
+
+def _story(article: Article, categories: list[_Link], media_prefix: str) -> dict[str, Any]:
+    image = media_image(article)
+    modified = article.modified
+    return {
+        "headline": article.headline,
+        "summary": article.summary,
+        "byline": byline(article.authors),
+        "categories": categories,
+        "tags": list(article.tags),
+        "published": _when(article.published),
+        "modified": _when(modified) if modified and modified > article.published else None,
+        "update_note": None,
+        "lead_image": (
+            {"src": f"{media_prefix}media/{quote(image)}", "alt": article.headline, "caption": ""}
+            if image
+            else None
+        ),
+        "body_html": Markup(body_html(article, media_prefix)),
+    }
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+
+def render_bundle_index(
+    article: Article,
+    *,
+    site_name: str,
+    published_by: str | None = None,
+    version: int | None = None,
+) -> bytes:
+    """The bundle's own index.html: self-contained (inline CSS, no script, relative images).
+
+    It cannot show the bundle's CID (a file cannot contain the CID of its own folder); it says
+    where the CID comes from instead. ``version`` is the version number when known.
+    """
+    which = f"version {version}" if version is not None else "one version"
+    provenance = (
+        f"This is {which} of an article published by {site_name}, "
+        f"first published {human_date(article.published)}."
+    )
+    data = article_jsonld(article, publisher=site_name, url=None, image_prefix="")
+    return _render(
+        "bundle.html",
+        lang=article.language,
+        page_title=f"{article.headline} — {site_name}",
+        description=article.summary,
+        og=article_open_graph(article, site_name=site_name, url=None, image_url=None),
+        jsonld=script_json(data),
+        css_inline=Markup(site_css()),
+        site_name=site_name,
+        provenance=provenance,
+        published_by=published_by,
+        **_story(article, _categories(article, {}, None), ""),
+    )
+
+
+def render_article_page(
+    entry: ArticleEntry, site: SiteInfo, *, category_slugs: Mapping[str, str]
+) -> bytes:
+    """articles/<slug>/index.html: the article around its bundle, with the Download IPFS link."""
+    article = entry.article
+    root = "../../"
+    number = entry.version_number
+    prefix = f"v/{number}/"
+    url = site.absolute(f"articles/{article.slug}/")
+    story = _story(article, _categories(article, category_slugs, root), prefix)
+    story["modified"] = _when(entry.modified) if entry.modified > article.published else None
+    if len(entry.versions) > 1:
+        last = entry.versions[-1]
+        story["update_note"] = {"when": _when(last.created), "text": last.note}
+    versions = [
+        {
+            "number": v.number,
+            "when": _when(v.created),
+            "note": v.note,
+            "cid": v.bundle_cid,
+            "href": f"v/{v.number}/index.html",
+            "current": i == len(entry.versions) - 1,
+        }
+        for i, v in enumerate(entry.versions)
+    ]
+    return _render(
+        "article.html",
+        **_site_frame(site, root),
+        page_title=f"{article.headline} — {site.name}",
+        description=article.summary,
+        canonical=url,
+        feeds=_feed_links(SITE_FEEDS, root, site.name),
+        og=open_graph(entry, site),
+        jsonld=script_json(news_article_jsonld(entry, site, url=url)),
+        cid=entry.bundle_cid,
+        car_href=f"{quote(article.slug)}.car",
+        version_href=f"{prefix}index.html",
+        versions=versions,
+        **story,
+    )
+
+
+def _item(entry: ArticleEntry, root: str, slugs: Mapping[str, str]) -> dict[str, Any]:
+    article = entry.article
+    base = f"{root}articles/{article.slug}/"
+    image = media_image(article)
+    return {
+        "href": f"{base}index.html",
+        "headline": article.headline,
+        "summary": article.summary,
+        "byline": byline(article.authors),
+        "published": _when(article.published),
+        "updated": len(entry.versions) > 1,
+        "categories": _categories(article, slugs, root),
+        "image": f"{base}v/{entry.version_number}/media/{quote(image)}" if image else None,
+    }
+
+
+def _pager(page: int, pages: int) -> dict[str, Any] | None:
+    if pages <= 1:
+        return None
+
+    def href(target: int) -> str:
+        if page == 1:
+            return listing_path("", target)
+        return "../../index.html" if target == 1 else f"../{target}/index.html"
+
+    return {
+        "newer": href(page - 1) if page > 1 else None,
+        "older": href(page + 1) if page < pages else None,
+        "numbers": [(n, None if n == page else href(n)) for n in range(1, pages + 1)],
+    }
+
+
+def render_listing(
+    site: SiteInfo,
+    *,
+    title: str,
+    entries: Sequence[ArticleEntry],
+    page: int,
+    pages: int,
+    root: str,
+    kind: Literal["home", "category", "archive"],
+    feeds: Mapping[str, str] | None = None,
+    description: str = "",
+    category_slugs: Mapping[str, str] | None = None,
+) -> bytes:
+    """The home page, a category page or a monthly archive page (one page of it).
+
+    ``entries`` are this page's articles (shown latest first); on page 1 of the home page the
+    newest is the big lead story. Category names link to their pages through
+    ``category_slugs``, else through ``site.sections``; unknown ones are plain text.
+    ``feeds`` (kind -> path from the site root) defaults to the site-wide feeds.
+    """
+    if kind not in ("home", "category", "archive"):
+        raise SiteError(f"listing kind {kind!r} is not one of 'home', 'category', 'archive'")
+    if not 1 <= page <= max(pages, 1):
+        raise SiteError(f"page {page} is outside 1..{pages}; count the pages before rendering")
+    slugs = {s.name: s.slug for s in site.sections}
+    slugs.update(category_slugs or {})
+    items = [_item(e, root, slugs) for e in newest_first(entries)]
+    top = items.pop(0) if kind == "home" and page == 1 and items else None
+    current = {"home": "", "archive": "archive"}.get(kind)
+    if kind == "category":
+        current = next((s.slug for s in site.sections if s.name == title), None)
+    page_title = title if kind != "home" else site.name
+    if page > 1:
+        page_title += f" — page {page}"
+    if kind != "home":
+        page_title += f" — {site.name}"
+    return _render(
+        "listing.html",
+        **_site_frame(site, root, current),
+        masthead_h1=kind == "home",
+        page_title=page_title,
+        description=description or site.tagline,
+        canonical=site.absolute(listing_path("", page)[: -len("index.html")])
+        if kind == "home"
+        else None,
+        feeds=(
+            _feed_links(SITE_FEEDS, root, site.name)
+            if feeds is None
+            else _feed_links(feeds, root, title)
+        ),
+        show_heading=kind != "home",
+        heading=title,
+        top=top,
+        items=items,
+        pager=_pager(page, pages),
+    )
+
+
+def render_archive_index(site: SiteInfo, months: Sequence[tuple[int, int, int]]) -> bytes:
+    """archive/index.html: (year, month, count) rows grouped by year, newest first."""
+    years: dict[int, list[dict[str, Any]]] = {}
+    for year, month, count in sorted(months, reverse=True):
+        years.setdefault(year, []).append(
+            {
+                "href": f"{year:04d}/{month:02d}/index.html",
+                "label": f"{month_name(month)} {year}",
+                "count": count,
+            }
+        )
+    return _render(
+        "archive.html",
+        **_site_frame(site, "../", "archive"),
+        page_title=f"Archive — {site.name}",
+        description=f"Every article published by {site.name}, month by month.",
+        feeds=_feed_links(SITE_FEEDS, "../", site.name),
+        years=list(years.items()),
+    )
+
+
+def render_not_found(site: SiteInfo) -> bytes:
+    """404.html: served at any depth, so its CSS is inline and it links to "/" (the front
+    page on a web server or our own server) with "index.html" as the fallback for folders."""
+    return _render(
+        "notfound.html",
+        lang=site.language,
+        site_name=site.name,
+        tagline=site.tagline,
+        page_title=f"Page not found — {site.name}",
+        css_inline=Markup(site_css()),
+        home_href="/",
+        fingerprint=site.fingerprint,
+    )

@@ -1,0 +1,156 @@
+"""The values the render functions take, and the few facts derived from them.
+
+The site builder (``build.py``) reads the catalog and hands the renderers these frozen values;
+the renderers never touch the catalog, the blockstore or the clock.
+
+    SiteInfo      the newsroom: name, tagline, language, base URL (or None), key fingerprint,
+                  and the sections (categories) shown in the navigation bar
+    Section       one navigation entry: display name and the slug of categories/<slug>/
+    VersionInfo   one published version of an article: number, bundle CID, time, note
+    ArticleEntry  an article as the site shows it: the current Article, its bundle CID and
+                  every version, oldest first (the last one is current)
+    Page          one output file: a path relative to the site root and its bytes
+
+``SiteInfo.base_url``, when known, is absolute and ends with "/"; building one that does not
+raises ``SiteError``. ``None`` means the public address is unknown: feeds and sitemaps then
+carry relative URLs and say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from permapress.articles.markup import markdown_to_html
+from permapress.articles.model import Article
+from permapress.errors import SiteError
+
+_MEDIA_REF = re.compile(r'(\s(?:src|href)=")media/')
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A category in the site's navigation bar, linked as ``categories/<slug>/index.html``."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    """What every page needs to know about the newsroom."""
+
+    name: str
+    tagline: str
+    language: str
+    base_url: str | None
+    fingerprint: str | None = None
+    sections: tuple[Section, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.base_url is not None and not (
+            self.base_url.startswith(("http://", "https://")) and self.base_url.endswith("/")
+        ):
+            raise SiteError(
+                f"base URL {self.base_url!r} must be absolute and end with '/', "
+                "e.g. 'https://news.example.org/'; leave it empty when the address is unknown"
+            )
+
+    def absolute(self, path: str) -> str | None:
+        """The public URL of a path relative to the site root, or None without a base URL."""
+        if self.base_url is None:
+            return None
+        return self.base_url + path
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One published version of an article."""
+
+    number: int
+    bundle_cid: str
+    created: datetime
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleEntry:
+    """An article as the site shows it; ``versions`` oldest first, the last is current."""
+
+    article: Article
+    bundle_cid: str
+    versions: tuple[VersionInfo, ...]
+
+    @property
+    def version_number(self) -> int:
+        """The number of the current version (1 when no version is recorded)."""
+        return self.versions[-1].number if self.versions else 1
+
+    @property
+    def modified(self) -> datetime:
+        """When the article last changed: its own ``modified`` date or the newest correction."""
+        stamps = [self.article.published]
+        if self.article.modified is not None:
+            stamps.append(self.article.modified)
+        if len(self.versions) > 1:
+            stamps.append(self.versions[-1].created)
+        return max(stamps)
+
+    @property
+    def corrections(self) -> tuple[VersionInfo, ...]:
+        """The versions after the first: each one is a published update with its note."""
+        return self.versions[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One file of the site: ``path`` relative to the site root, e.g. "articles/x/index.html"."""
+
+    path: str
+    data: bytes
+
+
+def newest_first(entries: Iterable[ArticleEntry]) -> list[ArticleEntry]:
+    """Entries ordered latest published first; ties broken by slug so the order is stable."""
+    by_slug = sorted(entries, key=lambda e: e.article.slug)
+    return sorted(by_slug, key=lambda e: e.article.published, reverse=True)
+
+
+def iso8601(moment: datetime) -> str:
+    """RFC 3339 text of a timezone-aware time, "Z" for UTC, whole seconds.
+
+    Raises ``SiteError`` for a naive time, since its meaning depends on the reader's clock.
+    """
+    offset = moment.utcoffset()
+    if offset is None:
+        raise SiteError(f"time {moment.isoformat()} has no timezone; give every date a UTC offset")
+    text = moment.replace(microsecond=0, tzinfo=None).isoformat()
+    if offset == timedelta(0):
+        return text + "Z"
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(offset) // timedelta(minutes=1)
+    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def byline(authors: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    if len(authors) <= 2:
+        return " and ".join(authors)
+    return ", ".join(authors[:-1]) + " and " + authors[-1]
+
+
+def media_image(article: Article) -> str | None:
+    """The lead image's file name when it is one of the article's media, else None."""
+    if article.image and any(m.name == article.image for m in article.media):
+        return article.image
+    return None
+
+
+def body_html(article: Article, media_prefix: str = "") -> str:
+    """The sanitised body HTML, its "media/…" references moved under ``media_prefix``."""
+    html = markdown_to_html(article.body)
+    if media_prefix:
+        html = _MEDIA_REF.sub(lambda m: f"{m.group(1)}{media_prefix}media/", html)
+    return html
