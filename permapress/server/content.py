@@ -1,14 +1,14 @@
 """Content-Type of a served file: from its name's extension, else sniffed from its first bytes.
 
-    content_type(name, head) -> str
+    content_type(name, head, complete=False) -> str
 
 ``name`` is the last path segment (or a ``?filename=``), ``head`` the first bytes of the file
 (512 are enough). The extension table is Python's built-in one (never the machine's
 ``/etc/mime.types``, so every host answers the same) with the web types it lacks or gets wrong.
 Text types carry ``charset=utf-8``. A whole file that parses as a JSON object or array is
-``application/json`` (kubo's sniffer does the same). Sniffing follows the spirit of the WHATWG MIME sniffing
-standard: well-known magic numbers, markup that starts like HTML/XML/SVG, then plain text when no
-binary control bytes appear, else ``application/octet-stream``.
+``application/json`` (kubo's sniffer does the same). Sniffing follows the spirit of the WHATWG
+MIME sniffing standard: well-known magic numbers, markup that starts like HTML/XML/SVG, then
+plain text when no binary control bytes appear, else ``application/octet-stream``.
 """
 
 from __future__ import annotations

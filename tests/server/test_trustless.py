@@ -9,10 +9,9 @@ Expected block lists are computed here from the fixture blocks with small indepe
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import sys
 from pathlib import Path
 
 import pytest
@@ -355,7 +354,8 @@ def test_car_order_unk_is_answered_with_an_explicit_order(client, world: World) 
 
 def test_car_of_an_identity_cid_has_no_blocks(client) -> None:
     identity = "bafkqaf3imvwgy3zaneqgc3janfxgy2lomvscay3jmqfa"
-    response = client.get(f"/ipfs/{identity}", headers={"Accept": "application/vnd.ipld.car; dups=y"})
+    accept = {"Accept": "application/vnd.ipld.car; dups=y"}
+    response = client.get(f"/ipfs/{identity}", headers=accept)
     assert response.status_code == 200
     assert "dups=y" in response.headers["content-type"]
     car = parse_car(response.content)
