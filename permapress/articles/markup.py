@@ -36,15 +36,21 @@ def markdown_to_html(md: str) -> str:
 
 def _inline_text(token: Token) -> str:
     parts: list[str] = []
+    after_image = False
     for child in token.children or ():
         if child.type in ("text", "code_inline"):
+            if after_image and child.content[:1] in (".", ",", ";", ":", "!", "?", ")"):
+                parts = ["".join(parts).rstrip()]
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif child.type == "image":
+            after_image = True
             continue
         elif child.children:
             parts.append(_inline_text(child))
+        if child.type != "image":
+            after_image = after_image and child.type not in ("text", "code_inline")
     return " ".join("".join(parts).split())
 
 
