@@ -2,6 +2,8 @@
 
     verify_dag(root, get) -> VerifyReport
     verify_car(stream_or_path, root=None) -> VerifyReport
+    load_car(stream_or_path) -> LoadedCar (roots, MemoryBlockstore, repeats, version)
+    verify_loaded(loaded_car, root=None) -> VerifyReport   (verify_car without reading twice)
 
 ``verify_dag`` walks from ``root`` (depth first, each block once) and records a ``Problem`` for
 each block that is
@@ -316,22 +318,26 @@ def verify_dag(root: CID, get: Getter) -> VerifyReport:
     return VerifyReport(root, walk.blocks, walk.size, tuple(walk.problems), 0, tuple(walk.notes))
 
 
-def verify_car(
-    stream_or_path: BinaryIO | str | os.PathLike[str], root: CID | None = None
-) -> VerifyReport:
-    """Read a CAR and verify the DAG under ``root`` or under every root of the CAR."""
+@dataclass(frozen=True, slots=True)
+class LoadedCar:
+    """A CAR read into memory: its header roots, its blocks, and sections it holds twice."""
+
+    roots: tuple[CID, ...]
+    store: MemoryBlockstore
+    repeats: int
+    version: int
+
+
+def load_car(stream_or_path: BinaryIO | str | os.PathLike[str]) -> LoadedCar:
+    """Read a whole CAR (v1 or v2) into a ``MemoryBlockstore``; blocks are not checked here."""
     if isinstance(stream_or_path, str | os.PathLike):
         path = Path(stream_or_path)
         try:
             with path.open("rb") as stream:
-                return _verify_stream(stream, root)
+                return load_car(stream)
         except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as exc:
             raise IpfsError(f"cannot open CAR file {path}: {exc.strerror}") from None
-    return _verify_stream(stream_or_path, root)
-
-
-def _verify_stream(stream: BinaryIO, root: CID | None) -> VerifyReport:
-    reader = read_car(stream)
+    reader = read_car(stream_or_path)
     store = MemoryBlockstore()
     listed: set[CID] = set()
     repeats = 0
@@ -340,17 +346,30 @@ def _verify_stream(stream: BinaryIO, root: CID | None) -> VerifyReport:
             repeats += 1
         listed.add(cid)
         store.put(cid, data)
+    return LoadedCar(reader.roots, store, repeats, reader.version)
+
+
+def verify_car(
+    stream_or_path: BinaryIO | str | os.PathLike[str], root: CID | None = None
+) -> VerifyReport:
+    """Read a CAR and verify the DAG under ``root`` or under every root of the CAR."""
+    return verify_loaded(load_car(stream_or_path), root)
+
+
+def verify_loaded(car: LoadedCar, root: CID | None = None) -> VerifyReport:
+    """``verify_car`` for a CAR already read by ``load_car``."""
+    store = car.store
     notes: list[str] = []
-    if repeats:
-        notes.append(f"the CAR holds {repeats} sections twice (harmless)")
+    if car.repeats:
+        notes.append(f"the CAR holds {car.repeats} sections twice (harmless)")
     if root is None:
-        roots: list[CID] = list(reader.roots)
+        roots: list[CID] = list(car.roots)
         if len(roots) > 1:
             notes.append(f"the CAR has {len(roots)} roots; all were checked")
     else:
         roots = [root]
-        if root not in reader.roots and not store.has(root):
-            shown = ", ".join(str(r) for r in reader.roots)
+        if root not in car.roots and not store.has(root):
+            shown = ", ".join(str(r) for r in car.roots)
             problem = Problem(
                 root, "", "missing",
                 f"is neither a root of this CAR ({shown}) nor a block in it",

@@ -1,0 +1,389 @@
+"""``permapress ipfs``: import files as UnixFS, check CAR files, unpack them.
+
+    permapress ipfs add PATH [--profile P] [--car FILE] [--only-hash] [--hidden] [--json]
+                             [--home DIR]
+        Import a file or a folder (the folder's own CID, not wrapped). Blocks go to the
+        newsroom's blockstore when run in a newsroom (``--home DIR``, or a current folder holding
+        permapress.toml) unless ``--only-hash``; ``--car FILE`` also writes a CARv1 rooted at the
+        CID. The profile defaults to the newsroom's, else ``unixfs-v1-2025``. The root CID is
+        alone on the last line of stdout; ``--json`` prints {"cid", "size", "blocks", "profile"}.
+    permapress ipfs verify FILE.car [--root CID] [--json]
+        Exit 0 with ``OK <root>: N blocks, M bytes``, or exit 1 listing every missing, corrupt,
+        malformed or unsupported block by CID and path.
+    permapress ipfs unpack FILE.car OUTDIR [--root CID]
+        Verify, then write the files and folders to OUTDIR (a file root becomes the file OUTDIR).
+        Entry names that could escape OUTDIR and symlinks pointing outside it are refused; the
+        tree is written to a temporary folder beside OUTDIR and renamed into place, so a failure
+        leaves nothing behind.
+
+Bad input raises ``PermapressError`` subclasses; ``permapress.cli.main`` prints one line and
+exits with 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import click
+
+from permapress.errors import ConfigError, IpfsError, VerifyError
+from permapress.ipfs.blockstore import FileBlockstore, MemoryBlockstore
+from permapress.ipfs.car import dag_blocks, write_car
+from permapress.ipfs.cid import CID
+from permapress.ipfs.importer import import_path
+from permapress.ipfs.profiles import DEFAULT_PROFILE, Profile, get_profile
+from permapress.ipfs.reader import list_directory, read_file, stat
+from permapress.ipfs.verify import LoadedCar, VerifyReport, load_car, verify_dag, verify_loaded
+
+PROGRESS_MIN_BYTES = 8 << 20
+_UNSAFE_CHARS = ("/", "\\", "\0")
+
+
+@click.group()
+def ipfs() -> None:
+    """IPFS tools: import files as UnixFS, verify and unpack CAR files."""
+
+
+# --- add -------------------------------------------------------------------------------------
+
+
+def _newsroom(home: Path | None) -> Path | None:
+    from permapress.config import find_home
+
+    if home is not None:
+        return find_home(home, Path.cwd(), {})
+    try:
+        return find_home(None, Path.cwd(), {})
+    except ConfigError:
+        return None
+
+
+def _tree_size(path: Path, hidden: bool) -> int:
+    """Bytes of the regular files under ``path`` (for the progress bar's total)."""
+    if path.is_symlink() or not path.is_dir():
+        return path.stat().st_size if path.is_file() and not path.is_symlink() else 0
+    total = 0
+    for folder, dirs, files in os.walk(path):
+        if not hidden:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            entry = Path(folder) / name
+            if (hidden or not name.startswith(".")) and not entry.is_symlink():
+                with suppress(OSError):
+                    total += entry.stat().st_size
+    return total
+
+
+class _Counter:
+    """Counts the file bytes the importer reads (its ``progress`` callback)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def __call__(self, nbytes: int) -> None:
+        self.total += nbytes
+
+
+@contextmanager
+def _progress(path: Path, hidden: bool, counter: _Counter) -> Iterator[Callable[[int], None]]:
+    """A progress callback; draws a bar on stderr for big inputs when stderr is a terminal."""
+    total = _tree_size(path, hidden) if sys.stderr.isatty() else 0
+    if total < PROGRESS_MIN_BYTES:
+        yield counter
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"importing {path.name}", total=total)
+
+        def advance(nbytes: int) -> None:
+            counter(nbytes)
+            bar.advance(task, nbytes)
+
+        yield advance
+
+
+def _write_car_file(target: Path, root: CID, store: MemoryBlockstore) -> int:
+    """Write the CAR next to ``target`` under a temporary name, then rename it into place."""
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {target}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            written = write_car([root], dag_blocks(root, store.get), out)
+        os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {target}: {exc.strerror}") from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return written
+
+
+@ipfs.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--profile", "profile_name", default=None,
+              help="Import profile: unixfs-v1-2025 (default), kubo-cid-v1, unixfs-v0-2015.")
+@click.option("--car", "car_path", type=click.Path(path_type=Path), default=None,
+              help="Also write a CARv1 file rooted at the CID.")
+@click.option("--only-hash", is_flag=True, help="Compute the CID; store no blocks.")
+@click.option("--hidden", is_flag=True, help="Include names starting with '.'.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--home", type=click.Path(path_type=Path), default=None,
+              help="Newsroom folder whose blockstore receives the blocks.")
+def add(
+    path: Path,
+    profile_name: str | None,
+    car_path: Path | None,
+    only_hash: bool,
+    hidden: bool,
+    as_json: bool,
+    home: Path | None,
+) -> None:
+    """Import a file or folder as UnixFS and print its CID."""
+    if not path.exists() and not path.is_symlink():
+        raise ConfigError(f"{path}: no such file or folder")
+    newsroom = _newsroom(home)
+    profile = _profile(profile_name, newsroom)
+    store = FileBlockstore(newsroom / "blocks") if newsroom and not only_hash else None
+    memory = MemoryBlockstore() if car_path is not None else None
+    seen: set[bytes] = set()
+    block_bytes = [0]
+
+    def sink(cid: CID, block: bytes) -> None:
+        if cid.multihash not in seen:
+            seen.add(cid.multihash)
+            block_bytes[0] += len(block)
+        if store is not None:
+            store.put(cid, block)
+        if memory is not None:
+            memory.put(cid, block)
+
+    counter = _Counter()
+    with _progress(path, hidden, counter) as progress:
+        imported = import_path(path, profile, sink, hidden=hidden, progress=progress)
+    if car_path is not None and memory is not None:
+        _write_car_file(car_path, imported.cid, memory)
+    if as_json:
+        click.echo(json.dumps({
+            "cid": str(imported.cid),
+            "size": counter.total,
+            "blocks": len(seen),
+            "profile": profile.name,
+            "stored": str(store.root) if store is not None else None,
+            "car": str(car_path) if car_path is not None else None,
+        }))
+        return
+    where = [f"stored in {store.root}"] if store is not None else []
+    if car_path is not None:
+        where.append(f"written to {car_path}")
+    if not where:
+        where = ["not stored (--only-hash)" if only_hash else
+                 "not stored: not in a newsroom (use --home DIR or --car FILE)"]
+    click.echo(f"{len(seen)} blocks, {block_bytes[0]} bytes, profile {profile.name}: "
+               + "; ".join(where))
+    click.echo(str(imported.cid))
+
+
+def _profile(name: str | None, newsroom: Path | None) -> Profile:
+    if name is not None:
+        return get_profile(name)
+    if newsroom is not None:
+        from permapress.config import load_config
+
+        return get_profile(load_config(newsroom).profile)
+    return DEFAULT_PROFILE
+
+
+# --- verify ----------------------------------------------------------------------------------
+
+
+def _root_option(text: str | None) -> CID | None:
+    return None if text is None else CID.parse(text.strip())
+
+
+def _report_json(report: VerifyReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "root": str(report.root),
+        "blocks": report.blocks,
+        "bytes": report.bytes,
+        "extra": report.extra,
+        "problems": [
+            {"cid": str(p.cid), "path": p.path, "kind": p.kind, "message": p.message}
+            for p in report.problems
+        ],
+        "notes": list(report.notes),
+    }
+
+
+@ipfs.command()
+@click.argument("car_file", type=click.Path(path_type=Path))
+@click.option("--root", "root_text", default=None, help="Check the DAG under this CID.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def verify(car_file: Path, root_text: str | None, as_json: bool) -> None:
+    """Check every block of a CAR file and that the DAG under its root is complete."""
+    root = _root_option(root_text)
+    report = verify_loaded(load_car(car_file), root)
+    if as_json:
+        click.echo(json.dumps(_report_json(report), indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        if report.ok:
+            click.echo(report.summary())
+    if not report.ok:
+        raise VerifyError(f"{car_file}: {report.summary()}")
+
+
+# --- unpack ----------------------------------------------------------------------------------
+
+
+def _check_name(name: str, where: str) -> None:
+    if name in ("", ".", "..") or any(char in name for char in _UNSAFE_CHARS):
+        raise IpfsError(
+            f"refusing to unpack: entry {name!r} in {where or 'the root folder'} is not a "
+            "plain file name and could write outside the output folder"
+        )
+
+
+def _pick_root(car: LoadedCar, root: CID | None) -> CID:
+    if root is not None:
+        return root
+    if len(car.roots) != 1:
+        shown = ", ".join(str(r) for r in car.roots)
+        raise ConfigError(f"the CAR has {len(car.roots)} roots ({shown}); choose one with --root")
+    return car.roots[0]
+
+
+def _write_file(cid: CID, get: Callable[[CID], bytes], dest: Path) -> int:
+    written = 0
+    with dest.open("xb") as out:
+        for chunk in read_file(cid, get):
+            out.write(chunk)
+            written += len(chunk)
+    return written
+
+
+class _Unpacker:
+    """Writes a verified UnixFS DAG under ``base``; symlinks last, each checked to stay inside."""
+
+    def __init__(self, get: Callable[[CID], bytes], base: Path) -> None:
+        self.get = get
+        self.base = base
+        self.files = 0
+        self.folders = 0
+        self.size = 0
+        self.links: list[tuple[Path, str, str]] = []
+
+    def tree(self, root: CID, dest: Path) -> None:
+        stack: list[tuple[CID, Path, str]] = [(root, dest, "")]
+        while stack:
+            cid, target, shown = stack.pop()
+            info = stat(cid, self.get)
+            if info.kind in ("directory", "hamt"):
+                target.mkdir()
+                self.folders += 1
+                for name, child, _tsize in list_directory(cid, self.get):
+                    _check_name(name, shown)
+                    stack.append((child, target / name, f"{shown}/{name}" if shown else name))
+            elif info.kind in ("file", "raw"):
+                self.size += _write_file(cid, self.get, target)
+                self.files += 1
+            elif info.kind == "symlink":
+                link_target = os.fsdecode(b"".join(read_file(cid, self.get)))
+                self.links.append((target, link_target, shown))
+            else:
+                raise IpfsError(
+                    f"cannot unpack {shown or 'the root'}: {cid} is a {cid.codec_name} block, "
+                    "not a UnixFS file, folder or symlink"
+                )
+        self._symlinks()
+
+    def _symlinks(self) -> None:
+        inside = os.path.realpath(self.base)
+        for target, link_target, shown in self.links:
+            if not link_target or os.path.isabs(link_target) or "\0" in link_target:
+                raise IpfsError(
+                    f"refusing to unpack symlink {shown} -> {link_target!r}: it must be a "
+                    "relative path inside the output folder"
+                )
+            try:
+                os.symlink(link_target, target)
+            except FileExistsError:
+                raise IpfsError(f"refusing to unpack: {shown} appears twice") from None
+        for target, link_target, shown in self.links:
+            resolved = os.path.realpath(target)
+            if os.path.commonpath([inside, resolved]) != inside:
+                raise IpfsError(
+                    f"refusing to unpack symlink {shown} -> {link_target!r}: it points outside "
+                    "the output folder"
+                )
+
+
+def _prepare_outdir(outdir: Path) -> None:
+    if outdir.is_symlink() or (outdir.exists() and not outdir.is_dir()):
+        raise ConfigError(f"{outdir} already exists; choose a new output path")
+    if outdir.is_dir() and any(outdir.iterdir()):
+        raise ConfigError(f"{outdir} is not empty; choose a new or empty output folder")
+
+
+@ipfs.command()
+@click.argument("car_file", type=click.Path(path_type=Path))
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--root", "root_text", default=None, help="Unpack the DAG under this CID.")
+def unpack(car_file: Path, outdir: Path, root_text: str | None) -> None:
+    """Verify a CAR file, then write its files and folders to OUTDIR."""
+    car = load_car(car_file)
+    root = _pick_root(car, _root_option(root_text))
+    if root not in car.roots and not car.store.has(root):
+        raise VerifyError(f"{root} is neither a root of {car_file} nor a block in it")
+    report = verify_dag(root, car.store.get)
+    if not report.ok:
+        for problem in report.problems:
+            click.echo(str(problem), err=True)
+        raise VerifyError(f"refusing to unpack {car_file}: {report.summary()}")
+    kind = stat(root, car.store.get).kind
+    if kind == "symlink":
+        raise IpfsError(f"the root {root} is a symlink; there is nothing inside it to unpack")
+    _prepare_outdir(outdir)
+    parent = outdir.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.unpack-", dir=parent))
+    except OSError as exc:
+        raise ConfigError(f"cannot write to {parent}: {exc.strerror}") from None
+    content = staging / "content"
+    try:
+        unpacker = _Unpacker(car.store.get, content)
+        unpacker.tree(root, content)
+        if outdir.is_dir():
+            outdir.rmdir()
+        os.replace(content, outdir)
+    except FileExistsError as exc:
+        raise IpfsError(
+            f"refusing to unpack: {Path(exc.filename or '?').name!r} appears twice in a folder"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot write {exc.filename or outdir}: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    click.echo(
+        f"Unpacked {root} to {outdir}: {unpacker.files} files, {unpacker.folders} folders, "
+        f"{len(unpacker.links)} symlinks, {unpacker.size} bytes"
+    )
