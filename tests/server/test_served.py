@@ -1,0 +1,88 @@
+"""ServedSet: what the gateway may serve is what is reachable from the published roots."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+from permapress.ipfs.blockstore import MemoryBlockstore
+from permapress.ipfs.cid import CID, identity_cid
+from permapress.ipfs.importer import import_tree
+from permapress.ipfs.profiles import get_profile
+from permapress.server.served import ServedSet
+
+sys.path.insert(0, str(Path(__file__).parent))
+from world import FIXTURES, load_car  # noqa: E402
+
+PROFILE = get_profile("unixfs-v1-2025")
+
+
+class CountingStore(MemoryBlockstore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: Counter[CID] = Counter()
+
+    def get(self, cid: CID) -> bytes:
+        self.reads[cid] += 1
+        return super().get(cid)
+
+
+def test_every_block_of_a_published_dag_is_served_and_nothing_else() -> None:
+    store = CountingStore()
+    site = import_tree({"a.html": b"a", "sub": {"b.html": b"b" * 10}}, PROFILE, store.put)
+    draft = import_tree({"draft.html": b"secret"}, PROFILE, store.put)
+    served = ServedSet(store.get, [site.cid])
+    assert len(served) == 4
+    unpublished = {draft.cid.multihash, CID.hash(b"secret").multihash}
+    for cid in store:
+        assert served.is_served(cid) is (cid.multihash not in unpublished)
+    assert not served.is_served(draft.cid)
+    assert not served.is_served(CID.hash(b"secret"))
+    assert served.is_served(site.cid.to_v1()) and site.cid in served
+    assert served.is_served(identity_cid(b"anything inline"))
+    assert "not a cid" not in served
+    assert served.roots == (site.cid,)
+
+
+def test_replace_and_add_and_blocks_are_read_once() -> None:
+    store = CountingStore()
+    first = import_tree({"index.html": b"one", "shared": {"x": b"x"}}, PROFILE, store.put)
+    shared = import_tree({"x": b"x"}, PROFILE, store.put)
+    second = import_tree({"index.html": b"two", "shared": shared}, PROFILE, store.put)
+    served = ServedSet(store.get, [first.cid])
+    assert served.is_served(CID.hash(b"one"))
+    served.replace([second.cid])
+    assert served.is_served(CID.hash(b"two"))
+    assert not served.is_served(CID.hash(b"one")), "a replaced build is no longer served"
+    assert served.is_served(shared.cid)
+    assert max(store.reads.values()) == 1, "links of known blocks are remembered"
+    served.add(first.cid)
+    assert served.is_served(CID.hash(b"one")) and served.is_served(CID.hash(b"two"))
+    served.add(first.cid)
+    assert served.roots == (second.cid, first.cid)
+    served.replace([])
+    assert len(served) == 0 and not served.is_served(second.cid)
+
+
+def test_missing_and_undecodable_blocks_do_not_stop_the_walk() -> None:
+    store = MemoryBlockstore()
+    missing_car = FIXTURES / "trustless_gateway_car/file-3k-and-3-blocks-missing-block.car"
+    (root,) = load_car(missing_car, store)
+    garbage = CID(1, 0x70, CID.hash(b"not dag-pb").multihash)
+    store.put(garbage, b"not dag-pb")
+    served = ServedSet(store.get, [root, garbage])
+    absent = CID.parse("QmSNLTo6Wv9dfroVaw7MFYjLqf9ho7PKrgsjdzYDtv8h1W")
+    assert not store.has(absent)
+    assert served.is_served(root) and served.is_served(absent) and served.is_served(garbage)
+    assert len(served) == 5
+
+
+def test_links_in_dag_cbor_and_dag_json_are_followed() -> None:
+    store = MemoryBlockstore()
+    roots = []
+    for name in ("dag-json-traversal.car", "dag-cbor-traversal.car"):
+        roots += load_car(FIXTURES / "path_gateway_dag" / name, store)
+    served = ServedSet(store.get, roots)
+    assert len(served) == 6
+    assert all(served.is_served(cid) for cid in store)
