@@ -3,7 +3,8 @@
 A slug is lowercase ASCII letters and digits joined by single hyphens, at most 80 characters
 (cut at a word boundary), never empty (falls back to ``"article"``). Accented letters lose their
 accents (Unicode NFKD); a few letters that do not decompose are spelled out (ß -> ss, æ -> ae,
-ø -> o, ł -> l …); apostrophes vanish ("Mayor's" -> "mayors"); '&' reads as "and". Letters of
+ø -> o, ł -> l …); apostrophes and thousands separators vanish ("Mayor's" -> "mayors", "1,200" -> "1200");
+'&' reads as "and". Letters of
 other scripts have no simple transliteration and are dropped. Pure and deterministic.
 """
 
@@ -37,12 +38,13 @@ _SPELLED: Final = {
     "&": " and ",
 }
 _APOSTROPHES: Final = re.compile(r"(?<=\w)['’‘`](?=\w)")
+_THOUSANDS: Final = re.compile(r"(?<=\d),(?=\d{3})")
 _NOT_ALNUM: Final = re.compile(r"[^a-z0-9]+")
 
 
 def slugify(text: str, max_length: int = SLUG_MAX) -> str:
     """The URL slug for ``text``; see the module docstring."""
-    text = _APOSTROPHES.sub("", text)
+    text = _THOUSANDS.sub("", _APOSTROPHES.sub("", text))
     text = "".join(_SPELLED.get(ch, ch) for ch in text)
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
