@@ -181,6 +181,7 @@ def _render(template: str, **context: Any) -> bytes:
         "tagline": "",
         "masthead_h1": False,
         "root": "",
+        "strip": None,
     }
     base.update(context)
     text = _environment().get_template(template).render(**base)
@@ -292,7 +293,9 @@ def render_bundle_index(
         jsonld=script_json(data),
         css_inline=Markup(site_css()),
         site_name=site_name,
+        strip=f"Permanent copy · version {version}" if version is not None else "Permanent copy",
         provenance=provenance,
+        has_media=bool(article.media),
         published_by=published_by,
         **_story(article, _categories(article, {}, None), ""),
     )
