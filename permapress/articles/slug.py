@@ -3,9 +3,9 @@
 A slug is lowercase ASCII letters and digits joined by single hyphens, at most 80 characters
 (cut at a word boundary), never empty (falls back to ``"article"``). Accented letters lose their
 accents (Unicode NFKD); a few letters that do not decompose are spelled out (ß -> ss, æ -> ae,
-ø -> o, ł -> l …); apostrophes and thousands separators vanish ("Mayor's" -> "mayors", "1,200" -> "1200");
-'&' reads as "and". Letters of
-other scripts have no simple transliteration and are dropped. Pure and deterministic.
+ø -> o, ł -> l …); apostrophes and thousands separators vanish ("Mayor's" -> "mayors",
+"1,200" -> "1200"); '&' reads as "and". Letters of other scripts have no simple
+transliteration and are dropped. Pure and deterministic.
 """
 
 from __future__ import annotations
