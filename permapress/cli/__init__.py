@@ -8,6 +8,7 @@ IPFS tools) and ``cli/newsroom.py`` (init, import, build, serve, …).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -49,3 +50,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line, with details only when asked
+        if os.environ.get("PERMAPRESS_DEBUG"):
+            raise
+        click.echo(
+            f"Internal error ({type(exc).__name__}: {exc}). This is a bug in permapress; "
+            "run again with PERMAPRESS_DEBUG=1 for details and report it.",
+            err=True,
+        )
+        sys.exit(1)

@@ -51,12 +51,14 @@ def _echo_json(data: Any) -> None:
 @click.option("--demo", is_flag=True, help="Also import the example articles.")
 def init(directory: Path, name: str | None, demo: bool) -> None:
     """Create a newsroom folder in DIRECTORY."""
-    from permapress.newsroom.demo import DEMO_NAME, import_demo
     from permapress.newsroom.home import Newsroom, init_newsroom
 
-    config = init_newsroom(directory, name or (DEMO_NAME if demo else directory.resolve().name))
+    demo_name = "The Harbour Courier"
+    config = init_newsroom(directory, name or (demo_name if demo else directory.resolve().name))
     click.echo(f"Created newsroom {config.name!r} in {directory}")
     if demo:
+        from permapress.newsroom.demo import import_demo
+
         with Newsroom.open(directory) as newsroom:
             count = import_demo(newsroom, now=datetime.now(UTC))
         click.echo(f"Imported {count} example articles. Next: permapress build --home {directory}")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from permapress.articles.taxonomy import Taxonomy
+from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, VersionRow
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_bytes, import_tree
@@ -208,7 +208,7 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
         for name in entry.article.categories:
             by_category[name].append(entry)
         by_month[(entry.article.published.year, entry.article.published.month)].append(entry)
-    category_slugs = _category_slugs(by_category, taxonomy)
+    category_slugs = _category_slugs(by_category)
     site = site_info(newsroom, _sections(by_category, category_slugs))
 
     # Articles: page, CAR, and every version's bundle.
@@ -294,11 +294,11 @@ def _car(plan: _Plan, newsroom: Newsroom, path: str, bundle: CID) -> None:
     plan.fresh.append((path, CachedPage(fingerprint, str(node.cid), node.tsize, node.size)))
 
 
-def _category_slugs(by_category: dict[str, list[ArticleEntry]], taxonomy: Taxonomy) -> dict[str, str]:
+def _category_slugs(by_category: dict[str, list[ArticleEntry]]) -> dict[str, str]:
     slugs: dict[str, str] = {}
     used: set[str] = set()
     for name in sorted(by_category):
-        slug = taxonomy.category_slug(name)
+        slug = category_slug(name)
         candidate, n = slug, 2
         while candidate in used:
             candidate = f"{slug}-{n}"
