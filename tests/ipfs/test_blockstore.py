@@ -156,32 +156,32 @@ def test_put_many_and_memory_helpers() -> None:
     assert CID(1, DAG_PB, v0.multihash) in store
 
 
-def _writer(root: str, seed: int, count: int) -> None:
-    store = FileBlockstore(Path(root))
+def blocks_for(seed: int, count: int) -> list[tuple[CID, bytes]]:
+    """Blocks every writer shares, interleaved with blocks only this writer has."""
+    out: list[tuple[CID, bytes]] = []
     for i in range(count):
         shared = f"shared block {i}".encode() * 50
-        store.put(CID.hash(shared), shared)
         own = f"process {seed} block {i}".encode() * 50
-        store.put(CID.hash(own), own)
+        out += [(CID.hash(shared), shared), (CID.hash(own), own)]
+    return out
 
 
 def test_two_processes_write_same_and_different_blocks(tmp_path: Path) -> None:
     count = 300
+    # spawn: each child imports permapress afresh and runs FileBlockstore.put_many
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), seed, count)) for seed in (1, 2)]
+    procs = [
+        ctx.Process(target=FileBlockstore(tmp_path).put_many, args=(blocks_for(seed, count),))
+        for seed in (1, 2)
+    ]
     for proc in procs:
         proc.start()
     for proc in procs:
         proc.join(timeout=120)
         assert proc.exitcode == 0
     store = FileBlockstore(tmp_path)
-    expected: dict[CID, bytes] = {}
-    for i in range(count):
-        shared = f"shared block {i}".encode() * 50
-        expected[CID.hash(shared)] = shared
-        for seed in (1, 2):
-            own = f"process {seed} block {i}".encode() * 50
-            expected[CID.hash(own)] = own
+    expected = dict(blocks_for(1, count) + blocks_for(2, count))
+    assert len(expected) == 3 * count
     assert {c.multihash for c in store} == {c.multihash for c in expected}
     for cid, data in expected.items():
         assert store.get(cid) == data
