@@ -41,7 +41,7 @@ Plain text first.
 
 <script>window.__pwned = 1</script>
 
-<img src="x" onerror="window.__pwned = 2">
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" onerror="window.__pwned = 2">
 
 <iframe src="javascript:window.top.__pwned = 3"></iframe>
 
@@ -155,7 +155,7 @@ def test_a_hostile_article_runs_no_script(server: tuple[str, str, Path], browser
     assert "Plain text first." in page.inner_text("body")
     for link in page.locator("article a").all():
         href = link.get_attribute("href") or ""
-        if not re.match(r"^(https?:|mailto:|[^:]*$)", href):
+        if not re.match(r"^(https?:|mailto:|ipfs:|[^:]*$)", href):
             pytest.fail(f"unsafe link survived: {href}")
     links = page.locator("article a:has-text('click me'), article a:has-text('this')").all()
     for link in links:
