@@ -64,26 +64,15 @@ from permapress.site.views import (
     SiteInfo,
     body_html,
     byline,
+    human_date,
     iso8601,
     media_image,
+    month_name,
     newest_first,
 )
+from permapress.site.views import month_title as month_title  # the builder titles archives
 
 _HERE = Path(__file__).parent
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 SITE_FEEDS: Mapping[str, str] = {"atom": "feed.xml", "rss": "rss.xml", "json": "feed.json"}
 _FEED_TYPES = {
     "atom": ("application/atom+xml", "Atom"),
@@ -103,22 +92,6 @@ def relative_root(path: str) -> str:
 def listing_path(base: str, page: int) -> str:
     """Where page ``page`` of the listing rooted at ``base`` ("", "categories/x/") lives."""
     return f"{base}index.html" if page <= 1 else f"{base}page/{page}/index.html"
-
-
-def human_date(moment: datetime) -> str:
-    """ "July 8, 2025": the date as the article's own timezone saw it."""
-    return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
-
-
-def month_name(month: int) -> str:
-    """ "July" for 7."""
-    return _MONTHS[month - 1]
-
-
-def month_title(year: int, month: int, language: str = "en") -> str:
-    """The title of a monthly archive page: "July 2025" (English names for every language)."""
-    del language  # month names are English until the site gets translations
-    return f"{month_name(month)} {year}"
 
 
 def script_json(data: Mapping[str, Any]) -> Markup:

@@ -27,6 +27,10 @@ from permapress.articles.markup import markdown_to_html
 from permapress.articles.model import Article
 from permapress.errors import SiteError
 
+# fmt: off
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+# fmt: on
 _MEDIA_REF = re.compile(r'(\s(?:src|href)=")media/')
 
 
@@ -154,3 +158,19 @@ def body_html(article: Article, media_prefix: str = "") -> str:
     if media_prefix:
         html = _MEDIA_REF.sub(lambda m: f"{m.group(1)}{media_prefix}media/", html)
     return html
+
+
+def human_date(moment: datetime) -> str:
+    """ "July 8, 2025": the date as the article's own timezone saw it."""
+    return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
+
+
+def month_name(month: int) -> str:
+    """ "July" for 7."""
+    return _MONTHS[month - 1]
+
+
+def month_title(year: int, month: int, language: str = "en") -> str:
+    """The title of a monthly archive page: "July 2025" (English names for every language)."""
+    del language  # month names are English until the site gets translations
+    return f"{month_name(month)} {year}"

@@ -350,6 +350,10 @@ def test_download_ipfs_link_downloads_the_car(
         page.goto((folder / "articles/story-0/index.html").as_uri())
         link = page.get_by_role("link", name="Download IPFS", exact=True)
         assert link.count() == 1
+        page.keyboard.press("Tab")  # keyboard use: focus rings are drawn from now on
+        link.focus()
+        ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert ring == "solid", "the focused Download IPFS link shows no focus ring"
         with page.expect_download() as info:
             link.click()
         download = info.value
