@@ -242,6 +242,8 @@ class CarReader:
         self._src = _Source(stream)
         self.data_offset = 0
         self.data_size: int | None = None
+        self.index_offset = 0
+        self.characteristics = bytes(16)
         at, version, header = _read_header(self._src)
         if version == 2:
             if self._src.pos != len(CARV2_PRAGMA) or set(header) != {"version"}:
