@@ -7,6 +7,7 @@ A small website is imported with the real UnixFS importer into the same store.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from permapress.server.served import ServedSet
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 FIXTURES = SHARED / "vectors" / "gateway-conformance" / "fixtures"
 
-BIG_FILE = bytes(range(256)) * 2400  # 614,400 bytes: several 256 KiB chunks, streamed
+# 1.25 MiB of distinct 256 KiB chunks: streamed as a file (> 256 KiB) and as a CAR (> 1 MiB)
+BIG_FILE = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(40960))
 SITE_TREE: dict[str, object] = {
     "index.html": b"<!DOCTYPE html><html><body><h1>Home</h1></body></html>\n",
     "404.html": b"<!DOCTYPE html><html><body><h1>Lost?</h1></body></html>\n",
