@@ -1,0 +1,1 @@
+"""Trust: the publisher key, signed version records, history and offline verification."""
