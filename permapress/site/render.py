@@ -219,6 +219,7 @@ def _story(article: Article, categories: list[_Link], media_prefix: str) -> dict
     image = media_image(article)
     modified = article.modified
     return {
+        "story_lang": article.language,
         "headline": article.headline,
         "summary": article.summary,
         "byline": byline(article.authors),
@@ -316,12 +317,15 @@ def render_article_page(
     )
 
 
-def _item(entry: ArticleEntry, root: str, slugs: Mapping[str, str]) -> dict[str, Any]:
+def _item(
+    entry: ArticleEntry, root: str, slugs: Mapping[str, str], language: str
+) -> dict[str, Any]:
     article = entry.article
     base = f"{root}articles/{article.slug}/"
     image = media_image(article)
     return {
         "href": f"{base}index.html",
+        "lang": article.language if article.language != language else None,
         "headline": article.headline,
         "summary": article.summary,
         "byline": byline(article.authors),
@@ -374,7 +378,7 @@ def render_listing(
         raise SiteError(f"page {page} is outside 1..{pages}; count the pages before rendering")
     slugs = {s.name: s.slug for s in site.sections}
     slugs.update(category_slugs or {})
-    items = [_item(e, root, slugs) for e in newest_first(entries)]
+    items = [_item(e, root, slugs, site.language) for e in newest_first(entries)]
     top = items.pop(0) if kind == "home" and page == 1 and items else None
     current = {"home": "", "archive": "archive"}.get(kind)
     if kind == "category":

@@ -478,3 +478,23 @@ def test_every_internal_link_resolves_within_a_built_site() -> None:
                 assert target in files, (path, link)
             checked += 1
     assert checked > 200
+
+
+def test_an_article_in_another_language_is_marked() -> None:
+    french = article(slug="port-fr", language="fr", headline="Le port rouvre")
+    doc = parse(render_article_page(entry(french), SITE, category_slugs={}))
+    assert doc.get("lang") == "en"  # the site's navigation and footer
+    assert doc.xpath("//article[@class='story']/@lang") == ["fr"]
+    listing = parse(
+        render_listing(
+            SITE,
+            title="x",
+            entries=[entry(french), entry()],
+            page=1,
+            pages=1,
+            root="",
+            kind="category",
+        )
+    )
+    assert listing.xpath("//article[@lang='fr']//h2/a/text()") == ["Le port rouvre"]
+    assert len(listing.xpath("//article[@lang]")) == 1
