@@ -40,6 +40,7 @@ Errors: a naive datetime or a bad base URL raises ``SiteError`` naming the value
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,6 +93,12 @@ def relative_root(path: str) -> str:
 def listing_path(base: str, page: int) -> str:
     """Where page ``page`` of the listing rooted at ``base`` ("", "categories/x/") lives."""
     return f"{base}index.html" if page <= 1 else f"{base}page/{page}/index.html"
+
+
+def image_text(article: Article, name: str) -> str:
+    """The words the body gives an image ("![these words](media/name)"), else ""."""
+    found = re.search(r"!\[([^\]\n]*)\]\(<?media/" + re.escape(name) + r"[\s)>]", article.body)
+    return " ".join(found.group(1).split()) if found else ""
 
 
 def script_json(data: Mapping[str, Any]) -> Markup:
@@ -229,7 +236,7 @@ def _story(article: Article, categories: list[_Link], media_prefix: str) -> dict
         "modified": _when(modified) if modified and modified > article.published else None,
         "update_note": None,
         "lead_image": (
-            {"src": f"{media_prefix}media/{quote(image)}", "alt": article.headline, "caption": ""}
+            {"src": f"{media_prefix}media/{quote(image)}", "caption": image_text(article, image)}
             if image
             else None
         ),

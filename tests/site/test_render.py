@@ -498,3 +498,13 @@ def test_an_article_in_another_language_is_marked() -> None:
     )
     assert listing.xpath("//article[@lang='fr']//h2/a/text()") == ["Le port rouvre"]
     assert len(listing.xpath("//article[@lang]")) == 1
+
+
+def test_lead_image_caption_comes_from_the_body() -> None:
+    doc = parse(render_bundle_index(article(), site_name="L"))
+    figure = doc.xpath("//figure[@class='lead']")[0]
+    assert figure.xpath("img/@alt") == ["The harbour at dawn"]
+    assert figure.xpath("figcaption/text()") == ["The harbour at dawn"]
+    bare = article(body="No pictures in the text.")
+    figure = parse(render_bundle_index(bare, site_name="L")).xpath("//figure[@class='lead']")[0]
+    assert figure.xpath("img/@alt") == [""] and figure.xpath("figcaption") == []
