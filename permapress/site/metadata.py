@@ -6,6 +6,7 @@ Pure functions; the same article gives the same output.
         headline, dates, authors, section, keywords, image, language, publisher, the bundle CID
         as ``identifier`` and ``archivedAt`` (ipfs://), and one CorrectionComment per update
     article_jsonld(article, publisher=…, …)  -> dict   the same from an Article alone (bundles)
+    script_json(data)                        -> JSON-LD text safe inside a <script> element
     open_graph(entry, site)                  -> [(property, content)] in a fixed order
     article_open_graph(article, …)           -> the same from an Article alone
     ninjs(article, version=…, taxonomy=…)    -> bytes  IPTC ninjs 3.1 for a bundle's
@@ -24,8 +25,11 @@ A naive datetime raises ``SiteError`` (from ``iso8601``).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
+
+from markupsafe import Markup
 
 from permapress.articles.model import Article
 from permapress.site.views import (
@@ -184,6 +188,13 @@ def open_graph(entry: ArticleEntry, site: SiteInfo) -> list[tuple[str, str]]:
         image_url=image_url,
         modified=iso8601(entry.modified),
     )
+
+
+def script_json(data: Mapping[str, Any]) -> Markup:
+    """JSON for a <script> element: sorted keys, and no "<", ">" or "&" that could end it."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
 
 
 def ninjs_document(article: Article, *, version: int, taxonomy: TopicLookup) -> dict[str, Any]:

@@ -39,8 +39,6 @@ Errors: a naive datetime or a bad base URL raises ``SiteError`` naming the value
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +57,7 @@ from permapress.site.metadata import (
     article_open_graph,
     news_article_jsonld,
     open_graph,
+    script_json,
 )
 from permapress.site.views import (
     ArticleEntry,
@@ -66,6 +65,7 @@ from permapress.site.views import (
     body_html,
     byline,
     human_date,
+    image_text,
     iso8601,
     media_image,
     month_name,
@@ -93,19 +93,6 @@ def relative_root(path: str) -> str:
 def listing_path(base: str, page: int) -> str:
     """Where page ``page`` of the listing rooted at ``base`` ("", "categories/x/") lives."""
     return f"{base}index.html" if page <= 1 else f"{base}page/{page}/index.html"
-
-
-def image_text(article: Article, name: str) -> str:
-    """The words the body gives an image ("![these words](media/name)"), else ""."""
-    found = re.search(r"!\[([^\]\n]*)\]\(<?media/" + re.escape(name) + r"[\s)>]", article.body)
-    return " ".join(found.group(1).split()) if found else ""
-
-
-def script_json(data: Mapping[str, Any]) -> Markup:
-    """JSON for a <script> element: sorted keys, and no "<", ">" or "&" that could end it."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)
 
 
 # --- template plumbing ---------------------------------------------------------------------

@@ -174,3 +174,9 @@ def month_title(year: int, month: int, language: str = "en") -> str:
     """The title of a monthly archive page: "July 2025" (English names for every language)."""
     del language  # month names are English until the site gets translations
     return f"{month_name(month)} {year}"
+
+
+def image_text(article: Article, name: str) -> str:
+    """The words the body gives an image ("![these words](media/name)"), else ""."""
+    found = re.search(r"!\[([^\]\n]*)\]\(<?media/" + re.escape(name) + r"[\s)>]", article.body)
+    return " ".join(found.group(1).split()) if found else ""
