@@ -79,8 +79,11 @@ class Source:
                 self._mark(self.html_blocks, *token.map)
         blocked = bytearray(a | b for a, b in zip(self.blocks, self.html_blocks, strict=True))
         self.code = bytearray(self.blocks)
-        for start, stop in _code_spans(text, blocked):
-            self.code[start:stop] = b"\x01" * (stop - start)
+        for token in self.tokens:  # code spans live inside one inline block
+            if token.type == "inline" and token.map is not None:
+                first, last = self.line_span(*token.map)
+                for start, stop in _code_spans(text, blocked, first, last):
+                    self.code[start:stop] = b"\x01" * (stop - start)
 
     def line_span(self, first: int, end: int) -> tuple[int, int]:
         """Character range of lines ``first`` to ``end`` (exclusive), without the last newline."""
@@ -107,9 +110,8 @@ def _blank_line_after(text: str, newline: int) -> bool:
     return not line.strip()
 
 
-def _code_spans(text: str, blocked: bytearray) -> Iterator[tuple[int, int]]:
-    """Backtick code spans (CommonMark: a run of n backticks closed by a run of exactly n)."""
-    i, n = 0, len(text)
+def _code_spans(text: str, blocked: bytearray, i: int, n: int) -> Iterator[tuple[int, int]]:
+    """Backtick code spans in ``text[i:n]`` (a run of n backticks closed by a run of exactly n)."""
     while i < n:
         ch = text[i]
         if blocked[i]:
@@ -122,7 +124,7 @@ def _code_spans(text: str, blocked: bytearray) -> Iterator[tuple[int, int]]:
             j = i
             while j < n and text[j] == "`":
                 j += 1
-            close = _closing_run(text, j, j - i, blocked)
+            close = _closing_run(text, j, j - i, blocked, n)
             if close < 0:
                 i = j
             else:
@@ -130,8 +132,7 @@ def _code_spans(text: str, blocked: bytearray) -> Iterator[tuple[int, int]]:
                 i = close + (j - i)
 
 
-def _closing_run(text: str, k: int, run: int, blocked: bytearray) -> int:
-    n = len(text)
+def _closing_run(text: str, k: int, run: int, blocked: bytearray, n: int) -> int:
     while k < n and not blocked[k]:
         if text[k] == "`":
             m = k

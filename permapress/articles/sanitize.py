@@ -180,13 +180,16 @@ def _block_edits(source: Source, first: int, end: int, content: str, precise: bo
     return [(start, stop, "\n".join(out))]
 
 
-def _plan(text: str, precise: bool) -> list[Edit]:
-    """The edits that make ``text`` safer; none when it is safe."""
+def _plan(text: str, precise: bool) -> tuple[list[Edit], bool]:
+    """The edits that make ``text`` safer, and whether anything unsafe was seen at all."""
     source = Source(text)
     edits: list[Edit] = []
+    unsafe = False
     for token in source.tokens:
         if token.type == "html_block" and token.map is not None:
-            edits += _block_edits(source, token.map[0], token.map[1], token.content, precise)
+            block = _block_edits(source, token.map[0], token.map[1], token.content, precise)
+            unsafe = unsafe or clean_html(token.content) != token.content
+            edits += block
         elif token.type == "inline":
             if token.map is not None:
                 start, stop = source.line_span(*token.map)
@@ -195,6 +198,7 @@ def _plan(text: str, precise: bool) -> list[Edit]:
             cursor = start
             for child in inline_html(token):
                 cleaned = clean_tag(child.content)
+                unsafe = unsafe or cleaned != child.content
                 span = find_in_lines(source, child.content, cursor, stop) if precise else None
                 if span is not None:
                     cursor = span[1]
@@ -210,15 +214,17 @@ def _plan(text: str, precise: bool) -> list[Edit]:
         if start in bracketed or _OPEN_TAG_RE.match(text, start) or _escaped(text, start):
             continue
         if source.free(start, start + 1):
+            unsafe = True
             edits.append((start, start + 1, "\\<"))
     for dest in found:
         raw = dest.raw(text)
         if unsafe_url(raw):
+            unsafe = True
             if dest.kind == "autolink":
                 edits.append((dest.start - 1, dest.start, "\\<"))
             else:
                 edits.append((dest.start, dest.end, "#"))
-    return edits
+    return edits, unsafe
 
 
 def _escaped(text: str, pos: int) -> bool:
@@ -244,9 +250,13 @@ def _apply(text: str, edits: list[Edit]) -> str:
 def sanitize_markdown(md: str) -> str:
     """``md`` made safe to store; see the module docstring."""
     text = md
+    precise = True
     for attempt in range(_MAX_PASSES):
-        edits = _plan(text, precise=attempt < _PRECISE_PASSES)
-        if not edits:
+        edits, unsafe = _plan(text, precise=precise and attempt < _PRECISE_PASSES)
+        if not unsafe:
             return text
+        if not edits:
+            precise = False  # something unsafe that precise edits cannot reach
+            continue
         text = _apply(text, edits)
     raise ArticleError("the body holds raw HTML that cannot be made safe; remove the HTML")
