@@ -1,0 +1,149 @@
+"""model.py: validate names the bad field; content_key tells content apart and ignores source."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from permapress.articles.model import Article, Media, content_key, validate
+from permapress.errors import ArticleError
+
+from .conftest import JPEG, make_article
+
+NAIVE = datetime(2025, 3, 12, 9, 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"headline": "   "}, "headline is empty"),
+        ({"headline": 42}, "headline is empty"),
+        ({"slug": "Not A Slug"}, "slug 'Not A Slug' is not valid"),
+        ({"slug": "double--hyphen"}, "slug 'double--hyphen' is not valid"),
+        ({"slug": "-leading"}, "slug '-leading' is not valid"),
+        ({"slug": "a" * 81}, "is longer than 80 characters"),
+        ({"published": NAIVE}, "published 2025-03-12T09:00:00 has no timezone"),
+        ({"published": "2025-03-12"}, "published must be a date and time"),
+        ({"modified": NAIVE}, "modified 2025-03-12T09:00:00 has no timezone"),
+        ({"authors": ["A"]}, "authors must be a tuple"),
+        ({"authors": ("A", "")}, "authors has an empty entry"),
+        ({"categories": (1,)}, "categories must hold text"),
+        ({"tags": ("ok", "  ")}, "tags has an empty entry"),
+        ({"summary": None}, "summary must be text"),
+        ({"language": "english language"}, "language 'english language' is not a BCP 47"),
+        ({"language": ""}, "language '' is not a BCP 47"),
+        ({"body": "  \n\n "}, "body is empty"),
+        ({"body": b"bytes"}, "body must be text"),
+        ({"headline": "bad \ud800 surrogate"}, "headline holds a character that is not valid"),
+        ({"media": [Media("a.jpg", JPEG, "image/jpeg")]}, "media must be a tuple"),
+        ({"media": (Media("img/a.jpg", JPEG, "image/jpeg"),)}, "media name 'img/a.jpg' must be"),
+        ({"media": (Media(".hidden.jpg", JPEG, "image/jpeg"),)}, "media name '.hidden.jpg'"),
+        ({"media": (Media("a b.jpg", JPEG, "image/jpeg"),)}, "media name 'a b.jpg'"),
+        (
+            {"media": (Media("a.jpg", JPEG, "image/jpeg"), Media("a.jpg", JPEG, "image/jpeg"))},
+            "media name 'a.jpg' is used twice",
+        ),
+        ({"media": (Media("a.jpg", b"", "image/jpeg"),)}, "media 'a.jpg' has no bytes"),
+        ({"media": (Media("a.jpg", JPEG, "jpeg"),)}, "media 'a.jpg' has a bad media type"),
+        ({"image": "missing.jpg"}, "image 'missing.jpg' is not among the article's media"),
+        ({"image": "http://example.com/a.jpg"}, "must be an https:// URL"),
+        ({"image": "img/a.jpg"}, "must be the name of one of the article's media files"),
+        ({"draft": "yes"}, "draft must be true or false"),
+        ({"source": 3}, "source must be text"),
+    ],
+)
+def test_validate_names_the_bad_field(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ArticleError) as caught:
+        validate(make_article(**changes))
+    assert message in str(caught.value)
+
+
+def test_validate_error_names_the_source_file() -> None:
+    with pytest.raises(ArticleError, match=r"^news/x\.md: headline is empty"):
+        validate(make_article(headline="", source="news/x.md"))
+
+
+def test_validate_rejects_what_is_not_an_article() -> None:
+    with pytest.raises(ArticleError, match="expected an Article"):
+        validate("not an article")  # type: ignore[arg-type]
+
+
+def test_validate_normalises_whitespace_and_duplicates() -> None:
+    checked = validate(
+        make_article(
+            headline="  Harbour\n council   passes ",
+            authors=("Jane  Doe", "jane doe", "Tom"),
+            categories=("Politics", "politics", "Economy"),
+            tags=(" a ", "A", "b"),
+            summary=" One\n two ",
+            body="\n\n  \r\nFirst line\r\n\r\nSecond  \n\n",
+        )
+    )
+    assert checked.headline == "Harbour council passes"
+    assert checked.authors == ("Jane Doe", "Tom")
+    assert checked.categories == ("Politics", "Economy")
+    assert checked.tags == ("a", "b")
+    assert checked.summary == "One two"
+    assert checked.body == "First line\n\nSecond"
+    assert validate(checked) == checked
+
+
+def test_validate_accepts_media_lead_image_and_https_image(jpeg_media: Media) -> None:
+    with_media = make_article(media=(jpeg_media,), image="harbour.jpg")
+    assert validate(with_media) == with_media
+    remote = make_article(image="https://images.example/a.jpg")
+    assert validate(remote).image == "https://images.example/a.jpg"
+
+
+def test_validate_without_media_bytes_when_asked() -> None:
+    article = make_article(image="harbour.jpg")
+    assert validate(article, require_media=False).image == "harbour.jpg"
+    with pytest.raises(ArticleError):
+        validate(article)
+
+
+def test_validate_keeps_timezones_of_any_offset() -> None:
+    plus_five_half = timezone(timedelta(hours=5, minutes=30))
+    article = make_article(published=datetime(2025, 1, 1, tzinfo=plus_five_half))
+    assert validate(article).published.utcoffset() == timedelta(hours=5, minutes=30)
+
+
+def test_content_key_ignores_only_source(article: Article) -> None:
+    key = content_key(article)
+    assert len(key) == 64 and int(key, 16) >= 0
+    assert content_key(replace(article, source="elsewhere.md")) == key
+    assert content_key(make_article()) == key
+
+
+CHANGES = {
+    "headline": "Another headline",
+    "slug": "another-slug",
+    "published": datetime(2025, 3, 13, tzinfo=UTC),
+    "modified": datetime(2025, 3, 14, tzinfo=UTC),
+    "authors": ("Someone Else",),
+    "categories": ("Economy",),
+    "tags": (),
+    "summary": "Different.",
+    "language": "fr",
+    "body": "Another body.",
+    "media": (Media("harbour.jpg", JPEG, "image/jpeg"),),
+    "image": "https://images.example/a.jpg",
+    "draft": True,
+}
+
+
+@pytest.mark.parametrize("field", sorted(CHANGES))
+def test_content_key_changes_with_every_content_field(article: Article, field: str) -> None:
+    assert content_key(replace(article, **{field: CHANGES[field]})) != content_key(article)
+
+
+def test_every_field_but_source_is_covered_by_the_key_test() -> None:
+    assert {f.name for f in fields(Article)} - set(CHANGES) == {"source"}
+
+
+def test_content_key_sees_changed_media_bytes(jpeg_media: Media) -> None:
+    one = make_article(media=(jpeg_media,))
+    other = make_article(media=(replace(jpeg_media, data=JPEG + b"\x00"),))
+    assert content_key(one) != content_key(other)
