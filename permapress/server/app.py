@@ -12,6 +12,12 @@
 Routes: ``GET|HEAD|OPTIONS /ipfs/{cid}[/path]`` -> ``gateway.Gateway``; ``GET|HEAD`` anything
 else -> ``website.Website``. Other methods get 405. Both share one cache of resolved paths and
 one cache of small file bytes.
+
+Before routing, ``PermapressApp`` answers requests whose complete response is cached (see
+``hot.py``) straight from the ASGI scope: no middleware, router or Request object on the hot
+path. What a cached answer depends on is in its key or checked on every hit (``is_served`` for
+the gateway, ``site_root()`` for the website), so the shortcut answers exactly what the full
+path would.
 """
 
 from __future__ import annotations
@@ -22,11 +28,34 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from permapress.ipfs.blockstore import Blockstore
 from permapress.ipfs.cid import CID
 from permapress.server.gateway import Gateway
+from permapress.server.hot import HotRequest
 from permapress.server.website import Website
+
+
+class PermapressApp(Starlette):
+    """Starlette with the cached-response shortcut in front (see the module docstring)."""
+
+    gateway: Gateway
+    website: Website
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            hot = HotRequest.of(scope)
+            if hot is not None:
+                if hot.raw_path.startswith(b"/ipfs/"):
+                    hit = self.gateway.cached(hot)
+                else:
+                    root = self.website.site_root()
+                    hit = None if root is None else self.website.cached(hot, root)
+                if hit is not None:
+                    await hit(scope, receive, send)
+                    return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -46,12 +75,12 @@ def create_app(
     async def site(request: Request) -> Response:
         return await website.handle(request)
 
-    app = Starlette(
+    app = PermapressApp(
         routes=[
             Route("/ipfs/{rest:path}", ipfs, methods=["GET", "HEAD", "OPTIONS"]),
             Route("/{rest:path}", site, methods=["GET", "HEAD"]),
         ]
     )
-    app.state.gateway = gateway
-    app.state.website = website
+    app.gateway = gateway
+    app.website = website
     return app

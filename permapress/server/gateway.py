@@ -43,15 +43,15 @@ from permapress.ipfs.blockstore import Blockstore, identity_data
 from permapress.ipfs.cid import CID
 from permapress.server.cache import LRU
 from permapress.server.files import FileReader
-from permapress.server.negotiate import etag_matches, negotiate
+from permapress.server.hot import HotRequest, answer, cacheable
+from permapress.server.negotiate import negotiate
 from permapress.server.request import RequestInfo
 from permapress.server.resolve import Resolved, resolve, split_path
 from permapress.server.responses import CORS_HEADERS, Prepared, text_error
 from permapress.server.trustless import BlockResponses
 from permapress.server.unixfs_view import UnixFSView
 
-HotKey = tuple[bytes, bytes, str]
-_MAX_HOT_BODY = 1 << 20
+HotKey = tuple[bytes, bytes, bytes]
 
 
 class Gateway:
@@ -67,8 +67,9 @@ class Gateway:
         self._is_served = is_served
         self.files = files or FileReader(blocks.get)
         self._resolved: LRU[tuple[CID, tuple[str, ...]], Resolved | GatewayError] = LRU(1 << 15)
-        self._hot: LRU[HotKey, tuple[CID, Prepared]] = LRU(
-            1 << 14, hot_bytes, weigh=lambda entry: len(entry[1].body) + 512
+        # hot entries: (root CID, is it an identity CID, the complete response)
+        self._hot: LRU[HotKey, tuple[CID, bool, Prepared]] = LRU(
+            1 << 14, hot_bytes, weigh=lambda entry: len(entry[2].body) + 512
         )
         self.trustless = BlockResponses(blocks, self.resolve)
         self.unixfs = UnixFSView(blocks, self.files, self.resolve)
@@ -79,35 +80,31 @@ class Gateway:
 
     # --- entry point ------------------------------------------------------------------------
 
+    def cached(self, hot: HotRequest) -> Prepared | None:
+        """A cached complete answer for this request, if its root is still published."""
+        hit = self._hot.get((hot.raw_path, hot.query_string, hot.accept))
+        if hit is None:
+            return None
+        root, inline, prepared = hit
+        if not inline and not self._is_served(root):
+            return None
+        return answer(prepared, hot)
+
     async def handle(self, request: Request) -> Response:
         scope = request.scope
         if scope["method"] == "OPTIONS":
             return Prepared.build(200, [*CORS_HEADERS, ("allow", "GET, HEAD, OPTIONS")])
-        headers = request.headers
-        key: HotKey = (
-            scope.get("raw_path") or scope["path"].encode("utf-8"),
-            scope.get("query_string", b""),
-            headers.get("accept", ""),
-        )
-        conditional = "range" in headers or "cache-control" in headers
-        if not conditional:
-            hit = self._hot.get(key)
-            if hit is not None and self.served(hit[0]):
-                prepared = hit[1]
-                if prepared.etag and etag_matches(headers.get("if-none-match"), prepared.etag):
-                    return prepared.not_modified()
-                return prepared
+        hot = HotRequest.of(scope)
+        if hot is not None:
+            hit = self.cached(hot)
+            if hit is not None:
+                return hit
         info = RequestInfo.from_request(request)
         response, root = await run_in_threadpool(self.respond, info)
-        if (
-            root is not None
-            and not conditional
-            and isinstance(response, Prepared)
-            and response.cacheable
-            and response.status_code in (200, 301)
-            and len(response.body) <= _MAX_HOT_BODY
-        ):
-            self._hot.put(key, (root, response))
+        if hot is not None and root is not None and cacheable(response):
+            assert isinstance(response, Prepared)
+            inline = identity_data(root) is not None
+            self._hot.put((hot.raw_path, hot.query_string, hot.accept), (root, inline, response))
         return response
 
     def respond(self, info: RequestInfo) -> tuple[Response, CID | None]:

@@ -28,7 +28,7 @@ from permapress.errors import BlockNotFound, GatewayError
 from permapress.ipfs.cid import CID
 from permapress.server.cache import LRU
 from permapress.server.files import FileReader
-from permapress.server.negotiate import etag_matches
+from permapress.server.hot import HotRequest, answer, cacheable
 from permapress.server.pages import no_site
 from permapress.server.request import RequestInfo
 from permapress.server.resolve import Resolved, split_path
@@ -36,7 +36,6 @@ from permapress.server.responses import SHORT, Prepared, text_error
 from permapress.server.unixfs_view import directory_redirect, serve_file
 
 SiteKey = tuple[CID, bytes, bytes]
-_MAX_HOT_BODY = 1 << 20
 
 
 class Website:
@@ -54,6 +53,10 @@ class Website:
         self.site_name = site_name
         self._hot: LRU[SiteKey, Prepared] = LRU(1 << 14, hot_bytes, lambda p: len(p.body) + 512)
 
+    def cached(self, hot: HotRequest, root: CID) -> Prepared | None:
+        hit = self._hot.get((root, hot.raw_path, hot.query_string))
+        return None if hit is None else answer(hit, hot)
+
     async def handle(self, request: Request) -> Response:
         root = self.site_root()
         if root is None:
@@ -63,29 +66,16 @@ class Website:
                  ("retry-after", "10")],
                 no_site(self.site_name),
             )
-        scope = request.scope
-        headers = request.headers
-        key: SiteKey = (
-            root,
-            scope.get("raw_path") or scope["path"].encode("utf-8"),
-            scope.get("query_string", b""),
-        )
-        conditional = "range" in headers
-        if not conditional:
-            hit = self._hot.get(key)
+        hot = HotRequest.of(request.scope)
+        if hot is not None:
+            hit = self.cached(hot, root)
             if hit is not None:
-                if hit.etag and etag_matches(headers.get("if-none-match"), hit.etag):
-                    return hit.not_modified()
                 return hit
         info = RequestInfo.from_request(request, prefix="/")
         response = await run_in_threadpool(self.respond, info, root)
-        if (
-            not conditional
-            and isinstance(response, Prepared)
-            and response.cacheable
-            and len(response.body) <= _MAX_HOT_BODY
-        ):
-            self._hot.put(key, response)
+        if hot is not None and cacheable(response):
+            assert isinstance(response, Prepared)
+            self._hot.put((root, hot.raw_path, hot.query_string), response)
         return response
 
     def respond(self, info: RequestInfo, root: CID) -> Response:
