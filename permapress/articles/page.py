@@ -9,7 +9,8 @@ The shape, top to bottom (blank lines anywhere between the parts):
     ## Netanyahu, Trump Push for Gaza Ceasefire in DC Talks     headline; leading '#'s optional
     July 8, 2025                                               date: also 8 July 2025,
                                                                2025-07-08, Jul 8, 2025 …
-    By Jane Doe and John Smith                                 byline, optional
+    By Jane Doe and John Smith                                 byline, optional (names:
+                                                               capitalised words)
     — Categories: Politics & Government                        em dash, en dash, hyphen or none
     — Tags: Gaza, diplomacy                                    optional
     First paragraph …                                          body: paragraphs (Markdown)
@@ -45,6 +46,10 @@ _HEADING_MARKS: Final = re.compile(r"^#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
 _LABELLED: Final = re.compile(r"^(?:[—–-]{1,2}\s*)?(categories|category|tags)\s*:\s*(.*)$", re.I)
 _BYLINE: Final = re.compile(r"^by\s+(.+)$", re.IGNORECASE)
 _NAME_SPLIT: Final = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
+_PARTICLES: Final = frozenset(
+    {"de", "da", "di", "do", "dos", "das", "del", "della", "der", "den", "van", "von", "la", "le",
+     "du", "al", "el", "bin", "ibn", "y", "e", "ter", "ten", "zu", "af", "av"}
+)  # fmt: skip
 _DOWNLOAD: Final = re.compile(r"^\[\s*download\s+ipfs\s*\]\([^)]*\)\s*$", re.IGNORECASE)
 
 
@@ -86,6 +91,22 @@ def _names(text: str) -> list[str]:
     return [name.strip() for name in _NAME_SPLIT.split(text) if name.strip()]
 
 
+def _byline(line: str) -> list[str] | None:
+    """The names of a 'By …' line, or None when the line reads like a sentence instead."""
+    match = _BYLINE.match(line)
+    if match is None or len(line) > 200:
+        return None
+    names = _names(match.group(1))
+    for name in names:
+        words = name.split()
+        if not 1 <= len(words) <= 5:
+            return None
+        for word in words:
+            if word.lower() not in _PARTICLES and not word[:1].isupper():
+                return None
+    return names or None
+
+
 def read(path: Path, *, tz: tzinfo = UTC, text: str | None = None) -> list[Article]:
     """The article in the page file ``path`` (``text``: its already decoded content)."""
     source = str(path)
@@ -118,12 +139,12 @@ def read(path: Path, *, tz: tzinfo = UTC, text: str | None = None) -> list[Artic
     while index < len(lines):
         line = lines[index].strip()
         labelled = _LABELLED.match(line)
-        byline = _BYLINE.match(line)
+        byline = None if authors else _byline(line)
         if labelled:
             names = [n.strip() for n in labelled.group(2).split(",") if n.strip()]
             (tags if labelled.group(1).lower() == "tags" else categories).extend(names)
-        elif byline and not authors and len(line) <= 200:
-            authors = _names(byline.group(1))
+        elif byline:
+            authors = byline
         else:
             break
         index = _non_blank(lines, index + 1)
