@@ -1,8 +1,12 @@
 """The newsroom catalog: one SQLite file that holds every article and every version.
 
-    articles   slug, source key, status (published | draft | retracted), first seen
+    articles   slug, source key, status (published | draft | retracted), first seen, and for a
+               retraction its reason, time and whether the blocks were purged
     versions   one row per version: number, content key, bundle CID and size, the article.md
-               text, the metadata as JSON, the correction note, when it was recorded
+               text, the metadata as JSON, the correction note, when it was recorded, and the
+               signed version record (its bytes, CID and signature)
+    log        the publisher log: one signed, hash-chained entry per publish, correction,
+               retraction and purge (see ``permapress.trust.log``)
     media      the media files of each version (their bytes live in the blockstore)
     search     FTS5 index of the current version's headline, summary and body
     builds     every site root built, newest last
@@ -10,6 +14,10 @@
 
 One writer (``Catalog.open(path)``), any number of read-only readers
 (``Catalog.open(path, readonly=True)``). The file is readable with any SQLite tool.
+
+Schema versions (``PRAGMA user_version``): 1 had no records, retraction details or log; opening
+a version-1 file for writing adds those columns and tables (``_migrate``). Versions recorded
+before that have an empty record: they were never signed and are shown as such.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from pathlib import Path
 
 from permapress.errors import CatalogError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -30,7 +38,9 @@ CREATE TABLE IF NOT EXISTS articles (
     source    TEXT,
     status    TEXT NOT NULL CHECK (status IN ('published', 'draft', 'retracted')),
     first_seen TEXT NOT NULL,
-    reason    TEXT NOT NULL DEFAULT ''
+    reason    TEXT NOT NULL DEFAULT '',
+    retracted TEXT,
+    purged    INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE source IS NOT NULL;
 CREATE TABLE IF NOT EXISTS versions (
@@ -45,6 +55,9 @@ CREATE TABLE IF NOT EXISTS versions (
     note        TEXT NOT NULL DEFAULT '',
     document    TEXT NOT NULL,
     meta        TEXT NOT NULL,
+    record_cid  TEXT NOT NULL DEFAULT '',
+    record      TEXT NOT NULL DEFAULT '',
+    signature   TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (slug, number)
 );
 CREATE TABLE IF NOT EXISTS media (
@@ -63,6 +76,11 @@ CREATE TABLE IF NOT EXISTS builds (
     built    TEXT NOT NULL,
     articles INTEGER NOT NULL,
     pages    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log (
+    seq       INTEGER PRIMARY KEY,
+    cid       TEXT NOT NULL,
+    line      TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS page_cache (
     path        TEXT PRIMARY KEY,
@@ -87,6 +105,9 @@ class VersionRow:
     note: str
     document: str
     meta: str
+    record_cid: str = ""
+    record: str = ""
+    signature: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +117,8 @@ class ArticleRow:
     status: str
     first_seen: str
     reason: str
+    retracted: str | None = None
+    purged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +139,50 @@ class CachedPage:
 
 _VERSION_COLUMNS = (
     "slug, number, content_key, bundle_cid, bundle_size, published, effective, recorded, note, "
-    "document, meta"
+    "document, meta, record_cid, record, signature"
 )
+_ARTICLE_COLUMNS = "slug, source, status, first_seen, reason, retracted, purged"
+
+# Columns and tables added by each schema version, applied to older files in order.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE articles ADD COLUMN retracted TEXT",
+        "ALTER TABLE articles ADD COLUMN purged INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE versions ADD COLUMN record_cid TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE versions ADD COLUMN record TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE versions ADD COLUMN signature TEXT NOT NULL DEFAULT ''",
+    ),
+}
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an older catalog up to ``SCHEMA_VERSION`` (a new file gets the schema directly)."""
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = conn.execute("SELECT name FROM sqlite_master WHERE name = 'versions'").fetchone()
+    fresh = tables is None
+    if found > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(
+            f"schema version {found} is newer than this permapress ({SCHEMA_VERSION}); upgrade it"
+        )
+    if not fresh:
+        for version in range(max(found, 1) + 1, SCHEMA_VERSION + 1):
+            for statement in _MIGRATIONS.get(version, ()):
+                conn.execute(statement)
+    conn.executescript(SCHEMA)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def _article_row(row: Sequence[object]) -> ArticleRow:
+    slug, source, status, first_seen, reason, retracted, purged = row
+    return ArticleRow(
+        str(slug),
+        None if source is None else str(source),
+        str(status),
+        str(first_seen),
+        str(reason),
+        None if retracted is None else str(retracted),
+        bool(purged),
+    )
 
 
 class Catalog:
@@ -141,8 +206,7 @@ class Catalog:
                 conn = sqlite3.connect(path, timeout=30, isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                _migrate(conn)
         except sqlite3.Error as exc:
             raise CatalogError(f"{path}: cannot open the catalog ({exc})") from None
         return cls(conn, path, readonly)
@@ -171,24 +235,23 @@ class Catalog:
 
     def article(self, slug: str) -> ArticleRow | None:
         row = self._conn.execute(
-            "SELECT slug, source, status, first_seen, reason FROM articles WHERE slug = ?", (slug,)
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE slug = ?", (slug,)
         ).fetchone()
-        return ArticleRow(*row) if row else None
+        return _article_row(row) if row else None
 
     def article_by_source(self, source: str) -> ArticleRow | None:
         row = self._conn.execute(
-            "SELECT slug, source, status, first_seen, reason FROM articles WHERE source = ?",
-            (source,),
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE source = ?", (source,)
         ).fetchone()
-        return ArticleRow(*row) if row else None
+        return _article_row(row) if row else None
 
     def articles(self, status: str | None = None) -> list[ArticleRow]:
-        sql = "SELECT slug, source, status, first_seen, reason FROM articles"
+        sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
         args: tuple[str, ...] = ()
         if status is not None:
             sql += " WHERE status = ?"
             args = (status,)
-        return [ArticleRow(*row) for row in self._conn.execute(sql + " ORDER BY slug", args)]
+        return [_article_row(row) for row in self._conn.execute(sql + " ORDER BY slug", args)]
 
     def add_article(self, slug: str, source: str | None, status: str, first_seen: str) -> None:
         self._conn.execute(
@@ -201,27 +264,49 @@ class Catalog:
             "UPDATE articles SET status = ?, reason = ? WHERE slug = ?", (status, reason, slug)
         )
 
+    def retract(self, slug: str, reason: str, when: str) -> None:
+        self._conn.execute(
+            "UPDATE articles SET status = 'retracted', reason = ?, retracted = ? WHERE slug = ?",
+            (reason, when, slug),
+        )
+        self._conn.execute("DELETE FROM search WHERE slug = ?", (slug,))
+
+    def mark_purged(self, slug: str) -> None:
+        self._conn.execute("UPDATE articles SET purged = 1 WHERE slug = ?", (slug,))
+
     def set_source(self, slug: str, source: str | None) -> None:
         self._conn.execute("UPDATE articles SET source = ? WHERE slug = ?", (source, slug))
 
     # --- versions -------------------------------------------------------------------------
 
-    def add_version(self, row: VersionRow, media: Sequence[MediaRow], search_text: tuple[str, str, str]) -> None:
+    def add_version(
+        self, row: VersionRow, media: Sequence[MediaRow], search_text: tuple[str, str, str]
+    ) -> None:
         self._conn.execute(
-            f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({', '.join('?' * 14)})",
             (
                 row.slug, row.number, row.content_key, row.bundle_cid, row.bundle_size,
                 row.published, row.effective, row.recorded, row.note, row.document, row.meta,
+                row.record_cid, row.record, row.signature,
             ),
         )
         self._conn.executemany(
-            "INSERT INTO media (slug, number, name, media_type, cid, size) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO media (slug, number, name, media_type, cid, size) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [(row.slug, row.number, m.name, m.media_type, m.cid, m.size) for m in media],
         )
         self._conn.execute("DELETE FROM search WHERE slug = ?", (row.slug,))
         self._conn.execute(
             "INSERT INTO search (slug, headline, summary, body) VALUES (?, ?, ?, ?)",
             (row.slug, *search_text),
+        )
+
+    def set_record(self, slug: str, number: int, cid: str, record: str, signature: str) -> None:
+        """Store the signed record of a version recorded before the newsroom had a key."""
+        self._conn.execute(
+            "UPDATE versions SET record_cid = ?, record = ?, signature = ? "
+            "WHERE slug = ? AND number = ?",
+            (cid, record, signature, slug, number),
         )
 
     def versions(self, slug: str) -> list[VersionRow]:
@@ -270,6 +355,27 @@ class Catalog:
         except sqlite3.OperationalError as exc:
             raise CatalogError(f"search query {query!r} is not valid ({exc})") from None
         return [row[0] for row in rows]
+
+    # --- the publisher log -----------------------------------------------------------------
+
+    def append_log(self, seq: int, cid: str, line: str) -> None:
+        """Add entry ``seq``; it must be the next one (the primary key refuses a duplicate)."""
+        try:
+            self._conn.execute(
+                "INSERT INTO log (seq, cid, line) VALUES (?, ?, ?)", (seq, cid, line)
+            )
+        except sqlite3.IntegrityError:
+            raise CatalogError(
+                f"log entry {seq} exists already; another writer got there first"
+            ) from None
+
+    def log_head(self) -> tuple[int, str] | None:
+        """(seq, CID) of the newest log entry, or None for an empty log."""
+        row = self._conn.execute("SELECT seq, cid FROM log ORDER BY seq DESC LIMIT 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def log_lines(self) -> list[str]:
+        return [str(r[0]) for r in self._conn.execute("SELECT line FROM log ORDER BY seq")]
 
     # --- builds ---------------------------------------------------------------------------
 

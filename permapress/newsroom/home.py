@@ -6,7 +6,9 @@
     keys/             the publisher's signing key (mode 0600)
 
 ``init_newsroom`` refuses a folder that already holds a newsroom and writes nothing half-way:
-the folder is assembled beside the target and renamed into place.
+the folder is assembled beside the target and renamed into place. It creates the publisher's
+signing key too (``permapress.trust.keys``), so a new newsroom can publish signed versions at
+once; ``key`` lets tests and the golden files use a fixed key instead of a fresh one.
 """
 
 from __future__ import annotations
@@ -16,11 +18,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from permapress.catalog import Catalog
 from permapress.config import CONFIG_NAME, Config, default_config_text, load_config
 from permapress.errors import ConfigError
 from permapress.ipfs.blockstore import FileBlockstore
+from permapress.trust.keys import generate_key, load_private_key, save_key
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 @dataclass(slots=True)
@@ -37,6 +44,10 @@ class Newsroom:
         catalog = Catalog.open(config.catalog_path, readonly=readonly, create=not readonly)
         return cls(config, catalog, FileBlockstore(config.blocks_path))
 
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The publisher key (``TrustError`` saying how to create it when there is none)."""
+        return load_private_key(self.config.keys_path)
+
     def close(self) -> None:
         self.catalog.close()
 
@@ -47,7 +58,7 @@ class Newsroom:
         self.close()
 
 
-def init_newsroom(target: Path, name: str) -> Config:
+def init_newsroom(target: Path, name: str, *, key: Ed25519PrivateKey | None = None) -> Config:
     """Create an empty newsroom folder at ``target`` (which may exist but must be empty)."""
     if (target / CONFIG_NAME).exists():
         raise ConfigError(f"{target}: already a newsroom (it has {CONFIG_NAME})")
@@ -65,6 +76,10 @@ def init_newsroom(target: Path, name: str) -> Config:
         keys = staging / "keys"
         keys.mkdir()
         os.chmod(keys, 0o700)
+        if key is None:
+            generate_key(keys)
+        else:
+            save_key(keys, key)
         Catalog.open(staging / "catalog.sqlite", create=True).close()
         if target.exists():
             target.rmdir()

@@ -1,9 +1,19 @@
 """Record articles in the catalog: each new or changed article becomes a version with a bundle.
 
 ``record_article`` decides whether an incoming article is new, a new version of one we hold
-(matched by its source, else by its slug), or unchanged; renders and stores the bundle; and adds
-the version in one transaction. Blocks are written before the catalog row, so a crash leaves at
-most unreferenced blocks, never a version without its bundle.
+(matched by its source, else by its slug), or unchanged; renders, signs and stores the bundle
+(``site.bundle``: the version record names the previous version's record, so every bundle
+carries its history); and adds the version and its publisher-log entry ("publish" for the first
+published version, "correct" after that; drafts are not logged) in one transaction. Blocks are
+written before the catalog row, so a crash leaves at most unreferenced blocks, never a version
+without its bundle.
+
+``correct_article`` is ``permapress correct``: a new version of an existing article from a
+file, with a note, keeping its slug and first publication date.
+
+Versions recorded before the newsroom had a key have no record; the first signed version after
+them signs records for them too (over the content files of their existing bundles), so the
+chain always reaches version 1.
 
 ``article_meta`` / ``article_from_meta`` turn an Article into the catalog's JSON and back.
 """
@@ -13,16 +23,34 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from permapress.articles.document import to_markdown
 from permapress.articles.model import Article, Media, content_key, validate
+from permapress.articles.sources import read_source
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import MediaRow, VersionRow
+from permapress.errors import CatalogError, TrustError
+from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_bytes
 from permapress.ipfs.profiles import get_profile
+from permapress.ipfs.reader import list_directory, stat
 from permapress.newsroom.home import Newsroom
-from permapress.site.bundle import build_bundle
+from permapress.site.bundle import ChainLink, build_bundle
+from permapress.site.metadata import article_uri
+from permapress.site.views import iso8601
+from permapress.trust.journal import append_entry
+from permapress.trust.keys import public_bytes, sign
+from permapress.trust.records import (
+    RECORD_DIR,
+    Publisher,
+    VersionRecord,
+    encode_record,
+    record_cid,
+)
 
 Status = Literal["imported", "updated", "unchanged"]
 
@@ -130,6 +158,8 @@ def record_article(
     taxonomy = taxonomy or Taxonomy(newsroom.config.category_topics)
     profile = get_profile(newsroom.config.profile)
     blocks = newsroom.blocks
+    signer = newsroom.signing_key()
+    chain = _chain(newsroom, catalog.versions(slug), signer) if previous else []
     bundle = build_bundle(
         article,
         version=number,
@@ -137,6 +167,9 @@ def record_article(
         taxonomy=taxonomy,
         profile=profile,
         sink=blocks.put,
+        key=signer,
+        chain=chain,
+        note=note or "",
     )
     media_rows = []
     for m in article.media:
@@ -148,21 +181,107 @@ def record_article(
         number=number,
         content_key=key,
         bundle_cid=str(bundle.cid),
-        bundle_size=bundle.tsize,
+        bundle_size=bundle.root.tsize,
         published=article.published.isoformat(),
         effective=effective.isoformat(),
         recorded=now.astimezone(UTC).isoformat(timespec="seconds"),
         note=note or "",
         document=to_markdown(article),
         meta=article_meta(article),
+        record_cid=str(bundle.record_cid),
+        record=bundle.record.decode("utf-8"),
+        signature=bundle.signature.hex(),
     )
     status_value = "draft" if article.draft else "published"
+    if existing is not None and existing.status == "retracted":
+        status_value = "retracted"
+    was_published = existing is not None and existing.status == "published"
     with catalog.transaction():
         if existing is None:
             catalog.add_article(slug, article.source, status_value, row.recorded)
         else:
-            catalog.set_status(slug, status_value if existing.status != "retracted" else "retracted")
+            catalog.set_status(slug, status_value, existing.reason)
             if article.source and existing.source is None:
                 catalog.set_source(slug, article.source)
         catalog.add_version(row, media_rows, (article.headline, article.summary, article.body))
+        if status_value == "published":
+            append_entry(
+                catalog, signer, action="correct" if was_published else "publish", slug=slug,
+                version=number, record=row.record_cid, note=row.note, time=now,
+            )
     return Recorded(slug, "updated" if previous else "imported", number, row.bundle_cid)
+
+
+def correct_article(
+    newsroom: Newsroom, slug: str, path: Path, *, note: str, now: datetime
+) -> Recorded:
+    """Publish the article in ``path`` as a corrected version of ``slug`` (``permapress correct``).
+
+    The file may be any importable format holding one article; its slug and first publication
+    date are replaced by the existing article's. An unchanged file raises ``TrustError``.
+    """
+    current = newsroom.catalog.article(slug)
+    if current is None:
+        raise CatalogError(f"no article with slug {slug!r}; `permapress list` shows the slugs")
+    if current.status == "retracted":
+        raise TrustError(f"{slug!r} was retracted; a retracted article is not corrected")
+    if not note.strip():
+        raise TrustError("a correction needs a note saying what changed (--note \"…\")")
+    found = read_source(path, None, newsroom.config.tz)
+    if len(found) != 1:
+        raise TrustError(f"{path}: holds {len(found)} articles; give a file with exactly one")
+    latest = newsroom.catalog.latest(slug)
+    assert latest is not None  # an article row always has a version
+    first = article_from_meta(latest.meta)
+    article = replace(found[0], slug=slug, published=first.published, source=current.source)
+    recorded = record_article(newsroom, article, now=now, note=note.strip())
+    if recorded.status == "unchanged":
+        raise TrustError(
+            f"{path}: is the same as the current version of {slug!r}; nothing to correct"
+        )
+    return recorded
+
+
+def _chain(newsroom: Newsroom, rows: list[VersionRow], key: Ed25519PrivateKey) -> list[ChainLink]:
+    """The signed records of ``rows`` (every earlier version), signing any that have none."""
+    links: list[ChainLink] = []
+    for row in rows:
+        if row.record and row.signature:
+            links.append(ChainLink(row.number, row.record.encode(), bytes.fromhex(row.signature)))
+            continue
+        record = _record_for_old_bundle(newsroom, row, key, links[-1].record if links else None)
+        signature = sign(key, record)
+        newsroom.catalog.set_record(
+            row.slug, row.number, str(record_cid(record)), record.decode(), signature.hex()
+        )
+        links.append(ChainLink(row.number, record, signature))
+    return links
+
+
+def _record_for_old_bundle(
+    newsroom: Newsroom, row: VersionRow, key: Ed25519PrivateKey, previous: bytes | None
+) -> bytes:
+    get = newsroom.blocks.get
+    manifest: dict[str, str] = {}
+    stack = [("", CID.parse(row.bundle_cid))]
+    while stack:
+        prefix, folder = stack.pop()
+        for name, child, _size in list_directory(folder, get):
+            path = prefix + name
+            if path == RECORD_DIR:
+                continue
+            if stat(child, get).kind in ("directory", "hamt"):
+                stack.append((path + "/", child))
+            else:
+                manifest[path] = str(child)
+    return encode_record(
+        VersionRecord(
+            article=article_uri(row.slug),
+            version=row.number,
+            content=tuple(sorted(manifest.items())),
+            previous=str(record_cid(previous)) if previous is not None else None,
+            published=iso8601(datetime.fromisoformat(row.effective)),
+            note=row.note,
+            publisher=Publisher(public_bytes(key), newsroom.config.name),
+        )
+    )

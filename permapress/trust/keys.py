@@ -6,6 +6,12 @@
 ``generate_key`` refuses to overwrite an existing key; ``load_private_key`` explains how to
 create one when it is missing. ``fingerprint`` is what people compare by eye or by phone:
 the first 100 bits of SHA-256 of the raw public key, base32, in groups of four.
+
+Signatures: ``sign(key, data)`` gives the 64-byte Ed25519 signature (deterministic: the same key
+and bytes always give the same signature); ``signature_ok(public, data, signature)`` checks one.
+Records name the key as ``key_text(public)`` = ``"ed25519:<64 hex digits>"``; ``parse_key_text``
+reads it back (``TrustError`` naming the text when it is not one). ``matches(public, expected)``
+accepts a fingerprint (any case, with or without dashes), a bare hex key or the ``ed25519:`` form.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -22,6 +29,7 @@ from permapress.errors import TrustError
 
 PRIVATE_NAME = "publisher.key"
 PUBLIC_NAME = "publisher.pub"
+KEY_PREFIX = "ed25519:"
 
 
 def public_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
@@ -65,7 +73,9 @@ def load_private_key(keys_dir: Path) -> Ed25519PrivateKey:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise TrustError(f"{path}: no publisher key; create one with `permapress keys init`") from None
+        raise TrustError(
+            f"{path}: no publisher key; create one with `permapress keys init`"
+        ) from None
     except OSError as exc:
         raise TrustError(f"{path}: cannot read the publisher key ({exc.strerror})") from None
     try:
@@ -79,3 +89,66 @@ def load_private_key(keys_dir: Path) -> Ed25519PrivateKey:
 
 def has_key(keys_dir: Path) -> bool:
     return (keys_dir / PRIVATE_NAME).is_file()
+
+
+def load_public_key(keys_dir: Path) -> bytes:
+    """The raw public key of the newsroom (read from the private key, the source of truth)."""
+    return public_bytes(load_private_key(keys_dir))
+
+
+def key_text(public: bytes) -> str:
+    """``"ed25519:<hex>"``: how records and the log name a public key."""
+    return KEY_PREFIX + public.hex()
+
+
+def parse_key_text(text: str) -> bytes:
+    """The raw 32-byte public key of ``"ed25519:<hex>"``."""
+    body = text[len(KEY_PREFIX) :] if text.startswith(KEY_PREFIX) else ""
+    if len(body) != 64 or not all(c in "0123456789abcdef" for c in body):
+        raise TrustError(f"{text!r} is not a public key of the form 'ed25519:<64 hex digits>'")
+    return bytes.fromhex(body)
+
+
+def sign(key: Ed25519PrivateKey, data: bytes) -> bytes:
+    return key.sign(data)
+
+
+def signature_ok(public: bytes, data: bytes, signature: bytes) -> bool:
+    """Does ``signature`` sign ``data`` with the private half of ``public``?"""
+    if len(public) != 32 or len(signature) != 64:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _normal_fingerprint(text: str) -> str:
+    return text.replace("-", "").replace(" ", "").upper()
+
+
+def matches(public: bytes, expected: str) -> bool:
+    """Is ``public`` the key named by ``expected`` (fingerprint, hex key or ``ed25519:`` form)?"""
+    wanted = expected.strip()
+    if wanted.startswith(KEY_PREFIX):
+        wanted = wanted[len(KEY_PREFIX) :]
+    if len(wanted) == 64:
+        return wanted.lower() == public.hex()
+    return _normal_fingerprint(wanted) == _normal_fingerprint(fingerprint(public))
+
+
+def check_expected_key(text: str) -> str:
+    """Validate a ``--key`` value before use; return it stripped."""
+    wanted = text.strip()
+    bare = wanted[len(KEY_PREFIX) :] if wanted.startswith(KEY_PREFIX) else wanted
+    if len(bare) == 64 and all(c in "0123456789abcdefABCDEF" for c in bare):
+        return wanted
+    normal = _normal_fingerprint(bare)
+    if len(normal) == 20 and all(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in normal):
+        return wanted
+    raise TrustError(
+        f"{text!r} is neither a fingerprint (like K7QF-2M4D-XW3A-9TJB-EC5R) nor a public key "
+        "(64 hex digits, optionally after 'ed25519:'); copy it from the publisher's site "
+        "(publisher.json or the page footer)"
+    )

@@ -1,0 +1,171 @@
+"""The publisher log: every publish, correction, retraction and purge, signed and hash-chained.
+
+Each entry is canonical JSON (see ``records.canonical_json``):
+
+    {"type": "permapress.log/1", "seq": 1, "time": "2025-07-08T09:30:00Z",
+     "action": "publish" | "correct" | "retract" | "purge",
+     "article": "urn:permapress:article:<slug>", "slug": "<slug>", "version": n,
+     "record": "<CID of that version's record>", "previous": "<CID of entry seq-1>" or null,
+     "note": "…", "publisher": "ed25519:<hex>"}
+
+An entry's CID is ``CID.hash(entry_bytes, RAW)``; the next entry names it in ``previous``, so
+dropping, reordering or editing an entry breaks the chain. The signature is Ed25519 over the
+entry's bytes. In the site the log is ``log.jsonl``: one line per entry, in order, each line the
+canonical JSON of ``{"entry": {…}, "signature": "<128 hex digits>"}`` (without the trailing
+newline of the entry; the line ends with one). ``publisher.json`` names the head.
+
+``decode_line`` and ``check_log`` are strict and report problems as text; ``make_entry`` is pure
+apart from signing (the caller passes the time).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from permapress.errors import TrustError
+from permapress.ipfs.cid import CID
+from permapress.trust.keys import key_text, parse_key_text, public_bytes, sign, signature_ok
+from permapress.trust.records import canonical_json, record_cid
+
+LOG_TYPE = "permapress.log/1"
+LOG_FILE = "log.jsonl"
+Action = Literal["publish", "correct", "retract", "purge"]
+ACTIONS: tuple[str, ...] = ("publish", "correct", "retract", "purge")
+_FIELDS = {"type", "seq", "time", "action", "article", "slug", "version", "record", "previous",
+           "note", "publisher"}
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    seq: int
+    time: str
+    action: str
+    article: str
+    slug: str
+    version: int
+    record: str
+    previous: str | None
+    note: str
+    publisher: bytes
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "type": LOG_TYPE, "seq": self.seq, "time": self.time, "action": self.action,
+            "article": self.article, "slug": self.slug, "version": self.version,
+            "record": self.record, "previous": self.previous, "note": self.note,
+            "publisher": key_text(self.publisher),
+        }
+
+    def encode(self) -> bytes:
+        return canonical_json(self.as_json())
+
+    @property
+    def cid(self) -> CID:
+        return record_cid(self.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class SignedEntry:
+    entry: LogEntry
+    signature: bytes
+
+    def line(self) -> bytes:
+        return canonical_json({"entry": self.entry.as_json(), "signature": self.signature.hex()})
+
+
+def make_entry(
+    key: Ed25519PrivateKey,
+    *,
+    seq: int,
+    time: str,
+    action: str,
+    article: str,
+    slug: str,
+    version: int,
+    record: str,
+    previous: str | None,
+    note: str,
+) -> SignedEntry:
+    if action not in ACTIONS:
+        raise TrustError(f"log action {action!r} is not one of {', '.join(ACTIONS)}")
+    entry = LogEntry(seq, time, action, article, slug, version, record, previous, note,
+                     public_bytes(key))
+    return SignedEntry(entry, sign(key, entry.encode()))
+
+
+def decode_entry(value: Any, what: str) -> LogEntry:
+    if not isinstance(value, dict) or set(value) != _FIELDS:
+        raise TrustError(f"{what}: expected the fields {sorted(_FIELDS)}")
+    if value["type"] != LOG_TYPE:
+        raise TrustError(f"{what}: type {value['type']!r} is not {LOG_TYPE!r}")
+    if value["action"] not in ACTIONS:
+        raise TrustError(f"{what}: action {value['action']!r} is not one of {', '.join(ACTIONS)}")
+    for name in ("seq", "version"):
+        if type(value[name]) is not int or value[name] < 1:
+            raise TrustError(f"{what}: {name} {value[name]!r} is not a whole number from 1 up")
+    for name in ("time", "article", "slug", "record", "note", "publisher"):
+        if not isinstance(value[name], str):
+            raise TrustError(f"{what}: {name} is not text")
+    if value["previous"] is not None and not isinstance(value["previous"], str):
+        raise TrustError(f"{what}: previous is neither a CID nor null")
+    return LogEntry(
+        value["seq"], value["time"], value["action"], value["article"], value["slug"],
+        value["version"], value["record"], value["previous"], value["note"],
+        parse_key_text(value["publisher"]),
+    )
+
+
+def decode_line(line: bytes, number: int) -> SignedEntry:
+    """One line of log.jsonl (with its newline), strictly."""
+    what = f"log.jsonl line {number}"
+    try:
+        value = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise TrustError(f"{what} is not UTF-8 JSON") from None
+    if canonical_json(value) != line:
+        raise TrustError(f"{what} is not in canonical form")
+    if not isinstance(value, dict) or set(value) != {"entry", "signature"}:
+        raise TrustError(f"{what}: expected {{'entry', 'signature'}}")
+    sig = value["signature"]
+    if not isinstance(sig, str) or len(sig) != 128 or any(c not in "0123456789abcdef" for c in sig):
+        raise TrustError(f"{what}: the signature is not 128 lowercase hex digits")
+    return SignedEntry(decode_entry(value["entry"], what), bytes.fromhex(sig))
+
+
+def encode_log(entries: list[SignedEntry]) -> bytes:
+    return b"".join(e.line() for e in entries)
+
+
+def parse_log(data: bytes) -> list[SignedEntry]:
+    if data and not data.endswith(b"\n"):
+        raise TrustError("log.jsonl does not end with a newline (it was cut short)")
+    lines = data.split(b"\n")[:-1] if data else []
+    return [decode_line(line + b"\n", i) for i, line in enumerate(lines, start=1)]
+
+
+def check_log(entries: list[SignedEntry], publisher: bytes) -> list[str]:
+    """Problems of a whole log: sequence, hash chain, signatures, one publisher key."""
+    problems: list[str] = []
+    previous: str | None = None
+    for i, signed in enumerate(entries, start=1):
+        entry = signed.entry
+        where = f"log entry {entry.seq}"
+        if entry.seq != i:
+            problems.append(
+                f"log entry at line {i} has seq {entry.seq}: an entry is missing or moved"
+            )
+        if entry.previous != previous:
+            problems.append(
+                f"{where} names {entry.previous} as the previous entry, but the entry before it "
+                f"is {previous}: the log was cut, reordered or edited"
+            )
+        if entry.publisher != publisher:
+            problems.append(f"{where} is signed by {key_text(entry.publisher)}, not the site's key")
+        elif not signature_ok(entry.publisher, entry.encode(), signed.signature):
+            problems.append(f"{where}: the signature is not valid (the entry was changed)")
+        previous = str(entry.cid)
+    return problems
