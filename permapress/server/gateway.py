@@ -46,7 +46,7 @@ from permapress.server.files import FileReader
 from permapress.server.hot import HotRequest, answer, cacheable
 from permapress.server.negotiate import negotiate
 from permapress.server.request import RequestInfo
-from permapress.server.resolve import Resolved, resolve, split_path
+from permapress.server.resolve import MissingBlock, Resolved, resolve, split_path
 from permapress.server.responses import CORS_HEADERS, Prepared, text_error
 from permapress.server.trustless import BlockResponses
 from permapress.server.unixfs_view import UnixFSView
@@ -128,12 +128,15 @@ class Gateway:
             return text_error(500, message, CORS_HEADERS), None
 
     def resolve(self, root: CID, segments: tuple[str, ...]) -> Resolved:
-        """``resolve.resolve`` with results (and 404s) cached: content under a CID never changes."""
+        """``resolve.resolve`` with results and 404s cached (content under a CID never changes),
+        except 404s for a missing block, which may be stored later."""
         key = (root, segments)
         known = self._resolved.get(key)
         if known is None:
             try:
                 known = resolve(root, segments, self.blocks.get)
+            except MissingBlock:
+                raise
             except GatewayError as exc:
                 known = exc
             self._resolved.put(key, known)
@@ -171,6 +174,11 @@ class Gateway:
         if kind == "tar":
             raise GatewayError(406, "TAR responses are not supported here; use ?format=car")
         segments = split_path(rest)
+        if kind == "raw" and not segments:
+            # a block by CID needs no decoding: serve it even if it is not UnixFS or damaged
+            return self.trustless.raw(
+                info, Resolved(root, "other", None, (root,), ()), explicit=wanted.explicit
+            )
         resolved = self.resolve(root, segments)
         if kind == "car":
             return self.trustless.car(info, root, segments, resolved, wanted)

@@ -16,7 +16,8 @@ DAG-CBOR or DAG-JSON block follow IPLD links (``ipld.follow``). Failures raise
 ``GatewayError``: 404 when a segment does not exist, a block on the way is missing, or the
 path goes into something that is not a directory; 501 for paths into IPLD values that are not
 links. Other data errors (``IpfsError``) on the way become 404 as well: the path cannot be
-followed with the data this gateway holds.
+followed with the data this gateway holds. A block missing on the way raises ``MissingBlock``
+(a 404 ``GatewayError`` that callers should not cache: the block may be stored later).
 
 ``split_path(text)`` turns the decoded URL path after the CID into segments: empty segments
 are dropped, ``.`` is skipped and ``..`` goes up one level without ever leaving the root.
@@ -27,12 +28,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from permapress.errors import GatewayError, IpfsError
+from permapress.errors import BlockNotFound, GatewayError, IpfsError
 from permapress.ipfs import reader
 from permapress.ipfs.cid import CID, DAG_PB, RAW
 from permapress.server.ipld import PATHABLE, follow
 
 Getter = Callable[[CID], bytes]
+
+
+class MissingBlock(GatewayError):
+    """A 404 because a block on the way is not in the blockstore (it may arrive later)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,9 @@ def resolve(root: CID, segments: Sequence[str], get: Getter) -> Resolved:
             kind, size = "other", None
     except GatewayError:
         raise
+    except BlockNotFound as exc:
+        shown = _shown(root, segments)
+        raise MissingBlock(404, f"{shown} cannot be followed: {exc}") from None
     except IpfsError as exc:
         shown = _shown(root, segments)
         raise GatewayError(404, f"{shown} was not found on this gateway ({exc})") from None

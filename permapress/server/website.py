@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from permapress.errors import BlockNotFound, GatewayError
+from permapress.errors import BlockNotFound, GatewayError, PermapressError
 from permapress.ipfs.cid import CID
 from permapress.server.cache import LRU
 from permapress.server.files import FileReader
@@ -97,6 +97,8 @@ class Website:
                 return text_error(exc.status, exc.message)
         except BlockNotFound as exc:
             return text_error(404, f"{exc.message}; this page cannot be shown")
+        except PermapressError as exc:
+            return text_error(500, f"the data behind this page is damaged: {exc.message}")
         return self.not_found(root, info.path)
 
     def not_found(self, root: CID, path: str) -> Response:
@@ -104,7 +106,7 @@ class Website:
         try:
             page = self.resolve(root, ("404.html",))
             body = self.files.whole(page) if page.kind in ("file", "raw") else None
-        except (GatewayError, BlockNotFound):
+        except PermapressError:
             body = None
         if body is None:
             return text_error(404, f"/{path} is not on this site")

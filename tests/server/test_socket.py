@@ -137,3 +137,11 @@ def test_verified_fetch_reads_from_our_gateway(base_url: str, world: World) -> N
     assert base64.b64decode(results[0]["base64"]) == SITE_TREE["articles"]["harbour-fire"][  # type: ignore[index]
         "index.html"]
     assert results[1]["contentType"] == "application/vnd.ipld.raw"
+
+
+def test_a_car_missing_a_block_is_cut_off_on_the_wire(base_url: str, world: World) -> None:
+    missing = world.fixture_roots["trustless_gateway_car/file-3k-and-3-blocks-missing-block.car"]
+    with httpx.Client(base_url=base_url) as client, pytest.raises(httpx.HTTPError):
+        client.get(f"/ipfs/{missing[0]}?format=car")
+    with httpx.Client(base_url=base_url) as client:  # the server is still fine
+        assert client.get("/").status_code == 200
