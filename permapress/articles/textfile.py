@@ -2,6 +2,7 @@
 
     looks_binary(head) -> bool          NUL bytes (outside UTF-16/32) mean "not a text file"
     decode_text(data, source) -> str    UTF-8 (BOM or not), UTF-16/32 with BOM, else detected
+                                        by charset-normalizer (ties go to Windows-1252)
     head_text(head) -> str              a lenient decode of a file's first bytes, for sniffing
     read_text(path) -> str              read_bytes + decode_text, OSError -> ArticleError
 
@@ -26,6 +27,9 @@ _BOMS: Final = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+_WESTERN: Final = "cp1252"
 
 
 def _bom_encoding(data: bytes) -> str | None:
@@ -68,12 +72,17 @@ def decode_text(data: bytes, source: str) -> str:
         return _unify_newlines(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None or best.encoding is None:
         raise ArticleError(
             "is not UTF-8 and its encoding cannot be told; save the file again as UTF-8",
             source=source,
         )
+    for match in matches:  # a tie goes to Windows-1252, the usual legacy Western encoding
+        tied = (match.chaos, match.coherence) == (best.chaos, best.coherence)
+        if tied and _WESTERN in match.could_be_from_charset:
+            return _unify_newlines(data.decode(_WESTERN))
     return _unify_newlines(str(best))
 
 
