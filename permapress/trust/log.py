@@ -26,9 +26,16 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from permapress.errors import TrustError
+from permapress.errors import FormatError, TrustError
 from permapress.ipfs.cid import CID
-from permapress.trust.keys import key_text, parse_key_text, public_bytes, sign, signature_ok
+from permapress.trust.keys import (
+    fingerprint,
+    key_text,
+    parse_key_text,
+    public_bytes,
+    sign,
+    signature_ok,
+)
 from permapress.trust.records import canonical_json, record_cid
 
 LOG_TYPE = "permapress.log/1"
@@ -169,3 +176,54 @@ def check_log(entries: list[SignedEntry], publisher: bytes) -> list[str]:
             problems.append(f"{where}: the signature is not valid (the entry was changed)")
         previous = str(entry.cid)
     return problems
+
+
+PUBLISHER_FILE = "publisher.json"
+PUBLISHER_TYPE = "permapress.publisher/1"
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherInfo:
+    """The site's ``publisher.json``: who signs, with which profile, and the log's head."""
+
+    name: str
+    key: bytes
+    profile: str
+    head: str | None
+    entries: int
+
+
+def publisher_document(info: PublisherInfo) -> bytes:
+    """``publisher.json``: readable JSON (sorted keys, two-space indent, one newline)."""
+    data = {
+        "type": PUBLISHER_TYPE,
+        "name": info.name,
+        "key": key_text(info.key),
+        "fingerprint": fingerprint(info.key),
+        "profile": info.profile,
+        "log": {"file": LOG_FILE, "head": info.head, "entries": info.entries},
+    }
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def decode_publisher_document(data: bytes) -> PublisherInfo:
+    what = PUBLISHER_FILE
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise TrustError(f"{what} is not UTF-8 JSON") from None
+    if not isinstance(value, dict) or value.get("type") != PUBLISHER_TYPE:
+        raise TrustError(f"{what}: type is not {PUBLISHER_TYPE!r}")
+    log: Any = value.get("log")
+    try:
+        key = parse_key_text(value["key"])
+        info = PublisherInfo(
+            str(value["name"]), key, str(value["profile"]), log["head"], int(log["entries"])
+        )
+        if info.head is not None:
+            CID.parse(info.head)
+    except (KeyError, TypeError, ValueError, FormatError):
+        raise TrustError(f"{what}: needs name, key, profile and log.head/log.entries") from None
+    if value.get("fingerprint") != fingerprint(key):
+        raise TrustError(f"{what}: the fingerprint is not the fingerprint of its key")
+    return info
