@@ -12,6 +12,8 @@
            block and only the blocks holding that byte range (``reader.file_blocks``); a range
            that is empty or outside the file gives the root block alone; on anything that is
            not a file ``entity-bytes`` is ignored and the scope is ``entity``.
+        (The block lists come from ``car.dag_blocks`` and ``reader.file_blocks``, which send
+        each block once; with ``dups=True`` this module walks the DAG itself.)
         Depth-first, links in order. ``dups=False``: each CID once in the whole response;
         ``dups=True``: a block is sent every time the walk reaches it. Identity CIDs are never
         sent (their bytes are in the CID). A block missing on the way raises ``BlockNotFound``.
@@ -34,7 +36,9 @@ from permapress.errors import BlockNotFound
 from permapress.ipfs import reader
 from permapress.ipfs.blockstore import identity_data
 from permapress.ipfs.car import block_links, car_header, car_section, dag_blocks
-from permapress.ipfs.cid import CID
+from permapress.ipfs.cid import CID, DAG_PB
+from permapress.ipfs.dagpb import decode_node
+from permapress.ipfs.unixfs import decode_data
 from permapress.server.negotiate import EntityBytes, Scope
 from permapress.server.resolve import Resolved
 
@@ -56,6 +60,30 @@ def _walk_with_dups(root: CID, get: Getter) -> Iterator[tuple[CID, bytes]]:
         stack.extend(reversed(block_links(cid, data)))
 
 
+def _range_with_dups(
+    root: CID, get: Getter, start: int, end: int
+) -> Iterator[tuple[CID, bytes]]:
+    """The blocks of a UnixFS file that hold bytes [start, end), each time the walk reaches it."""
+    stack = [(root, 0)]
+    while stack:
+        cid, offset = stack.pop()
+        data = _load(cid, get)
+        yield cid, data
+        if cid.codec != DAG_PB:
+            continue
+        node = decode_node(data)
+        fs = decode_data(node.data or b"")
+        pos = offset + len(fs.data or b"")
+        wanted: list[tuple[CID, int]] = []
+        for link, size in zip(node.links, fs.blocksizes, strict=False):
+            if pos >= end:
+                break
+            if size and pos + size > start:
+                wanted.append((link.cid, pos))
+            pos += size
+        stack.extend(reversed(wanted))
+
+
 def _terminal_blocks(
     resolved: Resolved,
     get: Getter,
@@ -69,6 +97,8 @@ def _terminal_blocks(
         span = entity_bytes.resolve(resolved.size or 0)
         if span is None:
             return dag_blocks(cid, get, scope="block")
+        if dups:
+            return _range_with_dups(cid, get, span[0], span[1])
         ranged = reader.file_blocks(cid, get, span[0], span[1])
         first = _load(cid, get)
         return chain([(cid, first)], ((c, d) for c, d in ranged if c != cid))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,19 @@ from pathlib import Path
 import pytest
 
 from permapress.ipfs import dagcbor
+from permapress.ipfs.blockstore import MemoryBlockstore
 from permapress.ipfs.car import read_car
 from permapress.ipfs.cid import CID, DAG_PB, verify_block
 from permapress.ipfs.dagpb import decode_node
 from permapress.ipfs.hamt import hamt_index
+from permapress.ipfs.importer import import_bytes
+from permapress.ipfs.profiles import get_profile
 from permapress.ipfs.unixfs import HAMT_SHARD, decode_data
+from permapress.server.app import create_app
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 from world import World, fixture_root  # noqa: E402
@@ -502,3 +511,28 @@ def test_probe_bafkqaaa(client) -> None:
     car = client.get("/ipfs/bafkqaaa?format=car")
     assert car.status_code == 200
     assert parse_car(car.content) == Car((P("bafkqaaa"),), [])
+
+
+def test_dups_y_repeats_blocks_in_ranges_and_whole_files() -> None:
+    chunk = 256 * 1024
+    data = bytes(3 * chunk) + b"tail"
+    store = MemoryBlockstore()
+    file = import_bytes(data, get_profile("kubo-cid-v1"), store.put)
+    zero, tail = CID.hash(bytes(chunk)), CID.hash(b"tail")
+    app = create_app(blocks=store, site_root=lambda: None, is_served=lambda cid: True)
+    cases = [
+        ("", "y", [file.cid, zero, zero, zero, tail]),
+        ("", "n", [file.cid, zero, tail]),
+        ("&entity-bytes=0:*", "y", [file.cid, zero, zero, zero, tail]),
+        ("&entity-bytes=300000:600000", "y", [file.cid, zero, zero]),
+        ("&entity-bytes=300000:600000", "n", [file.cid, zero]),
+        ("&entity-bytes=-2:*", "y", [file.cid, tail]),
+        ("&dag-scope=entity", "y", [file.cid, zero, zero, zero, tail]),
+        ("&dag-scope=block", "y", [file.cid]),
+    ]
+    with TestClient(app) as client:
+        for extra, dups, expected in cases:
+            response = client.get(f"/ipfs/{file.cid}?format=car&car-dups={dups}{extra}")
+            assert response.status_code == 200
+            assert f"dups={dups}" in response.headers["content-type"]
+            assert parse_car(response.content).blocks == expected, (extra, dups)
