@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote_to_bytes
 
 from starlette.requests import Request
 
@@ -47,7 +47,7 @@ class RequestInfo:
         if raw:
             # decode the path as sent exactly once (some clients' ``path`` is decoded twice)
             raw_path = raw.decode("latin-1")
-            path = unquote(raw_path)
+            path = unquote_to_bytes(raw).decode("utf-8", "replace")
         else:
             path = scope["path"]
             raw_path = quote(path)
