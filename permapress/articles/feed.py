@@ -1,0 +1,288 @@
+"""Reader for news feeds: RSS 0.9x, 1.0 (RDF) and 2.0, Atom 0.3 and 1.0, and JSON Feed 1.x.
+
+    FORMAT = "feed"
+    sniff(path, head) -> bool                 an <rss>, <feed> or <rdf:RDF> root (not a
+                                              WordPress export), or a JSON Feed object
+    iter_items(data, *, feed_key, base=None, folder=None, media_type=None, tz=UTC,
+               options=None) -> Iterator[Article | Failed | Note]
+    read(path, *, tz=UTC, text=None, options=None) -> [Article]
+    read_url(url, *, tz=UTC, options=None) -> Iterator[Article | Failed | Note]
+
+XML feeds are parsed by feedparser (which handles the versions, namespaces, encodings and
+broken XML); JSON Feeds by ``jsonfeed``. Each entry becomes one article:
+
+- ``source`` is "<feed key>#<entry id>" (guid / atom:id, else the link): re-importing or
+  watching the feed updates the same article instead of adding a new one. The feed key is the
+  URL as given, or the feed file's absolute path.
+- body: the full content (content:encoded, atom:content) when the entry has it, else the
+  summary; HTML goes through ``htmltomd`` (nh3-sanitised Markdown), plain text becomes
+  paragraphs. With ``options.fetch`` the entry's link is fetched and extracted as a page
+  (``html.read_url``) instead, keeping the entry's key (and its date when the page has none).
+- published: pubDate / published / dc:date (else updated); an entry without any date fails.
+  modified: updated, when later than published.
+- authors: dc:creator / author names; categories: <category> terms the newsroom's taxonomy
+  knows as IPTC Media Topics, else the first term; the other terms become tags.
+- language: the entry's or the feed's (xml:lang, <language>), else ``options.language``;
+  lead image: an https media:content / media:thumbnail / image enclosure.
+
+A broken entry becomes ``Failed`` and the others are still read. A feed with XML errors that
+feedparser recovered from yields its entries and a ``Note`` saying so; a feed from which
+nothing can be read raises ``ArticleError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import feedparser  # type: ignore[import-untyped]
+
+from permapress.articles import jsonfeed
+from permapress.articles.dates import parse_datetime
+from permapress.articles.fetch import fetch
+from permapress.articles.htmlmeta import language_tag
+from permapress.articles.htmltomd import html_to_markdown
+from permapress.articles.items import Failed, Item, Note, ReadOptions
+from permapress.articles.markup import summarize
+from permapress.articles.model import Article, one_line, validate
+from permapress.articles.slug import FALLBACK, slugify
+from permapress.articles.taxonomy import Taxonomy
+from permapress.articles.textfile import head_text
+from permapress.errors import ArticleError, PermapressError
+
+FORMAT: Final = "feed"
+EXTENSIONS: Final = (".rss", ".atom", ".rdf")
+_ROOTS: Final = re.compile(r"<(?:[a-z0-9]+:)?(?:rss|feed|rdf)\b", re.IGNORECASE)
+_WXR: Final = ("wordpress.org/export/", "<wp:wxr_version")
+_HTML_TYPES: Final = ("text/html", "application/xhtml+xml", "html", "xhtml")
+_BENIGN: Final = ("CharacterEncodingOverride", "NonXMLContentType")
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """True for an RSS, RDF or Atom document or a JSON Feed (not a WordPress export)."""
+    text = head_text(head)
+    if text.lstrip().startswith("{"):
+        return jsonfeed.sniff(text)
+    lower = text.lower()
+    if any(marker in lower for marker in _WXR):
+        return False
+    start = lower.lstrip()
+    if start.startswith(("<!doctype html", "<html")):
+        return False
+    return _ROOTS.search(text[:4096]) is not None
+
+
+def read(
+    path: Path, *, tz: tzinfo = UTC, text: str | None = None, options: ReadOptions | None = None
+) -> list[Article]:
+    """Every entry of the feed file ``path`` that reads (broken entries raise)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read the file ({exc.strerror or exc})", str(path)) from None
+    articles: list[Article] = []
+    for item in iter_items(data, feed_key=str(path.resolve()), folder=path.parent, tz=tz,
+                           options=options):  # fmt: skip
+        if isinstance(item, Failed):
+            raise ArticleError(item.error)
+        if isinstance(item, Article):
+            articles.append(item)
+    return articles
+
+
+def read_url(url: str, *, tz: tzinfo = UTC, options: ReadOptions | None = None) -> Iterator[Item]:
+    """Fetch the feed at ``url`` and yield its entries (see ``iter_items``)."""
+    options = options or ReadOptions()
+    got = fetch(url, limits=options.limits)
+    yield from iter_items(got.data, feed_key=url, base=got.final_url, media_type=got.media_type,
+                          charset=got.charset, tz=tz, options=options)  # fmt: skip
+
+
+def iter_items(
+    data: bytes,
+    *,
+    feed_key: str,
+    base: str | None = None,
+    folder: Path | None = None,
+    media_type: str | None = None,
+    charset: str | None = None,
+    tz: tzinfo = UTC,
+    options: ReadOptions | None = None,
+) -> Iterator[Item]:
+    """One item per entry of the feed ``data``; see the module docstring."""
+    options = options or ReadOptions()
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        yield from jsonfeed.iter_items(data, feed_key=feed_key, folder=folder, tz=tz,
+                                       options=options)  # fmt: skip
+        return
+    headers = {"content-location": base} if base else {}
+    if media_type:
+        headers["content-type"] = media_type + (f"; charset={charset}" if charset else "")
+    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False)
+    entries = parsed.get("entries") or []
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries:
+        reason = f" ({_one_line(problem)})" if problem is not None else ""
+        if not parsed.get("version"):
+            raise ArticleError(f"is not an RSS or Atom feed I can read{reason}", feed_key)
+        if problem is not None:
+            raise ArticleError(f"is a broken feed with no readable entries{reason}", feed_key)
+        return
+    channel = parsed.get("feed") or {}
+    taxonomy = Taxonomy(dict(options.categories))
+    for index, entry in enumerate(entries):
+        key = f"{feed_key}#{_entry_id(entry, index)}"
+        try:
+            yield _article(entry, channel, key, tz, options, taxonomy)
+        except PermapressError as exc:
+            yield Failed(key, _one_line(exc))
+    if problem is not None and type(problem).__name__ not in _BENIGN:
+        yield Note(
+            feed_key,
+            f"the feed is not well-formed ({_one_line(problem)}); {len(entries)} entries were "
+            "recovered, others may be missing",
+        )
+
+
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())
+
+
+def _entry_id(entry: Any, index: int) -> str:
+    for value in (entry.get("id"), entry.get("link"), entry.get("title")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return f"entry-{index + 1}"
+
+
+def _date(entry: Any, *keys: str, tz: tzinfo) -> datetime | None:
+    for key in keys:
+        raw = entry.get(key)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                return parse_datetime(raw, tz, key)
+            except ArticleError:
+                parsed = entry.get(f"{key}_parsed")
+                if parsed is not None:
+                    year, month, day, hour, minute, second = parsed[:6]
+                    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    return None
+
+
+def _content(entry: Any) -> tuple[str, str] | None:
+    """(value, type) of the richest body: full content, else the summary."""
+    contents = [c for c in entry.get("content") or [] if (c.get("value") or "").strip()]
+    if contents:
+        best = max(contents, key=lambda c: (c.get("type", "") in _HTML_TYPES, len(c["value"])))
+        return best["value"], best.get("type", "text/html")
+    summary = entry.get("summary_detail") or {}
+    value = summary.get("value") or entry.get("summary") or ""
+    return (value, summary.get("type", "text/html")) if value.strip() else None
+
+
+def _markdown(value: str, kind: str, base: str | None) -> str:
+    if kind in _HTML_TYPES or "<" in value:
+        return html_to_markdown(value, base_url=base)
+    paragraphs = [one_line(p) for p in re.split(r"\n\s*\n", value) if p.strip()]
+    return html_to_markdown("".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs))
+
+
+def _terms(entry: Any) -> list[str]:
+    out: list[str] = []
+    for tag in entry.get("tags") or []:
+        term = tag.get("label") or tag.get("term")
+        if isinstance(term, str) and one_line(term):
+            out.extend(one_line(t) for t in term.split(",") if t.strip())
+    return out
+
+
+def split_terms(terms: list[str], taxonomy: Taxonomy) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(categories, tags): terms that are Media Topics, else the first term; the rest tags."""
+    known = [t for t in terms if taxonomy.topic(t) is not None]
+    categories = known or terms[:1]
+    return tuple(categories), tuple(t for t in terms if t not in categories)
+
+
+def _image(entry: Any) -> str | None:
+    candidates = [m.get("url") for m in entry.get("media_content") or [] if
+                  str(m.get("medium", "image")) == "image" or
+                  str(m.get("type", "")).startswith("image/")]  # fmt: skip
+    candidates += [m.get("url") for m in entry.get("media_thumbnail") or []]
+    candidates += [link.get("href") for link in entry.get("links") or []
+                   if link.get("rel") == "enclosure" and
+                   str(link.get("type", "")).startswith("image/")]  # fmt: skip
+    return next((c for c in candidates if isinstance(c, str) and c.startswith("https://")), None)
+
+
+def entry_slug(headline: str, link: str | None, key: str) -> str:
+    """slugify(headline), else the link's last path segment, else "entry-<hash>"."""
+    slug = slugify(headline)
+    if slug == FALLBACK and link:
+        segment = urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1]
+        slug = slugify(re.sub(r"\.(?:s?html?|php)$", "", segment))
+    if slug == FALLBACK or slug.isdigit():
+        slug = f"entry-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
+    return slug
+
+
+def _article(
+    entry: Any, channel: Any, key: str, tz: tzinfo, options: ReadOptions, taxonomy: Taxonomy
+) -> Article:
+    link = entry.get("link") if isinstance(entry.get("link"), str) else None
+    title = one_line(html_lib.unescape(re.sub(r"<[^>]+>", "", entry.get("title") or "")))
+    published = _date(entry, "published", "created", "updated", tz=tz)
+    updated = _date(entry, "updated", tz=tz)
+    modified = updated if updated and published and updated > published else None
+    if options.fetch and link:
+        from permapress.articles.html import read_url as read_page_url
+
+        page = read_page_url(link, tz=tz, options=options)
+        return validate(replace(
+            page,
+            headline=page.headline or title,
+            published=published or page.published,
+            modified=modified or page.modified,
+            source=key,
+        ))  # fmt: skip
+    if not title:
+        raise ArticleError("the entry has no title")
+    if published is None:
+        raise ArticleError(f"the entry {title!r} has no date (pubDate, published or updated)")
+    content = _content(entry)
+    base = link or (entry.get("title_detail") or {}).get("base") or None
+    body = _markdown(*content, base) if content else ""
+    if not body:
+        raise ArticleError(f"the entry {title!r} has no text (no content and no summary)")
+    summary_value = entry.get("summary") or ""
+    summary = summarize(_markdown(summary_value, "text/html", base)) if content and \
+        entry.get("content") and summary_value else summarize(body)  # fmt: skip
+    detail = (entry.get("content") or [{}])[0]
+    language = language_tag(detail.get("language")) or language_tag(
+        (entry.get("title_detail") or {}).get("language")
+    ) or language_tag(channel.get("language")) or options.language  # fmt: skip
+    authors = [one_line(a.get("name") or "") for a in entry.get("authors") or []]
+    if not any(authors) and entry.get("author"):
+        authors = [one_line(str(entry["author"]))]
+    categories, tags = split_terms(_terms(entry), taxonomy)
+    article = Article(
+        headline=title,
+        slug=entry_slug(title, link, key),
+        published=published,
+        modified=modified,
+        authors=tuple(a for a in authors if a),
+        categories=categories,
+        tags=tags,
+        summary=summary,
+        language=language,
+        body=body,
+        image=_image(entry),
+        source=key,
+    )
+    return validate(article)

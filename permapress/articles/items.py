@@ -1,0 +1,118 @@
+"""What the importers share: options, per-item failures and the provenance files.
+
+    ReadOptions(fetch, drafts, private, pages, language, categories, limits)
+    Failed(source, error)              one item of a file or feed that could not be read
+    Note(source, message)              something the user should know (a feed with XML errors
+                                       that was recovered); not a failure
+    Item = Article | Failed | Note     what the streaming readers yield, one per entry
+    load_media(folder, ref, name, media_type, source) -> Media
+                                       a file an export refers to, inside ``folder`` only
+    provenance_media(data, url=…, retrieved=…, encoding=…) -> (Media, Media)
+    PROVENANCE_NAMES                   {"source.html", "source.json"}
+    without_provenance(article)        the article minus those two files
+
+A page imported from HTML keeps the original bytes as ``media/source.html`` in its bundle and
+``media/source.json`` beside it: ``{"url", "final_url", "retrieved", "encoding", "sha256",
+"bytes"}`` as canonical JSON (sorted keys, 2-space indent, trailing newline). Two fetches of
+an unchanged article differ in these files only, so the importer compares articles
+``without_provenance`` to tell "unchanged" from "updated".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+from urllib.parse import unquote
+
+from permapress.articles.fetch import Limits
+from permapress.articles.model import Article, Media
+from permapress.errors import ArticleError
+
+SOURCE_HTML: Final = "source.html"
+SOURCE_JSON: Final = "source.json"
+PROVENANCE_NAMES: Final = frozenset({SOURCE_HTML, SOURCE_JSON})
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """Choices the import command passes to the readers."""
+
+    fetch: bool = False  # feeds: fetch and extract each entry's linked page
+    drafts: bool = False  # WXR: also drafts (and pending/future posts), imported as drafts
+    private: bool = False  # WXR: also private posts
+    pages: bool = False  # WXR: also pages, not only posts
+    language: str = "en"  # when the source does not say
+    categories: tuple[tuple[str, str], ...] = ()  # the newsroom's [categories] name -> topic
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """One entry that could not become an article; ``error`` is one line."""
+
+    source: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something worth telling about a source that is not a failure."""
+
+    source: str
+    message: str
+
+
+Item = Article | Failed | Note
+MAX_MEDIA_BYTES: Final = 50 * 1024 * 1024
+
+
+def load_media(folder: Path, ref: str, name: str, media_type: str, source: str) -> Media:
+    """The file ``ref`` (relative to ``folder``, never outside it) as ``Media``."""
+    relative = unquote(ref.split("?", 1)[0].split("#", 1)[0])
+    path = (folder / relative).resolve()
+    root = folder.resolve()
+    if "://" in ref or ref.startswith("/") or not path.is_relative_to(root):
+        raise ArticleError(f"media {ref!r} must be a path inside {folder}", source)
+    try:
+        size = path.stat().st_size
+        if size > MAX_MEDIA_BYTES:
+            raise ArticleError(f"media {ref!r} is over {MAX_MEDIA_BYTES >> 20} MiB", source)
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ArticleError(f"media {ref!r} cannot be read ({reason})", source) from None
+    return Media(name, data, media_type)
+
+
+def provenance_media(
+    data: bytes,
+    *,
+    url: str | None,
+    final_url: str | None,
+    retrieved: datetime,
+    encoding: str,
+) -> tuple[Media, Media]:
+    """``source.html`` (the bytes as received) and ``source.json`` (where and when)."""
+    record = {
+        "url": url,
+        "final_url": final_url or url,
+        "retrieved": retrieved.astimezone(UTC).isoformat(timespec="seconds"),
+        "encoding": encoding,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+    }
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    return (
+        Media(SOURCE_HTML, data, "text/html"),
+        Media(SOURCE_JSON, text.encode("utf-8"), "application/json"),
+    )
+
+
+def without_provenance(article: Article) -> Article:
+    """``article`` without ``source.html`` / ``source.json`` (for comparing fetches)."""
+    kept = tuple(m for m in article.media if m.name not in PROVENANCE_NAMES)
+    return article if len(kept) == len(article.media) else replace(article, media=kept)

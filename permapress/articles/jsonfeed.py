@@ -1,0 +1,175 @@
+"""JSON Feed 1.0 / 1.1 (https://www.jsonfeed.org/version/1.1/) in, as the feed reader's helper.
+
+    sniff(text) -> bool                     a JSON object whose "version" is a jsonfeed.org URL
+    iter_items(data, *, feed_key, folder=None, tz=UTC, options=None) -> Iterator[Item]
+    EXTENSION = "_permapress"               the item extension ``export`` writes
+
+Each item becomes an article: id (the key: "<feed key>#<id>"), title, content_html (through
+``htmltomd``) or content_text, summary, date_published (required) and date_modified,
+authors / author, tags (split into categories and tags like RSS terms), language (item, else
+feed), image (https only).
+
+An item that carries the ``_permapress`` extension (written by ``permapress export --format
+jsonfeed``) is read exactly from it: ``{"slug", "markdown", "categories", "tags", "summary",
+"image", "draft", "media": [{"name", "media_type", "path"}]}``, with media files read from
+paths relative to the feed file (``folder``), so an exported newsroom imports back unchanged.
+A broken item becomes ``Failed``; a document that is not a JSON Feed raises ``ArticleError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, tzinfo
+from pathlib import Path
+from typing import Any, Final
+
+from permapress.articles.dates import parse_datetime
+from permapress.articles.htmlmeta import language_tag
+from permapress.articles.htmltomd import html_to_markdown
+from permapress.articles.items import Failed, Item, ReadOptions, load_media
+from permapress.articles.markup import summarize
+from permapress.articles.model import Article, Media, one_line, validate
+from permapress.articles.sanitize import sanitize_markdown
+from permapress.articles.taxonomy import Taxonomy
+from permapress.errors import ArticleError, PermapressError
+
+EXTENSION: Final = "_permapress"
+VERSION_PREFIX: Final = "https://jsonfeed.org/version/"
+
+
+def sniff(text: str) -> bool:
+    """True when ``text`` (the start of a file) looks like a JSON Feed."""
+    head = text[:2048].replace("\\/", "/")
+    return '"version"' in head and "jsonfeed.org/version/" in head
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise ArticleError(f"{field} must be text, not {value!r}")
+    return value
+
+
+def _names(value: Any, field: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ArticleError(f"{field} must be a list, not {value!r}")
+    return tuple(_text(v, field) for v in value)
+
+
+def iter_items(
+    data: bytes,
+    *,
+    feed_key: str,
+    folder: Path | None = None,
+    tz: tzinfo = UTC,
+    options: ReadOptions | None = None,
+) -> Iterator[Item]:
+    """One item per JSON Feed item; see the module docstring."""
+    options = options or ReadOptions()
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ArticleError(f"is not valid JSON ({exc})", feed_key) from None
+    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(VERSION_PREFIX):
+        raise ArticleError("is not a JSON Feed (no jsonfeed.org version)", feed_key)
+    items = doc.get("items")
+    if not isinstance(items, list):
+        raise ArticleError("is a JSON Feed without an items list", feed_key)
+    language = language_tag(doc.get("language")) or options.language
+    taxonomy = Taxonomy(dict(options.categories))
+    for index, item in enumerate(items):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        key = f"{feed_key}#{item_id if isinstance(item_id, (str, int)) else index + 1}"
+        try:
+            if not isinstance(item, dict):
+                raise ArticleError(f"item {index + 1} is not an object")
+            extension = item.get(EXTENSION)
+            if isinstance(extension, dict):
+                yield _exact(item, extension, key, folder, tz)
+            else:
+                yield _plain(item, key, language, tz, taxonomy)
+        except PermapressError as exc:
+            yield Failed(key, " ".join(str(exc).split()))
+
+
+def _authors(item: dict[str, Any]) -> tuple[str, ...]:
+    people = item.get("authors")
+    if not isinstance(people, list):
+        single = item.get("author")
+        people = [single] if isinstance(single, dict) else []
+    names = (p.get("name") for p in people if isinstance(p, dict))
+    return tuple(one_line(name) for name in names if isinstance(name, str) and name.strip())
+
+
+def _exact(
+    item: dict[str, Any], ext: dict[str, Any], key: str, folder: Path | None, tz: tzinfo
+) -> Article:
+    media: list[Media] = []
+    for entry in ext.get("media") or []:
+        if folder is None:
+            raise ArticleError("media files can only be read from a feed file, not a URL")
+        media.append(load_media(folder, _text(entry.get("path"), "media path"),
+                                _text(entry.get("name"), "media name"),
+                                _text(entry.get("media_type"), "media type"), key))  # fmt: skip
+    modified = item.get("date_modified")
+    article = Article(
+        headline=_text(item.get("title"), "title"),
+        slug=_text(ext.get("slug"), "slug"),
+        published=parse_datetime(_text(item.get("date_published"), "date_published"), tz),
+        modified=parse_datetime(_text(modified, "date_modified"), tz) if modified else None,
+        authors=_authors(item),
+        categories=_names(ext.get("categories"), "categories"),
+        tags=_names(ext.get("tags"), "tags"),
+        summary=_text(ext.get("summary", ""), "summary"),
+        language=_text(item.get("language"), "language"),
+        body=sanitize_markdown(_text(ext.get("markdown"), "markdown")),
+        media=tuple(media),
+        image=ext.get("image"),
+        draft=ext.get("draft") is True,
+        source=key,
+    )
+    return validate(article)
+
+
+def _plain(
+    item: dict[str, Any], key: str, language: str, tz: tzinfo, taxonomy: Taxonomy
+) -> Article:
+    from permapress.articles.feed import entry_slug, split_terms
+
+    title = one_line(str(item.get("title") or ""))
+    if not title:
+        raise ArticleError("the item has no title")
+    if not isinstance(item.get("date_published"), str):
+        raise ArticleError(f"the item {title!r} has no date_published")
+    published = parse_datetime(item["date_published"], tz, "date_published")
+    modified = item.get("date_modified")
+    link = item.get("url") if isinstance(item.get("url"), str) else None
+    if isinstance(item.get("content_html"), str) and item["content_html"].strip():
+        body = html_to_markdown(item["content_html"], base_url=link)
+    else:
+        text = str(item.get("content_text") or item.get("summary") or "")
+        paragraphs = [one_line(p) for p in text.split("\n\n") if p.strip()]
+        body = sanitize_markdown("\n\n".join(paragraphs))
+    if not body:
+        raise ArticleError(f"the item {title!r} has no content")
+    terms = [one_line(t) for t in item.get("tags") or [] if isinstance(t, str) and t.strip()]
+    categories, tags = split_terms(terms, taxonomy)
+    image = item.get("image") or item.get("banner_image")
+    article = Article(
+        headline=title,
+        slug=entry_slug(title, link, key),
+        published=published,
+        modified=parse_datetime(modified, tz, "date_modified") if isinstance(modified, str)
+        else None,
+        authors=_authors(item),
+        categories=categories,
+        tags=tags,
+        summary=one_line(str(item.get("summary") or "")) or summarize(body),
+        language=language_tag(item.get("language")) or language,
+        body=body,
+        image=image if isinstance(image, str) and image.startswith("https://") else None,
+        source=key,
+    )
+    return validate(article)
