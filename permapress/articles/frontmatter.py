@@ -49,7 +49,8 @@ def has_front_matter(text: str) -> bool:
 
 
 def split(text: str, source: str) -> tuple[dict[str, Any], str, int]:
-    """The front matter as a dict with lowercase keys, the body after it, and the body's line."""
+    """The front matter as a dict with lowercase keys, the body after it, and the (1-based)
+    line number where the body starts."""
     fence = _first_line(text)
     if fence not in (_YAML_OPEN, _TOML_FENCE):
         raise ArticleError(
@@ -71,7 +72,7 @@ def split(text: str, source: str) -> tuple[dict[str, Any], str, int]:
     block = "\n".join(lines[1:number])
     body = "\n".join(lines[number + 1 :])
     meta = _load_yaml(block, source) if fence == _YAML_OPEN else _load_toml(block, source)
-    return {str(key).strip().lower(): value for key, value in meta.items()}, body, number + 1
+    return {str(key).strip().lower(): value for key, value in meta.items()}, body, number + 2
 
 
 def _load_yaml(block: str, source: str) -> dict[Any, Any]:
