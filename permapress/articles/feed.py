@@ -40,7 +40,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import feedparser  # type: ignore[import-untyped]
 
@@ -225,7 +225,7 @@ def entry_slug(headline: str, link: str | None, key: str) -> str:
     """slugify(headline), else the link's last path segment, else "entry-<hash>"."""
     slug = slugify(headline)
     if slug == FALLBACK and link:
-        segment = urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1]
+        segment = unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1])
         slug = slugify(re.sub(r"\.(?:s?html?|php)$", "", segment))
     if slug == FALLBACK or slug.isdigit():
         slug = f"entry-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"

@@ -1,0 +1,328 @@
+"""Reader for WordPress export files (WXR 1.0, 1.1, 1.2), streamed in bounded memory.
+
+    FORMAT = "wxr"
+    sniff(path, head) -> bool                 an RSS file with the wordpress.org/export namespace
+    iter_items(path, *, tz=UTC, options=None) -> Iterator[Article | Failed | Note]
+    read(path, *, tz=UTC, text=None, options=None) -> [Article]
+
+The file is read twice with lxml's ``iterparse`` (each element cleared once used, so memory
+does not grow with the file): first the authors (login -> display name) and the attachments
+(id -> URL), then the items. Namespaces are matched by what they stand for, not by version
+(``wordpress.org/export/1.0/`` … ``1.2/``), and a file with undeclared prefixes or no
+``wp:wxr_version`` still reads. Bytes that are not valid in the declared encoding (WordPress
+databases often mix windows-1252 into UTF-8) are read as windows-1252, and control characters
+that XML forbids are dropped.
+
+Which items become articles: ``post`` items with status ``publish``. With ``options.drafts``
+also ``draft``, ``pending`` and ``future`` posts (imported as drafts); with ``options.private``
+private and password-protected posts (imported as drafts: they were never public); with
+``options.pages`` the same for ``page`` items. Everything else (attachments, menus, revisions,
+trash) is skipped, and one ``Note`` at the end counts what was skipped and why.
+
+Each article: title; ``wp:post_name`` as slug (percent-decoded, slugified; else the title's,
+else "post-<id>"); ``wp:post_date_gmt`` as published (else ``wp:post_date`` in ``tz``, the
+newsroom's timezone, else pubDate); ``wp:post_modified_gmt`` when later; ``dc:creator``
+mapped to the author's display name; categories (without WordPress's "Uncategorized") and
+tags (``post_tag``); the excerpt as summary; the channel's ``<language>``; the featured image
+(``_thumbnail_id``) as lead image when its URL is https. The body is ``content:encoded`` through
+``wpbody.wp_html`` (autop, captions, galleries, embeds) and ``htmltomd`` (sanitised
+Markdown); images and links stay as URLs, made absolute against the site URL. ``source`` is
+"<site URL>#post-<id>", so importing a newer export of the same site updates the same articles.
+A broken item becomes ``Failed`` and the others still import.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any, Final
+from urllib.parse import unquote
+
+from lxml import etree
+
+from permapress.articles.dates import parse_datetime
+from permapress.articles.feed import entry_slug
+from permapress.articles.htmlmeta import language_tag
+from permapress.articles.htmltomd import html_to_markdown
+from permapress.articles.items import Failed, Item, Note, ReadOptions
+from permapress.articles.markup import summarize
+from permapress.articles.model import Article, one_line, validate
+from permapress.articles.slug import FALLBACK, slugify
+from permapress.articles.textfile import head_text
+from permapress.articles.wpbody import wp_html
+from permapress.errors import ArticleError, PermapressError
+
+FORMAT: Final = "wxr"
+EXTENSIONS: Final = (".wxr",)
+CHUNK: Final = 64 * 1024
+_PREFIXES: Final = (
+    ("wordpress.org/export/", "/excerpt/", "excerpt"),
+    ("wordpress.org/export/", "", "wp"),
+    ("purl.org/rss/1.0/modules/content", "", "content"),
+    ("purl.org/dc/elements/1.1", "", "dc"),
+)
+_XML_CONTROL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DECLARED: Final = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""")
+_NO_DATE: Final = "0000-00-00 00:00:00"
+_SKIP_CATEGORIES: Final = frozenset({"uncategorized", "uncategorised", "non classé",
+                                     "sin categoría", "allgemein"})  # fmt: skip
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """True for an RSS document that uses a wordpress.org/export namespace."""
+    text = head_text(head).lower()
+    return "<rss" in text and ("wordpress.org/export/" in text or "<wp:wxr_version" in text)
+
+
+def _fallback(error: UnicodeError) -> tuple[str | bytes, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = bytes(error.object[error.start : error.end])
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("permapress-cp1252", _fallback)
+
+
+class _Repaired:
+    """A binary stream of the file as clean UTF-8 XML (see the module docstring)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        head = raw.read(CHUNK)
+        declared = _DECLARED.match(head)
+        encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            encoding = "utf-8"
+        if head.startswith(codecs.BOM_UTF8):
+            head, encoding = head[3:], "utf-8"
+        errors = "permapress-cp1252" if encoding == "utf-8" else "replace"
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+        if declared:
+            start, end = declared.span(1)
+            head = head[:start] + b"UTF-8" + head[end:]
+        self._pending = self._convert(head, final=False)
+        self._done = False
+
+    def _convert(self, data: bytes, *, final: bool) -> bytes:
+        text = self._decoder.decode(data, final=final)
+        return _XML_CONTROL.sub("", text).encode("utf-8")
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._done and (size < 0 or len(self._pending) < size):
+            data = self._raw.read(CHUNK)
+            self._pending += self._convert(data, final=not data)
+            self._done = not data
+        if size < 0 or size >= len(self._pending):
+            out, self._pending = self._pending, b""
+            return out
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out
+
+
+def _name(element: Any) -> str:
+    """"wp:post_name", "content:encoded", "title" … whatever the namespace version."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag.startswith("{"):
+        uri, local = tag[1:].split("}", 1)
+        for marker, sub, prefix in _PREFIXES:
+            if marker in uri and sub in uri:
+                return f"{prefix}:{local}"
+        return local
+    return tag
+
+
+def _events(path: Path, tags: tuple[str, ...]) -> Iterator[Any]:
+    """(element) for every element named in ``tags`` (by local name), cleared afterwards."""
+    try:
+        with path.open("rb") as raw:
+            stream = _Repaired(raw)
+            parser = etree.iterparse(stream, events=("end",), recover=True, huge_tree=True,
+                                     resolve_entities=False, no_network=True)  # fmt: skip
+            for _, element in parser:
+                if _name(element).split(":")[-1] in tags and element.getparent() is not None:
+                    yield element
+                    parent = element.getparent()
+                    element.clear(keep_tail=False)
+                    if parent is not None:
+                        while element.getprevious() is not None:
+                            del parent[0]
+    except OSError as exc:
+        raise ArticleError(f"cannot read the file ({exc.strerror or exc})", str(path)) from None
+    except etree.XMLSyntaxError as exc:
+        raise ArticleError(f"is not readable XML ({exc})", str(path)) from None
+
+
+def _fields(element: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {"category": [], "postmeta": {}}
+    for child in element:
+        name = _name(child)
+        if name == "category":
+            fields["category"].append((child.get("domain") or "category", child.text or ""))
+        elif name == "wp:postmeta":
+            meta = {_name(c): (c.text or "") for c in child}
+            fields["postmeta"][meta.get("wp:meta_key", "")] = meta.get("wp:meta_value", "")
+        elif name != "wp:comment":
+            fields[name] = child.text or ""
+    return fields
+
+
+def _channel(path: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(channel fields, author login -> display name, attachment id -> URL)."""
+    channel: dict[str, str] = {}
+    authors: dict[str, str] = {}
+    attachments: dict[str, str] = {}
+    wanted = ("item", "author", "link", "language", "base_site_url", "base_blog_url", "title")
+    for element in _events(path, wanted):
+        name = _name(element)
+        parent = _name(element.getparent())
+        if name == "item":
+            fields = _fields(element)
+            if fields.get("wp:post_type") == "attachment" and fields.get("wp:attachment_url"):
+                attachments[fields.get("wp:post_id", "").strip()] = fields["wp:attachment_url"]
+        elif name == "wp:author":
+            fields = _fields(element)
+            login = fields.get("wp:author_login", "").strip()
+            display = _plain(fields.get("wp:author_display_name", "")) or login
+            if login:
+                authors[login] = display
+        elif parent == "channel" and name in ("link", "language", "wp:base_site_url",
+                                              "wp:base_blog_url", "title"):  # fmt: skip
+            channel.setdefault(name, (element.text or "").strip())
+    return channel, authors, attachments
+
+
+def _plain(text: str) -> str:
+    """WordPress stores titles and term names HTML-escaped ("Arts &amp; Culture")."""
+    return one_line(html.unescape(text))
+
+
+def _when(fields: dict[str, Any], key: str, tz: tzinfo, *, gmt: bool) -> datetime | None:
+    raw = (fields.get(key) or "").strip()
+    if not raw or raw.startswith("0000"):
+        return None
+    try:
+        return parse_datetime(raw, UTC if gmt else tz, key)
+    except ArticleError:
+        return None
+
+
+def _wanted(fields: dict[str, Any], options: ReadOptions) -> tuple[bool, bool, str]:
+    """(import it?, as a draft?, why not)."""
+    kind = fields.get("wp:post_type", "post").strip() or "post"
+    status = fields.get("wp:status", "publish").strip() or "publish"
+    if kind not in ("post", "page"):
+        return False, False, f"{kind} items"
+    if kind == "page" and not options.pages:
+        return False, False, "pages (use --pages)"
+    protected = bool(fields.get("wp:post_password", "").strip())
+    if status == "private" or (status == "publish" and protected):
+        return options.private, True, "private or password-protected posts (use --private)"
+    if status == "publish":
+        return True, False, ""
+    if status in ("draft", "pending", "future"):
+        return options.drafts, True, "drafts, pending and scheduled posts (use --drafts)"
+    return False, False, f"{status} items"
+
+
+def iter_items(
+    path: Path, *, tz: tzinfo = UTC, options: ReadOptions | None = None
+) -> Iterator[Item]:
+    """One item per post (or page) of the export; see the module docstring."""
+    options = options or ReadOptions()
+    channel, authors, attachments = _channel(path)
+    site = (channel.get("wp:base_blog_url") or channel.get("link")
+            or channel.get("wp:base_site_url") or str(path.resolve())).rstrip("/")  # fmt: skip
+    language = language_tag(channel.get("language")) or options.language
+    skipped: Counter[str] = Counter()
+    for element in _events(path, ("item",)):
+        fields = _fields(element)
+        post_id = fields.get("wp:post_id", "").strip()
+        key = f"{site}#post-{post_id or fields.get('guid', '').strip()}"
+        wanted, draft, why = _wanted(fields, options)
+        if not wanted:
+            skipped[why] += 1
+            continue
+        try:
+            yield _article(fields, key, site, draft, authors, attachments, language, tz)
+        except PermapressError as exc:
+            yield Failed(key, " ".join(str(exc).split()))
+    if skipped:
+        counts = ", ".join(f"{n} {why}" for why, n in sorted(skipped.items()))
+        yield Note(str(path), f"skipped {counts}")
+
+
+def _article(
+    fields: dict[str, Any],
+    key: str,
+    site: str,
+    draft: bool,
+    authors: dict[str, str],
+    attachments: dict[str, str],
+    language: str,
+    tz: tzinfo,
+) -> Article:
+    title = _plain(fields.get("title", ""))
+    post_id = fields.get("wp:post_id", "").strip()
+    if not title:
+        raise ArticleError(f"post {post_id or '?'} has no title")
+    published = (_when(fields, "wp:post_date_gmt", tz, gmt=True)
+                 or _when(fields, "wp:post_date", tz, gmt=False)
+                 or _when(fields, "pubDate", tz, gmt=False))  # fmt: skip
+    if published is None:
+        raise ArticleError(f"post {title!r} has no date (wp:post_date_gmt / wp:post_date)")
+    modified = (_when(fields, "wp:post_modified_gmt", tz, gmt=True)
+                or _when(fields, "wp:post_modified", tz, gmt=False))  # fmt: skip
+    if modified is not None and modified <= published:
+        modified = None
+    body = html_to_markdown(wp_html(fields.get("content:encoded", ""), attachments=attachments),
+                            base_url=site + "/")  # fmt: skip
+    if not body:
+        raise ArticleError(f"post {title!r} has no text")
+    excerpt = html_to_markdown(wp_html(fields.get("excerpt:encoded", "")))
+    creator = (fields.get("dc:creator") or "").strip()
+    categories = [_plain(text) for domain, text in fields["category"]
+                  if domain == "category" and _plain(text)
+                  and _plain(text).casefold() not in _SKIP_CATEGORIES]  # fmt: skip
+    tags = [_plain(t) for d, t in fields["category"] if d in ("post_tag", "tag") and _plain(t)]
+    thumbnail = attachments.get(fields["postmeta"].get("_thumbnail_id", "").strip(), "")
+    name = slugify(unquote(fields.get("wp:post_name", "").strip()))
+    slug = name if name != FALLBACK else entry_slug(title, fields.get("link"), key)
+    if slug.startswith("entry-") and post_id.isdigit():
+        slug = f"post-{post_id}"
+    article = Article(
+        headline=title,
+        slug=slug,
+        published=published,
+        modified=modified,
+        authors=(authors.get(creator, creator),) if creator else (),
+        categories=tuple(categories),
+        tags=tuple(tags),
+        summary=summarize(excerpt) if excerpt else summarize(body),
+        language=language,
+        body=body,
+        image=thumbnail if thumbnail.startswith("https://") else None,
+        draft=draft,
+        source=key,
+    )
+    return validate(article)
+
+
+def read(
+    path: Path, *, tz: tzinfo = UTC, text: str | None = None, options: ReadOptions | None = None
+) -> list[Article]:
+    """Every selected post of the export (a broken one raises; the importer streams instead)."""
+    articles: list[Article] = []
+    for item in iter_items(path, tz=tz, options=options):
+        if isinstance(item, Failed):
+            raise ArticleError(item.error, str(path))
+        if isinstance(item, Article):
+            articles.append(item)
+    return articles
