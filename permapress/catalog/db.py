@@ -271,6 +271,14 @@ class Catalog:
         )
         self._conn.execute("DELETE FROM search WHERE slug = ?", (slug,))
 
+    def blank_version(self, slug: str, number: int, meta: str) -> None:
+        """Forget a purged version's text: its article.md and body are gone from the catalog."""
+        self._conn.execute(
+            "UPDATE versions SET document = '', meta = ? WHERE slug = ? AND number = ?",
+            (meta, slug, number),
+        )
+        self._conn.execute("DELETE FROM media WHERE slug = ? AND number = ?", (slug, number))
+
     def mark_purged(self, slug: str) -> None:
         self._conn.execute("UPDATE articles SET purged = 1 WHERE slug = ?", (slug,))
 

@@ -3,7 +3,8 @@
 Each command parses its arguments, calls one function of the package and prints the result.
 Errors raised on purpose (``PermapressError``) are caught once, in ``main``, and become one line
 on standard error and exit code 1. Sub-groups live in their own modules: ``cli/ipfs.py`` (the
-IPFS tools) and ``cli/newsroom.py`` (init, import, build, serve, …).
+IPFS tools), ``cli/newsroom.py`` (init, import, build, serve, …) and ``cli/trust.py`` (keys,
+correct, retract, verify).
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ def cli() -> None:
 def _register() -> None:
     from permapress.cli.ipfs import ipfs
     from permapress.cli.newsroom import register
+    from permapress.cli.publish import register as register_publish
+    from permapress.cli.trust import register as register_trust
 
     cli.add_command(ipfs)
     register(cli)
+    register_trust(cli)
+    register_publish(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

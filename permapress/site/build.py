@@ -2,14 +2,21 @@
 
     build_site(newsroom) -> BuildResult(root_cid, articles, pages, rendered, seconds)
 
-1. Collect: every published article, its current version and its version list.
+1. Collect: every published article, its current version and its version list; every
+   retracted article; the publisher key and log.
 2. Plan: every page of the site as (path, fingerprint, render function). The fingerprint is a
    hash of everything the page shows, so a page whose inputs did not change is not rendered
    again: its CID comes from the catalog's page cache (its blocks are already stored).
 3. Render what changed, import each page as a UnixFS file, and assemble the tree:
    the article bundles are linked in as they are (``articles/<slug>/v/<n>/``), and each
-   article's CAR is a file that shares the bundle's blocks (``carfile.py``).
-4. Record the root in the catalog. Same catalog, same templates: same root CID.
+   version's CAR is a file that shares the bundle's blocks (``carfile.py``):
+   ``<slug>.car`` for the current version, ``<slug>-v<n>.car`` for every version.
+   ``articles/<slug>/history/`` lists the versions and shows what changed in each
+   (``trust/sitepages.py``). A retracted article keeps only a tombstone page and its history
+   (and, unless purged, its versions); a purged one keeps its signed records
+   (``articles/<slug>/records/``). ``publisher.json`` and ``log.jsonl`` at the root publish the
+   key and the signed publisher log.
+4. Record the root in the catalog. Same catalog, same templates, same key: same root CID.
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, VersionRow
@@ -33,9 +41,12 @@ from permapress.newsroom.record import article_from_meta
 from permapress.site import feeds, render, sitemaps
 from permapress.site.carfile import car_file
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
+from permapress.trust import sitepages
+from permapress.trust.keys import fingerprint, load_public_key
+from permapress.trust.log import LOG_FILE, PUBLISHER_FILE, PublisherInfo, publisher_document
 
 # Bump when templates or render functions change, so cached pages are rendered again.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 Tree = dict[str, Any]
 
@@ -88,18 +99,23 @@ class _Plan:
 NAV_SECTIONS = 8
 
 
-def site_info(newsroom: Newsroom, sections: tuple[Section, ...] = ()) -> SiteInfo:
+def site_info(
+    newsroom: Newsroom, sections: tuple[Section, ...] = (), key_fingerprint: str | None = None
+) -> SiteInfo:
     config = newsroom.config
     return SiteInfo(
         name=config.name,
         tagline=config.tagline,
         language=config.language,
         base_url=config.base_url,
+        fingerprint=key_fingerprint,
         sections=sections,
     )
 
 
-def _sections(by_category: dict[str, list[ArticleEntry]], slugs: dict[str, str]) -> tuple[Section, ...]:
+def _sections(
+    by_category: dict[str, list[ArticleEntry]], slugs: dict[str, str]
+) -> tuple[Section, ...]:
     """The busiest categories, in alphabetical order, for the navigation bar."""
     busiest = sorted(by_category, key=lambda name: (-len(by_category[name]), name))[:NAV_SECTIONS]
     return tuple(Section(name, slugs[name]) for name in sorted(busiest))
@@ -122,6 +138,21 @@ def _entries(versions: dict[str, list[VersionRow]]) -> list[ArticleEntry]:
         entries.append(ArticleEntry(article=article, bundle_cid=current.bundle_cid, versions=infos))
     entries.sort(key=lambda e: (e.article.published, e.article.slug), reverse=True)
     return entries
+
+
+def _versions(
+    plan: _Plan, newsroom: Newsroom, base: str, slug: str, rows: list[VersionRow]
+) -> None:
+    """Every version's bundle at v/<n>/ and its CAR at <slug>-v<n>.car."""
+    for row in rows:
+        bundle = Imported(CID.parse(row.bundle_cid), row.bundle_size, 0)
+        plan.place(base + f"v/{row.number}", bundle)
+        _car(plan, newsroom, base + sitepages.version_car_name(slug, row.number), bundle.cid)
+
+
+def _place_pages(plan: _Plan, pages: list[sitepages.PlannedPage]) -> None:
+    for page in pages:
+        plan.page(page.path, page.inputs, page.render)
 
 
 def _parse_time(text: str) -> Any:
@@ -148,7 +179,7 @@ def _listing(
     per_page: int,
     *,
     title: str,
-    kind: str,
+    kind: Literal["home", "category", "archive"],
     description: str = "",
     category_slugs: dict[str, str],
     feeds_base: str | None = None,
@@ -160,21 +191,37 @@ def _listing(
         extra = 0 if number == 1 else 2
         path = base + ("index.html" if number == 1 else f"page/{number}/index.html")
         root = "../" * (depth + extra)
-        inputs = [site, kind, title, description, number, len(chunks), [_key(e) for e in chunk],
-                  [category_slugs.get(c) for e in chunk for c in e.article.categories]]
-        feed_paths = None if feeds_base is None else {
-            "atom": feeds_base + "feed.xml", "rss": feeds_base + "rss.xml", "json": feeds_base + "feed.json"}
+        inputs = [
+            site,
+            kind,
+            title,
+            description,
+            number,
+            len(chunks),
+            [_key(e) for e in chunk],
+            [category_slugs.get(c) for e in chunk for c in e.article.categories],
+        ]
+        feed_paths = (
+            None
+            if feeds_base is None
+            else {
+                "atom": feeds_base + "feed.xml",
+                "rss": feeds_base + "rss.xml",
+                "json": feeds_base + "feed.json",
+            }
+        )
         plan.page(
             path,
             inputs,
-            lambda chunk=chunk, number=number, root=root: render.render_listing(
+            partial(
+                render.render_listing,
                 site,
                 title=title,
                 entries=chunk,
                 page=number,
                 pages=len(chunks),
                 root=root,
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 description=description,
                 category_slugs=category_slugs,
                 feeds=feed_paths,
@@ -185,9 +232,21 @@ def _listing(
 def _feeds(plan: _Plan, site: SiteInfo, base: str, entries: list[ArticleEntry], title: str) -> None:
     newest = entries[: feeds.FEED_SIZE]
     inputs = [site, title, [_key(e) for e in newest]]
-    plan.page(base + "feed.xml", inputs, lambda: feeds.atom_feed(site, newest, title=title, self_path=base + "feed.xml"))
-    plan.page(base + "rss.xml", inputs, lambda: feeds.rss_feed(site, newest, title=title, self_path=base + "rss.xml"))
-    plan.page(base + "feed.json", inputs, lambda: feeds.json_feed(site, newest, title=title, self_path=base + "feed.json"))
+    plan.page(
+        base + "feed.xml",
+        inputs,
+        lambda: feeds.atom_feed(site, newest, title=title, self_path=base + "feed.xml"),
+    )
+    plan.page(
+        base + "rss.xml",
+        inputs,
+        lambda: feeds.rss_feed(site, newest, title=title, self_path=base + "rss.xml"),
+    )
+    plan.page(
+        base + "feed.json",
+        inputs,
+        lambda: feeds.json_feed(site, newest, title=title, self_path=base + "feed.json"),
+    )
 
 
 def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResult:
@@ -201,6 +260,7 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
     rows_by_slug = catalog.all_versions("published")
     entries = _entries(rows_by_slug)
     plan = _Plan(profile, blocks.put, catalog.cached_pages())
+    public_key = load_public_key(config.keys_path)
 
     by_category: dict[str, list[ArticleEntry]] = defaultdict(list)
     by_month: dict[tuple[int, int], list[ArticleEntry]] = defaultdict(list)
@@ -209,9 +269,9 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
             by_category[name].append(entry)
         by_month[(entry.article.published.year, entry.article.published.month)].append(entry)
     category_slugs = _category_slugs(by_category)
-    site = site_info(newsroom, _sections(by_category, category_slugs))
+    site = site_info(newsroom, _sections(by_category, category_slugs), fingerprint(public_key))
 
-    # Articles: page, CAR, and every version's bundle.
+    # Articles: page, CAR, every version's bundle and CAR, the history.
     for entry in entries:
         slug = entry.article.slug
         base = f"articles/{slug}/"
@@ -219,24 +279,77 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
         plan.page(
             base + "index.html",
             [site, _key(entry), own_slugs, entry.article.headline],
-            lambda entry=entry, own_slugs=own_slugs: render.render_article_page(
-                entry, site, category_slugs=own_slugs
-            ),
+            partial(render.render_article_page, entry, site, category_slugs=own_slugs),
         )
-        for row in rows_by_slug[slug]:
-            bundle = Imported(CID.parse(row.bundle_cid), row.bundle_size, 0)
-            plan.place(base + f"v/{row.number}", bundle)
+        _versions(plan, newsroom, base, slug, rows_by_slug[slug])
         _car(plan, newsroom, base + f"{slug}.car", CID.parse(entry.bundle_cid))
+        _place_pages(plan, sitepages.history_pages(entry, site, rows_by_slug[slug], downloads=True))
 
-    _listing(plan, site, "", 0, entries, config.per_page, title=site.name, kind="home",
-             description=site.tagline, category_slugs=category_slugs)
+    # Retracted articles: a tombstone and the history; the versions unless purged.
+    retracted_rows = catalog.all_versions("retracted")
+    for row in catalog.articles("retracted"):
+        rows = retracted_rows.get(row.slug)
+        if not rows:
+            continue
+        entry = _entries({row.slug: rows})[0]
+        base = f"articles/{row.slug}/"
+        _place_pages(plan, [sitepages.tombstone_page(entry, site, row)])
+        _place_pages(
+            plan,
+            sitepages.history_pages(entry, site, rows, downloads=not row.purged, retraction=row),
+        )
+        if row.purged:
+            for name, data in sitepages.record_files(rows).items():
+                plan.page(
+                    base + "records/" + name,
+                    [hashlib.sha256(data).hexdigest()],
+                    partial(bytes, data),
+                )
+        else:
+            _versions(plan, newsroom, base, row.slug, rows)
+
+    # The publisher: key, fingerprint and the signed log (with its head).
+    log_lines = catalog.log_lines()
+    head = catalog.log_head()
+    log_data = "".join(log_lines).encode("utf-8")
+    document = publisher_document(
+        PublisherInfo(
+            config.name, public_key, profile.name, head[1] if head else None, len(log_lines)
+        )
+    )
+    plan.page(LOG_FILE, [head], partial(bytes, log_data))
+    plan.page(PUBLISHER_FILE, [hashlib.sha256(document).hexdigest()], partial(bytes, document))
+
+    _listing(
+        plan,
+        site,
+        "",
+        0,
+        entries,
+        config.per_page,
+        title=site.name,
+        kind="home",
+        description=site.tagline,
+        category_slugs=category_slugs,
+    )
     _feeds(plan, site, "", entries, site.name)
     for name, members in sorted(by_category.items()):
         base = f"categories/{category_slugs[name]}/"
         topic = taxonomy.topic(name)
         description = f"IPTC Media Topic: {topic.label}" if topic else ""
-        _listing(plan, site, base, 2, members, config.per_page, title=name, kind="category",
-                 description=description, category_slugs=category_slugs, feeds_base=base)
+        _listing(
+            plan,
+            site,
+            base,
+            2,
+            members,
+            config.per_page,
+            title=name,
+            kind="category",
+            description=description,
+            category_slugs=category_slugs,
+            feeds_base=base,
+        )
         _feeds(plan, site, base, members, f"{site.name}: {name}")
     months = sorted(by_month, reverse=True)
     for year, month in months:
@@ -244,7 +357,8 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
         plan.page(
             f"archive/{year:04d}/{month:02d}/index.html",
             [site, year, month, [_key(e) for e in members], category_slugs],
-            lambda members=members, year=year, month=month: render.render_listing(
+            partial(
+                render.render_listing,
                 site,
                 title=render.month_title(year, month, site.language),
                 entries=members,
@@ -256,12 +370,20 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
             ),
         )
     month_counts = [(y, m, len(by_month[(y, m)])) for y, m in months]
-    plan.page("archive/index.html", [site, month_counts], lambda: render.render_archive_index(site, month_counts))
+    plan.page(
+        "archive/index.html",
+        [site, month_counts],
+        lambda: render.render_archive_index(site, month_counts),
+    )
     plan.page("404.html", [site], lambda: render.render_not_found(site))
     urls = _sitemap_urls(entries, category_slugs, months)
     plan.page("sitemap.xml", [site, urls], lambda: sitemaps.sitemap_xml(site, urls))
     news = entries[: sitemaps.NEWS_LIMIT]
-    plan.page("news-sitemap.xml", [site, [_key(e) for e in news]], lambda: sitemaps.news_sitemap_xml(site, news))
+    plan.page(
+        "news-sitemap.xml",
+        [site, [_key(e) for e in news]],
+        lambda: sitemaps.news_sitemap_xml(site, news),
+    )
     plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
     css = resources.files("permapress.site").joinpath("static/site.css").read_bytes()
     plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
@@ -273,7 +395,9 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
         catalog.store_pages(plan.fresh)
         catalog.forget_pages(stale)
         catalog.add_build(root_cid, built_at or _now(), len(entries), plan.pages)
-    return BuildResult(root_cid, len(entries), plan.pages, plan.rendered, time.perf_counter() - started)
+    return BuildResult(
+        root_cid, len(entries), plan.pages, plan.rendered, time.perf_counter() - started
+    )
 
 
 def _now() -> str:
@@ -313,7 +437,9 @@ def _sitemap_urls(
 ) -> list[tuple[str, Any]]:
     urls: list[tuple[str, Any]] = [("", None)]
     for entry in entries:
-        urls.append((f"articles/{entry.article.slug}/", entry.article.modified or entry.article.published))
+        urls.append(
+            (f"articles/{entry.article.slug}/", entry.article.modified or entry.article.published)
+        )
     urls += [(f"categories/{slug}/", None) for slug in sorted(category_slugs.values())]
     urls += [(f"archive/{y:04d}/{m:02d}/", None) for y, m in months]
     return urls

@@ -18,7 +18,10 @@ Paths of the site, relative to its root (the builder writes ``Page`` values at t
     index.html, page/<n>/index.html                 home (page 1, then 2, 3 …)
     articles/<slug>/index.html                      article page (root "../../")
     articles/<slug>/<slug>.car                      the current bundle as a CAR ("Download IPFS")
+    articles/<slug>/<slug>-v<n>.car                 version n's bundle as a CAR
     articles/<slug>/v/<n>/                          bundle of version n (its own index.html)
+    articles/<slug>/history/index.html              every version (root "../../../")
+    articles/<slug>/history/<n>/index.html          what changed in version n (root "../../../../")
     categories/<slug>/index.html, …/page/<n>/…      category listing
     archive/index.html, archive/<yyyy>/<mm>/…       archive index and monthly listings
     404.html                                        served at any depth, so its CSS is inline
@@ -306,6 +309,7 @@ def render_article_page(
         cid=entry.bundle_cid,
         car_href=f"{quote(article.slug)}.car",
         version_href=f"{prefix}index.html",
+        history_href="history/index.html",
         versions=versions,
         **story,
     )
@@ -437,4 +441,115 @@ def render_not_found(site: SiteInfo) -> bytes:
         css_inline=Markup(site_css()),
         home_href="/",
         fingerprint=site.fingerprint,
+    )
+
+
+# --- history, changes and retraction (the public record of an article) ---------------------
+
+
+def _version_rows(
+    entry: ArticleEntry, root_to_article: str, *, downloads: bool, records: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """The versions newest first, with links relative to the history page."""
+    slug = entry.article.slug
+    rows = []
+    for i, v in enumerate(entry.versions):
+        rows.append(
+            {
+                "number": v.number,
+                "when": _when(v.created),
+                "note": v.note,
+                "cid": v.bundle_cid,
+                "record": records.get(v.number) or None,
+                "current": i == len(entry.versions) - 1,
+                "href": f"{root_to_article}v/{v.number}/index.html" if downloads else None,
+                "car_href": f"{root_to_article}{quote(slug)}-v{v.number}.car",
+                "diff_href": f"{v.number}/index.html" if i > 0 else None,
+            }
+        )
+    return rows[::-1]
+
+
+def render_history_page(
+    entry: ArticleEntry,
+    site: SiteInfo,
+    *,
+    downloads: bool,
+    records: Mapping[int, str],
+    retraction: str | None = None,
+) -> bytes:
+    """articles/<slug>/history/index.html: every version, its date, note, CID and download.
+
+    ``downloads`` is False for a purged article: versions are listed without links.
+    ``retraction`` is the reason when the article was retracted.
+    """
+    article = entry.article
+    root = "../../../"
+    return _render(
+        "history.html",
+        **_site_frame(site, root),
+        page_title=f"Version history: {article.headline} — {site.name}",
+        description=f"Every published version of “{article.headline}”, with what changed.",
+        story_lang=article.language,
+        headline=article.headline,
+        article_href="../index.html",
+        retraction=retraction,
+        versions=_version_rows(entry, "../", downloads=downloads, records=records),
+    )
+
+
+def render_diff_page(
+    entry: ArticleEntry,
+    site: SiteInfo,
+    *,
+    number: int,
+    diff: str,
+    inserted: int,
+    deleted: int,
+) -> bytes:
+    """articles/<slug>/history/<n>/index.html: what changed from version n-1 to n.
+
+    ``diff`` is HTML from ``trust.diff.diff_html`` (escaped text with <ins>/<del> only).
+    """
+    article = entry.article
+    version = next((v for v in entry.versions if v.number == number), None)
+    if version is None or number < 2:
+        raise SiteError(f"version {number} of {article.slug!r} has no earlier version to compare")
+    return _render(
+        "diff.html",
+        **_site_frame(site, "../../../../"),
+        page_title=f"What changed in version {number}: {article.headline} — {site.name}",
+        description=f"The changes in version {number} of “{article.headline}”.",
+        story_lang=article.language,
+        headline=article.headline,
+        number=number,
+        when=_when(version.created),
+        note=version.note,
+        inserted=inserted,
+        deleted=deleted,
+        diff=Markup(diff),
+        history_href="../index.html",
+        article_href="../../index.html",
+        before_href=f"../../v/{number - 1}/index.html",
+        after_href=f"../../v/{number}/index.html",
+    )
+
+
+def render_tombstone(
+    entry: ArticleEntry, site: SiteInfo, *, reason: str, retracted: datetime, purged: bool
+) -> bytes:
+    """articles/<slug>/index.html of a retracted article: the reason and the way to its history."""
+    article = entry.article
+    return _render(
+        "tombstone.html",
+        **_site_frame(site, "../../"),
+        page_title=f"Retracted: {article.headline} — {site.name}",
+        description=f"{site.name} retracted this article: {reason}",
+        story_lang=article.language,
+        headline=article.headline,
+        reason=reason,
+        retracted=_when(retracted),
+        published=_when(article.published),
+        purged=purged,
+        history_href="history/index.html",
     )

@@ -52,7 +52,10 @@ def word_diff(old: str, new: str) -> tuple[Piece, ...]:
 
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            add("same", b[j1:j2])
+            same = b[j1:j2]
+            if not same[0][:1].isspace() and a[i1][:1].isspace():
+                same = [a[i1], *same[1:]]  # keep the space after a deleted first word
+            add("same", same)
         if op in ("delete", "replace"):
             add("del", a[i1:i2])
         if op in ("insert", "replace"):
@@ -62,8 +65,10 @@ def word_diff(old: str, new: str) -> tuple[Piece, ...]:
 
 def diff_html(pieces: tuple[Piece, ...]) -> str:
     out = []
-    for piece in pieces:
+    for i, piece in enumerate(pieces):
         text = escape(piece.text, quote=False)
+        if piece.kind == "ins" and i and pieces[i - 1].kind == "del" and not text[:1].isspace():
+            text = " " + text  # a replaced first word: keep old and new apart
         if piece.kind == "same":
             out.append(text)
         else:

@@ -19,6 +19,8 @@ from permapress.site.render import (
     render_archive_index,
     render_article_page,
     render_bundle_index,
+    render_diff_page,
+    render_history_page,
     render_listing,
     render_not_found,
 )
@@ -423,7 +425,8 @@ def test_bad_base_url_is_a_site_error() -> None:
 
 def test_every_internal_link_resolves_within_a_built_site() -> None:
     """Render a small site the way the builder lays it out; every relative link must land on a
-    page of it, on a bundle folder (articles/<slug>/v/<n>/…) or on the CAR file."""
+    page of it (history and change pages included), on a bundle folder
+    (articles/<slug>/v/<n>/…) or on a CAR file."""
     entries = many(5)
     slugs = {
         "Politics & Government": "politics-and-government",
@@ -435,6 +438,12 @@ def test_every_internal_link_resolves_within_a_built_site() -> None:
         pages[f"articles/{e.article.slug}/index.html"] = render_article_page(
             e, SITE, category_slugs=slugs
         )
+        base = f"articles/{e.article.slug}/history/"
+        pages[base + "index.html"] = render_history_page(e, SITE, downloads=True, records={})
+        for v in e.versions[1:]:
+            pages[f"{base}{v.number}/index.html"] = render_diff_page(
+                e, SITE, number=v.number, diff="a <ins>b</ins>", inserted=1, deleted=0
+            )
     for n in (1, 2):
         pages[listing_path("", n)] = render_listing(
             SITE,
@@ -465,6 +474,8 @@ def test_every_internal_link_resolves_within_a_built_site() -> None:
     files = set(pages) | {"assets/site.css", "feed.xml", "rss.xml", "feed.json"}
     for e in entries:
         files.add(f"articles/{e.article.slug}/{e.article.slug}.car")
+        for v in e.versions:
+            files.add(f"articles/{e.article.slug}/{e.article.slug}-v{v.number}.car")
     checked = 0
     for path, data in pages.items():
         for link in links(parse(data)):

@@ -1,0 +1,126 @@
+"""``permapress retract``: take an article down in public, and optionally delete its blocks.
+
+    retract_article(newsroom, slug, reason=…, purge=False, now=…) -> Retraction
+
+Retracting marks the article retracted with its reason and appends a signed "retract" entry to
+the publisher log. The next build leaves it out of every listing, feed and sitemap and puts a
+tombstone page at ``articles/<slug>/index.html`` that gives the reason and the article's
+history (dates, notes, CIDs). Its versions stay reachable at ``articles/<slug>/v/<n>/`` and
+their CARs stay downloadable: a retraction is a public statement, not a deletion.
+
+``purge=True`` (also allowed later, on an already retracted article) appends a "purge" entry,
+blanks the article's text in the catalog, rebuilds the site without the bundles (only their
+signed records stay, at ``articles/<slug>/records/``), and then deletes from the blockstore
+every block of its bundles and CAR files that nothing else still uses: not the new site, not
+any other article's versions (drafts included). The gateway serves only what the newest site
+reaches, so those CIDs then answer 404. Nothing else is ever deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from permapress.catalog import VersionRow
+from permapress.errors import BlockNotFound, CatalogError, TrustError
+from permapress.ipfs.car import dag_blocks
+from permapress.ipfs.cid import CID
+from permapress.newsroom.home import Newsroom
+from permapress.site.build import build_site
+from permapress.trust.journal import append_entry, log_time
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction:
+    slug: str
+    version: int
+    purged: bool
+    deleted_blocks: int
+    root_cid: str | None  # the site root built after a purge
+
+
+def _reachable(roots: Iterable[CID], get: Callable[[CID], bytes]) -> set[bytes]:
+    """Multihashes of every block under ``roots`` that the blockstore holds."""
+    found: set[bytes] = set()
+    for root in roots:
+        if root.multihash in found:
+            continue
+        try:
+            for cid, _data in dag_blocks(root, get):
+                found.add(cid.multihash)
+        except BlockNotFound:
+            continue
+    return found
+
+
+def retract_article(
+    newsroom: Newsroom, slug: str, *, reason: str, purge: bool = False, now: datetime
+) -> Retraction:
+    catalog = newsroom.catalog
+    row = catalog.article(slug)
+    if row is None:
+        raise CatalogError(f"no article with slug {slug!r}; `permapress list` shows the slugs")
+    reason = reason.strip()
+    if not reason:
+        raise TrustError('a retraction needs a reason readers will see (--reason "…")')
+    if row.status == "draft":
+        raise TrustError(
+            f"{slug!r} is a draft and was never published; there is nothing to retract"
+        )
+    if row.status == "retracted" and (row.purged or not purge):
+        what = "retracted and purged" if row.purged else "retracted"
+        raise TrustError(f"{slug!r} is already {what}")
+    latest = catalog.latest(slug)
+    if latest is None:
+        raise CatalogError(f"{slug!r} has no versions")
+    key = newsroom.signing_key()
+    versions = catalog.versions(slug)
+    old_pages = [
+        CID.parse(page.cid)
+        for path, page in catalog.cached_pages().items()
+        if path.startswith(f"articles/{slug}/")
+    ]
+    with catalog.transaction():
+        if row.status != "retracted":
+            catalog.retract(slug, reason, log_time(now))
+            append_entry(catalog, key, action="retract", slug=slug, version=latest.number,
+                         record=latest.record_cid, note=reason, time=now)
+        if purge:
+            catalog.mark_purged(slug)
+            for version in versions:
+                catalog.blank_version(slug, version.number, _blank_meta(version.meta))
+            append_entry(catalog, key, action="purge", slug=slug, version=latest.number,
+                         record=latest.record_cid, note=reason, time=now)
+    if not purge:
+        return Retraction(slug, latest.number, False, 0, None)
+    result = build_site(newsroom)
+    get = newsroom.blocks.get
+    doomed = _reachable([CID.parse(v.bundle_cid) for v in versions] + old_pages, get)
+    keep = _reachable([CID.parse(result.root_cid)], get)
+    for rows in _other_versions(newsroom, slug):
+        keep |= _reachable([CID.parse(v.bundle_cid) for v in rows], get)
+    deleted = 0
+    for cid in list(newsroom.blocks):
+        if cid.multihash in doomed and cid.multihash not in keep:
+            newsroom.blocks.delete(cid)
+            deleted += 1
+    return Retraction(slug, latest.number, True, deleted, result.root_cid)
+
+
+def _other_versions(newsroom: Newsroom, slug: str) -> list[list[VersionRow]]:
+    """The versions of every other article, whatever its status."""
+    out: list[list[VersionRow]] = []
+    for status in ("published", "draft", "retracted"):
+        for other, rows in newsroom.catalog.all_versions(status).items():
+            if other != slug:
+                out.append(rows)
+    return out
+
+
+def _blank_meta(meta: str) -> str:
+    """The catalog metadata of a purged version: headline and dates kept, text and media gone."""
+    data = json.loads(meta)
+    data.update(body="", summary="", media=[], image=None)
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

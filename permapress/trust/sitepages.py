@@ -1,0 +1,105 @@
+"""The site pages that make an article's history public: plans for the builder, no I/O.
+
+    history_pages(entry, site, rows, downloads=…, retraction=None) -> [PlannedPage]
+        articles/<slug>/history/index.html       every version, newest first: date, note, CID,
+                                                 the version itself and its CAR (Download IPFS)
+        articles/<slug>/history/<n>/index.html   what changed from version n-1 to n (n >= 2):
+                                                 a word-level diff of headline and body
+    tombstone_page(entry, site, article_row) -> PlannedPage
+        articles/<slug>/index.html of a retracted article: the reason, the date, the history
+    record_files(rows) -> {"<n>.json": …, "<n>.sig": …}   a purged article's signed records
+    version_car_name(slug, n) -> "<slug>-v<n>.car"
+
+Each ``PlannedPage`` has the inputs that decide its bytes (the builder's page cache compares
+them) and a function that renders it. Diffs compare the catalog's stored versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from permapress.catalog import ArticleRow, VersionRow
+from permapress.newsroom.record import article_from_meta
+from permapress.site import render
+from permapress.site.views import ArticleEntry, SiteInfo
+from permapress.trust.diff import article_text, changed_words, diff_html, word_diff
+from permapress.trust.records import encode_signature
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPage:
+    path: str
+    inputs: Any
+    render: Callable[[], bytes]
+
+
+def version_car_name(slug: str, number: int) -> str:
+    return f"{slug}-v{number}.car"
+
+
+def _diff_page(entry: ArticleEntry, site: SiteInfo, old: VersionRow, new: VersionRow) -> bytes:
+    before, after = article_from_meta(old.meta), article_from_meta(new.meta)
+    pieces = word_diff(
+        article_text(before.headline, before.body), article_text(after.headline, after.body)
+    )
+    inserted, deleted = changed_words(pieces)
+    return render.render_diff_page(
+        entry, site, number=new.number, diff=diff_html(pieces), inserted=inserted,
+        deleted=deleted,
+    )
+
+
+def history_pages(
+    entry: ArticleEntry,
+    site: SiteInfo,
+    rows: list[VersionRow],
+    *,
+    downloads: bool,
+    retraction: ArticleRow | None = None,
+) -> list[PlannedPage]:
+    slug = entry.article.slug
+    base = f"articles/{slug}/history/"
+    reason = None if retraction is None else retraction.reason
+    versions = [(r.number, r.bundle_cid, r.record_cid, r.effective, r.note) for r in rows]
+    pages = [
+        PlannedPage(
+            base + "index.html",
+            [site, "history", slug, entry.article.headline, versions, downloads, reason],
+            partial(render.render_history_page, entry, site, downloads=downloads,
+                    records={r.number: r.record_cid for r in rows}, retraction=reason),
+        )
+    ]
+    if downloads:
+        for old, new in zip(rows, rows[1:], strict=False):
+            pages.append(
+                PlannedPage(
+                    f"{base}{new.number}/index.html",
+                    [site, "diff", slug, old.bundle_cid, new.bundle_cid, new.note],
+                    partial(_diff_page, entry, site, old, new),
+                )
+            )
+    return pages
+
+
+def tombstone_page(entry: ArticleEntry, site: SiteInfo, row: ArticleRow) -> PlannedPage:
+    when = datetime.fromisoformat((row.retracted or row.first_seen).replace("Z", "+00:00"))
+    return PlannedPage(
+        f"articles/{entry.article.slug}/index.html",
+        [site, "tombstone", entry.article.slug, entry.article.headline, row.reason,
+         row.retracted, row.purged, [v.bundle_cid for v in entry.versions]],
+        partial(render.render_tombstone, entry, site, reason=row.reason, retracted=when,
+                purged=row.purged),
+    )
+
+
+def record_files(rows: list[VersionRow]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for row in rows:
+        if row.record:
+            files[f"{row.number}.json"] = row.record.encode("utf-8")
+            files[f"{row.number}.sig"] = encode_signature(bytes.fromhex(row.signature))
+    return files
