@@ -40,8 +40,10 @@ VERSION_PREFIX: Final = "https://jsonfeed.org/version/"
 
 def sniff(text: str) -> bool:
     """True when ``text`` (the start of a file) looks like a JSON Feed."""
-    head = text[:2048].replace("\\/", "/")
-    return '"version"' in head and "jsonfeed.org/version/" in head
+    head = text[:8192].replace("\\/", "/")
+    if "jsonfeed.org/version/" in head:
+        return True
+    return '"items"' in head and any(f in head for f in ('"content_html"', '"content_text"'))
 
 
 def _text(value: Any, field: str) -> str:

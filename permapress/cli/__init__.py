@@ -25,6 +25,7 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from permapress.cli import importers
     from permapress.cli.ipfs import ipfs
     from permapress.cli.newsroom import register
     from permapress.cli.publish import register as register_publish
@@ -32,6 +33,7 @@ def _register() -> None:
 
     cli.add_command(ipfs)
     register(cli)
+    importers.register(cli)
     register_trust(cli)
     register_publish(cli)
 

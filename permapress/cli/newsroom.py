@@ -65,7 +65,7 @@ def init(directory: Path, name: str | None, demo: bool) -> None:
 
 
 @click.command(name="import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--format",
     "fmt",
@@ -74,27 +74,40 @@ def init(directory: Path, name: str | None, demo: bool) -> None:
     help="Force a source format instead of detecting it.",
 )
 @click.option("--note", default=None, help="Correction note for articles that changed.")
+@click.option("--fetch", is_flag=True, help="Feeds: fetch each entry's page and extract it.")
+@click.option("--drafts", is_flag=True, help="WordPress: also drafts and scheduled posts.")
+@click.option("--private", is_flag=True, help="WordPress: also private and password posts.")
+@click.option("--pages", is_flag=True, help="WordPress: also pages, not only posts.")
 @home_option
 @json_option
-def import_(paths: tuple[Path, ...], fmt: str | None, note: str | None, home: Path | None, as_json: bool) -> None:
-    """Import articles from files or folders (Markdown with front matter, pages like the seed)."""
+def import_(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    note: str | None,
+    fetch: bool,
+    drafts: bool,
+    private: bool,
+    pages: bool,
+    home: Path | None,
+    as_json: bool,
+) -> None:
+    """Import articles from files, folders or URLs: Markdown, pages like the seed, HTML
+    pages, RSS/Atom/JSON feeds, WordPress exports (WXR) and ninjs."""
+    from permapress.articles.items import ReadOptions
+    from permapress.cli.importers import print_report
     from permapress.newsroom.home import Newsroom
     from permapress.newsroom.importing import import_paths
 
     with Newsroom.open(resolve_home(home)) as newsroom:
+        config = newsroom.config
+        options = ReadOptions(fetch=fetch, drafts=drafts, private=private, pages=pages,
+                              language=config.language, categories=config.categories)
         report = import_paths(newsroom, list(paths), fmt=fmt, note=note, now=datetime.now(UTC),
-                              progress=not as_json and sys.stderr.isatty())
+                              progress=not as_json and sys.stderr.isatty(), options=options)
     if as_json:
         _echo_json(report)
     else:
-        for item in report["items"]:
-            click.echo(f"{item['status']:<10} {item['slug']}  ({item['source']})")
-        for failure in report["failed"]:
-            click.echo(f"failed     {failure['source']}: {failure['error']}", err=True)
-        click.echo(
-            f"{report['imported']} imported, {report['updated']} updated, "
-            f"{report['unchanged']} unchanged, {len(report['failed'])} failed"
-        )
+        print_report(report)
     if report["failed"]:
         sys.exit(1)
 

@@ -1,33 +1,59 @@
-"""Import source files into the catalog and report what happened to each.
+"""Import sources (files, folders, URLs) into the catalog and report what happened to each.
 
-``import_paths`` reads every source (folders recursively), records each article it yields and
-returns the report that ``permapress import --json`` prints:
+``import_paths`` reads every source, records each article it yields and returns the report that
+``permapress import --json`` prints:
 
     {"imported": n, "updated": n, "unchanged": n,
-     "failed": [{"source", "error"}], "items": [{"source", "slug", "status"}]}
+     "failed": [{"source", "error"}], "items": [{"source", "slug", "status"}],
+     "notes": [{"source", "message"}]}
 
-A bad file becomes one entry in ``failed`` naming the file and the problem; it never stops the
-other files and nothing of it is stored.
+Sources: a file (format detected from its content, or forced with ``fmt``), a folder (walked
+recursively in sorted order; hidden entries and folders named ``media`` — an exported
+article's files — are skipped, and files of no known format are skipped silently), or an
+http(s) URL (fetched once; an RSS/Atom/JSON feed, a WordPress export, ninjs or an HTML page,
+told from the content). Feeds, WordPress exports and ninjs files are streamed item by item.
+
+Each article is matched to what the catalog holds by its ``source`` key (``source_key``): a
+file's absolute path, a page's canonical URL, "<feed>#<guid>", "<site>#post-<id>", a ninjs
+``uri``. A page fetched again whose text is the same (only its ``source.html`` / ``source.json``
+or its modification time differ) is "unchanged", not a new version.
+
+A bad file or item becomes one entry in ``failed`` naming it and the problem; it never stops
+the others, and nothing of it is stored (``record_article`` writes blocks first and the
+version in one transaction). ``notes`` tells what was skipped on purpose (drafts, attachments)
+or recovered (a malformed feed). ``progress=True`` shows a rich progress bar on stderr.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from permapress.articles.sources import iter_sources
+from permapress.articles import feed, html, ninjs, wxr
+from permapress.articles.fetch import Fetched, fetch, is_url
+from permapress.articles.items import Failed, Item, Note, ReadOptions, without_provenance
+from permapress.articles.model import Article
+from permapress.articles.sources import HEAD_BYTES, detect, read_source, readers
 from permapress.articles.taxonomy import Taxonomy
-from permapress.errors import PermapressError
+from permapress.errors import ArticleError, PermapressError
 from permapress.newsroom.home import Newsroom
-from permapress.newsroom.record import record_article
+from permapress.newsroom.record import load_article, record_article
+
+SKIPPED_FOLDERS = frozenset({"media"})
 
 
 def source_key(source: str) -> str:
     """The key that matches a re-import of the same source: an absolute path, or as given."""
+    if is_url(source) or "#" in source:
+        return source
     path = Path(source)
     try:
         if path.exists():
@@ -37,35 +63,222 @@ def source_key(source: str) -> str:
     return source
 
 
+def empty_report() -> dict[str, Any]:
+    return {"imported": 0, "updated": 0, "unchanged": 0, "failed": [], "items": [], "notes": []}
+
+
+def _files(given: Path, fmt: str | None, seen: set[tuple[int, int]]) -> Iterator[Path | Failed]:
+    """The files to read under the folder ``given`` (see the module docstring)."""
+    try:
+        info = given.stat()
+        if (info.st_dev, info.st_ino) in seen:
+            return
+        seen.add((info.st_dev, info.st_ino))
+        entries = sorted(os.scandir(given), key=lambda e: e.name)
+    except OSError as exc:
+        yield Failed(str(given), f"{given}: cannot open the folder ({exc.strerror or exc})")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if entry.name not in SKIPPED_FOLDERS:
+                yield from _files(path, fmt, seen)
+            continue
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(HEAD_BYTES)
+            if fmt is not None:
+                reader = readers()[fmt]
+                wanted = reader.sniff(path, head) or path.suffix.lower() in getattr(
+                    reader, "EXTENSIONS", ()
+                )
+            else:
+                wanted = detect(path, head) is not None
+        except PermapressError as exc:
+            yield Failed(str(path), _line(exc, path))
+            continue
+        except OSError as exc:
+            yield Failed(str(path), f"{path}: cannot read the file ({exc.strerror or exc})")
+            continue
+        if wanted:
+            yield path
+
+
+def _line(error: object, where: object) -> str:
+    text = " ".join(str(error).split())
+    return text if text.startswith(str(where)) else f"{where}: {text}"
+
+
+def _file_items(path: Path, fmt: str | None, tz: tzinfo, options: ReadOptions) -> Iterator[Item]:
+    if fmt is None:
+        with path.open("rb") as handle:
+            fmt = detect(path, handle.read(HEAD_BYTES))
+        if fmt is None:
+            choices = ", ".join(sorted(readers()))
+            raise ArticleError(f"is not in a format I can read ({choices}); name the format "
+                               "with --format if it is one", str(path))  # fmt: skip
+    if fmt == "wxr":
+        yield from wxr.iter_items(path, tz=tz, options=options)
+    elif fmt == "feed":
+        yield from feed.iter_items(path.read_bytes(), feed_key=str(path.resolve()),
+                                   folder=path.parent, tz=tz, options=options)  # fmt: skip
+    elif fmt == "ninjs":
+        yield from ninjs.iter_items(path.read_bytes(), source=str(path.resolve()),
+                                    folder=path.parent, tz=tz, options=options)  # fmt: skip
+    elif fmt == "html":
+        yield from html.read(path, tz=tz, options=options)
+    else:
+        yield from read_source(path, fmt, tz)
+
+
+def _url_items(url: str, fmt: str | None, tz: tzinfo, options: ReadOptions) -> Iterator[Item]:
+    got: Fetched = fetch(url, limits=options.limits)
+    head = got.data[:HEAD_BYTES]
+    probe = Path(got.final_url.rsplit("/", 1)[-1] or "index")
+    if fmt is None:
+        kinds = (("wxr", wxr.sniff), ("feed", feed.sniff), ("ninjs", ninjs.sniff))
+        fmt = next((name for name, sniff in kinds if sniff(probe, head)), "html")
+    if fmt == "wxr":
+        with tempfile.TemporaryDirectory(prefix="permapress-wxr-") as folder:
+            path = Path(folder) / "export.xml"
+            path.write_bytes(got.data)
+            for item in wxr.iter_items(path, tz=tz, options=options):
+                yield replace(item, source=url) if isinstance(item, Note) else item
+    elif fmt == "feed":
+        yield from feed.iter_items(got.data, feed_key=url, base=got.final_url,
+                                   media_type=got.media_type, charset=got.charset, tz=tz,
+                                   options=options)  # fmt: skip
+    elif fmt == "ninjs":
+        yield from ninjs.iter_items(got.data, source=url, tz=tz, options=options)
+    elif fmt == "html":
+        yield html.read_page(
+            got.data,
+            source=url,
+            url=got.final_url,
+            retrieved=got.retrieved,
+            charset=got.charset,
+            tz=tz,
+            options=options,
+            requested=url,
+        )
+    else:
+        raise ArticleError(f"--format {fmt} cannot read a URL; save the file and import it", url)
+
+
+def iter_items(
+    sources: Iterable[Path | str], *, fmt: str | None, tz: tzinfo, options: ReadOptions
+) -> Iterator[tuple[str, Item]]:
+    """(source label, item) for everything under ``sources``; errors become ``Failed``."""
+    for given in sources:
+        text = str(given)
+        if is_url(text):
+            targets: list[Path | str | Failed] = [text]
+        else:
+            path = Path(given)
+            if path.is_dir():
+                targets = list(_files(path, fmt, set()))
+            elif path.exists() or path.is_symlink():
+                targets = [path]
+            else:
+                targets = [Failed(text, f"{text}: does not exist")]
+        for target in targets:
+            if isinstance(target, Failed):
+                yield target.source, target
+                continue
+            label = str(target)
+            try:
+                stream = (_url_items(label, fmt, tz, options) if isinstance(target, str)
+                          else _file_items(target, fmt, tz, options))  # fmt: skip
+                for item in stream:
+                    yield label, item
+            except PermapressError as exc:
+                yield label, Failed(label, _line(exc, label))
+            except Exception as exc:  # a reader's bug must not stop a whole import
+                yield label, Failed(label, f"{label}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _same_text(newsroom: Newsroom, slug: str, article: Article) -> bool:
+    """True when ``article`` differs from the stored version only in provenance files."""
+    previous = newsroom.catalog.latest(slug)
+    if previous is None:
+        return False
+    stored = without_provenance(load_article(newsroom, previous, with_media=True))
+    fresh = without_provenance(article)
+    return replace(stored, slug=slug, modified=None, source=None) == replace(
+        fresh, slug=slug, modified=None, source=None
+    )
+
+
+def record_item(
+    newsroom: Newsroom,
+    report: dict[str, Any],
+    label: str,
+    item: Item,
+    *,
+    now: datetime,
+    note: str | None,
+    taxonomy: Taxonomy,
+) -> str | None:
+    """Record one item into the catalog and the report; return its status (None: not an
+    article or failed)."""
+    if isinstance(item, Note):
+        report["notes"].append({"source": item.source, "message": item.message})
+        return None
+    if isinstance(item, Failed):
+        report["failed"].append({"source": item.source, "error": item.error})
+        return None
+    key = source_key(item.source or label)
+    article = replace(item, source=key)
+    try:
+        existing = newsroom.catalog.article_by_source(key)
+        if existing is not None and len(without_provenance(article).media) != len(
+            article.media
+        ) and _same_text(newsroom, existing.slug, article):
+            status, slug = "unchanged", existing.slug
+        else:
+            recorded = record_article(newsroom, article, now=now,
+                                      note=note if existing is not None else None,
+                                      taxonomy=taxonomy)  # fmt: skip
+            status, slug = recorded.status, recorded.slug
+    except PermapressError as exc:
+        report["failed"].append({"source": key if "#" in key else label, "error": str(exc)})
+        return None
+    report[status] += 1
+    report["items"].append({"source": key if "#" in key else label, "slug": slug,
+                            "status": status})  # fmt: skip
+    return status
+
+
 def import_paths(
     newsroom: Newsroom,
-    paths: list[Path],
+    paths: list[Path] | list[str] | list[Path | str],
     *,
     fmt: str | None,
     now: datetime,
     note: str | None = None,
     progress: bool = False,
+    options: ReadOptions | None = None,
 ) -> dict[str, Any]:
-    report: dict[str, Any] = {"imported": 0, "updated": 0, "unchanged": 0, "failed": [], "items": []}
-    taxonomy = Taxonomy(newsroom.config.category_topics)
-    with Progress(disable=not progress, transient=True) as bar:
+    """Import everything under ``paths``; return the report (see the module docstring)."""
+    config = newsroom.config
+    options = options or ReadOptions(language=config.language, categories=config.categories)
+    report = empty_report()
+    taxonomy = Taxonomy(config.category_topics)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=True, disable=not progress) as bar:
         task = bar.add_task("Importing", total=None)
-        for result in iter_sources(paths, fmt=fmt, tz=newsroom.config.tz):
-            bar.advance(task)
-            if result.error is not None:
-                report["failed"].append({"source": result.source, "error": result.error})
-                continue
-            for article in result.articles:
-                key = source_key(article.source or result.source)
-                try:
-                    recorded = record_article(
-                        newsroom, replace(article, source=key), now=now, note=note, taxonomy=taxonomy
-                    )
-                except PermapressError as exc:
-                    report["failed"].append({"source": result.source, "error": str(exc)})
-                    continue
-                report[recorded.status] += 1
-                report["items"].append(
-                    {"source": result.source, "slug": recorded.slug, "status": recorded.status}
-                )
+        for label, item in iter_items(paths, fmt=fmt, tz=config.tz, options=options):
+            record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy)
+            done = report["imported"] + report["updated"] + report["unchanged"]
+            name = label if len(label) <= 48 else "…" + label[-47:]
+            bar.update(task, completed=done + len(report["failed"]),
+                       description=f"Importing {name}")  # fmt: skip
     return report

@@ -1,0 +1,282 @@
+"""Reader for IPTC ninjs 2.x and 3.x news items (JSON: one object, a list, or {"items": […]}).
+
+    FORMAT = "ninjs"
+    sniff(path, head) -> bool          JSON whose start names ninjs or has ninjs fields
+    iter_items(data, *, source, folder=None, tz=UTC, options=None) -> Iterator[Item]
+    read(path, *, tz=UTC, text=None, options=None) -> [Article]
+
+Field mapping (3.x camelCase name / 2.x lowercase name):
+
+    headline      headlines[role=main].value (else the first)  /  headline
+    published     firstCreated, else contentCreated, else versionCreated  /  the same, lowercase
+    modified      versionCreated, when later than published
+    authors       people[rel=author|creator] names, else ``by`` / ``byline`` split into names
+    categories    subjects/subject with rel "about" or a Media Topic URI (``literal`` first,
+                  else ``name``); tags: rel "keyword" subjects and 2.x ``keywords``
+    summary       descriptions[role=summary] / description_text / description_html (as text)
+    body          bodies: text/markdown as is, else text/html, else text/plain  /
+                  body_html, body_xhtml, body_text (HTML through ``htmltomd``)
+    language      language, else ``options.language``;  slug: slugline, else the headline's
+    draft         pubStatus / pubstatus "withheld" (or "canceled")
+    media         associations (3.x list, 2.x object) whose renditions ``href`` is a path
+                  relative to the JSON file: read from there (the file name is the media name);
+                  the association named "leadimage" (or "featureimage") is the lead image, an
+                  https href of it is kept as the lead image URL
+
+``source`` is the item's ``uri`` (else "<file>#<index>"), so a re-import updates the same
+article. An item that does not read becomes ``Failed``; a file that is not ninjs raises
+``ArticleError``. ``export`` writes exactly this shape, so exported articles import unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import unquote
+
+from permapress.articles.dates import parse_datetime
+from permapress.articles.htmlmeta import author_names, language_tag
+from permapress.articles.htmltomd import html_to_markdown
+from permapress.articles.items import Failed, Item, ReadOptions, load_media
+from permapress.articles.markup import markdown_to_text, summarize
+from permapress.articles.model import Article, Media, one_line, validate
+from permapress.articles.sanitize import sanitize_markdown
+from permapress.articles.slug import slugify
+from permapress.articles.textfile import head_text
+from permapress.errors import ArticleError, PermapressError
+
+FORMAT: Final = "ninjs"
+EXTENSIONS: Final = (".ninjs",)
+_LANGUAGE_RE: Final = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+LEAD_NAMES: Final = ("leadimage", "featureimage", "lead", "mainpicture")
+_STRONG: Final = ('"headlines"', '"versionCreated"', '"firstCreated"', '"versioncreated"',
+                   '"firstcreated"', '"pubstatus"', '"pubStatus"')  # fmt: skip
+_FIELDS: Final = ('"headline"', '"bodies"', '"body_html"', '"body_text"')
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """True for JSON that names ninjs or carries a uri and ninjs content fields."""
+    text = head_text(head).lstrip()
+    if not text.startswith(("{", "[")) or "jsonfeed.org/version" in text[:2048]:
+        return False
+    if "ninjs" in text[:4096].lower() or any(field in text for field in _STRONG):
+        return True
+    return '"uri"' in text and any(field in text for field in _FIELDS)
+
+
+def read(
+    path: Path, *, tz: tzinfo = UTC, text: str | None = None, options: ReadOptions | None = None
+) -> list[Article]:
+    """Every item of the ninjs file ``path`` (a broken item raises)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read the file ({exc.strerror or exc})", str(path)) from None
+    out: list[Article] = []
+    for item in iter_items(data, source=str(path), folder=path.parent, tz=tz, options=options):
+        if isinstance(item, Failed):
+            raise ArticleError(item.error)
+        if isinstance(item, Article):
+            out.append(item)
+    return out
+
+
+def iter_items(
+    data: bytes,
+    *,
+    source: str,
+    folder: Path | None = None,
+    tz: tzinfo = UTC,
+    options: ReadOptions | None = None,
+) -> Iterator[Item]:
+    """One item per ninjs object; see the module docstring."""
+    options = options or ReadOptions()
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ArticleError(f"is not valid JSON ({exc})", source) from None
+    if isinstance(doc, dict) and isinstance(doc.get("items"), list):
+        doc = doc["items"]
+    items = doc if isinstance(doc, list) else [doc]
+    for index, item in enumerate(items):
+        uri = item.get("uri") if isinstance(item, dict) else None
+        key = uri.strip() if isinstance(uri, str) and uri.strip() else f"{source}#{index + 1}"
+        try:
+            if not isinstance(item, dict):
+                raise ArticleError(f"item {index + 1} is not a JSON object")
+            yield _article(item, key, folder, tz, options)
+        except PermapressError as exc:
+            yield Failed(key, " ".join(str(exc).split()))
+
+
+def _get(item: dict[str, Any], *names: str) -> Any:
+    return next((item[n] for n in names if item.get(n) not in (None, "", [], {})), None)
+
+
+def _role_value(values: Any, role: str) -> dict[str, Any] | None:
+    if not isinstance(values, list):
+        return None
+    entries = [v for v in values if isinstance(v, dict) and isinstance(v.get("value"), str)]
+    return next((v for v in entries if v.get("role") == role), entries[0] if entries else None)
+
+
+def _headline(item: dict[str, Any]) -> str:
+    main = _role_value(item.get("headlines"), "main")
+    value = main["value"] if main else item.get("headline")
+    if not isinstance(value, str) or not one_line(value):
+        raise ArticleError("the item has no headline")
+    return one_line(value)
+
+
+def _body(item: dict[str, Any], base: str | None) -> str:
+    bodies = [b for b in item.get("bodies") or [] if isinstance(b, dict)
+              and isinstance(b.get("value"), str)]  # fmt: skip
+    for kind in ("text/markdown", "text/html", "application/xhtml+xml", "text/plain", ""):
+        for body in bodies:
+            if (body.get("contentType") or "") == kind and body.get("role", "main") == "main":
+                return _convert(body["value"], kind, base)
+    for field, kind in (("body_html", "text/html"), ("body_xhtml", "text/html"),
+                        ("body_text", "text/plain")):  # fmt: skip
+        if isinstance(item.get(field), str) and item[field].strip():
+            return _convert(item[field], kind, base)
+    return ""
+
+
+def _convert(value: str, kind: str, base: str | None) -> str:
+    if kind == "text/markdown":
+        return sanitize_markdown(value)
+    if kind in ("text/html", "application/xhtml+xml") or value.lstrip().startswith("<"):
+        return html_to_markdown(value, base_url=base)
+    paragraphs = [one_line(p) for p in value.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return sanitize_markdown("\n\n".join(paragraphs))
+
+
+def _summary(item: dict[str, Any]) -> str | None:
+    found = _role_value(item.get("descriptions"), "summary")
+    if found:
+        kind = found.get("contentType", "text/plain")
+        value = found["value"]
+        return markdown_to_text(html_to_markdown(value)) if "html" in kind else one_line(value)
+    if isinstance(item.get("description_text"), str):
+        return one_line(item["description_text"])
+    if isinstance(item.get("description_html"), str):
+        return one_line(markdown_to_text(html_to_markdown(item["description_html"])))
+    return None
+
+
+def _authors(item: dict[str, Any]) -> tuple[str, ...]:
+    people = item.get("people") or item.get("person") or []
+    roles = ("author", "creator", "byline")
+    names = [one_line(p["name"]) for p in people if isinstance(p, dict)
+             and isinstance(p.get("name"), str) and p.get("rel") in roles]  # fmt: skip
+    if names:
+        return tuple(names)
+    by = _get(item, "by", "byline")
+    return tuple(author_names(by)) if isinstance(by, str) else ()
+
+
+def _subjects(item: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    categories: list[str] = []
+    tags: list[str] = []
+    for subject in item.get("subjects") or item.get("subject") or []:
+        if not isinstance(subject, dict):
+            continue
+        name = subject.get("literal") or subject.get("name")
+        if not isinstance(name, str) or not one_line(name):
+            continue
+        rel = str(subject.get("rel") or "")
+        topic = "mediatopic" in str(subject.get("uri") or subject.get("scheme") or "")
+        (tags if rel == "keyword" or (not topic and rel not in ("about", "")) else
+         categories).append(one_line(name))  # fmt: skip
+    tags.extend(one_line(k) for k in item.get("keywords") or [] if isinstance(k, str) and k.strip())
+    return tuple(categories), tuple(tags)
+
+
+def _associations(item: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = item.get("associations")
+    if isinstance(found, dict):  # ninjs 2.x: {name: item}
+        return [(str(k), v) for k, v in found.items() if isinstance(v, dict)]
+    if isinstance(found, list):
+        return [(str(a.get("name", "")), a) for a in found if isinstance(a, dict)]
+    return []
+
+
+def _media(
+    item: dict[str, Any], folder: Path | None, key: str
+) -> tuple[tuple[Media, ...], str | None]:
+    media: list[Media] = []
+    lead: str | None = None
+    for name, association in _associations(item):
+        renditions = association.get("renditions")
+        if isinstance(renditions, dict):  # ninjs 2.x: {name: rendition}
+            renditions = list(renditions.values())
+        first = next((r for r in renditions or [] if isinstance(r, dict)
+                      and isinstance(r.get("href"), str)), None)  # fmt: skip
+        if first is None:
+            continue
+        href = first["href"]
+        if href.startswith(("http://", "https://")):
+            if name.lower() in LEAD_NAMES and href.startswith("https://") and lead is None:
+                lead = href
+            continue
+        if folder is None:
+            raise ArticleError(f"media {href!r} is a relative path but there is no folder")
+        kind = first.get("contentType") or first.get("mimetype") or "application/octet-stream"
+        file_name = unquote(href.rsplit("/", 1)[-1])
+        media.append(load_media(folder, href, file_name, str(kind), key))
+        if name.lower() in LEAD_NAMES and lead is None:
+            lead = file_name
+    return tuple(media), lead
+
+
+def _language(value: Any) -> str | None:
+    if isinstance(value, str) and _LANGUAGE_RE.fullmatch(value.strip()):
+        return value.strip()
+    return language_tag(value) if isinstance(value, str) else None
+
+
+def _when(value: Any, field: str, tz: tzinfo) -> datetime | None:
+    return parse_datetime(value, tz, field) if isinstance(value, str) and value.strip() else None
+
+
+def _article(
+    item: dict[str, Any], key: str, folder: Path | None, tz: tzinfo, options: ReadOptions
+) -> Article:
+    headline = _headline(item)
+    published = None
+    for field in ("firstCreated", "contentCreated", "versionCreated"):
+        published = published or _when(_get(item, field, field.lower()), field, tz)
+    if published is None:
+        raise ArticleError(f"{headline!r} has no date (firstCreated or versionCreated)")
+    modified = _when(_get(item, "versionCreated", "versioncreated"), "versionCreated", tz)
+    if modified is not None and modified <= published:
+        modified = None
+    base = key if key.startswith(("http://", "https://")) else None
+    body = _body(item, base)
+    if not body:
+        raise ArticleError(f"{headline!r} has no body (bodies, body_html or body_text)")
+    categories, tags = _subjects(item)
+    media, lead = _media(item, folder, key)
+    slugline = _get(item, "slugline")
+    status = str(_get(item, "pubStatus", "pubstatus") or "usable").lower()
+    article = Article(
+        headline=headline,
+        slug=slugify(slugline if isinstance(slugline, str) else headline),
+        published=published,
+        modified=modified,
+        authors=_authors(item),
+        categories=categories,
+        tags=tags,
+        summary=_summary(item) or summarize(body),
+        language=_language(_get(item, "language")) or options.language,
+        body=body,
+        media=media,
+        image=lead,
+        draft=status in ("withheld", "canceled", "cancelled"),
+        source=key,
+    )
+    return validate(article)
