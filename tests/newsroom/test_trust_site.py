@@ -53,8 +53,11 @@ def test_init_makes_the_key_and_keys_commands(demo_home: Path, cli: Cli, tmp_pat
     assert stat.S_IMODE((keys / "publisher.key").stat().st_mode) == 0o600
     shown = _ok(cli, "keys", "show", "--home", str(demo_home), "--json").json()
     public = load_public_key(keys)
-    assert shown == {"key": "ed25519:" + public.hex(), "public_key": public.hex(),
-                     "fingerprint": fingerprint(public)}
+    assert shown == {
+        "key": "ed25519:" + public.hex(),
+        "public_key": public.hex(),
+        "fingerprint": fingerprint(public),
+    }
     plain = _ok(cli, "keys", "show", "--home", str(demo_home)).out
     assert fingerprint(public) in plain and public.hex() in plain
     again = cli("keys", "init", "--home", str(demo_home))
@@ -85,10 +88,21 @@ def test_the_site_publishes_the_key_and_the_log(demo_home: Path, cli: Cli, tmp_p
     assert len(report["articles"]) == 16
 
 
-def test_a_correction_is_public_signed_and_diffed(demo_home: Path, cli: Cli, tmp_path: Path) -> None:
+def test_a_correction_is_public_signed_and_diffed(
+    demo_home: Path, cli: Cli, tmp_path: Path
+) -> None:
     fixed = _correction(tmp_path, demo_home, cli)
-    run = _ok(cli, "correct", SLUG, str(fixed), "--note", "Corrected the vote count.",
-              "--home", str(demo_home), "--json")
+    run = _ok(
+        cli,
+        "correct",
+        SLUG,
+        str(fixed),
+        "--note",
+        "Corrected the vote count.",
+        "--home",
+        str(demo_home),
+        "--json",
+    )
     assert run.json()["version"] == 2
     same = cli("correct", SLUG, str(fixed), "--note", "again", "--home", str(demo_home))
     assert same.code == 1 and "nothing to correct" in same.err
@@ -117,7 +131,9 @@ def test_a_correction_is_public_signed_and_diffed(demo_home: Path, cli: Cli, tmp
         assert report["valid"] and report["root"] == version["bundle_cid"]
         assert report["version"] == version["number"]
     diff = lxml_html.fromstring((base / "history" / "2" / "index.html").read_bytes())
-    assert diff.xpath("//div[@class='diff__text']//ins") and diff.xpath("//div[@class='diff__text']//del")
+    assert diff.xpath("//div[@class='diff__text']//ins") and diff.xpath(
+        "//div[@class='diff__text']//del"
+    )
     assert "Corrected the vote count." in diff.text_content()
     assert not diff.xpath("//div[@class='diff__text']//*[not(self::ins or self::del)]")
     site = _ok(cli, "verify", str(out), "--json").json()
@@ -131,8 +147,16 @@ def test_a_dropped_version_or_a_cut_log_is_detected_in_a_site(
     demo_home: Path, cli: Cli, tmp_path: Path
 ) -> None:
     fixed = _correction(tmp_path, demo_home, cli)
-    _ok(cli, "correct", SLUG, str(fixed), "--note", "Corrected the vote count.",
-        "--home", str(demo_home))
+    _ok(
+        cli,
+        "correct",
+        SLUG,
+        str(fixed),
+        "--note",
+        "Corrected the vote count.",
+        "--home",
+        str(demo_home),
+    )
     out = tmp_path / "site"
     _ok(cli, "build", "--home", str(demo_home), "--out", str(out))
     dropped = tmp_path / "dropped"
@@ -140,8 +164,10 @@ def test_a_dropped_version_or_a_cut_log_is_detected_in_a_site(
     shutil.rmtree(dropped / "articles" / SLUG / "v" / "1")
     run = cli("verify", str(dropped))
     assert run.code == 1
-    assert (f"Problem: version 1 of {SLUG} is in the publisher log but not in the site: "
-            "a published version was dropped") in run.out
+    assert (
+        f"Problem: version 1 of {SLUG} is in the publisher log but not in the site: "
+        "a published version was dropped"
+    ) in run.out
     cut = tmp_path / "cut"
     shutil.copytree(out, cut)
     lines = (cut / "log.jsonl").read_bytes().splitlines(keepends=True)
@@ -150,8 +176,9 @@ def test_a_dropped_version_or_a_cut_log_is_detected_in_a_site(
     problems = run.json()["problems"]
     assert run.code == 1
     assert any("the log was cut or extended" in p for p in problems)
-    assert any(f"version 2 of {SLUG} is in the site but not in the publisher log" in p
-               for p in problems)
+    assert any(
+        f"version 2 of {SLUG} is in the site but not in the publisher log" in p for p in problems
+    )
 
 
 def test_retract_keeps_the_record_and_purge_deletes_the_blocks(
@@ -163,14 +190,28 @@ def test_retract_keeps_the_record_and_purge_deletes_the_blocks(
     bundle = shown["bundle_cid"]
     refused = cli("retract", SLUG, "--reason", " ", "--home", str(demo_home))
     assert refused.code == 1 and "needs a reason" in refused.err
-    _ok(cli, "retract", SLUG, "--reason", "The budget figures came from a forged document.",
-        "--home", str(demo_home))
+    _ok(
+        cli,
+        "retract",
+        SLUG,
+        "--reason",
+        "The budget figures came from a forged document.",
+        "--home",
+        str(demo_home),
+    )
     again = cli("retract", SLUG, "--reason", "x", "--home", str(demo_home))
     assert again.code == 1 and "already retracted" in again.err
     out = tmp_path / "site"
     _ok(cli, "build", "--home", str(demo_home), "--out", str(out))
-    for listing in ("index.html", "feed.xml", "rss.xml", "feed.json", "sitemap.xml",
-                    "news-sitemap.xml", "archive/2025/03/index.html"):
+    for listing in (
+        "index.html",
+        "feed.xml",
+        "rss.xml",
+        "feed.json",
+        "sitemap.xml",
+        "news-sitemap.xml",
+        "archive/2025/03/index.html",
+    ):
         assert SLUG not in (out / listing).read_text(), listing
     tomb = (out / "articles" / SLUG / "index.html").read_text()
     assert "The budget figures came from a forged document." in tomb and "Retracted" in tomb
@@ -179,8 +220,17 @@ def test_retract_keeps_the_record_and_purge_deletes_the_blocks(
     listed = _ok(cli, "list", "--home", str(demo_home), "--json").json()
     assert SLUG not in [a["slug"] for a in listed]
 
-    run = _ok(cli, "retract", SLUG, "--reason", "Court order 2025/117.", "--purge",
-              "--home", str(demo_home), "--json").json()
+    run = _ok(
+        cli,
+        "retract",
+        SLUG,
+        "--reason",
+        "Court order 2025/117.",
+        "--purge",
+        "--home",
+        str(demo_home),
+        "--json",
+    ).json()
     assert run["purged"] and run["deleted_blocks"] >= 4
     app, root, _config = newsroom_app(demo_home)
     assert root == run["root_cid"]
@@ -220,8 +270,9 @@ def test_an_old_catalog_is_migrated_and_old_versions_get_records(
     with sqlite3.connect(demo_home / "catalog.sqlite") as db:
         db.execute("UPDATE versions SET record_cid = '', record = '', signature = ''")
     fixed = _correction(tmp_path, demo_home, cli)
-    run = _ok(cli, "correct", SLUG, str(fixed), "--note", "Fixed.", "--home", str(demo_home),
-              "--json").json()
+    run = _ok(
+        cli, "correct", SLUG, str(fixed), "--note", "Fixed.", "--home", str(demo_home), "--json"
+    ).json()
     out = tmp_path / "site"
     _ok(cli, "build", "--home", str(demo_home), "--out", str(out), "--cars")
     report = _ok(cli, "verify", str(out / "articles" / SLUG / f"{SLUG}.car"), "--json").json()

@@ -60,11 +60,19 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with Newsroom.open(home) as room:
         report = import_paths(room, [tmp / "src" / SOURCE], fmt=None, now=NOW)
         assert report["imported"] == 1, report
-        correct_article(room, SLUG, _edit(tmp, text, "60 mm of rain", "62 mm of rain"),
-                        note="Corrected the rainfall total.", now=NOW.replace(hour=13))
+        correct_article(
+            room,
+            SLUG,
+            _edit(tmp, text, "60 mm of rain", "62 mm of rain"),
+            note="Corrected the rainfall total.",
+            now=NOW.replace(hour=13),
+        )
         third = correct_article(
-            room, SLUG, _edit(tmp, text, "80 homes", "85 homes"),
-            note="Corrected the number of homes flooded in 2015.", now=NOW.replace(hour=14),
+            room,
+            SLUG,
+            _edit(tmp, text, "80 homes", "85 homes"),
+            note="Corrected the number of homes flooded in 2015.",
+            now=NOW.replace(hour=14),
         )
         blocks = dict(dag_blocks(CID.parse(third.bundle_cid), room.blocks.get))
     return {"home": home, "root": CID.parse(third.bundle_cid), "blocks": blocks, "tmp": tmp}
@@ -104,9 +112,16 @@ def _resign(record: bytes, key: Ed25519PrivateKey, previous: str | None) -> tupl
 
 def test_the_untouched_bundle_verifies(newsroom: dict[str, Any]) -> None:
     files = _files(newsroom)
-    assert {"index.html", "article.md", "article.json", "media/river-esk.jpg",
-            "record/version.json", "record/version.sig", "record/chain/1.json",
-            "record/chain/2.sig"} <= set(files)
+    assert {
+        "index.html",
+        "article.md",
+        "article.json",
+        "media/river-esk.jpg",
+        "record/version.json",
+        "record/version.sig",
+        "record/chain/1.json",
+        "record/chain/2.sig",
+    } <= set(files)
     root, store = _rebuild(files)
     assert root == newsroom["root"]  # the bundle is reproducible from its files
     report = verify_bundle(root, store.get, fingerprint(public_bytes(KEY)))
@@ -114,7 +129,9 @@ def test_the_untouched_bundle_verifies(newsroom: dict[str, Any]) -> None:
     assert (report.version, report.versions) == (3, 3)
     assert report.headline.startswith("River Esk flood warning")
     assert [c.note for c in report.corrections] == [
-        "Corrected the rainfall total.", "Corrected the number of homes flooded in 2015."]
+        "Corrected the rainfall total.",
+        "Corrected the number of homes flooded in 2015.",
+    ]
     assert report.publisher is not None and report.publisher.key == public_bytes(KEY)
 
 
@@ -123,7 +140,9 @@ def test_a_changed_body_byte(newsroom: dict[str, Any]) -> None:
     files["article.md"] = files["article.md"].replace(b"85 homes", b"86 homes")
     problems = _verify(files)
     assert len(problems) == 1
-    assert problems[0].startswith("article.md: its content") and "the file was changed" in problems[0]
+    assert (
+        problems[0].startswith("article.md: its content") and "the file was changed" in problems[0]
+    )
 
 
 def test_a_changed_image(newsroom: dict[str, Any]) -> None:
@@ -139,8 +158,12 @@ def test_an_added_and_a_removed_file(newsroom: dict[str, Any]) -> None:
     files["extra.html"] = b"<p>inserted</p>"
     del files["article.json"]
     problems = _verify(files)
-    assert any(p.startswith("extra.html: in the bundle but not in the signed record") for p in problems)
-    assert any(p.startswith("article.json: named by the signed record but missing") for p in problems)
+    assert any(
+        p.startswith("extra.html: in the bundle but not in the signed record") for p in problems
+    )
+    assert any(
+        p.startswith("article.json: named by the signed record but missing") for p in problems
+    )
 
 
 def test_a_changed_record_field(newsroom: dict[str, Any]) -> None:
@@ -175,7 +198,8 @@ def test_the_record_re_signed_by_another_newsroom(newsroom: dict[str, Any]) -> N
     files = _files(newsroom)
     previous = json.loads(files["record/version.json"])["previous"]
     files["record/version.json"], files["record/version.sig"] = _resign(
-        files["record/version.json"], OTHER, previous)
+        files["record/version.json"], OTHER, previous
+    )
     problems = _verify(files)
     assert problems == [
         f"version 2 was signed by {fingerprint(public_bytes(KEY))}, version 3 by "
@@ -206,20 +230,28 @@ def test_a_version_dropped_from_the_chain(newsroom: dict[str, Any]) -> None:
     problems = _verify(files)
     assert len(problems) == 1
     assert problems[0].startswith("version 3 names ")
-    assert problems[0].endswith("as the record of version 2, but no such record is in "
-                                "record/chain/: a version was dropped from the history")
+    assert problems[0].endswith(
+        "as the record of version 2, but no such record is in "
+        "record/chain/: a version was dropped from the history"
+    )
 
 
 def test_two_versions_reordered(newsroom: dict[str, Any]) -> None:
     files = _files(newsroom)
     for ext in ("json", "sig"):
         files[f"record/chain/1.{ext}"], files[f"record/chain/2.{ext}"] = (
-            files[f"record/chain/2.{ext}"], files[f"record/chain/1.{ext}"])
+            files[f"record/chain/2.{ext}"],
+            files[f"record/chain/1.{ext}"],
+        )
     problems = _verify(files)
-    assert "record/chain/1.json holds the record of version 2: the chain files were renamed " \
-           "or reordered" in problems
-    assert "record/chain/2.json holds the record of version 1: the chain files were renamed " \
-           "or reordered" in problems
+    assert (
+        "record/chain/1.json holds the record of version 2: the chain files were renamed "
+        "or reordered" in problems
+    )
+    assert (
+        "record/chain/2.json holds the record of version 1: the chain files were renamed "
+        "or reordered" in problems
+    )
 
 
 def test_a_flipped_bit_in_the_car(newsroom: dict[str, Any], tmp_path: Path) -> None:
@@ -235,13 +267,15 @@ def test_a_flipped_bit_in_the_car(newsroom: dict[str, Any], tmp_path: Path) -> N
     bad = tmp_path / "bad.car"
     bad.write_bytes(bytes(data))
     problems = verify_path(bad).problems
-    assert problems and all("corrupt" in p or "cannot be read" in p or "article" in p
-                            for p in problems)
+    assert problems and all(
+        "corrupt" in p or "cannot be read" in p or "article" in p for p in problems
+    )
     assert any("is corrupt" in p for p in problems)
 
 
-def test_the_cli_exits_1_with_the_reason(newsroom: dict[str, Any], tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_exits_1_with_the_reason(
+    newsroom: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     files = _files(newsroom)
     files["article.md"] = files["article.md"].replace(b"85 homes", b"86 homes")
     folder = tmp_path / "unpacked"

@@ -11,7 +11,9 @@ from permapress.trust.diff import Piece, article_text, changed_words, diff_html,
 def test_changed_words_are_marked_and_the_rest_kept() -> None:
     pieces = word_diff("The council voted 7 to 2.", "The council voted 6 to 2.")
     assert pieces == (
-        Piece("same", "The council voted"), Piece("del", " 7"), Piece("ins", " 6"),
+        Piece("same", "The council voted"),
+        Piece("del", " 7"),
+        Piece("ins", " 6"),
         Piece("same", " to 2."),
     )
     assert diff_html(pieces) == "The council voted <del>7</del> <ins>6</ins> to 2."

@@ -31,9 +31,16 @@ def chain(key: Ed25519PrivateKey = KEY, count: int = 4) -> list[SignedEntry]:
     previous = None
     for seq in range(1, count + 1):
         signed = make_entry(
-            key, seq=seq, time=f"2025-07-0{seq}T10:00:00Z",
-            action="publish" if seq == 1 else "correct", article="urn:permapress:article:a",
-            slug="a", version=seq, record="bafkreiabc", previous=previous, note=f"note {seq}",
+            key,
+            seq=seq,
+            time=f"2025-07-0{seq}T10:00:00Z",
+            action="publish" if seq == 1 else "correct",
+            article="urn:permapress:article:a",
+            slug="a",
+            version=seq,
+            record="bafkreiabc",
+            previous=previous,
+            note=f"note {seq}",
         )
         entries.append(signed)
         previous = str(signed.entry.cid)
@@ -66,8 +73,11 @@ def test_an_edited_entry_fails_its_signature() -> None:
     entries = chain()
     line = json.loads(entries[1].line())
     line["entry"]["note"] = "nothing happened"
-    data = encode_log(entries).replace(entries[1].line(), json.dumps(
-        line, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
+    data = encode_log(entries).replace(
+        entries[1].line(),
+        json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        + b"\n",
+    )
     problems = check_log(parse_log(data), public_bytes(KEY))
     assert any("entry 2: the signature is not valid" in p for p in problems)
 
@@ -94,8 +104,18 @@ def test_bad_lines_are_refused(data: bytes, reason: str) -> None:
 
 def test_unknown_action_is_refused() -> None:
     with pytest.raises(TrustError, match="not one of"):
-        make_entry(KEY, seq=1, time="t", action="delete", article="a", slug="a", version=1,
-                   record="r", previous=None, note="")
+        make_entry(
+            KEY,
+            seq=1,
+            time="t",
+            action="delete",
+            article="a",
+            slug="a",
+            version=1,
+            record="r",
+            previous=None,
+            note="",
+        )
 
 
 def test_publisher_document_round_trip() -> None:

@@ -127,6 +127,10 @@ def test_decoding_random_bytes_raises_only_trust_errors(data: bytes) -> None:
     name=st.text(min_size=1, max_size=30),
 )
 def test_round_trip_property(note: str, version: int, name: str) -> None:
-    value = record(note=note, version=version, previous=None if version == 1 else CID_A,
-                   publisher=Publisher(public_bytes(KEY), name))
+    value = record(
+        note=note,
+        version=version,
+        previous=None if version == 1 else CID_A,
+        publisher=Publisher(public_bytes(KEY), name),
+    )
     assert decode_record(encode_record(value)) == value
