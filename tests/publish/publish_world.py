@@ -422,8 +422,14 @@ class BadKuboHandler(_Handler):
 # --- throttling TCP proxy -----------------------------------------------------------------------
 
 
+@dataclass
+class Proxy:
+    url: str
+    sent: int = 0  # bytes clients sent through it
+
+
 @contextmanager
-def throttled(upstream: str, bytes_per_second: int) -> Iterator[str]:
+def throttled(upstream: str, bytes_per_second: int) -> Iterator[Proxy]:
     """A TCP proxy to ``upstream`` (http://host:port) that slows what clients send."""
     parts = urlsplit(upstream)
     target = (parts.hostname or "127.0.0.1", parts.port or 80)
@@ -431,6 +437,7 @@ def throttled(upstream: str, bytes_per_second: int) -> Iterator[str]:
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     stop = threading.Event()
+    proxy = Proxy(f"http://127.0.0.1:{listener.getsockname()[1]}")
 
     def pump(src: socket.socket, dst: socket.socket, slow: bool) -> None:
         try:
@@ -440,6 +447,7 @@ def throttled(upstream: str, bytes_per_second: int) -> Iterator[str]:
                     break
                 dst.sendall(data)
                 if slow:
+                    proxy.sent += len(data)
                     time.sleep(len(data) / bytes_per_second)
         except OSError:
             pass
@@ -462,7 +470,7 @@ def throttled(upstream: str, bytes_per_second: int) -> Iterator[str]:
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield proxy
     finally:
         stop.set()
         thread.join(timeout=2)
