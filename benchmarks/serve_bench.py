@@ -7,6 +7,7 @@ Goal (issue: the newsroom): at least 0.3x nginx's requests per second for both, 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -20,6 +21,8 @@ from benchmarks.common import Result, have
 
 PERMAPRESS = str(Path(sys.executable).with_name("permapress"))
 DURATION = "8s"
+# nginx runs one worker per core ("worker_processes auto"); so does permapress here.
+WORKERS = os.cpu_count() or 1
 
 NGINX_CONF = """worker_processes auto;
 daemon off;
@@ -90,7 +93,7 @@ def run(work: Path) -> list[Result]:
     (work / "nginx-tmp").mkdir(exist_ok=True)
     conf = work / "nginx.conf"
     conf.write_text(NGINX_CONF.format(work=work, port=nginx_port, root=site))
-    server = subprocess.Popen([PERMAPRESS, "serve", "--home", str(home), "--port", str(ours_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([PERMAPRESS, "serve", "--home", str(home), "--port", str(ours_port), "--workers", str(WORKERS)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     nginx = subprocess.Popen(["nginx", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results: list[Result] = []
     try:

@@ -199,12 +199,14 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--demo", is_flag=True, help="Serve a demo newsroom (in a temporary folder unless --home).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (one per CPU core serves the most readers).")
 @home_option
-def serve(host: str, port: int, demo: bool, home: Path | None) -> None:
+def serve(host: str, port: int, demo: bool, workers: int, home: Path | None) -> None:
     """Serve the newest site at / and a trustless IPFS gateway at /ipfs/."""
     from permapress.newsroom.serving import run_server
 
-    run_server(host=host, port=port, demo=demo, home=home, resolve=resolve_home)
+    run_server(host=host, port=port, demo=demo, home=home, resolve=resolve_home, workers=workers)
 
 
 COMMANDS = (init, import_, list_, show, build, serve)

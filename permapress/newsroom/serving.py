@@ -6,19 +6,21 @@ The server reads the newsroom read-only. It looks for a newer build at most ever
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from starlette.applications import Starlette
 
 from permapress.catalog import Catalog
-from permapress.config import CONFIG_NAME, Config
+from permapress.config import CONFIG_NAME, Config, load_config
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.newsroom.demo import DEMO_NAME, import_demo
@@ -67,28 +69,53 @@ def prepare_home(demo: bool, home: Path | None, resolve: Callable[[Path | None],
     return home
 
 
-def newsroom_app(home: Path) -> tuple[Starlette, str, Config]:
-    """Build the newsroom's site (incrementally) and make the web app that serves it."""
+def serving_app(home: Path) -> Starlette:
+    """The web app over an already built newsroom (read-only)."""
     from permapress.server.app import create_app
     from permapress.server.served import ServedSet
 
-    with Newsroom.open(home) as newsroom:
-        result = build_site(newsroom)
-        config = newsroom.config
+    config = load_config(home)
     blocks = FileBlockstore(config.blocks_path)
     served = ServedSet(blocks.get)
     latest = LatestSite(config.catalog_path, lambda root: served.replace([root]))
-    app = create_app(blocks=blocks, site_root=latest, is_served=served.is_served, site_name=config.name)
-    return app, result.root_cid, config
+    return create_app(blocks=blocks, site_root=latest, is_served=served.is_served, site_name=config.name)
+
+
+def newsroom_app(home: Path) -> tuple[Starlette, str, Config]:
+    """Build the newsroom's site (incrementally) and make the web app that serves it."""
+    with Newsroom.open(home) as newsroom:
+        result = build_site(newsroom)
+        config = newsroom.config
+    return serving_app(home), result.root_cid, config
+
+
+_WORKER_HOME = "PERMAPRESS_SERVE_HOME"
+
+
+def worker_app() -> Starlette:
+    """Entry point of each worker process when serving with --workers N > 1."""
+    return serving_app(Path(os.environ[_WORKER_HOME]))
 
 
 def run_server(
-    *, host: str, port: int, demo: bool, home: Path | None, resolve: Callable[[Path | None], Path]
+    *,
+    host: str,
+    port: int,
+    demo: bool,
+    home: Path | None,
+    resolve: Callable[[Path | None], Path],
+    workers: int = 1,
 ) -> None:
     import uvicorn
 
-    app, root, config = newsroom_app(prepare_home(demo, home, resolve))
+    home = prepare_home(demo, home, resolve)
+    app, root, config = newsroom_app(home)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Site root {root}")
     click.echo(f"Serving {config.name} at http://{shown}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    if workers > 1:
+        os.environ[_WORKER_HOME] = str(home.resolve())
+        uvicorn.run("permapress.newsroom.serving:worker_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(app, **options)
