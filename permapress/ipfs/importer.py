@@ -44,7 +44,6 @@ import stat
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import TypeAlias
 
 from permapress.errors import FormatError, IpfsError, UnsupportedError
@@ -234,7 +233,7 @@ def _symlink(target: bytes, profile: Profile, sink: Sink) -> Imported:
 class _PathReader:
     """Reads a file, turning OS errors into an ``IpfsError`` that names the file."""
 
-    def __init__(self, handle: io.BufferedReader, path: Path) -> None:
+    def __init__(self, handle: io.BufferedReader, path: str) -> None:
         self._handle = handle
         self._path = path
 
@@ -245,44 +244,55 @@ class _PathReader:
             raise IpfsError(f"cannot read {self._path}: {exc.strerror or exc}") from None
 
 
-def _os_error(path: Path, exc: OSError) -> IpfsError:
+def _os_error(path: str, exc: OSError) -> IpfsError:
     return IpfsError(f"cannot import {path}: {exc.strerror or exc}")
 
 
-def import_path(
-    path: str | os.PathLike[str],
-    profile: Profile,
-    sink: Sink,
-    *,
-    hidden: bool = False,
-    progress: Progress | None = None,
+def _kind_of_mode(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
+def _kind_of_entry(entry: os.DirEntry[str]) -> str:
+    # DirEntry answers these from the directory listing itself on most file systems
+    if entry.is_symlink():
+        return "symlink"
+    if entry.is_dir(follow_symlinks=False):
+        return "dir"
+    if entry.is_file(follow_symlinks=False):
+        return "file"
+    return "other"
+
+
+def _import_node(
+    path: str, kind: str, profile: Profile, sink: Sink, hidden: bool, progress: Progress | None
 ) -> Imported:
-    """Import a file, a folder tree or a symlink from disk."""
-    path = Path(path)
-    try:
-        info = os.lstat(path)
-    except OSError as exc:
-        raise _os_error(path, exc) from None
-    if stat.S_ISLNK(info.st_mode):
+    if kind == "symlink":
         try:
             target = os.readlink(path)
         except OSError as exc:
             raise _os_error(path, exc) from None
         return _symlink(os.fsencode(target), profile, sink)
-    if stat.S_ISDIR(info.st_mode):
+    if kind == "dir":
         try:
-            names = os.listdir(path)
+            with os.scandir(path) as listing:
+                children = [
+                    (entry.name, entry.path, _kind_of_entry(entry))
+                    for entry in listing
+                    if hidden or not entry.name.startswith(".")
+                ]
         except OSError as exc:
             raise _os_error(path, exc) from None
-        entries: dict[str, Imported] = {}
-        for name in sorted(names, key=_name_bytes):
-            if name.startswith(".") and not hidden:
-                continue
-            entries[name] = import_path(
-                path / name, profile, sink, hidden=hidden, progress=progress
-            )
+        children.sort(key=lambda child: _name_bytes(child[0]))
+        entries = {
+            name: _import_node(child, child_kind, profile, sink, hidden, progress)
+            for name, child, child_kind in children
+        }
         return build_directory(entries, profile, sink)
-    if stat.S_ISREG(info.st_mode):
+    if kind == "file":
         try:
             handle = open(path, "rb")  # noqa: SIM115 - closed below, errors named by _PathReader
         except OSError as exc:
@@ -293,3 +303,20 @@ def import_path(
         f"{path} is not a regular file, folder or symlink (a device, socket or pipe); "
         "move it out of the folder being imported"
     )
+
+
+def import_path(
+    path: str | os.PathLike[str],
+    profile: Profile,
+    sink: Sink,
+    *,
+    hidden: bool = False,
+    progress: Progress | None = None,
+) -> Imported:
+    """Import a file, a folder tree or a symlink from disk (children in name order)."""
+    text = os.fspath(path)
+    try:
+        info = os.lstat(text)
+    except OSError as exc:
+        raise _os_error(text, exc) from None
+    return _import_node(text, _kind_of_mode(info.st_mode), profile, sink, hidden, progress)
