@@ -1,7 +1,7 @@
 """Run the benchmarks and print one table of results against the anchors the issues name.
 
     python -m benchmarks                 everything (about 10–20 minutes on 2 cores)
-    python -m benchmarks import build    only some groups: import, build, serve
+    python -m benchmarks import build    only some groups: import, build, serve, trust
 
 Nothing here asserts: the table says for each goal whether this run met it.
 """
@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import build_bench, import_bench, serve_bench
+from benchmarks import build_bench, import_bench, serve_bench, trust_bench
 from benchmarks.common import Result, print_table
 
 WORK = Path(__file__).resolve().parent / ".work"
@@ -21,6 +21,7 @@ GROUPS = {
     "import": import_bench.run,
     "build": build_bench.run,
     "serve": serve_bench.run,
+    "trust": trust_bench.run,
 }
 
 
