@@ -62,6 +62,7 @@ EXTENSIONS: Final = (".rss", ".atom", ".rdf")
 _ROOTS: Final = re.compile(r"<(?:[a-z0-9]+:)?(?:rss|feed|rdf)\b", re.IGNORECASE)
 _WXR: Final = ("wordpress.org/export/", "<wp:wxr_version")
 _HTML_TYPES: Final = ("text/html", "application/xhtml+xml", "html", "xhtml")
+_READ_MORE: Final = re.compile(r"\s*\[(?:…|\.\.\.|&#8230;|&hellip;)\]\s*$")
 _BENIGN: Final = ("CharacterEncodingOverride", "NonXMLContentType")
 
 
@@ -164,12 +165,12 @@ def _entry_id(entry: Any, index: int) -> str:
 
 def _date(entry: Any, *keys: str, tz: tzinfo) -> datetime | None:
     for key in keys:
-        raw = entry.get(key)
+        raw = dict.get(entry, key)  # not entry.get: feedparser maps a missing updated
         if isinstance(raw, str) and raw.strip():
             try:
                 return parse_datetime(raw, tz, key)
             except ArticleError:
-                parsed = entry.get(f"{key}_parsed")
+                parsed = dict.get(entry, f"{key}_parsed")
                 if parsed is not None:
                     year, month, day, hour, minute, second = parsed[:6]
                     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
@@ -188,7 +189,7 @@ def _content(entry: Any) -> tuple[str, str] | None:
 
 
 def _markdown(value: str, kind: str, base: str | None) -> str:
-    if kind in _HTML_TYPES or "<" in value:
+    if kind in _HTML_TYPES:
         return html_to_markdown(value, base_url=base)
     paragraphs = [one_line(p) for p in re.split(r"\n\s*\n", value) if p.strip()]
     return html_to_markdown("".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs))
@@ -261,6 +262,7 @@ def _article(
     if not body:
         raise ArticleError(f"the entry {title!r} has no text (no content and no summary)")
     summary_value = entry.get("summary") or ""
+    summary_value = _READ_MORE.sub("", summary_value)
     summary = summarize(_markdown(summary_value, "text/html", base)) if content and \
         entry.get("content") and summary_value else summarize(body)  # fmt: skip
     detail = (entry.get("content") or [{}])[0]
