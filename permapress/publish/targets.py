@@ -16,6 +16,8 @@
     [publish.cluster]               # an IPFS Cluster REST API
     type = "cluster"
     url = "http://127.0.0.1:9094"
+    auth = "basic"                  # the token variable holds "user:password"
+    token_env = "CLUSTER_AUTH"
     replication_min = 2
     replication_max = 3
 
@@ -41,9 +43,9 @@ from permapress.errors import ConfigError
 Kind = Literal["kubo", "pinning", "cluster"]
 KINDS: tuple[Kind, ...] = ("kubo", "pinning", "cluster")
 
-COMMON_KEYS = {"type", "url", "token_env", "token_file", "timeout", "retries"}
+COMMON_KEYS = {"type", "url", "token_env", "token_file", "auth", "timeout", "retries"}
 KIND_KEYS: dict[str, set[str]] = {
-    "kubo": {"auth", "batch_mib", "ipns", "ipns_lifetime_hours", "ipns_ttl_minutes"},
+    "kubo": {"batch_mib", "ipns", "ipns_lifetime_hours", "ipns_ttl_minutes"},
     "pinning": {"origins", "wait"},
     "cluster": {"replication_min", "replication_max", "wait"},
 }
