@@ -60,9 +60,10 @@ def test_http_errors_and_refused_connections_name_the_url() -> None:
 
 
 def test_a_server_that_does_not_answer_times_out() -> None:
-    with serve({"/slow": Route(b"late", delay=1.5)}) as server:
-        with pytest.raises(FetchError, match="timed out"):
-            fetch(server.url("/slow"), limits=Limits(timeout=0.3))
+    with serve({"/slow": Route(b"late", delay=1.5)}) as server, pytest.raises(
+        FetchError, match="timed out"
+    ):
+        fetch(server.url("/slow"), limits=Limits(timeout=0.3))
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,9 @@ EXPORT = FOLDER / "harbour-courier.WordPress.2025-09-30.xml"
 
 def read(path: Path, **flags: bool) -> tuple[list[Article], list[Failed], list[Note]]:
     found = list(wxr.iter_items(path, options=ReadOptions(**flags)))
-    return ([i for i in found if isinstance(i, Article)], [i for i in found if isinstance(i, Failed)],
-            [i for i in found if isinstance(i, Note)])  # fmt: skip
+    articles = [i for i in found if isinstance(i, Article)]
+    failed = [i for i in found if isinstance(i, Failed)]
+    return articles, failed, [i for i in found if isinstance(i, Note)]
 
 
 def test_published_posts_with_their_metadata() -> None:
@@ -32,7 +33,8 @@ def test_published_posts_with_their_metadata() -> None:
     assert budget.categories == ("Politics",)  # "Uncategorized" and post formats dropped
     assert budget.tags == ("budget", "lifeboat") and budget.language == "en-GB"
     assert budget.published.isoformat() == "2025-03-12T23:10:00+00:00"
-    assert budget.modified is not None and budget.modified.isoformat() == "2025-03-13T09:00:00+00:00"
+    assert budget.modified is not None
+    assert budget.modified.isoformat() == "2025-03-13T09:00:00+00:00"
     assert budget.summary == "The council voted seven to four to pass the budget."
     assert budget.image == "https://courier.example/wp-content/uploads/2025/03/harbour.jpg"
     assert "**seven to four**" in budget.body and "Wednesday night" in budget.body
