@@ -7,7 +7,9 @@
   every request to ``/`` so a new build shows up at once;
 - ``is_served(cid)``: may this root CID be served? Only published content is; anything else is
   answered 404 exactly like a CID the server does not hold (see ``served.ServedSet``);
-- ``site_name``: shown on the page ``/`` gives before anything was built.
+- ``site_name``: shown on the page ``/`` gives before anything was built;
+- ``ipns_records(name)``: the newest signed IPNS record of a ``k51…`` name, or None; when given,
+  ``/ipns/{name}`` is served by ``ipns.IpnsGateway`` (records, redirects to ``/ipfs/``).
 
 Routes: ``GET|HEAD|OPTIONS /ipfs/{cid}[/path]`` -> ``gateway.Gateway``; ``GET|HEAD`` anything
 else -> ``website.Website``. Other methods get 405. Both share one cache of resolved paths and
@@ -64,6 +66,7 @@ def create_app(
     site_root: Callable[[], CID | None],
     is_served: Callable[[CID], bool],
     site_name: str = "permapress",
+    ipns_records: Callable[[str], bytes | None] | None = None,
 ) -> Starlette:
     """Build the ASGI application (see the module docstring)."""
     gateway = Gateway(blocks, is_served)
@@ -75,12 +78,15 @@ def create_app(
     async def site(request: Request) -> Response:
         return await website.handle(request)
 
-    app = PermapressApp(
-        routes=[
-            Route("/ipfs/{rest:path}", ipfs, methods=["GET", "HEAD", "OPTIONS"]),
-            Route("/{rest:path}", site, methods=["GET", "HEAD"]),
-        ]
-    )
+    routes = [Route("/ipfs/{rest:path}", ipfs, methods=["GET", "HEAD", "OPTIONS"])]
+    # --- IPNS hook (permapress/server/ipns.py, owned by the publishing work) ---
+    if ipns_records is not None:
+        from permapress.server.ipns import IpnsGateway
+
+        ipns = IpnsGateway(ipns_records)
+        routes.append(Route("/ipns/{rest:path}", ipns.handle, methods=["GET", "HEAD"]))
+    # --- end of the IPNS hook ---
+    app = PermapressApp(routes=[*routes, Route("/{rest:path}", site, methods=["GET", "HEAD"])])
     app.gateway = gateway
     app.website = website
     return app
