@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -128,7 +129,14 @@ class MemoryBlockstore:
 
 def block_key(cid: CID) -> str:
     """The flatfs key of a block: base32 (RFC 4648, upper case, no padding) of its multihash."""
-    return base64.b32encode(cid.multihash).decode("ascii").rstrip("=")
+    return _relative_file(cid.multihash)[3:-len(_SUFFIX)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _relative_file(multihash: bytes) -> str:
+    """``<shard>/<key>.data`` for a multihash; cached, since builds read the same blocks often."""
+    key = base64.b32encode(multihash).decode("ascii").rstrip("=")
+    return f"{shard_of(key)}/{key}{_SUFFIX}"
 
 
 def shard_of(key: str) -> str:
@@ -140,11 +148,12 @@ def shard_of(key: str) -> str:
 class FileBlockstore:
     """One file per block under ``root`` in kubo's flatfs layout (see the module docstring)."""
 
-    __slots__ = ("root", "fsync")
+    __slots__ = ("root", "fsync", "_prefix")
 
     def __init__(self, root: Path | str, *, fsync: bool = False) -> None:
         self.root = Path(root)
         self.fsync = fsync
+        self._prefix = os.fspath(self.root) + os.sep
         if self.root.exists() and not self.root.is_dir():
             raise ConfigError(f"blockstore {self.root} is a file; give a folder for the blocks")
         try:
@@ -167,40 +176,46 @@ class FileBlockstore:
 
     def path_of(self, cid: CID) -> Path:
         """The file that holds (or would hold) this block."""
-        key = block_key(cid)
-        return self.root / shard_of(key) / (key + _SUFFIX)
+        return Path(self._file(cid))
+
+    def _file(self, cid: CID) -> str:
+        return self._prefix + _relative_file(cid.multihash)
 
     def get(self, cid: CID) -> bytes:
         inline = identity_data(cid)
         if inline is not None:
             return inline
         try:
-            return self.path_of(cid).read_bytes()
+            with open(self._file(cid), "rb") as handle:
+                return handle.read()
         except FileNotFoundError:
             raise BlockNotFound(cid) from None
         except OSError as exc:
             raise IpfsError(f"cannot read block {cid} from {self.root}: {exc.strerror}") from None
 
     def has(self, cid: CID) -> bool:
-        return identity_data(cid) is not None or self.path_of(cid).is_file()
+        return identity_data(cid) is not None or os.path.isfile(self._file(cid))
 
     def put(self, cid: CID, data: bytes) -> None:
         if identity_data(cid) is not None:
             return
-        path = self.path_of(cid)
-        if path.is_file():
+        path = self._file(cid)
+        if os.path.isfile(path):
             return
         try:
-            path.parent.mkdir(exist_ok=True)
-            self._write_atomic(path, data)
+            try:
+                self._write_atomic(path, data)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                self._write_atomic(path, data)
         except OSError as exc:
             raise IpfsError(f"cannot write block {cid} to {self.root}: {exc.strerror}") from None
 
     def put_many(self, blocks: Iterable[tuple[CID, bytes]]) -> int:
         return put_many(self, blocks)
 
-    def _write_atomic(self, path: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
+    def _write_atomic(self, path: Path | str, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=os.path.dirname(path))
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
