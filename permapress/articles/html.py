@@ -79,10 +79,10 @@ _FEED_ROOTS: Final = ("<rss", "<feed", "<rdf:rdf", "<channel")
 def sniff(path: Path, head: bytes) -> bool:
     """True for an HTML document: a doctype or an <html>/<head>/<body> near the start."""
     text = head_text(head)[:2048].lstrip().lower()
+    if text.startswith(("<!doctype html", "<html")):
+        return True  # even with an embedded <rdf:RDF> licence block
     if any(root in text for root in _FEED_ROOTS):
         return False
-    if text.startswith(("<!doctype html", "<html")):
-        return True
     prologue = text.startswith(("<?xml", "<!--", "<head", "<meta"))
     return prologue and ("<html" in text or "<head" in text)
 

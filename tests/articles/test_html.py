@@ -129,3 +129,11 @@ def test_a_page_without_article_text_is_an_error_naming_it() -> None:
 def test_decode_html(data: bytes, declared: str | None, text: str, encoding: str) -> None:
     got_text, got_encoding = html.decode_html(data, declared)
     assert got_text.endswith(text) and got_encoding == encoding
+
+
+def test_a_page_with_an_embedded_rdf_block_is_still_html(tmp_path: Path) -> None:
+    path = tmp_path / "old-blog.html"
+    path.write_bytes(b'<!DOCTYPE html><html><head><title>Old</title></head><body>\n'
+                     b'<!-- <rdf:RDF xmlns="http://web.resource.org/cc/"></rdf:RDF> -->\n'
+                     b"<p>Text.</p></body></html>")  # fmt: skip
+    assert detect(path, path.read_bytes()) == "html"
