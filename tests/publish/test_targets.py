@@ -122,3 +122,15 @@ def test_selection_errors(tmp_path: Path) -> None:
 )
 def test_gateway_multiaddr(url: str, multiaddr: str) -> None:
     assert gateway_multiaddr(url) == multiaddr
+
+
+def test_every_target_key_is_documented() -> None:
+    from permapress.publish.targets import COMMON_KEYS, KIND_KEYS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "publishing.md").read_text(
+        encoding="utf-8"
+    )
+    for key in sorted(COMMON_KEYS.union(*KIND_KEYS.values())):
+        assert f"`{key}`" in readme, f"target setting {key} is missing from the README"
+    assert "[publish.office]" in guide
