@@ -43,7 +43,7 @@ from permapress.site.carfile import car_file
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
 from permapress.trust import sitepages
 from permapress.trust.keys import fingerprint, load_public_key
-from permapress.trust.log import LOG_FILE, PUBLISHER_FILE, PublisherInfo, publisher_document
+from permapress.trust.log import PublisherInfo
 
 # Bump when templates or render functions change, so cached pages are rendered again.
 RENDER_VERSION = "2"
@@ -289,36 +289,15 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
     retracted_rows = catalog.all_versions("retracted")
     for row in catalog.articles("retracted"):
         rows = retracted_rows.get(row.slug)
-        if not rows:
-            continue
-        entry = _entries({row.slug: rows})[0]
-        base = f"articles/{row.slug}/"
-        _place_pages(plan, [sitepages.tombstone_page(entry, site, row)])
-        _place_pages(
-            plan,
-            sitepages.history_pages(entry, site, rows, downloads=not row.purged, retraction=row),
-        )
-        if row.purged:
-            for name, data in sitepages.record_files(rows).items():
-                plan.page(
-                    base + "records/" + name,
-                    [hashlib.sha256(data).hexdigest()],
-                    partial(bytes, data),
-                )
-        else:
-            _versions(plan, newsroom, base, row.slug, rows)
+        if rows:
+            entry = _entries({row.slug: rows})[0]
+            _place_pages(plan, sitepages.retracted_pages(entry, site, row, rows))
+            if not row.purged:
+                _versions(plan, newsroom, f"articles/{row.slug}/", row.slug, rows)
 
     # The publisher: key, fingerprint and the signed log (with its head).
-    log_lines = catalog.log_lines()
-    head = catalog.log_head()
-    log_data = "".join(log_lines).encode("utf-8")
-    document = publisher_document(
-        PublisherInfo(
-            config.name, public_key, profile.name, head[1] if head else None, len(log_lines)
-        )
-    )
-    plan.page(LOG_FILE, [head], partial(bytes, log_data))
-    plan.page(PUBLISHER_FILE, [hashlib.sha256(document).hexdigest()], partial(bytes, document))
+    info = PublisherInfo(config.name, public_key, profile.name, None, 0)
+    _place_pages(plan, sitepages.publisher_pages(info, catalog.log_head(), catalog.log_lines()))
 
     _listing(
         plan,

@@ -7,7 +7,10 @@
                                                  a word-level diff of headline and body
     tombstone_page(entry, site, article_row) -> PlannedPage
         articles/<slug>/index.html of a retracted article: the reason, the date, the history
-    record_files(rows) -> {"<n>.json": …, "<n>.sig": …}   a purged article's signed records
+    retracted_pages(entry, site, article_row, rows) -> [PlannedPage]
+        the tombstone, the history (without links once purged) and, once purged, the signed
+        records at articles/<slug>/records/<n>.json and <n>.sig
+    publisher_pages(info, head, log_lines) -> [PlannedPage]   publisher.json and log.jsonl
     version_car_name(slug, n) -> "<slug>-v<n>.car"
 
 Each ``PlannedPage`` has the inputs that decide its bytes (the builder's page cache compares
@@ -16,8 +19,9 @@ them) and a function that renders it. Diffs compare the catalog's stored version
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -27,6 +31,7 @@ from permapress.newsroom.record import article_from_meta
 from permapress.site import render
 from permapress.site.views import ArticleEntry, SiteInfo
 from permapress.trust.diff import article_text, changed_words, diff_html, word_diff
+from permapress.trust.log import LOG_FILE, PUBLISHER_FILE, PublisherInfo, publisher_document
 from permapress.trust.records import encode_signature
 
 
@@ -103,3 +108,27 @@ def record_files(rows: list[VersionRow]) -> dict[str, bytes]:
             files[f"{row.number}.json"] = row.record.encode("utf-8")
             files[f"{row.number}.sig"] = encode_signature(bytes.fromhex(row.signature))
     return files
+
+
+def _file(path: str, data: bytes) -> PlannedPage:
+    return PlannedPage(path, [hashlib.sha256(data).hexdigest()], partial(bytes, data))
+
+
+def retracted_pages(
+    entry: ArticleEntry, site: SiteInfo, row: ArticleRow, rows: list[VersionRow]
+) -> list[PlannedPage]:
+    pages = [tombstone_page(entry, site, row)]
+    pages += history_pages(entry, site, rows, downloads=not row.purged, retraction=row)
+    if row.purged:
+        base = f"articles/{entry.article.slug}/records/"
+        pages += [_file(base + name, data) for name, data in record_files(rows).items()]
+    return pages
+
+
+def publisher_pages(
+    info: PublisherInfo, head: tuple[int, str] | None, log_lines: list[str]
+) -> list[PlannedPage]:
+    """publisher.json (with the log's head and length) and log.jsonl."""
+    info = replace(info, head=head[1] if head else None, entries=len(log_lines))
+    log = "".join(log_lines).encode("utf-8")
+    return [_file(LOG_FILE, log), _file(PUBLISHER_FILE, publisher_document(info))]
