@@ -19,7 +19,12 @@ from permapress.ipfs.car import dag_blocks, read_car
 from permapress.ipfs.cid import CID, b58encode
 from permapress.ipfs.reader import read_file, resolve_path
 from permapress.newsroom.home import Newsroom
-from permapress.publish.errors import RootMismatch, TargetTimeout, TargetUnreachable
+from permapress.publish.errors import (
+    RootMismatch,
+    TargetRejected,
+    TargetTimeout,
+    TargetUnreachable,
+)
 from permapress.publish.http import TargetClient
 from permapress.publish.ipns import create_record, name_of_key
 from permapress.publish.kubo import Kubo, publish_kubo
@@ -116,15 +121,21 @@ def test_second_publish_sends_only_what_changed(home: Path, ipfs_daemon: Daemon)
 
 
 def test_ipns_record_put_and_resolve(ipfs_daemon: Daemon) -> None:
+    """js-ipfs validates what it resolves: our record resolves, a tampered copy does not."""
     key = Ed25519PrivateKey.generate()
     name = name_of_key(key)
     value = "/ipfs/bafkqaddwgevxmmraojswg33smq"
     record = create_record(key, value, 1, datetime.now(UTC) + timedelta(hours=1), 10**9)
+    other = Ed25519PrivateKey.generate()
+    bad = create_record(other, value, 1, datetime.now(UTC) + timedelta(hours=1), 10**9)
     target = Target("node", "kubo", ipfs_daemon.api, retries=0)
     with TargetClient(target, None) as client:
         kubo = Kubo(client)
         kubo.put_ipns(name, record)
         assert kubo.resolve_ipns(name) == value
+        kubo.put_ipns(name_of_key(other), bad.replace(b"bafkqaddw", b"bafkqaddx"))
+        with pytest.raises(TargetRejected, match="not found"):
+            kubo.resolve_ipns(name_of_key(other))
 
 
 @pytest.fixture
