@@ -46,6 +46,13 @@ from permapress.server.responses import (
 
 REDIRECT_CACHE = "public, max-age=3600"
 
+# permapress pages never run scripts, and content we keep as evidence (the original HTML of an
+# imported page, source.html) must not run its scripts on our origin: no scripts, plugins, forms
+# or frames in anything the server sends as a file.
+NO_ACTIVE_CONTENT = (
+    "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'"
+)
+
 
 def directory_redirect(
     prefix: str,
@@ -83,6 +90,7 @@ def serve_file(
     pairs = [
         ("content-type", content_type(filename or name, head, complete=whole is not None)),
         ("x-content-type-options", "nosniff"),
+        ("content-security-policy", NO_ACTIVE_CONTENT),
         *pairs,
     ]
     if whole is not None:
