@@ -298,3 +298,60 @@ def test_an_old_catalog_is_migrated_and_old_versions_get_records(
         assert db.execute("PRAGMA user_version").fetchone()[0] == 2
         columns = {r[1] for r in db.execute("PRAGMA table_info(versions)")}
         assert {"record_cid", "record", "signature"} <= columns
+
+
+def test_reimporting_a_changed_source_publishes_a_signed_version_with_a_note(
+    demo_home: Path, cli: Cli, tmp_path: Path
+) -> None:
+    from permapress.demo import demo_articles_path
+
+    source = tmp_path / "harbour.md"
+    text = (demo_articles_path() / "2025-03-12-harbour-budget.md").read_text(encoding="utf-8")
+    source.write_text(text.replace("slug:", "x-slug:"), "utf-8")
+    (tmp_path / "img").mkdir()
+    shutil.copy(demo_articles_path() / "img" / "harbour.jpg", tmp_path / "img" / "harbour.jpg")
+    first = _ok(cli, "import", str(source), "--home", str(demo_home), "--json").json()
+    slug = first["items"][0]["slug"]
+    assert first["imported"] == 1 and slug == SLUG + "-2"  # another source: a new article
+    source.write_text(text.replace("seven votes to four", "eight votes to three"), "utf-8")
+    again = _ok(cli, "import", str(source), "--home", str(demo_home), "--json").json()
+    assert again["updated"] == 1
+    shown = _ok(cli, "show", slug, "--home", str(demo_home), "--json").json()
+    notes = [v["note"] for v in shown["versions"]]
+    assert notes == ["", "Text changed since the previous version."]
+    out = tmp_path / "site"
+    _ok(cli, "build", "--home", str(demo_home), "--out", str(out), "--cars")
+    report = _ok(cli, "verify", str(out / "articles" / slug / f"{slug}.car"), "--json").json()
+    assert report["valid"] and report["version"] == 2
+    assert report["corrections"][0]["note"] == "Text changed since the previous version."
+    log = [json.loads(line)["entry"] for line in (out / "log.jsonl").read_bytes().splitlines()]
+    assert (log[-1]["action"], log[-1]["slug"], log[-1]["version"]) == ("correct", slug, 2)
+    assert (log[-2]["action"], log[-2]["slug"], log[-2]["version"]) == ("publish", slug, 1)
+
+
+def test_ipfs_car_unpacks_a_signed_bundle_that_then_verifies(
+    demo_home: Path, cli: Cli, tmp_path: Path
+) -> None:
+    import subprocess
+
+    ipfs_car = Path(__file__).resolve().parents[1] / "interop" / "node_modules" / "ipfs-car"
+    if shutil.which("node") is None or not (ipfs_car / "bin.js").is_file():
+        import pytest
+
+        pytest.skip("node or tests/interop/node_modules/ipfs-car is missing (run npm ci there)")
+    out = tmp_path / "site"
+    _ok(cli, "build", "--home", str(demo_home), "--out", str(out), "--cars")
+    car = out / "articles" / SLUG / f"{SLUG}.car"
+    unpacked = tmp_path / "unpacked"
+    done = subprocess.run(
+        ["node", str(ipfs_car / "bin.js"), "unpack", str(car), "--output", str(unpacked)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (unpacked / "record" / "version.json").is_file()
+    assert json.loads((unpacked / "record" / "version.json").read_bytes())["version"] == 1
+    report = _ok(cli, "verify", str(unpacked), "--json").json()
+    assert report["valid"] and report["headline"].startswith("Port Aldwick council")
