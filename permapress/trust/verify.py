@@ -117,12 +117,22 @@ class TrustReport:
                 f"{self.log_entries} publisher log entries"
             )
             for article in self.articles:
-                state = "retracted" if article.retracted else f"{article.versions} version(s)"
-                lines.append(f"  {article.slug}: {state}")
-        for c in self.corrections:
-            lines.append(f"  Correction in version {c.version}, {c.date[:10]}: {c.note}")
+                if article.retracted:
+                    lines.append(f"  {article.slug}: retracted")
+                    continue
+                count = "1 version" if article.versions == 1 else f"{article.versions} versions"
+                lines.append(f"  {article.headline or article.slug} ({count})")
+                lines.extend(_correction_lines(article.corrections, "    "))
+        else:
+            lines.extend(_correction_lines(self.corrections, "  "))
         lines.extend(f"Problem: {p}" for p in self.problems)
         return "\n".join(lines)
+
+
+def _correction_lines(corrections: tuple[Correction, ...], indent: str) -> list[str]:
+    return [
+        f"{indent}Correction in version {c.version}, {c.date[:10]}: {c.note}" for c in corrections
+    ]
 
 
 def _corrections(check: BundleCheck) -> tuple[Correction, ...]:
