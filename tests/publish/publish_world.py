@@ -425,7 +425,11 @@ class BadKuboHandler(_Handler):
 @dataclass
 class Proxy:
     url: str
-    sent: int = 0  # bytes clients sent through it
+    sent: list[int] = field(default_factory=list)  # bytes clients sent, per connection
+
+    def sent_since(self, connection: int) -> int:
+        """Bytes sent on the connections opened after the first ``connection`` ones."""
+        return sum(self.sent[connection:])
 
 
 @contextmanager
@@ -439,7 +443,7 @@ def throttled(upstream: str, bytes_per_second: int) -> Iterator[Proxy]:
     stop = threading.Event()
     proxy = Proxy(f"http://127.0.0.1:{listener.getsockname()[1]}")
 
-    def pump(src: socket.socket, dst: socket.socket, slow: bool) -> None:
+    def pump(src: socket.socket, dst: socket.socket, slow: bool, index: int) -> None:
         try:
             while not stop.is_set():
                 data = src.recv(4096 if slow else 65536)
@@ -447,7 +451,7 @@ def throttled(upstream: str, bytes_per_second: int) -> Iterator[Proxy]:
                     break
                 dst.sendall(data)
                 if slow:
-                    proxy.sent += len(data)
+                    proxy.sent[index] += len(data)
                     time.sleep(len(data) / bytes_per_second)
         except OSError:
             pass
@@ -464,8 +468,10 @@ def throttled(upstream: str, bytes_per_second: int) -> Iterator[Proxy]:
             except OSError:
                 continue
             server = socket.create_connection(target)
-            threading.Thread(target=pump, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=pump, args=(server, client, False), daemon=True).start()
+            proxy.sent.append(0)
+            index = len(proxy.sent) - 1
+            threading.Thread(target=pump, args=(client, server, True, index), daemon=True).start()
+            threading.Thread(target=pump, args=(server, client, False, index), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()

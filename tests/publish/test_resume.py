@@ -92,7 +92,7 @@ def test_killed_publish_resumes_and_the_node_holds_exactly_the_site(tmp_path: Pa
             )
             assert pins.json().get("Keys", {}) == {}
 
-            before = proxy.sent
+            before = len(proxy.sent)
             second = subprocess.run(
                 [*PERMAPRESS, "publish", "--json"],
                 env=env,
@@ -102,7 +102,7 @@ def test_killed_publish_resumes_and_the_node_holds_exactly_the_site(tmp_path: Pa
             )
             assert second.returncode == 0, second.stderr.decode()
             assert '"result": "pinned"' in second.stdout.decode()
-            resent = proxy.sent - before
+            resent = proxy.sent_since(before)
         assert resent < total  # only the unconfirmed part went again
         exported = httpx.post(
             f"{daemon.api}/api/v0/dag/export", params={"arg": str(root)}, timeout=60
