@@ -1,7 +1,9 @@
 """Front matter: the metadata block at the top of a Markdown file, and reading its fields.
 
     split(text, source) -> (meta, body, body_line)   YAML between '---' lines (closed by '---'
-                                                     or '...'), or TOML between '+++' lines
+                                                     or '...'), TOML between '+++' lines, or
+                                                     Pelican's "Title: …" lines up to a blank
+                                                     line (every value text)
     has_front_matter(text) -> bool
 
 YAML is read with a safe loader that resolves only ``null``: every other scalar stays the text
@@ -25,6 +27,7 @@ from permapress.errors import ArticleError
 _YAML_OPEN: Final = "---"
 _YAML_CLOSE: Final = ("---", "...")
 _TOML_FENCE: Final = "+++"
+_PELICAN_LINE: Final = re.compile(r"([A-Za-z][A-Za-z0-9_ -]{0,30}):[ \t]+(\S.*)$")
 _TRUE: Final = frozenset({"true", "yes", "on", "1"})
 _FALSE: Final = frozenset({"false", "no", "off", "0"})
 
@@ -48,11 +51,27 @@ def has_front_matter(text: str) -> bool:
     return _first_line(text) in (_YAML_OPEN, _TOML_FENCE)
 
 
+def _pelican_header(lines: list[str]) -> tuple[dict[str, Any], int] | None:
+    """Pelican's metadata lines ("Title: …" up to the first blank line), when they have a title."""
+    end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    meta: dict[str, Any] = {}
+    for line in lines[:end]:
+        match = _PELICAN_LINE.match(line)
+        if match is None:
+            return None
+        meta[match.group(1).strip().lower()] = match.group(2).strip()
+    return (meta, end) if "title" in meta else None
+
+
 def split(text: str, source: str) -> tuple[dict[str, Any], str, int]:
     """The front matter as a dict with lowercase keys, the body after it, and the (1-based)
     line number where the body starts."""
     fence = _first_line(text)
     if fence not in (_YAML_OPEN, _TOML_FENCE):
+        pelican = _pelican_header(text.split("\n"))
+        if pelican is not None:
+            meta, end = pelican
+            return meta, "\n".join(text.split("\n")[end + 1 :]), end + 2
         raise ArticleError(
             "has no front matter: start the file with a line '---', then lines like "
             "'title: …' and 'date: 2025-07-08', then another '---'",

@@ -2,6 +2,8 @@
 
     FORMAT = "markdown"
     sniff(path, head) -> bool                      the file starts with a '---' or '+++' line
+                                                   (a .md file with Pelican's "Title: …" lines
+                                                   is read too, chosen by its extension)
     read(path, *, tz=UTC, text=None) -> [Article]  one article per file
 
 Front matter keys (case-insensitive; the first one present wins):
