@@ -239,3 +239,25 @@ def test_text_argument_is_used_instead_of_the_file(tmp_path: Path) -> None:
 )
 def test_sniff(head: bytes, expected: bool) -> None:
     assert markdown.sniff(Path("x.md"), head) is expected
+
+
+def test_pelican_metadata_header(tmp_path: Path) -> None:
+    path = tmp_path / "pelican.md"
+    path.write_text(
+        "Title: My super title\nDate: 2010-12-03 10:20\nModified: 2010-12-05 19:30\n"
+        "Category: Python\nTags: pelican, publishing\nSlug: my-super-post\n"
+        "Authors: Alexis Metaireau, Conan Doyle\nSummary: Short version for index and feeds\n"
+        "Status: draft\n\nThis is the content of my super blog post.\n",
+        encoding="utf-8",
+    )
+    [article] = markdown.read(path, tz=UTC)
+    assert article.headline == "My super title"
+    assert article.published == datetime(2010, 12, 3, 10, 20, tzinfo=UTC)
+    assert article.modified == datetime(2010, 12, 5, 19, 30, tzinfo=UTC)
+    assert article.categories == ("Python",)
+    assert article.tags == ("pelican", "publishing")
+    assert article.slug == "my-super-post"
+    assert article.authors == ("Alexis Metaireau", "Conan Doyle")
+    assert article.summary == "Short version for index and feeds"
+    assert article.draft is True
+    assert article.body == "This is the content of my super blog post."
