@@ -146,6 +146,11 @@ def record_article(
     if previous is not None and previous.content_key == key:
         return Recorded(slug, "unchanged", previous.number, previous.bundle_cid)
 
+    if existing is not None and existing.status == "retracted":
+        raise TrustError(
+            f"{slug!r} was retracted ({existing.reason}); a retracted article takes no new "
+            "versions. Publish the text as a new article with another slug instead."
+        )
     number = previous.number + 1 if previous else 1
     if slug != article.slug:
         article = replace(article, slug=slug)
@@ -193,8 +198,6 @@ def record_article(
         signature=bundle.signature.hex(),
     )
     status_value = "draft" if article.draft else "published"
-    if existing is not None and existing.status == "retracted":
-        status_value = "retracted"
     was_published = existing is not None and existing.status == "published"
     with catalog.transaction():
         if existing is None:

@@ -355,3 +355,26 @@ def test_ipfs_car_unpacks_a_signed_bundle_that_then_verifies(
     assert json.loads((unpacked / "record" / "version.json").read_bytes())["version"] == 1
     report = _ok(cli, "verify", str(unpacked), "--json").json()
     assert report["valid"] and report["headline"].startswith("Port Aldwick council")
+
+
+def test_a_retracted_article_takes_no_new_versions(
+    demo_home: Path, cli: Cli, tmp_path: Path
+) -> None:
+    from permapress.demo import demo_articles_path
+
+    _ok(cli, "retract", SLUG, "--reason", "Withdrawn.", "--home", str(demo_home))
+    fixed = _correction(tmp_path, demo_home, cli)
+    run = cli("correct", SLUG, str(fixed), "--note", "x", "--home", str(demo_home))
+    assert run.code == 1 and "was retracted" in run.err
+    source = tmp_path / "copy.md"
+    text = (demo_articles_path() / "2025-04-08-river-esk-flood-warning.md").read_text("utf-8")
+    source.write_text(text.replace("image: img/river-esk.jpg\n", ""), "utf-8")
+    slug = _ok(cli, "import", str(source), "--home", str(demo_home), "--json").json()["items"][0]
+    _ok(cli, "retract", slug["slug"], "--reason", "Duplicate.", "--home", str(demo_home))
+    source.write_text(text.replace("image: img/river-esk.jpg\n", "").replace("60", "61"), "utf-8")
+    again = cli("import", str(source), "--home", str(demo_home), "--json")
+    assert again.code == 1
+    assert "was retracted (Duplicate.)" in again.json()["failed"][0]["error"]
+    for name in (SLUG, slug["slug"]):
+        shown = _ok(cli, "show", name, "--home", str(demo_home), "--json").json()
+        assert len(shown["versions"]) == 1 and shown["status"] == "retracted"
