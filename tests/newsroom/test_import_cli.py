@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -147,3 +148,36 @@ def test_demo_newsroom_lists_and_filters(demo_home: Path, cli: Callable[..., Any
     for key in ("slug", "headline", "published", "modified", "authors", "categories", "tags", "body",
                 "bundle_cid", "versions"):
         assert key in shown
+
+
+SETPRIV = shutil.which("setpriv")
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0 and SETPRIV is None, reason="as root this needs setpriv (util-linux) to drop the permission override"
+)
+def test_an_unreadable_folder_is_one_clear_line_even_for_root(home: Path, tmp_path: Path) -> None:
+    """Runs the real console script; as root, without the capabilities that bypass permissions."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"
+    (src / "locked").mkdir(parents=True)
+    (src / "good.md").write_text(GOOD, encoding="utf-8")
+    (src / "locked" / "x.md").write_text(GOOD.replace("budget", "levy"), encoding="utf-8")
+    (src / "locked").chmod(0)
+    script = str(Path(sys.executable).with_name("permapress"))
+    prefix = [SETPRIV, "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    try:
+        run = subprocess.run(
+            [*prefix, script, "import", str(src), "--home", str(home), "--json"],  # type: ignore[list-item]
+            capture_output=True, text=True, timeout=120,
+        )
+    finally:
+        (src / "locked").chmod(0o755)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    report = json.loads(run.stdout)
+    assert [item["slug"] for item in report["items"]] == ["harbour-council-passes-budget"]
+    [failure] = report["failed"]
+    assert "locked" in failure["source"] and "\n" not in failure["error"]
