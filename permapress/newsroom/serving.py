@@ -72,13 +72,20 @@ def prepare_home(demo: bool, home: Path | None, resolve: Callable[[Path | None],
 def serving_app(home: Path) -> Starlette:
     """The web app over an already built newsroom (read-only)."""
     from permapress.server.app import create_app
+    from permapress.server.ipns import records_from
     from permapress.server.served import ServedSet
 
     config = load_config(home)
     blocks = FileBlockstore(config.blocks_path)
     served = ServedSet(blocks.get)
     latest = LatestSite(config.catalog_path, lambda root: served.replace([root]))
-    return create_app(blocks=blocks, site_root=latest, is_served=served.is_served, site_name=config.name)
+    return create_app(
+        blocks=blocks,
+        site_root=latest,
+        is_served=served.is_served,
+        site_name=config.name,
+        ipns_records=records_from(config.catalog_path),
+    )
 
 
 def newsroom_app(home: Path) -> tuple[Starlette, str, Config]:
