@@ -33,14 +33,14 @@ tag = "tags"
 """
 HUGO_LAYOUTS = {
     "_default/baseof.html": "<!doctype html><html><head><meta charset=utf-8><title>{{ .Title }}</title>"
-    "<link rel=stylesheet href=\"{{ \"site.css\" | relURL }}\"></head><body><header><a href=\"{{ \"\" | relURL }}\">"
-    "{{ site.Title }}</a></header>{{ block \"main\" . }}{{ end }}</body></html>",
-    "_default/single.html": "{{ define \"main\" }}<article><h1>{{ .Title }}</h1><time>{{ .Date.Format \"2006-01-02\" }}</time>"
-    "<p>{{ range .Params.categories }}<a href=\"{{ (print \"/categories/\" (. | urlize)) | relURL }}\">{{ . }}</a> {{ end }}</p>"
+    '<link rel=stylesheet href="{{ "site.css" | relURL }}"></head><body><header><a href="{{ "" | relURL }}">'
+    '{{ site.Title }}</a></header>{{ block "main" . }}{{ end }}</body></html>',
+    "_default/single.html": '{{ define "main" }}<article><h1>{{ .Title }}</h1><time>{{ .Date.Format "2006-01-02" }}</time>'
+    '<p>{{ range .Params.categories }}<a href="{{ (print "/categories/" (. | urlize)) | relURL }}">{{ . }}</a> {{ end }}</p>'
     "{{ .Content }}</article>{{ end }}",
-    "_default/list.html": "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ range .Paginator.Pages }}<h2><a href=\"{{ .RelPermalink }}\">"
+    "_default/list.html": '{{ define "main" }}<h1>{{ .Title }}</h1>{{ range .Paginator.Pages }}<h2><a href="{{ .RelPermalink }}">'
     "{{ .Title }}</a></h2><p>{{ .Summary }}</p>{{ end }}{{ end }}",
-    "index.html": "{{ define \"main\" }}{{ range (.Paginate site.RegularPages).Pages }}<h2><a href=\"{{ .RelPermalink }}\">"
+    "index.html": '{{ define "main" }}{{ range (.Paginate site.RegularPages).Pages }}<h2><a href="{{ .RelPermalink }}">'
     "{{ .Title }}</a></h2><p>{{ .Summary }}</p>{{ end }}{{ end }}",
 }
 
@@ -56,7 +56,9 @@ def _run_measured(cmd: list[str]) -> tuple[float, int, str]:
         out.seek(0)
         err.seek(0)
         if proc.returncode:
-            raise RuntimeError(f"{' '.join(cmd)} failed: {err.read().decode(errors='replace')[-400:]}")
+            raise RuntimeError(
+                f"{' '.join(cmd)} failed: {err.read().decode(errors='replace')[-400:]}"
+            )
         return seconds, usage.ru_maxrss // 1024, out.read().decode()
 
 
@@ -80,7 +82,11 @@ def run(work: Path) -> list[Result]:
     corpus = write_corpus(work / f"corpus-{ARTICLES}", ARTICLES)
     home = work / "bench-newsroom"
     shutil.rmtree(home, ignore_errors=True)
-    subprocess.run([PERMAPRESS, "init", str(home), "--name", "Bench Courier"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PERMAPRESS, "init", str(home), "--name", "Bench Courier"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     seconds = run_timed([PERMAPRESS, "import", str(corpus), "--home", str(home), "--json"])
     results.append(Result(f"import {ARTICLES} articles (bundles rendered)", seconds, "s"))
     full, peak, out = _run_measured([PERMAPRESS, "build", "--home", str(home), "--json"])
@@ -92,20 +98,41 @@ def run(work: Path) -> list[Result]:
     original = edited.read_text(encoding="utf-8")
     try:
         edited.write_text(original + "\nA correction was added to this story.\n", encoding="utf-8")
-        subprocess.run([PERMAPRESS, "import", str(edited), "--home", str(home)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PERMAPRESS, "import", str(edited), "--home", str(home)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         rebuild, _peak, out = _run_measured([PERMAPRESS, "build", "--home", str(home), "--json"])
     finally:
         edited.write_text(original, encoding="utf-8")
     rendered = json.loads(out)["rendered"]
     results.append(
-        Result(f"rebuild after one edit ({rendered} files rendered)", rebuild, "s", "full build",
-               rebuild / full, "<= 0.05", rebuild / full <= 0.05)
+        Result(
+            f"rebuild after one edit ({rendered} files rendered)",
+            rebuild,
+            "s",
+            "full build",
+            rebuild / full,
+            "<= 0.05",
+            rebuild / full <= 0.05,
+        )
     )
     if have("hugo"):
         site = _hugo_site(work, corpus)
         hugo = run_timed(["hugo", "--quiet", "-s", str(site), "-d", str(work / "hugo-public")])
         results.append(Result("hugo build of the same corpus (anchor)", hugo, "s"))
-        results.append(Result("permapress full build vs hugo", full, "s", "hugo", full / hugo, "<= 2", full / hugo <= 2))
+        results.append(
+            Result(
+                "permapress full build vs hugo",
+                full,
+                "s",
+                "hugo",
+                full / hugo,
+                "<= 2",
+                full / hugo <= 2,
+            )
+        )
     else:
         results.append(Result("hugo not installed: `make bench` installs it", 0, "", met=False))
     return results

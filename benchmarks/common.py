@@ -51,4 +51,7 @@ def print_table(results: list[Result]) -> None:
     for r in results:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
         verdict = {True: "  MET", False: "  MISSED", None: ""}[r.met]
-        print(f"{r.name:<52} {r.value:>12.3f} {r.unit:<8} {r.anchor:<28} {ratio:>7}  {r.goal}{verdict}")
+        print(
+            f"{r.name:<52} {r.value:>12.3f} {r.unit:<8} {r.anchor:<28} {ratio:>7}"
+            f"  {r.goal}{verdict}"
+        )

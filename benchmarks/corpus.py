@@ -10,13 +10,24 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
-CATEGORIES = ["Politics", "Economy", "Health", "Science", "Environment", "Culture", "Sport", "Education"]
-WORDS = (
-    "council harbour budget river flood court ruling election recount hospital staff seed bank "
-    "research minister report vote school teachers market prices farmers drought museum festival "
-    "league season coach coast storm bridge rail transport energy grid solar wind water police "
-    "inquiry witness evidence mayor residents housing rent workers union strike talks agreement"
-).split()
+CATEGORIES = [
+    "Politics",
+    "Economy",
+    "Health",
+    "Science",
+    "Environment",
+    "Culture",
+    "Sport",
+    "Education",
+]
+WORDS = [
+    "council", "harbour", "budget", "river", "flood", "court", "ruling", "election", "recount",
+    "hospital", "staff", "seed", "bank", "research", "minister", "report", "vote", "school",
+    "teachers", "market", "prices", "farmers", "drought", "museum", "festival", "league",
+    "season", "coach", "coast", "storm", "bridge", "rail", "transport", "energy", "grid",
+    "solar", "wind", "water", "police", "inquiry", "witness", "evidence", "mayor", "residents",
+    "housing", "rent", "workers", "union", "strike", "talks", "agreement",
+]
 
 
 def _sentence(rng: random.Random) -> str:
@@ -29,7 +40,10 @@ def article_text(i: int) -> str:
     date = datetime(2023, 1, 1, 8, 0) + timedelta(hours=7 * i)
     headline = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 9))).title() + f" {i}"
     cats = rng.sample(CATEGORIES, rng.randint(1, 2))
-    paragraphs = ["\n".join([" ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))]) for _ in range(rng.randint(4, 9))]
+    paragraphs = [
+        "\n".join([" ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))])
+        for _ in range(rng.randint(4, 9))
+    ]
     front = [
         "---",
         f'title: "{headline}"',

@@ -67,30 +67,59 @@ def run(work: Path) -> list[Result]:
     base = timed(lambda: _sha256_pass(big), repeat=2)
     results.append(Result("sha256 pass over 1 GiB (anchor)", base, "s"))
     for name, profile in PROFILES.items():
+
         def once(profile=profile) -> None:
             with big.open("rb") as f:
                 import_file(f, profile, _discard)
+
         seconds = timed(once, repeat=2)
         ratio = seconds / base
         results.append(
-            Result(f"import 1 GiB, {name}, only hash", seconds, "s", "sha256 pass", ratio,
-                   "<= 1.25", ratio <= 1.25)
+            Result(
+                f"import 1 GiB, {name}, only hash",
+                seconds,
+                "s",
+                "sha256 pass",
+                ratio,
+                "<= 1.25",
+                ratio <= 1.25,
+            )
         )
     car_out = work / "out.car"
     ours = run_timed([PERMAPRESS, "ipfs", "add", str(big), "--car", str(car_out)])
-    theirs = run_timed([str(NODE_BIN / "ipfs-car"), "pack", str(big), "--output", str(car_out)], cwd=ROOT)
+    theirs = run_timed(
+        [str(NODE_BIN / "ipfs-car"), "pack", str(big), "--output", str(car_out)], cwd=ROOT
+    )
     results.append(Result("ipfs-car pack 1 GiB (anchor)", theirs, "s"))
     results.append(
-        Result("permapress ipfs add 1 GiB --car", ours, "s", "ipfs-car pack", ours / theirs, "< 1", ours < theirs)
+        Result(
+            "permapress ipfs add 1 GiB --car",
+            ours,
+            "s",
+            "ipfs-car pack",
+            ours / theirs,
+            "< 1",
+            ours < theirs,
+        )
     )
     folder = _small_files(work)
     only_hash = timed(lambda: import_path(folder, PROFILES["unixfs-v1-2025"], _discard))
     results.append(Result("import 10,000 small files, only hash", only_hash, "s"))
     ours = run_timed([PERMAPRESS, "ipfs", "add", str(folder), "--car", str(car_out)])
-    theirs = run_timed([str(NODE_BIN / "ipfs-car"), "pack", str(folder), "--output", str(car_out)], cwd=ROOT)
+    theirs = run_timed(
+        [str(NODE_BIN / "ipfs-car"), "pack", str(folder), "--output", str(car_out)], cwd=ROOT
+    )
     results.append(Result("ipfs-car pack 10,000 files (anchor)", theirs, "s"))
     results.append(
-        Result("permapress ipfs add 10,000 files --car", ours, "s", "ipfs-car pack", ours / theirs, "< 1", ours < theirs)
+        Result(
+            "permapress ipfs add 10,000 files --car",
+            ours,
+            "s",
+            "ipfs-car pack",
+            ours / theirs,
+            "< 1",
+            ours < theirs,
+        )
     )
     car_out.unlink(missing_ok=True)
     return results

@@ -64,14 +64,20 @@ def _wait(url: str, seconds: float = 30) -> None:
 def _wrk(url: str) -> tuple[float, float, int]:
     """Requests per second, average latency in ms, errors."""
     out = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{DURATION}", "--latency", url], capture_output=True, text=True, check=True
+        ["wrk", "-t2", "-c32", f"-d{DURATION}", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out)
     assert lat is not None
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[lat.group(2)]
     errors = 0
-    for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"):
+    for pattern in (
+        r"Non-2xx or 3xx responses: (\d+)",
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+    ):
         match = re.search(pattern, out)
         if match:
             errors += sum(int(g) for g in match.groups())
@@ -85,16 +91,42 @@ def run(work: Path) -> list[Result]:
     site = work / "serve-site"
     shutil.rmtree(home, ignore_errors=True)
     subprocess.run([PERMAPRESS, "init", str(home), "--demo"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([PERMAPRESS, "build", "--home", str(home), "--out", str(site), "--cars"], check=True, stdout=subprocess.DEVNULL)
-    listing = json.loads(subprocess.run([PERMAPRESS, "list", "--home", str(home), "--json"], check=True, capture_output=True, text=True).stdout)
+    subprocess.run(
+        [PERMAPRESS, "build", "--home", str(home), "--out", str(site), "--cars"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    listing = json.loads(
+        subprocess.run(
+            [PERMAPRESS, "list", "--home", str(home), "--json"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
     slug = listing[0]["slug"]
     page, car = f"articles/{slug}/index.html", f"articles/{slug}/{slug}.car"
     ours_port, nginx_port = _free_port(), _free_port()
     (work / "nginx-tmp").mkdir(exist_ok=True)
     conf = work / "nginx.conf"
     conf.write_text(NGINX_CONF.format(work=work, port=nginx_port, root=site))
-    server = subprocess.Popen([PERMAPRESS, "serve", "--home", str(home), "--port", str(ours_port), "--workers", str(WORKERS)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    nginx = subprocess.Popen(["nginx", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            PERMAPRESS,
+            "serve",
+            "--home",
+            str(home),
+            "--port",
+            str(ours_port),
+            "--workers",
+            str(WORKERS),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    nginx = subprocess.Popen(
+        ["nginx", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     results: list[Result] = []
     try:
         _wait(f"http://127.0.0.1:{ours_port}/{page}")
@@ -102,11 +134,24 @@ def run(work: Path) -> list[Result]:
         for label, path in (("article page", page), ("article CAR", car)):
             theirs, their_lat, their_err = _wrk(f"http://127.0.0.1:{nginx_port}/{path}")
             ours, our_lat, our_err = _wrk(f"http://127.0.0.1:{ours_port}/{path}")
-            results.append(Result(f"nginx {label} (anchor), latency {their_lat:.2f} ms, errors {their_err}", theirs, "req/s"))
+            results.append(
+                Result(
+                    f"nginx {label} (anchor), latency {their_lat:.2f} ms, errors {their_err}",
+                    theirs,
+                    "req/s",
+                )
+            )
             ratio = ours / theirs
             results.append(
-                Result(f"serve {label}, latency {our_lat:.2f} ms, errors {our_err}", ours, "req/s", "nginx",
-                       ratio, ">= 0.3, 0 errors", ratio >= 0.3 and our_err == 0)
+                Result(
+                    f"serve {label}, latency {our_lat:.2f} ms, errors {our_err}",
+                    ours,
+                    "req/s",
+                    "nginx",
+                    ratio,
+                    ">= 0.3, 0 errors",
+                    ratio >= 0.3 and our_err == 0,
+                )
             )
     finally:
         server.terminate()

@@ -106,12 +106,16 @@ def load_config(home: Path) -> Config:
         raise ConfigError(f"{where}: [newsroom] must be a table")
     profile = _text(newsroom, "profile", "unixfs-v1-2025", where)
     if profile not in PROFILES:
-        raise ConfigError(f"{where}: profile {profile!r} is unknown; use one of {', '.join(PROFILES)}")
+        raise ConfigError(
+            f"{where}: profile {profile!r} is unknown; use one of {', '.join(PROFILES)}"
+        )
     timezone = _text(newsroom, "timezone", "UTC", where)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: timezone {timezone!r} is unknown; use e.g. Europe/Berlin") from None
+        raise ConfigError(
+            f"{where}: timezone {timezone!r} is unknown; use e.g. Europe/Berlin"
+        ) from None
     base_url = _text(newsroom, "base_url", "", where) or None
     if base_url is not None:
         if not base_url.startswith(("http://", "https://")):
@@ -125,7 +129,8 @@ def load_config(home: Path) -> Config:
         isinstance(k, str) and isinstance(v, str) for k, v in categories.items()
     ):
         raise ConfigError(
-            f'{where}: [categories] maps names to Media Topic codes, e.g. "Harbour" = "medtop:20000357"'
+            f"{where}: [categories] maps names to Media Topic codes, "
+            'e.g. "Harbour" = "medtop:20000357"'
         )
     return Config(
         home=home,

@@ -29,7 +29,8 @@ def test_default_config_round_trips(tmp_path: Path) -> None:
 def test_base_url_gets_a_trailing_slash_and_categories_are_read(tmp_path: Path) -> None:
     home = write(
         tmp_path,
-        '[newsroom]\nname = "X"\nbase_url = "https://news.example"\n[categories]\n"City Hall" = "medtop:11000000"\n',
+        '[newsroom]\nname = "X"\nbase_url = "https://news.example"\n'
+        '[categories]\n"City Hall" = "medtop:11000000"\n',
     )
     config = load_config(home)
     assert config.base_url == "https://news.example/"
@@ -40,10 +41,16 @@ def test_base_url_gets_a_trailing_slash_and_categories_are_read(tmp_path: Path) 
     ("text", "fragment"),
     [
         ('[newsroom]\nname = "X"\nprofile = "fast"\n', "profile 'fast' is unknown"),
-        ('[newsroom]\nname = "X"\ntimezone = "Mars/Olympus"\n', "timezone 'Mars/Olympus' is unknown"),
-        ('[newsroom]\nname = "X"\nbase_url = "news.example"\n', "base_url must start with https://"),
+        (
+            '[newsroom]\nname = "X"\ntimezone = "Mars/Olympus"\n',
+            "timezone 'Mars/Olympus' is unknown",
+        ),
+        (
+            '[newsroom]\nname = "X"\nbase_url = "news.example"\n',
+            "base_url must start with https://",
+        ),
         ('[newsroom]\nname = "X"\nper_page = 0\n', "per_page must be a whole number"),
-        ('[newsroom]\nname = 5\n', "`name` must be text"),
+        ("[newsroom]\nname = 5\n", "`name` must be text"),
         ("[newsroom\n", "not valid TOML"),
         ('[categories]\n"A" = 3\n', "[categories] maps names"),
     ],

@@ -43,7 +43,9 @@ def test_every_command_and_option_is_in_the_readme(name: str, command: click.Com
         if isinstance(param, click.Option):
             for opt in param.opts:
                 if opt.startswith("--") and opt not in ("--help", "--home"):
-                    assert opt in README, f"option {opt} of `permapress {name}` is missing from the README"
+                    assert opt in README, (
+                        f"option {opt} of `permapress {name}` is missing from the README"
+                    )
 
 
 def test_every_setting_is_in_the_readme() -> None:

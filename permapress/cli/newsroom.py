@@ -100,10 +100,23 @@ def import_(
 
     with Newsroom.open(resolve_home(home)) as newsroom:
         config = newsroom.config
-        options = ReadOptions(fetch=fetch, drafts=drafts, private=private, pages=pages,
-                              language=config.language, categories=config.categories)
-        report = import_paths(newsroom, list(paths), fmt=fmt, note=note, now=datetime.now(UTC),
-                              progress=not as_json and sys.stderr.isatty(), options=options)
+        options = ReadOptions(
+            fetch=fetch,
+            drafts=drafts,
+            private=private,
+            pages=pages,
+            language=config.language,
+            categories=config.categories,
+        )
+        report = import_paths(
+            newsroom,
+            list(paths),
+            fmt=fmt,
+            note=note,
+            now=datetime.now(UTC),
+            progress=not as_json and sys.stderr.isatty(),
+            options=options,
+        )
     if as_json:
         _echo_json(report)
     else:
@@ -159,8 +172,15 @@ def show(slug: str, home: Path | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the site as a plain folder.")
-@click.option("--cars", is_flag=True, help="With --out: write each article's <slug>.car beside its page.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the site as a plain folder.",
+)
+@click.option(
+    "--cars", is_flag=True, help="With --out: write each article's <slug>.car beside its page."
+)
 @home_option
 @json_option
 def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> None:
@@ -198,9 +218,16 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--demo", is_flag=True, help="Serve a demo newsroom (in a temporary folder unless --home).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes (one per CPU core serves the most readers).")
+@click.option(
+    "--demo", is_flag=True, help="Serve a demo newsroom (in a temporary folder unless --home)."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (one per CPU core serves the most readers).",
+)
 @home_option
 def serve(host: str, port: int, demo: bool, workers: int, home: Path | None) -> None:
     """Serve the newest site at / and a trustless IPFS gateway at /ipfs/."""

@@ -211,7 +211,7 @@ class CID:
 
     @classmethod
     def parse(cls, text: str) -> CID:
-        """Parse the text form: CIDv0 (``Qm…``) or CIDv1 in base32 (``b…``) or base58btc (``z…``)."""
+        """Parse text: CIDv0 (``Qm…``), or CIDv1 in base32 (``b…``), base58btc or base16."""
         if not text:
             raise FormatError("empty CID")
         if len(text) == 46 and text.startswith("Qm"):

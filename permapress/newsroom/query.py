@@ -12,8 +12,13 @@ from permapress.newsroom.record import article_from_meta
 
 def _versions(rows: list[VersionRow]) -> list[dict[str, Any]]:
     return [
-        {"number": r.number, "bundle_cid": r.bundle_cid, "time": r.effective, "note": r.note,
-         "recorded": r.recorded}
+        {
+            "number": r.number,
+            "bundle_cid": r.bundle_cid,
+            "time": r.effective,
+            "note": r.note,
+            "recorded": r.recorded,
+        }
         for r in rows
     ]
 
@@ -41,13 +46,17 @@ def describe(newsroom: Newsroom, slug: str, status: str) -> dict[str, Any]:
     }
 
 
-def list_articles(newsroom: Newsroom, *, category: str | None, drafts: bool) -> list[dict[str, Any]]:
+def list_articles(
+    newsroom: Newsroom, *, category: str | None, drafts: bool
+) -> list[dict[str, Any]]:
     out = []
     for row in newsroom.catalog.articles():
         if row.status == "retracted" or (row.status == "draft" and not drafts):
             continue
         data = describe(newsroom, row.slug, row.status)
-        if category is not None and category.casefold() not in {c.casefold() for c in data["categories"]}:
+        if category is not None and category.casefold() not in {
+            c.casefold() for c in data["categories"]
+        }:
             continue
         del data["body"]
         out.append(data)

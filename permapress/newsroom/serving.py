@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
 from starlette.applications import Starlette
 
 from permapress.catalog import Catalog
@@ -120,9 +119,16 @@ def run_server(
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Site root {root}")
     click.echo(f"Serving {config.name} at http://{shown}:{port}/  (Ctrl+C to stop)")
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+    }
     if workers > 1:
         os.environ[_WORKER_HOME] = str(home.resolve())
-        uvicorn.run("permapress.newsroom.serving:worker_app", factory=True, workers=workers, **options)
+        uvicorn.run(
+            "permapress.newsroom.serving:worker_app", factory=True, workers=workers, **options
+        )
     else:
         uvicorn.run(app, **options)

@@ -13,9 +13,16 @@ from permapress.errors import CatalogError
 
 def version(slug: str, number: int, body: str = "text") -> VersionRow:
     return VersionRow(
-        slug=slug, number=number, content_key=f"k{number}", bundle_cid=f"bafy{number}", bundle_size=10,
-        published="2025-01-01T00:00:00+00:00", effective="2025-01-01T00:00:00+00:00",
-        recorded="2025-01-02T00:00:00+00:00", note="" if number == 1 else "fixed", document="---\n",
+        slug=slug,
+        number=number,
+        content_key=f"k{number}",
+        bundle_cid=f"bafy{number}",
+        bundle_size=10,
+        published="2025-01-01T00:00:00+00:00",
+        effective="2025-01-01T00:00:00+00:00",
+        recorded="2025-01-02T00:00:00+00:00",
+        note="" if number == 1 else "fixed",
+        document="---\n",
         meta="{}",
     )
 
@@ -25,9 +32,14 @@ def test_versions_media_and_search(tmp_path: Path) -> None:
     with Catalog.open(path, create=True) as catalog:
         with catalog.transaction():
             catalog.add_article("flood", "/src/flood.md", "published", "2025-01-02T00:00:00+00:00")
-            catalog.add_version(version("flood", 1), [MediaRow("a.jpg", "image/jpeg", "bafkx", 3)],
-                                ("River flood warning", "summary", "The river rose overnight"))
-            catalog.add_version(version("flood", 2), [], ("River flood warning", "summary", "The river fell"))
+            catalog.add_version(
+                version("flood", 1),
+                [MediaRow("a.jpg", "image/jpeg", "bafkx", 3)],
+                ("River flood warning", "summary", "The river rose overnight"),
+            )
+            catalog.add_version(
+                version("flood", 2), [], ("River flood warning", "summary", "The river fell")
+            )
         assert [v.number for v in catalog.versions("flood")] == [1, 2]
         latest = catalog.latest("flood")
         assert latest is not None and latest.note == "fixed"

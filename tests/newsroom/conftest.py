@@ -13,6 +13,7 @@ import pytest
 
 from permapress.cli import main
 
+
 @dataclass
 class Run:
     code: int

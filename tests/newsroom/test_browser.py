@@ -26,10 +26,19 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason="Debian's chromium is not installed (make test installs it)",
+    ),
 ]
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--no-first-run", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 HOSTILE = """---
 title: Hostile markup test
@@ -58,7 +67,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(demo_home: Path, cli: Callable[..., Any], tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
+def server(
+    demo_home: Path, cli: Callable[..., Any], tmp_path: Path
+) -> Iterator[tuple[str, str, Path]]:
     import uvicorn
 
     from permapress.newsroom.serving import newsroom_app
@@ -91,7 +102,9 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def test_reader_journey_and_download(server: tuple[str, str, Path], browser: Any, tmp_path: Path) -> None:
+def test_reader_journey_and_download(
+    server: tuple[str, str, Path], browser: Any, tmp_path: Path
+) -> None:
     base, _root, _home = server
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 900})

@@ -19,7 +19,9 @@ def build(cli: Callable[..., Any], home: Path, *args: str) -> Any:
     return run.json()
 
 
-def test_build_is_deterministic_and_prints_the_root_last(demo_home: Path, cli: Callable[..., Any]) -> None:
+def test_build_is_deterministic_and_prints_the_root_last(
+    demo_home: Path, cli: Callable[..., Any]
+) -> None:
     first = build(cli, demo_home)
     assert first["rendered"] == 0  # the session template was built already: nothing changed
     plain = cli("build", "--home", str(demo_home))
@@ -64,11 +66,23 @@ def test_one_edit_renders_only_what_shows_that_article(
     assert 2 <= after["rendered"] < total["pages"] / 2
 
 
-def test_export_with_cars_and_the_download_link(demo_home: Path, tmp_path: Path, cli: Callable[..., Any]) -> None:
+def test_export_with_cars_and_the_download_link(
+    demo_home: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
     out = tmp_path / "site"
     build(cli, demo_home, "--out", str(out), "--cars")
-    for name in ("index.html", "feed.xml", "rss.xml", "feed.json", "sitemap.xml", "news-sitemap.xml",
-                 "robots.txt", "404.html", "assets/site.css", "archive/index.html"):
+    for name in (
+        "index.html",
+        "feed.xml",
+        "rss.xml",
+        "feed.json",
+        "sitemap.xml",
+        "news-sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "assets/site.css",
+        "archive/index.html",
+    ):
         assert (out / name).is_file(), name
     assert list((out / "categories").glob("*/index.html"))
     assert list((out / "archive").glob("*/*/index.html"))
@@ -90,7 +104,9 @@ def test_export_with_cars_and_the_download_link(demo_home: Path, tmp_path: Path,
     assert (article_dirs[0] / "v" / "1" / "article.md").is_file()
 
 
-def test_export_without_cars_leaves_them_out(demo_home: Path, tmp_path: Path, cli: Callable[..., Any]) -> None:
+def test_export_without_cars_leaves_them_out(
+    demo_home: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
     out = tmp_path / "plain"
     build(cli, demo_home, "--out", str(out))
     assert not list(out.rglob("*.car"))

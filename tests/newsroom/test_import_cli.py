@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "seed-article.txt"
-needs_seed = pytest.mark.skipif(not SEED.exists(), reason="the shared seed article is not beside the repo")
+needs_seed = pytest.mark.skipif(
+    not SEED.exists(), reason="the shared seed article is not beside the repo"
+)
 
 GOOD = """---
 title: Harbour council passes budget
@@ -60,7 +62,9 @@ def test_reimport_is_unchanged_and_a_changed_file_is_a_new_version(
     again = cli("import", str(source), "--home", str(home), "--json").json()
     assert again["unchanged"] == 1 and again["imported"] == 0 and again["updated"] == 0
     assert again["items"][0]["status"] == "unchanged"
-    source.write_text(source.read_text(encoding="utf-8").replace("37,000", "38,000"), encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("37,000", "38,000"), encoding="utf-8"
+    )
     changed = cli("import", str(source), "--home", str(home), "--json").json()
     assert changed["updated"] == 1
     slug = first["items"][0]["slug"]
@@ -78,7 +82,9 @@ def test_bad_files_are_reported_one_line_each_and_the_good_ones_imported(
     src.mkdir()
     (src / "good.md").write_text(GOOD, encoding="utf-8")
     (src / "no-title.md").write_text("---\ndate: 2025-01-01\n---\nBody\n", encoding="utf-8")
-    (src / "bad-date.md").write_text("---\ntitle: X\ndate: 2025-02-30\n---\nBody\n", encoding="utf-8")
+    (src / "bad-date.md").write_text(
+        "---\ntitle: X\ndate: 2025-02-30\n---\nBody\n", encoding="utf-8"
+    )
     (src / "binary.md").write_bytes(bytes(range(256)) * 4)
     (src / "latin.md").write_bytes(b"\xff\xfe\x00\xd8" * 3 + b"\x81\x8d\x8f\x90\x9d" * 50)
     locked = src / "locked"
@@ -92,7 +98,9 @@ def test_bad_files_are_reported_one_line_each_and_the_good_ones_imported(
         locked.chmod(0o755)
     report = run.json()
     assert run.code == 1
-    expected = ["harbour-council-passes-budget"] + (["harbour-council-passes-levy"] if readable_anyway else [])
+    expected = ["harbour-council-passes-budget"] + (
+        ["harbour-council-passes-levy"] if readable_anyway else []
+    )
     assert sorted(item["slug"] for item in report["items"]) == expected
     assert report["imported"] == len(expected)
     failed = {Path(f["source"]).name: f["error"] for f in report["failed"]}
@@ -105,7 +113,9 @@ def test_bad_files_are_reported_one_line_each_and_the_good_ones_imported(
     assert sorted(a["slug"] for a in listed) == expected
 
 
-def test_human_output_and_exit_code_on_failure(home: Path, tmp_path: Path, cli: Callable[..., Any]) -> None:
+def test_human_output_and_exit_code_on_failure(
+    home: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
     bad = tmp_path / "bad.md"
     bad.write_text("---\ndate: 2025-01-01\n---\nBody\n", encoding="utf-8")
     run = cli("import", str(bad), "--home", str(home))
@@ -140,13 +150,25 @@ def test_demo_newsroom_lists_and_filters(demo_home: Path, cli: Callable[..., Any
     assert len(articles) >= 12
     categories = {c for a in articles for c in a["categories"]}
     assert len(categories) >= 6
-    assert [a["published"] for a in articles] == sorted((a["published"] for a in articles), reverse=True)
+    assert [a["published"] for a in articles] == sorted(
+        (a["published"] for a in articles), reverse=True
+    )
     one = sorted(categories)[0]
     filtered = cli("list", "--category", one, "--home", str(demo_home), "--json").json()
     assert filtered and all(one in a["categories"] for a in filtered)
     shown = cli("show", articles[0]["slug"], "--home", str(demo_home), "--json").json()
-    for key in ("slug", "headline", "published", "modified", "authors", "categories", "tags", "body",
-                "bundle_cid", "versions"):
+    for key in (
+        "slug",
+        "headline",
+        "published",
+        "modified",
+        "authors",
+        "categories",
+        "tags",
+        "body",
+        "bundle_cid",
+        "versions",
+    ):
         assert key in shown
 
 
@@ -154,7 +176,8 @@ SETPRIV = shutil.which("setpriv")
 
 
 @pytest.mark.skipif(
-    os.geteuid() == 0 and SETPRIV is None, reason="as root this needs setpriv (util-linux) to drop the permission override"
+    os.geteuid() == 0 and SETPRIV is None,
+    reason="as root this needs setpriv (util-linux) to drop the permission override",
 )
 def test_an_unreadable_folder_is_one_clear_line_even_for_root(home: Path, tmp_path: Path) -> None:
     """Runs the real console script; as root, without the capabilities that bypass permissions."""
@@ -171,7 +194,9 @@ def test_an_unreadable_folder_is_one_clear_line_even_for_root(home: Path, tmp_pa
     try:
         run = subprocess.run(
             [*prefix, script, "import", str(src), "--home", str(home), "--json"],  # type: ignore[list-item]
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     finally:
         (src / "locked").chmod(0o755)

@@ -18,7 +18,9 @@ def test_serve_answers_ipns_with_our_record_and_resolves_it(demo_home: Path) -> 
     app, root, config = newsroom_app(demo_home)
     key = load_private_key(config.keys_path)
     with PublishState.open(config.catalog_path) as state:
-        row = current_record(state, key, f"/ipfs/{root}", lifetime=timedelta(hours=48), ttl=timedelta(minutes=5))
+        row = current_record(
+            state, key, f"/ipfs/{root}", lifetime=timedelta(hours=48), ttl=timedelta(minutes=5)
+        )
     name = name_of_key(key)
     with TestClient(app) as client:
         raw = client.get(f"/ipns/{name}?format=ipns-record")

@@ -1,4 +1,4 @@
-"""Files the server sends can never run scripts on our origin (e.g. an imported page's source.html)."""
+"""Files the server sends never run scripts on our origin (e.g. an imported page's source.html)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.server.app import create_app
 
-HOSTILE = b"<!doctype html><p>original</p><script>document.title='pwned'</script><form action=x></form>"
+HOSTILE = (
+    b"<!doctype html><p>original</p><script>document.title='pwned'</script><form action=x></form>"
+)
 
 
 def test_every_file_carries_a_policy_without_scripts_forms_or_frames() -> None:
@@ -21,10 +23,19 @@ def test_every_file_carries_a_policy_without_scripts_forms_or_frames() -> None:
     ).cid
     app = create_app(blocks=blocks, site_root=lambda: root, is_served=lambda cid: True)
     with TestClient(app) as client:
-        for url in ("/articles/x/media/source.html", f"/ipfs/{root}/articles/x/media/source.html", "/"):
+        for url in (
+            "/articles/x/media/source.html",
+            f"/ipfs/{root}/articles/x/media/source.html",
+            "/",
+        ):
             response = client.get(url)
             assert response.status_code == 200, url
             policy = response.headers["content-security-policy"]
-            for directive in ("script-src 'none'", "form-action 'none'", "frame-src 'none'", "object-src 'none'"):
+            for directive in (
+                "script-src 'none'",
+                "form-action 'none'",
+                "frame-src 'none'",
+                "object-src 'none'",
+            ):
                 assert directive in policy, (url, policy)
         assert client.get("/articles/x/media/source.html").content == HOSTILE  # kept byte for byte
