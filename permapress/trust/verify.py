@@ -8,8 +8,9 @@ A root holding ``publisher.json`` is a site: its publisher log must be a valid s
 the key ``publisher.json`` names, with the head it names; every article bundle under
 ``articles/<slug>/v/<n>/`` must pass ``check.check_bundle``, be version ``n`` of that article,
 be signed by the site's key and agree with the other versions; and every version the log says
-was published must still be there with the record the log names (unless the log says it was
-purged), so a version dropped from the site is detected. Any other root is one bundle.
+was published must still be there with the record the log names, so a version dropped from
+the site is detected; for a purged article, its signed records at ``articles/<slug>/records/``
+must match the log instead. Any other root is one bundle.
 
 A folder is imported in memory with the profile that reproduces the CIDs its records name
 (``publisher.json``'s profile for a site; for a bundle, the first profile under which the
@@ -33,7 +34,7 @@ from permapress.ipfs.profiles import PROFILES, get_profile
 from permapress.ipfs.reader import list_directory, resolve_path
 from permapress.ipfs.verify import load_car, verify_dag
 from permapress.trust.check import BundleCheck, check_bundle, key_problem, read_bytes
-from permapress.trust.keys import check_expected_key, matches
+from permapress.trust.keys import check_expected_key, matches, signature_ok
 from permapress.trust.log import (
     LOG_FILE,
     PUBLISHER_FILE,
@@ -42,7 +43,14 @@ from permapress.trust.log import (
     decode_publisher_document,
     parse_log,
 )
-from permapress.trust.records import RECORD_DIR, RECORD_FILE, Publisher, decode_record
+from permapress.trust.records import (
+    RECORD_DIR,
+    RECORD_FILE,
+    Publisher,
+    decode_record,
+    decode_signature,
+    record_cid,
+)
 
 Getter = Callable[[CID], bytes]
 
@@ -234,6 +242,28 @@ def _article(site: _Site, slug: str, folder: CID, key: bytes, logged: dict[int, 
     )
 
 
+def _purged(site: _Site, slug: str, folder: CID, key: bytes, logged: dict[int, str]) -> None:
+    """A purged article keeps its signed records at records/<n>.json: each logged one, valid."""
+    where = f"articles/{slug}/records"
+    try:
+        files = _entries(_entries(folder, site.get)["records"], site.get)
+    except (KeyError, IpfsError):
+        site.problems.append(f"{where}/ is missing: a purged article keeps its signed records")
+        return
+    for number, wanted in sorted(logged.items()):
+        try:
+            data = read_bytes(files[f"{number}.json"], site.get)
+            signature = decode_signature(read_bytes(files[f"{number}.sig"], site.get))
+        except (KeyError, IpfsError, TrustError):
+            site.problems.append(f"{where}/{number}.json or .sig is missing or unreadable")
+            continue
+        if str(record_cid(data)) != wanted:
+            site.problems.append(f"{where}/{number}.json is not the record the publisher log names")
+        elif not signature_ok(key, data, signature):
+            site.problems.append(f"{where}/{number}.json: the signature does not match the record")
+    site.articles.append(ArticleSummary(slug, None, len(logged), (), retracted=True))
+
+
 def verify_site(root: CID, get: Getter, expected_key: str | None = None) -> TrustReport:
     site = _Site(get)
     blocks = verify_dag(root, get)
@@ -267,7 +297,10 @@ def verify_site(root: CID, get: Getter, expected_key: str | None = None) -> Trus
         if slug not in folders:
             site.problems.append(f"articles/{slug}/ is in the publisher log but not in the site")
             continue
-        _article(site, slug, folders[slug], info.key, {} if slug in gone else logged.get(slug, {}))
+        if slug in gone:
+            _purged(site, slug, folders[slug], info.key, logged.get(slug, {}))
+        else:
+            _article(site, slug, folders[slug], info.key, logged.get(slug, {}))
     return TrustReport(
         kind="site",
         root=root,

@@ -256,6 +256,15 @@ def test_retract_keeps_the_record_and_purge_deletes_the_blocks(
     report = _ok(cli, "verify", str(out2), "--json").json()
     assert report["valid"], report["problems"]
     assert [a["retracted"] for a in report["articles"] if a["slug"] == SLUG] == [True]
+    record = out2 / "articles" / SLUG / "records" / "1.json"
+    record.write_bytes(record.read_bytes().replace(b"harbour-budget", b"harbour-budgie"))
+    problems = cli("verify", str(out2), "--json").json()["problems"]
+    assert problems == [f"articles/{SLUG}/records/1.json is not the record the publisher log names"]
+    shutil.rmtree(out2 / "articles" / SLUG / "records")
+    problems = cli("verify", str(out2), "--json").json()["problems"]
+    assert problems == [
+        f"articles/{SLUG}/records/ is missing: a purged article keeps its signed records"
+    ]
 
 
 def _blocks(home: Path) -> list[CID]:
