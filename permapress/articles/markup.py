@@ -13,6 +13,7 @@ come out of ``markdown_to_html``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 from markdown_it.token import Token
@@ -24,8 +25,12 @@ _PARSER: Final = new_parser()
 SUMMARY_LIMIT: Final = 280
 
 
+@lru_cache(maxsize=2048)
 def markdown_to_html(md: str) -> str:
-    """Safe HTML for the Markdown ``md``; see the module docstring."""
+    """Safe HTML for the Markdown ``md``; see the module docstring.
+
+    Pure, so it is memoised: a build shows the same body on the article page and in several
+    feeds, and an import renders it for the bundle page and for article.json."""
     tokens = _PARSER.parse(md)
     for token in tokens:
         if token.type in ("heading_open", "heading_close") and token.tag == "h1":

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -33,6 +35,7 @@ from typing import Any, Literal
 
 from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, VersionRow
+from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_bytes, import_tree
 from permapress.ipfs.profiles import Profile, get_profile
@@ -60,15 +63,41 @@ class BuildResult:
     seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """Work for a page or CAR that changed: ``make`` renders and stores it, giving its node."""
+
+    paths: tuple[str, ...]
+    fingerprint: str
+    make: Callable[[], Imported]
+
+
+# The jobs of the running build, where forked worker processes find them by index.
+_JOBS: list[_Job] = []
+
+
+def _run_job(index: int) -> tuple[int, Imported]:
+    return index, _JOBS[index].make()
+
+
 @dataclass(slots=True)
 class _Plan:
-    """Pages to place in the tree, each rendered only when its fingerprint changed."""
+    """Pages to place in the tree, each rendered only when its fingerprint changed.
+
+    Changed pages and CARs become jobs; ``flush`` runs them (in worker processes when there are
+    many and the blockstore is on disk) and places their nodes in the tree.
+    """
 
     profile: Profile
     sink: Callable[[CID, bytes], None]
     cache: dict[str, CachedPage]
+    site: SiteInfo | None = None
+    site_key: str = ""
+    workers: int = 1
     tree: Tree = field(default_factory=dict)
     fresh: list[tuple[str, CachedPage]] = field(default_factory=list)
+    jobs: list[_Job] = field(default_factory=list)
+    cars: dict[CID, int] = field(default_factory=dict)
     rendered: int = 0
     pages: int = 0
 
@@ -79,21 +108,70 @@ class _Plan:
             folder = folder.setdefault(part, {})
         folder[parts[-1]] = node
 
+    def cached(self, path: str, fingerprint: str) -> CachedPage | None:
+        hit = self.cache.get(path)
+        return hit if hit is not None and hit.fingerprint == fingerprint else None
+
+    def fingerprint(self, inputs: Any) -> str:
+        if isinstance(inputs, list) and self.site is not None:
+            inputs = [self.site_key if item is self.site else item for item in inputs]
+        text = json.dumps([RENDER_VERSION, inputs], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
     def page(self, path: str, inputs: Any, render_fn: Callable[[], bytes]) -> None:
-        digest = hashlib.sha256(
-            json.dumps([RENDER_VERSION, inputs], sort_keys=True, default=str).encode()
-        ).hexdigest()
+        digest = self.fingerprint(inputs)
         if path.endswith(".html"):
             self.pages += 1
-        cached = self.cache.get(path)
-        if cached is not None and cached.fingerprint == digest:
-            self.place(path, Imported(CID.parse(cached.cid), cached.tsize, cached.size))
+        hit = self.cached(path, digest)
+        if hit is not None:
+            self.place(path, Imported(CID.parse(hit.cid), hit.tsize, hit.size))
             return
-        data = render_fn()
-        node = import_bytes(data, self.profile, self.sink)
-        self.rendered += 1
-        self.place(path, node)
-        self.fresh.append((path, CachedPage(digest, str(node.cid), node.tsize, node.size)))
+        profile, sink = self.profile, self.sink
+        self.jobs.append(_Job((path,), digest, lambda: import_bytes(render_fn(), profile, sink)))
+
+    def car(self, path: str, bundle: CID, get: Callable[[CID], bytes]) -> None:
+        """The bundle's CAR file, made once per bundle and only when the bundle is new."""
+        fingerprint = f"car:{bundle}"
+        hit = self.cached(path, fingerprint)
+        if hit is not None:
+            self.place(path, Imported(CID.parse(hit.cid), hit.tsize, hit.size))
+            return
+        if bundle in self.cars:
+            job = self.jobs[self.cars[bundle]]
+            self.jobs[self.cars[bundle]] = _Job((*job.paths, path), job.fingerprint, job.make)
+            return
+        profile, sink = self.profile, self.sink
+        self.cars[bundle] = len(self.jobs)
+        self.jobs.append(_Job((path,), fingerprint, lambda: car_file(bundle, get, profile, sink)))
+
+    def flush(self) -> None:
+        """Run every pending job and place what it made."""
+        global _JOBS
+        jobs, self.jobs, self.cars = self.jobs, [], {}
+        nodes: list[Imported | None] = [None] * len(jobs)
+        if self.workers > 1 and len(jobs) >= PARALLEL_MIN:
+            _JOBS = jobs
+            try:
+                context = multiprocessing.get_context("fork")
+                with context.Pool(self.workers) as pool:
+                    for index, node in pool.imap_unordered(_run_job, range(len(jobs)), 16):
+                        nodes[index] = node
+            finally:
+                _JOBS = []
+        else:
+            nodes = [job.make() for job in jobs]
+        for job, made in zip(jobs, nodes, strict=True):
+            assert made is not None
+            self.rendered += 1
+            for path in job.paths:
+                self.place(path, made)
+                self.fresh.append(
+                    (path, CachedPage(job.fingerprint, str(made.cid), made.tsize, made.size))
+                )
+
+
+# Below this many changed pages, worker processes cost more than they save.
+PARALLEL_MIN = 200
 
 
 NAV_SECTIONS = 8
@@ -147,7 +225,9 @@ def _versions(
     for row in rows:
         bundle = Imported(CID.parse(row.bundle_cid), row.bundle_size, 0)
         plan.place(base + f"v/{row.number}", bundle)
-        _car(plan, newsroom, base + sitepages.version_car_name(slug, row.number), bundle.cid)
+        plan.car(
+            base + sitepages.version_car_name(slug, row.number), bundle.cid, newsroom.blocks.get
+        )
 
 
 def _place_pages(plan: _Plan, pages: list[sitepages.PlannedPage]) -> None:
@@ -249,8 +329,13 @@ def _feeds(plan: _Plan, site: SiteInfo, base: str, entries: list[ArticleEntry], 
     )
 
 
-def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResult:
-    """Build the site from the catalog into the blockstore and record its root."""
+def build_site(
+    newsroom: Newsroom, *, built_at: str | None = None, workers: int | None = None
+) -> BuildResult:
+    """Build the site from the catalog into the blockstore and record its root.
+
+    ``workers`` processes render changed pages (default: one per CPU core) when the blockstore
+    is on disk and enough pages changed; the result is the same bytes in any case."""
     started = time.perf_counter()
     config = newsroom.config
     catalog = newsroom.catalog
@@ -259,7 +344,10 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
     taxonomy = Taxonomy(config.category_topics)
     rows_by_slug = catalog.all_versions("published")
     entries = _entries(rows_by_slug)
-    plan = _Plan(profile, blocks.put, catalog.cached_pages())
+    if workers is None:
+        workers = os.cpu_count() or 1
+    on_disk = isinstance(blocks, FileBlockstore)
+    plan = _Plan(profile, blocks.put, catalog.cached_pages(), workers=workers if on_disk else 1)
     public_key = load_public_key(config.keys_path)
 
     by_category: dict[str, list[ArticleEntry]] = defaultdict(list)
@@ -270,20 +358,44 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
         by_month[(entry.article.published.year, entry.article.published.month)].append(entry)
     category_slugs = _category_slugs(by_category)
     site = site_info(newsroom, _sections(by_category, category_slugs), fingerprint(public_key))
+    plan.site = site
+    plan.site_key = hashlib.sha256(repr(site).encode()).hexdigest()
 
     # Articles: page, CAR, every version's bundle and CAR, the history.
+    # A folder whose article did not change is reused whole, without looking inside.
+    fresh_folders: list[tuple[str, str, int]] = []
     for entry in entries:
         slug = entry.article.slug
         base = f"articles/{slug}/"
         own_slugs = {name: category_slugs[name] for name in entry.article.categories}
+        folder_key = plan.fingerprint(
+            [
+                site,
+                "article folder",
+                own_slugs,
+                [
+                    (r.number, r.bundle_cid, r.bundle_size, r.note, r.effective)
+                    for r in rows_by_slug[slug]
+                ],
+            ]
+        )
+        hit = plan.cached(base, folder_key)
+        if hit is not None:
+            plan.place(f"articles/{slug}", Imported(CID.parse(hit.cid), hit.tsize, 0))
+            plan.pages += hit.size
+            continue
+        pages_before = plan.pages
+        fresh_folders.append((slug, folder_key, pages_before))
         plan.page(
             base + "index.html",
             [site, _key(entry), own_slugs, entry.article.headline],
             partial(render.render_article_page, entry, site, category_slugs=own_slugs),
         )
         _versions(plan, newsroom, base, slug, rows_by_slug[slug])
-        _car(plan, newsroom, base + f"{slug}.car", CID.parse(entry.bundle_cid))
+        plan.car(base + f"{slug}.car", CID.parse(entry.bundle_cid), newsroom.blocks.get)
         _place_pages(plan, sitepages.history_pages(entry, site, rows_by_slug[slug], downloads=True))
+        slot = fresh_folders[-1]
+        fresh_folders[-1] = (slot[0], slot[1], plan.pages - slot[2])
 
     # Retracted articles: a tombstone and the history; the versions unless purged.
     retracted_rows = catalog.all_versions("retracted")
@@ -367,6 +479,14 @@ def build_site(newsroom: Newsroom, *, built_at: str | None = None) -> BuildResul
     css = resources.files("permapress.site").joinpath("static/site.css").read_bytes()
     plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 
+    plan.flush()
+    articles = plan.tree.get("articles", {})
+    for slug, folder_key, page_count in fresh_folders:
+        node = import_tree(articles[slug], profile, blocks.put)
+        articles[slug] = node
+        plan.fresh.append(
+            (f"articles/{slug}/", CachedPage(folder_key, str(node.cid), node.tsize, page_count))
+        )
     root = import_tree(plan.tree, profile, blocks.put)
     root_cid = str(root.cid)
     stale = [path for path in plan.cache if not _in_tree(plan.tree, path)]
@@ -383,18 +503,6 @@ def _now() -> str:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _car(plan: _Plan, newsroom: Newsroom, path: str, bundle: CID) -> None:
-    """The bundle's CAR file, rebuilt only when the bundle changed."""
-    cached = plan.cache.get(path)
-    fingerprint = f"car:{bundle}"
-    if cached is not None and cached.fingerprint == fingerprint:
-        plan.place(path, Imported(CID.parse(cached.cid), cached.tsize, cached.size))
-        return
-    node = car_file(bundle, newsroom.blocks.get, plan.profile, plan.sink)
-    plan.place(path, node)
-    plan.fresh.append((path, CachedPage(fingerprint, str(node.cid), node.tsize, node.size)))
 
 
 def _category_slugs(by_category: dict[str, list[ArticleEntry]]) -> dict[str, str]:
@@ -425,9 +533,12 @@ def _sitemap_urls(
 
 
 def _in_tree(tree: Tree, path: str) -> bool:
+    """Is ``path`` (a file, or a folder when it ends with "/") still part of the site?"""
     node: Any = tree
-    for part in path.split("/"):
-        if not isinstance(node, dict) or part not in node:
+    for part in path.rstrip("/").split("/"):
+        if not isinstance(node, dict):
+            return isinstance(node, Imported)  # inside a folder that was reused whole
+        if part not in node:
             return False
         node = node[part]
     return True

@@ -116,3 +116,31 @@ def test_export_without_cars_leaves_them_out(
 def test_cars_without_out_is_refused(demo_home: Path, cli: Callable[..., Any]) -> None:
     run = cli("build", "--home", str(demo_home), "--cars")
     assert run.code == 1 and "--cars needs --out" in run.err
+
+
+def test_worker_processes_build_the_same_site(demo_home: Path, monkeypatch: Any) -> None:
+    import sqlite3
+
+    from permapress.newsroom.home import Newsroom
+    from permapress.site import build as build_module
+
+    def fresh_build(workers: int) -> Any:
+        with sqlite3.connect(demo_home / "catalog.sqlite") as db:
+            db.execute("DELETE FROM page_cache")
+        with Newsroom.open(demo_home) as newsroom:
+            return build_module.build_site(newsroom, workers=workers)
+
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 0)
+    serial = fresh_build(1)
+    parallel = fresh_build(2)
+    assert parallel.rendered == serial.rendered > 0
+    assert parallel.root_cid == serial.root_cid
+    assert parallel.pages == serial.pages
+
+
+def test_an_unchanged_article_folder_is_reused_whole(demo_home: Path, cli: Callable[..., Any]) -> None:
+    first = build(cli, demo_home)
+    again = build(cli, demo_home)
+    assert again["rendered"] == 0
+    assert again["pages"] == first["pages"]
+    assert again["root_cid"] == first["root_cid"]
