@@ -70,6 +70,14 @@ Item = Article | Failed | Note
 MAX_MEDIA_BYTES: Final = 50 * 1024 * 1024
 
 
+def load_json(data: bytes, source: str) -> object:
+    """A JSON document (UTF-8, with or without BOM); ArticleError naming the source if not."""
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ArticleError(f"is not valid JSON ({exc})", source) from None
+
+
 def load_media(folder: Path, ref: str, name: str, media_type: str, source: str) -> Media:
     """The file ``ref`` (relative to ``folder``, never outside it) as ``Media``."""
     relative = unquote(ref.split("?", 1)[0].split("#", 1)[0])

@@ -18,7 +18,6 @@ A broken item becomes ``Failed``; a document that is not a JSON Feed raises ``Ar
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, tzinfo
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any, Final
 from permapress.articles.dates import parse_datetime
 from permapress.articles.htmlmeta import language_tag
 from permapress.articles.htmltomd import html_to_markdown
-from permapress.articles.items import Failed, Item, ReadOptions, load_media
+from permapress.articles.items import Failed, Item, ReadOptions, load_json, load_media
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, Media, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
@@ -70,10 +69,7 @@ def iter_items(
 ) -> Iterator[Item]:
     """One item per JSON Feed item; see the module docstring."""
     options = options or ReadOptions()
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ArticleError(f"is not valid JSON ({exc})", feed_key) from None
+    doc = load_json(data, feed_key)
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(VERSION_PREFIX):
         raise ArticleError("is not a JSON Feed (no jsonfeed.org version)", feed_key)
     items = doc.get("items")

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from permapress.errors import ArticleError
 
@@ -209,13 +209,9 @@ def _check_image(
         raise fail(f"image {image!r} is not among the article's media files")
 
 
-def content_key(article: Article) -> str:
-    """A sha256 hex digest over every field except ``source``.
-
-    Two articles have the same key exactly when they render the same: use it to tell an
-    unchanged re-import from an updated one.
-    """
-    doc = {
+def article_fields(article: Article) -> dict[str, Any]:
+    """Every field except ``source`` as JSON values; media as [name, type] without the bytes."""
+    return {
         "headline": article.headline,
         "slug": article.slug,
         "published": article.published.isoformat(),
@@ -226,12 +222,22 @@ def content_key(article: Article) -> str:
         "summary": article.summary,
         "language": article.language,
         "body": article.body,
-        "media": [
-            [m.name, m.media_type, hashlib.sha256(m.data).hexdigest()] for m in article.media
-        ],
+        "media": [[m.name, m.media_type] for m in article.media],
         "image": article.image,
         "draft": article.draft,
     }
+
+
+def content_key(article: Article) -> str:
+    """A sha256 hex digest over every field except ``source``.
+
+    Two articles have the same key exactly when they render the same: use it to tell an
+    unchanged re-import from an updated one.
+    """
+    doc = article_fields(article)
+    doc["media"] = [
+        [m.name, m.media_type, hashlib.sha256(m.data).hexdigest()] for m in article.media
+    ]
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -30,7 +30,6 @@ article. An item that does not read becomes ``Failed``; a file that is not ninjs
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
@@ -41,7 +40,7 @@ from urllib.parse import unquote
 from permapress.articles.dates import parse_datetime
 from permapress.articles.htmlmeta import author_names, language_tag
 from permapress.articles.htmltomd import html_to_markdown
-from permapress.articles.items import Failed, Item, ReadOptions, load_media
+from permapress.articles.items import Failed, Item, ReadOptions, load_json, load_media
 from permapress.articles.markup import markdown_to_text, summarize
 from permapress.articles.model import Article, Media, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
@@ -95,10 +94,7 @@ def iter_items(
 ) -> Iterator[Item]:
     """One item per ninjs object; see the module docstring."""
     options = options or ReadOptions()
-    try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ArticleError(f"is not valid JSON ({exc})", source) from None
+    doc = load_json(data, source)
     if isinstance(doc, dict) and isinstance(doc.get("items"), list):
         doc = doc["items"]
     items = doc if isinstance(doc, list) else [doc]

@@ -91,26 +91,39 @@ def decode_varint(data: bytes | bytearray | memoryview, offset: int = 0) -> tupl
 # --- bases -----------------------------------------------------------------------------------
 
 
-def b58encode(data: bytes) -> str:
+def encode_positional(data: bytes, alphabet: str) -> str:
+    """Big-number base encoding as base58btc and base36 use it: leading zero bytes become the
+    alphabet's first character."""
+    base = len(alphabet)
     zeros = len(data) - len(data.lstrip(b"\0"))
     num = int.from_bytes(data, "big")
     chars = []
     while num:
-        num, rem = divmod(num, 58)
-        chars.append(_B58_ALPHABET[rem])
-    return "1" * zeros + "".join(reversed(chars))
+        num, rem = divmod(num, base)
+        chars.append(alphabet[rem])
+    return alphabet[0] * zeros + "".join(reversed(chars))
+
+
+def decode_positional(text: str, alphabet: str, index: dict[str, int], name: str) -> bytes:
+    """The inverse of ``encode_positional``; FormatError names the bad character."""
+    base = len(alphabet)
+    num = 0
+    for char in text:
+        digit = index.get(char)
+        if digit is None:
+            raise FormatError(f"{text!r} is not {name} (bad character {char!r})")
+        num = num * base + digit
+    zeros = len(text) - len(text.lstrip(alphabet[0]))
+    body = num.to_bytes((num.bit_length() + 7) // 8, "big") if num else b""
+    return b"\0" * zeros + body
+
+
+def b58encode(data: bytes) -> str:
+    return encode_positional(data, _B58_ALPHABET)
 
 
 def b58decode(text: str) -> bytes:
-    num = 0
-    for char in text:
-        digit = _B58_INDEX.get(char)
-        if digit is None:
-            raise FormatError(f"{char!r} is not a base58btc character")
-        num = num * 58 + digit
-    zeros = len(text) - len(text.lstrip("1"))
-    body = num.to_bytes((num.bit_length() + 7) // 8, "big") if num else b""
-    return b"\0" * zeros + body
+    return decode_positional(text, _B58_ALPHABET, _B58_INDEX, "base58btc")
 
 
 def b32encode(data: bytes) -> str:

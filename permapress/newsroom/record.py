@@ -24,12 +24,12 @@ import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from permapress.articles.document import to_markdown
-from permapress.articles.model import Article, Media, content_key, validate
+from permapress.articles.model import Article, Media, article_fields, content_key, validate
 from permapress.articles.sources import read_source
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import MediaRow, VersionRow
@@ -65,21 +65,7 @@ class Recorded:
 
 def article_meta(article: Article) -> str:
     """Everything about an article except its media bytes, as canonical JSON."""
-    data: dict[str, Any] = {
-        "headline": article.headline,
-        "slug": article.slug,
-        "published": article.published.isoformat(),
-        "modified": article.modified.isoformat() if article.modified else None,
-        "authors": list(article.authors),
-        "categories": list(article.categories),
-        "tags": list(article.tags),
-        "summary": article.summary,
-        "language": article.language,
-        "body": article.body,
-        "media": [[m.name, m.media_type] for m in article.media],
-        "image": article.image,
-        "draft": article.draft,
-    }
+    data = article_fields(article)
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 

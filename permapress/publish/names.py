@@ -26,7 +26,9 @@ from permapress.ipfs.cid import (
     LIBP2P_KEY,
     b58decode,
     decode_multihash,
+    decode_positional,
     decode_varint,
+    encode_positional,
     multihash,
 )
 
@@ -38,26 +40,11 @@ KEY_TYPE_NAMES = {0: "RSA", 1: "Ed25519", 2: "Secp256k1", 3: "ECDSA"}
 
 
 def base36_encode(data: bytes) -> str:
-    zeros = len(data) - len(data.lstrip(b"\x00"))
-    number = int.from_bytes(data, "big")
-    digits: list[str] = []
-    while number:
-        number, rest = divmod(number, 36)
-        digits.append(_DIGITS[rest])
-    return "0" * zeros + "".join(reversed(digits))
+    return encode_positional(data, _DIGITS)
 
 
 def base36_decode(text: str) -> bytes:
-    lowered = text.lower()
-    number = 0
-    for char in lowered:
-        value = _VALUES.get(char)
-        if value is None:
-            raise FormatError(f"{text!r} is not base36 (bad character {char!r})")
-        number = number * 36 + value
-    zeros = len(lowered) - len(lowered.lstrip("0"))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
-    return b"\x00" * zeros + body
+    return decode_positional(text.lower(), _DIGITS, _VALUES, "base36")
 
 
 def libp2p_public_key(raw: bytes) -> bytes:

@@ -17,13 +17,14 @@ the gateway) it never creates anything and reads a catalog without these tables 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from permapress.catalog.db import immediate_transaction
 from permapress.errors import CatalogError
 
 Status = Literal["uploading", "pinning", "pinned", "failed", "replaced"]
@@ -128,15 +129,8 @@ class PublishState:
                 return []
             raise CatalogError(f"publish records: {exc}") from None
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[None]:
+        return immediate_transaction(self._conn)
 
     # --- roots ---------------------------------------------------------------------------------
 

@@ -138,7 +138,9 @@ def test_worker_processes_build_the_same_site(demo_home: Path, monkeypatch: Any)
     assert parallel.pages == serial.pages
 
 
-def test_an_unchanged_article_folder_is_reused_whole(demo_home: Path, cli: Callable[..., Any]) -> None:
+def test_an_unchanged_article_folder_is_reused_whole(
+    demo_home: Path, cli: Callable[..., Any]
+) -> None:
     first = build(cli, demo_home)
     again = build(cli, demo_home)
     assert again["rendered"] == 0
