@@ -8,6 +8,7 @@ same bytes, and permapress beats ipfs-car on both inputs.
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import sys
 from pathlib import Path
@@ -54,6 +55,14 @@ def _sha256_pass(path: Path) -> None:
     with path.open("rb", buffering=0) as f:
         while n := f.readinto(buf):
             digest.update(view[:n])
+
+
+def _fresh_write(out: Path, cmd: list[str]) -> float:
+    """Time one command that writes ``out``, after earlier writes reached the disk (os.sync),
+    so neither tool pays for the other's dirty pages."""
+    out.unlink(missing_ok=True)
+    os.sync()
+    return run_timed(cmd, cwd=ROOT)
 
 
 def _discard(_cid: CID, _data: bytes) -> None:

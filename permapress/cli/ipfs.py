@@ -35,12 +35,14 @@ from typing import Any
 import click
 
 from permapress.errors import ConfigError, IpfsError, VerifyError
-from permapress.ipfs.blockstore import FileBlockstore, MemoryBlockstore
+from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.car import dag_blocks, write_car
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_path
 from permapress.ipfs.profiles import DEFAULT_PROFILE, Profile, get_profile
 from permapress.ipfs.reader import list_directory, read_file, stat
+from permapress.ipfs.sourcecar import SourceBackedStore
+from permapress.ipfs.spool import SpoolBlockstore
 from permapress.ipfs.verify import LoadedCar, VerifyReport, load_car, verify_dag, verify_loaded
 
 PROGRESS_MIN_BYTES = 8 << 20
@@ -120,7 +122,16 @@ def _progress(path: Path, hidden: bool, counter: _Counter) -> Iterator[Callable[
         yield advance
 
 
-def _write_car_file(target: Path, root: CID, store: MemoryBlockstore) -> int:
+def _folder_of(target: Path) -> Path:
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write {target}: folder {folder} does not exist")
+    return folder
+
+
+def _write_car_file(
+    target: Path, root: CID, store: SourceBackedStore | SpoolBlockstore
+) -> int:
     """Write the CAR next to ``target`` under a temporary name, then rename it into place."""
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -166,7 +177,10 @@ def add(
     newsroom = _newsroom(home)
     profile = _profile(profile_name, newsroom)
     store = FileBlockstore(newsroom / "blocks") if newsroom and not only_hash else None
-    memory = MemoryBlockstore() if car_path is not None else None
+    memory: SourceBackedStore | SpoolBlockstore | None = None
+    if car_path is not None:
+        folder = _folder_of(car_path)
+        memory = SourceBackedStore(path) if profile.raw_leaves else SpoolBlockstore(folder)
     seen: set[bytes] = set()
     block_bytes = [0]
 
@@ -180,10 +194,16 @@ def add(
             memory.put(cid, block)
 
     counter = _Counter()
-    with _progress(path, hidden, counter) as progress:
-        imported = import_path(path, profile, sink, hidden=hidden, progress=progress)
-    if car_path is not None and memory is not None:
-        _write_car_file(car_path, imported.cid, memory)
+    try:
+        with _progress(path, hidden, counter) as progress:
+            imported = import_path(path, profile, sink, hidden=hidden, progress=progress)
+        if car_path is not None and memory is not None:
+            if isinstance(memory, SourceBackedStore):
+                memory.locate(imported.cid)
+            _write_car_file(car_path, imported.cid, memory)
+    finally:
+        if memory is not None:
+            memory.close()
     if as_json:
         click.echo(json.dumps({
             "cid": str(imported.cid),
