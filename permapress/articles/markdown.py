@@ -101,6 +101,9 @@ def article_from_front_matter(
     image = _lead_image(meta, media, source)
     text = sanitize_markdown(normalise_body(body))
     text = _rewrite_images(text, media)
+    listed = _media_list(meta, source)
+    for name in listed:
+        media.add_attachment(name)
 
     key, value = frontmatter.first(meta, "summary", "description", "excerpt")
     summary = frontmatter.text(value, key, source) if value is not None else summarize(text)
@@ -120,7 +123,7 @@ def article_from_front_matter(
         summary=summary,
         language=language or DEFAULT_LANGUAGE,
         body=text,
-        media=media.media,
+        media=media.ordered(listed),
         image=image,
         draft=_draft(meta, source),
         source=source,
@@ -157,6 +160,14 @@ def _draft(meta: dict[str, Any], source: str) -> bool:
     if value is not None and frontmatter.text(value, key, source).strip().lower() == "draft":
         draft = True
     return draft
+
+
+def _media_list(meta: dict[str, Any], source: str) -> list[str]:
+    """The ``media:`` list that permapress's own article.md carries (every media file by name)."""
+    value = meta.get("media")
+    if value is None:
+        return []
+    return frontmatter.text_list(value, "media", source, commas=False)
 
 
 def _lead_image(meta: dict[str, Any], media: MediaCollector, source: str) -> str | None:

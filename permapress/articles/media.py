@@ -35,6 +35,13 @@ EXTENSIONS: Final = {
     "image/avif": "avif",
 }
 MAX_IMAGE_BYTES: Final = 50 * 1024 * 1024
+ATTACHMENT_TYPES: Final = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+}
 _SCHEME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
@@ -126,6 +133,34 @@ class MediaCollector:
         self._by_path[key] = item
         self._names.add(name)
         return name
+
+    def add_attachment(self, name: str) -> bool:
+        """Attach ``media/<name>`` beside the source as it is (name and bytes kept): files an
+        exported article.md lists under ``media:`` that its text does not show, such as the
+        original page of an imported web article. False when there is no such file."""
+        if not name or "/" in name or "\\" in name or name.startswith(".") or name in self._names:
+            return False
+        path = Path(self.base, "media", name)
+        if not path.is_file():
+            return False
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ArticleError(f"media '{name}' cannot be read ({reason})", self.source) from None
+        if _looks_svg(data):
+            raise ArticleError(f"media '{name}' is an SVG file (SVG can carry script)", self.source)
+        media_type = image_type(data) or ATTACHMENT_TYPES.get(
+            Path(name).suffix.lower(), "application/octet-stream"
+        )
+        self._by_path[path.absolute()] = Media(name=name, data=data, media_type=media_type)
+        self._names.add(name)
+        return True
+
+    def ordered(self, names: list[str]) -> tuple[Media, ...]:
+        """The media with those named first, in that order, then the rest as referenced."""
+        rank = {name: i for i, name in enumerate(names)}
+        return tuple(sorted(self.media, key=lambda m: rank.get(m.name, len(rank))))
 
     def _unique_name(self, path: Path, media_type: str) -> str:
         stem = slugify(path.stem, max_length=60)

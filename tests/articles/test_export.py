@@ -27,13 +27,20 @@ def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     return code, out
 
 
+WEB_PAGE = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "importers" / "html" / "ferry-fares-en.html"
+)
+ARTICLES = 17  # the 16 demo articles and one web page (which keeps source.html and source.json)
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("export") / "demo"
-    try:
-        main(["init", str(home), "--demo"])
-    except SystemExit as exc:
-        assert not exc.code
+    for args in (["init", str(home), "--demo"], ["import", str(WEB_PAGE), "--home", str(home)]):
+        try:
+            main(args)
+        except SystemExit as exc:
+            assert not exc.code
     return home
 
 
@@ -61,19 +68,20 @@ def test_export_then_import_gives_the_same_articles(
     out = tmp_path / f"out-{fmt}"
     code, text = run("export", "--home", str(demo), "--format", fmt, str(out), "--json",
                      capsys=capsys)  # fmt: skip
-    assert code == 0 and json.loads(text)["articles"] == 16
+    assert code == 0 and json.loads(text)["articles"] == ARTICLES
     fresh = tmp_path / "fresh"
     assert run("init", str(fresh), capsys=capsys)[0] == 0
     code, text = run("import", "--home", str(fresh), str(out), "--json", capsys=capsys)
     report = json.loads(text)
     assert code == 0, report["failed"]
-    assert report["imported"] == 16 and report["failed"] == []
+    assert report["imported"] == ARTICLES and report["failed"] == []
     original, copied = bundle_files(demo), bundle_files(fresh)
     assert sorted(copied) == sorted(original)
     assert copied == original  # article.md and every media file: same bytes, same CIDs
     assert sum(len(files) - 1 for files in original.values()) >= 5  # the demo has images
+    assert any("media/source.html" in files for files in original.values())
     again = json.loads(run("import", "--home", str(fresh), str(out), "--json", capsys=capsys)[1])
-    assert again["unchanged"] == 16 and again["imported"] == again["updated"] == 0
+    assert again["unchanged"] == ARTICLES and again["imported"] == again["updated"] == 0
 
 
 def test_export_layouts(demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,7 +96,7 @@ def test_export_layouts(demo: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     assert item["associations"][0]["name"] == "leadimage"
     assert item["associations"][0]["renditions"][0]["href"] == f"{slug}/media/rowing.jpg"
     feed = json.loads((tmp_path / "jsonfeed" / "feed.json").read_text())
-    assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == 16
+    assert feed["version"] == "https://jsonfeed.org/version/1.1" and len(feed["items"]) == ARTICLES
     assert all(i["id"].startswith("urn:permapress:article:") for i in feed["items"])
 
 
