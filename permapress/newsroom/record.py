@@ -21,6 +21,7 @@ chain always reaches version 1.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ from permapress.articles.document import to_markdown
 from permapress.articles.model import Article, Media, article_fields, content_key, validate
 from permapress.articles.sources import read_source
 from permapress.articles.taxonomy import Taxonomy
-from permapress.catalog import MediaRow, VersionRow
+from permapress.catalog import ArticleRow, Catalog, MediaRow, VersionRow
 from permapress.errors import CatalogError, TrustError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_bytes
@@ -184,6 +185,27 @@ def record_article(
         signature=bundle.signature.hex(),
     )
     status_value = "draft" if article.draft else "published"
+    try:
+        _store(catalog, existing, row, media_rows, article, status_value, signer, now)
+    except sqlite3.IntegrityError:
+        raise CatalogError(
+            f"another permapress command recorded {slug!r} at the same time; run this one again"
+        ) from None
+    return Recorded(slug, "updated" if previous else "imported", number, row.bundle_cid)
+
+
+def _store(
+    catalog: Catalog,
+    existing: ArticleRow | None,
+    row: VersionRow,
+    media_rows: list[MediaRow],
+    article: Article,
+    status_value: str,
+    signer: Ed25519PrivateKey,
+    now: datetime,
+) -> None:
+    """Add the version (and the article, and the log entry) in one transaction."""
+    slug, number = row.slug, row.number
     was_published = existing is not None and existing.status == "published"
     with catalog.transaction():
         if existing is None:
@@ -198,7 +220,6 @@ def record_article(
                 catalog, signer, action="correct" if was_published else "publish", slug=slug,
                 version=number, record=row.record_cid, note=row.note, time=now,
             )
-    return Recorded(slug, "updated" if previous else "imported", number, row.bundle_cid)
 
 
 def correct_article(
