@@ -131,16 +131,29 @@ def b32encode(data: bytes) -> str:
     return base64.b32encode(data).decode("ascii").rstrip("=").lower()
 
 
+_B32_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyz234567"
+_B32_CHARS: Final = frozenset(_B32_ALPHABET)
+_B32_AS_DIGITS: Final = str.maketrans(_B32_ALPHABET, "0123456789abcdefghijklmnopqrstuv")
+
+
 def b32decode(text: str) -> bytes:
-    if text != text.lower() and text != text.upper():
+    """RFC 4648 base32 without padding, either case (not mixed); the unused low bits of the
+    last character must be zero, so every byte string has exactly one spelling."""
+    lower = text.lower()
+    if text != lower and text != text.upper():
         raise FormatError("base32 text mixes upper and lower case")
-    pad = -len(text) % 8
     if len(text) % 8 in (1, 3, 6):
         raise FormatError("base32 text has an impossible length")
-    try:
-        return base64.b32decode(text.upper() + "=" * pad)
-    except ValueError as exc:
-        raise FormatError(f"not base32: {exc}") from None
+    if not text:
+        return b""
+    if not _B32_CHARS.issuperset(lower):
+        bad = next(c for c in lower if c not in _B32_CHARS)
+        raise FormatError(f"not base32: {bad!r} is not a base32 character")
+    number = int(lower.translate(_B32_AS_DIGITS), 32)  # int() reads 0-9a-v as base-32 digits
+    size, spare = divmod(len(text) * 5, 8)
+    if number & ((1 << spare) - 1):
+        raise FormatError("not base32: the last character has bits set that encode nothing")
+    return (number >> spare).to_bytes(size, "big")
 
 
 # --- multihash -------------------------------------------------------------------------------

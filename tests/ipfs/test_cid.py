@@ -162,3 +162,11 @@ def test_random_text_gives_our_errors_only(text: str) -> None:
     except (FormatError, UnsupportedError):
         return
     assert CID.parse(str(cid)) == cid
+
+
+def test_base32_has_one_spelling_per_byte_string() -> None:
+    assert b32decode("my") == b"f"
+    with pytest.raises(FormatError, match="bits set"):
+        b32decode("mz")  # same byte, but the unused low bits are not zero
+    with pytest.raises(FormatError, match="not a base32 character"):
+        b32decode("m1")
