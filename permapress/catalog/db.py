@@ -274,7 +274,7 @@ class Catalog:
             "UPDATE articles SET status = 'retracted', reason = ?, retracted = ? WHERE slug = ?",
             (reason, when, slug),
         )
-        self._conn.execute("DELETE FROM search WHERE slug = ?", (slug,))
+        self._forget_search(slug)
 
     def blank_version(self, slug: str, number: int, meta: str) -> None:
         """Forget a purged version's text: its article.md and body are gone from the catalog."""
@@ -308,10 +308,18 @@ class Catalog:
             "VALUES (?, ?, ?, ?, ?, ?)",
             [(row.slug, row.number, m.name, m.media_type, m.cid, m.size) for m in media],
         )
-        self._conn.execute("DELETE FROM search WHERE slug = ?", (row.slug,))
+        self._forget_search(row.slug)
         self._conn.execute(
-            "INSERT INTO search (slug, headline, summary, body) VALUES (?, ?, ?, ?)",
-            (row.slug, *search_text),
+            "INSERT INTO search (rowid, slug, headline, summary, body) "
+            "VALUES ((SELECT rowid FROM articles WHERE slug = ?), ?, ?, ?, ?)",
+            (row.slug, row.slug, *search_text),
+        )
+
+    def _forget_search(self, slug: str) -> None:
+        """Drop an article from the search index by its rowid (the same as in ``articles``):
+        an FTS5 table has no index on an UNINDEXED column, so deleting by slug would read it all."""
+        self._conn.execute(
+            "DELETE FROM search WHERE rowid = (SELECT rowid FROM articles WHERE slug = ?)", (slug,)
         )
 
     def set_record(self, slug: str, number: int, cid: str, record: str, signature: str) -> None:
