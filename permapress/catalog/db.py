@@ -298,9 +298,20 @@ class Catalog:
         self._conn.execute(
             f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({', '.join('?' * 14)})",
             (
-                row.slug, row.number, row.content_key, row.bundle_cid, row.bundle_size,
-                row.published, row.effective, row.recorded, row.note, row.document, row.meta,
-                row.record_cid, row.record, row.signature,
+                row.slug,
+                row.number,
+                row.content_key,
+                row.bundle_cid,
+                row.bundle_size,
+                row.published,
+                row.effective,
+                row.recorded,
+                row.note,
+                row.document,
+                row.meta,
+                row.record_cid,
+                row.record,
+                row.signature,
             ),
         )
         self._conn.executemany(
@@ -345,11 +356,20 @@ class Catalog:
         ).fetchone()
         return VersionRow(*row) if row else None
 
-    def all_versions(self, status: str = "published") -> dict[str, list[VersionRow]]:
-        """Every version of every article with this status, oldest version first."""
+    def all_versions(
+        self, status: str = "published", *, light: bool = False
+    ) -> dict[str, list[VersionRow]]:
+        """Every version of every article with this status, oldest version first.
+
+        ``light`` leaves out what only a page being rendered needs: ``document`` and ``record``
+        are empty and ``meta`` has no body (read those with ``versions(slug)``)."""
         out: dict[str, list[VersionRow]] = {}
+        columns = [f"v.{c.strip()}" for c in _VERSION_COLUMNS.split(",")]
+        if light:
+            swap = {"v.document": "''", "v.meta": "json_remove(v.meta, '$.body')", "v.record": "''"}
+            columns = [swap.get(c, c) for c in columns]
         sql = (
-            f"SELECT {', '.join('v.' + c.strip() for c in _VERSION_COLUMNS.split(','))} "
+            f"SELECT {', '.join(columns)} "
             "FROM versions v JOIN articles a ON a.slug = v.slug WHERE a.status = ? "
             "ORDER BY v.slug, v.number"
         )
@@ -413,13 +433,23 @@ class Catalog:
     def build_roots(self) -> list[str]:
         return [str(r[0]) for r in self._conn.execute("SELECT DISTINCT root_cid FROM builds")]
 
-    def cached_pages(self) -> dict[str, CachedPage]:
-        return {
-            row[0]: CachedPage(*row[1:])
-            for row in self._conn.execute(
-                "SELECT path, fingerprint, cid, tsize, size FROM page_cache"
-            )
-        }
+    def cached_pages(self, *, inside_articles: bool = True) -> dict[str, CachedPage]:
+        """The page cache; without ``inside_articles``, the files inside article folders are
+        left out (the folders themselves are in): load those with ``cached_pages_under``."""
+        sql = "SELECT path, fingerprint, cid, tsize, size FROM page_cache"
+        if not inside_articles:
+            sql += " WHERE NOT (path GLOB 'articles/*/?*')"
+        return {row[0]: CachedPage(*row[1:]) for row in self._conn.execute(sql)}
+
+    def cached_pages_under(self, folder: str) -> dict[str, CachedPage]:
+        """The cached files inside ``folder`` (which ends with "/"), by an index range scan."""
+        upper = folder[:-1] + chr(ord(folder[-1]) + 1)
+        rows = self._conn.execute(
+            "SELECT path, fingerprint, cid, tsize, size FROM page_cache "
+            "WHERE path > ? AND path < ?",
+            (folder, upper),
+        )
+        return {row[0]: CachedPage(*row[1:]) for row in rows}
 
     def store_pages(self, pages: Sequence[tuple[str, CachedPage]]) -> None:
         self._conn.executemany(

@@ -219,6 +219,15 @@ class CID:
         if len(data) - offset >= 34 and data[offset] == 0x12 and data[offset + 1] == 0x20:
             end = offset + 34
             return cls(0, DAG_PB, bytes(data[offset:end])), end
+        if (
+            len(data) - offset >= 36
+            and data[offset] == 1
+            and data[offset + 1] < 0x80
+            and data[offset + 2] == 0x12
+            and data[offset + 3] == 0x20
+        ):  # the common case, CIDv1 with a one-byte codec and sha2-256: nothing to check
+            end = offset + 36
+            return cls(1, data[offset + 1], bytes(data[offset + 2 : end])), end
         version, pos = decode_varint(data, offset)
         if version == 0x12:
             raise FormatError("truncated CIDv0")

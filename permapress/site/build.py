@@ -28,13 +28,13 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib import resources
 from typing import Any, Literal
 
 from permapress.articles.taxonomy import Taxonomy, category_slug
-from permapress.catalog import CachedPage, VersionRow
+from permapress.catalog import CachedPage, Catalog, VersionRow
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_bytes, import_tree
@@ -309,23 +309,41 @@ def _listing(
         )
 
 
-def _feeds(plan: _Plan, site: SiteInfo, base: str, entries: list[ArticleEntry], title: str) -> None:
-    newest = entries[: feeds.FEED_SIZE]
-    inputs = [site, title, [_key(e) for e in newest]]
+def _with_bodies(catalog: Catalog, entries: list[ArticleEntry]) -> list[ArticleEntry]:
+    """The entries with their articles read in full (the build reads them light)."""
+    full = []
+    for entry in entries:
+        latest = catalog.latest(entry.article.slug)
+        assert latest is not None
+        full.append(replace(entry, article=article_from_meta(latest.meta)))
+    return full
+
+
+def _feeds(
+    plan: _Plan,
+    catalog: Catalog,
+    site: SiteInfo,
+    base: str,
+    entries: list[ArticleEntry],
+    title: str,
+) -> None:
+    light = entries[: feeds.FEED_SIZE]
+    inputs = [site, title, [_key(e) for e in light]]
+    paths = [base + "feed.xml", base + "rss.xml", base + "feed.json"]
+    # Feeds carry the bodies: read them here, in this process (worker processes must not use
+    # the catalog connection), and only when a feed is rendered again.
+    if all(plan.cached(path, plan.fingerprint(inputs)) for path in paths):
+        newest = light
+    else:
+        newest = _with_bodies(catalog, light)
     plan.page(
-        base + "feed.xml",
-        inputs,
-        lambda: feeds.atom_feed(site, newest, title=title, self_path=base + "feed.xml"),
+        paths[0], inputs, lambda: feeds.atom_feed(site, newest, title=title, self_path=paths[0])
     )
     plan.page(
-        base + "rss.xml",
-        inputs,
-        lambda: feeds.rss_feed(site, newest, title=title, self_path=base + "rss.xml"),
+        paths[1], inputs, lambda: feeds.rss_feed(site, newest, title=title, self_path=paths[1])
     )
     plan.page(
-        base + "feed.json",
-        inputs,
-        lambda: feeds.json_feed(site, newest, title=title, self_path=base + "feed.json"),
+        paths[2], inputs, lambda: feeds.json_feed(site, newest, title=title, self_path=paths[2])
     )
 
 
@@ -342,12 +360,14 @@ def build_site(
     profile = get_profile(config.profile)
     blocks = newsroom.blocks
     taxonomy = Taxonomy(config.category_topics)
-    rows_by_slug = catalog.all_versions("published")
+    # Light rows: no bodies. A page that shows a body reads it when it is rendered.
+    rows_by_slug = catalog.all_versions("published", light=True)
     entries = _entries(rows_by_slug)
     if workers is None:
         workers = os.cpu_count() or 1
     on_disk = isinstance(blocks, FileBlockstore)
-    plan = _Plan(profile, blocks.put, catalog.cached_pages(), workers=workers if on_disk else 1)
+    cache = catalog.cached_pages(inside_articles=False)
+    plan = _Plan(profile, blocks.put, cache, workers=workers if on_disk else 1)
     public_key = load_public_key(config.keys_path)
 
     by_category: dict[str, list[ArticleEntry]] = defaultdict(list)
@@ -368,24 +388,20 @@ def build_site(
         slug = entry.article.slug
         base = f"articles/{slug}/"
         own_slugs = {name: category_slugs[name] for name in entry.article.categories}
-        folder_key = plan.fingerprint(
-            [
-                site,
-                "article folder",
-                own_slugs,
-                [
-                    (r.number, r.bundle_cid, r.bundle_size, r.note, r.effective)
-                    for r in rows_by_slug[slug]
-                ],
-            ]
-        )
+        shown = [
+            (r.number, r.bundle_cid, r.bundle_size, r.note, r.effective) for r in rows_by_slug[slug]
+        ]
+        folder_key = _digest((RENDER_VERSION, plan.site_key, "article folder", own_slugs, shown))
         hit = plan.cached(base, folder_key)
         if hit is not None:
             plan.place(f"articles/{slug}", Imported(CID.parse(hit.cid), hit.tsize, 0))
             plan.pages += hit.size
             continue
         pages_before = plan.pages
+        plan.cache.update(catalog.cached_pages_under(base))
         fresh_folders.append((slug, folder_key, pages_before))
+        rows_by_slug[slug] = catalog.versions(slug)
+        entry = _entries({slug: rows_by_slug[slug]})[0]
         plan.page(
             base + "index.html",
             [site, _key(entry), own_slugs, entry.article.headline],
@@ -423,7 +439,7 @@ def build_site(
         description=site.tagline,
         category_slugs=category_slugs,
     )
-    _feeds(plan, site, "", entries, site.name)
+    _feeds(plan, catalog, site, "", entries, site.name)
     for name, members in sorted(by_category.items()):
         base = f"categories/{category_slugs[name]}/"
         topic = taxonomy.topic(name)
@@ -441,7 +457,7 @@ def build_site(
             category_slugs=category_slugs,
             feeds_base=base,
         )
-        _feeds(plan, site, base, members, f"{site.name}: {name}")
+        _feeds(plan, catalog, site, base, members, f"{site.name}: {name}")
     months = sorted(by_month, reverse=True)
     for year, month in months:
         members = by_month[(year, month)]
@@ -480,6 +496,7 @@ def build_site(
     plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 
     plan.flush()
+    stale = [path for path in plan.cache if not _in_tree(plan.tree, path)]
     articles = plan.tree.get("articles", {})
     for slug, folder_key, page_count in fresh_folders:
         node = import_tree(articles[slug], profile, blocks.put)
@@ -487,9 +504,10 @@ def build_site(
         plan.fresh.append(
             (f"articles/{slug}/", CachedPage(folder_key, str(node.cid), node.tsize, page_count))
         )
+    if articles:
+        plan.tree["articles"] = _directory(plan, "articles/", articles)
     root = import_tree(plan.tree, profile, blocks.put)
     root_cid = str(root.cid)
-    stale = [path for path in plan.cache if not _in_tree(plan.tree, path)]
     with catalog.transaction():
         catalog.store_pages(plan.fresh)
         catalog.forget_pages(stale)
@@ -530,6 +548,30 @@ def _sitemap_urls(
     urls += [(f"categories/{slug}/", None) for slug in sorted(category_slugs.values())]
     urls += [(f"archive/{y:04d}/{m:02d}/", None) for y, m in months]
     return urls
+
+
+def _digest(value: Any) -> str:
+    """A fingerprint of plain values (tuples, lists, dicts, str, int): repr is deterministic."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+def _directory(plan: _Plan, path: str, entries: Tree) -> Imported | Tree:
+    """The directory node of ``entries`` when every entry is a finished node, taken from the
+    page cache when the same entries made it before (a 10,000-entry sharded directory costs
+    more to build than to recognise)."""
+    if not all(isinstance(node, Imported) for node in entries.values()):
+        return entries
+    key = hashlib.sha256()
+    for name in sorted(entries):
+        node = entries[name]
+        key.update(f"{name}\0{node.tsize}\0".encode() + bytes(node.cid))
+    digest = key.hexdigest()
+    hit = plan.cached(path, digest)
+    if hit is not None:
+        return Imported(CID.parse(hit.cid), hit.tsize, 0)
+    made = import_tree(entries, plan.profile, plan.sink)
+    plan.fresh.append((path, CachedPage(digest, str(made.cid), made.tsize, 0)))
+    return made
 
 
 def _in_tree(tree: Tree, path: str) -> bool:

@@ -86,3 +86,22 @@ def test_page_cache_and_builds(tmp_path: Path) -> None:
 def test_bad_search_query_is_our_error(tmp_path: Path) -> None:
     with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog, pytest.raises(CatalogError):
         catalog.search('"unbalanced')
+
+
+def test_page_cache_can_leave_article_folders_for_later(tmp_path: Path) -> None:
+    pages = {
+        "index.html": CachedPage("a", "bafk1", 1, 1),
+        "articles/x/": CachedPage("b", "bafy2", 2, 3),
+        "articles/x/index.html": CachedPage("c", "bafk3", 3, 3),
+        "articles/x/v/1": CachedPage("d", "bafy4", 4, 0),
+        "articles/xy/index.html": CachedPage("e", "bafk5", 5, 5),
+    }
+    with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog:
+        catalog.store_pages(list(pages.items()))
+        outside = catalog.cached_pages(inside_articles=False)
+        assert sorted(outside) == ["articles/x/", "index.html"]
+        assert catalog.cached_pages_under("articles/x/") == {
+            "articles/x/index.html": pages["articles/x/index.html"],
+            "articles/x/v/1": pages["articles/x/v/1"],
+        }
+        assert catalog.cached_pages() == pages
