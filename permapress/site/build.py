@@ -418,6 +418,7 @@ def build_site(
     for row in catalog.articles("retracted"):
         rows = retracted_rows.get(row.slug)
         if rows:
+            plan.cache.update(catalog.cached_pages_under(f"articles/{row.slug}/"))
             entry = _entries({row.slug: rows})[0]
             _place_pages(plan, sitepages.retracted_pages(entry, site, row, rows))
             if not row.purged:
