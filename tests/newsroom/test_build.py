@@ -146,3 +146,14 @@ def test_an_unchanged_article_folder_is_reused_whole(
     assert again["rendered"] == 0
     assert again["pages"] == first["pages"]
     assert again["root_cid"] == first["root_cid"]
+
+
+def test_nothing_is_rendered_twice_after_a_retraction(
+    demo_home: Path, cli: Callable[..., Any]
+) -> None:
+    slug = cli("list", "--home", str(demo_home), "--json").json()[0]["slug"]
+    assert cli("retract", slug, "--reason", "Sources withdrew", "--home", str(demo_home)).code == 0
+    first = build(cli, demo_home)
+    again = build(cli, demo_home)
+    assert again["root_cid"] == first["root_cid"]
+    assert again["rendered"] == 0
