@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,3 +64,60 @@ def demo_home(demo_template: Path, tmp_path: Path) -> Path:
     home = tmp_path / "newsroom"
     shutil.copytree(demo_template, home)
     return home
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@contextmanager
+def serving(home: Path) -> Iterator[tuple[str, str]]:
+    """`permapress serve` for ``home`` on a free port of 127.0.0.1: (base URL, site root)."""
+    import uvicorn
+
+    from permapress.newsroom.serving import newsroom_app
+
+    app, root, _config = newsroom_app(home)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield f"http://127.0.0.1:{port}", root
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def serve() -> Callable[[Path], Any]:
+    """``with serve(home) as (base_url, root):`` runs the newsroom's server on a real socket."""
+    return serving
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium, driven by Playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,23 +18,8 @@ import pytest
 from permapress.ipfs.car import read_car
 from permapress.ipfs.verify import verify_car
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="Debian's chromium is not installed (make test installs it)",
-    ),
-]
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+pytestmark = pytest.mark.browser
 
 HOSTILE = """---
 title: Hostile markup test
@@ -60,53 +41,21 @@ Plain text first.
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(
-    demo_home: Path, cli: Callable[..., Any], tmp_path: Path
+    demo_home: Path, cli: Callable[..., Any], tmp_path: Path, serve: Callable[[Path], Any]
 ) -> Iterator[tuple[str, str, Path]]:
-    import uvicorn
-
-    from permapress.newsroom.serving import newsroom_app
-
     hostile = tmp_path / "hostile.md"
     hostile.write_text(HOSTILE, encoding="utf-8")
     assert cli("import", str(hostile), "--home", str(demo_home)).code == 0
-    app, root, _config = newsroom_app(demo_home)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}", root, demo_home
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
+    with serve(demo_home) as (base, root):
+        yield base, root, demo_home
 
 
 def test_reader_journey_and_download(
     server: tuple[str, str, Path], browser: Any, tmp_path: Path
 ) -> None:
     base, _root, _home = server
-    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(accept_downloads=True, viewport={"width": 1280, "height": 900})
     page.goto(base + "/")
     assert page.locator("h1, .masthead").first.is_visible()

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,40 +18,15 @@ import pytest
 from permapress.ipfs.car import read_car
 from permapress.trust.verify import verify_path
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SLUG = "port-aldwick-council-passes-harbour-budget-after-late-night-session"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="Debian's chromium is not installed (make test installs it)",
-    ),
-]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def corrected(
-    demo_home: Path, cli: Callable[..., Any], tmp_path: Path
+    demo_home: Path, cli: Callable[..., Any], tmp_path: Path, serve: Callable[[Path], Any]
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    import uvicorn
-
-    from permapress.newsroom.serving import newsroom_app
-
     shown = cli("show", SLUG, "--home", str(demo_home), "--json").json()
     body = shown["body"].replace("passed by seven votes to four", "passed by eight votes to three")
     source = tmp_path / "fix.md"
@@ -75,60 +46,44 @@ def corrected(
     )
     assert run.code == 0, run.err
     versions = cli("show", SLUG, "--home", str(demo_home), "--json").json()["versions"]
-    app, _root, _config = newsroom_app(demo_home)
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}", versions
-    server.should_exit = True
-    thread.join(10)
+    with serve(demo_home) as (base, _root):
+        yield base, versions
 
 
 def test_history_diff_and_an_old_version_download(
-    corrected: tuple[str, list[dict[str, Any]]], tmp_path: Path
+    corrected: tuple[str, list[dict[str, Any]]], tmp_path: Path, browser: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     base, versions = corrected
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(accept_downloads=True, viewport={"width": 1100, "height": 900})
-        page.goto(f"{base}/articles/{SLUG}/index.html")
-        assert "Corrected the vote count." in page.locator("p.updated").inner_text()
-        page.locator("a[href='history/index.html']").click()
-        page.wait_for_load_state()
-        assert page.url.endswith(f"/articles/{SLUG}/history/index.html")
-        items = page.locator("li.history__version")
-        assert items.count() == 2
-        assert items.nth(0).locator("h2").inner_text().startswith("Version 2")
-        for version in versions:
-            assert version["bundle_cid"] in page.inner_text("body")
-        page.screenshot(path=str(ARTIFACTS / "history.png"), full_page=True)
+    page = browser.new_page(accept_downloads=True, viewport={"width": 1100, "height": 900})
+    page.goto(f"{base}/articles/{SLUG}/index.html")
+    assert "Corrected the vote count." in page.locator("p.updated").inner_text()
+    page.locator("a[href='history/index.html']").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/articles/{SLUG}/history/index.html")
+    items = page.locator("li.history__version")
+    assert items.count() == 2
+    assert items.nth(0).locator("h2").inner_text().startswith("Version 2")
+    for version in versions:
+        assert version["bundle_cid"] in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "history.png"), full_page=True)
 
-        page.get_by_role("link", name="What changed in version 2").click()
-        page.wait_for_load_state()
-        assert page.locator("h1").inner_text() == "What changed in version 2"
-        inserted = page.locator(".diff__text ins").all_inner_texts()
-        deleted = page.locator(".diff__text del").all_inner_texts()
-        assert "eight" in " ".join(inserted) and "seven" in " ".join(deleted)
-        assert page.locator(".diff__text ins").first.is_visible()
-        page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
-        page.go_back()
-        page.wait_for_load_state()
+    page.get_by_role("link", name="What changed in version 2").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "What changed in version 2"
+    inserted = page.locator(".diff__text ins").all_inner_texts()
+    deleted = page.locator(".diff__text del").all_inner_texts()
+    assert "eight" in " ".join(inserted) and "seven" in " ".join(deleted)
+    assert page.locator(".diff__text ins").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "diff.png"), full_page=True)
+    page.go_back()
+    page.wait_for_load_state()
 
-        old = page.locator("li#v1")
-        with page.expect_download() as info:
-            old.get_by_role("link", name="Download IPFS", exact=True).click()
-        saved = tmp_path / info.value.suggested_filename
-        info.value.save_as(saved)
-        assert saved.name == f"{SLUG}-v1.car"
-        browser.close()
+    old = page.locator("li#v1")
+    with page.expect_download() as info:
+        old.get_by_role("link", name="Download IPFS", exact=True).click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.name == f"{SLUG}-v1.car"
     reader = read_car(io.BytesIO(saved.read_bytes()))
     assert [str(r) for r in reader.roots] == [versions[0]["bundle_cid"]]
     report = verify_path(saved)

@@ -83,7 +83,11 @@ def test_watch_loop_runs_bounded_rounds_and_reports_each(home: Path) -> None:
                      on_round=lambda n, r: reports.append(r))  # fmt: skip
     assert done == 4 and sleeps == [900.0, 900.0, 900.0]
     assert [(r["imported"], r["updated"], r["unchanged"]) for r in reports] == [
-        (2, 0, 0), (0, 1, 1), (0, 1, 1), (0, 0, 2)]
+        (2, 0, 0),
+        (0, 1, 1),
+        (0, 1, 1),
+        (0, 0, 2),
+    ]
 
 
 def test_ctrl_c_stops_the_loop_cleanly(home: Path) -> None:
