@@ -192,7 +192,7 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
     if cars and out is None:
         raise ConfigError("--cars needs --out DIR (the folder to write the site and CAR files to)")
     with Newsroom.open(resolve_home(home)) as newsroom:
-        result = build_site(newsroom)
+        result = build_site(newsroom, progress=not as_json and sys.stderr.isatty())
         if out is not None:
             export_site(newsroom, result.root_cid, out, cars=cars)
     if as_json:

@@ -33,6 +33,9 @@ from functools import partial
 from importlib import resources
 from typing import Any, Literal
 
+from rich.console import Console
+from rich.progress import Progress
+
 from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, Catalog, VersionRow
 from permapress.ipfs.blockstore import FileBlockstore
@@ -144,22 +147,27 @@ class _Plan:
         self.cars[bundle] = len(self.jobs)
         self.jobs.append(_Job((path,), fingerprint, lambda: car_file(bundle, get, profile, sink)))
 
-    def flush(self) -> None:
-        """Run every pending job and place what it made."""
+    def flush(self, progress: bool = False) -> None:
+        """Run every pending job and place what it made (with a progress bar when asked)."""
         global _JOBS
         jobs, self.jobs, self.cars = self.jobs, [], {}
         nodes: list[Imported | None] = [None] * len(jobs)
-        if self.workers > 1 and len(jobs) >= PARALLEL_MIN:
-            _JOBS = jobs
-            try:
-                context = multiprocessing.get_context("fork")
-                with context.Pool(self.workers) as pool:
-                    for index, node in pool.imap_unordered(_run_job, range(len(jobs)), 16):
-                        nodes[index] = node
-            finally:
-                _JOBS = []
-        else:
-            nodes = [job.make() for job in jobs]
+        with Progress(console=Console(stderr=True), disable=not progress, transient=True) as bar:
+            task = bar.add_task("Rendering", total=len(jobs))
+            if self.workers > 1 and len(jobs) >= PARALLEL_MIN:
+                _JOBS = jobs
+                try:
+                    context = multiprocessing.get_context("fork")
+                    with context.Pool(self.workers) as pool:
+                        for index, node in pool.imap_unordered(_run_job, range(len(jobs)), 16):
+                            nodes[index] = node
+                            bar.advance(task)
+                finally:
+                    _JOBS = []
+            else:
+                for index, job in enumerate(jobs):
+                    nodes[index] = job.make()
+                    bar.advance(task)
         for job, made in zip(jobs, nodes, strict=True):
             assert made is not None
             self.rendered += 1
@@ -348,7 +356,11 @@ def _feeds(
 
 
 def build_site(
-    newsroom: Newsroom, *, built_at: str | None = None, workers: int | None = None
+    newsroom: Newsroom,
+    *,
+    built_at: str | None = None,
+    workers: int | None = None,
+    progress: bool = False,
 ) -> BuildResult:
     """Build the site from the catalog into the blockstore and record its root.
 
@@ -496,7 +508,7 @@ def build_site(
     css = resources.files("permapress.site").joinpath("static/site.css").read_bytes()
     plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 
-    plan.flush()
+    plan.flush(progress)
     stale = [path for path in plan.cache if not _in_tree(plan.tree, path)]
     articles = plan.tree.get("articles", {})
     for slug, folder_key, page_count in fresh_folders:
