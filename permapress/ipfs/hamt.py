@@ -20,7 +20,9 @@ name, a sub-shard's link name is the hex alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Final
 
 from permapress.errors import UnsupportedError
@@ -28,7 +30,7 @@ from permapress.ipfs.cid import CID, DAG_PB
 from permapress.ipfs.dagpb import PBLink, PBNode, encode_node
 from permapress.ipfs.unixfs import HAMT_SHARD, UnixFSData, encode_data
 
-__all__ = ["MURMUR3_X64_64", "build_shard", "hamt_index", "murmur3_x64_64"]
+__all__ = ["MURMUR3_X64_64", "ShardCache", "build_shard", "hamt_index", "murmur3_x64_64"]
 
 MURMUR3_X64_64: Final = 0x22
 
@@ -134,13 +136,40 @@ def _shard_data(used: Sequence[int], fanout: int) -> bytes:
     )
 
 
+@dataclass(slots=True)
+class ShardCache:
+    """Sub-shards made before, by a key of their entries, so that a directory that changed in
+    one entry builds one sub-shard again, not all of them. ``known`` comes from an earlier
+    build; ``used`` collects every sub-shard of this build (to keep for the next one); ``has``
+    says whether a known sub-shard's block is still stored (else it is built again)."""
+
+    known: Mapping[str, tuple[CID, int]]
+    has: Callable[[CID], bool]
+    used: dict[str, tuple[CID, int]] = field(default_factory=dict)
+
+
+def _level_key(entries: list[tuple[bytes, Entry]], depth: int, bits: int, version: int) -> str:
+    digest = hashlib.sha256(f"{depth}:{bits}:{version}".encode())
+    for _hash, (name, cid, tsize) in sorted(entries, key=lambda item: item[1][0]):
+        digest.update(f"\0{name}\0{tsize}\0".encode("utf-8", "surrogateescape") + bytes(cid))
+    return digest.hexdigest()
+
+
 def _build_level(
     entries: list[tuple[bytes, Entry]],
     depth: int,
     bits: int,
     cid_version: int,
     sink: Sink,
+    cache: ShardCache | None = None,
 ) -> tuple[CID, int]:
+    key = ""
+    if cache is not None and depth > 0:
+        key = _level_key(entries, depth, bits, cid_version)
+        hit = cache.known.get(key)
+        if hit is not None and cache.has(hit[0]):
+            cache.used[key] = hit
+            return hit
     fanout = 1 << bits
     width = len(f"{fanout - 1:X}")
     buckets: dict[int, list[tuple[bytes, Entry]]] = {}
@@ -156,17 +185,23 @@ def _build_level(
             links.append(PBLink(cid, label + name, tsize))
             total += tsize
         else:
-            cid, tsize = _build_level(members, depth + 1, bits, cid_version, sink)
+            cid, tsize = _build_level(members, depth + 1, bits, cid_version, sink, cache)
             links.append(PBLink(cid, label, tsize))
             total += tsize
     block = encode_node(PBNode(tuple(links), _shard_data(sorted(buckets), fanout)))
     cid = CID.hash(block, DAG_PB, cid_version)
     sink(cid, block)
+    if cache is not None and key:
+        cache.used[key] = (cid, total + len(block))
     return cid, total + len(block)
 
 
 def build_shard(
-    entries: Sequence[Entry], cid_version: int, fanout: int, sink: Sink
+    entries: Sequence[Entry],
+    cid_version: int,
+    fanout: int,
+    sink: Sink,
+    cache: ShardCache | None = None,
 ) -> tuple[CID, int]:
     """Write the HAMT for ``entries`` (names unique) and return (root CID, cumulative Tsize).
 
@@ -176,4 +211,4 @@ def build_shard(
     hashed = [
         (murmur3_x64_64(entry[0].encode("utf-8", "surrogateescape")), entry) for entry in entries
     ]
-    return _build_level(hashed, 0, bits, cid_version, sink)
+    return _build_level(hashed, 0, bits, cid_version, sink, cache)

@@ -50,7 +50,7 @@ from permapress.errors import FormatError, IpfsError, UnsupportedError
 from permapress.ipfs.chunker import Readable, iter_chunks
 from permapress.ipfs.cid import CID, DAG_PB, RAW, encode_varint
 from permapress.ipfs.dagpb import PBLink, PBNode, encode_node
-from permapress.ipfs.hamt import build_shard
+from permapress.ipfs.hamt import ShardCache, build_shard
 from permapress.ipfs.layout import BalancedBuilder, Imported, Sink
 from permapress.ipfs.profiles import Profile
 from permapress.ipfs.unixfs import DIRECTORY, SYMLINK, UnixFSData, encode_data
@@ -181,10 +181,19 @@ def _over_threshold(links: list[PBLink], block: bytes, profile: Profile) -> bool
     return estimate > profile.hamt_threshold
 
 
-def build_directory(entries: Mapping[str, Imported], profile: Profile, sink: Sink) -> Imported:
-    """One directory (basic, or a HAMT when over the profile's threshold) over ``entries``."""
-    keyed = sorted(((_name_bytes(name), name, child) for name, child in entries.items()),
-                   key=lambda item: item[0])
+def build_directory(
+    entries: Mapping[str, Imported],
+    profile: Profile,
+    sink: Sink,
+    *,
+    shard_cache: ShardCache | None = None,
+) -> Imported:
+    """One directory (basic, or a HAMT when over the profile's threshold) over ``entries``;
+    ``shard_cache`` lets a HAMT reuse the sub-shards an earlier build made."""
+    keyed = sorted(
+        ((_name_bytes(name), name, child) for name, child in entries.items()),
+        key=lambda item: item[0],
+    )
     for before, after in itertools.pairwise(keyed):
         if before[0] == after[0]:
             raise FormatError(f"two entries are both named {after[1]!r}; rename one")
@@ -193,7 +202,9 @@ def build_directory(entries: Mapping[str, Imported], profile: Profile, sink: Sin
     children = sum(child.tsize for child in entries.values())
     if _over_threshold(links, block, profile):
         shard_entries = [(name, child.cid, child.tsize) for _, name, child in keyed]
-        cid, tsize = build_shard(shard_entries, profile.cid_version, profile.fanout, sink)
+        cid, tsize = build_shard(
+            shard_entries, profile.cid_version, profile.fanout, sink, shard_cache
+        )
         return Imported(cid, tsize, 0)
     cid = CID.hash(block, DAG_PB, profile.cid_version)
     sink(cid, block)

@@ -40,7 +40,8 @@ from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, Catalog, VersionRow
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
-from permapress.ipfs.importer import Imported, import_bytes, import_tree
+from permapress.ipfs.hamt import ShardCache
+from permapress.ipfs.importer import Imported, build_directory, import_bytes, import_tree
 from permapress.ipfs.profiles import Profile, get_profile
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.record import article_from_meta
@@ -101,6 +102,8 @@ class _Plan:
     fresh: list[tuple[str, CachedPage]] = field(default_factory=list)
     jobs: list[_Job] = field(default_factory=list)
     cars: dict[CID, int] = field(default_factory=dict)
+    stale: list[str] = field(default_factory=list)
+    has: Callable[[CID], bool] = lambda cid: False
     rendered: int = 0
     pages: int = 0
 
@@ -177,6 +180,9 @@ class _Plan:
                     (path, CachedPage(job.fingerprint, str(made.cid), made.tsize, made.size))
                 )
 
+
+# Page-cache rows that remember the sub-shards of a big directory: "#hamt/articles/<key>".
+SHARD_PREFIX = "#hamt/"
 
 # Below this many changed pages, worker processes cost more than they save.
 PARALLEL_MIN = 200
@@ -379,7 +385,7 @@ def build_site(
         workers = os.cpu_count() or 1
     on_disk = isinstance(blocks, FileBlockstore)
     cache = catalog.cached_pages(inside_articles=False)
-    plan = _Plan(profile, blocks.put, cache, workers=workers if on_disk else 1)
+    plan = _Plan(profile, blocks.put, cache, workers=workers if on_disk else 1, has=blocks.has)
     public_key = load_public_key(config.keys_path)
 
     by_category: dict[str, list[ArticleEntry]] = defaultdict(list)
@@ -509,7 +515,11 @@ def build_site(
     plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 
     plan.flush(progress)
-    stale = [path for path in plan.cache if not _in_tree(plan.tree, path)]
+    plan.stale = [
+        path
+        for path in plan.cache
+        if not path.startswith(SHARD_PREFIX) and not _in_tree(plan.tree, path)
+    ]
     articles = plan.tree.get("articles", {})
     for slug, folder_key, page_count in fresh_folders:
         node = import_tree(articles[slug], profile, blocks.put)
@@ -523,7 +533,7 @@ def build_site(
     root_cid = str(root.cid)
     with catalog.transaction():
         catalog.store_pages(plan.fresh)
-        catalog.forget_pages(stale)
+        catalog.forget_pages(plan.stale)
         catalog.add_build(root_cid, built_at or _now(), len(entries), plan.pages)
     return BuildResult(
         root_cid, len(entries), plan.pages, plan.rendered, time.perf_counter() - started
@@ -582,8 +592,18 @@ def _directory(plan: _Plan, path: str, entries: Tree) -> Imported | Tree:
     hit = plan.cached(path, digest)
     if hit is not None:
         return Imported(CID.parse(hit.cid), hit.tsize, 0)
-    made = import_tree(entries, plan.profile, plan.sink)
+    prefix = SHARD_PREFIX + path
+    known = {
+        name[len(prefix) :]: (CID.parse(page.cid), page.tsize)
+        for name, page in plan.cache.items()
+        if name.startswith(prefix)
+    }
+    shards = ShardCache(known=known, has=plan.has)
+    made = build_directory(entries, plan.profile, plan.sink, shard_cache=shards)
     plan.fresh.append((path, CachedPage(digest, str(made.cid), made.tsize, 0)))
+    for name, (cid, tsize) in shards.used.items():
+        plan.fresh.append((prefix + name, CachedPage(name, str(cid), tsize, 0)))
+    plan.stale += [prefix + name for name in known if name not in shards.used]
     return made
 
 

@@ -109,3 +109,30 @@ process.stdin.on('end', async () => {
         timeout=60,
     )
     assert result.stdout.split() == [murmur3_x64_64(n.encode()).hex() for n in names]
+
+
+def test_shard_cache_rebuilds_only_the_sub_shard_that_changed() -> None:
+    from permapress.ipfs.cid import CID as _CID
+    from permapress.ipfs.hamt import ShardCache, build_shard
+
+    entries = [(f"entry-{i:05d}", _CID.hash(str(i).encode()), 10 + i) for i in range(3000)]
+    first = ShardCache(known={}, has=lambda cid: True)
+    root, tsize = build_shard(entries, 1, 256, lambda cid, block: None, first)
+    assert len(first.used) > 100  # one per sub-shard
+
+    changed = list(entries)
+    changed[1234] = (changed[1234][0], _CID.hash(b"new"), 7)
+    written: list[bytes] = []
+    again = ShardCache(known=first.used, has=lambda cid: True)
+    cached = build_shard(changed, 1, 256, lambda cid, block: written.append(block), again)
+    plain = build_shard(changed, 1, 256, lambda cid, block: None)
+    assert cached == plain != (root, tsize)
+    assert len(written) <= 3  # the changed sub-shard(s) and the root, not the other shards
+
+    missing = ShardCache(known=first.used, has=lambda cid: False)  # blocks gone: build again
+    rewritten: list[bytes] = []
+    assert build_shard(entries, 1, 256, lambda cid, block: rewritten.append(block), missing) == (
+        root,
+        tsize,
+    )
+    assert len(rewritten) == len(first.used) + 1
