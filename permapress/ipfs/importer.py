@@ -44,7 +44,7 @@ import stat
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from permapress.errors import FormatError, IpfsError, UnsupportedError
 from permapress.ipfs.chunker import Readable, iter_chunks
@@ -172,6 +172,13 @@ def _name_bytes(name: str) -> bytes:
         raise FormatError(f"{name!r} cannot be written as UTF-8; rename it") from None
 
 
+# The least a directory entry can add to each size estimate: with the shortest CID (34 bytes, a
+# CIDv0) and a one-byte name, a serialized link takes at least 43 bytes (field tags, lengths,
+# Tsize) and counts at least 35 in the name + CID estimate. Past threshold / that many entries a
+# directory is sharded whatever the names, and the basic block need not be built to know it.
+_MIN_LINK_COST: Final = {"block": 43, "links": 35}
+
+
 def _over_threshold(links: list[PBLink], block: bytes, profile: Profile) -> bool:
     if profile.hamt_estimate == "block":
         return len(block) > profile.hamt_threshold
@@ -198,9 +205,10 @@ def build_directory(
         if before[0] == after[0]:
             raise FormatError(f"two entries are both named {after[1]!r}; rename one")
     links = [PBLink(child.cid, name, child.tsize) for _, name, child in keyed]
-    block = encode_node(PBNode(tuple(links), _DIR_DATA))
+    surely_over = len(links) * _MIN_LINK_COST[profile.hamt_estimate] > profile.hamt_threshold
+    block = b"" if surely_over else encode_node(PBNode(tuple(links), _DIR_DATA))
     children = sum(child.tsize for child in entries.values())
-    if _over_threshold(links, block, profile):
+    if surely_over or _over_threshold(links, block, profile):
         shard_entries = [(name, child.cid, child.tsize) for _, name, child in keyed]
         cid, tsize = build_shard(
             shard_entries, profile.cid_version, profile.fanout, sink, shard_cache

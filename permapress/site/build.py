@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from importlib import resources
@@ -502,8 +502,7 @@ def build_site(
         lambda: render.render_archive_index(site, month_counts),
     )
     plan.page("404.html", [site], lambda: render.render_not_found(site))
-    urls = _sitemap_urls(entries, category_slugs, months)
-    plan.page("sitemap.xml", [site, urls], lambda: sitemaps.sitemap_xml(site, urls))
+    _sitemaps(plan, site, by_month, category_slugs, months)
     news = entries[: sitemaps.NEWS_LIMIT]
     plan.page(
         "news-sitemap.xml",
@@ -560,17 +559,38 @@ def _category_slugs(by_category: dict[str, list[ArticleEntry]]) -> dict[str, str
     return slugs
 
 
-def _sitemap_urls(
-    entries: Iterable[ArticleEntry], category_slugs: dict[str, str], months: list[tuple[int, int]]
-) -> list[tuple[str, Any]]:
-    urls: list[tuple[str, Any]] = [("", None)]
-    for entry in entries:
-        urls.append(
-            (f"articles/{entry.article.slug}/", entry.article.modified or entry.article.published)
-        )
-    urls += [(f"categories/{slug}/", None) for slug in sorted(category_slugs.values())]
-    urls += [(f"archive/{y:04d}/{m:02d}/", None) for y, m in months]
-    return urls
+def _sitemaps(
+    plan: _Plan,
+    site: SiteInfo,
+    by_month: dict[tuple[int, int], list[ArticleEntry]],
+    category_slugs: dict[str, str],
+    months: list[tuple[int, int]],
+) -> None:
+    """sitemap.xml is an index of one sitemap per month of articles plus one of the other pages,
+    so an edit renders one month's sitemap again, not a list of every article."""
+    index: list[tuple[str, Any]] = []
+    pages: list[tuple[str, Any]] = [("", None)]
+    pages += [(f"categories/{slug}/", None) for slug in sorted(category_slugs.values())]
+    pages += [(f"archive/{y:04d}/{m:02d}/", None) for y, m in months]
+    _sitemap(plan, site, "sitemaps/pages.xml", pages)
+    index.append(("sitemaps/pages.xml", None))
+    for year, month in months:
+        path = f"sitemaps/{year:04d}-{month:02d}.xml"
+        urls = [
+            (f"articles/{e.article.slug}/", e.article.modified or e.article.published)
+            for e in by_month[(year, month)]
+        ]
+        _sitemap(plan, site, path, urls)
+        index.append((path, max(when for _, when in urls)))
+    plan.page(
+        "sitemap.xml",
+        [site, "sitemap index", index],
+        lambda: sitemaps.sitemap_index_xml(site, index, from_path="sitemap.xml"),
+    )
+
+
+def _sitemap(plan: _Plan, site: SiteInfo, path: str, urls: list[tuple[str, Any]]) -> None:
+    plan.page(path, [site, urls], lambda: sitemaps.sitemap_xml(site, urls, from_path=path))
 
 
 def _digest(value: Any) -> str:

@@ -85,15 +85,38 @@ def site_url(site: SiteInfo, path: str, *, from_path: str = "") -> str:
     return ("../" * from_path.count("/") + path) or "./"
 
 
-def sitemap_xml(site: SiteInfo, urls: Sequence[tuple[str, datetime | None]]) -> bytes:
-    """A sitemap 0.9 ``urlset``: one ``url`` per (path, last modified) in the order given."""
+def sitemap_xml(
+    site: SiteInfo,
+    urls: Sequence[tuple[str, datetime | None]],
+    *,
+    from_path: str = "sitemap.xml",
+) -> bytes:
+    """A sitemap 0.9 ``urlset``: one ``url`` per (path, last modified) in the order given;
+    ``from_path`` is where the file itself lies (relative URLs start from there)."""
+    return _sitemap_list("urlset", "url", site, urls, from_path)
+
+
+def sitemap_index_xml(
+    site: SiteInfo, sitemaps: Sequence[tuple[str, datetime | None]], *, from_path: str
+) -> bytes:
+    """A sitemap index: one ``sitemap`` per (path of a sitemap file, its newest change)."""
+    return _sitemap_list("sitemapindex", "sitemap", site, sitemaps, from_path)
+
+
+def _sitemap_list(
+    root: str,
+    item: str,
+    site: SiteInfo,
+    rows: Sequence[tuple[str, datetime | None]],
+    from_path: str,
+) -> bytes:
     out = XmlOut()
     if site.base_url is None:
         out.comment(RELATIVE_NOTE)
-    out.start("urlset", [("xmlns", SITEMAP_NS)])
-    for path, modified in urls:
-        out.start("url")
-        out.leaf("loc", site_url(site, path, from_path="sitemap.xml"))
+    out.start(root, [("xmlns", SITEMAP_NS)])
+    for path, modified in rows:
+        out.start(item)
+        out.leaf("loc", site_url(site, path, from_path=from_path))
         if modified is not None:
             out.leaf("lastmod", iso8601(modified))
         out.end()

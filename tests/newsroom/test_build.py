@@ -85,6 +85,14 @@ def test_export_with_cars_and_the_download_link(
     ):
         assert (out / name).is_file(), name
     assert list((out / "categories").glob("*/index.html"))
+    index = (out / "sitemap.xml").read_text(encoding="utf-8")
+    monthly = sorted((out / "sitemaps").glob("????-??.xml"))
+    assert "<sitemapindex" in index and monthly and (out / "sitemaps" / "pages.xml").is_file()
+    for sitemap in [*monthly, out / "sitemaps" / "pages.xml"]:
+        assert f"sitemaps/{sitemap.name}" in index
+    assert (
+        sum(text.count("<url>") for text in (m.read_text(encoding="utf-8") for m in monthly)) >= 12
+    )
     assert list((out / "archive").glob("*/*/index.html"))
     article_dirs = sorted((out / "articles").iterdir())
     assert len(article_dirs) >= 12

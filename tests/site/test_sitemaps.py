@@ -117,3 +117,22 @@ def test_xml_writer_escapes_and_drops_forbidden_characters() -> None:
 def test_naive_lastmod_is_refused() -> None:
     with pytest.raises(SiteError, match="no timezone"):
         sitemap_xml(WEB, [("x/", datetime(2025, 1, 1))])
+
+
+def test_sitemap_index_lists_sitemaps_relative_to_itself() -> None:
+    from datetime import UTC, datetime
+
+    from permapress.site.sitemaps import sitemap_index_xml, sitemap_xml
+    from permapress.site.views import SiteInfo
+
+    site = SiteInfo(name="X", tagline="", language="en", base_url=None)
+    when = datetime(2025, 7, 8, 9, 0, tzinfo=UTC)
+    index = sitemap_index_xml(site, [("sitemaps/2025-07.xml", when)], from_path="sitemap.xml")
+    assert b"<sitemapindex" in index and b"<loc>sitemaps/2025-07.xml</loc>" in index
+    assert b"<lastmod>2025-07-08" in index
+    month = sitemap_xml(site, [("articles/a/", when)], from_path="sitemaps/2025-07.xml")
+    assert b"<loc>../articles/a/</loc>" in month
+    absolute = SiteInfo(name="X", tagline="", language="en", base_url="https://news.example/")
+    assert b"<loc>https://news.example/sitemaps/2025-07.xml</loc>" in sitemap_index_xml(
+        absolute, [("sitemaps/2025-07.xml", None)], from_path="sitemap.xml"
+    )
