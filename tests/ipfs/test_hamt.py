@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from permapress.errors import UnsupportedError
 from permapress.ipfs.cid import CID, DAG_PB, RAW
@@ -136,3 +138,10 @@ def test_shard_cache_rebuilds_only_the_sub_shard_that_changed() -> None:
         tsize,
     )
     assert len(rewritten) == len(first.used) + 1
+
+
+@given(st.binary(max_size=200))
+def test_the_fast_murmur_is_the_reference_murmur(data: bytes) -> None:
+    from permapress.ipfs.hamt import fast_murmur3_x64_64
+
+    assert fast_murmur3_x64_64(data) == murmur3_x64_64(data)
