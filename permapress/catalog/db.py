@@ -357,16 +357,25 @@ class Catalog:
         return VersionRow(*row) if row else None
 
     def all_versions(
-        self, status: str = "published", *, light: bool = False
+        self, status: str = "published", *, light: bool = False, skeleton: bool = False
     ) -> dict[str, list[VersionRow]]:
         """Every version of every article with this status, oldest version first.
 
         ``light`` leaves out what only a page being rendered needs: ``document`` and ``record``
-        are empty and ``meta`` has no body (read those with ``versions(slug)``)."""
+        are empty and ``meta`` has no body (read those with ``versions(slug)``). ``skeleton``
+        goes further: ``meta`` holds only slug, published, modified and categories."""
         out: dict[str, list[VersionRow]] = {}
         columns = [f"v.{c.strip()}" for c in _VERSION_COLUMNS.split(",")]
-        if light:
-            swap = {"v.document": "''", "v.meta": "json_remove(v.meta, '$.body')", "v.record": "''"}
+        if light or skeleton:
+            meta = "json_remove(v.meta, '$.body')"
+            if skeleton:
+                meta = (
+                    "json_object('slug', json_extract(v.meta, '$.slug'), "
+                    "'published', json_extract(v.meta, '$.published'), "
+                    "'modified', json_extract(v.meta, '$.modified'), "
+                    "'categories', json(json_extract(v.meta, '$.categories')))"
+                )
+            swap = {"v.document": "''", "v.meta": meta, "v.record": "''"}
             columns = [swap.get(c, c) for c in columns]
         sql = (
             f"SELECT {', '.join(columns)} "

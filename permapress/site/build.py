@@ -29,6 +29,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
 from importlib import resources
 from typing import Any, Literal
@@ -36,6 +37,7 @@ from typing import Any, Literal
 from rich.console import Console
 from rich.progress import Progress
 
+from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, Catalog, VersionRow
 from permapress.ipfs.blockstore import FileBlockstore
@@ -213,11 +215,54 @@ def _sections(
     return tuple(Section(name, slugs[name]) for name in sorted(busiest))
 
 
-def _entries(versions: dict[str, list[VersionRow]]) -> list[ArticleEntry]:
+def _skeleton_article(meta: str) -> Article:
+    """Just enough of an article to sort, group and fingerprint it (``all_versions(skeleton)``)."""
+    data = json.loads(meta)
+    return Article(
+        headline="",
+        slug=data["slug"],
+        published=datetime.fromisoformat(data["published"]),
+        modified=datetime.fromisoformat(data["modified"]) if data["modified"] else None,
+        authors=(),
+        categories=tuple(data["categories"]),
+        tags=(),
+        summary="",
+        language="",
+        body="",
+    )
+
+
+class _FullArticles:
+    """Whole articles (without bodies) for entries read as skeletons, read in this process when
+    a page that shows them is rendered; past a few hundred, all of them are read at once."""
+
+    def __init__(self, catalog: Catalog, skeleton: bool) -> None:
+        self.catalog = catalog
+        self.skeleton = skeleton
+        self.known: dict[str, Article] = {}
+        self.everything = False
+
+    def __call__(self, entries: list[ArticleEntry]) -> list[ArticleEntry]:
+        if not self.skeleton:
+            return entries
+        missing = [e.article.slug for e in entries if e.article.slug not in self.known]
+        if len(missing) > 200 and not self.everything:
+            for slug, rows in self.catalog.all_versions("published", light=True).items():
+                self.known[slug] = article_from_meta(rows[-1].meta)
+            self.everything = True
+        for slug in missing:
+            if slug not in self.known:
+                latest = self.catalog.latest(slug)
+                assert latest is not None
+                self.known[slug] = article_from_meta(latest.meta)
+        return [replace(e, article=self.known[e.article.slug]) for e in entries]
+
+
+def _entries(versions: dict[str, list[VersionRow]], skeleton: bool = False) -> list[ArticleEntry]:
     entries = []
     for rows in versions.values():
         current = rows[-1]
-        article = article_from_meta(current.meta)
+        article = _skeleton_article(current.meta) if skeleton else article_from_meta(current.meta)
         infos = tuple(
             VersionInfo(
                 number=row.number,
@@ -276,6 +321,7 @@ def _listing(
     kind: Literal["home", "category", "archive"],
     description: str = "",
     category_slugs: dict[str, str],
+    full: Callable[[list[ArticleEntry]], list[ArticleEntry]],
     feeds_base: str | None = None,
 ) -> None:
     """A paginated listing at ``base`` (``""`` or ``categories/x/``): page 1 at base/index.html,
@@ -304,6 +350,7 @@ def _listing(
                 "json": feeds_base + "feed.json",
             }
         )
+        shown = chunk if plan.cached(path, plan.fingerprint(inputs)) else full(chunk)
         plan.page(
             path,
             inputs,
@@ -311,7 +358,7 @@ def _listing(
                 render.render_listing,
                 site,
                 title=title,
-                entries=chunk,
+                entries=shown,
                 page=number,
                 pages=len(chunks),
                 root=root,
@@ -378,13 +425,16 @@ def build_site(
     profile = get_profile(config.profile)
     blocks = newsroom.blocks
     taxonomy = Taxonomy(config.category_topics)
-    # Light rows: no bodies. A page that shows a body reads it when it is rendered.
-    rows_by_slug = catalog.all_versions("published", light=True)
-    entries = _entries(rows_by_slug)
+    # Skeleton rows when earlier pages are cached (most pages will not render again): a page that
+    # renders reads its articles in full then. A cold build reads them light (without bodies).
+    cache = catalog.cached_pages(inside_articles=False)
+    skeleton = bool(cache)
+    rows_by_slug = catalog.all_versions("published", light=True, skeleton=skeleton)
+    entries = _entries(rows_by_slug, skeleton)
+    full = _FullArticles(catalog, skeleton)
     if workers is None:
         workers = os.cpu_count() or 1
     on_disk = isinstance(blocks, FileBlockstore)
-    cache = catalog.cached_pages(inside_articles=False)
     plan = _Plan(profile, blocks.put, cache, workers=workers if on_disk else 1, has=blocks.has)
     public_key = load_public_key(config.keys_path)
 
@@ -457,6 +507,7 @@ def build_site(
         kind="home",
         description=site.tagline,
         category_slugs=category_slugs,
+        full=full,
     )
     _feeds(plan, catalog, site, "", entries, site.name)
     for name, members in sorted(by_category.items()):
@@ -474,20 +525,24 @@ def build_site(
             kind="category",
             description=description,
             category_slugs=category_slugs,
+            full=full,
             feeds_base=base,
         )
         _feeds(plan, catalog, site, base, members, f"{site.name}: {name}")
     months = sorted(by_month, reverse=True)
     for year, month in months:
         members = by_month[(year, month)]
+        path = f"archive/{year:04d}/{month:02d}/index.html"
+        inputs = [site, year, month, [_key(e) for e in members], category_slugs]
+        listed = members if plan.cached(path, plan.fingerprint(inputs)) else full(members)
         plan.page(
-            f"archive/{year:04d}/{month:02d}/index.html",
-            [site, year, month, [_key(e) for e in members], category_slugs],
+            path,
+            inputs,
             partial(
                 render.render_listing,
                 site,
                 title=render.month_title(year, month, site.language),
-                entries=members,
+                entries=listed,
                 page=1,
                 pages=1,
                 root="../../../",
@@ -504,11 +559,10 @@ def build_site(
     plan.page("404.html", [site], lambda: render.render_not_found(site))
     _sitemaps(plan, site, by_month, category_slugs, months)
     news = entries[: sitemaps.NEWS_LIMIT]
-    plan.page(
-        "news-sitemap.xml",
-        [site, [_key(e) for e in news]],
-        lambda: sitemaps.news_sitemap_xml(site, news),
-    )
+    news_inputs = [site, [_key(e) for e in news]]
+    if not plan.cached("news-sitemap.xml", plan.fingerprint(news_inputs)):
+        news = full(news)
+    plan.page("news-sitemap.xml", news_inputs, lambda: sitemaps.news_sitemap_xml(site, news))
     plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
     css = resources.files("permapress.site").joinpath("static/site.css").read_bytes()
     plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
