@@ -126,8 +126,12 @@ class _Plan:
         text = json.dumps([RENDER_VERSION, inputs], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def page(self, path: str, inputs: Any, render_fn: Callable[[], bytes]) -> None:
-        digest = self.fingerprint(inputs)
+    def page(
+        self, path: str, inputs: Any, render_fn: Callable[[], bytes], digest: str | None = None
+    ) -> None:
+        """Place the page at ``path``: its cached node when ``inputs`` (or their ``digest``,
+        when the caller has it already) did not change, else a job that renders it."""
+        digest = digest or self.fingerprint(inputs)
         if path.endswith(".html"):
             self.pages += 1
         hit = self.cached(path, digest)
@@ -300,7 +304,19 @@ def _parse_time(text: str) -> Any:
     return datetime.fromisoformat(text)
 
 
+# Listing keys of the running build by slug (one build sees one version list per slug).
+_KEYS: dict[str, list[Any]] = {}
+
+
 def _key(entry: ArticleEntry) -> list[Any]:
+    """What a listing shows of an article (remembered per slug during a build)."""
+    known = _KEYS.get(entry.article.slug)
+    if known is None:
+        known = _KEYS[entry.article.slug] = _plain_key(entry)
+    return known
+
+
+def _plain_key(entry: ArticleEntry) -> list[Any]:
     """What a listing shows of an article: enough to notice any change of it."""
     return [entry.article.slug, [(v.number, v.bundle_cid, v.note) for v in entry.versions]]
 
@@ -350,7 +366,8 @@ def _listing(
                 "json": feeds_base + "feed.json",
             }
         )
-        shown = chunk if plan.cached(path, plan.fingerprint(inputs)) else full(chunk)
+        digest = plan.fingerprint(inputs)
+        shown = chunk if plan.cached(path, digest) else full(chunk)
         plan.page(
             path,
             inputs,
@@ -367,6 +384,7 @@ def _listing(
                 category_slugs=category_slugs,
                 feeds=feed_paths,
             ),
+            digest,
         )
 
 
@@ -420,6 +438,7 @@ def build_site(
     ``workers`` processes render changed pages (default: one per CPU core) when the blockstore
     is on disk and enough pages changed; the result is the same bytes in any case."""
     started = time.perf_counter()
+    _KEYS.clear()
     config = newsroom.config
     catalog = newsroom.catalog
     profile = get_profile(config.profile)
@@ -534,7 +553,8 @@ def build_site(
         members = by_month[(year, month)]
         path = f"archive/{year:04d}/{month:02d}/index.html"
         inputs = [site, year, month, [_key(e) for e in members], category_slugs]
-        listed = members if plan.cached(path, plan.fingerprint(inputs)) else full(members)
+        digest = plan.fingerprint(inputs)
+        listed = members if plan.cached(path, digest) else full(members)
         plan.page(
             path,
             inputs,
@@ -549,6 +569,7 @@ def build_site(
                 kind="archive",
                 category_slugs=category_slugs,
             ),
+            digest,
         )
     month_counts = [(y, m, len(by_month[(y, m)])) for y, m in months]
     plan.page(
@@ -568,6 +589,7 @@ def build_site(
     plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 
     plan.flush(progress)
+    _KEYS.clear()
     plan.stale = [
         path
         for path in plan.cache
