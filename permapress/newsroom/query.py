@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from permapress.catalog import VersionRow
+from permapress.catalog.meta import article_from_meta
 from permapress.errors import CatalogError
 from permapress.newsroom.home import Newsroom
-from permapress.newsroom.record import article_from_meta
 
 
 def _versions(rows: list[VersionRow]) -> list[dict[str, Any]]:

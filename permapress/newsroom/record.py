@@ -20,7 +20,6 @@ chain always reaches version 1.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,10 +29,11 @@ from typing import Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from permapress.articles.document import to_markdown
-from permapress.articles.model import Article, Media, article_fields, content_key, validate
+from permapress.articles.model import Article, content_key, validate
 from permapress.articles.sources import read_source
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import ArticleRow, Catalog, MediaRow, VersionRow
+from permapress.catalog.meta import article_from_meta, article_meta
 from permapress.errors import CatalogError, TrustError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_bytes
@@ -62,33 +62,6 @@ class Recorded:
     status: Status
     version: int
     bundle_cid: str
-
-
-def article_meta(article: Article) -> str:
-    """Everything about an article except its media bytes, as canonical JSON."""
-    data = article_fields(article)
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def article_from_meta(meta: str, media_data: dict[str, bytes] | None = None) -> Article:
-    """Rebuild an Article; media bytes come from ``media_data`` (empty when not needed)."""
-    data = json.loads(meta)
-    media_data = media_data or {}
-    return Article(
-        headline=data["headline"],
-        slug=data["slug"],
-        published=datetime.fromisoformat(data["published"]),
-        modified=datetime.fromisoformat(data["modified"]) if data["modified"] else None,
-        authors=tuple(data["authors"]),
-        categories=tuple(data["categories"]),
-        tags=tuple(data["tags"]),
-        summary=data["summary"],
-        language=data["language"],
-        body=data.get("body", ""),  # a light catalog read leaves the body out
-        media=tuple(Media(name, media_data.get(name, b""), kind) for name, kind in data["media"]),
-        image=data["image"],
-        draft=bool(data["draft"]),
-    )
 
 
 def load_article(newsroom: Newsroom, version: VersionRow, *, with_media: bool = False) -> Article:

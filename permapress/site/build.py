@@ -40,13 +40,13 @@ from rich.progress import Progress
 from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, Catalog, VersionRow
+from permapress.catalog.meta import article_from_meta
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_bytes, import_tree
 from permapress.ipfs.profiles import Profile, get_profile
 from permapress.newsroom.home import Newsroom
-from permapress.newsroom.record import article_from_meta
 from permapress.site import feeds, render, sitemaps
 from permapress.site.carfile import car_file
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo

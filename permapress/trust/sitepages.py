@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any
 
 from permapress.catalog import ArticleRow, VersionRow
-from permapress.newsroom.record import article_from_meta
+from permapress.catalog.meta import article_from_meta
 from permapress.site import render
 from permapress.site.views import ArticleEntry, SiteInfo
 from permapress.trust.diff import article_text, changed_words, diff_html, word_diff
