@@ -30,7 +30,7 @@ from pathlib import Path
 
 from permapress.errors import CatalogError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS versions (
     record_cid  TEXT NOT NULL DEFAULT '',
     record      TEXT NOT NULL DEFAULT '',
     signature   TEXT NOT NULL DEFAULT '',
+    skeleton    TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (slug, number)
 );
 CREATE TABLE IF NOT EXISTS media (
@@ -143,6 +144,15 @@ _VERSION_COLUMNS = (
 )
 _ARTICLE_COLUMNS = "slug, source, status, first_seen, reason, retracted, purged"
 
+# What a warm site build needs of an article's version, kept beside its meta so that reading it
+# does not mean reading every article's whole metadata (``all_versions(skeleton=True)``).
+_SKELETON = (
+    "json_object('slug', json_extract(meta, '$.slug'), "
+    "'published', json_extract(meta, '$.published'), "
+    "'modified', json_extract(meta, '$.modified'), "
+    "'categories', json(json_extract(meta, '$.categories')))"
+)
+
 # Columns and tables added by each schema version, applied to older files in order.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (
@@ -151,6 +161,10 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE versions ADD COLUMN record_cid TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE versions ADD COLUMN record TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE versions ADD COLUMN signature TEXT NOT NULL DEFAULT ''",
+    ),
+    3: (
+        "ALTER TABLE versions ADD COLUMN skeleton TEXT NOT NULL DEFAULT ''",
+        f"UPDATE versions SET skeleton = {_SKELETON}",
     ),
 }
 
@@ -314,6 +328,10 @@ class Catalog:
                 row.signature,
             ),
         )
+        self._conn.execute(
+            f"UPDATE versions SET skeleton = {_SKELETON} WHERE slug = ? AND number = ?",
+            (row.slug, row.number),
+        )
         self._conn.executemany(
             "INSERT INTO media (slug, number, name, media_type, cid, size) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -369,12 +387,7 @@ class Catalog:
         if light or skeleton:
             meta = "json_remove(v.meta, '$.body')"
             if skeleton:
-                meta = (
-                    "json_object('slug', json_extract(v.meta, '$.slug'), "
-                    "'published', json_extract(v.meta, '$.published'), "
-                    "'modified', json_extract(v.meta, '$.modified'), "
-                    "'categories', json(json_extract(v.meta, '$.categories')))"
-                )
+                meta = "v.skeleton"
             swap = {"v.document": "''", "v.meta": meta, "v.record": "''"}
             columns = [swap.get(c, c) for c in columns]
         sql = (
