@@ -30,6 +30,13 @@ def _commands() -> list[tuple[str, click.Command]]:
     return found
 
 
+def test_every_command_says_where_it_lives() -> None:
+    from permapress.cli import COMMAND_MODULES
+
+    _register()
+    assert set(cli.commands) == set(COMMAND_MODULES)
+
+
 def test_readme_starts_with_the_two_commands() -> None:
     head = README.strip().splitlines()[:4]
     assert any(line.startswith("make run") for line in head)

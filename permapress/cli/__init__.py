@@ -9,6 +9,7 @@ correct, retract, verify).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -17,30 +18,49 @@ import click
 from permapress import __version__
 from permapress.errors import PermapressError
 
+# Which module of permapress.cli defines each command. A command's module is imported only when
+# that command runs (or when help lists them all), so `permapress build` starts fast.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(("init", "import", "list", "show", "build", "serve"), "newsroom"),
+    "ipfs": "ipfs",
+    **dict.fromkeys(("export", "watch"), "importers"),
+    **dict.fromkeys(("keys", "correct", "retract", "verify"), "trust"),
+    **dict.fromkeys(("publish", "status", "dnslink", "ipns"), "publish"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            _load(COMMAND_MODULES[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="permapress")
 def cli() -> None:
     """Publish news that cannot be silently changed or quietly taken down."""
 
 
-def _register() -> None:
-    from permapress.cli import importers
-    from permapress.cli.ipfs import ipfs
-    from permapress.cli.newsroom import register
-    from permapress.cli.publish import register as register_publish
-    from permapress.cli.trust import register as register_trust
+def _load(name: str) -> None:
+    module = importlib.import_module(f"permapress.cli.{name}")
+    if name == "ipfs":
+        cli.add_command(module.ipfs)
+    else:
+        module.register(cli)
 
-    cli.add_command(ipfs)
-    register(cli)
-    importers.register(cli)
-    register_trust(cli)
-    register_publish(cli)
+
+def _register() -> None:
+    """Load every command now (the docs test and the help listing want them all)."""
+    for name in sorted(set(COMMAND_MODULES.values())):
+        _load(name)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning our errors into one line and exit code 1."""
-    _register()
     try:
         cli.main(args=argv, prog_name="permapress", standalone_mode=False)
     except PermapressError as exc:
