@@ -34,9 +34,6 @@ from functools import partial
 from importlib import resources
 from typing import Any, Literal
 
-from rich.console import Console
-from rich.progress import Progress
-
 from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, Catalog, VersionRow
@@ -161,7 +158,7 @@ class _Plan:
         global _JOBS
         jobs, self.jobs, self.cars = self.jobs, [], {}
         nodes: list[Imported | None] = [None] * len(jobs)
-        with Progress(console=Console(stderr=True), disable=not progress, transient=True) as bar:
+        with _progress_bar(progress) as bar:
             task = bar.add_task("Rendering", total=len(jobs))
             if self.workers > 1 and len(jobs) >= PARALLEL_MIN:
                 _JOBS = jobs
@@ -185,6 +182,30 @@ class _Plan:
                 self.fresh.append(
                     (path, CachedPage(job.fingerprint, str(made.cid), made.tsize, made.size))
                 )
+
+
+def _progress_bar(shown: bool) -> Any:
+    """A rich progress bar on standard error (rich is imported only when it is shown)."""
+    if not shown:
+        return _NoBar()
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(console=Console(stderr=True), transient=True)
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> int:
+        return 0
+
+    def advance(self, task: int) -> None:
+        return None
 
 
 # Page-cache rows that remember the sub-shards of a big directory: "#hamt/articles/<key>".

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from xml.sax.saxutils import escape, quoteattr
 
 from permapress.site.views import ArticleEntry, SiteInfo, iso8601, newest_first
 
@@ -27,6 +26,25 @@ RELATIVE_NOTE = (
     "are relative to this file. Set it and rebuild to publish absolute URLs."
 )
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape(text: str, extra: dict[str, str] | None = None) -> str:
+    """&, < and > as entities (and any ``extra`` characters), as XML text needs."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char, entity in (extra or {}).items():
+        text = text.replace(char, entity)
+    return text
+
+
+def quoteattr(value: str) -> str:
+    """An attribute value with its quotes, escaped the way ``xml.sax.saxutils.quoteattr`` does
+    (kept here: importing xml.sax pulls in urllib and http, which a build does not need)."""
+    value = escape(value, {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    if '"' in value:
+        if "'" in value:
+            return '"{}"'.format(value.replace('"', "&quot;"))
+        return f"'{value}'"
+    return f'"{value}"'
 
 
 def xml_text(text: str) -> str:

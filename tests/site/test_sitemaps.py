@@ -136,3 +136,14 @@ def test_sitemap_index_lists_sitemaps_relative_to_itself() -> None:
     assert b"<loc>https://news.example/sitemaps/2025-07.xml</loc>" in sitemap_index_xml(
         absolute, [("sitemaps/2025-07.xml", None)], from_path="sitemap.xml"
     )
+
+
+@pytest.mark.parametrize("value", ["plain", 'say "hi"', "it's", "both ' and \"", "a&b<c>\n\t\r"])
+def test_our_xml_escaping_is_the_standard_library_s(value: str) -> None:
+    from xml.sax.saxutils import escape as sax_escape
+    from xml.sax.saxutils import quoteattr as sax_quoteattr
+
+    from permapress.site.sitemaps import escape, quoteattr
+
+    assert escape(value) == sax_escape(value)
+    assert quoteattr(value) == sax_quoteattr(value)
