@@ -120,8 +120,7 @@ class _Plan:
     def fingerprint(self, inputs: Any) -> str:
         if isinstance(inputs, list) and self.site is not None:
             inputs = [self.site_key if item is self.site else item for item in inputs]
-        text = json.dumps([RENDER_VERSION, inputs], sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return _digest([RENDER_VERSION, inputs])
 
     def page(
         self, path: str, inputs: Any, render_fn: Callable[[], bytes], digest: str | None = None
@@ -691,7 +690,8 @@ def _sitemap(plan: _Plan, site: SiteInfo, path: str, urls: list[tuple[str, Any]]
 
 
 def _digest(value: Any) -> str:
-    """A fingerprint of plain values (tuples, lists, dicts, str, int): repr is deterministic."""
+    """A fingerprint of plain values (tuples, lists, dicts built in a fixed order, str, int,
+    datetimes, frozen dataclasses of those): their repr is deterministic. Never sets."""
     return hashlib.sha256(repr(value).encode()).hexdigest()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -233,3 +234,26 @@ def test_an_incremental_build_equals_a_build_from_scratch(
     cold = build(cli, demo_home)
     assert cold["rendered"] > warm["rendered"]
     assert cold["root_cid"] == warm["root_cid"]
+
+
+def test_fingerprints_do_not_depend_on_the_process(demo_home: Path) -> None:
+    """Page fingerprints must not change with Python's per-process hash seed (no sets in them),
+    or every build would render everything again."""
+    import os
+    import subprocess
+    import sys
+
+    script = str(Path(sys.executable).parent / "permapress")
+    rendered = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [script, "build", "--home", str(demo_home), "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=120,
+        ).stdout
+        rendered.append(json.loads(out)["rendered"])
+    assert rendered[1] == 0
