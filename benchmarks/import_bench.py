@@ -65,6 +65,28 @@ def _fresh_write(out: Path, cmd: list[str]) -> float:
     return run_timed(cmd, cwd=ROOT)
 
 
+def _versus_ipfs_car(source: Path, label: str, car_out: Path) -> list[Result]:
+    """`ipfs-car pack` and `permapress ipfs add --car` on the same input, each starting with
+    the disk flushed."""
+    theirs = _fresh_write(
+        car_out, [str(NODE_BIN / "ipfs-car"), "pack", str(source), "--output", str(car_out)]
+    )
+    ours = _fresh_write(car_out, [PERMAPRESS, "ipfs", "add", str(source), "--car", str(car_out)])
+    ratio = ours / theirs
+    return [
+        Result(f"ipfs-car pack {label} (anchor)", theirs, "s"),
+        Result(
+            f"permapress ipfs add {label} --car",
+            ours,
+            "s",
+            "ipfs-car pack",
+            ratio,
+            "< 1",
+            ours < theirs,
+        ),
+    ]
+
+
 def _discard(_cid: CID, _data: bytes) -> None:
     return None
 
@@ -95,40 +117,10 @@ def run(work: Path) -> list[Result]:
             )
         )
     car_out = work / "out.car"
-    ours = run_timed([PERMAPRESS, "ipfs", "add", str(big), "--car", str(car_out)])
-    theirs = run_timed(
-        [str(NODE_BIN / "ipfs-car"), "pack", str(big), "--output", str(car_out)], cwd=ROOT
-    )
-    results.append(Result("ipfs-car pack 1 GiB (anchor)", theirs, "s"))
-    results.append(
-        Result(
-            "permapress ipfs add 1 GiB --car",
-            ours,
-            "s",
-            "ipfs-car pack",
-            ours / theirs,
-            "< 1",
-            ours < theirs,
-        )
-    )
+    results += _versus_ipfs_car(big, "1 GiB", car_out)
     folder = _small_files(work)
     only_hash = timed(lambda: import_path(folder, PROFILES["unixfs-v1-2025"], _discard))
     results.append(Result("import 10,000 small files, only hash", only_hash, "s"))
-    ours = run_timed([PERMAPRESS, "ipfs", "add", str(folder), "--car", str(car_out)])
-    theirs = run_timed(
-        [str(NODE_BIN / "ipfs-car"), "pack", str(folder), "--output", str(car_out)], cwd=ROOT
-    )
-    results.append(Result("ipfs-car pack 10,000 files (anchor)", theirs, "s"))
-    results.append(
-        Result(
-            "permapress ipfs add 10,000 files --car",
-            ours,
-            "s",
-            "ipfs-car pack",
-            ours / theirs,
-            "< 1",
-            ours < theirs,
-        )
-    )
+    results += _versus_ipfs_car(folder, "10,000 files", car_out)
     car_out.unlink(missing_ok=True)
     return results
