@@ -30,8 +30,6 @@ folder beside ``out`` and renames it into place, so a failed export leaves nothi
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
@@ -42,6 +40,7 @@ from permapress.articles.jsonfeed import EXTENSION
 from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import ConfigError
+from permapress.staging import staged_folder
 
 FORMATS: Final = ("ninjs", "jsonfeed", "markdown")
 JSONFEED_VERSION: Final = "https://jsonfeed.org/version/1.1"
@@ -166,20 +165,11 @@ def write_export(files: dict[str, bytes], out: Path) -> None:
     """Write ``files`` into the new folder ``out`` (see the module docstring)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"{out}: exists and is not an empty folder; choose a new folder")
-    parent = out.parent if str(out.parent) else Path(".")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".permapress-export-", dir=parent))
+        with staged_folder(out) as staging:
+            for relative, data in sorted(files.items()):
+                path = staging / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
     except OSError as exc:
-        raise ConfigError(f"{out}: cannot create the folder ({exc.strerror or exc})") from None
-    try:
-        for relative, data in sorted(files.items()):
-            path = staging / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        if out.exists():
-            out.rmdir()
-        staging.rename(out)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise ConfigError(f"{out}: cannot write the export ({exc.strerror or exc})") from None

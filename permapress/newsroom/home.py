@@ -14,8 +14,6 @@ once; ``key`` lets tests and the golden files use a fixed key instead of a fresh
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +22,7 @@ from permapress.catalog import Catalog
 from permapress.config import CONFIG_NAME, Config, default_config_text, load_config
 from permapress.errors import ConfigError
 from permapress.ipfs.blockstore import FileBlockstore
+from permapress.staging import staged_folder
 from permapress.trust.keys import generate_key, load_private_key, save_key
 
 if TYPE_CHECKING:
@@ -64,27 +63,18 @@ def init_newsroom(target: Path, name: str, *, key: Ed25519PrivateKey | None = No
         raise ConfigError(f"{target}: already a newsroom (it has {CONFIG_NAME})")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(f"{target}: exists and is not an empty folder; choose a new folder")
-    parent = target.parent if str(target.parent) else Path(".")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".permapress-init-", dir=parent))
+        with staged_folder(target) as staging:
+            (staging / CONFIG_NAME).write_text(default_config_text(name), encoding="utf-8")
+            (staging / "blocks").mkdir()
+            keys = staging / "keys"
+            keys.mkdir()
+            os.chmod(keys, 0o700)
+            if key is None:
+                generate_key(keys)
+            else:
+                save_key(keys, key)
+            Catalog.open(staging / "catalog.sqlite", create=True).close()
     except OSError as exc:
-        raise ConfigError(f"{target}: cannot create the folder ({exc.strerror})") from None
-    try:
-        (staging / CONFIG_NAME).write_text(default_config_text(name), encoding="utf-8")
-        (staging / "blocks").mkdir()
-        keys = staging / "keys"
-        keys.mkdir()
-        os.chmod(keys, 0o700)
-        if key is None:
-            generate_key(keys)
-        else:
-            save_key(keys, key)
-        Catalog.open(staging / "catalog.sqlite", create=True).close()
-        if target.exists():
-            target.rmdir()
-        staging.rename(target)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise ConfigError(f"{target}: cannot create the newsroom ({exc.strerror})") from None
     return load_config(target)

@@ -7,21 +7,20 @@ with ``cars=True``; without them the "Download IPFS" links work through a gatewa
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from permapress.errors import SiteError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, stat
 from permapress.newsroom.home import Newsroom
+from permapress.staging import staged_folder
 
 
 def _write(newsroom: Newsroom, cid: CID, target: Path, cars: bool) -> int:
     get = newsroom.blocks.get
     info = stat(cid, get)
     if info.kind in ("directory", "hamt"):
-        target.mkdir()
+        target.mkdir(exist_ok=True)  # the root is the staged folder itself
         count = 0
         for name, child, _size in list_directory(cid, get):
             if not cars and name.endswith(".car"):
@@ -38,23 +37,9 @@ def export_site(newsroom: Newsroom, root_cid: str, out: Path, *, cars: bool) -> 
     """Write the site under ``root_cid`` to ``out``; return the number of files written."""
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out}: exists and is not a folder; choose another --out")
-    parent = out.resolve().parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".permapress-export-", dir=parent))
+        with staged_folder(out, replace=True) as staging:
+            count = _write(newsroom, CID.parse(root_cid), staging, cars)
     except OSError as exc:
-        raise SiteError(f"{out}: cannot write there ({exc.strerror})") from None
-    try:
-        shutil.rmtree(staging)
-        count = _write(newsroom, CID.parse(root_cid), staging, cars)
-        if out.exists():
-            old = staging.with_name(staging.name + "-old")
-            out.rename(old)
-            staging.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         raise SiteError(f"{out}: cannot write the site ({exc.strerror})") from None
     return count
