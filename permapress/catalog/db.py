@@ -199,6 +199,19 @@ def _article_row(row: Sequence[object]) -> ArticleRow:
     )
 
 
+def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """A connection to catalog.sqlite: read-only for readers; for the writer, autocommit (use
+    ``immediate_transaction``) in WAL mode, so readers never wait for it."""
+    if readonly:
+        return sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30
+        )
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
 @contextmanager
 def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
     """Take the write lock now; commit on success, roll back on any exception."""
@@ -224,14 +237,8 @@ class Catalog:
         if not create and not path.exists():
             raise CatalogError(f"{path}: catalog missing; is this a newsroom folder?")
         try:
-            if readonly:
-                conn = sqlite3.connect(
-                    f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30
-                )
-            else:
-                conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+            conn = connect(path, readonly=readonly)
+            if not readonly:
                 _migrate(conn)
         except sqlite3.Error as exc:
             raise CatalogError(f"{path}: cannot open the catalog ({exc})") from None

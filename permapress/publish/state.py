@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from permapress.catalog.db import immediate_transaction
+from permapress.catalog.db import connect, immediate_transaction
 from permapress.errors import CatalogError
 
 Status = Literal["uploading", "pinning", "pinned", "failed", "replaced"]
@@ -100,13 +100,8 @@ class PublishState:
     @classmethod
     def open(cls, catalog_path: Path, *, readonly: bool = False) -> PublishState:
         try:
-            if readonly:
-                conn = sqlite3.connect(
-                    f"file:{catalog_path}?mode=ro", uri=True, check_same_thread=False, timeout=30
-                )
-            else:
-                conn = sqlite3.connect(catalog_path, timeout=30, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
+            conn = connect(catalog_path, readonly=readonly)
+            if not readonly:
                 conn.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise CatalogError(f"{catalog_path}: cannot open the publish records ({exc})") from None

@@ -28,6 +28,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from permapress.catalog.db import connect
 from permapress.errors import FormatError
 from permapress.publish.ipns import CONTENT_TYPE, IpnsRecordError, verify_record
 from permapress.publish.names import IpnsName, parse_name
@@ -44,8 +45,7 @@ def records_from(catalog_path: Path) -> Records:
         with lock:
             try:
                 if not conn:
-                    uri = f"file:{catalog_path}?mode=ro"
-                    conn.append(sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10))
+                    conn.append(connect(catalog_path, readonly=True))
                 row = conn[0].execute(
                     "SELECT record FROM publish_ipns WHERE name = ? ORDER BY sequence DESC LIMIT 1",
                     (name,),
