@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import json
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -409,27 +409,12 @@ def test_console_script(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+def test_progress_bar_only_on_a_terminal(tmp_path: Path, on_terminal: Any) -> None:
     script = Path(sys.executable).parent / "permapress"
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(9 << 20))  # over the 8 MiB threshold
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
-    leader, follower = pty.openpty()
-    try:
-        done = subprocess.run([script, "ipfs", "add", big, "--only-hash"], stdout=subprocess.PIPE,
-                              stderr=follower, env=env, check=False, timeout=120)
-    finally:
-        os.close(follower)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    os.close(leader)
+    done, drawn = on_terminal("ipfs", "add", big, "--only-hash")
     assert done.returncode == 0
     assert b"importing big.bin" in drawn
     assert done.stdout.decode().strip().splitlines()[-1] == str(expected_cid(big))

@@ -168,39 +168,12 @@ def test_nothing_is_rendered_twice_after_a_retraction(
     assert again["rendered"] == 0
 
 
-def test_a_build_on_a_terminal_shows_its_progress(demo_home: Path) -> None:
-    import os
-    import pty
+def test_a_build_on_a_terminal_shows_its_progress(demo_home: Path, on_terminal: Any) -> None:
     import sqlite3
-    import subprocess
-    import sys
 
     with sqlite3.connect(demo_home / "catalog.sqlite") as db:
         db.execute("DELETE FROM page_cache")  # so that there is something to render
-    script = Path(sys.executable).parent / "permapress"
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
-    leader, follower = pty.openpty()
-    try:
-        done = subprocess.run(
-            [script, "build", "--home", demo_home],
-            stdout=subprocess.PIPE,
-            stderr=follower,
-            env=env,
-            check=False,
-            timeout=120,
-        )
-    finally:
-        os.close(follower)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    os.close(leader)
+    done, drawn = on_terminal("build", "--home", demo_home)
     assert done.returncode == 0
     assert b"Rendering" in drawn
     CID.parse(done.stdout.decode().strip().splitlines()[-1])

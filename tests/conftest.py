@@ -1,0 +1,49 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+Terminal = Callable[..., tuple[subprocess.CompletedProcess[bytes], bytes]]
+
+
+def _on_terminal(*args: str | Path) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
+    """Run the installed `permapress` with standard error on a pseudo-terminal; return the
+    finished process (standard output captured) and everything drawn on the terminal."""
+    script = Path(sys.executable).parent / "permapress"
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [script, *args],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            env=env,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(follower)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    return done, drawn
+
+
+@pytest.fixture
+def on_terminal() -> Terminal:
+    return _on_terminal
