@@ -49,12 +49,12 @@ from permapress.articles.dates import parse_datetime
 from permapress.articles.fetch import fetch
 from permapress.articles.htmlmeta import language_tag
 from permapress.articles.htmltomd import html_to_markdown
-from permapress.articles.items import Failed, Item, Note, ReadOptions
+from permapress.articles.items import Failed, Item, Note, ReadOptions, articles_of
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, one_line, validate
 from permapress.articles.slug import FALLBACK, slugify
 from permapress.articles.taxonomy import Taxonomy
-from permapress.articles.textfile import head_text
+from permapress.articles.textfile import head_text, read_bytes
 from permapress.errors import ArticleError, PermapressError
 
 FORMAT: Final = "feed"
@@ -84,18 +84,10 @@ def read(
     path: Path, *, tz: tzinfo = UTC, text: str | None = None, options: ReadOptions | None = None
 ) -> list[Article]:
     """Every entry of the feed file ``path`` that reads (broken entries raise)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ArticleError(f"cannot read the file ({exc.strerror or exc})", str(path)) from None
-    articles: list[Article] = []
-    for item in iter_items(data, feed_key=str(path.resolve()), folder=path.parent, tz=tz,
-                           options=options):  # fmt: skip
-        if isinstance(item, Failed):
-            raise ArticleError(item.error)
-        if isinstance(item, Article):
-            articles.append(item)
-    return articles
+    data = read_bytes(path)
+    return articles_of(
+        iter_items(data, feed_key=str(path.resolve()), folder=path.parent, tz=tz, options=options)
+    )
 
 
 def read_url(url: str, *, tz: tzinfo = UTC, options: ReadOptions | None = None) -> Iterator[Item]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +68,19 @@ class Note:
 
 
 Item = Article | Failed | Note
+
+
+def articles_of(items: Iterable[Item]) -> list[Article]:
+    """The articles of a whole-file read: the first failed item raises, notes are dropped."""
+    articles: list[Article] = []
+    for item in items:
+        if isinstance(item, Failed):
+            raise ArticleError(item.error)
+        if isinstance(item, Article):
+            articles.append(item)
+    return articles
+
+
 MAX_MEDIA_BYTES: Final = 50 * 1024 * 1024
 
 

@@ -40,12 +40,12 @@ from urllib.parse import unquote
 from permapress.articles.dates import parse_datetime
 from permapress.articles.htmlmeta import author_names, language_tag
 from permapress.articles.htmltomd import html_to_markdown
-from permapress.articles.items import Failed, Item, ReadOptions, load_json, load_media
+from permapress.articles.items import Failed, Item, ReadOptions, articles_of, load_json, load_media
 from permapress.articles.markup import markdown_to_text, summarize
 from permapress.articles.model import Article, Media, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
 from permapress.articles.slug import slugify
-from permapress.articles.textfile import head_text
+from permapress.articles.textfile import head_text, read_bytes
 from permapress.errors import ArticleError, PermapressError
 
 FORMAT: Final = "ninjs"
@@ -71,17 +71,10 @@ def read(
     path: Path, *, tz: tzinfo = UTC, text: str | None = None, options: ReadOptions | None = None
 ) -> list[Article]:
     """Every item of the ninjs file ``path`` (a broken item raises)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ArticleError(f"cannot read the file ({exc.strerror or exc})", str(path)) from None
-    out: list[Article] = []
-    for item in iter_items(data, source=str(path), folder=path.parent, tz=tz, options=options):
-        if isinstance(item, Failed):
-            raise ArticleError(item.error)
-        if isinstance(item, Article):
-            out.append(item)
-    return out
+    data = read_bytes(path)
+    return articles_of(
+        iter_items(data, source=str(path), folder=path.parent, tz=tz, options=options)
+    )
 
 
 def iter_items(

@@ -95,11 +95,15 @@ def head_text(head: bytes) -> str:
     return _unify_newlines(head.decode("utf-8", errors="replace"))
 
 
-def read_text(path: Path) -> str:
-    """Read and decode ``path``; a file that cannot be read raises ``ArticleError``."""
+def read_bytes(path: Path) -> bytes:
+    """The bytes of ``path``; a file that cannot be read raises ``ArticleError`` naming it."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ArticleError(f"cannot read the file ({reason})", source=str(path)) from None
-    return decode_text(data, str(path))
+
+
+def read_text(path: Path) -> str:
+    """Read and decode ``path``; a file that cannot be read raises ``ArticleError``."""
+    return decode_text(read_bytes(path), str(path))
