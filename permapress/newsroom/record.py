@@ -36,7 +36,6 @@ from permapress.catalog import ArticleRow, Catalog, MediaRow, VersionRow
 from permapress.catalog.meta import article_from_meta, article_meta
 from permapress.errors import CatalogError, TrustError
 from permapress.ipfs.cid import CID
-from permapress.ipfs.importer import import_bytes
 from permapress.ipfs.profiles import get_profile
 from permapress.ipfs.reader import list_directory, stat
 from permapress.newsroom.home import Newsroom
@@ -137,9 +136,10 @@ def record_article(
         note=note or "",
     )
     media_rows = []
-    for m in article.media:
-        node = import_bytes(m.data, profile, blocks.put)
-        media_rows.append(MediaRow(m.name, m.media_type, str(node.cid), len(m.data)))
+    for m in article.media:  # stored in the bundle already: take their CIDs from it
+        media_rows.append(
+            MediaRow(m.name, m.media_type, bundle.files[f"media/{m.name}"], len(m.data))
+        )
     effective = article.modified or article.published
     row = VersionRow(
         slug=slug,
@@ -190,8 +190,14 @@ def _store(
         catalog.add_version(row, media_rows, (article.headline, article.summary, article.body))
         if status_value == "published":
             append_entry(
-                catalog, signer, action="correct" if was_published else "publish", slug=slug,
-                version=number, record=row.record_cid, note=row.note, time=now,
+                catalog,
+                signer,
+                action="correct" if was_published else "publish",
+                slug=slug,
+                version=number,
+                record=row.record_cid,
+                note=row.note,
+                time=now,
             )
 
 
@@ -209,7 +215,7 @@ def correct_article(
     if current.status == "retracted":
         raise TrustError(f"{slug!r} was retracted; a retracted article is not corrected")
     if not note.strip():
-        raise TrustError("a correction needs a note saying what changed (--note \"…\")")
+        raise TrustError('a correction needs a note saying what changed (--note "…")')
     found = read_source(path, None, newsroom.config.tz)
     if len(found) != 1:
         raise TrustError(f"{path}: holds {len(found)} articles; give a file with exactly one")

@@ -58,12 +58,14 @@ class ChainLink:
 
 @dataclass(frozen=True, slots=True)
 class SignedBundle:
-    """A built bundle: its root, and the record (bytes, CID, signature) inside it."""
+    """A built bundle: its root, the record (bytes, CID, signature) inside it, and the CID of
+    each content file by its path in the bundle (the record's manifest)."""
 
     root: Imported
     record: bytes
     record_cid: CID
     signature: bytes
+    files: Mapping[str, str]
 
     @property
     def cid(self) -> CID:
@@ -152,4 +154,4 @@ def build_bundle(
         data, signature, [(link.version, link.record, link.signature) for link in chain]
     )
     root = import_tree(tree, profile, sink)
-    return SignedBundle(root, data, record_cid(data), signature)
+    return SignedBundle(root, data, record_cid(data), signature, manifest)
