@@ -30,7 +30,7 @@ from pathlib import Path
 
 from permapress.errors import CatalogError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS versions (
     record      TEXT NOT NULL DEFAULT '',
     signature   TEXT NOT NULL DEFAULT '',
     skeleton    TEXT NOT NULL DEFAULT '',
+    body_html   TEXT NOT NULL DEFAULT '',
+    car_cid     TEXT NOT NULL DEFAULT '',
+    car_tsize   INTEGER NOT NULL DEFAULT 0,
+    car_size    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (slug, number)
 );
 CREATE TABLE IF NOT EXISTS media (
@@ -109,6 +113,12 @@ class VersionRow:
     record_cid: str = ""
     record: str = ""
     signature: str = ""
+    # Made once when the version is recorded (a version never changes), so that no site build
+    # renders its Markdown or assembles its CAR again; empty for versions recorded before.
+    body_html: str = ""
+    car_cid: str = ""
+    car_tsize: int = 0
+    car_size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +150,7 @@ class CachedPage:
 
 _VERSION_COLUMNS = (
     "slug, number, content_key, bundle_cid, bundle_size, published, effective, recorded, note, "
-    "document, meta, record_cid, record, signature"
+    "document, meta, record_cid, record, signature, body_html, car_cid, car_tsize, car_size"
 )
 _ARTICLE_COLUMNS = "slug, source, status, first_seen, reason, retracted, purged"
 
@@ -165,6 +175,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (
         "ALTER TABLE versions ADD COLUMN skeleton TEXT NOT NULL DEFAULT ''",
         f"UPDATE versions SET skeleton = {_SKELETON}",
+    ),
+    4: (
+        "ALTER TABLE versions ADD COLUMN body_html TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE versions ADD COLUMN car_cid TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE versions ADD COLUMN car_tsize INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE versions ADD COLUMN car_size INTEGER NOT NULL DEFAULT 0",
     ),
 }
 
@@ -300,7 +316,8 @@ class Catalog:
     def blank_version(self, slug: str, number: int, meta: str) -> None:
         """Forget a purged version's text: its article.md and body are gone from the catalog."""
         self._conn.execute(
-            "UPDATE versions SET document = '', meta = ? WHERE slug = ? AND number = ?",
+            "UPDATE versions SET document = '', meta = ?, body_html = '' "
+            "WHERE slug = ? AND number = ?",
             (meta, slug, number),
         )
         self._conn.execute("DELETE FROM media WHERE slug = ? AND number = ?", (slug, number))
@@ -317,7 +334,7 @@ class Catalog:
         self, row: VersionRow, media: Sequence[MediaRow], search_text: tuple[str, str, str]
     ) -> None:
         self._conn.execute(
-            f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({', '.join('?' * 14)})",
+            f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({', '.join('?' * 18)})",
             (
                 row.slug,
                 row.number,
@@ -333,6 +350,10 @@ class Catalog:
                 row.record_cid,
                 row.record,
                 row.signature,
+                row.body_html,
+                row.car_cid,
+                row.car_tsize,
+                row.car_size,
             ),
         )
         self._conn.execute(
@@ -386,16 +407,17 @@ class Catalog:
     ) -> dict[str, list[VersionRow]]:
         """Every version of every article with this status, oldest version first.
 
-        ``light`` leaves out what only a page being rendered needs: ``document`` and ``record``
-        are empty and ``meta`` has no body (read those with ``versions(slug)``). ``skeleton``
-        goes further: ``meta`` holds only slug, published, modified and categories."""
+        ``light`` leaves out what only a page being rendered needs: ``document``, ``record``
+        and ``body_html`` are empty and ``meta`` has no body (read those with
+        ``versions(slug)``). ``skeleton`` goes further: ``meta`` holds only slug, published,
+        modified and categories."""
         out: dict[str, list[VersionRow]] = {}
         columns = [f"v.{c.strip()}" for c in _VERSION_COLUMNS.split(",")]
         if light or skeleton:
             meta = "json_remove(v.meta, '$.body')"
             if skeleton:
                 meta = "v.skeleton"
-            swap = {"v.document": "''", "v.meta": meta, "v.record": "''"}
+            swap = {"v.document": "''", "v.meta": meta, "v.record": "''", "v.body_html": "''"}
             columns = [swap.get(c, c) for c in columns]
         sql = (
             f"SELECT {', '.join(columns)} "

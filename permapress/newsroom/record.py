@@ -29,6 +29,7 @@ from typing import Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from permapress.articles.document import to_markdown
+from permapress.articles.markup import markdown_to_html
 from permapress.articles.model import Article, content_key, validate
 from permapress.articles.sources import read_source
 from permapress.articles.taxonomy import Taxonomy
@@ -40,6 +41,7 @@ from permapress.ipfs.profiles import get_profile
 from permapress.ipfs.reader import list_directory, stat
 from permapress.newsroom.home import Newsroom
 from permapress.site.bundle import ChainLink, build_bundle
+from permapress.site.carfile import car_file
 from permapress.site.metadata import article_uri
 from permapress.site.views import iso8601
 from permapress.trust.journal import append_entry
@@ -124,17 +126,30 @@ def record_article(
     blocks = newsroom.blocks
     signer = newsroom.signing_key()
     chain = _chain(newsroom, catalog.versions(slug), signer) if previous else []
+    written: dict[CID, bytes] = {}
+
+    def sink(cid: CID, data: bytes) -> None:
+        written[cid] = data
+        blocks.put(cid, data)
+
     bundle = build_bundle(
         article,
         version=number,
         site_name=newsroom.config.name,
         taxonomy=taxonomy,
         profile=profile,
-        sink=blocks.put,
+        sink=sink,
         key=signer,
         chain=chain,
         note=note or "",
     )
+
+    # The version's "Download IPFS" file, made now from the blocks just written: a version
+    # never changes, so no build has to assemble it again.
+    def get(cid: CID) -> bytes:
+        return written[cid] if cid in written else blocks.get(cid)
+
+    car = car_file(bundle.cid, get, profile, blocks.put)
     media_rows = []
     for m in article.media:  # stored in the bundle already: take their CIDs from it
         media_rows.append(
@@ -156,6 +171,10 @@ def record_article(
         record_cid=str(bundle.record_cid),
         record=bundle.record.decode("utf-8"),
         signature=bundle.signature.hex(),
+        body_html=markdown_to_html(article.body),
+        car_cid=str(car.cid),
+        car_tsize=car.tsize,
+        car_size=car.size,
     )
     status_value = "draft" if article.draft else "published"
     try:

@@ -296,21 +296,40 @@ def _entries(versions: dict[str, list[VersionRow]], skeleton: bool = False) -> l
             )
             for row in rows
         )
-        entries.append(ArticleEntry(article=article, bundle_cid=current.bundle_cid, versions=infos))
+        entries.append(
+            ArticleEntry(
+                article=article,
+                bundle_cid=current.bundle_cid,
+                versions=infos,
+                body_html=current.body_html,
+            )
+        )
     entries.sort(key=lambda e: (e.article.published, e.article.slug), reverse=True)
     return entries
 
 
 def _versions(
-    plan: _Plan, newsroom: Newsroom, base: str, slug: str, rows: list[VersionRow]
+    plan: _Plan,
+    newsroom: Newsroom,
+    base: str,
+    slug: str,
+    rows: list[VersionRow],
+    *,
+    current: bool = False,
 ) -> None:
-    """Every version's bundle at v/<n>/ and its CAR at <slug>-v<n>.car."""
+    """Every version's bundle at v/<n>/ and its CAR at <slug>-v<n>.car, and the current one's
+    CAR at <slug>.car (each made when the version was recorded, else made here)."""
     for row in rows:
         bundle = Imported(CID.parse(row.bundle_cid), row.bundle_size, 0)
         plan.place(base + f"v/{row.number}", bundle)
-        plan.car(
-            base + sitepages.version_car_name(slug, row.number), bundle.cid, newsroom.blocks.get
-        )
+        paths = [base + sitepages.version_car_name(slug, row.number)]
+        if current and row is rows[-1]:
+            paths.append(base + f"{slug}.car")
+        for path in paths:
+            if row.car_cid:
+                plan.place(path, Imported(CID.parse(row.car_cid), row.car_tsize, row.car_size))
+            else:
+                plan.car(path, bundle.cid, newsroom.blocks.get)
 
 
 def _place_pages(plan: _Plan, pages: list[sitepages.PlannedPage]) -> None:
@@ -414,7 +433,9 @@ def _with_bodies(catalog: Catalog, entries: list[ArticleEntry]) -> list[ArticleE
     for entry in entries:
         latest = catalog.latest(entry.article.slug)
         assert latest is not None
-        full.append(replace(entry, article=article_from_meta(latest.meta)))
+        full.append(
+            replace(entry, article=article_from_meta(latest.meta), body_html=latest.body_html)
+        )
     return full
 
 
@@ -514,8 +535,7 @@ def build_site(
             [site, _key(entry), own_slugs, entry.article.headline],
             partial(render.render_article_page, entry, site, category_slugs=own_slugs),
         )
-        _versions(plan, newsroom, base, slug, rows_by_slug[slug])
-        plan.car(base + f"{slug}.car", CID.parse(entry.bundle_cid), newsroom.blocks.get)
+        _versions(plan, newsroom, base, slug, rows_by_slug[slug], current=True)
         _place_pages(plan, sitepages.history_pages(entry, site, rows_by_slug[slug], downloads=True))
         slot = fresh_folders[-1]
         fresh_folders[-1] = (slot[0], slot[1], plan.pages - slot[2])

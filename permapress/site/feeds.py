@@ -68,7 +68,7 @@ def _link(site: SiteInfo, entry: ArticleEntry, self_path: str) -> str:
 
 def _content(site: SiteInfo, entry: ArticleEntry, self_path: str) -> str:
     page = _link(site, entry, self_path)
-    return body_html(entry.article, f"{page}v/{entry.version_number}/")
+    return body_html(entry.article, f"{page}v/{entry.version_number}/", entry.body_html)
 
 
 def _image(site: SiteInfo, entry: ArticleEntry, self_path: str) -> str | None:

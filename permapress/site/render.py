@@ -214,7 +214,9 @@ def _categories(article: Article, slugs: Mapping[str, str], prefix: str | None) 
     return out
 
 
-def _story(article: Article, categories: list[_Link], media_prefix: str) -> dict[str, Any]:
+def _story(
+    article: Article, categories: list[_Link], media_prefix: str, recorded_html: str = ""
+) -> dict[str, Any]:
     image = media_image(article)
     modified = article.modified
     return {
@@ -232,7 +234,7 @@ def _story(article: Article, categories: list[_Link], media_prefix: str) -> dict
             if image
             else None
         ),
-        "body_html": Markup(body_html(article, media_prefix)),
+        "body_html": Markup(body_html(article, media_prefix, recorded_html)),
     }
 
 
@@ -283,7 +285,7 @@ def render_article_page(
     number = entry.version_number
     prefix = f"v/{number}/"
     url = site.absolute(f"articles/{article.slug}/")
-    story = _story(article, _categories(article, category_slugs, root), prefix)
+    story = _story(article, _categories(article, category_slugs, root), prefix, entry.body_html)
     story["modified"] = _when(entry.modified) if entry.modified > article.published else None
     if len(entry.versions) > 1:
         last = entry.versions[-1]

@@ -86,6 +86,8 @@ class ArticleEntry:
     article: Article
     bundle_cid: str
     versions: tuple[VersionInfo, ...]
+    # The current version's body HTML as recorded with it ("" when unknown: render it).
+    body_html: str = ""
 
     @property
     def version_number(self) -> int:
@@ -152,9 +154,12 @@ def media_image(article: Article) -> str | None:
     return None
 
 
-def body_html(article: Article, media_prefix: str = "") -> str:
-    """The sanitised body HTML, its "media/…" references moved under ``media_prefix``."""
-    html = markdown_to_html(article.body)
+def body_html(article: Article, media_prefix: str = "", recorded: str = "") -> str:
+    """The sanitised body HTML, its "media/…" references moved under ``media_prefix``.
+
+    ``recorded`` is the HTML the catalog kept when the version was recorded (the same that its
+    bundle shows); without it the Markdown is rendered."""
+    html = recorded or markdown_to_html(article.body)
     if media_prefix:
         html = _MEDIA_REF.sub(lambda m: f"{m.group(1)}{media_prefix}media/", html)
     return html

@@ -97,16 +97,22 @@ def retract_article(
         return Retraction(slug, latest.number, False, 0, None)
     result = build_site(newsroom)
     get = newsroom.blocks.get
-    doomed = _reachable([CID.parse(v.bundle_cid) for v in versions] + old_pages, get)
+    doomed = _reachable(_version_roots(versions) + old_pages, get)
     keep = _reachable([CID.parse(result.root_cid)], get)
     for rows in _other_versions(newsroom, slug):
-        keep |= _reachable([CID.parse(v.bundle_cid) for v in rows], get)
+        keep |= _reachable(_version_roots(rows), get)
     deleted = 0
     for cid in list(newsroom.blocks):
         if cid.multihash in doomed and cid.multihash not in keep:
             newsroom.blocks.delete(cid)
             deleted += 1
     return Retraction(slug, latest.number, True, deleted, result.root_cid)
+
+
+def _version_roots(rows: list[VersionRow]) -> list[CID]:
+    """Each version's bundle and the CAR file made of it when it was recorded."""
+    roots = [CID.parse(v.bundle_cid) for v in rows]
+    return roots + [CID.parse(v.car_cid) for v in rows if v.car_cid]
 
 
 def _other_versions(newsroom: Newsroom, slug: str) -> list[list[VersionRow]]:

@@ -304,9 +304,9 @@ def test_an_old_catalog_is_migrated_and_old_versions_get_records(
         assert row is not None and row.retracted is None and row.purged is False
         assert catalog.log_head() is None
     with sqlite3.connect(old) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
         columns = {r[1] for r in db.execute("PRAGMA table_info(versions)")}
-        assert {"record_cid", "record", "signature", "skeleton"} <= columns
+        assert {"record_cid", "record", "signature", "skeleton", "body_html", "car_cid"} <= columns
 
 
 def test_reimporting_a_changed_source_publishes_a_signed_version_with_a_note(
