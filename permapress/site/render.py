@@ -45,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -156,8 +156,26 @@ def _render(template: str, **context: Any) -> bytes:
         "strip": None,
     }
     base.update(context)
+    base["masthead"] = _piece("_masthead.html", *(_frozen(base, name) for name in _MASTHEAD))
+    base["footer"] = _piece("_footer.html", *(_frozen(base, name) for name in _FOOTER))
     text = _environment().get_template(template).render(**base)
     return text.encode("utf-8")
+
+
+# The masthead with its section bar, and the footer, are the same on thousands of pages (they
+# change only with the page's depth and current section): each is rendered once per process.
+_MASTHEAD = ("site_name", "tagline", "home_href", "masthead_h1", "nav", "strip")
+_FOOTER = ("site_name", "footer_links", "fingerprint")
+
+
+def _frozen(context: Mapping[str, Any], name: str) -> tuple[str, Any]:
+    value = context.get(name)
+    return name, tuple(value) if isinstance(value, list) else value
+
+
+@lru_cache(maxsize=512)
+def _piece(template: str, *context: tuple[str, Any]) -> Markup:
+    return Markup(_environment().get_template(template).render(dict(context)))
 
 
 def _nav(site: SiteInfo, root: str, current: str | None = None) -> list[_Link]:
