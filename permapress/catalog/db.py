@@ -403,14 +403,20 @@ class Catalog:
         return VersionRow(*row) if row else None
 
     def all_versions(
-        self, status: str = "published", *, light: bool = False, skeleton: bool = False
+        self,
+        status: str = "published",
+        *,
+        light: bool = False,
+        skeleton: bool = False,
+        pages: bool = False,
     ) -> dict[str, list[VersionRow]]:
         """Every version of every article with this status, oldest version first.
 
         ``light`` leaves out what only a page being rendered needs: ``document``, ``record``
         and ``body_html`` are empty and ``meta`` has no body (read those with
         ``versions(slug)``). ``skeleton`` goes further: ``meta`` holds only slug, published,
-        modified and categories."""
+        modified and categories. ``pages`` keeps everything pages show and leaves out only
+        ``document`` and ``record``."""
         out: dict[str, list[VersionRow]] = {}
         columns = [f"v.{c.strip()}" for c in _VERSION_COLUMNS.split(",")]
         if light or skeleton:
@@ -419,6 +425,8 @@ class Catalog:
                 meta = "v.skeleton"
             swap = {"v.document": "''", "v.meta": meta, "v.record": "''", "v.body_html": "''"}
             columns = [swap.get(c, c) for c in columns]
+        elif pages:
+            columns = [{"v.document": "''", "v.record": "''"}.get(c, c) for c in columns]
         sql = (
             f"SELECT {', '.join(columns)} "
             "FROM versions v JOIN articles a ON a.slug = v.slug WHERE a.status = ? "

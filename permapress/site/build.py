@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -72,14 +73,25 @@ class _Job:
 
     paths: tuple[str, ...]
     fingerprint: str
-    make: Callable[[], Imported]
+    make: Callable[[], Imported | _Folder]
+
+
+@dataclass(frozen=True, slots=True)
+class _Folder:
+    """What an article-folder job made (``_article_folder``): the folder's node, the page-cache
+    rows of the folder and of every file in it, its page count and how many files it rendered."""
+
+    node: Imported
+    rows: list[tuple[str, CachedPage]]
+    pages: int
+    rendered: int
 
 
 # The jobs of the running build, where forked worker processes find them by index.
 _JOBS: list[_Job] = []
 
 
-def _run_job(index: int) -> tuple[int, Imported]:
+def _run_job(index: int) -> tuple[int, Imported | _Folder]:
     return index, _JOBS[index].make()
 
 
@@ -152,29 +164,44 @@ class _Plan:
         self.cars[bundle] = len(self.jobs)
         self.jobs.append(_Job((path,), fingerprint, lambda: car_file(bundle, get, profile, sink)))
 
+    def folder(self, path: str, fingerprint: str, make: Callable[[], _Folder]) -> None:
+        """A folder that changed, made whole by one job (``_article_folder``)."""
+        self.jobs.append(_Job((path,), fingerprint, make))
+
     def flush(self, progress: bool = False) -> None:
         """Run every pending job and place what it made (with a progress bar when asked)."""
         global _JOBS
         jobs, self.jobs, self.cars = self.jobs, [], {}
-        nodes: list[Imported | None] = [None] * len(jobs)
+        nodes: list[Imported | _Folder | None] = [None] * len(jobs)
         with _progress_bar(progress) as bar:
             task = bar.add_task("Rendering", total=len(jobs))
             if self.workers > 1 and len(jobs) >= PARALLEL_MIN:
                 _JOBS = jobs
+                # Objects made so far are never freed during the flush: keep the collector off
+                # them, so forked workers do not copy every page of memory by touching them.
+                gc.freeze()
                 try:
                     context = multiprocessing.get_context("fork")
                     with context.Pool(self.workers) as pool:
-                        for index, node in pool.imap_unordered(_run_job, range(len(jobs)), 16):
+                        chunk = max(16, len(jobs) // (self.workers * 20))
+                        for index, node in pool.imap_unordered(_run_job, range(len(jobs)), chunk):
                             nodes[index] = node
                             bar.advance(task)
                 finally:
                     _JOBS = []
+                    gc.unfreeze()
             else:
                 for index, job in enumerate(jobs):
                     nodes[index] = job.make()
                     bar.advance(task)
         for job, made in zip(jobs, nodes, strict=True):
             assert made is not None
+            if isinstance(made, _Folder):
+                self.place(job.paths[0], made.node)
+                self.fresh += made.rows
+                self.pages += made.pages
+                self.rendered += made.rendered
+                continue
             self.rendered += 1
             for path in job.paths:
                 self.place(path, made)
@@ -310,7 +337,7 @@ def _entries(versions: dict[str, list[VersionRow]], skeleton: bool = False) -> l
 
 def _versions(
     plan: _Plan,
-    newsroom: Newsroom,
+    get: Callable[[CID], bytes],
     base: str,
     slug: str,
     rows: list[VersionRow],
@@ -329,7 +356,41 @@ def _versions(
             if row.car_cid:
                 plan.place(path, Imported(CID.parse(row.car_cid), row.car_tsize, row.car_size))
             else:
-                plan.car(path, bundle.cid, newsroom.blocks.get)
+                plan.car(path, bundle.cid, get)
+
+
+@dataclass(frozen=True, slots=True)
+class _ArticleFolder:
+    """An article whose folder changed: its versions (oldest first), its categories' slugs, the
+    folder's fingerprint and the cached pages inside it from earlier builds."""
+
+    slug: str
+    rows: list[VersionRow]
+    category_slugs: dict[str, str]
+    fingerprint: str
+    cache: dict[str, CachedPage]
+
+
+def _article_folder(
+    folder: _ArticleFolder, site: SiteInfo, site_key: str, profile: Profile, blocks: Any
+) -> _Folder:
+    """articles/<slug>/ made whole (in a worker process on a big build): the article page,
+    every version's bundle and CAR, the current CAR and the history pages, then the folder."""
+    slug = folder.slug
+    base = f"articles/{slug}/"
+    plan = _Plan(profile, blocks.put, folder.cache, site=site, site_key=site_key)
+    entry = _entries({slug: folder.rows})[0]
+    plan.page(
+        base + "index.html",
+        [site, _key(entry), folder.category_slugs, entry.article.headline],
+        partial(render.render_article_page, entry, site, category_slugs=folder.category_slugs),
+    )
+    _versions(plan, blocks.get, base, slug, folder.rows, current=True)
+    _place_pages(plan, sitepages.history_pages(entry, site, folder.rows, downloads=True))
+    plan.flush()
+    node = import_tree(plan.tree["articles"][slug], profile, blocks.put)
+    plan.fresh.append((base, CachedPage(folder.fingerprint, str(node.cid), node.tsize, plan.pages)))
+    return _Folder(node, plan.fresh, plan.pages, plan.rendered)
 
 
 def _place_pages(plan: _Plan, pages: list[sitepages.PlannedPage]) -> None:
@@ -489,7 +550,8 @@ def build_site(
     # renders reads its articles in full then. A cold build reads them light (without bodies).
     cache = catalog.cached_pages(inside_articles=False)
     skeleton = bool(cache)
-    rows_by_slug = catalog.all_versions("published", light=True, skeleton=skeleton)
+    # A first build renders every article: read them whole (bar their source and record) at once.
+    rows_by_slug = catalog.all_versions("published", pages=not skeleton, skeleton=skeleton)
     entries = _entries(rows_by_slug, skeleton)
     full = _FullArticles(catalog, skeleton)
     if workers is None:
@@ -509,9 +571,8 @@ def build_site(
     plan.site = site
     plan.site_key = hashlib.sha256(repr(site).encode()).hexdigest()
 
-    # Articles: page, CAR, every version's bundle and CAR, the history.
-    # A folder whose article did not change is reused whole, without looking inside.
-    fresh_folders: list[tuple[str, str, int]] = []
+    # Articles: page, CAR, every version's bundle and CAR, the history. A folder whose article
+    # did not change is reused whole, without looking inside; one that changed is one job.
     for entry in entries:
         slug = entry.article.slug
         base = f"articles/{slug}/"
@@ -525,31 +586,32 @@ def build_site(
             plan.place(f"articles/{slug}", Imported(CID.parse(hit.cid), hit.tsize, 0))
             plan.pages += hit.size
             continue
-        pages_before = plan.pages
-        plan.cache.update(catalog.cached_pages_under(base))
-        fresh_folders.append((slug, folder_key, pages_before))
-        rows_by_slug[slug] = catalog.versions(slug)
-        entry = _entries({slug: rows_by_slug[slug]})[0]
-        plan.page(
-            base + "index.html",
-            [site, _key(entry), own_slugs, entry.article.headline],
-            partial(render.render_article_page, entry, site, category_slugs=own_slugs),
+        rows = catalog.versions(slug) if skeleton else rows_by_slug[slug]
+        inner = catalog.cached_pages_under(base) if cache else {}  # none on a first build
+        plan.cache.update(inner)
+        plan.folder(
+            f"articles/{slug}",
+            folder_key,
+            partial(
+                _article_folder,
+                _ArticleFolder(slug, rows, own_slugs, folder_key, inner),
+                site,
+                plan.site_key,
+                profile,
+                blocks,
+            ),
         )
-        _versions(plan, newsroom, base, slug, rows_by_slug[slug], current=True)
-        _place_pages(plan, sitepages.history_pages(entry, site, rows_by_slug[slug], downloads=True))
-        slot = fresh_folders[-1]
-        fresh_folders[-1] = (slot[0], slot[1], plan.pages - slot[2])
 
     # Retracted articles: a tombstone and the history; the versions unless purged.
     retracted_rows = catalog.all_versions("retracted")
     for row in catalog.articles("retracted"):
-        rows = retracted_rows.get(row.slug)
-        if rows:
+        taken = retracted_rows.get(row.slug)
+        if taken:
             plan.cache.update(catalog.cached_pages_under(f"articles/{row.slug}/"))
-            entry = _entries({row.slug: rows})[0]
-            _place_pages(plan, sitepages.retracted_pages(entry, site, row, rows))
+            entry = _entries({row.slug: taken})[0]
+            _place_pages(plan, sitepages.retracted_pages(entry, site, row, taken))
             if not row.purged:
-                _versions(plan, newsroom, f"articles/{row.slug}/", row.slug, rows)
+                _versions(plan, blocks.get, f"articles/{row.slug}/", row.slug, taken)
 
     # The publisher: key, fingerprint and the signed log (with its head).
     info = PublisherInfo(config.name, public_key, profile.name, None, 0)
@@ -636,12 +698,6 @@ def build_site(
         if not path.startswith(SHARD_PREFIX) and not _in_tree(plan.tree, path)
     ]
     articles = plan.tree.get("articles", {})
-    for slug, folder_key, page_count in fresh_folders:
-        node = import_tree(articles[slug], profile, blocks.put)
-        articles[slug] = node
-        plan.fresh.append(
-            (f"articles/{slug}/", CachedPage(folder_key, str(node.cid), node.tsize, page_count))
-        )
     if articles:
         plan.tree["articles"] = _directory(plan, "articles/", articles)
     root = import_tree(plan.tree, profile, blocks.put)
