@@ -1,0 +1,171 @@
+"""Replace files and folders deep inside a UnixFS directory without building it again.
+
+    patch_tree(root, changes, profile, get, sink) -> Imported
+
+``changes`` maps paths relative to ``root`` ("index.html", "articles/some-slug") to the nodes
+that replace what is there now. Only the directories on the way to a change are read, changed
+and written again: a site of 10,000 article folders whose one article changed costs a few
+blocks, not 10,000 links. Basic directories and HAMT shards are both handled; in a shard the
+entry is found through its name's hash, so only the shards on its way are touched.
+
+The result is the same DAG, to the byte, that building the changed tree from scratch with the
+same profile gives, because nothing that decides a directory's shape changes: the names stay
+the same (a name that is not there yet raises ``NotPatchable``), and a directory whose size
+estimate could move to the other side of the profile's sharding threshold raises
+``NotPatchable`` too. The caller then builds the tree the ordinary way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from permapress.errors import IpfsError
+from permapress.ipfs.cid import CID, DAG_PB
+from permapress.ipfs.dagpb import PBLink, PBNode, decode_node, encode_link, encode_node
+from permapress.ipfs.hamt import hamt_index
+from permapress.ipfs.importer import _over_threshold
+from permapress.ipfs.layout import Imported
+from permapress.ipfs.profiles import Profile
+from permapress.ipfs.unixfs import DIRECTORY, HAMT_SHARD, decode_data
+
+__all__ = ["NotPatchable", "patch_tree"]
+
+Sink = Callable[[CID, bytes], None]
+
+
+class NotPatchable(IpfsError):
+    """The change cannot be made in place (a new name, or a directory that may change shape)."""
+
+
+def patch_tree(
+    root: CID,
+    changes: Mapping[str, Imported],
+    profile: Profile,
+    get: Callable[[CID], bytes],
+    sink: Sink,
+) -> Imported:
+    """``root`` with every path in ``changes`` replaced by its node; see the module docstring."""
+    if not changes:
+        raise NotPatchable("nothing to change")
+    nested: dict[str, object] = {}
+    for path, node in changes.items():
+        parts = path.strip("/").split("/")
+        folder = nested
+        for part in parts[:-1]:
+            inner = folder.setdefault(part, {})
+            if not isinstance(inner, dict):
+                raise NotPatchable(f"{path} is inside a file that is also replaced")
+            folder = inner
+        folder[parts[-1]] = node
+    return _patch(root, nested, profile, get, sink)
+
+
+def _patch(
+    cid: CID, changes: dict[str, object], profile: Profile, get: Callable[[CID], bytes], sink: Sink
+) -> Imported:
+    node = decode_node(get(cid))
+    if node.data is None:
+        raise NotPatchable(f"{cid} is not a UnixFS directory")
+    kind = decode_data(node.data)
+    if kind.type == DIRECTORY:
+        return _patch_directory(node, changes, profile, get, sink)
+    if kind.type == HAMT_SHARD:
+        fanout = kind.fanout or 256
+        return _patch_shard(node, changes, 0, fanout, profile, get, sink)
+    raise NotPatchable(f"{cid} is not a UnixFS directory")
+
+
+def _child(
+    link: PBLink,
+    change: object,
+    profile: Profile,
+    get: Callable[[CID], bytes],
+    sink: Sink,
+) -> PBLink:
+    """The link to what replaces the entry behind ``link`` (a node, or changes inside it)."""
+    if isinstance(change, Imported):
+        made = change
+    else:
+        assert isinstance(change, dict)
+        made = _patch(link.cid, change, profile, get, sink)
+    return replace(link, cid=made.cid, tsize=made.tsize)
+
+
+def _write(links: list[PBLink], data: bytes, profile: Profile, sink: Sink) -> tuple[bytes, Imported]:
+    block = encode_node(PBNode(tuple(links), data))
+    cid = CID.hash(block, DAG_PB, profile.cid_version)
+    sink(cid, block)
+    return block, Imported(cid, len(block) + sum(link.tsize or 0 for link in links), 0)
+
+
+def _patch_directory(
+    node: PBNode,
+    changes: dict[str, object],
+    profile: Profile,
+    get: Callable[[CID], bytes],
+    sink: Sink,
+) -> Imported:
+    links = list(node.links)
+    found = 0
+    for index, link in enumerate(links):
+        change = changes.get(link.name or "")
+        if change is not None:
+            links[index] = _child(link, change, profile, get, sink)
+            found += 1
+    if found != len(changes):
+        missing = sorted(set(changes) - {link.name for link in links})
+        raise NotPatchable(f"no entry named {missing[0]!r} to replace")
+    assert node.data is not None
+    block, made = _write(links, node.data, profile, sink)
+    if _over_threshold(links, block, profile):  # the rebuilt folder would be sharded
+        raise NotPatchable("the directory grew past the profile's sharding threshold")
+    return made
+
+
+def _patch_shard(
+    node: PBNode,
+    changes: dict[str, object],
+    depth: int,
+    fanout: int,
+    profile: Profile,
+    get: Callable[[CID], bytes],
+    sink: Sink,
+) -> Imported:
+    width = len(f"{fanout - 1:X}")
+    by_bucket: dict[str, dict[str, object]] = {}
+    for name, change in changes.items():
+        label = f"{hamt_index(name, depth, fanout):0{width}X}"
+        by_bucket.setdefault(label, {})[name] = change
+    links = list(node.links)
+    for index, link in enumerate(links):
+        name = link.name or ""
+        label = name[:width]
+        wanted = by_bucket.get(label)
+        if wanted is None:
+            continue
+        if len(name) > width:  # an entry
+            change = wanted.get(name[width:])
+            if change is None:
+                continue
+            replaced = _child(link, change, profile, get, sink)
+            if profile.hamt_estimate == "block" and len(encode_link(replaced)) != len(
+                encode_link(link)
+            ):
+                # the folder as one block would change size: its shape could come out otherwise
+                raise NotPatchable("an entry's link changed size in a sharded directory")
+            links[index] = replaced
+            del wanted[name[width:]]
+        else:  # a sub-shard holding the bucket
+            sub = decode_node(get(link.cid))
+            made = _patch_shard(sub, wanted, depth + 1, fanout, profile, get, sink)
+            links[index] = replace(link, cid=made.cid, tsize=made.tsize)
+            wanted.clear()
+        if not wanted:
+            del by_bucket[label]
+    if by_bucket:
+        missing = sorted(name for wanted in by_bucket.values() for name in wanted)
+        raise NotPatchable(f"no entry named {missing[0]!r} to replace")
+    assert node.data is not None
+    _block, made = _write(links, node.data, profile, sink)
+    return made

@@ -1,0 +1,120 @@
+"""patch_tree must give the very DAG a build from scratch gives, or refuse."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from permapress.ipfs.blockstore import MemoryBlockstore
+from permapress.ipfs.importer import Imported, import_bytes, import_tree
+from permapress.ipfs.patch import NotPatchable, patch_tree
+from permapress.ipfs.profiles import PROFILES, Profile
+
+# Small thresholds, so that folders of a few dozen entries are sharded (fanout 16: deep shards).
+SMALL = [
+    replace(PROFILES[name], hamt_threshold=900, fanout=16) for name in sorted(PROFILES)
+] + [PROFILES["unixfs-v1-2025"]]
+
+
+def _tree(names: list[str], depth: int, seed: int) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for index, name in enumerate(names):
+        if depth > 0 and index % 7 == 3:
+            tree[name] = _tree(names[: len(names) // 2], depth - 1, seed + index)
+        else:
+            tree[name] = f"{name} {seed} {index}".encode()
+    return tree
+
+
+def _files(tree: dict[str, Any], prefix: str = "") -> list[str]:
+    paths = []
+    for name, value in tree.items():
+        if isinstance(value, dict):
+            paths.append(prefix + name)
+            paths += _files(value, prefix + name + "/")
+        else:
+            paths.append(prefix + name)
+    return paths
+
+
+def _set(tree: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split("/")
+    for part in parts[:-1]:
+        tree = tree[part]
+    tree[parts[-1]] = value
+
+
+names = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789é", min_size=1, max_size=12),
+    min_size=1,
+    max_size=60,
+    unique=True,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(names=names, seed=st.integers(0, 1000), picks=st.lists(st.integers(0, 10_000), max_size=5))
+@pytest.mark.parametrize("profile", SMALL, ids=lambda p: f"{p.name}-{p.hamt_threshold}")
+def test_patching_equals_building_the_changed_tree(
+    profile: Profile, names: list[str], seed: int, picks: list[int]
+) -> None:
+    store = MemoryBlockstore()
+    tree = _tree(names, 2, seed)
+    root = import_tree(tree, profile, store.put)
+    paths = _files(tree)
+    changes: dict[str, Imported] = {}
+    for pick in picks:
+        path = paths[pick % len(paths)]
+        if any(path.startswith(other + "/") or other.startswith(path + "/") for other in changes):
+            continue
+        data = f"changed {pick} {path}".encode() * (1 + pick % 3)
+        changes[path] = import_bytes(data, profile, store.put)
+        _set(tree, path, data)
+    if not changes:
+        return
+    expected = import_tree(tree, profile, MemoryBlockstore().put)
+    try:
+        patched = patch_tree(root.cid, changes, profile, store.get, store.put)
+    except NotPatchable:
+        # allowed only where a from-scratch build might shape a folder otherwise
+        assert profile.hamt_estimate == "block"
+        return
+    assert patched == expected
+
+
+def test_a_name_that_is_not_there_is_not_patchable() -> None:
+    profile = PROFILES["unixfs-v1-2025"]
+    store = MemoryBlockstore()
+    root = import_tree({"a": b"1", "b": {"c": b"2"}}, profile, store.put)
+    new = import_bytes(b"3", profile, store.put)
+    with pytest.raises(NotPatchable, match="'d'"):
+        patch_tree(root.cid, {"b/d": new}, profile, store.get, store.put)
+    with pytest.raises(NotPatchable):
+        patch_tree(root.cid, {}, profile, store.get, store.put)
+
+
+def test_a_big_sharded_folder_changes_only_the_shards_on_the_way() -> None:
+    profile = PROFILES["unixfs-v1-2025"]
+    store = MemoryBlockstore()
+    tree = {"articles": {f"story-{n:05d}": f"story {n}".encode() for n in range(6000)}}
+    tree["index.html"] = b"front page"
+    root = import_tree(tree, profile, store.put)
+    written: list[bytes] = []
+
+    def sink(cid: Any, data: bytes) -> None:
+        written.append(data)
+        store.put(cid, data)
+
+    changes = {
+        "articles/story-00042": import_bytes(b"story 42, corrected", profile, store.put),
+        "index.html": import_bytes(b"front page, again", profile, store.put),
+    }
+    patched = patch_tree(root.cid, changes, profile, store.get, sink)
+    tree["articles"]["story-00042"] = b"story 42, corrected"
+    tree["index.html"] = b"front page, again"
+    assert patched == import_tree(tree, profile, MemoryBlockstore().put)
+    assert len(written) <= 4  # the root shard, one sub-shard, the articles folder, the root
