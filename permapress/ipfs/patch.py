@@ -92,7 +92,9 @@ def _child(
     return replace(link, cid=made.cid, tsize=made.tsize)
 
 
-def _write(links: list[PBLink], data: bytes, profile: Profile, sink: Sink) -> tuple[bytes, Imported]:
+def _write(
+    links: list[PBLink], data: bytes, profile: Profile, sink: Sink
+) -> tuple[bytes, Imported]:
     block = encode_node(PBNode(tuple(links), data))
     cid = CID.hash(block, DAG_PB, profile.cid_version)
     sink(cid, block)

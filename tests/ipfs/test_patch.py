@@ -15,9 +15,9 @@ from permapress.ipfs.patch import NotPatchable, patch_tree
 from permapress.ipfs.profiles import PROFILES, Profile
 
 # Small thresholds, so that folders of a few dozen entries are sharded (fanout 16: deep shards).
-SMALL = [
-    replace(PROFILES[name], hamt_threshold=900, fanout=16) for name in sorted(PROFILES)
-] + [PROFILES["unixfs-v1-2025"]]
+SMALL = [replace(PROFILES[name], hamt_threshold=900, fanout=16) for name in sorted(PROFILES)] + [
+    PROFILES["unixfs-v1-2025"]
+]
 
 
 def _tree(names: list[str], depth: int, seed: int) -> dict[str, Any]:
