@@ -22,6 +22,8 @@ before that have an empty record: they were never signed and are shown as such.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -87,6 +89,10 @@ CREATE TABLE IF NOT EXISTS log (
     cid       TEXT NOT NULL,
     line      TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS build_state (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    state TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS page_cache (
     path        TEXT PRIMARY KEY,
     fingerprint TEXT NOT NULL,
@@ -147,6 +153,9 @@ class CachedPage:
     tsize: int
     size: int
 
+
+# The page-cache row that vouches for the build state (its fingerprint is the state's SHA-256).
+STATE_PATH = "#state"
 
 _VERSION_COLUMNS = (
     "slug, number, content_key, bundle_cid, bundle_size, published, effective, recorded, note, "
@@ -409,6 +418,7 @@ class Catalog:
         light: bool = False,
         skeleton: bool = False,
         pages: bool = False,
+        slugs: Sequence[str] | None = None,
     ) -> dict[str, list[VersionRow]]:
         """Every version of every article with this status, oldest version first.
 
@@ -416,7 +426,7 @@ class Catalog:
         and ``body_html`` are empty and ``meta`` has no body (read those with
         ``versions(slug)``). ``skeleton`` goes further: ``meta`` holds only slug, published,
         modified and categories. ``pages`` keeps everything pages show and leaves out only
-        ``document`` and ``record``."""
+        ``document`` and ``record``. ``slugs`` reads only those articles."""
         out: dict[str, list[VersionRow]] = {}
         columns = [f"v.{c.strip()}" for c in _VERSION_COLUMNS.split(",")]
         if light or skeleton:
@@ -430,9 +440,11 @@ class Catalog:
         sql = (
             f"SELECT {', '.join(columns)} "
             "FROM versions v JOIN articles a ON a.slug = v.slug WHERE a.status = ? "
-            "ORDER BY v.slug, v.number"
+            + ("AND v.slug IN (SELECT value FROM json_each(?)) " if slugs is not None else "")
+            + "ORDER BY v.slug, v.number"
         )
-        for row in self._conn.execute(sql, (status,)):
+        params = (status,) if slugs is None else (status, json.dumps(list(slugs)))
+        for row in self._conn.execute(sql, params):
             version = VersionRow(*row)
             out.setdefault(version.slug, []).append(version)
         return out
@@ -500,6 +512,12 @@ class Catalog:
             sql += " WHERE NOT (path GLOB 'articles/*/?*')"
         return {row[0]: CachedPage(*row[1:]) for row in self._conn.execute(sql)}
 
+    def cached_page(self, path: str) -> CachedPage | None:
+        row = self._conn.execute(
+            "SELECT fingerprint, cid, tsize, size FROM page_cache WHERE path = ?", (path,)
+        ).fetchone()
+        return CachedPage(*row) if row else None
+
     def cached_pages_under(self, folder: str) -> dict[str, CachedPage]:
         """The cached files inside ``folder`` (which ends with "/"), by an index range scan."""
         upper = folder[:-1] + chr(ord(folder[-1]) + 1)
@@ -516,6 +534,28 @@ class Catalog:
             "VALUES (?, ?, ?, ?, ?)",
             [(path, p.fingerprint, p.cid, p.tsize, p.size) for path, p in pages],
         )
+
+    def build_state(self) -> str | None:
+        """What the last build left for the next one (``site.quick``), or None. It counts only
+        while the page cache still holds its checksum: clearing the cache clears the state."""
+        row = self._conn.execute(
+            "SELECT s.state, p.fingerprint FROM build_state s "
+            "JOIN page_cache p ON p.path = ? WHERE s.id = 1",
+            (STATE_PATH,),
+        ).fetchone()
+        if row is None or hashlib.sha256(row[0].encode()).hexdigest() != row[1]:
+            return None
+        return str(row[0])
+
+    def save_build_state(self, state: str) -> None:
+        digest = hashlib.sha256(state.encode()).hexdigest()
+        self._conn.execute("INSERT OR REPLACE INTO build_state (id, state) VALUES (1, ?)", (state,))
+        self.store_pages([(STATE_PATH, CachedPage(digest, "", 0, 0))])
+
+    def log_since(self, seq: int) -> list[str]:
+        """The publisher-log lines after entry ``seq``, oldest first."""
+        rows = self._conn.execute("SELECT line FROM log WHERE seq > ? ORDER BY seq", (seq,))
+        return [str(r[0]) for r in rows]
 
     def forget_pages(self, paths: Sequence[str]) -> None:
         self._conn.executemany("DELETE FROM page_cache WHERE path = ?", [(p,) for p in paths])

@@ -202,6 +202,7 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
                 "articles": result.articles,
                 "pages": result.pages,
                 "rendered": result.rendered,
+                "mode": result.mode,
                 "seconds": round(result.seconds, 3),
             }
         )

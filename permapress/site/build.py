@@ -65,6 +65,8 @@ class BuildResult:
     pages: int
     rendered: int
     seconds: float
+    # "full" (nothing cached), "incremental" (cached pages reused) or "patched" (``quick.py``)
+    mode: str = "full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,7 @@ class _Plan:
     has: Callable[[CID], bool] = lambda cid: False
     rendered: int = 0
     pages: int = 0
+    planned: set[str] = field(default_factory=set)
 
     def place(self, path: str, node: Imported) -> None:
         parts = path.split("/")
@@ -139,6 +142,9 @@ class _Plan:
     ) -> None:
         """Place the page at ``path``: its cached node when ``inputs`` (or their ``digest``,
         when the caller has it already) did not change, else a job that renders it."""
+        if path in self.planned:  # the quick path can reach a page twice: once is enough
+            return
+        self.planned.add(path)
         digest = digest or self.fingerprint(inputs)
         if path.endswith(".html"):
             self.pages += 1
@@ -359,6 +365,18 @@ def _versions(
                 plan.car(path, bundle.cid, get)
 
 
+def _folder_key(site_key: str, own_slugs: dict[str, str], rows: list[VersionRow]) -> str:
+    """The fingerprint of an article's whole folder."""
+    shown = [(r.number, r.bundle_cid, r.bundle_size, r.note, r.effective) for r in rows]
+    return _digest((RENDER_VERSION, site_key, "article folder", own_slugs, shown))
+
+
+def _folder_job(plan: _Plan, folder: _ArticleFolder, blocks: Any) -> None:
+    assert plan.site is not None
+    make = partial(_article_folder, folder, plan.site, plan.site_key, plan.profile, blocks)
+    plan.folder(f"articles/{folder.slug}", folder.fingerprint, make)
+
+
 @dataclass(frozen=True, slots=True)
 class _ArticleFolder:
     """An article whose folder changed: its versions (oldest first), its categories' slugs, the
@@ -444,48 +462,134 @@ def _listing(
     page n at base/page/n/index.html."""
     chunks = _chunks(entries, per_page)
     for number, chunk in enumerate(chunks, start=1):
-        extra = 0 if number == 1 else 2
-        path = base + ("index.html" if number == 1 else f"page/{number}/index.html")
-        root = "../" * (depth + extra)
-        inputs = [
+        _listing_page(
+            plan,
             site,
-            kind,
-            title,
-            description,
+            base,
+            depth,
+            chunk,
             number,
             len(chunks),
-            [_key(e) for e in chunk],
-            [category_slugs.get(c) for e in chunk for c in e.article.categories],
-        ]
-        feed_paths = (
-            None
-            if feeds_base is None
-            else {
-                "atom": feeds_base + "feed.xml",
-                "rss": feeds_base + "rss.xml",
-                "json": feeds_base + "feed.json",
-            }
+            title=title,
+            kind=kind,
+            description=description,
+            category_slugs=category_slugs,
+            full=full,
+            feeds_base=feeds_base,
         )
-        digest = plan.fingerprint(inputs)
-        shown = chunk if plan.cached(path, digest) else full(chunk)
-        plan.page(
-            path,
-            inputs,
-            partial(
-                render.render_listing,
-                site,
-                title=title,
-                entries=shown,
-                page=number,
-                pages=len(chunks),
-                root=root,
-                kind=kind,
-                description=description,
-                category_slugs=category_slugs,
-                feeds=feed_paths,
-            ),
-            digest,
-        )
+
+
+def _listing_page(
+    plan: _Plan,
+    site: SiteInfo,
+    base: str,
+    depth: int,
+    chunk: list[ArticleEntry],
+    number: int,
+    pages: int,
+    *,
+    title: str,
+    kind: Literal["home", "category", "archive"],
+    description: str = "",
+    category_slugs: dict[str, str],
+    full: Callable[[list[ArticleEntry]], list[ArticleEntry]],
+    feeds_base: str | None = None,
+) -> None:
+    """Page ``number`` of ``pages`` of a listing, showing ``chunk``."""
+    extra = 0 if number == 1 else 2
+    path = base + ("index.html" if number == 1 else f"page/{number}/index.html")
+    root = "../" * (depth + extra)
+    inputs = [
+        site,
+        kind,
+        title,
+        description,
+        number,
+        pages,
+        [_key(e) for e in chunk],
+        [category_slugs.get(c) for e in chunk for c in e.article.categories],
+    ]
+    feed_paths = (
+        None
+        if feeds_base is None
+        else {
+            "atom": feeds_base + "feed.xml",
+            "rss": feeds_base + "rss.xml",
+            "json": feeds_base + "feed.json",
+        }
+    )
+    digest = plan.fingerprint(inputs)
+    shown = chunk if plan.cached(path, digest) else full(chunk)
+    plan.page(
+        path,
+        inputs,
+        partial(
+            render.render_listing,
+            site,
+            title=title,
+            entries=shown,
+            page=number,
+            pages=pages,
+            root=root,
+            kind=kind,
+            description=description,
+            category_slugs=category_slugs,
+            feeds=feed_paths,
+        ),
+        digest,
+    )
+
+
+def _category_listing(taxonomy: Taxonomy, site: SiteInfo, name: str) -> dict[str, Any]:
+    """The title, kind and description of a category's listing."""
+    topic = taxonomy.topic(name)
+    description = f"IPTC Media Topic: {topic.label}" if topic else ""
+    return {"title": name, "kind": "category", "description": description}
+
+
+def _archive_month(
+    plan: _Plan,
+    site: SiteInfo,
+    year: int,
+    month: int,
+    members: list[ArticleEntry],
+    category_slugs: dict[str, str],
+    full: Callable[[list[ArticleEntry]], list[ArticleEntry]],
+) -> None:
+    """archive/<yyyy>/<mm>/index.html: every article of the month on one page."""
+    path = f"archive/{year:04d}/{month:02d}/index.html"
+    inputs = [site, year, month, [_key(e) for e in members], category_slugs]
+    digest = plan.fingerprint(inputs)
+    listed = members if plan.cached(path, digest) else full(members)
+    plan.page(
+        path,
+        inputs,
+        partial(
+            render.render_listing,
+            site,
+            title=render.month_title(year, month, site.language),
+            entries=listed,
+            page=1,
+            pages=1,
+            root="../../../",
+            kind="archive",
+            category_slugs=category_slugs,
+        ),
+        digest,
+    )
+
+
+def _news_sitemap(
+    plan: _Plan,
+    site: SiteInfo,
+    news: list[ArticleEntry],
+    full: Callable[[list[ArticleEntry]], list[ArticleEntry]],
+) -> None:
+    """news-sitemap.xml: the newest articles (``news`` is at most ``NEWS_LIMIT`` of them)."""
+    inputs = [site, [_key(e) for e in news]]
+    if not plan.cached("news-sitemap.xml", plan.fingerprint(inputs)):
+        news = full(news)
+    plan.page("news-sitemap.xml", inputs, lambda: sitemaps.news_sitemap_xml(site, news))
 
 
 def _with_bodies(catalog: Catalog, entries: list[ArticleEntry]) -> list[ArticleEntry]:
@@ -540,6 +644,11 @@ def build_site(
     ``workers`` processes render changed pages (default: one per CPU core) when the blockstore
     is on disk and enough pages changed; the result is the same bytes in any case."""
     started = time.perf_counter()
+    from permapress.site import quick
+
+    made = quick.quick_build(newsroom, built_at=built_at or _now(), started=started)
+    if made is not None:
+        return made
     _KEYS.clear()
     config = newsroom.config
     catalog = newsroom.catalog
@@ -577,10 +686,7 @@ def build_site(
         slug = entry.article.slug
         base = f"articles/{slug}/"
         own_slugs = {name: category_slugs[name] for name in entry.article.categories}
-        shown = [
-            (r.number, r.bundle_cid, r.bundle_size, r.note, r.effective) for r in rows_by_slug[slug]
-        ]
-        folder_key = _digest((RENDER_VERSION, plan.site_key, "article folder", own_slugs, shown))
+        folder_key = _folder_key(plan.site_key, own_slugs, rows_by_slug[slug])
         hit = plan.cached(base, folder_key)
         if hit is not None:
             plan.place(f"articles/{slug}", Imported(CID.parse(hit.cid), hit.tsize, 0))
@@ -589,18 +695,7 @@ def build_site(
         rows = catalog.versions(slug) if skeleton else rows_by_slug[slug]
         inner = catalog.cached_pages_under(base) if cache else {}  # none on a first build
         plan.cache.update(inner)
-        plan.folder(
-            f"articles/{slug}",
-            folder_key,
-            partial(
-                _article_folder,
-                _ArticleFolder(slug, rows, own_slugs, folder_key, inner),
-                site,
-                plan.site_key,
-                profile,
-                blocks,
-            ),
-        )
+        _folder_job(plan, _ArticleFolder(slug, rows, own_slugs, folder_key, inner), blocks)
 
     # Retracted articles: a tombstone and the history; the versions unless purged.
     retracted_rows = catalog.all_versions("retracted")
@@ -633,46 +728,13 @@ def build_site(
     _feeds(plan, catalog, site, "", entries, site.name)
     for name, members in sorted(by_category.items()):
         base = f"categories/{category_slugs[name]}/"
-        topic = taxonomy.topic(name)
-        description = f"IPTC Media Topic: {topic.label}" if topic else ""
-        _listing(
-            plan,
-            site,
-            base,
-            2,
-            members,
-            config.per_page,
-            title=name,
-            kind="category",
-            description=description,
-            category_slugs=category_slugs,
-            full=full,
-            feeds_base=base,
-        )
+        category = _category_listing(taxonomy, site, name)
+        _listing(plan, site, base, 2, members, config.per_page, **category, full=full,
+                 category_slugs=category_slugs, feeds_base=base)  # fmt: skip
         _feeds(plan, catalog, site, base, members, f"{site.name}: {name}")
     months = sorted(by_month, reverse=True)
     for year, month in months:
-        members = by_month[(year, month)]
-        path = f"archive/{year:04d}/{month:02d}/index.html"
-        inputs = [site, year, month, [_key(e) for e in members], category_slugs]
-        digest = plan.fingerprint(inputs)
-        listed = members if plan.cached(path, digest) else full(members)
-        plan.page(
-            path,
-            inputs,
-            partial(
-                render.render_listing,
-                site,
-                title=render.month_title(year, month, site.language),
-                entries=listed,
-                page=1,
-                pages=1,
-                root="../../../",
-                kind="archive",
-                category_slugs=category_slugs,
-            ),
-            digest,
-        )
+        _archive_month(plan, site, year, month, by_month[(year, month)], category_slugs, full)
     month_counts = [(y, m, len(by_month[(y, m)])) for y, m in months]
     plan.page(
         "archive/index.html",
@@ -680,35 +742,56 @@ def build_site(
         lambda: render.render_archive_index(site, month_counts),
     )
     plan.page("404.html", [site], lambda: render.render_not_found(site))
-    _sitemaps(plan, site, by_month, category_slugs, months)
-    news = entries[: sitemaps.NEWS_LIMIT]
-    news_inputs = [site, [_key(e) for e in news]]
-    if not plan.cached("news-sitemap.xml", plan.fingerprint(news_inputs)):
-        news = full(news)
-    plan.page("news-sitemap.xml", news_inputs, lambda: sitemaps.news_sitemap_xml(site, news))
+    lastmod = _sitemaps(plan, site, by_month, category_slugs, months)
+    _news_sitemap(plan, site, entries[: sitemaps.NEWS_LIMIT], full)
     plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
-    css = resources.files("permapress.site").joinpath("static/site.css").read_bytes()
+    css = _site_css()
     plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 
     plan.flush(progress)
     _KEYS.clear()
     plan.stale = [
-        path
-        for path in plan.cache
-        if not path.startswith(SHARD_PREFIX) and not _in_tree(plan.tree, path)
+        path for path in plan.cache if not path.startswith("#") and not _in_tree(plan.tree, path)
     ]
     articles = plan.tree.get("articles", {})
     if articles:
         plan.tree["articles"] = _directory(plan, "articles/", articles)
     root = import_tree(plan.tree, profile, blocks.put)
     root_cid = str(root.cid)
+    head = catalog.log_head()
+    state = quick.State(
+        context=_context(config, plan.site_key, category_slugs, css),
+        log_seq=head[0] if head else 0,
+        root=root_cid,
+        pages=plan.pages,
+        order=[quick.listed(e.article) for e in entries],
+        lastmod=lastmod,
+        sections=site.sections,
+        category_slugs=category_slugs,
+    )
     with catalog.transaction():
         catalog.store_pages(plan.fresh)
         catalog.forget_pages(plan.stale)
         catalog.add_build(root_cid, built_at or _now(), len(entries), plan.pages)
+        catalog.save_build_state(state.dumps())
     return BuildResult(
-        root_cid, len(entries), plan.pages, plan.rendered, time.perf_counter() - started
+        root_cid,
+        len(entries),
+        plan.pages,
+        plan.rendered,
+        time.perf_counter() - started,
+        "incremental" if cache else "full",
     )
+
+
+def _site_css() -> bytes:
+    return resources.files("permapress.site").joinpath("static/site.css").read_bytes()
+
+
+def _context(config: Any, site_key: str, category_slugs: dict[str, str], css: bytes) -> str:
+    """Everything besides the articles that every page depends on: when it changes, no page of
+    the last build can be taken as it is."""
+    return _digest((RENDER_VERSION, repr(config), site_key, category_slugs, css))
 
 
 def _now() -> str:
@@ -737,23 +820,39 @@ def _sitemaps(
     by_month: dict[tuple[int, int], list[ArticleEntry]],
     category_slugs: dict[str, str],
     months: list[tuple[int, int]],
-) -> None:
+) -> dict[tuple[int, int], datetime]:
     """sitemap.xml is an index of one sitemap per month of articles plus one of the other pages,
-    so an edit renders one month's sitemap again, not a list of every article."""
-    index: list[tuple[str, Any]] = []
+    so an edit renders one month's sitemap again, not a list of every article. Gives each
+    month's newest change."""
     pages: list[tuple[str, Any]] = [("", None)]
     pages += [(f"categories/{slug}/", None) for slug in sorted(category_slugs.values())]
     pages += [(f"archive/{y:04d}/{m:02d}/", None) for y, m in months]
     _sitemap(plan, site, "sitemaps/pages.xml", pages)
-    index.append(("sitemaps/pages.xml", None))
+    lastmod: dict[tuple[int, int], datetime] = {}
     for year, month in months:
-        path = f"sitemaps/{year:04d}-{month:02d}.xml"
-        urls = [
-            (f"articles/{e.article.slug}/", e.article.modified or e.article.published)
-            for e in by_month[(year, month)]
-        ]
-        _sitemap(plan, site, path, urls)
-        index.append((path, max(when for _, when in urls)))
+        lastmod[(year, month)] = _month_sitemap(plan, site, year, month, by_month[(year, month)])
+    _sitemap_index(plan, site, lastmod)
+    return lastmod
+
+
+def _month_sitemap(
+    plan: _Plan, site: SiteInfo, year: int, month: int, members: list[ArticleEntry]
+) -> datetime:
+    """sitemaps/<yyyy>-<mm>.xml: the month's articles; gives the newest change among them."""
+    urls = [
+        (f"articles/{e.article.slug}/", e.article.modified or e.article.published) for e in members
+    ]
+    _sitemap(plan, site, f"sitemaps/{year:04d}-{month:02d}.xml", urls)
+    return max(when for _, when in urls)
+
+
+def _sitemap_index(
+    plan: _Plan, site: SiteInfo, lastmod: dict[tuple[int, int], datetime]
+) -> None:
+    """sitemap.xml: the pages' sitemap, then each month's, newest month first."""
+    index: list[tuple[str, Any]] = [("sitemaps/pages.xml", None)]
+    for year, month in sorted(lastmod, reverse=True):
+        index.append((f"sitemaps/{year:04d}-{month:02d}.xml", lastmod[(year, month)]))
     plan.page(
         "sitemap.xml",
         [site, "sitemap index", index],

@@ -1,0 +1,107 @@
+"""Builds after corrections patch the last site (``site/quick.py``); every other change takes the
+ordinary way. Whichever way a build goes, its root must be the root of a build from scratch."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def build(cli: Callable[..., Any], home: Path) -> Any:
+    run = cli("build", "--home", str(home), "--json")
+    assert run.code == 0, run.err
+    return run.json()
+
+
+def from_scratch(cli: Callable[..., Any], home: Path) -> Any:
+    """Build again with nothing cached (the page cache holds the build state's checksum)."""
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+    made = build(cli, home)
+    assert made["mode"] == "full"
+    return made
+
+
+def write(
+    cli: Callable[..., Any],
+    home: Path,
+    folder: Path,
+    slug: str,
+    *,
+    headline: str | None = None,
+    categories: list[str] | None = None,
+    body: str = "A corrected body.",
+) -> None:
+    shown = cli("show", slug, "--home", str(home), "--json").json()
+    source = folder / f"{slug}.md"
+    source.write_text(
+        "---\n"
+        f"title: {headline or shown['headline']}\n"
+        f"date: {shown['published']}\n"
+        f"slug: {slug}\n"
+        f"categories: [{', '.join(categories or shown['categories'])}]\n"
+        f"---\n\n{body}\n",
+        encoding="utf-8",
+    )
+    run = cli("correct", slug, str(source), "--note", "Corrected.", "--home", str(home))
+    assert run.code == 0, run.err
+
+
+def slugs(cli: Callable[..., Any], home: Path) -> list[str]:
+    return [a["slug"] for a in cli("list", "--home", str(home), "--json").json()]
+
+
+def test_corrections_are_patched_into_the_last_site(
+    demo_home: Path, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    build(cli, demo_home)
+    for round_ in range(2):  # a patched build after a patched build
+        for slug in slugs(cli, demo_home)[round_::4]:
+            write(cli, demo_home, tmp_path, slug, body=f"Corrected in round {round_}.")
+        patched = build(cli, demo_home)
+        assert patched["mode"] == "patched"
+        assert patched["rendered"] > 0
+    full = from_scratch(cli, demo_home)
+    assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
+    assert patched["rendered"] < full["rendered"] / 2
+
+
+def test_a_build_with_nothing_new_is_the_last_site(
+    demo_home: Path, cli: Callable[..., Any]
+) -> None:
+    first = build(cli, demo_home)
+    again = build(cli, demo_home)
+    assert again["mode"] == "patched" and again["rendered"] == 0
+    assert (again["root_cid"], again["pages"]) == (first["root_cid"], first["pages"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["new article", "other categories", "retraction", "settings"],
+)
+def test_changes_that_move_articles_take_the_ordinary_build(
+    change: str, demo_home: Path, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    build(cli, demo_home)
+    slug = slugs(cli, demo_home)[3]
+    if change == "new article":
+        fresh = tmp_path / "fresh.md"
+        fresh.write_text("---\ntitle: Fresh\ndate: 2025-10-01T08:00:00Z\n---\n\nNews.\n")
+        assert cli("import", str(fresh), "--home", str(demo_home)).code == 0
+    elif change == "other categories":
+        write(cli, demo_home, tmp_path, slug, categories=["Weather"])
+    elif change == "retraction":
+        run = cli("retract", slug, "--reason", "Wrong.", "--home", str(demo_home))
+        assert run.code == 0, run.err
+    else:
+        config = demo_home / "permapress.toml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("Independent reporting", "Reporting"))
+    made = build(cli, demo_home)
+    assert made["mode"] == "incremental"
+    full = from_scratch(cli, demo_home)
+    assert (made["root_cid"], made["pages"]) == (full["root_cid"], full["pages"])
