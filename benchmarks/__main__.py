@@ -8,6 +8,7 @@ Nothing here asserts: the table says for each goal whether this run met it.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,9 @@ def main(argv: list[str]) -> int:
         print(f"unknown benchmark group(s): {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
         return 1
     WORK.mkdir(exist_ok=True)
+    # The timed commands run as users run them: with Python's bytecode cache (a machine that
+    # sets PYTHONDONTWRITEBYTECODE would compile every module again on every run).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     results: list[Result] = []
     started = time.perf_counter()
     for name in names:

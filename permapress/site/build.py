@@ -24,7 +24,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import time
 from collections import defaultdict
@@ -187,6 +186,8 @@ class _Plan:
                 # them, so forked workers do not copy every page of memory by touching them.
                 gc.freeze()
                 try:
+                    import multiprocessing
+
                     context = multiprocessing.get_context("fork")
                     with context.Pool(self.workers) as pool:
                         chunk = max(16, len(jobs) // (self.workers * 20))

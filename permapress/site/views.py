@@ -23,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from permapress.articles.markup import markdown_to_html
 from permapress.articles.model import Article
 from permapress.errors import SiteError
 
@@ -159,7 +158,11 @@ def body_html(article: Article, media_prefix: str = "", recorded: str = "") -> s
 
     ``recorded`` is the HTML the catalog kept when the version was recorded (the same that its
     bundle shows); without it the Markdown is rendered."""
-    html = recorded or markdown_to_html(article.body)
+    if not recorded:
+        from permapress.articles.markup import markdown_to_html  # Markdown only when needed
+
+        recorded = markdown_to_html(article.body)
+    html = recorded
     if media_prefix:
         html = _MEDIA_REF.sub(lambda m: f"{m.group(1)}{media_prefix}media/", html)
     return html
