@@ -34,15 +34,28 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import functools
+import itertools
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from permapress.errors import BlockNotFound, ConfigError, FormatError, IpfsError
 from permapress.ipfs.cid import CID, IDENTITY, RAW, decode_multihash
+
+_TEMP_NUMBERS = itertools.count()
+
+# Unnamed files (O_TMPFILE) linked into place through /proc/self/fd: Linux only.
+_UNNAMED_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
+@functools.cache
+def _proc_fds(pid: int) -> int:
+    """This process's /proc/self/fd, opened once per process (a forked child has its own)."""
+    del pid  # the cache key
+    return os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
 
 SHARDING = "/repo/flatfs/shard/v1/next-to-last/2"
 _SUFFIX = ".data"
@@ -148,11 +161,12 @@ def shard_of(key: str) -> str:
 class FileBlockstore:
     """One file per block under ``root`` in kubo's flatfs layout (see the module docstring)."""
 
-    __slots__ = ("root", "fsync", "_prefix")
+    __slots__ = ("root", "fsync", "_prefix", "_unnamed")
 
     def __init__(self, root: Path | str, *, fsync: bool = False) -> None:
         self.root = Path(root)
         self.fsync = fsync
+        self._unnamed = True
         self._prefix = os.fspath(self.root) + os.sep
         if self.root.exists() and not self.root.is_dir():
             raise ConfigError(f"blockstore {self.root} is a file; give a folder for the blocks")
@@ -215,13 +229,52 @@ class FileBlockstore:
         return put_many(self, blocks)
 
     def _write_atomic(self, path: Path | str, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=os.path.dirname(path))
+        """Write a block so that readers see all of it or nothing: on Linux as an unnamed file
+        given its name when complete (one directory operation), elsewhere as a temporary file
+        renamed into place."""
+        if _UNNAMED_FILES and self._unnamed:
+            try:
+                self._write_unnamed(path, data)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.EXDEV):
+                    raise
+                self._unnamed = False  # this file system has no unnamed files
+        self._write_renamed(path, data)
+
+    def _write_unnamed(self, path: Path | str, data: bytes) -> None:
+        fd = os.open(os.path.dirname(path), os.O_TMPFILE | os.O_WRONLY, 0o600)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if self.fsync:
+                os.fsync(fd)
+            with contextlib.suppress(FileExistsError):  # another writer stored it first
+                os.link(str(fd), path, src_dir_fd=_proc_fds(os.getpid()), follow_symlinks=True)
+        finally:
+            os.close(fd)
+
+    def _write_renamed(self, path: Path | str, data: bytes) -> None:
+        # A temporary name no other writer uses (this process's id and a counter, and O_EXCL to
+        # be sure), then an atomic rename.
+        folder = os.path.dirname(path)
+        while True:
+            tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(_TEMP_NUMBERS)}.part")
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                break
+            except FileExistsError:  # left by a crashed process that had the same id
+                continue
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
                 if self.fsync:
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -792,7 +792,9 @@ def _site_css() -> bytes:
 def _context(config: Any, site_key: str, category_slugs: dict[str, str], css: bytes) -> str:
     """Everything besides the articles that every page depends on: when it changes, no page of
     the last build can be taken as it is."""
-    return _digest((RENDER_VERSION, repr(config), site_key, category_slugs, css))
+    from permapress import __version__
+
+    return _digest((__version__, RENDER_VERSION, repr(config), site_key, category_slugs, css))
 
 
 def _now() -> str:

@@ -186,3 +186,35 @@ def test_two_processes_write_same_and_different_blocks(tmp_path: Path) -> None:
     for cid, data in expected.items():
         assert store.get(cid) == data
     assert list(tmp_path.rglob(".tmp-*")) == []
+
+
+def test_put_falls_back_to_a_renamed_temp_file_where_unnamed_files_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from permapress.ipfs import blockstore
+
+    def unsupported(self: FileBlockstore, path: object, data: bytes) -> None:
+        raise OSError(errno.EOPNOTSUPP, "no O_TMPFILE here")
+
+    monkeypatch.setattr(blockstore.FileBlockstore, "_write_unnamed", unsupported)
+    store = FileBlockstore(tmp_path)
+    for i in range(5):
+        data = os.urandom(50 + i)
+        store.put(CID.hash(data), data)
+        assert store.get(CID.hash(data)) == data
+    assert store._unnamed is False  # asked once, then not again
+    assert list(tmp_path.rglob(".tmp-*")) == [] and len(list(store)) == 5
+
+
+def test_a_block_written_twice_is_stored_once(tmp_path: Path) -> None:
+    store = FileBlockstore(tmp_path)
+    data = b"the same block"
+    path = store.path_of(CID.hash(data))
+    store.put(CID.hash(data), data)
+    path.unlink()
+    other = FileBlockstore(tmp_path)
+    other.put(CID.hash(data), data)
+    store._write_atomic(path, data)  # the name exists now: the second writer keeps the first
+    assert path.read_bytes() == data and len(list(store)) == 1
