@@ -207,9 +207,12 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
             }
         )
         return
+    how = {"patched": ", patched into the last site", "incremental": ", the rest reused"}
+    if result.mode == "patched" and not result.rendered:
+        how["patched"] = ": nothing changed"
     click.echo(
         f"Built {result.articles} articles, {result.pages} pages "
-        f"({result.rendered} rendered) in {result.seconds:.2f} s"
+        f"({result.rendered} rendered{how.get(result.mode, '')}) in {result.seconds:.2f} s"
     )
     if out is not None:
         click.echo(f"Wrote the site to {out}")
