@@ -52,7 +52,7 @@ from permapress.trust.keys import fingerprint, load_public_key
 from permapress.trust.log import PublisherInfo
 
 # Bump when templates or render functions change, so cached pages are rendered again.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 
 Tree = dict[str, Any]
 

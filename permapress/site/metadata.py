@@ -192,7 +192,7 @@ def open_graph(entry: ArticleEntry, site: SiteInfo) -> list[tuple[str, str]]:
 
 def script_json(data: Mapping[str, Any]) -> Markup:
     """JSON for a <script> element: sorted keys, and no "<", ">" or "&" that could end it."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
