@@ -119,6 +119,8 @@ class _Plan:
     rendered: int = 0
     pages: int = 0
     planned: set[str] = field(default_factory=set)
+    # jobs handed to workers by ``start``: (the jobs, the pool, its results as they come)
+    running: tuple[list[_Job], Any, Any] | None = None
 
     def place(self, path: str, node: Imported) -> None:
         parts = path.split("/")
@@ -173,35 +175,52 @@ class _Plan:
         """A folder that changed, made whole by one job (``_article_folder``)."""
         self.jobs.append(_Job((path,), fingerprint, make))
 
-    def flush(self, progress: bool = False) -> None:
-        """Run every pending job and place what it made (with a progress bar when asked)."""
+    def start(self) -> None:
+        """Hand the jobs planned so far to worker processes now (when there are enough of them,
+        and more than one worker), so that this process plans and renders the rest meanwhile;
+        ``flush`` collects what the workers made."""
         global _JOBS
-        jobs, self.jobs, self.cars = self.jobs, [], {}
-        nodes: list[Imported | _Folder | None] = [None] * len(jobs)
-        with _progress_bar(progress) as bar:
-            task = bar.add_task("Rendering", total=len(jobs))
-            if self.workers > 1 and len(jobs) >= PARALLEL_MIN:
-                _JOBS = jobs
-                # Objects made so far are never freed during the flush: keep the collector off
-                # them, so forked workers do not copy every page of memory by touching them.
-                gc.freeze()
-                try:
-                    import multiprocessing
+        if self.workers <= 1 or len(self.jobs) < PARALLEL_MIN or self.running is not None:
+            return
+        import multiprocessing
 
-                    context = multiprocessing.get_context("fork")
-                    with context.Pool(self.workers) as pool:
-                        chunk = max(16, len(jobs) // (self.workers * 20))
-                        for index, node in pool.imap_unordered(_run_job, range(len(jobs)), chunk):
-                            nodes[index] = node
-                            bar.advance(task)
-                finally:
-                    _JOBS = []
-                    gc.unfreeze()
-            else:
-                for index, job in enumerate(jobs):
-                    nodes[index] = job.make()
+        jobs, self.jobs, self.cars = self.jobs, [], {}
+        _JOBS = jobs
+        # Objects made so far are never freed while the workers run: keep the collector off
+        # them, so that forked workers do not copy every page of memory by touching them.
+        gc.freeze()
+        pool = multiprocessing.get_context("fork").Pool(self.workers)
+        chunk = max(16, len(jobs) // (self.workers * 20))
+        self.running = (jobs, pool, pool.imap_unordered(_run_job, range(len(jobs)), chunk))
+
+    def flush(self, progress: bool = False) -> None:
+        """Run every pending job and place what it made (with a progress bar when asked): the
+        jobs handed to workers by ``start`` (or here, when there are many), the rest here."""
+        global _JOBS
+        if self.running is None:
+            self.start()
+        running, self.running = self.running, None
+        jobs, self.jobs, self.cars = self.jobs, [], {}
+        away: list[_Job] = running[0] if running is not None else []
+        made_away: list[Imported | _Folder | None] = [None] * len(away)
+        made_here: list[Imported | _Folder] = []
+        try:
+            with _progress_bar(progress) as bar:
+                task = bar.add_task("Rendering", total=len(away) + len(jobs))
+                for job in jobs:
+                    made_here.append(job.make())
                     bar.advance(task)
-        for job, made in zip(jobs, nodes, strict=True):
+                if running is not None:
+                    for index, node in running[2]:
+                        made_away[index] = node
+                        bar.advance(task)
+        finally:
+            if running is not None:
+                running[1].terminate()
+                running[1].join()
+                _JOBS = []
+                gc.unfreeze()
+        for job, made in zip([*away, *jobs], [*made_away, *made_here], strict=True):
             assert made is not None
             if isinstance(made, _Folder):
                 self.place(job.paths[0], made.node)
@@ -697,6 +716,10 @@ def build_site(
         inner = catalog.cached_pages_under(base) if cache else {}  # none on a first build
         plan.cache.update(inner)
         _folder_job(plan, _ArticleFolder(slug, rows, own_slugs, folder_key, inner), blocks)
+
+    # The article folders are most of the work: workers start on them while this process plans
+    # and renders the rest.
+    plan.start()
 
     # Retracted articles: a tombstone and the history; the versions unless purged.
     retracted_rows = catalog.all_versions("retracted")
