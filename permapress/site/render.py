@@ -127,6 +127,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the package's own templates do not change while it runs
         # compiled templates are kept between runs (keyed by each template's source checksum)
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
