@@ -108,7 +108,27 @@ class _When:
 
 
 def _when(moment: datetime) -> _When:
+    # the offset is part of the key: equal instants in two time zones read differently
+    return _when_at(moment, moment.utcoffset())
+
+
+@lru_cache(maxsize=8192)
+def _when_at(moment: datetime, offset: Any) -> _When:
+    del offset  # the cache key
     return _When(iso8601(moment), human_date(moment))
+
+
+class _Row(dict[str, Any]):
+    """A dict whose keys templates read as attributes (``item.href``) without a failed
+    attribute lookup first: Jinja tries attributes before keys."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +177,9 @@ def _render(template: str, **context: Any) -> bytes:
         "strip": None,
     }
     base.update(context)
-    base["masthead"] = _piece("_masthead.html", *(_frozen(base, name) for name in _MASTHEAD))
-    base["footer"] = _piece("_footer.html", *(_frozen(base, name) for name in _FOOTER))
+    if "masthead" not in context:  # pages without the site's frame (bundles, 404.html)
+        base["masthead"] = _piece("_masthead.html", *(_frozen(base, name) for name in _MASTHEAD))
+        base["footer"] = _piece("_footer.html", *(_frozen(base, name) for name in _FOOTER))
     text = _environment().get_template(template).render(**base)
     return text.encode("utf-8")
 
@@ -189,22 +210,45 @@ def _nav(site: SiteInfo, root: str, current: str | None = None) -> list[_Link]:
     return items
 
 
-def _feed_links(feeds: Mapping[str, str], root: str, title: str) -> list[dict[str, str]]:
+def _feed_links(feeds: Mapping[str, str], root: str, title: str) -> list[_Row]:
     unknown = sorted(set(feeds) - set(_FEED_TYPES))
     if unknown:
         raise SiteError(f"feed kind {unknown[0]!r} is not one of 'atom', 'rss', 'json'")
     return [
-        {
-            "type": _FEED_TYPES[k][0],
-            "title": f"{title} ({_FEED_TYPES[k][1]})",
-            "href": root + feeds[k],
-        }
+        _Row(
+            type=_FEED_TYPES[k][0],
+            title=f"{title} ({_FEED_TYPES[k][1]})",
+            href=root + feeds[k],
+        )
         for k in _FEED_TYPES
         if k in feeds
     ]
 
 
-def _site_frame(site: SiteInfo, root: str, current: str | None = None) -> dict[str, Any]:
+# The frames of the running process by (site, root, current section, masthead as h1).
+_FRAMES: dict[tuple[int, str, str | None, bool], tuple[SiteInfo, dict[str, Any]]] = {}
+
+
+def _site_frame(
+    site: SiteInfo, root: str, current: str | None = None, masthead_h1: bool = False
+) -> dict[str, Any]:
+    """What every page of the site shows around its content at ``root``, with its masthead and
+    footer rendered: made once per process for each depth and section."""
+    key = (id(site), root, current, masthead_h1)
+    hit = _FRAMES.get(key)
+    if hit is not None and hit[0] is site:
+        return hit[1]
+    frame = _frame(site, root, current)
+    frame["masthead_h1"] = masthead_h1
+    frame["masthead"] = _piece("_masthead.html", *(_frozen(frame, n) for n in _MASTHEAD))
+    frame["footer"] = _piece("_footer.html", *(_frozen(frame, n) for n in _FOOTER))
+    if len(_FRAMES) > 512:
+        _FRAMES.clear()
+    _FRAMES[key] = (site, frame)
+    return frame
+
+
+def _frame(site: SiteInfo, root: str, current: str | None) -> dict[str, Any]:
     return {
         "lang": site.language,
         "site_name": site.name,
@@ -249,7 +293,7 @@ def _story(
         "modified": _when(modified) if modified and modified > article.published else None,
         "update_note": None,
         "lead_image": (
-            {"src": f"{media_prefix}media/{quote(image)}", "caption": image_text(article, image)}
+            _Row(src=f"{media_prefix}media/{quote(image)}", caption=image_text(article, image))
             if image
             else None
         ),
@@ -308,16 +352,16 @@ def render_article_page(
     story["modified"] = _when(entry.modified) if entry.modified > article.published else None
     if len(entry.versions) > 1:
         last = entry.versions[-1]
-        story["update_note"] = {"when": _when(last.created), "text": last.note}
+        story["update_note"] = _Row(when=_when(last.created), text=last.note)
     versions = [
-        {
-            "number": v.number,
-            "when": _when(v.created),
-            "note": v.note,
-            "cid": v.bundle_cid,
-            "href": f"v/{v.number}/index.html",
-            "current": i == len(entry.versions) - 1,
-        }
+        _Row(
+            number=v.number,
+            when=_when(v.created),
+            note=v.note,
+            cid=v.bundle_cid,
+            href=f"v/{v.number}/index.html",
+            current=i == len(entry.versions) - 1,
+        )
         for i, v in enumerate(entry.versions)
     ]
     return _render(
@@ -344,17 +388,17 @@ def _item(
     article = entry.article
     base = f"{root}articles/{article.slug}/"
     image = media_image(article)
-    return {
-        "href": f"{base}index.html",
-        "lang": article.language if article.language != language else None,
-        "headline": article.headline,
-        "summary": article.summary,
-        "byline": byline(article.authors),
-        "published": _when(article.published),
-        "updated": len(entry.versions) > 1,
-        "categories": _categories(article, slugs, root),
-        "image": f"{base}v/{entry.version_number}/media/{quote(image)}" if image else None,
-    }
+    return _Row(
+        href=f"{base}index.html",
+        lang=article.language if article.language != language else None,
+        headline=article.headline,
+        summary=article.summary,
+        byline=byline(article.authors),
+        published=_when(article.published),
+        updated=len(entry.versions) > 1,
+        categories=_categories(article, slugs, root),
+        image=f"{base}v/{entry.version_number}/media/{quote(image)}" if image else None,
+    )
 
 
 def _pager(page: int, pages: int) -> dict[str, Any] | None:
@@ -366,11 +410,11 @@ def _pager(page: int, pages: int) -> dict[str, Any] | None:
             return listing_path("", target)
         return "../../index.html" if target == 1 else f"../{target}/index.html"
 
-    return {
-        "newer": href(page - 1) if page > 1 else None,
-        "older": href(page + 1) if page < pages else None,
-        "numbers": [(n, None if n == page else href(n)) for n in range(1, pages + 1)],
-    }
+    return _Row(
+        newer=href(page - 1) if page > 1 else None,
+        older=href(page + 1) if page < pages else None,
+        numbers=[(n, None if n == page else href(n)) for n in range(1, pages + 1)],
+    )
 
 
 def render_listing(
@@ -411,8 +455,7 @@ def render_listing(
         page_title += f" — {site.name}"
     return _render(
         "listing.html",
-        **_site_frame(site, root, current),
-        masthead_h1=kind == "home",
+        **_site_frame(site, root, current, masthead_h1=kind == "home"),
         page_title=page_title,
         description=description or site.tagline,
         canonical=site.absolute(listing_path("", page)[: -len("index.html")])
@@ -436,11 +479,11 @@ def render_archive_index(site: SiteInfo, months: Sequence[tuple[int, int, int]])
     years: dict[int, list[dict[str, Any]]] = {}
     for year, month, count in sorted(months, reverse=True):
         years.setdefault(year, []).append(
-            {
-                "href": f"{year:04d}/{month:02d}/index.html",
-                "label": f"{month_name(month)} {year}",
-                "count": count,
-            }
+            _Row(
+                href=f"{year:04d}/{month:02d}/index.html",
+                label=f"{month_name(month)} {year}",
+                count=count,
+            )
         )
     return _render(
         "archive.html",
@@ -472,23 +515,23 @@ def render_not_found(site: SiteInfo) -> bytes:
 
 def _version_rows(
     entry: ArticleEntry, root_to_article: str, *, downloads: bool, records: Mapping[int, str]
-) -> list[dict[str, Any]]:
+) -> list[_Row]:
     """The versions newest first, with links relative to the history page."""
     slug = entry.article.slug
     rows = []
     for i, v in enumerate(entry.versions):
         rows.append(
-            {
-                "number": v.number,
-                "when": _when(v.created),
-                "note": v.note,
-                "cid": v.bundle_cid,
-                "record": records.get(v.number) or None,
-                "current": i == len(entry.versions) - 1,
-                "href": f"{root_to_article}v/{v.number}/index.html" if downloads else None,
-                "car_href": f"{root_to_article}{quote(slug)}-v{v.number}.car",
-                "diff_href": f"{v.number}/index.html" if i > 0 else None,
-            }
+            _Row(
+                number=v.number,
+                when=_when(v.created),
+                note=v.note,
+                cid=v.bundle_cid,
+                record=records.get(v.number) or None,
+                current=i == len(entry.versions) - 1,
+                href=f"{root_to_article}v/{v.number}/index.html" if downloads else None,
+                car_href=f"{root_to_article}{quote(slug)}-v{v.number}.car",
+                diff_href=f"{v.number}/index.html" if i > 0 else None,
+            )
         )
     return rows[::-1]
 

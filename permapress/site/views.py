@@ -163,7 +163,7 @@ def body_html(article: Article, media_prefix: str = "", recorded: str = "") -> s
 
         recorded = markdown_to_html(article.body)
     html = recorded
-    if media_prefix:
+    if media_prefix and "media/" in html:
         html = _MEDIA_REF.sub(lambda m: f"{m.group(1)}{media_prefix}media/", html)
     return html
 
