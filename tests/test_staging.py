@@ -41,3 +41,21 @@ def test_replace_swaps_a_full_folder_and_without_it_a_full_folder_is_an_error(
     with pytest.raises(OSError), staged_folder(target) as folder:
         (folder / "x").write_text("x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_public_folder_gets_ordinary_permissions_and_a_private_one_stays_private(
+    tmp_path: Path,
+) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        with staged_folder(tmp_path / "site", public=True) as folder:
+            (folder / "index.html").write_text("hello")
+        with staged_folder(tmp_path / "newsroom") as folder:
+            (folder / "permapress.toml").write_text("")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "site").stat().st_mode) == 0o755  # a web server reads it
+    assert stat.S_IMODE((tmp_path / "newsroom").stat().st_mode) == 0o700

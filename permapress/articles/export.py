@@ -166,7 +166,7 @@ def write_export(files: dict[str, bytes], out: Path) -> None:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"{out}: exists and is not an empty folder; choose a new folder")
     try:
-        with staged_folder(out) as staging:
+        with staged_folder(out, public=True) as staging:
             for relative, data in sorted(files.items()):
                 path = staging / relative
                 path.parent.mkdir(parents=True, exist_ok=True)

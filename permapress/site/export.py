@@ -38,7 +38,7 @@ def export_site(newsroom: Newsroom, root_cid: str, out: Path, *, cars: bool) -> 
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out}: exists and is not a folder; choose another --out")
     try:
-        with staged_folder(out, replace=True) as staging:
+        with staged_folder(out, replace=True, public=True) as staging:
             count = _write(newsroom, CID.parse(root_cid), staging, cars)
     except OSError as exc:
         raise SiteError(f"{out}: cannot write the site ({exc.strerror})") from None
