@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import errno
 import functools
 import itertools
 import os
@@ -236,10 +235,12 @@ class FileBlockstore:
             try:
                 self._write_unnamed(path, data)
                 return
-            except OSError as exc:
-                if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.EXDEV):
-                    raise
-                self._unnamed = False  # this file system has no unnamed files
+            except FileNotFoundError:
+                raise  # the shard folder is missing: ``put`` makes it and comes back
+            except OSError:
+                # No unnamed files here (the file system, or /proc): the ordinary way from now
+                # on, which also reports any error that has nothing to do with it.
+                self._unnamed = False
         self._write_renamed(path, data)
 
     def _write_unnamed(self, path: Path | str, data: bytes) -> None:

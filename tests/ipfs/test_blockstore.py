@@ -218,3 +218,16 @@ def test_a_block_written_twice_is_stored_once(tmp_path: Path) -> None:
     other.put(CID.hash(data), data)
     store._write_atomic(path, data)  # the name exists now: the second writer keeps the first
     assert path.read_bytes() == data and len(list(store)) == 1
+
+
+def test_new_shard_folders_do_not_turn_unnamed_writes_off(tmp_path: Path) -> None:
+    from permapress.ipfs import blockstore
+
+    if not blockstore._UNNAMED_FILES:
+        pytest.skip("this system has no unnamed files (O_TMPFILE and /proc): nothing to keep on")
+    store = FileBlockstore(tmp_path / "fresh")
+    for i in range(40):  # most of these land in a shard folder that does not exist yet
+        data = f"block {i}".encode()
+        store.put(CID.hash(data), data)
+    assert store._unnamed is True
+    assert len(list(store)) == 40 and list(tmp_path.rglob(".tmp-*")) == []
