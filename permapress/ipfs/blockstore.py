@@ -246,11 +246,7 @@ class FileBlockstore:
     def _write_unnamed(self, path: Path | str, data: bytes) -> None:
         fd = os.open(os.path.dirname(path), os.O_TMPFILE | os.O_WRONLY, 0o600)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if self.fsync:
-                os.fsync(fd)
+            self._write_all(fd, data)
             with contextlib.suppress(FileExistsError):  # another writer stored it first
                 os.link(str(fd), path, src_dir_fd=_proc_fds(os.getpid()), follow_symlinks=True)
         finally:
@@ -269,11 +265,7 @@ class FileBlockstore:
                 continue
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                if self.fsync:
-                    os.fsync(fd)
+                self._write_all(fd, data)
             finally:
                 os.close(fd)
             os.replace(tmp, path)
@@ -281,6 +273,13 @@ class FileBlockstore:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+    def _write_all(self, fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if self.fsync:
+            os.fsync(fd)
 
     def delete(self, cid: CID) -> None:
         if identity_data(cid) is not None:
