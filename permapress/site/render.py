@@ -178,8 +178,7 @@ def _render(template: str, **context: Any) -> bytes:
     }
     base.update(context)
     if "masthead" not in context:  # pages without the site's frame (bundles, 404.html)
-        base["masthead"] = _piece("_masthead.html", *(_frozen(base, name) for name in _MASTHEAD))
-        base["footer"] = _piece("_footer.html", *(_frozen(base, name) for name in _FOOTER))
+        _add_pieces(base)
     text = _environment().get_template(template).render(**base)
     return text.encode("utf-8")
 
@@ -188,6 +187,12 @@ def _render(template: str, **context: Any) -> bytes:
 # change only with the page's depth and current section): each is rendered once per process.
 _MASTHEAD = ("site_name", "tagline", "home_href", "masthead_h1", "nav", "strip")
 _FOOTER = ("site_name", "footer_links", "fingerprint")
+
+
+def _add_pieces(context: dict[str, Any]) -> None:
+    """Put the masthead and the footer of ``context`` into it, rendered."""
+    context["masthead"] = _piece("_masthead.html", *(_frozen(context, n) for n in _MASTHEAD))
+    context["footer"] = _piece("_footer.html", *(_frozen(context, n) for n in _FOOTER))
 
 
 def _frozen(context: Mapping[str, Any], name: str) -> tuple[str, Any]:
@@ -240,8 +245,7 @@ def _site_frame(
         return hit[1]
     frame = _frame(site, root, current)
     frame["masthead_h1"] = masthead_h1
-    frame["masthead"] = _piece("_masthead.html", *(_frozen(frame, n) for n in _MASTHEAD))
-    frame["footer"] = _piece("_footer.html", *(_frozen(frame, n) for n in _FOOTER))
+    _add_pieces(frame)
     if len(_FRAMES) > 512:
         _FRAMES.clear()
     _FRAMES[key] = (site, frame)
