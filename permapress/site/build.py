@@ -470,33 +470,13 @@ def _listing(
     depth: int,
     entries: list[ArticleEntry],
     per_page: int,
-    *,
-    title: str,
-    kind: Literal["home", "category", "archive"],
-    description: str = "",
-    category_slugs: dict[str, str],
-    full: Callable[[list[ArticleEntry]], list[ArticleEntry]],
-    feeds_base: str | None = None,
+    **options: Any,
 ) -> None:
     """A paginated listing at ``base`` (``""`` or ``categories/x/``): page 1 at base/index.html,
-    page n at base/page/n/index.html."""
+    page n at base/page/n/index.html; ``options`` are ``_listing_page``'s keyword arguments."""
     chunks = _chunks(entries, per_page)
     for number, chunk in enumerate(chunks, start=1):
-        _listing_page(
-            plan,
-            site,
-            base,
-            depth,
-            chunk,
-            number,
-            len(chunks),
-            title=title,
-            kind=kind,
-            description=description,
-            category_slugs=category_slugs,
-            full=full,
-            feeds_base=feeds_base,
-        )
+        _listing_page(plan, site, base, depth, chunk, number, len(chunks), **options)
 
 
 def _listing_page(
@@ -517,7 +497,7 @@ def _listing_page(
 ) -> None:
     """Page ``number`` of ``pages`` of a listing, showing ``chunk``."""
     extra = 0 if number == 1 else 2
-    path = base + ("index.html" if number == 1 else f"page/{number}/index.html")
+    path = render.listing_path(base, number)
     root = "../" * (depth + extra)
     inputs = [
         site,
@@ -558,6 +538,15 @@ def _listing_page(
         ),
         digest,
     )
+
+
+def _home_listing(site: SiteInfo) -> dict[str, Any]:
+    """The title, kind and description of the front page's listing."""
+    return {"title": site.name, "kind": "home", "description": site.tagline}
+
+
+def _category_feed_title(site: SiteInfo, name: str) -> str:
+    return f"{site.name}: {name}"
 
 
 def _category_listing(taxonomy: Taxonomy, site: SiteInfo, name: str) -> dict[str, Any]:
@@ -698,7 +687,7 @@ def build_site(
     category_slugs = _category_slugs(by_category)
     site = site_info(newsroom, _sections(by_category, category_slugs), fingerprint(public_key))
     plan.site = site
-    plan.site_key = hashlib.sha256(repr(site).encode()).hexdigest()
+    plan.site_key = _site_key(site)
 
     # Articles: page, CAR, every version's bundle and CAR, the history. A folder whose article
     # did not change is reused whole, without looking inside; one that changed is one job.
@@ -733,29 +722,17 @@ def build_site(
                 _versions(plan, blocks.get, f"articles/{row.slug}/", row.slug, taken)
 
     # The publisher: key, fingerprint and the signed log (with its head).
-    info = PublisherInfo(config.name, public_key, profile.name, None, 0)
-    _place_pages(plan, sitepages.publisher_pages(info, catalog.log_head(), catalog.log_lines()))
+    _publisher_pages(plan, catalog, config.name, public_key)
 
-    _listing(
-        plan,
-        site,
-        "",
-        0,
-        entries,
-        config.per_page,
-        title=site.name,
-        kind="home",
-        description=site.tagline,
-        category_slugs=category_slugs,
-        full=full,
-    )
+    _listing(plan, site, "", 0, entries, config.per_page, **_home_listing(site),
+             category_slugs=category_slugs, full=full)  # fmt: skip
     _feeds(plan, catalog, site, "", entries, site.name)
     for name, members in sorted(by_category.items()):
         base = f"categories/{category_slugs[name]}/"
         category = _category_listing(taxonomy, site, name)
         _listing(plan, site, base, 2, members, config.per_page, **category, full=full,
                  category_slugs=category_slugs, feeds_base=base)  # fmt: skip
-        _feeds(plan, catalog, site, base, members, f"{site.name}: {name}")
+        _feeds(plan, catalog, site, base, members, _category_feed_title(site, name))
     months = sorted(by_month, reverse=True)
     for year, month in months:
         _archive_month(plan, site, year, month, by_month[(year, month)], category_slugs, full)
@@ -782,10 +759,9 @@ def build_site(
         plan.tree["articles"] = _directory(plan, "articles/", articles)
     root = import_tree(plan.tree, profile, blocks.put)
     root_cid = str(root.cid)
-    head = catalog.log_head()
     state = quick.State(
         context=_context(config, plan.site_key, category_slugs, css),
-        log_seq=head[0] if head else 0,
+        log_seq=quick.log_seq(catalog),
         root=root_cid,
         pages=plan.pages,
         order=[quick.listed(e.article) for e in entries],
@@ -793,11 +769,7 @@ def build_site(
         sections=site.sections,
         category_slugs=category_slugs,
     )
-    with catalog.transaction():
-        catalog.store_pages(plan.fresh)
-        catalog.forget_pages(plan.stale)
-        catalog.add_build(root_cid, built_at or _now(), len(entries), plan.pages)
-        catalog.save_build_state(state.dumps())
+    quick.record_build(catalog, state, plan.fresh, plan.stale, built_at or _now())
     return BuildResult(
         root_cid,
         len(entries),
@@ -806,6 +778,17 @@ def build_site(
         time.perf_counter() - started,
         "incremental" if cache else "full",
     )
+
+
+def _site_key(site: SiteInfo) -> str:
+    """What stands for the site in page fingerprints (its repr is long)."""
+    return hashlib.sha256(repr(site).encode()).hexdigest()
+
+
+def _publisher_pages(plan: _Plan, catalog: Catalog, name: str, public_key: bytes) -> None:
+    """publisher.json and log.jsonl: the key, its fingerprint and the signed log."""
+    info = PublisherInfo(name, public_key, plan.profile.name, None, 0)
+    _place_pages(plan, sitepages.publisher_pages(info, catalog.log_head(), catalog.log_lines()))
 
 
 def _site_css() -> bytes:

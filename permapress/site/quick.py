@@ -26,7 +26,6 @@ tests build each change both ways and compare.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -36,7 +35,7 @@ from typing import Any
 
 from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy
-from permapress.catalog import CachedPage
+from permapress.catalog import CachedPage, Catalog
 from permapress.catalog.meta import article_from_meta
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported
@@ -44,10 +43,8 @@ from permapress.ipfs.patch import NotPatchable, patch_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.newsroom.home import Newsroom
 from permapress.site import build, feeds, sitemaps
-from permapress.site.views import ArticleEntry, Section
-from permapress.trust import sitepages
+from permapress.site.views import ArticleEntry, Section, SiteInfo
 from permapress.trust.keys import fingerprint, load_public_key
-from permapress.trust.log import PublisherInfo
 
 STATE_VERSION = 1
 MAX_ARTICLES = 20
@@ -114,6 +111,27 @@ class State:
         )
 
 
+def log_seq(catalog: Catalog) -> int:
+    """The number of the newest publisher-log entry (0 for an empty log)."""
+    head = catalog.log_head()
+    return head[0] if head else 0
+
+
+def record_build(
+    catalog: Catalog,
+    state: State,
+    fresh: list[tuple[str, CachedPage]],
+    stale: list[str],
+    built_at: str,
+) -> None:
+    """Keep a finished build: its pages in the page cache, its root and its state, together."""
+    with catalog.transaction():
+        catalog.store_pages(fresh)
+        catalog.forget_pages(stale)
+        catalog.add_build(state.root, built_at, len(state.order), state.pages)
+        catalog.save_build_state(state.dumps())
+
+
 def _corrected(lines: list[str]) -> list[str] | None:
     """The slugs the log lines correct, or None when any line does something else."""
     slugs: list[str] = []
@@ -126,9 +144,9 @@ def _corrected(lines: list[str]) -> list[str] | None:
     return slugs
 
 
-def _page_of(members: list[str], slug: str, per_page: int) -> tuple[list[str], int, int]:
-    """The slugs on the listing page that shows ``slug``, that page's number and the count."""
-    index = members.index(slug)
+def _page_of(members: list[str], index: int, per_page: int) -> tuple[list[str], int, int]:
+    """The slugs on the listing page that shows ``members[index]``, that page's number and the
+    count of pages."""
     number = index // per_page + 1
     start = (number - 1) * per_page
     return members[start : start + per_page], number, max(1, -(-len(members) // per_page))
@@ -149,8 +167,9 @@ def quick_build(newsroom: Newsroom, *, built_at: str, started: float) -> build.B
     root = CID.parse(state.root)
     if not blocks.has(root):
         return None
-    site = build.site_info(newsroom, state.sections, fingerprint(load_public_key(config.keys_path)))
-    site_key = hashlib.sha256(repr(site).encode()).hexdigest()
+    public_key = load_public_key(config.keys_path)
+    site = build.site_info(newsroom, state.sections, fingerprint(public_key))
+    site_key = build._site_key(site)
     css = build._site_css()
     if build._context(config, site_key, state.category_slugs, css) != state.context:
         return None
@@ -170,7 +189,7 @@ def quick_build(newsroom: Newsroom, *, built_at: str, started: float) -> build.B
 
     build._KEYS.clear()
     try:
-        return _patch(newsroom, state, site, site_key, changed, built_at, started)
+        return _patch(newsroom, state, site, site_key, public_key, changed, built_at, started)
     except NotPatchable:
         return None
     finally:
@@ -180,8 +199,9 @@ def quick_build(newsroom: Newsroom, *, built_at: str, started: float) -> build.B
 def _patch(
     newsroom: Newsroom,
     state: State,
-    site: Any,
+    site: SiteInfo,
     site_key: str,
+    public_key: bytes,
     changed: dict[str, list[Any]],
     built_at: str,
     started: float,
@@ -211,8 +231,8 @@ def _patch(
     pages = state.pages
     lastmod = dict(state.lastmod)
     for slug, rows in changed.items():
-        item = state.order[order.index(slug)]
-        _slug, _published, categories, year, month = item
+        at = order.index(slug)
+        _slug, _published, categories, year, month = state.order[at]
         own = {name: slugs_of[name] for name in categories}
         key = build._folder_key(site_key, own, rows)
         base = f"articles/{slug}/"
@@ -224,34 +244,33 @@ def _patch(
         build._folder_job(plan, build._ArticleFolder(slug, rows, own, key, inner), blocks)
         pages -= before.size if before is not None else 0
 
-        chunk, number, count = _page_of(order, slug, config.per_page)
-        build._listing_page(plan, site, "", 0, entries(chunk), number, count, title=site.name,
-                            kind="home", description=site.tagline, category_slugs=slugs_of,
+        chunk, number, count = _page_of(order, at, config.per_page)
+        build._listing_page(plan, site, "", 0, entries(chunk), number, count,
+                            **build._home_listing(site), category_slugs=slugs_of,
                             full=keep)  # fmt: skip
-        if order.index(slug) < feeds.FEED_SIZE:
+        if at < feeds.FEED_SIZE:
             build._feeds(plan, catalog, site, "", entries(order[: feeds.FEED_SIZE]), site.name)
         for name in categories:
             members = [i[0] for i in state.order if name in i[2]]
-            chunk, number, count = _page_of(members, slug, config.per_page)
+            place = members.index(slug)
+            chunk, number, count = _page_of(members, place, config.per_page)
             base = f"categories/{slugs_of[name]}/"
             build._listing_page(plan, site, base, 2, entries(chunk), number, count,
                                 **build._category_listing(taxonomy, site, name),
                                 category_slugs=slugs_of, full=keep, feeds_base=base)  # fmt: skip
-            if members.index(slug) < feeds.FEED_SIZE:
+            if place < feeds.FEED_SIZE:
                 newest = entries(members[: feeds.FEED_SIZE])
-                build._feeds(plan, catalog, site, base, newest, f"{site.name}: {name}")
+                title = build._category_feed_title(site, name)
+                build._feeds(plan, catalog, site, base, newest, title)
         month_members = entries([i[0] for i in state.order if (i[3], i[4]) == (year, month)])
         build._archive_month(plan, site, year, month, month_members, slugs_of, keep)
         lastmod[(year, month)] = build._month_sitemap(plan, site, year, month, month_members)
-        if order.index(slug) < sitemaps.NEWS_LIMIT:
+        if at < sitemaps.NEWS_LIMIT:
             build._news_sitemap(plan, site, entries(order[: sitemaps.NEWS_LIMIT]), keep)
     if not plan.jobs:
         return _finish(newsroom, state, state.root, state.pages, [], lastmod, built_at, started)
     build._sitemap_index(plan, site, lastmod)
-    info = PublisherInfo(config.name, load_public_key(config.keys_path), profile.name, None, 0)
-    build._place_pages(
-        plan, sitepages.publisher_pages(info, catalog.log_head(), catalog.log_lines())
-    )
+    build._publisher_pages(plan, catalog, config.name, public_key)
     plan.flush()
     pages += plan.pages - sum(1 for path in _paths(plan.tree) if path.endswith(".html"))
     made = patch_tree(CID.parse(state.root), dict(_nodes(plan.tree)), profile, blocks.get,
@@ -283,20 +302,7 @@ def _finish(
     started: float,
 ) -> build.BuildResult:
     catalog = newsroom.catalog
-    head = catalog.log_head()
-    after = State(
-        context=state.context,
-        log_seq=head[0] if head else 0,
-        root=root,
-        pages=pages,
-        order=state.order,
-        lastmod=lastmod,
-        sections=state.sections,
-        category_slugs=state.category_slugs,
-    )
-    with catalog.transaction():
-        catalog.store_pages(fresh)
-        catalog.add_build(root, built_at, len(state.order), pages)
-        catalog.save_build_state(after.dumps())
+    after = replace(state, log_seq=log_seq(catalog), root=root, pages=pages, lastmod=lastmod)
+    record_build(catalog, after, fresh, [], built_at)
     seconds = time.perf_counter() - started
     return build.BuildResult(root, len(state.order), pages, 0, seconds, "patched")
