@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
-from importlib import resources
 from typing import Any, Literal
 
 from permapress.articles.model import Article
@@ -792,7 +791,8 @@ def _publisher_pages(plan: _Plan, catalog: Catalog, name: str, public_key: bytes
 
 
 def _site_css() -> bytes:
-    return resources.files("permapress.site").joinpath("static/site.css").read_bytes()
+    """assets/site.css: the stylesheet ``render`` inlines where a page must stand alone."""
+    return render.site_css().encode("utf-8")
 
 
 def _context(config: Any, site_key: str, category_slugs: dict[str, str], css: bytes) -> str:
