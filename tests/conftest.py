@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# data_paths (where the test data lives) is importable from every test folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 Terminal = Callable[..., tuple[subprocess.CompletedProcess[bytes], bytes]]
 
 
