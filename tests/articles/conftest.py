@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
+from data_paths import SEED_ARTICLE
 
 from permapress.articles.model import Article, Media
 
@@ -13,7 +13,7 @@ from permapress.articles.model import Article, Media
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "seed-article.txt"
+SEED = SEED_ARTICLE
 
 
 def make_article(**changes: object) -> Article:
