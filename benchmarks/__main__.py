@@ -1,7 +1,8 @@
 """Run the benchmarks and print one table of results against the anchors the issues name.
 
     python -m benchmarks                 everything (about 10–20 minutes on 2 cores)
-    python -m benchmarks import build    only some groups: import, build, serve, trust
+    python -m benchmarks import build    only some groups: import, build, serve, trust,
+                                         extraction
 
 Nothing here asserts: the table says for each goal whether this run met it.
 """
@@ -13,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import build_bench, import_bench, serve_bench, trust_bench
+from benchmarks import build_bench, extraction_bench, import_bench, serve_bench, trust_bench
 from benchmarks.common import Result, print_table
 
 WORK = Path(__file__).resolve().parent / ".work"
@@ -23,6 +24,7 @@ GROUPS = {
     "build": build_bench.run,
     "serve": serve_bench.run,
     "trust": trust_bench.run,
+    "extraction": extraction_bench.run,
 }
 
 
