@@ -129,8 +129,9 @@ def _extract_all(
 
 
 def _split(ids: Iterable[str]) -> tuple[list[str], list[str]]:
-    ids = sorted(ids)
-    return [i for i in ids if not i.startswith(HELD_OUT)], [i for i in ids if i.startswith(HELD_OUT)]
+    ordered = sorted(ids)
+    held = [page for page in ordered if page.startswith(HELD_OUT)]
+    return [page for page in ordered if not page.startswith(HELD_OUT)], held
 
 
 def run(work: Path) -> list[Result]:
