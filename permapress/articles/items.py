@@ -30,6 +30,7 @@ from typing import Final
 from urllib.parse import unquote
 
 from permapress.articles.fetch import Limits
+from permapress.articles.media import import_root, inside_root
 from permapress.articles.model import Article, Media
 from permapress.errors import ArticleError
 
@@ -49,6 +50,12 @@ class ReadOptions:
     language: str = "en"  # when the source does not say
     categories: tuple[tuple[str, str], ...] = ()  # the newsroom's [categories] name -> topic
     limits: Limits = field(default_factory=Limits)
+    now: datetime | None = None  # the import's time: the date of last resort (None: the clock)
+    force: bool = False  # record a changed source even over a later correction
+
+    def clock(self) -> datetime:
+        """The time of this import (``now``, else the current time), whole seconds, UTC."""
+        return (self.now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +104,8 @@ def load_media(folder: Path, ref: str, name: str, media_type: str, source: str) 
     relative = unquote(ref.split("?", 1)[0].split("#", 1)[0])
     path = (folder / relative).resolve()
     root = folder.resolve()
-    if "://" in ref or ref.startswith("/") or not path.is_relative_to(root):
+    outside = not inside_root(path, import_root() or folder)
+    if "://" in ref or ref.startswith("/") or not path.is_relative_to(root) or outside:
         raise ArticleError(f"media {ref!r} must be a path inside {folder}", source)
     try:
         size = path.stat().st_size

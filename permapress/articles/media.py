@@ -3,10 +3,20 @@
     image_type(data) -> str | None              media type from the bytes (JPEG, PNG, GIF, WebP,
                                                 AVIF); SVG is refused, it can carry script
     is_local_reference(ref) -> bool             a relative path, not a URL, '/…' or '#…'
-    MediaCollector(base, source)
+    MediaCollector(base, source, root=None)
       .add(ref, field) -> str                   the media name for the image file ``ref``
                                                 (relative to ``base``), read once per file
       .media -> tuple[Media, ...]               in the order first referenced
+    import_root() -> Path | None                the folder being imported, while one is
+    confined(items, root) -> Iterator            ``items`` read with ``import_root()`` = root
+    inside_root(path, root) -> bool             ``path`` (symlinks resolved) is under ``root``
+
+Only files inside the folder being imported are read: ``root`` when given, else
+``import_root()`` (the importer sets it to the folder named on the command line while it
+reads that folder's files), else ``base`` itself (a single file imported on its own: its own
+folder). Every path is resolved, symlinks included, before the check, so ``../``, an
+absolute path, a percent-encoded ``%2e%2e/`` or a symlink pointing elsewhere is refused with
+an ``ArticleError`` naming the reference and the folder it must stay in.
 
 A name is the file's stem slugified plus the extension of its real type ("Harbour Photo.JPEG"
 -> "harbour-photo.jpg"); a second, different file with the same name gets "-2", "-3" … The same
@@ -17,8 +27,10 @@ raises ``ArticleError`` naming the reference and the source.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 from urllib.parse import unquote
 
 from markdown_it.common.utils import unescapeAll
@@ -43,6 +55,37 @@ ATTACHMENT_TYPES: Final = {
     ".pdf": "application/pdf",
 }
 _SCHEME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_ROOT: ContextVar[Path | None] = ContextVar("permapress_import_root", default=None)
+T = TypeVar("T")
+
+
+def import_root() -> Path | None:
+    """The folder being imported while ``confined`` reads from it, else None."""
+    return _ROOT.get()
+
+
+def confined(items: Iterator[T], root: Path) -> Iterator[T]:
+    """``items`` with ``import_root()`` set to ``root`` while each one is produced (and reset
+    before it is handed on, so nothing leaks to the consumer between items)."""
+    while True:
+        token = _ROOT.set(root)
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        finally:
+            _ROOT.reset(token)
+        yield item
+
+
+def inside_root(path: Path, root: Path) -> bool:
+    """True when ``path``, with every symlink resolved, is ``root`` or inside it."""
+    try:
+        real = path.resolve(strict=False)
+        real_root = root.resolve(strict=False)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+    return real.is_relative_to(real_root)
 
 
 def image_type(data: bytes) -> str | None:
@@ -83,9 +126,10 @@ def reference_path(ref: str) -> str:
 class MediaCollector:
     """Collects the image files an article references; see the module docstring."""
 
-    def __init__(self, base: Path, source: str) -> None:
+    def __init__(self, base: Path, source: str, root: Path | None = None) -> None:
         self.base = base
         self.source = source
+        self.root = root or import_root() or base
         self._by_path: dict[Path, Media] = {}
         self._names: set[str] = set()
 
@@ -97,6 +141,12 @@ class MediaCollector:
         """Read the image ``ref`` names; return its media name."""
         relative = reference_path(ref)
         path = Path(self.base, relative)
+        if Path(relative).is_absolute() or not inside_root(path, self.root):
+            raise ArticleError(
+                f"{field} '{ref}' is outside the folder being imported ({self.root}); "
+                "copy the file into that folder and refer to it from there",
+                source=self.source,
+            )
         try:
             key = path.resolve()
         except (OSError, RuntimeError):
@@ -110,14 +160,14 @@ class MediaCollector:
                 source=self.source,
             )
         try:
-            size = path.stat().st_size
+            size = key.stat().st_size  # the resolved file, the one checked above
             if size > MAX_IMAGE_BYTES:
                 raise ArticleError(
                     f"{field} '{ref}' is {size // (1024 * 1024)} MiB; the limit is "
                     f"{MAX_IMAGE_BYTES // (1024 * 1024)} MiB",
                     source=self.source,
                 )
-            data = path.read_bytes()
+            data = key.read_bytes()
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise ArticleError(f"{field} '{ref}' cannot be read ({reason})", self.source) from None
@@ -143,8 +193,14 @@ class MediaCollector:
         path = Path(self.base, "media", name)
         if not path.is_file():
             return False
+        if not inside_root(path, self.root):
+            raise ArticleError(
+                f"media '{name}' is outside the folder being imported ({self.root}); "
+                "copy the file into that folder",
+                source=self.source,
+            )
         try:
-            data = path.read_bytes()
+            data = path.resolve().read_bytes()
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise ArticleError(f"media '{name}' cannot be read ({reason})", self.source) from None

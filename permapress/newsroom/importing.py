@@ -40,6 +40,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from permapress.articles import feed, html, ninjs, wxr
 from permapress.articles.fetch import Fetched, fetch, is_url
 from permapress.articles.items import Failed, Item, Note, ReadOptions, without_provenance
+from permapress.articles.media import confined
 from permapress.articles.model import Article
 from permapress.articles.sources import HEAD_BYTES, detect, read_source, readers
 from permapress.articles.taxonomy import Taxonomy
@@ -181,6 +182,7 @@ def iter_items(
             targets: list[Path | str | Failed] = [text]
         else:
             path = Path(given)
+            root = path if path.is_dir() else path.parent  # media only from inside it
             if path.is_dir():
                 targets = list(_files(path, fmt, set()))
             elif path.exists() or path.is_symlink():
@@ -194,7 +196,7 @@ def iter_items(
             label = str(target)
             try:
                 stream = (_url_items(label, fmt, tz, options) if isinstance(target, str)
-                          else _file_items(target, fmt, tz, options))  # fmt: skip
+                          else confined(_file_items(target, fmt, tz, options), root))  # fmt: skip
                 for item in stream:
                     yield label, item
             except PermapressError as exc:
