@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import SEED_ARTICLE
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "seed-article.txt"
-needs_seed = pytest.mark.skipif(
-    not SEED.exists(), reason="the shared seed article is not beside the repo"
-)
+SEED = SEED_ARTICLE
 
 GOOD = """---
 title: Harbour council passes budget
@@ -34,7 +32,6 @@ def home(tmp_path: Path, cli: Callable[..., Any]) -> Path:
     return home
 
 
-@needs_seed
 def test_importing_the_seed_page(home: Path, cli: Callable[..., Any]) -> None:
     run = cli("import", str(SEED), "--home", str(home), "--json")
     assert run.code == 0, run.err
@@ -52,7 +49,6 @@ def test_importing_the_seed_page(home: Path, cli: Callable[..., Any]) -> None:
     assert article["versions"][0]["bundle_cid"] == article["bundle_cid"]
 
 
-@needs_seed
 def test_reimport_is_unchanged_and_a_changed_file_is_a_new_version(
     home: Path, tmp_path: Path, cli: Callable[..., Any]
 ) -> None:
