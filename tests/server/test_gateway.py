@@ -1,7 +1,7 @@
 """Path gateway behaviour on the gateway-conformance fixtures: UnixFS files and directories,
 listings, redirects, caching headers, ranges, symlinks, codecs, errors and what is published.
 
-Each group follows an upstream test named in ../shared/vectors/gateway-conformance/TESTS_INDEX.md.
+Each group follows an upstream test of ipfs/gateway-conformance (its tests/*_test.go).
 """
 
 from __future__ import annotations

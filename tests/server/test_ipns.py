@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from data_paths import GATEWAY_CONFORMANCE
 
 from permapress.ipfs.blockstore import MemoryBlockstore
 from permapress.ipfs.cid import b58encode
@@ -27,10 +28,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "gateway-conformance"
 V2_FIXTURE = (
-    FIXTURES
-    / "fixtures"
+    GATEWAY_CONFORMANCE
     / "ipns_records"
     / "k51qzi5uqu5dit2ku9mutlfgwyz8u730on38kd10m97m36bjt66my99hb6103f_v2.ipns-record"
 )

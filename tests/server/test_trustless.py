@@ -1,6 +1,6 @@
 """Trustless gateway behaviour (raw blocks, CAR with pathing, dag-scope, entity-bytes, order and
 dups, format precedence) checked on the gateway-conformance fixtures, after the upstream tests
-listed in ../shared/vectors/gateway-conformance/TESTS_INDEX.md.
+in ipfs/gateway-conformance (tests/trustless_gateway_*_test.go).
 
 Expected block lists are computed here from the fixture blocks with small independent walkers
 (named links, HAMT buckets from murmur3), or are the spec-level CIDs the upstream tests name.

@@ -1,7 +1,8 @@
 """Test data for the server tests (imported by conftest and the test modules).
 
-Blocks come from real CARs: every CAR of the IPFS gateway-conformance fixtures (beside the repo
-in ../shared/vectors) is loaded into one MemoryBlockstore and all their roots are published.
+Blocks come from real CARs: every CAR of the IPFS gateway-conformance fixtures (copied
+into tests/vectors/gateway-conformance) is loaded into one MemoryBlockstore and all their roots
+are published.
 A small website is imported with the real UnixFS importer into the same store.
 """
 
@@ -11,6 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from data_paths import GATEWAY_CONFORMANCE
+
 from permapress.ipfs.blockstore import MemoryBlockstore
 from permapress.ipfs.car import read_car
 from permapress.ipfs.cid import CID
@@ -18,8 +21,7 @@ from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.server.served import ServedSet
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-FIXTURES = SHARED / "vectors" / "gateway-conformance" / "fixtures"
+FIXTURES = GATEWAY_CONFORMANCE
 
 # 1.25 MiB of distinct 256 KiB chunks: streamed as a file (> 256 KiB) and as a CAR (> 1 MiB)
 BIG_FILE = b"".join(hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(40960))
