@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from data_paths import GATEWAY_CONFORMANCE
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,15 +27,9 @@ from permapress.publish.ipns import (
 )
 from permapress.publish.names import parse_name
 
-FIXTURES = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "vectors"
-    / "gateway-conformance"
-    / "fixtures"
-)
+FIXTURES = GATEWAY_CONFORMANCE
 ALL = sorted(FIXTURES.rglob("*.ipns-record"))
-# Expected outcome per fixture, from path_gateway_ipns_test.go (see TESTS_INDEX.md).
+# Expected outcome per fixture, from path_gateway_ipns_test.go (ipfs/gateway-conformance).
 INVALID = {
     "v1": "no V2 signature",
     "v1-v2-broken-v1-value": "V1 fields do not match",
