@@ -449,6 +449,16 @@ class Catalog:
             out.setdefault(version.slug, []).append(version)
         return out
 
+    def draft_versions(self) -> set[tuple[str, int]]:
+        """(slug, number) of every version recorded as a draft (``draft: true``): the site
+        never shows one."""
+        return {
+            (str(slug), int(number))
+            for slug, number in self._conn.execute(
+                "SELECT slug, number FROM versions WHERE json_extract(meta, '$.draft')"
+            )
+        }
+
     def media(self, slug: str, number: int) -> list[MediaRow]:
         return [
             MediaRow(*row)

@@ -4,7 +4,9 @@
 (matched by its source, else by its slug), or unchanged; renders, signs and stores the bundle
 (``site.bundle``: the version record names the previous version's record, so every bundle
 carries its history); and adds the version and its publisher-log entry ("publish" for the first
-published version, "correct" after that; drafts are not logged) in one transaction. Blocks are
+published version, "correct" after that; drafts are not logged) in one transaction. A draft
+version of an article that was published leaves it "published": the site keeps showing its
+last published version (``newsroom/published.py``). Blocks are
 written before the catalog row, so a crash leaves at most unreferenced blocks, never a version
 without its bundle.
 
@@ -40,6 +42,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.profiles import get_profile
 from permapress.ipfs.reader import list_directory, stat
 from permapress.newsroom.home import Newsroom
+from permapress.newsroom.published import is_draft
 from permapress.site.bundle import ChainLink, build_bundle
 from permapress.site.carfile import car_file
 from permapress.site.metadata import article_uri
@@ -125,7 +128,9 @@ def record_article(
     profile = get_profile(newsroom.config.profile)
     blocks = newsroom.blocks
     signer = newsroom.signing_key()
-    chain = _chain(newsroom, catalog.versions(slug), signer) if previous else []
+    earlier = catalog.versions(slug) if previous else []
+    chain = _chain(newsroom, earlier, signer) if previous else []
+    was_published = any(not is_draft(row) for row in earlier)
     written: dict[CID, bytes] = {}
 
     def sink(cid: CID, data: bytes) -> None:
@@ -176,9 +181,12 @@ def record_article(
         car_tsize=car.tsize,
         car_size=car.size,
     )
-    status_value = "draft" if article.draft else "published"
+    # A published article stays on the site when a draft version follows: its status stays
+    # "published" (the site shows its last published version; see newsroom/published.py).
+    status_value = "draft" if article.draft and not was_published else "published"
     try:
-        _store(catalog, existing, row, media_rows, article, status_value, signer, now)
+        _store(catalog, existing, row, media_rows, article, status_value, signer, now,
+               was_published)  # fmt: skip
     except sqlite3.IntegrityError:
         raise CatalogError(
             f"another permapress command recorded {slug!r} at the same time; run this one again"
@@ -195,10 +203,10 @@ def _store(
     status_value: str,
     signer: Ed25519PrivateKey,
     now: datetime,
+    was_published: bool,
 ) -> None:
     """Add the version (and the article, and the log entry) in one transaction."""
     slug, number = row.slug, row.number
-    was_published = existing is not None and existing.status == "published"
     with catalog.transaction():
         if existing is None:
             catalog.add_article(slug, article.source, status_value, row.recorded)
@@ -207,7 +215,7 @@ def _store(
             if article.source and existing.source is None:
                 catalog.set_source(slug, article.source)
         catalog.add_version(row, media_rows, (article.headline, article.summary, article.body))
-        if status_value == "published":
+        if not article.draft:
             append_entry(
                 catalog,
                 signer,
@@ -241,7 +249,9 @@ def correct_article(
     latest = newsroom.catalog.latest(slug)
     assert latest is not None  # an article row always has a version
     first = article_from_meta(latest.meta)
-    article = replace(found[0], slug=slug, published=first.published, source=current.source)
+    article = replace(
+        found[0], slug=slug, published=first.published, source=current.source, draft=False
+    )
     recorded = record_article(newsroom, article, now=now, note=note.strip())
     if recorded.status == "unchanged":
         raise TrustError(

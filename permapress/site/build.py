@@ -43,6 +43,7 @@ from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_bytes, import_tree
 from permapress.ipfs.profiles import Profile, get_profile
 from permapress.newsroom.home import Newsroom
+from permapress.newsroom.published import public, public_by_slug
 from permapress.site import feeds, render, sitemaps
 from permapress.site.carfile import car_file
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
@@ -321,17 +322,35 @@ class _FullArticles:
     def __call__(self, entries: list[ArticleEntry]) -> list[ArticleEntry]:
         if not self.skeleton:
             return entries
-        missing = [e.article.slug for e in entries if e.article.slug not in self.known]
+        wanted = {e.article.slug: e.version_number for e in entries}
+        missing = [slug for slug in wanted if slug not in self.known]
         if len(missing) > 200 and not self.everything:
             for slug, rows in self.catalog.all_versions("published", light=True).items():
-                self.known[slug] = article_from_meta(rows[-1].meta)
+                if slug in wanted:
+                    row = _numbered(rows, wanted[slug])
+                    if row is not None:
+                        self.known[slug] = article_from_meta(row.meta)
             self.everything = True
         for slug in missing:
             if slug not in self.known:
-                latest = self.catalog.latest(slug)
-                assert latest is not None
-                self.known[slug] = article_from_meta(latest.meta)
+                row = _shown_row(self.catalog, slug, wanted[slug])
+                self.known[slug] = article_from_meta(row.meta)
         return [replace(e, article=self.known[e.article.slug]) for e in entries]
+
+
+def _numbered(rows: list[VersionRow], number: int) -> VersionRow | None:
+    return next((row for row in reversed(rows) if row.number == number), None)
+
+
+def _shown_row(catalog: Catalog, slug: str, number: int) -> VersionRow:
+    """Version ``number`` of ``slug`` in full: the version the site shows (usually the latest;
+    an earlier one when the newer ones are drafts)."""
+    latest = catalog.latest(slug)
+    if latest is not None and latest.number == number:
+        return latest
+    row = _numbered(catalog.versions(slug), number)
+    assert row is not None, (slug, number)
+    return row
 
 
 def _entries(versions: dict[str, list[VersionRow]], skeleton: bool = False) -> list[ArticleEntry]:
@@ -604,11 +623,8 @@ def _with_bodies(catalog: Catalog, entries: list[ArticleEntry]) -> list[ArticleE
     """The entries with their articles read in full (the build reads them light)."""
     full = []
     for entry in entries:
-        latest = catalog.latest(entry.article.slug)
-        assert latest is not None
-        full.append(
-            replace(entry, article=article_from_meta(latest.meta), body_html=latest.body_html)
-        )
+        row = _shown_row(catalog, entry.article.slug, entry.version_number)
+        full.append(replace(entry, article=article_from_meta(row.meta), body_html=row.body_html))
     return full
 
 
@@ -668,7 +684,9 @@ def build_site(
     cache = catalog.cached_pages(inside_articles=False)
     skeleton = bool(cache)
     # A first build renders every article: read them whole (bar their source and record) at once.
-    rows_by_slug = catalog.all_versions("published", pages=not skeleton, skeleton=skeleton)
+    # Only public versions are shown: never a draft (``newsroom/published.py``).
+    drafts = catalog.draft_versions()
+    rows_by_slug = _on_site(catalog, drafts, pages=not skeleton, skeleton=skeleton)
     entries = _entries(rows_by_slug, skeleton)
     full = _FullArticles(catalog, skeleton)
     if workers is None:
@@ -700,7 +718,7 @@ def build_site(
             plan.place(f"articles/{slug}", Imported(CID.parse(hit.cid), hit.tsize, 0))
             plan.pages += hit.size
             continue
-        rows = catalog.versions(slug) if skeleton else rows_by_slug[slug]
+        rows = public(catalog.versions(slug), drafts) if skeleton else rows_by_slug[slug]
         inner = catalog.cached_pages_under(base) if cache else {}  # none on a first build
         plan.cache.update(inner)
         _folder_job(plan, _ArticleFolder(slug, rows, own_slugs, folder_key, inner), blocks)
@@ -710,7 +728,7 @@ def build_site(
     plan.start()
 
     # Retracted articles: a tombstone and the history; the versions unless purged.
-    retracted_rows = catalog.all_versions("retracted")
+    retracted_rows = public_by_slug(catalog.all_versions("retracted"), drafts)
     for row in catalog.articles("retracted"):
         taken = retracted_rows.get(row.slug)
         if taken:
@@ -777,6 +795,18 @@ def build_site(
         time.perf_counter() - started,
         "incremental" if cache else "full",
     )
+
+
+def _on_site(
+    catalog: Catalog, drafts: set[tuple[str, int]], **read: bool
+) -> dict[str, list[VersionRow]]:
+    """The public versions of every article on the site: the published ones, and those whose
+    newest version is a draft while an earlier one was published (catalogs written before
+    such an article kept its "published" status)."""
+    shown = public_by_slug(catalog.all_versions("published", **read), drafts)
+    if drafts:
+        shown.update(public_by_slug(catalog.all_versions("draft", **read), drafts))
+    return shown
 
 
 def _site_key(site: SiteInfo) -> str:

@@ -42,6 +42,7 @@ from permapress.ipfs.importer import Imported
 from permapress.ipfs.patch import NotPatchable, patch_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.newsroom.home import Newsroom
+from permapress.newsroom.published import is_draft
 from permapress.site import build, feeds, sitemaps
 from permapress.site.views import ArticleEntry, Section, SiteInfo
 from permapress.trust.keys import fingerprint, load_public_key
@@ -176,7 +177,7 @@ def quick_build(newsroom: Newsroom, *, built_at: str, started: float) -> build.B
     position = {item[0]: index for index, item in enumerate(state.order)}
     changed: dict[str, list[Any]] = {}
     for slug in slugs:
-        rows = catalog.versions(slug)
+        rows = [row for row in catalog.versions(slug) if not is_draft(row)]
         article_row = catalog.article(slug)
         if slug not in position or not rows or article_row is None:
             return None
@@ -221,7 +222,14 @@ def _patch(
         missing = [slug for slug in slugs if slug not in known]
         if missing:
             rows = catalog.all_versions("published", light=True, slugs=missing)
-            for entry in build._entries(rows):
+            if len(rows) < len(missing):  # an older catalog marks some of them "draft"
+                rows.update(catalog.all_versions("draft", light=True, slugs=missing))
+            shown = {}
+            for slug, got in rows.items():
+                kept = [row for row in got if not is_draft(row)]
+                if kept:
+                    shown[slug] = kept
+            for entry in build._entries(shown):
                 known[entry.article.slug] = entry
         return [known[slug] for slug in slugs]
 

@@ -3,10 +3,12 @@
     retract_article(newsroom, slug, reason=…, purge=False, now=…) -> Retraction
 
 Retracting marks the article retracted with its reason and appends a signed "retract" entry to
-the publisher log. The next build leaves it out of every listing, feed and sitemap and puts a
-tombstone page at ``articles/<slug>/index.html`` that gives the reason and the article's
-history (dates, notes, CIDs). Its versions stay reachable at ``articles/<slug>/v/<n>/`` and
-their CARs stay downloadable: a retraction is a public statement, not a deletion.
+the publisher log, naming the last published version (a draft version after it was never
+public; an article that was never published cannot be retracted). The next build leaves it
+out of every listing, feed and sitemap and puts a tombstone page at
+``articles/<slug>/index.html`` that gives the reason and the article's history (dates, notes,
+CIDs). Its published versions stay reachable at ``articles/<slug>/v/<n>/`` and their CARs stay
+downloadable: a retraction is a public statement, not a deletion.
 
 ``purge=True`` (also allowed later, on an already retracted article) appends a "purge" entry,
 blanks the article's text in the catalog, rebuilds the site without the bundles (only their
@@ -28,6 +30,7 @@ from permapress.errors import BlockNotFound, CatalogError, TrustError
 from permapress.ipfs.car import dag_blocks
 from permapress.ipfs.cid import CID
 from permapress.newsroom.home import Newsroom
+from permapress.newsroom.published import is_draft
 from permapress.site.build import build_site
 from permapress.trust.journal import append_entry, log_time
 
@@ -65,18 +68,18 @@ def retract_article(
     reason = reason.strip()
     if not reason:
         raise TrustError('a retraction needs a reason readers will see (--reason "…")')
-    if row.status == "draft":
+    versions = catalog.versions(slug)
+    shown = [version for version in versions if not is_draft(version)]
+    if not shown:
         raise TrustError(
             f"{slug!r} is a draft and was never published; there is nothing to retract"
         )
     if row.status == "retracted" and (row.purged or not purge):
         what = "retracted and purged" if row.purged else "retracted"
         raise TrustError(f"{slug!r} is already {what}")
-    latest = catalog.latest(slug)
-    if latest is None:
-        raise CatalogError(f"{slug!r} has no versions")
+    # The log names the last published version: the one readers saw (later drafts never were).
+    latest = shown[-1]
     key = newsroom.signing_key()
-    versions = catalog.versions(slug)
     old_pages = [
         CID.parse(page.cid)
         for path, page in catalog.cached_pages().items()
