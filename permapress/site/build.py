@@ -798,14 +798,15 @@ def build_site(
 
 
 def _on_site(
-    catalog: Catalog, drafts: set[tuple[str, int]], **read: bool
+    catalog: Catalog, drafts: set[tuple[str, int]], *, pages: bool, skeleton: bool
 ) -> dict[str, list[VersionRow]]:
     """The public versions of every article on the site: the published ones, and those whose
     newest version is a draft while an earlier one was published (catalogs written before
     such an article kept its "published" status)."""
-    shown = public_by_slug(catalog.all_versions("published", **read), drafts)
+    read = partial(catalog.all_versions, pages=pages, skeleton=skeleton)
+    shown = public_by_slug(read("published"), drafts)
     if drafts:
-        shown.update(public_by_slug(catalog.all_versions("draft", **read), drafts))
+        shown.update(public_by_slug(read("draft"), drafts))
     return shown
 
 
