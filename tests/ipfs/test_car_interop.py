@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from data_paths import GATEWAY_CONFORMANCE
 
 from permapress.cli import main
 from permapress.ipfs.car import CARV2_PRAGMA, car_header, car_section, read_car
@@ -25,8 +26,7 @@ from permapress.ipfs.cid import CID
 
 INTEROP = Path(__file__).resolve().parents[1] / "interop"
 IPFS_CAR = INTEROP / "node_modules" / "ipfs-car" / "bin.js"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "gateway-conformance"
-FIXTURES = FIXTURES / "fixtures"
+FIXTURES = GATEWAY_CONFORMANCE
 
 pytestmark = [
     pytest.mark.interop,

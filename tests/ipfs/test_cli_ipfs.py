@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import GATEWAY_CONFORMANCE
 
 from permapress.cli import main
 from permapress.config import default_config_text
@@ -24,8 +25,7 @@ from permapress.ipfs.profiles import PROFILES
 from permapress.ipfs.unixfs import SYMLINK, UnixFSData, encode_data
 from permapress.ipfs.verify import verify_car, verify_dag
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "gateway-conformance"
-FIXTURES = FIXTURES / "fixtures"
+FIXTURES = GATEWAY_CONFORMANCE
 V1 = PROFILES["unixfs-v1-2025"]
 
 

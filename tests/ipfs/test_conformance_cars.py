@@ -2,7 +2,7 @@
 
 The fixtures were exported by kubo (``ipfs dag export``) and the JS tools, so they also pin our
 block order: ``dag_blocks`` must give exactly the order of the CAR for every complete DAG.
-``file-3k-and-3-blocks-missing-block.car`` is incomplete on purpose (TESTS_INDEX.md: "GET CAR
+``file-3k-and-3-blocks-missing-block.car`` is incomplete on purpose (upstream test: "GET CAR
 with entity-bytes succeeds even if the gateway is missing a block"); it must be reported so.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from data_paths import GATEWAY_CONFORMANCE
 
 from permapress.errors import BlockNotFound
 from permapress.ipfs.blockstore import MemoryBlockstore
@@ -19,8 +20,7 @@ from permapress.ipfs.cid import CID, DAG_JSON, verify_block
 from permapress.ipfs.reader import list_directory, read_file, resolve_path, stat
 from permapress.ipfs.verify import verify_car
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors"
-FIXTURES = VECTORS / "gateway-conformance" / "fixtures"
+FIXTURES = GATEWAY_CONFORMANCE
 CARS = sorted(FIXTURES.rglob("*.car"))
 MISSING = "trustless_gateway_car/file-3k-and-3-blocks-missing-block.car"
 DAG_JSON_CAR = "path_gateway_dag/dag-json-traversal.car"

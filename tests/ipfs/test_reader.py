@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from data_paths import GATEWAY_CONFORMANCE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,8 +39,7 @@ from permapress.ipfs.unixfs import (
     encode_data,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "gateway-conformance"
-FIXTURES = FIXTURES / "fixtures"
+FIXTURES = GATEWAY_CONFORMANCE
 
 
 def load_fixture(relative: str) -> tuple[CID, MemoryBlockstore]:
