@@ -1,6 +1,7 @@
-"""Every IPIP-499 vector in ../shared/vectors/ipip-0499/vectors.json, through our importer.
+"""Every IPIP-499 vector in tests/vectors/ipip-0499/vectors.json, through our importer.
 
-Small inputs come from the fixture folder; large files are streamed from the ChaCha20 recipe
+The text input comes from the vector folder; the ChaCha20 inputs it names
+(``inputs/<seed>_<size>.bin``) and the large files are streamed from the ChaCha20 recipe
 and the HAMT-threshold directories use kubo's deterministic file names (see vectors_util).
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_paths import IPIP_499
 
 from permapress.ipfs.cid import CID, DAG_PB, identity_cid
 from permapress.ipfs.importer import Imported, import_bytes, import_file, import_tree
@@ -20,7 +22,7 @@ from permapress.ipfs.profiles import PROFILES, Profile
 sys.path.insert(0, str(Path(__file__).parent))  # the suite runs with --import-mode=importlib
 from vectors_util import ChaChaStream, deterministic_filenames  # noqa: E402
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "ipip-0499"
+VECTORS = IPIP_499
 MIB = 1 << 20
 KIB256 = 256 * 1024
 
@@ -42,11 +44,8 @@ GENERATED: dict[str, tuple[Any, ...]] = {
 
 
 def _params() -> list[Any]:
-    path = VECTORS / "vectors.json"
-    if not path.is_file():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"{path} is not there"))]
     params = []
-    for vector in json.loads(path.read_text())["vectors"]:
+    for vector in json.loads((VECTORS / "vectors.json").read_text())["vectors"]:
         marks: list[Any] = []
         if vector["profile"] == "layout":
             marks.append(pytest.mark.skip(reason="no input upstream"))
@@ -75,6 +74,9 @@ class Counter:
 
 def _import_profile_vector(vector: dict[str, Any], profile: Profile) -> tuple[Imported, Counter]:
     sink = Counter()
+    if (vector.get("input") or "").endswith(".bin"):  # ChaCha20 bytes: seed, size in the name
+        seed, size = Path(vector["input"]).stem.rsplit("_", 1)
+        return import_file(ChaChaStream(seed, int(size)), profile, sink), sink
     if vector.get("input"):
         with open(VECTORS / vector["input"], "rb") as handle:
             return import_file(handle, profile, sink), sink
