@@ -1,7 +1,8 @@
 """The newsroom configuration: one frozen dataclass built at the edge and passed down.
 
-``find_home`` decides which newsroom folder a command works on (``--home``, else the current
-folder when it holds ``permapress.toml``, else ``$PERMAPRESS_HOME``); ``load_config`` reads
+``find_home`` decides which newsroom folder a command works on (``--home``, else the nearest
+folder holding ``permapress.toml`` among the current folder and its parents — as git finds its
+repository from any subfolder — else ``$PERMAPRESS_HOME``); ``load_config`` reads
 ``permapress.toml`` from it. Nothing here runs at import time. Bad values raise ``ConfigError``
 naming the file and the key.
 """
@@ -65,8 +66,9 @@ def find_home(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Path:
                 f"create one with `permapress init {explicit}`"
             )
         return explicit
-    if (cwd / CONFIG_NAME).is_file():
-        return cwd
+    found = _nearest_home(cwd)
+    if found is not None:
+        return found
     from_env = env.get("PERMAPRESS_HOME")
     if from_env:
         home = Path(from_env)
@@ -77,9 +79,21 @@ def find_home(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Path:
             )
         return home
     raise ConfigError(
-        f"no newsroom here: this folder has no {CONFIG_NAME}. Run `permapress init DIR` to "
-        "create one, then run commands inside it or pass --home DIR (or set PERMAPRESS_HOME)"
+        f"no newsroom here: neither this folder nor any folder above it has a {CONFIG_NAME}. "
+        "Run `permapress init DIR` to create one, then run commands inside it or pass "
+        "--home DIR (or set PERMAPRESS_HOME)"
     )
+
+
+def _nearest_home(start: Path) -> Path | None:
+    """The first of ``start`` and its parents that holds ``permapress.toml``."""
+    for folder in (start, *start.parents):
+        try:
+            if (folder / CONFIG_NAME).is_file():
+                return folder
+        except OSError:  # a parent we may not look into: keep going up
+            continue
+    return None
 
 
 def _text(table: Mapping[str, object], key: str, default: str, where: str) -> str:

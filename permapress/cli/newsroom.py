@@ -1,6 +1,7 @@
 """Newsroom commands: init, import, list, show, build, serve.
 
-Each command finds its newsroom (``--home``, the current folder, ``$PERMAPRESS_HOME``), calls one
+Each command finds its newsroom (``--home``, else the current folder or the nearest parent
+folder holding ``permapress.toml``, else ``$PERMAPRESS_HOME``), calls one
 function from ``permapress.newsroom`` or ``permapress.site`` and prints the result: a readable
 table for people, ``--json`` for scripts, and the one value a script wants (a CID) alone on the
 last line where there is one.
@@ -29,7 +30,8 @@ def home_option(func: F) -> F:
         "--home",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="Newsroom folder (default: the current folder, else $PERMAPRESS_HOME).",
+        help="Newsroom folder (default: the current folder or the nearest one above it that "
+        "holds permapress.toml, else $PERMAPRESS_HOME).",
     )(func)
 
 
