@@ -5,6 +5,11 @@ the right digest length, lowercase base32 without padding) and raise ``FormatErr
 a well-formed CID in a hash or codec we cannot check raises ``UnsupportedError`` only when asked
 to verify a block.
 
+Limits (checked before any decoding work, so hostile input costs microseconds): an identity
+multihash carries at most ``MAX_IDENTITY_DIGEST`` (128) bytes, as kubo and boxo allow; a binary
+CID is at most ``MAX_CID_BYTES`` (256) bytes and a CID string at most ``MAX_CID_TEXT`` characters
+(the base16 spelling of the longest binary CID).
+
     CID.parse("bafk…")      text  -> CID       str(cid)    CID -> text (v0: base58btc, v1: base32)
     CID.decode(b"\\x01…")    bytes -> CID       bytes(cid)  CID -> binary form
     CID.hash(data, RAW)     the CID of a block (sha2-256)
@@ -45,6 +50,10 @@ HASH_NAMES: Final = {
     BLAKE2B_256: "blake2b-256",
 }
 _DIGEST_SIZES: Final = {SHA2_256: 32, SHA2_512: 64, BLAKE2B_256: 32}
+
+MAX_IDENTITY_DIGEST: Final = 128
+MAX_CID_BYTES: Final = 256
+MAX_CID_TEXT: Final = 1 + 2 * MAX_CID_BYTES
 
 _B58_ALPHABET: Final = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX: Final = {c: i for i, c in enumerate(_B58_ALPHABET)}
@@ -170,6 +179,10 @@ def decode_multihash(mh: bytes) -> tuple[int, bytes]:
     digest = mh[pos:]
     if len(digest) != size:
         raise FormatError(f"multihash says {size} digest bytes but has {len(digest)}")
+    if code == IDENTITY and size > MAX_IDENTITY_DIGEST:
+        raise FormatError(
+            f"identity multihash holds {size} bytes; at most {MAX_IDENTITY_DIGEST} are allowed"
+        )
     expected = _DIGEST_SIZES.get(code)
     if expected is not None and size != expected:
         raise FormatError(f"{HASH_NAMES[code]} digest must be {expected} bytes, not {size}")
@@ -238,6 +251,8 @@ class CID:
         _code, pos = decode_varint(data, pos)
         size, pos = decode_varint(data, pos)
         end = pos + size
+        if end - offset > MAX_CID_BYTES:
+            raise FormatError(f"CID longer than {MAX_CID_BYTES} bytes")
         if end > len(data):
             raise FormatError("truncated CID multihash")
         mh = bytes(data[start:end])
@@ -249,6 +264,10 @@ class CID:
         """Parse text: CIDv0 (``Qm…``), or CIDv1 in base32 (``b…``), base58btc or base16."""
         if not text:
             raise FormatError("empty CID")
+        if len(text) > MAX_CID_TEXT:
+            raise FormatError(
+                f"CID text of {len(text)} characters; a CID has at most {MAX_CID_TEXT}"
+            )
         if len(text) == 46 and text.startswith("Qm"):
             raw = b58decode(text)
             if len(raw) != 34:

@@ -170,3 +170,25 @@ def test_base32_has_one_spelling_per_byte_string() -> None:
         b32decode("mz")  # same byte, but the unused low bits are not zero
     with pytest.raises(FormatError, match="not a base32 character"):
         b32decode("m1")
+
+
+def test_identity_digests_longer_than_128_bytes_are_refused() -> None:
+    at_limit = identity_cid(b"x" * 128)
+    assert CID.parse(str(at_limit)) == at_limit
+    assert CID.decode(bytes(at_limit)) == at_limit
+    over = identity_cid(b"x" * 129)
+    for parse in (lambda: CID.parse(str(over)), lambda: CID.decode(bytes(over))):
+        with pytest.raises(FormatError, match="at most 128"):
+            parse()
+
+
+def test_over_long_cid_text_is_refused_before_decoding() -> None:
+    for text in ("z" + "2" * 60_000, "b" + "a" * 60_000, "f" + "0" * 60_000, "Qm" * 30_000):
+        with pytest.raises(FormatError, match="a CID has at most 513"):
+            CID.parse(text)
+    longest = CID(1, RAW, multihash(0x1E, b"\x07" * 251))  # an unknown hash, 256 bytes in all
+    assert len(bytes(longest)) == 256
+    assert CID.parse("f" + bytes(longest).hex()) == longest
+    too_long = bytes(CID(1, RAW, multihash(0x1E, b"\x07" * 252)))
+    with pytest.raises(FormatError, match="longer than 256 bytes"):
+        CID.decode(too_long)
