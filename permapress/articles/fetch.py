@@ -2,7 +2,8 @@
 
     is_url(text) -> bool                          an http:// or https:// URL
     fetch(url, *, limits=None, client=None, headers=None) -> Fetched
-    Fetched(url, final_url, status, media_type, charset, data, retrieved, etag, last_modified)
+    Fetched(url, final_url, status, media_type, charset, data, retrieved, etag, last_modified,
+            reason, headers, request_headers)
     Limits(timeout, connect_timeout, max_bytes, max_redirects)
     USER_AGENT                                    "permapress/<version> (+newsroom archiver)"
     FetchError                                    an ArticleError naming the URL
@@ -64,6 +65,9 @@ class Fetched:
     retrieved: datetime
     etag: str | None = None
     last_modified: str | None = None
+    reason: str = "OK"
+    headers: tuple[tuple[str, str], ...] = ()  # the response headers as received, in order
+    request_headers: tuple[tuple[str, str], ...] = ()  # what we sent for the final URL
 
 
 def is_url(text: str) -> bool:
@@ -83,6 +87,11 @@ def _content_type(value: str | None) -> tuple[str, str | None]:
     media_type = message.get_content_type().lower() if "/" in value else ""
     charset = message.get_param("charset")
     return media_type, charset.strip().lower() if isinstance(charset, str) and charset else None
+
+
+def _raw(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    """Headers as they went over the wire (their own case and order)."""
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw)
 
 
 def _client(limits: Limits) -> httpx.Client:
@@ -150,6 +159,9 @@ def _get(http: httpx.Client, url: str, limits: Limits, headers: dict[str, str]) 
                 retrieved=datetime.now(UTC).replace(microsecond=0),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
+                reason=response.reason_phrase or "OK",
+                headers=_raw(response.headers),
+                request_headers=_raw(response.request.headers),
             )
     except httpx.TooManyRedirects:
         raise FetchError(

@@ -5,7 +5,7 @@
     read(path, *, tz=UTC, text=None, options=None) -> [Article]
     read_url(url, *, tz=UTC, options=None) -> Article          fetches it first (fetch.py)
     read_page(data, *, source, url, retrieved, charset=None, tz=UTC, options=None,
-              folder=None) -> Article
+              folder=None, requested=None, fetched=None) -> Article
     decode_html(data, declared=None) -> (text, encoding)
 
 Decoding follows the browser's order: byte-order mark, the HTTP charset, ``<meta charset>`` /
@@ -24,8 +24,9 @@ headline's; for scripts that slugify drops (Cyrillic, Japanese …) it is the UR
 segment or "article-<hash of the source>".
 
 ``source`` (the catalog key that matches re-imports) is the page's canonical URL, else the URL
-fetched, else the file path. The bundle keeps the page as received in ``media/source.html``
-with ``media/source.json`` (URL, retrieval time, encoding, sha256; see ``items``).
+fetched, else the file path. The bundle keeps the page as received in ``media/source.warc.gz``
+(``warc``: the HTTP request and response when ``fetched`` is given, else a ``resource``
+record named after the file; see ``items``).
 
 Problems (no text found, undecodable bytes, an HTTP error) raise ``ArticleError`` naming the
 file or URL.
@@ -46,7 +47,7 @@ import lxml.html
 import trafilatura
 
 from permapress.articles.dates import parse_datetime
-from permapress.articles.fetch import fetch
+from permapress.articles.fetch import Fetched, fetch
 from permapress.articles.htmlmeta import PageMeta, language_tag, page_meta
 from permapress.articles.htmltomd import html_to_markdown
 from permapress.articles.items import ReadOptions, provenance_media
@@ -148,7 +149,8 @@ def read_url(url: str, *, tz: tzinfo = UTC, options: ReadOptions | None = None) 
     options = options or ReadOptions()
     got = fetch(url, limits=options.limits)
     return read_page(got.data, source=url, url=got.final_url, retrieved=got.retrieved,
-                     charset=got.charset, tz=tz, options=options, requested=url)  # fmt: skip
+                     charset=got.charset, tz=tz, options=options, requested=url,
+                     fetched=got)  # fmt: skip
 
 
 def _date(candidates: list[str | None], tz: tzinfo) -> datetime | None:
@@ -211,6 +213,7 @@ def read_page(
     options: ReadOptions | None = None,
     folder: Path | None = None,
     requested: str | None = None,
+    fetched: Fetched | None = None,
 ) -> Article:
     """The article in one page's bytes; see the module docstring."""
     options = options or ReadOptions()
@@ -255,10 +258,11 @@ def read_page(
     lead = meta.image if meta.image and meta.image.startswith("https://") else None
     provenance = provenance_media(
         data,
-        url=requested or url or meta.canonical,
-        final_url=url,
         retrieved=retrieved,
         encoding=encoding,
+        fetched=fetched,
+        requested=requested,
+        file_name=Path(source).name if fetched is None else None,
     )
     article = Article(
         headline=headline,
@@ -271,7 +275,7 @@ def read_page(
         summary=one_line(meta.summary) if meta.summary else summarize(body),
         language=language,
         body=body,
-        media=(*(media.media if media else ()), *provenance),
+        media=(*(media.media if media else ()), provenance),
         image=lead,
         source=key,
     )

@@ -7,20 +7,24 @@
     Item = Article | Failed | Note     what the streaming readers yield, one per entry
     load_media(folder, ref, name, media_type, source) -> Media
                                        a file an export refers to, inside ``folder`` only
-    provenance_media(data, url=…, retrieved=…, encoding=…) -> (Media, Media)
-    PROVENANCE_NAMES                   {"source.html", "source.json"}
-    without_provenance(article)        the article minus those two files
+    provenance_media(data, retrieved=…, encoding=…, fetched=None, requested=None,
+                     file_name=None) -> Media          the page as ``media/source.warc.gz``
+    migrate_provenance(media) -> tuple[Media, ...]     an older ``source.html`` +
+                                                       ``source.json`` pair as that WARC
+    PROVENANCE_NAMES                   {"source.warc.gz", "source.html", "source.json"}
+    without_provenance(article)        the article minus those files
 
-A page imported from HTML keeps the original bytes as ``media/source.html`` in its bundle and
-``media/source.json`` beside it: ``{"url", "final_url", "retrieved", "encoding", "sha256",
-"bytes"}`` as canonical JSON (sorted keys, 2-space indent, trailing newline). Two fetches of
-an unchanged article differ in these files only, so the importer compares articles
+A page imported from HTML keeps the original as a WARC file, ``media/source.warc.gz``
+(``warc``: the request and response of the fetch, or a ``resource`` record for a saved file).
+Bundles made before kept ``source.html`` and ``source.json`` (``{"url", "final_url",
+"retrieved", "encoding", "sha256", "bytes"}``); their pair becomes the WARC when the article
+is next corrected (``migrate_provenance``), the published versions are never rewritten. Two
+fetches of an unchanged article differ in these files only, so the importer compares articles
 ``without_provenance`` to tell "unchanged" from "updated".
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -29,14 +33,15 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote
 
-from permapress.articles.fetch import Limits
+from permapress.articles.fetch import Fetched, Limits
 from permapress.articles.media import import_root, inside_root
 from permapress.articles.model import Article, Media
+from permapress.articles.warc import SOURCE_WARC, Exchange, legacy_warc, page_warc
 from permapress.errors import ArticleError
 
 SOURCE_HTML: Final = "source.html"
 SOURCE_JSON: Final = "source.json"
-PROVENANCE_NAMES: Final = frozenset({SOURCE_HTML, SOURCE_JSON})
+PROVENANCE_NAMES: Final = frozenset({SOURCE_WARC, SOURCE_HTML, SOURCE_JSON})
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,28 +126,40 @@ def load_media(folder: Path, ref: str, name: str, media_type: str, source: str) 
 def provenance_media(
     data: bytes,
     *,
-    url: str | None,
-    final_url: str | None,
     retrieved: datetime,
     encoding: str,
-) -> tuple[Media, Media]:
-    """``source.html`` (the bytes as received) and ``source.json`` (where and when)."""
-    record = {
-        "url": url,
-        "final_url": final_url or url,
-        "retrieved": retrieved.astimezone(UTC).isoformat(timespec="seconds"),
-        "encoding": encoding,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-    }
-    text = json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
-    return (
-        Media(SOURCE_HTML, data, "text/html"),
-        Media(SOURCE_JSON, text.encode("utf-8"), "application/json"),
+    fetched: Fetched | None = None,
+    requested: str | None = None,
+    file_name: str | None = None,
+) -> Media:
+    """``source.warc.gz``: the page as received, with the HTTP exchange when it was fetched."""
+    if fetched is None:
+        return page_warc(data, retrieved=retrieved, encoding=encoding, file_name=file_name)
+    exchange = Exchange(
+        url=fetched.final_url,
+        status=fetched.status,
+        reason=fetched.reason,
+        headers=fetched.headers,
+        request_headers=fetched.request_headers,
     )
+    return page_warc(data, retrieved=retrieved, encoding=encoding, exchange=exchange,
+                     requested=requested or fetched.url)  # fmt: skip
+
+
+def migrate_provenance(media: tuple[Media, ...]) -> tuple[Media, ...]:
+    """``media`` with an older ``source.html`` + ``source.json`` pair replaced by the WARC (in
+    the place of ``source.html``); unchanged when there is no such pair or it cannot be read."""
+    by_name = {m.name: m for m in media}
+    html, meta = by_name.get(SOURCE_HTML), by_name.get(SOURCE_JSON)
+    if html is None or meta is None or SOURCE_WARC in by_name:
+        return media
+    warc = legacy_warc(html.data, meta.data)
+    if warc is None:
+        return media
+    return tuple(warc if m.name == SOURCE_HTML else m for m in media if m.name != SOURCE_JSON)
 
 
 def without_provenance(article: Article) -> Article:
-    """``article`` without ``source.html`` / ``source.json`` (for comparing fetches)."""
+    """``article`` without its kept original page (for comparing fetches)."""
     kept = tuple(m for m in article.media if m.name not in PROVENANCE_NAMES)
     return article if len(kept) == len(article.media) else replace(article, media=kept)

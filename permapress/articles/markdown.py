@@ -24,7 +24,11 @@ Front matter keys (case-insensitive; the first one present wins):
 Dates are parsed by ``dates.parse_datetime``; a time without an offset is in ``tz``. Images the
 body references by a relative path (``![x](img/a.jpg)``, reference definitions, ``<img src>``)
 and a relative ``image`` become ``Media`` and their references are rewritten to
-``media/<name>``; a missing one raises ``ArticleError`` naming it. The body is sanitised
+``media/<name>``; a missing one, or one outside the folder being imported (``media``), raises
+``ArticleError`` naming it. The files an exported article.md lists under ``media:`` are
+attached as they are, except an older bundle's ``source.html`` + ``source.json``, which
+become ``source.warc.gz`` (``items.migrate_provenance``: a correction moves the kept original
+page to the WARC format; earlier versions stay as published). The body is sanitised
 (``sanitize.sanitize_markdown``). Every problem raises ``ArticleError`` naming the file.
 """
 
@@ -39,6 +43,7 @@ from markdown_it.common.utils import unescapeAll
 
 from permapress.articles import frontmatter
 from permapress.articles.dates import parse_datetime
+from permapress.articles.items import migrate_provenance
 from permapress.articles.markup import summarize
 from permapress.articles.mdscan import Source, destinations, new_parser
 from permapress.articles.media import MediaCollector, is_local_reference
@@ -123,7 +128,7 @@ def article_from_front_matter(
         summary=summary,
         language=language or DEFAULT_LANGUAGE,
         body=text,
-        media=media.ordered(listed),
+        media=migrate_provenance(media.ordered(listed)),
         image=image,
         draft=_draft(meta, source),
         source=source,

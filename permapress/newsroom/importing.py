@@ -15,8 +15,8 @@ told from the content). Feeds, WordPress exports and ninjs files are streamed it
 
 Each article is matched to what the catalog holds by its ``source`` key (``source_key``): a
 file's absolute path, a page's canonical URL, "<feed>#<guid>", "<site>#post-<id>", a ninjs
-``uri``. A page fetched again whose text is the same (only its ``source.html`` / ``source.json``
-or its modification time differ) is "unchanged", not a new version.
+``uri``. A page fetched again whose text is the same (only its kept original,
+``source.warc.gz``, or its modification time differ) is "unchanged", not a new version.
 
 A bad file or item becomes one entry in ``failed`` naming it and the problem; it never stops
 the others, and nothing of it is stored (``record_article`` writes blocks first and the
@@ -167,6 +167,7 @@ def _url_items(url: str, fmt: str | None, tz: tzinfo, options: ReadOptions) -> I
             tz=tz,
             options=options,
             requested=url,
+            fetched=got,
         )
     else:
         raise ArticleError(f"--format {fmt} cannot read a URL; save the file and import it", url)

@@ -30,7 +30,7 @@ def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 WEB_PAGE = (
     Path(__file__).resolve().parents[1] / "fixtures" / "importers" / "html" / "ferry-fares-en.html"
 )
-ARTICLES = 17  # the 16 demo articles and one web page (which keeps source.html and source.json)
+ARTICLES = 17  # the 16 demo articles and one web page (which keeps source.warc.gz)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_export_then_import_gives_the_same_articles(
     assert sorted(copied) == sorted(original)
     assert copied == original  # article.md and every media file: same bytes, same CIDs
     assert sum(len(files) - 1 for files in original.values()) >= 5  # the demo has images
-    assert any("media/source.html" in files for files in original.values())
+    assert any("media/source.warc.gz" in files for files in original.values())
     again = json.loads(run("import", "--home", str(fresh), str(out), "--json", capsys=capsys)[1])
     assert again["unchanged"] == ARTICLES and again["imported"] == again["updated"] == 0
 

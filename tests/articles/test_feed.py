@@ -116,4 +116,4 @@ def test_fetch_option_extracts_the_linked_page_and_keeps_the_entry_key() -> None
     assert isinstance(article, Article)
     assert article.source == "F#g-1" and "Größter Streitpunkt" in article.body
     assert article.headline == "Stadtrat beschließt Haushalt für 2026"
-    assert [m.name for m in article.media] == ["source.html", "source.json"]
+    assert [m.name for m in article.media] == ["source.warc.gz"]

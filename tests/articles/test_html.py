@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from permapress.articles import html
-from permapress.articles.items import SOURCE_HTML, SOURCE_JSON
 from permapress.articles.model import Article
 from permapress.articles.sources import detect
+from permapress.articles.warc import SOURCE_WARC, records
 from permapress.errors import ArticleError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "importers"
@@ -53,8 +52,8 @@ def test_shift_jis_page_with_http_equiv_charset() -> None:
     assert "防波堤の建設工事が始まった" in a.body and "Copyright" not in a.body
     assert a.published.isoformat() == "2025-06-12T09:00:00+09:00"
     assert a.slug == "0612-bouhatei"  # the headline has no Latin letters: the URL's segment
-    record = json.loads(next(m for m in a.media if m.name == SOURCE_JSON).data)
-    assert record["encoding"] == "cp932"
+    info = records(next(m for m in a.media if m.name == SOURCE_WARC).data)[0]
+    assert b"encoding: cp932\r\n" in info[4]
 
 
 def test_windows_1251_page() -> None:
@@ -79,13 +78,17 @@ def test_saved_page_keeps_local_images_and_the_original_bytes() -> None:
     path = PAGES / "marche.html"
     a = page("marche.html")
     names = [m.name for m in a.media]
-    assert names == ["halle.jpg", SOURCE_HTML, SOURCE_JSON]
+    assert names == ["halle.jpg", SOURCE_WARC]
     assert "![La halle restaurée](media/halle.jpg)" in a.body
     assert "missing.jpg" not in a.body  # an image that is not beside the file is dropped
-    original = next(m for m in a.media if m.name == SOURCE_HTML)
-    assert original.data == path.read_bytes() and original.media_type == "text/html"
-    record = json.loads(next(m for m in a.media if m.name == SOURCE_JSON).data)
-    assert record["url"] is None and record["bytes"] == len(original.data)
+    warc = next(m for m in a.media if m.name == SOURCE_WARC)
+    assert warc.media_type == "application/warc"
+    kinds = [(kind, target) for kind, target, *_ in records(warc.data)]
+    assert kinds == [("warcinfo", ""), ("resource", "file:///marche.html")]
+    resource = records(warc.data)[1]
+    assert resource[4] == path.read_bytes() and resource[2]["Content-Type"] == "text/html"
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert resource[2]["WARC-Date"] == mtime  # a saved file: when it was saved
     assert a.source == str(path)
 
 
@@ -102,10 +105,18 @@ def test_url_import_uses_the_http_charset_and_records_where_and_when() -> None:
         a = html.read_url(url)
     assert a.headline == "Stadtrat beschließt Haushalt für 2026"
     assert a.source == url  # no canonical link: the URL fetched is the key
-    record = json.loads(next(m for m in a.media if m.name == SOURCE_JSON).data)
-    assert record["url"] == url and record["encoding"] == "cp1252"
-    assert datetime.fromisoformat(record["retrieved"]).tzinfo is not None
-    assert next(m for m in a.media if m.name == SOURCE_HTML).data == text
+    found = records(next(m for m in a.media if m.name == SOURCE_WARC).data)
+    assert [(kind, target) for kind, target, *_ in found] == [
+        ("warcinfo", ""), ("response", url), ("request", url)
+    ]
+    info, response, request = found
+    assert b"encoding: cp1252\r\n" in info[4]
+    assert response[4] == text and response[3][":status"] == "200 OK"
+    assert response[3]["Content-Type"] == "text/html; charset=iso-8859-1"  # as the server said
+    assert response[3]["Content-Length"] == str(len(text))
+    assert datetime.strptime(response[2]["WARC-Date"], "%Y-%m-%dT%H:%M:%SZ").year >= 2025
+    assert request[3]["User-Agent"].startswith("permapress/")
+    assert request[2]["WARC-Concurrent-To"] == response[2]["WARC-Record-ID"]
 
 
 def test_a_page_without_article_text_is_an_error_naming_it() -> None:

@@ -41,7 +41,7 @@ def test_url_page_import_is_unchanged_when_only_the_fetch_differs(
     slug = changed["items"][0]["slug"]
     shown = cli("show", slug, "--home", str(home), "--json").json()
     assert len(shown["versions"]) == 2 and "will rise from" in shown["body"]
-    assert shown["media"] == ["source.html", "source.json"]
+    assert shown["media"] == ["source.warc.gz"]
 
 
 def test_wordpress_export_flags_and_failures(home: Path, cli: Callable[..., Any]) -> None:
