@@ -1,0 +1,169 @@
+"""What every fuzz test shares: the settings profiles, the per-example watchdog, the network
+guard, the mutation strategy and the crasher files.
+
+Contract of a fuzz target: given any bytes, a reader returns (success) or raises a
+``PermapressError`` whose message is not empty. Anything else fails the test: another exception,
+an example that runs longer than ``WATCHDOG_SECONDS`` (a hang; the watchdog interrupts it), or
+an attempt to open a network connection.
+
+Profiles (chosen by the environment variable ``HYPOTHESIS_PROFILE``):
+
+- ``fuzz-ci`` (default): a few derandomized examples per target, cheap enough for every test run;
+- ``fuzz`` (``make fuzz``): many random examples per target (``FUZZ_EXAMPLES``, default 2000).
+  Hypothesis keeps the failing examples it finds in its database (``.hypothesis/``) and replays
+  them first next time.
+
+Crashers: every input that once broke a reader is kept as a file in
+``tests/fuzz/crashers/<target>/`` and replayed (``replay``) as an explicit example of the
+target's test on every run, in every profile, so a fix cannot silently regress.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any, TypeVar
+
+from hypothesis import HealthCheck, example, settings
+from hypothesis import strategies as st
+
+from permapress.errors import PermapressError
+
+HERE = Path(__file__).resolve().parent
+CRASHERS = HERE / "crashers"
+WATCHDOG_SECONDS = float(os.environ.get("FUZZ_WATCHDOG", "20"))
+
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile(
+    "fuzz-ci", max_examples=25, deadline=None, derandomize=True, suppress_health_check=_QUIET
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")),
+    deadline=None,
+    suppress_health_check=_QUIET,
+    print_blob=True,
+)
+PROFILE = "fuzz" if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else "fuzz-ci"
+FUZZ = settings(settings.get_profile(PROFILE))
+
+T = TypeVar("T")
+
+
+class Hung(BaseException):
+    """An example ran past the watchdog. A BaseException, so ``except Exception`` in the code
+    under test cannot swallow it."""
+
+
+class NetworkUsed(BaseException):
+    """A reader tried to open a network connection while being fuzzed."""
+
+
+_guarding = False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _guarding and event in ("socket.connect", "socket.getaddrinfo"):
+        raise NetworkUsed(f"{event} {args[1:]!r}")
+
+
+sys.addaudithook(_audit)
+
+
+@contextmanager
+def bounded(seconds: float = WATCHDOG_SECONDS) -> Iterator[None]:
+    """Run the body with a watchdog (SIGALRM) and no network; raise ``Hung`` past ``seconds``."""
+    global _guarding
+
+    def expire(_signum: int, _frame: FrameType | None) -> None:
+        raise Hung(f"no answer within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    _guarding = True
+    try:
+        yield
+    finally:
+        _guarding = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def ours_or_success(call: Callable[[], T]) -> T | PermapressError:
+    """``call()`` under the watchdog: its result, or the ``PermapressError`` it raised (which
+    must say something). Any other exception propagates and fails the test."""
+    with bounded():
+        try:
+            return call()
+        except PermapressError as exc:
+            assert str(exc).strip(), f"{type(exc).__name__} without a message"
+            return exc
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+INTERESTING_BYTES = (0x00, 0x01, 0x7F, 0x80, 0xFF, 0x0A, 0x0D, 0x22, 0x3C, 0x5B, 0x7B)
+COMMON_TOKENS = (
+    b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"\xc3", b"\xed\xa0\x80", b"\r\n", b"\t", b"\\",
+    b"9" * 40, b"-1", b"0", b"1e999", b"NaN", b"\xe2\x80\x94", b"\xf0\x9f\x98\x80", b" " * 64,
+)  # fmt: skip
+
+
+@st.composite
+def mutated(
+    draw: st.DrawFn, seeds: list[bytes], tokens: tuple[bytes, ...] = (), max_ops: int = 8
+) -> bytes:
+    """One of ``seeds`` changed by up to ``max_ops`` edits: bit flips, interesting bytes,
+    inserted tokens or random bytes, deleted, duplicated or repeated slices (deep nesting),
+    truncation and splices of another seed. Shrinks towards the unchanged seed."""
+    data = bytearray(draw(st.sampled_from(seeds)))
+    words = tokens + COMMON_TOKENS
+    for _ in range(draw(st.integers(0, max_ops))):
+        op = draw(st.integers(0, 8))
+        at = draw(st.integers(0, len(data)))
+        if op == 0 and data:
+            where = min(at, len(data) - 1)
+            data[where] ^= 1 << draw(st.integers(0, 7))
+        elif op == 1 and data:
+            data[min(at, len(data) - 1)] = draw(st.sampled_from(INTERESTING_BYTES))
+        elif op == 2:
+            data[at:at] = draw(st.sampled_from(words))
+        elif op == 3:
+            data[at:at] = draw(st.binary(min_size=1, max_size=16))
+        elif op == 4:
+            del data[at : at + draw(st.integers(1, 64))]
+        elif op == 5:
+            data[at:at] = data[at : at + draw(st.integers(1, 256))]
+        elif op == 6:
+            piece = bytes(data[at : at + draw(st.integers(1, 16))]) or draw(st.sampled_from(words))
+            data[at:at] = piece * draw(st.integers(2, 3000))
+        elif op == 7:
+            data = data[:at]
+        else:
+            other = draw(st.sampled_from(seeds))
+            start = draw(st.integers(0, len(other)))
+            data[at:at] = other[start : start + draw(st.integers(1, 512))]
+    return bytes(data)
+
+
+def crasher_files(target: str) -> list[Path]:
+    """The kept crashers of one target (sorted, possibly none)."""
+    folder = CRASHERS / target
+    return sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+
+def replay(target: str) -> Callable[[T], T]:
+    """Decorate a ``@given`` test so that it first runs every kept crasher of ``target`` as an
+    explicit example (explicit examples run in every profile)."""
+
+    def decorate(test: T) -> T:
+        for path in crasher_files(target):
+            test = example(path.read_bytes())(test)  # type: ignore[arg-type]
+        return test
+
+    return decorate
