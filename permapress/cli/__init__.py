@@ -2,9 +2,10 @@
 
 Each command parses its arguments, calls one function of the package and prints the result.
 Errors raised on purpose (``PermapressError``) are caught once, in ``main``, and become one line
-on standard error and exit code 1. Sub-groups live in their own modules: ``cli/ipfs.py`` (the
-IPFS tools), ``cli/newsroom.py`` (init, import, build, serve, …) and ``cli/trust.py`` (keys,
-correct, retract, verify).
+on standard error and exit code 1. Ctrl+C is one line too ("interrupted", or the command's own
+``Interrupted`` message, e.g. build's) and exit code 130. Sub-groups live in their own
+modules: ``cli/ipfs.py`` (the IPFS tools), ``cli/newsroom.py`` (init, import, build, serve,
+…) and ``cli/trust.py`` (keys, correct, retract, verify).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ COMMAND_MODULES: dict[str, str] = {
 }
 
 
+class Interrupted(Exception):  # noqa: N818 (it is what happened, not an error of the input)
+    """Ctrl+C during a command: ``main`` prints the message as the one line and exits 130."""
+
+
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMAND_MODULES))
@@ -37,6 +42,13 @@ class _LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
             _load(COMMAND_MODULES[cmd_name])
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        # Caught here, before click turns it into "Aborted." after an empty line.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,7 +78,13 @@ def main(argv: list[str] | None = None) -> None:
     except PermapressError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
-    except click.exceptions.Abort:
+    except Interrupted as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(130)
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            sys.exit(130)
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
@@ -75,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        click.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug: say so in one line, with details only when asked
         if os.environ.get("PERMAPRESS_DEBUG"):

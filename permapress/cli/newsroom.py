@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
+from permapress.cli import Interrupted
 from permapress.config import find_home
 from permapress.errors import ConfigError, PermapressError
 
@@ -80,6 +81,8 @@ def init(directory: Path, name: str | None, demo: bool) -> None:
 @click.option("--drafts", is_flag=True, help="WordPress: also drafts and scheduled posts.")
 @click.option("--private", is_flag=True, help="WordPress: also private and password posts.")
 @click.option("--pages", is_flag=True, help="WordPress: also pages, not only posts.")
+@click.option("--force", is_flag=True,
+              help="Record a changed source even over a correction made since its last import.")
 @home_option
 @json_option
 def import_(
@@ -90,6 +93,7 @@ def import_(
     drafts: bool,
     private: bool,
     pages: bool,
+    force: bool,
     home: Path | None,
     as_json: bool,
 ) -> None:
@@ -100,6 +104,7 @@ def import_(
     from permapress.newsroom.home import Newsroom
     from permapress.newsroom.importing import import_paths
 
+    now = datetime.now(UTC)
     with Newsroom.open(resolve_home(home)) as newsroom:
         config = newsroom.config
         options = ReadOptions(
@@ -109,13 +114,15 @@ def import_(
             pages=pages,
             language=config.language,
             categories=config.categories,
+            now=now,
+            force=force,
         )
         report = import_paths(
             newsroom,
             list(paths),
             fmt=fmt,
             note=note,
-            now=datetime.now(UTC),
+            now=now,
             progress=not as_json and sys.stderr.isatty(),
             options=options,
         )
@@ -193,10 +200,15 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
 
     if cars and out is None:
         raise ConfigError("--cars needs --out DIR (the folder to write the site and CAR files to)")
-    with Newsroom.open(resolve_home(home)) as newsroom:
-        result = build_site(newsroom, progress=not as_json and sys.stderr.isatty())
-        if out is not None:
-            export_site(newsroom, result.root_cid, out, cars=cars)
+    try:
+        with Newsroom.open(resolve_home(home)) as newsroom:
+            result = build_site(newsroom, progress=not as_json and sys.stderr.isatty())
+            if out is not None:
+                export_site(newsroom, result.root_cid, out, cars=cars)
+    except KeyboardInterrupt:
+        # Nothing half-made is kept: the catalog records a build only when it is whole, and
+        # the --out folder is written aside and renamed into place (or removed).
+        raise Interrupted("interrupted; run build again to finish") from None
     if as_json:
         _echo_json(
             {

@@ -1,16 +1,22 @@
 """``permapress serve``: build the site if needed, then serve it with the gateway.
 
-The server reads the newsroom read-only. It looks for a newer build at most every
-``REFRESH_SECONDS``, so a `permapress build` run beside it shows up without a restart.
+The address is bound first: a port another program holds is one line saying so (choose
+another with ``--port``), before any build and never after "Serving … at …". The server reads
+the newsroom read-only. Every request (to the website or the gateway) first looks whether the
+catalog changed, so the site of a `permapress build` run beside it is served at once, without a
+restart.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,7 @@ from starlette.applications import Starlette
 
 from permapress.catalog import Catalog
 from permapress.config import CONFIG_NAME, Config, load_config
+from permapress.errors import ConfigError
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.newsroom.demo import DEMO_NAME, import_demo
@@ -30,22 +37,38 @@ REFRESH_SECONDS = 2.0
 
 
 class LatestSite:
-    """The newest built site root, re-read from the catalog at most every few seconds."""
+    """The newest built site root: re-read from the catalog as soon as the catalog's files
+    change (a ``stat`` per call), and at least every ``REFRESH_SECONDS``."""
 
     def __init__(self, catalog_path: Path, on_change: Callable[[CID], None]) -> None:
         self._catalog = Catalog.open(catalog_path, readonly=True)
+        self._files = (catalog_path, catalog_path.with_name(catalog_path.name + "-wal"))
         self._on_change = on_change
         self._lock = threading.Lock()
         self._checked = 0.0
+        self._stamp: tuple[int, ...] = ()
         self._root: CID | None = None
         self.__call__()
 
+    def _file_stamp(self) -> tuple[int, ...]:
+        stamp: list[int] = []
+        for path in self._files:
+            try:
+                info = path.stat()
+            except OSError:
+                stamp += (0, 0)
+                continue
+            stamp += (info.st_mtime_ns, info.st_size)
+        return tuple(stamp)
+
     def __call__(self) -> CID | None:
         now = time.monotonic()
-        if now - self._checked < REFRESH_SECONDS:
+        stamp = self._file_stamp()
+        if now - self._checked < REFRESH_SECONDS and stamp == self._stamp:
             return self._root
         with self._lock:
             self._checked = now
+            self._stamp = stamp
             latest = self._catalog.latest_build()
             if latest is not None and (self._root is None or str(self._root) != latest):
                 root = CID.parse(latest)
@@ -78,10 +101,15 @@ def serving_app(home: Path) -> Starlette:
     blocks = FileBlockstore(config.blocks_path)
     served = ServedSet(blocks.get)
     latest = LatestSite(config.catalog_path, lambda root: served.replace([root]))
+
+    def is_served(cid: CID) -> bool:
+        latest()  # a build finished a moment ago is served at once, not after a request to /
+        return served.is_served(cid)
+
     return create_app(
         blocks=blocks,
         site_root=latest,
-        is_served=served.is_served,
+        is_served=is_served,
         site_name=config.name,
         ipns_records=records_from(config.catalog_path),
     )
@@ -103,6 +131,37 @@ def worker_app() -> Starlette:
     return serving_app(Path(os.environ[_WORKER_HOME]))
 
 
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host``:``port`` (as uvicorn binds it), or ``ConfigError`` in one line
+    when the port is taken or the address cannot be used."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # readers who come before the server starts wait in the queue
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is in use (another server is listening there); "
+                "choose another with --port, e.g. --port 8080"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise ConfigError(
+                f"port {port} on {host} needs administrator rights; choose one from 1024 up "
+                "with --port"
+            ) from None
+        raise ConfigError(
+            f"cannot listen on {host} port {port} ({exc.strerror or exc}); check --host "
+            "and --port"
+        ) from None
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def run_server(
     *,
     host: str,
@@ -114,21 +173,33 @@ def run_server(
 ) -> None:
     import uvicorn
 
-    home = prepare_home(demo, home, resolve)
-    app, root, config = newsroom_app(home)
+    # The address first: a busy port is reported before any work, and never after "Serving".
+    sock = listen_socket(host, port)
+    try:
+        home = prepare_home(demo, home, resolve)
+        app, root, config = newsroom_app(home)
+    except BaseException:
+        sock.close()
+        raise
+    port = int(sock.getsockname()[1])  # the port the system chose for --port 0
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Site root {root}")
     click.echo(f"Serving {config.name} at http://{shown}:{port}/  (Ctrl+C to stop)")
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_level": "warning",
-        "access_log": False,
-    }
+    options: dict[str, Any] = {"log_level": "warning", "access_log": False}
     if workers > 1:
+        # uvicorn binds the workers' socket itself: hand the port over at the last moment.
+        sock.close()
         os.environ[_WORKER_HOME] = str(home.resolve())
-        uvicorn.run(
-            "permapress.newsroom.serving:worker_app", factory=True, workers=workers, **options
-        )
-    else:
-        uvicorn.run(app, **options)
+        with suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped: no error
+            uvicorn.run(
+                "permapress.newsroom.serving:worker_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                **options,
+            )
+        return
+    with sock, suppress(KeyboardInterrupt):
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options))
+        server.run(sockets=[sock])

@@ -25,6 +25,7 @@ import gc
 import hashlib
 import json
 import os
+import signal
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -94,6 +95,25 @@ _JOBS: list[_Job] = []
 
 def _run_job(index: int) -> tuple[int, Imported | _Folder]:
     return index, _JOBS[index].make()
+
+
+def _worker_start() -> None:
+    """A worker ignores Ctrl+C: the parent stops the build and ends the workers, so one line
+    reports the interruption instead of a traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _start_pool(workers: int) -> Any:
+    """A pool of forked workers. SIGINT is blocked while they are forked (a Ctrl+C then waits
+    for this process), so no worker can receive one before it ignores it."""
+    import multiprocessing
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @dataclass(slots=True)
@@ -182,16 +202,24 @@ class _Plan:
         global _JOBS
         if self.workers <= 1 or len(self.jobs) < PARALLEL_MIN or self.running is not None:
             return
-        import multiprocessing
-
         jobs, self.jobs, self.cars = self.jobs, [], {}
         _JOBS = jobs
         # Objects made so far are never freed while the workers run: keep the collector off
         # them, so that forked workers do not copy every page of memory by touching them.
         gc.freeze()
-        pool = multiprocessing.get_context("fork").Pool(self.workers)
+        pool = _start_pool(self.workers)
         chunk = max(16, len(jobs) // (self.workers * 20))
         self.running = (jobs, pool, pool.imap_unordered(_run_job, range(len(jobs)), chunk))
+
+    def abandon(self) -> None:
+        """End the workers of a build that stops half-way (what they made is not kept)."""
+        global _JOBS
+        running, self.running = self.running, None
+        if running is not None:
+            running[1].terminate()
+            running[1].join()
+            _JOBS = []
+            gc.unfreeze()
 
     def flush(self, progress: bool = False) -> None:
         """Run every pending job and place what it made (with a progress bar when asked): the
@@ -723,50 +751,54 @@ def build_site(
         plan.cache.update(inner)
         _folder_job(plan, _ArticleFolder(slug, rows, own_slugs, folder_key, inner), blocks)
 
-    # The article folders are most of the work: workers start on them while this process plans
-    # and renders the rest.
-    plan.start()
+    try:
+        # The article folders are most of the work: workers start on them while this process plans
+        # and renders the rest.
+        plan.start()
 
-    # Retracted articles: a tombstone and the history; the versions unless purged.
-    retracted_rows = public_by_slug(catalog.all_versions("retracted"), drafts)
-    for row in catalog.articles("retracted"):
-        taken = retracted_rows.get(row.slug)
-        if taken:
-            plan.cache.update(catalog.cached_pages_under(f"articles/{row.slug}/"))
-            entry = _entries({row.slug: taken})[0]
-            _place_pages(plan, sitepages.retracted_pages(entry, site, row, taken))
-            if not row.purged:
-                _versions(plan, blocks.get, f"articles/{row.slug}/", row.slug, taken)
+        # Retracted articles: a tombstone and the history; the versions unless purged.
+        retracted_rows = public_by_slug(catalog.all_versions("retracted"), drafts)
+        for row in catalog.articles("retracted"):
+            taken = retracted_rows.get(row.slug)
+            if taken:
+                plan.cache.update(catalog.cached_pages_under(f"articles/{row.slug}/"))
+                entry = _entries({row.slug: taken})[0]
+                _place_pages(plan, sitepages.retracted_pages(entry, site, row, taken))
+                if not row.purged:
+                    _versions(plan, blocks.get, f"articles/{row.slug}/", row.slug, taken)
 
-    # The publisher: key, fingerprint and the signed log (with its head).
-    _publisher_pages(plan, catalog, config.name, public_key)
+        # The publisher: key, fingerprint and the signed log (with its head).
+        _publisher_pages(plan, catalog, config.name, public_key)
 
-    _listing(plan, site, "", 0, entries, config.per_page, **_home_listing(site),
-             category_slugs=category_slugs, full=full)  # fmt: skip
-    _feeds(plan, catalog, site, "", entries, site.name)
-    for name, members in sorted(by_category.items()):
-        base = f"categories/{category_slugs[name]}/"
-        category = _category_listing(taxonomy, site, name)
-        _listing(plan, site, base, 2, members, config.per_page, **category, full=full,
-                 category_slugs=category_slugs, feeds_base=base)  # fmt: skip
-        _feeds(plan, catalog, site, base, members, _category_feed_title(site, name))
-    months = sorted(by_month, reverse=True)
-    for year, month in months:
-        _archive_month(plan, site, year, month, by_month[(year, month)], category_slugs, full)
-    month_counts = [(y, m, len(by_month[(y, m)])) for y, m in months]
-    plan.page(
-        "archive/index.html",
-        [site, month_counts],
-        lambda: render.render_archive_index(site, month_counts),
-    )
-    plan.page("404.html", [site], lambda: render.render_not_found(site))
-    lastmod = _sitemaps(plan, site, by_month, category_slugs, months)
-    _news_sitemap(plan, site, entries[: sitemaps.NEWS_LIMIT], full)
-    plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
-    css = _site_css()
-    plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
+        _listing(plan, site, "", 0, entries, config.per_page, **_home_listing(site),
+                 category_slugs=category_slugs, full=full)  # fmt: skip
+        _feeds(plan, catalog, site, "", entries, site.name)
+        for name, members in sorted(by_category.items()):
+            base = f"categories/{category_slugs[name]}/"
+            category = _category_listing(taxonomy, site, name)
+            _listing(plan, site, base, 2, members, config.per_page, **category, full=full,
+                     category_slugs=category_slugs, feeds_base=base)  # fmt: skip
+            _feeds(plan, catalog, site, base, members, _category_feed_title(site, name))
+        months = sorted(by_month, reverse=True)
+        for year, month in months:
+            _archive_month(plan, site, year, month, by_month[(year, month)], category_slugs, full)
+        month_counts = [(y, m, len(by_month[(y, m)])) for y, m in months]
+        plan.page(
+            "archive/index.html",
+            [site, month_counts],
+            lambda: render.render_archive_index(site, month_counts),
+        )
+        plan.page("404.html", [site], lambda: render.render_not_found(site))
+        lastmod = _sitemaps(plan, site, by_month, category_slugs, months)
+        _news_sitemap(plan, site, entries[: sitemaps.NEWS_LIMIT], full)
+        plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
+        css = _site_css()
+        plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 
-    plan.flush(progress)
+        plan.flush(progress)
+    except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
+        plan.abandon()
+        raise
     _KEYS.clear()
     plan.stale = [
         path for path in plan.cache if not path.startswith("#") and not _in_tree(plan.tree, path)
