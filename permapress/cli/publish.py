@@ -2,8 +2,10 @@
 
 Each finds its newsroom, reads the ``[publish.<name>]`` targets of permapress.toml, calls one
 function of ``permapress.publish`` and prints one line per target (``--json`` for scripts).
-``publish`` exits with 1 when any target failed; its progress bar goes to standard error and is
-drawn only on a terminal. Tokens are read from the environment or a file, never printed.
+``publish`` exits with 1 when any target failed, with 3 when every target holds the site but
+an IPNS step failed ("site pinned; IPNS failed: <reason>" on standard error), else 0 (see
+``run.exit_code``); its progress bar goes to standard error and is drawn only on a terminal.
+Tokens are read from the environment or a file, never printed.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class _Bar:
 def publish_cmd(names: tuple[str, ...], full: bool, home: Path | None, as_json: bool) -> None:
     """Publish the newest site to the targets in permapress.toml (resumable)."""
     from permapress.newsroom.home import Newsroom
-    from permapress.publish.run import publish
+    from permapress.publish.run import exit_code, publish
     from permapress.publish.targets import read_targets, select
 
     folder = resolve_home(home)
@@ -89,8 +91,11 @@ def publish_cmd(names: tuple[str, ...], full: bool, home: Path | None, as_json: 
             click.echo(line)
             if o.message:
                 click.echo(f"         {o.message}", err=o.result == "failed")
-    if any(o.result == "failed" for o in outcomes):
-        sys.exit(1)
+            if o.ipns_error:
+                click.echo(f"         site pinned; IPNS failed: {o.ipns_error}", err=True)
+    code = exit_code(outcomes)
+    if code:
+        sys.exit(code)
 
 
 @click.command(name="status")
@@ -215,6 +220,7 @@ def ipns_show(home: Path | None, as_json: bool) -> None:
 def ipns_publish(names: tuple[str, ...], home: Path | None, as_json: bool) -> None:
     """Sign a record for the newest site and put it on the kubo targets with ipns = true."""
     from permapress.newsroom.home import Newsroom
+    from permapress.publish.errors import PublishError
     from permapress.publish.http import TargetClient
     from permapress.publish.run import latest_root, publish_ipns
     from permapress.publish.state import PublishState
@@ -228,21 +234,35 @@ def ipns_publish(names: tuple[str, ...], home: Path | None, as_json: bool) -> No
         raise click.UsageError(
             "no kubo target with ipns = true; add it to a [publish.<name>] table"
         )
-    results = []
+    results: list[dict[str, str | None]] = []
     with (
         Newsroom.open(folder) as newsroom,
         PublishState.open(newsroom.config.catalog_path) as state,
     ):
         root = latest_root(newsroom)
         for target in targets:
-            with TargetClient(target, secret(target, os.environ)) as client:
-                name = publish_ipns(newsroom, state, target, root, client)
-            results.append({"target": target.name, "name": name, "value": f"/ipfs/{root}"})
+            item: dict[str, str | None] = {
+                "target": target.name,
+                "name": None,
+                "value": f"/ipfs/{root}",
+                "error": None,
+            }
+            try:
+                with TargetClient(target, secret(target, os.environ)) as client:
+                    item["name"] = publish_ipns(newsroom, state, target, root, client)
+            except PublishError as exc:
+                item["error"] = exc.reason
+            results.append(item)
     if as_json:
         _echo_json(results)
-        return
-    for item in results:
-        click.echo(f"{item['target']}: /ipns/{item['name']} -> {item['value']}")
+    else:
+        for item in results:
+            if item["error"]:
+                click.echo(f"{item['target']}: IPNS failed: {item['error']}", err=True)
+            else:
+                click.echo(f"{item['target']}: /ipns/{item['name']} -> {item['value']}")
+    if any(item["error"] for item in results):
+        sys.exit(1)
 
 
 COMMANDS = (publish_cmd, status_cmd, dnslink_cmd, ipns_group)

@@ -8,7 +8,8 @@
     └── TargetRejected       any other refusal (4xx/5xx, a failed pin, a malformed answer)
 
 ``retryable`` says whether trying again later may help (unreachable, timeouts, 5xx, 429).
-Messages name the target and what to do; they never contain a secret.
+Messages name the target and what to do; they never contain a secret. ``str(error)`` is
+``"<target>: <reason>"``; ``error.reason`` is the reason alone.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class PublishError(PermapressError):
     def __init__(self, target: str, message: str) -> None:
         super().__init__(f"{target}: {message}")
         self.target = target
+        self.reason = message
 
 
 class TargetUnreachable(PublishError):

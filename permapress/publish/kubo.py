@@ -13,13 +13,18 @@ How (every call is ``POST /api/v0/...``):
    lacks blocks) forgets the confirmations, so the next run sends everything again.
 3. Only then is the root recorded as ``pinned``.
 
-IPNS: ``put_ipns`` stores our own signed record with ``routing/put`` (``dht/put`` on nodes that
-predate it, such as js-ipfs 0.66) and ``resolve_ipns`` reads it back with ``name/resolve``.
+IPNS (each call carries ``timeout=<target.timeout>s`` so the node itself gives up in time):
+``put_ipns`` stores our own signed record with ``routing/put`` (``dht/put`` on nodes that predate
+it, such as js-ipfs 0.66); ``resolve_ipns`` asks ``name/resolve`` with ``nocache`` and, on a node
+that refuses that because it runs offline ("cannot specify both offline and nocache", Kubo and
+js-ipfs alike), asks again without it; ``get_ipns`` returns the record bytes the node holds
+(``routing/get``, else ``dht/get``). Text a node sends is shown through ``http.shown``.
 """
 
 from __future__ import annotations
 
-import json
+import base64
+import binascii
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -27,13 +32,14 @@ from permapress.errors import BlockNotFound
 from permapress.ipfs.car import car_header, car_section, dag_blocks
 from permapress.ipfs.cid import CID, b58encode
 from permapress.publish.errors import RootMismatch, TargetRejected
-from permapress.publish.http import TargetClient
+from permapress.publish.http import TargetClient, parse_json, shown
 from permapress.publish.names import IpnsName
 from permapress.publish.state import PublishState
 
 Getter = Callable[[CID], bytes]
 Progress = Callable[[int], None]
 API = "/api/v0"
+MAX_RECORD_ANSWER = 64 << 10  # an IPNS record is at most 10 KiB; its base64 in JSON, twice over
 
 
 def multipart(
@@ -54,7 +60,7 @@ def _json_lines(text: str) -> list[dict[str, object]]:
         line = line.strip()
         if line:
             try:
-                value = json.loads(line)
+                value = parse_json(line)
             except ValueError:
                 continue
             if isinstance(value, dict):
@@ -138,8 +144,14 @@ class Kubo:
                     continue
         return found
 
+    def _ipns_key(self, name: IpnsName) -> str:
+        return f"/ipns/{b58encode(name.multihash)}"
+
+    def _deadline(self) -> tuple[str, str]:
+        return ("timeout", f"{max(1, int(self.client.target.timeout))}s")
+
     def put_ipns(self, name: IpnsName, record: bytes) -> None:
-        key = f"/ipns/{b58encode(name.multihash)}"
+        key = self._ipns_key(name)
         boundary = "permapress-" + os.urandom(12).hex()
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
@@ -148,20 +160,54 @@ class Kubo:
 
         try:
             self._post(
-                "routing/put", [("arg", key), ("allow-offline", "true")], body=body, headers=headers
+                "routing/put",
+                [("arg", key), ("allow-offline", "true"), self._deadline()],
+                body=body,
+                headers=headers,
             )
         except TargetRejected as exc:
             if "HTTP 404" not in str(exc):
                 raise
-            self._post("dht/put", [("arg", key)], body=body, headers=headers)
+            self._post("dht/put", [("arg", key), self._deadline()], body=body, headers=headers)
 
     def resolve_ipns(self, name: IpnsName) -> str:
-        key = f"/ipns/{b58encode(name.multihash)}"
-        data = _json_lines(self._post("name/resolve", [("arg", key), ("nocache", "true")]))
+        """The path the node resolves ``name`` to, as fresh as its mode allows."""
+        key = self._ipns_key(name)
+        params = [("arg", key), self._deadline()]
+        try:
+            text = self._post("name/resolve", [*params, ("nocache", "true")], max_body=4096)
+        except TargetRejected as exc:
+            message = str(exc).lower()
+            if "offline" not in message or "nocache" not in message:
+                raise
+            text = self._post("name/resolve", params, max_body=4096)
+        data = _json_lines(text)
         path = data[0].get("Path") if data else None
-        if not isinstance(path, str):
-            raise TargetRejected(self.name, f"name/resolve of {name} gave no path")
+        if not isinstance(path, str) or not path:
+            raise TargetRejected(
+                self.name, f"name/resolve of {name} gave no path (it said {shown(text, 80)!r})"
+            )
         return path
+
+    def get_ipns(self, name: IpnsName) -> bytes:
+        """The IPNS record of ``name`` the node holds (``routing/get``, else ``dht/get``)."""
+        params = [("arg", self._ipns_key(name)), self._deadline()]
+        try:
+            text = self._post("routing/get", params, max_body=MAX_RECORD_ANSWER)
+        except TargetRejected as exc:
+            if "HTTP 404" not in str(exc):
+                raise
+            text = self._post("dht/get", params, max_body=MAX_RECORD_ANSWER)
+        for item in _json_lines(text):
+            extra = item.get("Extra")
+            if item.get("Type", 5) == 5 and isinstance(extra, str) and extra:
+                try:
+                    return base64.b64decode(extra, validate=True)
+                except (binascii.Error, ValueError):
+                    break
+        raise TargetRejected(
+            self.name, f"routing/get of {name} gave no record (it said {shown(text, 80)!r})"
+        )
 
 
 def _car(root: CID, blocks: Sequence[CID], get: Getter) -> Callable[[], Iterator[bytes]]:
@@ -239,8 +285,9 @@ def publish_kubo(
         raise TargetRejected(
             target.name, f"the node reported no root after importing {root}; is it a Kubo RPC API?"
         )
-    cid_text, pin_error = reported[0]
-    if len(reported) != 1 or not same_cid(cid_text, root):
+    raw_cid, raw_error = reported[0]
+    cid_text, pin_error = shown(raw_cid, 120), shown(raw_error)
+    if len(reported) != 1 or not same_cid(raw_cid, root):
         state.set_root(target.name, str(root), "failed", detail=f"node reported {cid_text}")
         raise RootMismatch(
             target.name,

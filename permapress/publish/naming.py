@@ -4,9 +4,13 @@
         the newest stored record when it already points at ``value`` and has more than half
         its lifetime left; otherwise a new one (sequence + 1), signed with the publisher key,
         verified and stored in ``publish_ipns``
-    publish_record(kubo, state, row, target) -> None
-        ``routing/put`` of the record through a Kubo target, then ``name/resolve`` must give the
-        record's value back; only then is the target recorded as holding that sequence
+    publish_record(kubo, state, row) -> None
+        ``routing/put`` of the record through a Kubo target, then the record is read back:
+        ``name/resolve`` (``Kubo.resolve_ipns``: nocache, or cached on a node that runs offline)
+        must give the record's value; when it gives another value, the record the node holds
+        (``routing/get``) is fetched and verified, and if it is ours (same sequence and value)
+        the node's name cache is merely older than our record. Only then is the target recorded
+        as holding that sequence; anything else raises a ``PublishError`` saying why
     serve_record(state, name) -> bytes | None   the newest record of ``name`` (for the gateway)
 
 The record is ours (signed here with ``keys/publisher.key``), never the node's own key, so the
@@ -19,8 +23,15 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from permapress.publish.errors import TargetRejected
-from permapress.publish.ipns import create_record, name_of_key, parse_rfc3339, verify_record
+from permapress.publish.errors import PublishError, TargetRejected
+from permapress.publish.http import shown
+from permapress.publish.ipns import (
+    IpnsRecordError,
+    create_record,
+    name_of_key,
+    parse_rfc3339,
+    verify_record,
+)
 from permapress.publish.kubo import Kubo
 from permapress.publish.names import parse_name
 from permapress.publish.state import IpnsRow, PublishState
@@ -58,12 +69,38 @@ def publish_record(kubo: Kubo, state: PublishState, row: IpnsRow) -> None:
     kubo.put_ipns(name, row.record)
     resolved = kubo.resolve_ipns(name)
     if resolved.rstrip("/") != row.value.rstrip("/"):
+        _check_held(kubo, row, resolved)
+    state.ipns_accepted(kubo.name, row.name, row.sequence)
+
+
+def _check_held(kubo: Kubo, row: IpnsRow, resolved: str) -> None:
+    """The node resolved the name to something else: accept only when the record it holds is
+    ours (its name cache then predates our record), else say what it holds."""
+    name = parse_name(row.name)
+    answer = f"the node resolves /ipns/{row.name} to {shown(resolved, 120)}, not {row.value}"
+    try:
+        held = verify_record(name, kubo.get_ipns(name))
+    except PublishError as exc:
+        raise TargetRejected(
+            kubo.name, f"{answer}, and its record cannot be read ({exc.reason})"
+        ) from None
+    except IpnsRecordError as exc:
+        raise TargetRejected(
+            kubo.name, f"{answer}; the record it holds is invalid ({shown(str(exc))})"
+        ) from None
+    if held.sequence == row.sequence and held.value.rstrip("/") == row.value.rstrip("/"):
+        return
+    if held.sequence > row.sequence:
         raise TargetRejected(
             kubo.name,
-            f"the node resolves /ipns/{row.name} to {resolved}, not {row.value}; "
-            "it may hold a newer record from elsewhere",
+            f"{answer}: it holds a newer record (sequence {held.sequence} > {row.sequence}, "
+            f"pointing at {shown(held.value, 120)}) signed with the publisher key elsewhere; "
+            "find which copy of the newsroom published it",
         )
-    state.ipns_accepted(kubo.name, row.name, row.sequence)
+    raise TargetRejected(
+        kubo.name,
+        f"{answer}: it kept record sequence {held.sequence} instead of ours ({row.sequence})",
+    )
 
 
 def serve_record(state: PublishState, name: str) -> bytes | None:

@@ -11,6 +11,13 @@ connection, a timeout) continues where it stopped, and nothing is recorded as pu
 target did not confirm. A failing target does not stop the others; its ``Outcome`` carries the
 one-line reason. Kubo targets with ``ipns = true`` then get the newsroom's signed IPNS record
 pointing at the root (``naming``). ``env`` is where token variables are read (``os.environ``).
+
+The IPNS step is reported on its own: when it fails after the site was pinned, the outcome
+stays ``pinned``/``already`` and carries ``ipns_error`` (the reason), so the site is never
+reported as unpublished because its name could not be updated. The next ``publish`` retries the
+IPNS step alone (the root is already pinned). ``exit_code(outcomes)``: 0 when every target
+holds the site (and its IPNS record where asked), 1 when any target failed, else 3 when the site
+is pinned everywhere but an IPNS step failed.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from permapress.errors import ConfigError, PermapressError
 from permapress.ipfs.cid import CID
 from permapress.newsroom.home import Newsroom
 from permapress.publish.cluster import publish_cluster
+from permapress.publish.errors import PublishError
 from permapress.publish.http import TargetClient
 from permapress.publish.kubo import Kubo, publish_kubo
 from permapress.publish.naming import current_record, publish_record
@@ -53,6 +61,14 @@ class Outcome:
     message: str = ""
     ipns: str | None = None
     seconds: float = 0.0
+    ipns_error: str = ""
+
+    @property
+    def ipns_result(self) -> str | None:
+        """"published" | "failed" | None (not asked for, or the site is not pinned there)."""
+        if self.ipns_error:
+            return "failed"
+        return "published" if self.ipns else None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -62,8 +78,22 @@ class Outcome:
             "result": self.result,
             "message": self.message,
             "ipns": self.ipns,
+            "ipns_result": self.ipns_result,
+            "ipns_error": self.ipns_error,
             "seconds": round(self.seconds, 3),
         }
+
+
+EXIT_OK, EXIT_FAILED, EXIT_IPNS_FAILED = 0, 1, 3
+
+
+def exit_code(outcomes: Sequence[Outcome]) -> int:
+    """1 when a target failed, else 3 when an IPNS step failed, else 0."""
+    if any(o.result == "failed" for o in outcomes):
+        return EXIT_FAILED
+    if any(o.ipns_error for o in outcomes):
+        return EXIT_IPNS_FAILED
+    return EXIT_OK
 
 
 def latest_root(newsroom: Newsroom) -> CID:
@@ -146,6 +176,7 @@ def publish(
         for target in targets:
             started = time.monotonic()
             ipns: str | None = None
+            ipns_error = ""
             try:
                 token = secret(target, env)
                 with TargetClient(target, token) as client:
@@ -164,7 +195,10 @@ def publish(
                         if reporter is not None:
                             reporter.finish()
                     if target.ipns and result in ("pinned", "already"):
-                        ipns = publish_ipns(newsroom, state, target, root, client)
+                        try:
+                            ipns = publish_ipns(newsroom, state, target, root, client)
+                        except PermapressError as exc:
+                            ipns_error = exc.reason if isinstance(exc, PublishError) else str(exc)
                 message = (
                     ""
                     if result != "pending"
@@ -181,6 +215,7 @@ def publish(
                     message,
                     ipns,
                     time.monotonic() - started,
+                    ipns_error,
                 )
             )
     return outcomes

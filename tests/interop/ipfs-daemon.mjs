@@ -1,10 +1,12 @@
-// Run a js-ipfs 0.66 daemon, offline, speaking the Kubo RPC API on /api/v0 and a path gateway.
+// Run a js-ipfs 0.66 daemon speaking the Kubo RPC API on /api/v0 and a path gateway.
 // Used by tests/publish/ (the real IPFS implementation permapress publishes to).
 //
-//   node ipfs-daemon.mjs <repo-dir>
+//   node ipfs-daemon.mjs <repo-dir> [--offline]
 //
 // Listens on 127.0.0.1 with ports chosen by the system, no swarm addresses, no bootstrap peers,
-// no MDNS or WebRTC discovery. When ready it prints one JSON line to stdout:
+// no MDNS or WebRTC discovery. Without --offline the node runs its network stack (libp2p, the
+// DHT) with no peers to reach: the "online" code paths of every command. With --offline it is
+// what `ipfs daemon --offline` starts: no libp2p at all, IPNS served from the local datastore. When ready it prints one JSON line to stdout:
 //   {"api": "http://127.0.0.1:<port>", "gateway": "http://127.0.0.1:<port>", "peer": "<id>"}
 // It stops cleanly on SIGTERM or SIGINT, or when stdin closes (so it never outlives its test).
 
@@ -24,14 +26,17 @@ if (typeof Promise.withResolvers !== 'function') {
 const { Daemon } = await import('ipfs-daemon')
 
 const repo = process.argv[2]
-if (!repo) {
-  console.error('usage: node ipfs-daemon.mjs <repo-dir>')
+const extra = process.argv.slice(3)
+if (!repo || extra.some((arg) => arg !== '--offline')) {
+  console.error('usage: node ipfs-daemon.mjs <repo-dir> [--offline]')
   process.exit(2)
 }
+const offline = extra.includes('--offline')
 
 const daemon = new Daemon({
   repo,
   repoAutoMigrate: false,
+  offline,
   silent: true,
   init: { algorithm: 'Ed25519', emptyRepo: true },
   preload: { enabled: false },
@@ -78,5 +83,6 @@ const gateway = daemon._httpGateway._gatewayServers[0].info
 process.stdout.write(JSON.stringify({
   api: `http://127.0.0.1:${api.port}`,
   gateway: `http://127.0.0.1:${gateway.port}`,
-  peer: id.id.toString()
+  peer: id.id.toString(),
+  offline
 }) + '\n')

@@ -1,4 +1,5 @@
-"""Fixtures of the publishing tests: a js-ipfs daemon (started once per session) and newsrooms."""
+"""Fixtures of the publishing tests: js-ipfs daemons (started once per session, one online with
+no peers to reach, one started like ``ipfs daemon --offline``) and newsrooms."""
 
 from __future__ import annotations
 
@@ -21,6 +22,25 @@ def ipfs_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
         yield daemon
     finally:
         daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def ipfs_daemon_offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    if not HAVE_DAEMON:
+        pytest.skip("node or tests/interop/node_modules/ipfs-daemon is missing (run npm ci there)")
+    daemon = start_daemon(tmp_path_factory.mktemp("ipfs-repo-offline"), offline=True)
+    try:
+        yield daemon
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture(params=["online", "offline"])
+def any_daemon(
+    request: pytest.FixtureRequest, ipfs_daemon: Daemon, ipfs_daemon_offline: Daemon
+) -> Daemon:
+    """Each test using it runs against both daemons."""
+    return ipfs_daemon if request.param == "online" else ipfs_daemon_offline
 
 
 @pytest.fixture

@@ -117,9 +117,11 @@ class Daemon:
                 self.process.wait()
 
 
-def start_daemon(repo: Path) -> Daemon:
+def start_daemon(repo: Path, *, offline: bool = False) -> Daemon:
+    """A js-ipfs daemon on ``repo``: online (libp2p and DHT running, no peers to reach) or, with
+    ``offline``, as ``ipfs daemon --offline`` starts it."""
     process = subprocess.Popen(
-        ["node", str(DAEMON), str(repo)],
+        ["node", str(DAEMON), str(repo), *(["--offline"] if offline else [])],
         cwd=INTEROP,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -131,6 +133,7 @@ def start_daemon(repo: Path) -> Daemon:
         err = process.stderr.read().decode() if process.stderr else ""
         raise RuntimeError(f"js-ipfs daemon did not start: {err[-2000:]}")
     info = json.loads(line)
+    assert info["offline"] is offline
     return Daemon(info["api"], info["gateway"], info["peer"], process)
 
 
@@ -488,3 +491,151 @@ def throttled(upstream: str, bytes_per_second: int) -> Iterator[Proxy]:
         stop.set()
         thread.join(timeout=2)
         listener.close()
+
+
+# --- a proxy that lets only some Kubo RPC commands through --------------------------------------
+
+
+@dataclass
+class GuardState:
+    upstream: str
+    blocked: tuple[str, ...]  # RPC paths answered 404, like a reverse proxy allowing a few
+    seen: list[str] = field(default_factory=list)
+
+
+class GuardHandler(_Handler):
+    """Forwards POSTs to ``upstream`` except ``blocked`` paths (a node behind an operator's
+    reverse proxy that exposes pinning but not routing)."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        raw = self.body()
+        path = urlsplit(self.path).path
+        self.state.seen.append(path)
+        if path in self.state.blocked:
+            self.send_json(404, {"Message": "404 page not found", "Code": 0, "Type": "error"})
+            return
+        headers = {"Content-Type": self.headers.get("Content-Type", "application/octet-stream")}
+        import httpx
+
+        upstream = httpx.post(self.state.upstream + self.path, content=raw, headers=headers)
+        self.send_response(upstream.status_code)
+        self.send_header("Content-Type", upstream.headers.get("Content-Type", "text/plain"))
+        self.send_header("Content-Length", str(len(upstream.content)))
+        self.end_headers()
+        self.wfile.write(upstream.content)
+
+
+# --- Kubo's IPNS behaviour where js-ipfs differs ------------------------------------------------
+
+
+@dataclass
+class OfflineKuboState:
+    """Answers like a Kubo node started with ``daemon --offline`` whose name cache still holds
+    ``cached`` (a resolve made before our record arrived): ``name/resolve`` refuses ``nocache``
+    with Kubo's message, without it returns ``cached``; ``routing/get`` returns ``held`` (default:
+    the record we put)."""
+
+    cached: str
+    held: bytes | None = None
+    put: list[bytes] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+
+class OfflineKuboHandler(_Handler):
+    def do_POST(self) -> None:  # noqa: N802
+        import base64
+
+        raw = self.body()
+        path = urlsplit(self.path).path
+        query = self.query()
+        self.state.calls.append(path + ("?nocache" if "nocache" in query else ""))
+        if path == "/api/v0/routing/put":
+            self.state.put.append(multipart_file(self, raw))
+            self.send_json(200, {"ID": "", "Type": 5, "Responses": None, "Extra": ""})
+        elif path == "/api/v0/name/resolve" and "nocache" in query:
+            error = "cannot specify both offline and nocache"
+            self.send_json(500, {"Message": error, "Code": 0, "Type": "error"})
+        elif path == "/api/v0/name/resolve":
+            self.send_json(200, {"Path": self.state.cached})
+        elif path == "/api/v0/routing/get":
+            record = self.state.held if self.state.held is not None else self.state.put[-1]
+            extra = base64.b64encode(record).decode()
+            self.send_json(200, {"ID": "", "Type": 5, "Responses": None, "Extra": extra})
+        else:
+            self.send_json(404, {"Message": "404 page not found", "Code": 0, "Type": "error"})
+
+
+# --- a node that attacks its client -------------------------------------------------------------
+
+
+@dataclass
+class HostileState:
+    """``mode`` says how every POST/GET is answered:
+
+    hang       accept, read the request, never answer (until ``limit`` seconds passed)
+    trickle    send a status line, then one header byte every 0.1 s for ``limit`` seconds
+    huge       200 with an endless body (stops after ``limit`` seconds)
+    garbage    200 with terminal escapes and invalid JSON
+    deep       200 with JSON nested 100,000 levels deep
+    redirect   307 to another host
+    gzip       200 with a gzip-compressed body
+    """
+
+    mode: str
+    limit: float = 30.0
+    requests: list[str] = field(default_factory=list)
+
+
+class HostileHandler(_Handler):
+    def _answer(self) -> None:
+        import gzip
+
+        self.state.requests.append(urlsplit(self.path).path)
+        mode, limit = self.state.mode, self.state.limit
+        ends = time.monotonic() + limit
+        if mode == "hang":
+            while time.monotonic() < ends:
+                time.sleep(0.1)
+            return
+        if mode == "trickle":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while time.monotonic() < ends:
+                self.wfile.write(b"a")
+                self.wfile.flush()
+                time.sleep(0.1)
+            return
+        if mode == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            chunk = b'{"Path": "' + b"x" * 65536
+            while time.monotonic() < ends:
+                self.wfile.write(chunk)
+            return
+        if mode == "redirect":
+            self.send_response(307)
+            self.send_header("Location", "http://203.0.113.7:5001" + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = {
+            "garbage": b'\x1b[2J\x1b[31mPWNED\r\n{"Root": {"Cid": {"/": "\x1b]0;t\x07',
+            "deep": b"[" * 100_000 + b"]" * 100_000,
+            "gzip": gzip.compress(b'{"Path": "/ipfs/bafkqaaa"}' * 1000),
+        }[mode]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if mode == "gzip":
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.body()
+        with suppress(OSError):
+            self._answer()
+
+    def do_GET(self) -> None:  # noqa: N802
+        with suppress(OSError):
+            self._answer()
