@@ -268,12 +268,9 @@ def verify(car_file: Path, root_text: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(_report_json(report), indent=2))
     else:
-        for problem in report.problems:
-            click.echo(str(problem))
-        for note in report.notes:
-            click.echo(f"note: {note}")
-        if report.ok:
-            click.echo(report.summary())
+        lines = report.lines()
+        for line in lines if report.ok else lines[:-1]:
+            click.echo(line)
     if not report.ok:
         raise VerifyError(f"{car_file}: {report.summary()}")
 

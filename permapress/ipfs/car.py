@@ -22,12 +22,17 @@ as the trustless gateway's ``dag-scope``:
 
 Reading: ``read_car(stream)`` parses the header at once and returns a ``CarReader`` with
 ``version`` (1 or 2), ``roots`` and, for CARv2, ``data_offset``/``data_size``; iterating it reads
-the sections lazily as ``(CID, bytes)``. The CARv2 index is ignored. The reader is strict and
-raises ``FormatError`` naming the byte offset for: a truncated header or section, a bad varint, a
-header that is not a DAG-CBOR map with ``version`` and ``roots``, a version other than 1 or 2,
-zero roots, a section that is empty or larger than ``MAX_SECTION``, a section CID that does not
-parse (``UnsupportedError`` for a CID version we do not know), a CARv2 data payload that is out
-of place. Block contents are *not* checked against their CIDs here; ``verify`` does that.
+the sections lazily as ``(CID, bytes)``. The CARv2 index is ignored (never trusted, never
+followed). The reader raises ``FormatError`` naming the byte offset for: a truncated header or
+section, a bad varint (over 9 bytes, not minimal), a header that is not a DAG-CBOR map with
+``version`` and ``roots``, a version other than 1 or 2, zero roots, a header or section larger
+than ``MAX_HEADER``/``MAX_SECTION`` (refused from the length prefix, before anything is read or
+allocated), a section CID that does not parse (``UnsupportedError`` for a CID version we do not
+know), a CARv2 data payload that is out of place or larger than the file. The header is read
+with ``dagcbor.decode_relaxed`` (as go-car reads it). A zero-length section ends the data, as
+go-car's ``ZeroLengthSectionAsEOF`` reads the padded CARs of Filecoin deals: the bytes after it
+are counted in ``padding`` (``padding_nonzero`` when any is not 0x00) and never read as blocks.
+Block contents are *not* checked against their CIDs here; ``verify`` does that.
 """
 
 from __future__ import annotations
@@ -92,7 +97,7 @@ def block_links(cid: CID, data: bytes) -> list[CID]:
     if cid.codec == DAG_PB:
         return [link.cid for link in decode_node(data).links]
     if cid.codec == DAG_CBOR:
-        return list(dagcbor.links(dagcbor.decode(data)))
+        return list(dagcbor.links(dagcbor.decode_relaxed(data).value))
     return []
 
 
@@ -161,6 +166,18 @@ class _Source:
         self.pos += len(chunk)
         return chunk
 
+    def length(self) -> int | None:
+        """The stream's total length when it can seek (a file), else None."""
+        try:
+            if not self.stream.seekable():
+                return None
+            here = self.stream.tell()
+            end = self.stream.seek(0, 2)
+            self.stream.seek(here)
+        except (OSError, ValueError, AttributeError):
+            return None
+        return end - here + self.pos
+
     def exact(self, count: int, what: str) -> bytes:
         start = self.pos
         parts: list[bytes] = []
@@ -210,7 +227,7 @@ def _read_header(src: _Source) -> tuple[int, int, dict[str, dagcbor.DagValue]]:
     body_at = src.pos
     body = src.exact(length, "header")
     try:
-        value = dagcbor.decode(body)
+        value = dagcbor.decode_relaxed(body).value
     except FormatError as exc:
         raise FormatError(f"CAR header at byte {body_at} is not valid DAG-CBOR: {exc}") from None
     if not isinstance(value, dict):
@@ -244,6 +261,8 @@ class CarReader:
         self.data_size: int | None = None
         self.index_offset = 0
         self.characteristics = bytes(16)
+        self.padding = 0
+        self.padding_nonzero = False
         at, version, header = _read_header(self._src)
         if version == 2:
             if self._src.pos != len(CARV2_PRAGMA) or set(header) != {"version"}:
@@ -274,6 +293,13 @@ class CarReader:
             )
         if self.data_size == 0:
             raise FormatError(f"CARv2 header at byte {start}: data size is 0")
+        length = self._src.length()
+        if length is not None and self.data_offset + self.data_size > length:
+            raise FormatError(
+                f"CAR truncated: CARv2 header at byte {start} puts the data at bytes "
+                f"{self.data_offset}..{self.data_offset + self.data_size}, past the end of the "
+                f"file ({length} bytes)"
+            )
         skip = self.data_offset - self._src.pos
         while skip:
             chunk = self._src.read(min(skip, _COPY_CHUNK))
@@ -307,7 +333,8 @@ class CarReader:
                     )
                 return
             if length == 0:
-                raise FormatError(f"CAR section at byte {start} has length 0")
+                self._skip_padding(end)
+                return
             if length > MAX_SECTION:
                 raise FormatError(
                     f"CAR section at byte {start} claims {length} bytes (limit {MAX_SECTION})"
@@ -329,6 +356,18 @@ class CarReader:
                     f"CAR section at byte {start}: CID at byte {body_at} ({exc})"
                 ) from None
             yield cid, body[cid_end:]
+
+
+    def _skip_padding(self, end: int | None) -> None:
+        """Count the bytes after a zero-length section (to the data end or the file end)."""
+        src = self._src
+        self.padding = 1
+        while end is None or src.pos < end:
+            chunk = src.read(_COPY_CHUNK if end is None else min(_COPY_CHUNK, end - src.pos))
+            if not chunk:
+                break
+            self.padding += len(chunk)
+            self.padding_nonzero = self.padding_nonzero or chunk.count(0) != len(chunk)
 
 
 def read_car(stream: BinaryIO) -> CarReader:

@@ -15,6 +15,15 @@ content is a byte string of 0x00 followed by a binary CID), 64-bit floats only a
 infinity, no ``undefined`` or other simple values, valid UTF-8, no trailing bytes, nesting at
 most ``MAX_DEPTH`` deep. ``encode`` produces exactly that form (``FormatError`` for values it
 cannot represent), so ``decode(encode(v)) == v``.
+
+``decode_relaxed(data) -> Relaxed(value, warnings)`` reads blocks written by other tools the way
+go-ipld-prime's DAG-CBOR decoder does by default: it also accepts text (and map keys) that is
+not valid UTF-8 (kept losslessly as ``str`` with ``surrogateescape``; Filecoin chain blocks hold
+such strings), map keys out of canonical order, 16- and 32-bit floats and ``undefined`` (read as
+``None``). Each such departure from the spec is one entry in ``warnings``, not an error: the
+block is still bytes to hash and links to follow. Everything else ``decode`` refuses is refused
+here too (indefinite lengths, non-minimal integers, duplicate keys, other tags, NaN, trailing
+bytes, too deep).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TypeAlias
 
 from permapress.errors import FormatError, UnsupportedError
@@ -41,12 +51,41 @@ _WIDTHS = {24: 1, 25: 2, 26: 4, 27: 8}
 # --- decoding --------------------------------------------------------------------------------
 
 
-class _Decoder:
-    __slots__ = ("data", "pos")
+_NOT_UTF8 = "text that is not valid UTF-8 (kept as its bytes)"
+_KEY_ORDER = "map keys out of canonical order"
+_SHORT_FLOAT = "floats shorter than 64 bits"
+_UNDEFINED = "undefined (read as null)"
 
-    def __init__(self, data: bytes | memoryview) -> None:
+
+@dataclass(frozen=True, slots=True)
+class Relaxed:
+    """A block decoded by ``decode_relaxed``: its value and how it departs from the spec."""
+
+    value: DagValue
+    warnings: tuple[str, ...]
+
+
+class _Decoder:
+    __slots__ = ("data", "pos", "relaxed", "warnings")
+
+    def __init__(self, data: bytes | memoryview, relaxed: bool = False) -> None:
         self.data = bytes(data)
         self.pos = 0
+        self.relaxed = relaxed
+        self.warnings: list[str] = []
+
+    def warn(self, what: str) -> None:
+        if what not in self.warnings:
+            self.warnings.append(what)
+
+    def text(self, raw: bytes, start: int, what: str) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if not self.relaxed:
+                raise self.fail(f"{what} is not valid UTF-8", start) from None
+        self.warn(_NOT_UTF8)
+        return raw.decode("utf-8", "surrogateescape")
 
     def fail(self, message: str, at: int | None = None) -> FormatError:
         where = self.pos if at is None else at
@@ -92,11 +131,7 @@ class _Decoder:
         if major == 2:
             return self.take(arg)
         if major == 3:
-            raw = self.take(arg)
-            try:
-                return raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise self.fail("text is not valid UTF-8", start) from None
+            return self.text(self.take(arg), start, "text")
         if major == 4:
             return [self.value(depth + 1) for _ in range(self._count(arg, start))]
         if major == 5:
@@ -124,12 +159,13 @@ class _Decoder:
                 if raw == previous:
                     raise self.fail(f"duplicate map key {raw!r}", key_start)
                 if (len(raw), raw) < (len(previous), previous):
-                    raise self.fail(f"map key {raw!r} is out of canonical order", key_start)
+                    if not self.relaxed:
+                        raise self.fail(f"map key {raw!r} is out of canonical order", key_start)
+                    self.warn(_KEY_ORDER)
             previous = raw
-            try:
-                key = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise self.fail("map key is not valid UTF-8", key_start) from None
+            key = self.text(raw, key_start, "map key")
+            if key in out:
+                raise self.fail(f"duplicate map key {raw!r}", key_start)
             out[key] = self.value(depth + 1)
         return out
 
@@ -155,13 +191,19 @@ class _Decoder:
             return True
         if info == 22:
             return None
-        if info == 27:
-            (number,) = struct.unpack(">d", self.take(8))
+        if info == 23 and self.relaxed:
+            self.warn(_UNDEFINED)
+            return None
+        if info in (25, 26, 27):
+            if info != 27 and not self.relaxed:
+                raise self.fail("floats must be encoded in 64 bits", start)
+            if info != 27:
+                self.warn(_SHORT_FLOAT)
+            layout = {25: ">e", 26: ">f", 27: ">d"}[info]
+            (number,) = struct.unpack(layout, self.take(_WIDTHS[info]))
             if math.isnan(number) or math.isinf(number):
                 raise self.fail("NaN and infinity are not allowed", start)
             return float(number)
-        if info in (25, 26):
-            raise self.fail("floats must be encoded in 64 bits", start)
         raise self.fail(f"simple value {info} is not allowed", start)
 
 
@@ -172,6 +214,15 @@ def decode(data: bytes | memoryview) -> DagValue:
     if decoder.pos != len(decoder.data):
         raise decoder.fail(f"{len(decoder.data) - decoder.pos} trailing bytes after the value")
     return value
+
+
+def decode_relaxed(data: bytes | memoryview) -> Relaxed:
+    """Decode a block as go-ipld-prime does by default (see the module docstring)."""
+    decoder = _Decoder(data, relaxed=True)
+    value = decoder.value(0)
+    if decoder.pos != len(decoder.data):
+        raise decoder.fail(f"{len(decoder.data) - decoder.pos} trailing bytes after the value")
+    return Relaxed(value, tuple(decoder.warnings))
 
 
 def links(value: DagValue) -> Iterator[CID]:

@@ -27,6 +27,23 @@ every root in the CAR header). A given root must be one of the CAR's roots or a 
 otherwise that is a ``missing`` problem. Blocks of the CAR that are not reachable are counted
 in ``extra`` (not a failure). A CAR that cannot be parsed raises ``FormatError``; a path that
 cannot be opened raises ``IpfsError``.
+
+Bounded for hostile input: the walk is a loop over an explicit stack (no recursion, so a DAG
+10,000 folders deep is fine) and visits each CID once, so a block stored under a CID it links to
+(a cycle through a block whose hash does not match) ends, and a folder DAG whose levels link
+twice to the level below (2^30 paths in a few KB) costs one visit per block. Paths are kept as
+links to their parent, never as growing strings; ``Problem.path`` is shortened to its first and
+last ``PATH_KEEP`` segments (``a/b/c/…/x/y/z``) and each segment to ``SEGMENT_KEEP`` characters.
+
+DAG-CBOR blocks are read as go-ipld-prime reads them (``dagcbor.decode_relaxed``): text that is
+not valid UTF-8, map keys out of order, short floats and ``undefined`` are recorded in
+``VerifyReport.warnings`` (kind ``warning``), never as problems; the block is still hashed and
+its links followed. ``VerifyReport.lines(limit)`` prints a long report as a summary: at most
+``limit`` problems, then "… and K more", and each kind of warning once with its count.
+
+``checked_getter(get)`` wraps a getter so that every block it returns matches its CID
+(``VerifyError`` otherwise; each block hashed once): readers that follow links through a CAR
+they have not verified (``permapress verify``) then cannot be sent round a cycle.
 """
 
 from __future__ import annotations
@@ -37,7 +54,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from permapress.errors import BlockNotFound, FormatError, IpfsError, UnsupportedError
+from permapress.errors import (
+    BlockNotFound,
+    FormatError,
+    IpfsError,
+    UnsupportedError,
+    VerifyError,
+)
 from permapress.ipfs import dagcbor
 from permapress.ipfs.blockstore import MemoryBlockstore, identity_data
 from permapress.ipfs.car import read_car
@@ -48,12 +71,60 @@ from permapress.ipfs.unixfs import DIRECTORY, FILE, HAMT_SHARD, SYMLINK, UnixFSD
 from permapress.ipfs.unixfs import RAW as UNIXFS_RAW
 
 Getter = Callable[[CID], bytes]
-ProblemKind = Literal["missing", "corrupt", "unsupported", "malformed"]
+ProblemKind = Literal["missing", "corrupt", "unsupported", "malformed", "warning"]
 Role = Literal["node", "file", "hamt"]
 
 CBOR = 0x51
 JSON = 0x0200
 _LEAF_CODECS = (RAW, CBOR, JSON)
+PATH_KEEP = 3
+SEGMENT_KEEP = 40
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Trail:
+    """A path from the root as a link to its parent: extending it costs O(1) at any depth."""
+
+    parent: Trail | None
+    name: str
+    depth: int
+    head: tuple[str, ...]
+
+    def child(self, name: str) -> Trail:
+        trail = self
+        for part in name.split("/") if name else [""]:
+            head = trail.head if len(trail.head) >= PATH_KEEP else (*trail.head, part)
+            trail = Trail(trail, part, trail.depth + 1, head)
+        return trail
+
+    def short(self) -> str:
+        """The path with its middle elided: first and last ``PATH_KEEP`` segments."""
+        if self.depth <= 2 * PATH_KEEP:
+            parts: list[str] = []
+            node: Trail | None = self
+            while node is not None and node.depth:
+                parts.append(node.name)
+                node = node.parent
+            return "/".join(_segment(p) for p in reversed(parts))
+        tail: list[str] = []
+        node = self
+        while node is not None and len(tail) < PATH_KEEP:
+            tail.append(node.name)
+            node = node.parent
+        first = "/".join(_segment(p) for p in self.head)
+        last = "/".join(_segment(p) for p in reversed(tail))
+        return f"{first}/…{self.depth - 2 * PATH_KEEP} more…/{last}"
+
+
+ROOT = Trail(None, "", 0, ())
+
+
+def _segment(name: str) -> str:
+    if len(name) <= SEGMENT_KEEP:
+        return name
+    half = SEGMENT_KEEP // 2
+    return f"{name[:half]}…{name[-half:]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,16 +151,37 @@ class VerifyReport:
     problems: tuple[Problem, ...]
     extra: int = 0
     notes: tuple[str, ...] = field(default=())
+    warnings: tuple[Problem, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def lines(self, limit: int = DEFAULT_LIMIT) -> list[str]:
+        """What to print: at most ``limit`` problems, warnings grouped, notes, then the summary."""
+        out = [str(problem) for problem in self.problems[:limit]]
+        rest = len(self.problems) - limit
+        if rest > 0:
+            out.append(f"… and {rest} more problems (--json lists every one)")
+        groups: dict[str, list[Problem]] = {}
+        for warning in self.warnings:
+            groups.setdefault(warning.message, []).append(warning)
+        for message, found in groups.items():
+            first = found[0]
+            where = f"{first.cid} ({first.path or 'root'})"
+            more = f" and {len(found) - 1} more blocks" if len(found) > 1 else ""
+            out.append(f"warning: {message}: {where}{more}")
+        out.extend(f"note: {note}" for note in self.notes)
+        out.append(self.summary())
+        return out
 
     def summary(self) -> str:
         """One line: ``OK <root>: N blocks, M bytes`` or ``FAILED <root>: …``."""
         counts = f"{self.blocks} blocks, {self.bytes} bytes"
         if self.extra:
             counts += f", {self.extra} extra blocks not under the root"
+        if self.warnings:
+            counts += f", {len(self.warnings)} blocks with warnings"
         if self.ok:
             return f"OK {self.root}: {counts}"
         kinds: dict[str, int] = {}
@@ -99,68 +191,80 @@ class VerifyReport:
         return f"FAILED {self.root}: {found} ({counts} checked)"
 
 
+Child = tuple[CID, Trail, Role, "int | None"]
+
+
 @dataclass(slots=True)
 class _Walk:
     get: Getter
     seen: set[CID] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     blocks: int = 0
     size: int = 0
 
-    def problem(self, cid: CID, path: str, kind: ProblemKind, message: str) -> None:
-        self.problems.append(Problem(cid, path, kind, message))
+    def problem(self, cid: CID, trail: Trail, kind: ProblemKind, message: str) -> None:
+        target = self.warnings if kind == "warning" else self.problems
+        target.append(Problem(cid, trail.short(), kind, message))
 
     def run(self, root: CID) -> None:
-        stack: list[tuple[CID, str, Role, int | None]] = [(root, "", "node", None)]
+        stack: list[Child] = [(root, ROOT, "node", None)]
         while stack:
-            cid, path, role, expected = stack.pop()
+            cid, trail, role, expected = stack.pop()
             if cid in self.seen:
                 continue
             self.seen.add(cid)
-            children = self.visit(cid, path, role, expected)
+            children = self.visit(cid, trail, role, expected)
             stack.extend(reversed(children))
 
-    def visit(
-        self, cid: CID, path: str, role: Role, expected: int | None
-    ) -> list[tuple[CID, str, Role, int | None]]:
-        data = self.load(cid, path, role)
+    def visit(self, cid: CID, trail: Trail, role: Role, expected: int | None) -> list[Child]:
+        data = self.load(cid, trail, role)
         if data is None:
             return []
         if cid.codec in _LEAF_CODECS:
             if role == "hamt":
-                self.problem(cid, path, "malformed", "a HAMT link leads to a non-dag-pb block")
+                self.problem(cid, trail, "malformed", "a HAMT link leads to a non-dag-pb block")
             elif expected is not None and len(data) != expected:
                 self.problem(
-                    cid, path, "malformed",
+                    cid, trail, "malformed",
                     f"file leaf holds {len(data)} bytes but its parent says {expected}",
                 )
             return []
         if cid.codec == DAG_PB:
-            return self.dag_pb(cid, data, path, role, expected)
+            return self.dag_pb(cid, data, trail, role, expected)
         if role != "node":
-            self.problem(cid, path, "malformed", f"a {cid.codec_name} block inside a UnixFS DAG")
+            self.problem(cid, trail, "malformed", f"a {cid.codec_name} block inside a UnixFS DAG")
             return []
         if cid.codec == DAG_CBOR:
             try:
-                value = dagcbor.decode(data)
+                decoded = dagcbor.decode_relaxed(data)
             except FormatError as exc:
-                self.problem(cid, path, "malformed", str(exc))
+                self.problem(cid, trail, "malformed", str(exc))
                 return []
-            return [(link, _join(path, where), "node", None) for where, link in _cbor_links(value)]
+            for warning in decoded.warnings:
+                self.problem(
+                    cid, trail, "warning",
+                    f"DAG-CBOR with {warning}; accepted as other IPLD tools accept it "
+                    "(hash checked, links followed)",
+                )
+            return [
+                (link, trail.child(where), "node", None)
+                for where, link in _cbor_links(decoded.value)
+            ]
         if cid.codec == DAG_JSON:
             self.notes.append(
-                f"dag-json block {cid} ({path or 'root'}) matches its hash; its links were not "
-                "followed (permapress does not traverse dag-json)"
+                f"dag-json block {cid} ({trail.short() or 'root'}) matches its hash; its links "
+                "were not followed (permapress does not traverse dag-json)"
             )
             return []
         self.problem(
-            cid, path, "unsupported",
+            cid, trail, "unsupported",
             f"codec {cid.codec_name} is unknown: the hash matches but links cannot be followed",
         )
         return []
 
-    def load(self, cid: CID, path: str, role: Role) -> bytes | None:
+    def load(self, cid: CID, trail: Trail, role: Role) -> bytes | None:
         """The block if it is present and matches its CID (problems recorded otherwise)."""
         part = {"node": "block", "file": "a block of this file", "hamt": "a HAMT shard"}[role]
         inline = identity_data(cid)
@@ -170,121 +274,121 @@ class _Walk:
             try:
                 data = self.get(cid)
             except BlockNotFound:
-                self.problem(cid, path, "missing", f"{part} is not present")
+                self.problem(cid, trail, "missing", f"{part} is not present")
                 return None
             try:
                 matches = verify_block(cid, data)
             except UnsupportedError as exc:
-                self.problem(cid, path, "unsupported", f"{exc}; the block cannot be checked")
+                self.problem(cid, trail, "unsupported", f"{exc}; the block cannot be checked")
                 matches = True
             if not matches:
                 self.blocks += 1
                 self.size += len(data)
-                self.problem(cid, path, "corrupt", f"{part}: content does not match its CID")
+                self.problem(cid, trail, "corrupt", f"{part}: content does not match its CID")
                 return None
         self.blocks += 1
         self.size += len(data)
         return data
 
     def dag_pb(
-        self, cid: CID, data: bytes, path: str, role: Role, expected: int | None
-    ) -> list[tuple[CID, str, Role, int | None]]:
+        self, cid: CID, data: bytes, trail: Trail, role: Role, expected: int | None
+    ) -> list[Child]:
         try:
             node = decode_node(data)
         except FormatError as exc:
-            self.problem(cid, path, "malformed", f"dag-pb does not decode: {exc}")
+            self.problem(cid, trail, "malformed", f"dag-pb does not decode: {exc}")
             return []
         if node.data is None:
             if role != "node":
-                self.problem(cid, path, "malformed", "dag-pb block without UnixFS data")
+                self.problem(cid, trail, "malformed", "dag-pb block without UnixFS data")
                 return []
-            return [(link.cid, _join(path, link.name or ""), "node", None) for link in node.links]
+            return [(link.cid, trail.child(link.name or ""), "node", None) for link in node.links]
         try:
             fs = decode_data(node.data)
         except FormatError as exc:
-            self.problem(cid, path, "malformed", f"UnixFS data does not decode: {exc}")
+            self.problem(cid, trail, "malformed", f"UnixFS data does not decode: {exc}")
             return []
         if role == "file" and fs.type not in (FILE, UNIXFS_RAW):
-            self.problem(cid, path, "malformed", "a file links to a block that is not file data")
+            self.problem(cid, trail, "malformed", "a file links to a block that is not file data")
             return []
         if role == "hamt" and fs.type != HAMT_SHARD:
-            self.problem(cid, path, "malformed", "a HAMT sub-shard link leads to a non-shard")
+            self.problem(cid, trail, "malformed", "a HAMT sub-shard link leads to a non-shard")
             return []
         if fs.type in (FILE, UNIXFS_RAW):
-            return self.file(cid, node, fs, path, expected)
+            return self.file(cid, node, fs, trail, expected)
         if fs.type == DIRECTORY:
-            return self.directory(cid, node, path)
+            return self.directory(cid, node, trail)
         if fs.type == HAMT_SHARD:
-            return self.hamt(cid, node, fs, path)
+            return self.hamt(cid, node, fs, trail)
         if fs.type == SYMLINK and node.links:
-            self.problem(cid, path, "malformed", "a symlink with links")
+            self.problem(cid, trail, "malformed", "a symlink with links")
             return []
-        return [(link.cid, _join(path, link.name or ""), "node", None) for link in node.links]
+        return [(link.cid, trail.child(link.name or ""), "node", None) for link in node.links]
 
     def file(
-        self, cid: CID, node: PBNode, fs: UnixFSData, path: str, expected: int | None
-    ) -> list[tuple[CID, str, Role, int | None]]:
+        self, cid: CID, node: PBNode, fs: UnixFSData, trail: Trail, expected: int | None
+    ) -> list[Child]:
         if len(fs.blocksizes) != len(node.links):
             self.problem(
-                cid, path, "malformed",
+                cid, trail, "malformed",
                 f"file node has {len(node.links)} links but {len(fs.blocksizes)} blocksizes",
             )
             return []
         total = len(fs.data or b"") + sum(fs.blocksizes)
         if fs.filesize is not None and fs.filesize != total:
             self.problem(
-                cid, path, "malformed", f"filesize is {fs.filesize} but the parts hold {total}"
+                cid, trail, "malformed", f"filesize is {fs.filesize} but the parts hold {total}"
             )
         if expected is not None and expected != total:
             self.problem(
-                cid, path, "malformed", f"file node holds {total} bytes but its parent says "
+                cid, trail, "malformed", f"file node holds {total} bytes but its parent says "
                 f"{expected}",
             )
         return [
-            (link.cid, path, "file", size)
+            (link.cid, trail, "file", size)
             for link, size in zip(node.links, fs.blocksizes, strict=True)
         ]
 
-    def directory(
-        self, cid: CID, node: PBNode, path: str
-    ) -> list[tuple[CID, str, Role, int | None]]:
+    def directory(self, cid: CID, node: PBNode, trail: Trail) -> list[Child]:
         names: set[str] = set()
-        children: list[tuple[CID, str, Role, int | None]] = []
+        children: list[Child] = []
         for index, link in enumerate(node.links):
             if not link.name:
-                self.problem(cid, path, "malformed", f"directory entry {index} has no name")
+                self.problem(cid, trail, "malformed", f"directory entry {index} has no name")
                 continue
             if link.name in names:
-                self.problem(cid, path, "malformed", f"directory has two entries {link.name!r}")
+                self.problem(
+                    cid, trail, "malformed", f"directory has two entries {_segment(link.name)!r}"
+                )
                 continue
             names.add(link.name)
-            children.append((link.cid, _join(path, link.name), "node", None))
+            children.append((link.cid, trail.child(link.name), "node", None))
         return children
 
-    def hamt(
-        self, cid: CID, node: PBNode, fs: UnixFSData, path: str
-    ) -> list[tuple[CID, str, Role, int | None]]:
+    def hamt(self, cid: CID, node: PBNode, fs: UnixFSData, trail: Trail) -> list[Child]:
         if fs.hash_type != MURMUR3_X64_64:
             self.problem(
-                cid, path, "unsupported",
+                cid, trail, "unsupported",
                 f"HAMT hash function {fs.hash_type} is unknown; entries were not checked",
             )
             return []
         fanout = fs.fanout or 0
-        if fanout < 2 or fanout & (fanout - 1):
-            self.problem(cid, path, "malformed", f"HAMT fanout {fs.fanout} is not a power of 2")
+        if fanout < 2 or fanout & (fanout - 1) or fanout > 1 << 16:
+            self.problem(cid, trail, "malformed", f"HAMT fanout {fs.fanout} is not a power of 2")
             return []
         width = len(f"{fanout - 1:X}")
-        children: list[tuple[CID, str, Role, int | None]] = []
+        children: list[Child] = []
         for link in node.links:
             name = link.name or ""
             prefix = name[:width]
             if len(name) < width or not all(c in "0123456789ABCDEF" for c in prefix):
-                self.problem(cid, path, "malformed", f"HAMT link {name!r} has no bucket prefix")
+                self.problem(
+                    cid, trail, "malformed", f"HAMT link {_segment(name)!r} has no bucket prefix"
+                )
             elif len(name) == width:
-                children.append((link.cid, path, "hamt", None))
+                children.append((link.cid, trail, "hamt", None))
             else:
-                children.append((link.cid, _join(path, name[width:]), "node", None))
+                children.append((link.cid, trail.child(name[width:]), "node", None))
         return children
 
 
@@ -312,10 +416,28 @@ def _walk(roots: Sequence[CID], get: Getter) -> _Walk:
     return walk
 
 
+def checked_getter(get: Getter) -> Getter:
+    """``get`` that refuses any block whose bytes do not hash to its CID (see the docstring)."""
+    good: set[bytes] = set()
+
+    def checked(cid: CID) -> bytes:
+        data = get(cid)
+        if cid.multihash not in good:
+            if not verify_block(cid, data):
+                raise VerifyError(f"block {cid} does not match its CID (corrupt or substituted)")
+            good.add(cid.multihash)
+        return data
+
+    return checked
+
+
 def verify_dag(root: CID, get: Getter) -> VerifyReport:
     """Check the DAG under ``root`` (see the module docstring)."""
     walk = _walk([root], get)
-    return VerifyReport(root, walk.blocks, walk.size, tuple(walk.problems), 0, tuple(walk.notes))
+    return VerifyReport(
+        root, walk.blocks, walk.size, tuple(walk.problems), 0, tuple(walk.notes),
+        tuple(walk.warnings),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +448,8 @@ class LoadedCar:
     store: MemoryBlockstore
     repeats: int
     version: int
+    padding: int = 0
+    padding_nonzero: bool = False
 
 
 def load_car(stream_or_path: BinaryIO | str | os.PathLike[str]) -> LoadedCar:
@@ -346,7 +470,9 @@ def load_car(stream_or_path: BinaryIO | str | os.PathLike[str]) -> LoadedCar:
             repeats += 1
         listed.add(cid)
         store.put(cid, data)
-    return LoadedCar(reader.roots, store, repeats, reader.version)
+    return LoadedCar(
+        reader.roots, store, repeats, reader.version, reader.padding, reader.padding_nonzero
+    )
 
 
 def verify_car(
@@ -362,6 +488,12 @@ def verify_loaded(car: LoadedCar, root: CID | None = None) -> VerifyReport:
     notes: list[str] = []
     if car.repeats:
         notes.append(f"the CAR holds {car.repeats} sections twice (harmless)")
+    if car.padding:
+        kind = "bytes that are not all zero" if car.padding_nonzero else "zero bytes"
+        notes.append(
+            f"the CAR data ends with a zero-length section followed by {car.padding - 1} "
+            f"{kind}; read as padding, as go-car does, not as blocks"
+        )
     if root is None:
         roots: list[CID] = list(car.roots)
         if len(roots) > 1:
@@ -379,5 +511,6 @@ def verify_loaded(car: LoadedCar, root: CID | None = None) -> VerifyReport:
     reached = {cid.multihash for cid in walk.seen}
     extra = sum(1 for cid in store if cid.multihash not in reached)
     return VerifyReport(
-        roots[0], walk.blocks, walk.size, tuple(walk.problems), extra, tuple(notes + walk.notes)
+        roots[0], walk.blocks, walk.size, tuple(walk.problems), extra, tuple(notes + walk.notes),
+        tuple(walk.warnings),
     )

@@ -259,7 +259,6 @@ def test_bad_sections() -> None:
     head = car_header([ROOT])
     at = len(head)
     cases = [
-        (head + b"\x00", f"section at byte {at} has length 0"),
         (head + b"\x80", f"varint \\(section length\\) at byte {at} is cut off"),
         (head + b"\x81\x00", f"at byte {at} is not minimally encoded"),
         (head + encode_varint(MAX_SECTION + 1), "limit"),
@@ -273,6 +272,24 @@ def test_bad_sections() -> None:
     unknown_version = head + encode_varint(4) + b"\x03\x55\x00\x00"
     with pytest.raises(UnsupportedError, match=f"section at byte {at}"):
         list(read_car(io.BytesIO(unknown_version)))
+
+
+class Unseekable(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+def test_zero_length_section_ends_the_data_as_go_car_reads_it() -> None:
+    block = b"before the padding"
+    cid = CID.hash(block)
+    body = car_header([cid]) + car_section(cid, block)
+    for tail, nonzero in ((b"", False), (bytes(100), False), (b"\x00\x07" + bytes(9), True)):
+        reader = read_car(io.BytesIO(body + b"\x00" + tail))
+        assert list(reader) == [(cid, block)]
+        assert reader.padding == 1 + len(tail)
+        assert reader.padding_nonzero is nonzero
+    plain = read_car(io.BytesIO(body))
+    assert list(plain) == [(cid, block)] and plain.padding == 0
 
 
 def test_sections_are_not_verified_by_the_reader() -> None:
@@ -333,8 +350,10 @@ def test_carv2_errors() -> None:
             list(read_car(io.BytesIO(data)))
     with pytest.raises(FormatError, match="runs past the CARv2 data end"):
         list(read_car(io.BytesIO(carv2(v1, data_size=len(v1) - 3))))
-    with pytest.raises(FormatError, match="should end at byte"):
-        list(read_car(io.BytesIO(carv2(v1, data_size=len(v1) + 10))))
+    with pytest.raises(FormatError, match="past the end of the file"):
+        read_car(io.BytesIO(carv2(v1, data_size=len(v1) + 10)))
+    with pytest.raises(FormatError, match="should end at byte"):  # a stream that cannot seek
+        list(read_car(Unseekable(carv2(v1, data_size=len(v1) + 10))))
     pragma_plus = header_of({"roots": [ROOT], "version": 2})
     with pytest.raises(FormatError, match="pragma"):
         read_car(io.BytesIO(pragma_plus))
