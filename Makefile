@@ -9,7 +9,7 @@ NODE_STAMP := tests/interop/node_modules/.installed
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup python node browser bench-tools run test bench lint typecheck golden clean
+.PHONY: setup python node browser bench-tools run test bench lint typecheck golden fuzz clean
 
 setup: python node browser
 
@@ -47,6 +47,11 @@ test: setup
 
 bench: setup bench-tools
 	$(BIN)/python -m benchmarks
+
+# A long fuzzing session, not part of `make test`: FUZZ_EXAMPLES random inputs per reader.
+FUZZ_EXAMPLES ?= 5000
+fuzz: python
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz
 
 lint: python
 	$(BIN)/ruff check permapress tests benchmarks
