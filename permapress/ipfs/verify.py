@@ -276,6 +276,9 @@ class _Walk:
             except BlockNotFound:
                 self.problem(cid, trail, "missing", f"{part} is not present")
                 return None
+            except VerifyError:  # from a checked_getter
+                self.problem(cid, trail, "corrupt", f"{part}: content does not match its CID")
+                return None
             try:
                 matches = verify_block(cid, data)
             except UnsupportedError as exc:

@@ -20,6 +20,12 @@ one sentence in ``problems``, naming the file or version and what differs:
 
 ``signatures`` is a cache (record CID -> verified) shared across bundles of one site, so each
 record's signature is checked once.
+
+Bounded for hostile input: ``tree_files`` walks with an explicit stack (no recursion) and stops
+with a problem once a bundle holds more than ``MAX_BUNDLE_ENTRIES`` entries (counted per path,
+so a folder linked twice at every level is refused after that many, not walked 2^30 times) or
+folders nested deeper than ``MAX_BUNDLE_DEPTH``. Give ``get`` blocks checked against their CIDs
+(``permapress.ipfs.verify.checked_getter``) so that no cycle can be followed.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ from permapress.trust.records import (
 )
 
 Getter = Callable[[CID], bytes]
+MAX_BUNDLE_ENTRIES = 100_000
+MAX_BUNDLE_DEPTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +86,29 @@ def read_bytes(cid: CID, get: Getter) -> bytes:
 
 
 def tree_files(root: CID, get: Getter) -> dict[str, CID]:
-    """Every file under a UnixFS directory, by path ("media/a.jpg"), folders followed."""
+    """Every file under a UnixFS directory, by path ("media/a.jpg"), folders followed.
+
+    ``TrustError`` past ``MAX_BUNDLE_ENTRIES`` entries or ``MAX_BUNDLE_DEPTH`` levels.
+    """
     files: dict[str, CID] = {}
-    stack = [("", root)]
+    stack = [("", root, 0)]
+    entries = 0
     while stack:
-        prefix, folder = stack.pop()
+        prefix, folder, depth = stack.pop()
+        if depth >= MAX_BUNDLE_DEPTH:
+            raise TrustError(
+                f"folders nested deeper than {MAX_BUNDLE_DEPTH} levels (at {prefix[:60]}…): "
+                "not a permapress bundle; refusing to walk it"
+            )
         for name, child, _size in list_directory(folder, get):
+            entries += 1
+            if entries > MAX_BUNDLE_ENTRIES:
+                raise TrustError(
+                    f"more than {MAX_BUNDLE_ENTRIES} files and folders (counting every path): "
+                    "not a permapress bundle; refusing to walk it"
+                )
             if stat(child, get).kind in ("directory", "hamt"):
-                stack.append((f"{prefix}{name}/", child))
+                stack.append((f"{prefix}{name}/", child, depth + 1))
             else:
                 files[prefix + name] = child
     return files
@@ -227,7 +250,7 @@ def check_bundle(root: CID, get: Getter, signatures: dict[CID, bool] | None = No
         state.problems.append(f"block {problem.cid} ({where}) is {problem.kind}: {problem.message}")
     try:
         files = tree_files(root, get)
-    except IpfsError as exc:
+    except (IpfsError, TrustError) as exc:
         state.problems.append(f"the bundle cannot be read as a folder: {exc}")
         return BundleCheck(root, None, None, None, (), (), tuple(state.problems), report.blocks)
     headline = _headline(files, get)

@@ -17,6 +17,11 @@ A folder is imported in memory with the profile that reproduces the CIDs its rec
 content files match their record). ``expected_key`` (a fingerprint or a public key) must then
 be the key that signed everything. The report is what the CLI prints: ``summary()`` for people,
 ``as_json()`` for scripts. Nothing here touches the network.
+
+A CAR is read through ``checked_getter``: a block that does not hash to its CID is never
+followed (so a block stored under a CID it links to cannot send the check round a cycle), and
+each bundle of a site is checked once however many folders link to it; bundle walks are bounded
+(``check.MAX_BUNDLE_ENTRIES``, ``check.MAX_BUNDLE_DEPTH``).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_path
 from permapress.ipfs.profiles import PROFILES, get_profile
 from permapress.ipfs.reader import list_directory, resolve_path
-from permapress.ipfs.verify import load_car, verify_dag
+from permapress.ipfs.verify import checked_getter, load_car, verify_dag
 from permapress.trust.check import BundleCheck, check_bundle, key_problem, read_bytes
 from permapress.trust.keys import check_expected_key, matches, signature_ok
 from permapress.trust.log import (
@@ -53,6 +58,7 @@ from permapress.trust.records import (
 )
 
 Getter = Callable[[CID], bytes]
+PROBLEM_LINES = 20  # summary() shows this many problems, then a count of the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +139,11 @@ class TrustReport:
                 lines.extend(_correction_lines(article.corrections, "    "))
         else:
             lines.extend(_correction_lines(self.corrections, "  "))
-        lines.extend(f"Problem: {p}" for p in self.problems)
+        lines.extend(f"Problem: {p}" for p in self.problems[:PROBLEM_LINES])
+        if len(self.problems) > PROBLEM_LINES:
+            lines.append(
+                f"… and {len(self.problems) - PROBLEM_LINES} more problems (--json lists every one)"
+            )
         return "\n".join(lines)
 
 
@@ -172,6 +182,7 @@ class _Site:
     get: Getter
     problems: list[str] = field(default_factory=list)
     signatures: dict[CID, bool] = field(default_factory=dict)
+    bundles: dict[CID, BundleCheck] = field(default_factory=dict)
     articles: list[ArticleSummary] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     versions: int = 0
@@ -200,7 +211,8 @@ def _article(site: _Site, slug: str, folder: CID, key: bytes, logged: dict[int, 
     checks: dict[int, BundleCheck] = {}
     for name, cid in sorted(versions.items()):
         where = f"articles/{slug}/v/{name}"
-        check = check_bundle(cid, site.get, site.signatures)
+        check = site.bundles.get(cid) or check_bundle(cid, site.get, site.signatures)
+        site.bundles[cid] = check
         site.problems.extend(f"{where}: {p}" for p in check.problems)
         if check.record is None:
             continue
@@ -356,7 +368,7 @@ def verify_path(path: Path, expected_key: str | None = None) -> TrustReport:
     car = load_car(path)
     if len(car.roots) != 1:
         raise TrustError(f"{path}: has {len(car.roots)} roots; a permapress CAR has exactly one")
-    return verify_root(car.roots[0], car.store.get, expected_key)
+    return verify_root(car.roots[0], checked_getter(car.store.get), expected_key)
 
 
 def _candidate_profiles(path: Path) -> list[str]:
