@@ -1,6 +1,7 @@
 """The permapress HTTP server: the newest site at ``/`` and a trustless IPFS gateway at ``/ipfs/``.
 
-    create_app(*, blocks, site_root, is_served, site_name="permapress") -> Starlette
+    create_app(*, blocks, site_root, is_served, site_name="permapress", ipns_records=None,
+               refresh=None, car_limits=CarLimits()) -> Starlette
 
 - ``blocks``: where blocks are read from (a ``Blockstore``; the server never writes);
 - ``site_root()``: the newest published site root, or None before the first build; called on
@@ -9,7 +10,10 @@
   answered 404 exactly like a CID the server does not hold (see ``served.ServedSet``);
 - ``site_name``: shown on the page ``/`` gives before anything was built;
 - ``ipns_records(name)``: the newest signed IPNS record of a ``k51…`` name, or None; when given,
-  ``/ipns/{name}`` is served by ``ipns.IpnsGateway`` (records, redirects to ``/ipfs/``).
+  ``/ipns/{name}`` is served by ``ipns.IpnsGateway`` (records, redirects to ``/ipfs/``);
+- ``refresh()``: look for a newer build now; the gateway calls it before answering 404 for a
+  root that is not served, so a site root built a moment ago answers at once;
+- ``car_limits``: the most one CAR response may send (``carstream.CarLimits``).
 
 Routes: ``GET|HEAD|OPTIONS /ipfs/{cid}[/path]`` -> ``gateway.Gateway``; ``GET|HEAD`` anything
 else -> ``website.Website``. Other methods get 405. Both share one cache of resolved paths and
@@ -20,6 +24,12 @@ Before routing, ``PermapressApp`` answers requests whose complete response is ca
 path. What a cached answer depends on is in its key or checked on every hit (``is_served`` for
 the gateway, ``site_root()`` for the website), so the shortcut answers exactly what the full
 path would.
+
+Every response leaves with the security headers (``responses.secure``): cached answers carry
+them already, every other response (streams, redirects, Starlette's own 404/405/500, /ipns/)
+gets the ones it lacks as it starts. A CAR stream that must stop early (a missing block, a
+response limit) ends the connection without completing the response, so the client sees a
+broken transfer, never a complete-looking CAR, and no traceback is printed.
 """
 
 from __future__ import annotations
@@ -30,12 +40,15 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from permapress.errors import IpfsError
 from permapress.ipfs.blockstore import Blockstore
 from permapress.ipfs.cid import CID
+from permapress.server.carstream import CarLimitReached, CarLimits
 from permapress.server.gateway import Gateway
 from permapress.server.hot import HotRequest
+from permapress.server.responses import secure
 from permapress.server.website import Website
 
 
@@ -57,7 +70,22 @@ class PermapressApp(Starlette):
                 if hit is not None:
                     await hit(scope, receive, send)
                     return
-        await super().__call__(scope, receive, send)
+        started = False
+
+        async def send_secure(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": secure(list(message.get("headers", ())))}
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, send_secure)
+        except (IpfsError, CarLimitReached):
+            if not started:
+                raise
+            # the body was cut off: returning without completing the response makes the
+            # server drop the connection, which is what a client must see
 
 
 def create_app(
@@ -67,9 +95,11 @@ def create_app(
     is_served: Callable[[CID], bool],
     site_name: str = "permapress",
     ipns_records: Callable[[str], bytes | None] | None = None,
+    refresh: Callable[[], object] | None = None,
+    car_limits: CarLimits | None = None,
 ) -> Starlette:
     """Build the ASGI application (see the module docstring)."""
-    gateway = Gateway(blocks, is_served)
+    gateway = Gateway(blocks, is_served, car_limits=car_limits, refresh=refresh)
     website = Website(site_root, gateway.files, gateway.resolve, site_name)
 
     async def ipfs(request: Request) -> Response:

@@ -18,6 +18,20 @@
         ``dups=True``: a block is sent every time the walk reaches it. Identity CIDs are never
         sent (their bytes are in the CID). A block missing on the way raises ``BlockNotFound``.
 
+    dups_fit(resolved, get, scope, entity_bytes, limits) -> bool
+        may the ``dups=y`` stream be sent? Only when it stays within ``limits`` and repeats
+        add at most the DAG's own size again (all blocks once each, plus at most as many bytes
+        of repeats): one node linking 600 times to a site root would otherwise make a small
+        request stream the site 600 times. Each distinct block is read once (sizes and links
+        are remembered), a block linking back to itself (a damaged blockstore) counts as too
+        much; when it is False the gateway answers ``dups=n``, as the trustless gateway spec
+        allows a server to.
+
+    limited(blocks, limits) -> Iterator[(CID, bytes)]
+        the same blocks, raising ``CarLimitReached`` once more than ``limits.max_blocks``
+        blocks or ``limits.max_bytes`` bytes of blocks would be sent: the response is then cut
+        off (the client sees a broken transfer, never a complete-looking CAR).
+
     car_chunks(root, blocks, chunk=64 KiB) -> Iterator[bytes]
         the CARv1 header (single root) and the sections, grouped into chunks of about
         ``chunk`` bytes so a streamed response does not pay per block.
@@ -30,9 +44,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import chain
+from typing import Final
 
-from permapress.errors import BlockNotFound
+from permapress.errors import BlockNotFound, GatewayError, IpfsError
 from permapress.ipfs import reader
 from permapress.ipfs.blockstore import identity_data
 from permapress.ipfs.car import block_links, car_header, car_section, dag_blocks
@@ -43,6 +59,20 @@ from permapress.server.negotiate import EntityBytes, Scope
 from permapress.server.resolve import Resolved
 
 Getter = Callable[[CID], bytes]
+
+DUPS_FACTOR: Final = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CarLimits:
+    """What one CAR response may send at most (blocks and bytes of block data)."""
+
+    max_bytes: int = 4 << 30
+    max_blocks: int = 1_000_000
+
+
+class CarLimitReached(GatewayError):
+    """A CAR stream reached ``CarLimits``; raised while streaming, so the response is cut off."""
 
 
 def _load(cid: CID, get: Getter) -> bytes:
@@ -130,6 +160,133 @@ def car_blocks(
         yield cid, data
 
 
+def dups_fit(
+    resolved: Resolved,
+    get: Getter,
+    scope: Scope,
+    entity_bytes: EntityBytes | None,
+    limits: CarLimits,
+) -> bool:
+    """Would the ``dups=y`` stream stay within bounds? See the module docstring."""
+    cid = resolved.cid
+    is_file = resolved.kind in ("file", "raw")
+    nodes: dict[CID, tuple[int, tuple[CID, ...], tuple[int, ...], int]] = {}
+
+    def node(block: CID) -> tuple[int, tuple[CID, ...], tuple[int, ...], int]:
+        known = nodes.get(block)
+        if known is None:
+            data = _load(block, get)
+            size = 0 if identity_data(block) is not None else len(data)
+            sizes: tuple[int, ...] = ()
+            inline = 0
+            if block.codec == DAG_PB:
+                decoded = decode_node(data)
+                links = tuple(link.cid for link in decoded.links)
+                if decoded.data is not None:
+                    unixfs = decode_data(decoded.data)
+                    sizes, inline = tuple(unixfs.blocksizes), len(unixfs.data or b"")
+            else:
+                links = tuple(block_links(block, data))
+            known = nodes[block] = (size, links, sizes, inline)
+        return known
+
+    try:
+        if entity_bytes is not None and is_file:
+            span = entity_bytes.resolve(resolved.size or 0)
+            if span is None:
+                return True
+            total, count = _ranged_total(cid, node, span[0], span[1], limits)
+        elif scope == "all" or (scope == "entity" and is_file):
+            total, count = _expanded_total(cid, node, limits)
+        else:
+            return True  # no repeats are possible: the dups walk is not used
+    except (_TooMuch, IpfsError):
+        return False  # too much, or a block missing or damaged: the plain stream handles that
+    unique = sum(entry[0] for entry in nodes.values())
+    return count <= limits.max_blocks and total <= min(limits.max_bytes, DUPS_FACTOR * unique)
+
+
+class _TooMuch(Exception):
+    pass
+
+
+NodeInfo = Callable[[CID], tuple[int, tuple[CID, ...], tuple[int, ...], int]]
+
+
+def _expanded_total(root: CID, node: NodeInfo, limits: CarLimits) -> tuple[int, int]:
+    """(bytes, blocks) of the whole DAG under ``root`` with every repeat, computed bottom-up."""
+    done: dict[CID, tuple[int, int]] = {}
+    open_: set[CID] = set()
+    stack: list[tuple[CID, bool]] = [(root, False)]
+    while stack:
+        cid, leaving = stack.pop()
+        size, links, _sizes, _inline = node(cid)
+        if leaving:
+            total, count = size, 0 if identity_data(cid) is not None else 1
+            for link in links:
+                below = done[link]
+                total += below[0]
+                count += below[1]
+            if total > limits.max_bytes or count > limits.max_blocks:
+                raise _TooMuch
+            done[cid] = (total, count)
+            open_.discard(cid)
+            continue
+        if cid in done:
+            continue
+        if cid in open_:
+            raise _TooMuch  # a block that links back to itself
+        open_.add(cid)
+        stack.append((cid, True))
+        for link in links:
+            if link in open_:
+                raise _TooMuch
+            if link not in done:
+                stack.append((link, False))
+    return done[root]
+
+
+def _ranged_total(
+    root: CID, node: NodeInfo, start: int, end: int, limits: CarLimits
+) -> tuple[int, int]:
+    """(bytes, blocks) that ``_range_with_dups`` would send, stopping at the limits."""
+    total = count = 0
+    stack = [(root, 0)]
+    while stack:
+        cid, offset = stack.pop()
+        size, links, sizes, inline = node(cid)
+        total += size
+        count += 1
+        if total > limits.max_bytes or count > limits.max_blocks:
+            raise _TooMuch
+        if cid.codec != DAG_PB:
+            continue
+        pos = offset + inline
+        for link, length in zip(links, sizes, strict=False):
+            if pos >= end:
+                break
+            if length and pos + length > start:
+                stack.append((link, pos))
+            pos += length
+    return total, count
+
+
+def limited(
+    blocks: Iterator[tuple[CID, bytes]], limits: CarLimits
+) -> Iterator[tuple[CID, bytes]]:
+    """``blocks`` until ``limits`` would be passed; see the module docstring."""
+    sent = 0
+    for count, (cid, data) in enumerate(blocks, start=1):
+        sent += len(data)
+        if sent > limits.max_bytes or count > limits.max_blocks:
+            raise CarLimitReached(
+                413,
+                f"this CAR would send more than {limits.max_blocks} blocks or "
+                f"{limits.max_bytes} bytes; ask for less (a path, dag-scope or entity-bytes)",
+            )
+        yield cid, data
+
+
 def car_chunks(
     root: CID, blocks: Iterator[tuple[CID, bytes]], chunk: int = 64 << 10
 ) -> Iterator[bytes]:
@@ -151,9 +308,9 @@ def car_chunks(
 def prefetch(chunks: Iterator[bytes], limit: int) -> tuple[list[bytes], Iterator[bytes] | None]:
     """Read ahead up to ``limit`` bytes; see the module docstring.
 
-    A ``BlockNotFound`` while reading ahead is deferred: the chunks read so far are returned
-    with an iterator that raises it again, so the response still starts with 200 and is then
-    cut off, as the trustless gateway spec asks for a child block that is missing.
+    A ``BlockNotFound`` or ``CarLimitReached`` while reading ahead is deferred: the chunks read
+    so far are returned with an iterator that raises it again, so the response still starts
+    with 200 and is then cut off, as the trustless gateway spec asks for a missing child block.
     """
     head: list[bytes] = []
     size = 0
@@ -162,13 +319,13 @@ def prefetch(chunks: Iterator[bytes], limit: int) -> tuple[list[bytes], Iterator
             piece = next(chunks)
         except StopIteration:
             return head, None
-        except BlockNotFound as exc:
+        except (BlockNotFound, CarLimitReached) as exc:
             return head, _raise(exc)
         head.append(piece)
         size += len(piece)
     return head, chunks
 
 
-def _raise(exc: BlockNotFound) -> Iterator[bytes]:
+def _raise(exc: BlockNotFound | CarLimitReached) -> Iterator[bytes]:
     raise exc
     yield b""  # pragma: no cover - makes this a generator

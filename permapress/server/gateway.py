@@ -8,7 +8,14 @@ What it answers (IPFS path-gateway and trustless-gateway specs):
   ``dag-scope``/``entity-bytes``/``car-*`` value, ``ipns-record`` under /ipfs/;
 - 404 for a root that is not published (``is_served`` false; never 403, so the gateway does
   not reveal which unpublished blocks it holds), a root block it does not hold, a path that does
-  not exist; 412 for ``Cache-Control: only-if-cached`` when the root block is not here;
+  not exist; 412 for ``Cache-Control: only-if-cached`` when the root block is not here.
+  Identity CIDs follow the same rule: one is answered when it is published (a published DAG
+  links to it) or when its whole DAG is inside the CID (``served.self_contained``, e.g. the
+  ``bafkqaaa`` probe), never because it links to blocks this gateway holds. Everything below a
+  served root is reachable from it, so every block a response contains is published;
+- content that is not the newsroom's to show (a root answered only because it is
+  self-contained, or an identity CID at the end of the path, whose bytes anyone can choose) is
+  sent as ``application/octet-stream`` attachment, never rendered on our origin;
 - 406 for a representation it cannot make: ``format=tar``, codec conversions such as
   ``dag-json`` of a dag-pb block (IPIP-0524);
 - ``?format=raw`` / ``Accept: application/vnd.ipld.raw``: the terminal block's bytes. The
@@ -42,12 +49,14 @@ from permapress.errors import BlockNotFound, GatewayError, PermapressError
 from permapress.ipfs.blockstore import Blockstore, identity_data
 from permapress.ipfs.cid import CID
 from permapress.server.cache import LRU
+from permapress.server.carstream import CarLimits
 from permapress.server.files import FileReader
 from permapress.server.hot import HotRequest, answer, cacheable
 from permapress.server.negotiate import negotiate
 from permapress.server.request import RequestInfo
 from permapress.server.resolve import MissingBlock, Resolved, resolve, split_path
 from permapress.server.responses import CORS_HEADERS, Prepared, text_error
+from permapress.server.served import self_contained
 from permapress.server.trustless import BlockResponses
 from permapress.server.unixfs_view import UnixFSView
 
@@ -62,21 +71,33 @@ class Gateway:
         *,
         files: FileReader | None = None,
         hot_bytes: int = 64 << 20,
+        car_limits: CarLimits | None = None,
+        refresh: Callable[[], object] | None = None,
     ) -> None:
         self.blocks = blocks
         self._is_served = is_served
+        self._refresh = refresh
         self.files = files or FileReader(blocks.get)
         self._resolved: LRU[tuple[CID, tuple[str, ...]], Resolved | GatewayError] = LRU(1 << 15)
-        # hot entries: (root CID, is it an identity CID, the complete response)
+        # hot entries: (root CID, is it self-contained, the complete response)
         self._hot: LRU[HotKey, tuple[CID, bool, Prepared]] = LRU(
             1 << 14, hot_bytes, weigh=lambda entry: len(entry[2].body) + 512
         )
-        self.trustless = BlockResponses(blocks, self.resolve)
+        self.trustless = BlockResponses(blocks, self.resolve, car_limits)
         self.unixfs = UnixFSView(blocks, self.files, self.resolve)
 
     def served(self, cid: CID) -> bool:
-        """Published content only; identity CIDs carry their bytes and are always fine."""
-        return identity_data(cid) is not None or self._is_served(cid)
+        """Published content, or an identity CID that names nothing but its own bytes.
+
+        A root that is not served makes the gateway ask ``refresh`` (when given) whether a
+        newer build was published meanwhile, so a new site root answers at once.
+        """
+        if self._is_served(cid) or self_contained(cid):
+            return True
+        if self._refresh is not None:
+            self._refresh()
+            return self._is_served(cid)
+        return False
 
     # --- entry point ------------------------------------------------------------------------
 
@@ -85,8 +106,8 @@ class Gateway:
         hit = self._hot.get((hot.raw_path, hot.query_string, hot.accept))
         if hit is None:
             return None
-        root, inline, prepared = hit
-        if not inline and not self._is_served(root):
+        root, contained, prepared = hit
+        if not contained and not self._is_served(root):
             return None
         return answer(prepared, hot)
 
@@ -103,8 +124,10 @@ class Gateway:
         response, root = await run_in_threadpool(self.respond, info)
         if hot is not None and root is not None and cacheable(response):
             assert isinstance(response, Prepared)
-            inline = identity_data(root) is not None
-            self._hot.put((hot.raw_path, hot.query_string, hot.accept), (root, inline, response))
+            contained = self_contained(root) and not self._is_served(root)
+            self._hot.put(
+                (hot.raw_path, hot.query_string, hot.accept), (root, contained, response)
+            )
         return response
 
     def respond(self, info: RequestInfo) -> tuple[Response, CID | None]:
@@ -153,8 +176,9 @@ class Gateway:
         try:
             return CID.parse(cid_text)
         except PermapressError as exc:
+            shown = cid_text if len(cid_text) <= 100 else f"{cid_text[:60]}…({len(cid_text)} chars)"
             raise GatewayError(
-                400, f"{cid_text!r} is not a valid CID ({exc}); check that the link is complete"
+                400, f"{shown!r} is not a valid CID ({exc}); check that the link is complete"
             ) from None
 
     def _dispatch(self, info: RequestInfo, cid_text: str, root: CID, rest: str) -> Response:
@@ -190,4 +214,5 @@ class Gateway:
                 return native
         if resolved.kind == "other":
             return self.trustless.native(info, resolved, html=kind == "html")
-        return self.unixfs.view(info, cid_text, segments, resolved)
+        foreign = identity_data(resolved.cid) is not None or not self._is_served(root)
+        return self.unixfs.view(info, cid_text, segments, resolved, foreign=foreign)

@@ -8,7 +8,8 @@ DAG-JSON) and walks ``segments`` through maps (by key) and lists (by decimal ind
 reaches an IPLD link: it returns that link's CID and how many segments it used, so the caller
 continues from the linked block with the rest. Failures, as HTTP statuses:
 
-- a key or index that is not there: ``GatewayError(404)``;
+- a key or index that is not there (an index is ASCII digits, at most 19 of them):
+  ``GatewayError(404)``;
 - a path that ends on, or continues through, a value that is not a link (pathing into IPLD kinds
   other than links is not implemented by gateways): ``GatewayError(501)``;
 - a block that does not decode: ``FormatError`` from the codec.
@@ -54,8 +55,13 @@ def follow(cid: CID, data: bytes, segments: Sequence[str]) -> tuple[CID, int]:
                 raise GatewayError(404, f"no field {segment!r} in block {cid}")
             value = value[segment]
         elif isinstance(value, list):
-            if not segment.isdigit() or int(segment) >= len(value):
-                raise GatewayError(404, f"no list index {segment!r} in block {cid}")
+            if (
+                not segment.isascii()
+                or not segment.isdigit()
+                or len(segment) > 19
+                or int(segment) >= len(value)
+            ):
+                raise GatewayError(404, f"no list index {segment[:40]!r} in block {cid}")
             value = value[int(segment)]
         else:
             raise GatewayError(

@@ -23,6 +23,10 @@ Rules (IPFS path and trustless gateway specs, IPIP-0412 and IPIP-0523):
     EntityBytes.resolve(size) -> (start, end_exclusive) | None   None: zero-length or outside
     parse_range(header, size) -> ByteRange | None | "unsatisfiable"
     etag_matches(if_none_match, etag) -> bool                    weak comparison, ``*``, lists
+
+Numbers are read with a length limit (``MAX_DIGITS``, enough for any offset a file can have):
+a longer ``entity-bytes`` offset is a 400, a longer ``Range`` position lies past the end of any
+file (416); converting thousands of digits never happens.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ Kind = Literal[
     "default", "raw", "car", "tar", "dag-json", "dag-cbor", "json", "cbor", "ipns-record", "html"
 ]
 Scope = Literal["all", "entity", "block"]
+
+MAX_DIGITS: Final = 19
 
 FORMATS: Final[dict[str, Kind]] = {
     "raw": "raw",
@@ -237,9 +243,12 @@ class EntityBytes:
 
 def _offset(text: str, what: str, whole: str) -> int:
     body = text[1:] if text.startswith("-") else text
-    if not body.isdigit() or not body.isascii():
+    if not body.isdigit() or not body.isascii() or len(body) > MAX_DIGITS:
+        shown = whole if len(whole) <= 64 else whole[:61] + "..."
         raise GatewayError(
-            400, f"invalid entity-bytes {whole!r}: {what} must be an integer, e.g. 0:1023 or -512:*"
+            400,
+            f"invalid entity-bytes {shown!r}: {what} must be an integer of at most "
+            f"{MAX_DIGITS} digits, e.g. 0:1023 or -512:*",
         )
     return int(text)
 
@@ -247,7 +256,8 @@ def _offset(text: str, what: str, whole: str) -> int:
 def parse_entity_bytes(text: str) -> EntityBytes:
     start_text, sep, end_text = text.partition(":")
     if not sep:
-        raise GatewayError(400, f"invalid entity-bytes {text!r}: write from:to, e.g. 0:1023")
+        shown = text if len(text) <= 64 else text[:61] + "..."
+        raise GatewayError(400, f"invalid entity-bytes {shown!r}: write from:to, e.g. 0:1023")
     start = _offset(start_text, "from", text)
     end = None if end_text == "*" else _offset(end_text, "to", text)
     if end is not None and 0 <= end < start:
@@ -287,6 +297,10 @@ def parse_range(header: str | None, size: int) -> ByteRange | None | Literal["un
         return None
     if not all(t.isdigit() and t.isascii() for t in (start_text, end_text) if t):
         return None
+    if len(start_text) > MAX_DIGITS:
+        return "unsatisfiable"  # past the end of any file
+    if len(end_text) > MAX_DIGITS:
+        end_text = "" if start_text else str(size)  # to the end / the whole file
     if not start_text:
         suffix = int(end_text)
         if suffix == 0:

@@ -5,9 +5,19 @@
     served.replace(roots)                the published roots changed (new build, a purge)
     served.add(root)                     one more root (e.g. a newly published version)
     cid in served, len(served), served.roots
+    self_contained(cid) -> bool          an identity CID whose whole DAG is inside the CID
 
-Membership is by multihash, as blockstores key blocks, so the CIDv0 and CIDv1 spellings of a
-published block are both served. Identity CIDs carry their own bytes and are always "served".
+Membership is by codec and multihash, so the CIDv0 and CIDv1 spellings of a published block
+are both served, but the same bytes asked for under another codec are not: a published raw
+block whose bytes happen to decode as dag-pb must not become a directory linking to anything
+in the blockstore. Identity CIDs are members only when a published DAG links to them: their
+bytes are in the CID, but a self-made identity directory may link to a draft, an old site root
+or purged content, and everything below a served root is served.
+
+``self_contained`` is the one exception the gateway makes: an identity CID that links to nothing
+but other self-contained identity CIDs (``bafkqaaa``, the probe clients send) names no block of
+this gateway, so answering it reveals nothing. An identity block whose links cannot be read is
+not self-contained.
 
 The walk follows links the way ``car.block_links`` reads them (dag-pb and dag-cbor; DAG-JSON
 links through ``ipld.links``) and is
@@ -26,14 +36,41 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from permapress.errors import IpfsError
 from permapress.ipfs.blockstore import identity_data
 from permapress.ipfs.car import block_links
-from permapress.ipfs.cid import CID, DAG_JSON
+from permapress.ipfs.cid import CID, DAG_JSON, RAW
 from permapress.server import ipld
 
 Getter = Callable[[CID], bytes]
+Key = tuple[int, bytes]
+
+
+def _key(cid: CID) -> Key:
+    return cid.codec, cid.multihash
+
+
+@lru_cache(maxsize=4096)
+def self_contained(cid: CID) -> bool:
+    """Is ``cid`` an identity CID whose whole DAG is inlined (see the module docstring)?"""
+    stack = [cid]
+    while stack:
+        current = stack.pop()
+        data = identity_data(current)
+        if data is None:
+            return False
+        if current.codec == RAW:
+            continue
+        try:
+            if current.codec == DAG_JSON:
+                stack.extend(ipld.links(current, data))
+            else:
+                stack.extend(block_links(current, data))
+        except IpfsError:
+            return False
+    return True
 
 
 class ServedSet:
@@ -41,7 +78,7 @@ class ServedSet:
         self._get = get
         self._lock = threading.Lock()
         self._links: dict[CID, tuple[CID, ...]] = {}
-        self._served: frozenset[bytes] = frozenset()
+        self._served: frozenset[Key] = frozenset()
         self._roots: tuple[CID, ...] = ()
         self.replace(roots)
 
@@ -50,7 +87,7 @@ class ServedSet:
         return self._roots
 
     def is_served(self, cid: CID) -> bool:
-        return cid.multihash in self._served or identity_data(cid) is not None
+        return (cid.codec, cid.multihash) in self._served
 
     def __contains__(self, cid: object) -> bool:
         return isinstance(cid, CID) and self.is_served(cid)
@@ -64,7 +101,7 @@ class ServedSet:
         with self._lock:
             reached = self._walk(new_roots)
             self._links = {cid: self._links[cid] for cid in reached if cid in self._links}
-            self._served = frozenset(cid.multihash for cid in reached)
+            self._served = frozenset(map(_key, reached))
             self._roots = new_roots
 
     def add(self, root: CID) -> None:
@@ -73,7 +110,7 @@ class ServedSet:
             if root in self._roots:
                 return
             reached = self._walk((root,))
-            self._served = self._served | frozenset(cid.multihash for cid in reached)
+            self._served = self._served | frozenset(map(_key, reached))
             self._roots = (*self._roots, root)
 
     def _walk(self, roots: tuple[CID, ...]) -> set[CID]:

@@ -1,6 +1,6 @@
 """Verifiable responses (raw blocks, CAR streams) and blocks in their own IPLD codec.
 
-    BlockResponses(blocks, resolve)
+    BlockResponses(blocks, resolve, limits=CarLimits())
     .raw(info, resolved, explicit)      ``application/vnd.ipld.raw``: the terminal block,
                                         ``attachment; filename="<cid>.bin"``, Etag
                                         ``"<cid>.raw"``, Range supported
@@ -11,7 +11,11 @@
                                         ``entity-bytes``; CARs up to 1 MiB are built in memory,
                                         sent with a Content-Length and cached, larger ones are
                                         streamed. A child block missing while streaming cuts
-                                        the response off (never a complete-looking CAR).
+                                        the response off (never a complete-looking CAR), and
+                                        so does passing ``limits`` (``carstream.limited``).
+                                        ``dups=y`` is answered with ``dups=n`` when the repeats
+                                        would pass the limits or the DAG's own size
+                                        (``carstream.dups_fit``).
     .codec(info, resolved, wanted)      ``format``/``Accept`` of dag-json, dag-cbor, json or
                                         cbor: the block as is when its codec matches (json/cbor
                                         also for raw blocks), 406 otherwise (IPIP-0524: no codec
@@ -39,9 +43,17 @@ from permapress.errors import GatewayError
 from permapress.ipfs.blockstore import Blockstore
 from permapress.ipfs.cid import CID, DAG_CBOR, DAG_JSON, DAG_PB, RAW
 from permapress.server.cache import LRU
-from permapress.server.carstream import car_blocks, car_chunks, prefetch
+from permapress.server.carstream import (
+    CarLimits,
+    car_blocks,
+    car_chunks,
+    dups_fit,
+    limited,
+    prefetch,
+)
 from permapress.server.negotiate import (
     KIND_MEDIA_TYPES,
+    CarOptions,
     EntityBytes,
     Wanted,
     etag_matches,
@@ -76,10 +88,17 @@ CarKey = tuple[CID, tuple[str, ...], str, str, bool]
 
 
 class BlockResponses:
-    def __init__(self, blocks: Blockstore, resolve: Callable[[CID, tuple[str, ...]], Resolved]):
+    def __init__(
+        self,
+        blocks: Blockstore,
+        resolve: Callable[[CID, tuple[str, ...]], Resolved],
+        limits: CarLimits | None = None,
+    ) -> None:
         self.blocks = blocks
         self.resolve = resolve
+        self.limits = limits or CarLimits()
         self._cars: LRU[CarKey, bytes] = LRU(4096, 32 << 20, weigh=len)
+        self._dups: LRU[CarKey, bool] = LRU(4096)
 
     def _disposition(self, info: RequestInfo, kind: str, default_name: str) -> str:
         if info.query.get("download") == "true":
@@ -161,6 +180,15 @@ class BlockResponses:
         entity_bytes: EntityBytes | None = parse_entity_bytes(eb_text) if eb_text else None
         if entity_bytes is not None:
             scope = "entity"
+        if options.dups:
+            fit_key: CarKey = (root, segments, scope,
+                               entity_bytes.text if entity_bytes else "", True)
+            fits = self._dups.get(fit_key)
+            if fits is None:
+                fits = dups_fit(resolved, self.blocks.get, scope, entity_bytes, self.limits)
+                self._dups.put(fit_key, fits)
+            if not fits:
+                options = CarOptions(dups=False)
         variant = f"{'/'.join(segments)}|{scope}|{entity_bytes.text if entity_bytes else ''}"
         simple = not segments and scope == "all" and entity_bytes is None and not options.dups
         suffix = "" if simple else "." + _short(f"{variant}|{options.dups}")
@@ -183,7 +211,9 @@ class BlockResponses:
             return Prepared.build(200, pairs, cached, etag=etag, cacheable=True)
         if info.head:
             return Prepared.build(200, pairs, length=-1, etag=etag)
-        blocks = car_blocks(resolved, self.blocks.get, scope, entity_bytes, options.dups)
+        blocks = limited(
+            car_blocks(resolved, self.blocks.get, scope, entity_bytes, options.dups), self.limits
+        )
         head, rest = prefetch(car_chunks(root, blocks), SMALL_CAR)
         if rest is None:
             body = b"".join(head)

@@ -1,7 +1,8 @@
 """Deserialized UnixFS responses for the path gateway: files, directories, symlinks.
 
-    UnixFSView(blocks, files, resolve).view(info, cid_text, segments, resolved) -> Response
-    serve_file(info, files, resolved, name, etag, pairs) -> Response     (also used by the site)
+    UnixFSView(blocks, files, resolve).view(info, cid_text, segments, resolved, foreign=False)
+    serve_file(info, files, resolved, name, etag, pairs, segments=…, foreign=…)
+                                                    -> Response  (also used by the site)
     directory_redirect(prefix, segments, query_string) -> Prepared       301 to the slash form
 
 - a directory asked for without the trailing slash: 301 to the same path with it (query kept);
@@ -17,18 +18,28 @@
 
 Files up to ``FileReader.small`` bytes are read whole (and cached); larger ones are streamed, and
 a range of a large file reads only the blocks that hold it.
+
+What may render on our origin: every file carries ``responses.POLICY`` (no scripts, a sandbox
+that stops ``<meta http-equiv=refresh>``). Markup (HTML, XHTML, SVG, XML) that is not one of the
+newsroom's own pages is sent as an attachment with ``responses.ISOLATED``, whatever ``?filename=``
+or ``?download=false`` say: a file inside a ``media/`` folder (the originals an article keeps as
+evidence, such as an imported page's ``source.html``), the kept originals by name
+(``source.html``, ``source.warc.gz``, ``source.json``) anywhere, and a file asked for by its bare
+CID (which could be any of those). ``foreign`` content (see ``gateway.py``) is always an
+``application/octet-stream`` attachment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Final
 from urllib.parse import quote
 
 from starlette.responses import Response, StreamingResponse
 
 from permapress.errors import GatewayError
 from permapress.ipfs import reader
-from permapress.ipfs.blockstore import Blockstore
+from permapress.ipfs.blockstore import Blockstore, identity_data
 from permapress.ipfs.cid import CID
 from permapress.server.content import content_type
 from permapress.server.files import FileReader
@@ -39,19 +50,34 @@ from permapress.server.resolve import Resolved
 from permapress.server.responses import (
     CORS_HEADERS,
     IMMUTABLE,
+    ISOLATED,
     LISTING,
+    POLICY,
     Prepared,
     content_disposition,
 )
 
 REDIRECT_CACHE = "public, max-age=3600"
 
-# permapress pages never run scripts, and content we keep as evidence (the original HTML of an
-# imported page, source.html) must not run its scripts on our origin: no scripts, plugins, forms
-# or frames in anything the server sends as a file.
-NO_ACTIVE_CONTENT = (
-    "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'"
+ORIGINAL_NAMES: Final = frozenset({"source.html", "source.warc.gz", "source.json"})
+_MARKUP: Final = frozenset(
+    {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"}
 )
+
+
+def is_markup(media_type: str) -> bool:
+    """Could a browser render this type as a document that navigates or loads things?"""
+    base = media_type.split(";", 1)[0].strip().lower()
+    return base in _MARKUP or base.endswith("+xml")
+
+
+def not_ours(segments: Sequence[str], media_type: str) -> bool:
+    """Is this file one that must not render on our origin (see the module docstring)?"""
+    if segments and segments[-1] in ORIGINAL_NAMES:
+        return True
+    if not is_markup(media_type):
+        return False
+    return not segments or "media" in segments[:-1]  # a bare CID may name any file
 
 
 def directory_redirect(
@@ -75,22 +101,36 @@ def serve_file(
     name: str | None,
     etag: str,
     pairs: Pairs,
+    *,
+    segments: Sequence[str] = ("",),
+    foreign: bool = False,
 ) -> Response:
-    """The bytes of a UnixFS file or raw block, with Range, 304 and HEAD handled."""
+    """The bytes of a UnixFS file or raw block, with Range, 304 and HEAD handled.
+
+    ``segments`` is the path that named the file (empty for a bare CID), ``foreign`` marks
+    content that is not the newsroom's (see the module docstring).
+    """
     filename = info.query.get("filename")
     download = info.query.get("download") == "true"
-    if filename or download:
-        kind = "attachment" if download else "inline"
-        pairs = [*pairs, ("content-disposition",
-                          content_disposition(kind, filename or name or str(resolved.cid)))]
     size = resolved.size or 0
     span = parse_range(info.range, size) if info.range else None
     whole = files.whole(resolved) if span is None else files.cached(resolved.cid)
     head = whole[:512] if whole is not None else files.head(resolved)
+    media_type = content_type(filename or name, head, complete=whole is not None)
+    policy = POLICY
+    shown_name = filename or name or str(resolved.cid)
+    if foreign or not_ours(segments, media_type):
+        if foreign:
+            media_type = "application/octet-stream"
+        policy = ISOLATED
+        pairs = [*pairs, ("content-disposition", content_disposition("attachment", shown_name))]
+    elif filename or download:
+        kind = "attachment" if download else "inline"
+        pairs = [*pairs, ("content-disposition", content_disposition(kind, shown_name))]
     pairs = [
-        ("content-type", content_type(filename or name, head, complete=whole is not None)),
+        ("content-type", media_type),
         ("x-content-type-options", "nosniff"),
-        ("content-security-policy", NO_ACTIVE_CONTENT),
+        ("content-security-policy", policy),
         *pairs,
     ]
     if whole is not None:
@@ -127,7 +167,13 @@ class UnixFSView:
         self.resolve = resolve
 
     def view(
-        self, info: RequestInfo, cid_text: str, segments: tuple[str, ...], resolved: Resolved
+        self,
+        info: RequestInfo,
+        cid_text: str,
+        segments: tuple[str, ...],
+        resolved: Resolved,
+        *,
+        foreign: bool = False,
     ) -> Response:
         if resolved.is_directory:
             if not info.path.endswith("/"):
@@ -141,14 +187,17 @@ class UnixFSView:
                 return self.listing(info, cid_text, segments, resolved)
             if index.kind in ("file", "raw"):
                 pairs = ipfs_headers(info, resolved.roots, IMMUTABLE)
-                return serve_file(info, self.files, index, "index.html", f'"{resolved.cid}"',
-                                  pairs)
+                return serve_file(
+                    info, self.files, index, "index.html", f'"{resolved.cid}"', pairs,
+                    segments=(*segments, "index.html"),
+                    foreign=foreign or identity_data(index.cid) is not None,
+                )
             return self.listing(info, cid_text, segments, resolved)
         pairs = ipfs_headers(info, resolved.roots, IMMUTABLE)
         etag = f'"{resolved.cid}"'
         if resolved.kind in ("file", "raw"):
             return serve_file(info, self.files, resolved, segments[-1] if segments else None,
-                              etag, pairs)
+                              etag, pairs, segments=segments, foreign=foreign)
         if resolved.kind == "symlink":
             target = self.files.symlink_target(resolved.cid)
             pairs = [("content-type", "text/plain; charset=utf-8"),

@@ -83,15 +83,18 @@ class Website:
         try:
             resolved = self.resolve(root, segments)
             name = segments[-1] if segments else None
+            path = segments
             if resolved.is_directory:
                 if info.path and not info.path.endswith("/"):
                     return directory_redirect("", segments, info.query_string)
-                resolved = self.resolve(root, (*segments, "index.html"))
+                path = (*segments, "index.html")
+                resolved = self.resolve(root, path)
                 name = "index.html"
             if resolved.kind in ("file", "raw"):
                 shown = "/".join(quote(s, safe="") for s in segments)
                 pairs = [("cache-control", SHORT), ("x-ipfs-path", f"/ipfs/{root}/{shown}")]
-                return serve_file(info, self.files, resolved, name, f'"{resolved.cid}"', pairs)
+                return serve_file(info, self.files, resolved, name, f'"{resolved.cid}"', pairs,
+                                  segments=path)
         except GatewayError as exc:
             if exc.status != 404:
                 return text_error(exc.status, exc.message)

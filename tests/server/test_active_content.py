@@ -14,7 +14,7 @@ HOSTILE = (
 )
 
 
-def test_every_file_carries_a_policy_without_scripts_forms_or_frames() -> None:
+def test_pages_run_nothing_and_kept_originals_are_attachments() -> None:
     blocks = MemoryBlockstore()
     root = import_tree(
         {"index.html": b"<p>site</p>", "articles": {"x": {"media": {"source.html": HOSTILE}}}},
@@ -23,19 +23,22 @@ def test_every_file_carries_a_policy_without_scripts_forms_or_frames() -> None:
     ).cid
     app = create_app(blocks=blocks, site_root=lambda: root, is_served=lambda cid: True)
     with TestClient(app) as client:
-        for url in (
-            "/articles/x/media/source.html",
-            f"/ipfs/{root}/articles/x/media/source.html",
-            "/",
-        ):
+        for url in ("/", f"/ipfs/{root}/"):
             response = client.get(url)
             assert response.status_code == 200, url
             policy = response.headers["content-security-policy"]
-            for directive in (
-                "script-src 'none'",
-                "form-action 'none'",
-                "frame-src 'none'",
-                "object-src 'none'",
-            ):
+            for directive in ("script-src 'none'", "form-action 'none'", "frame-src 'none'",
+                              "object-src 'none'", "frame-ancestors 'none'", "sandbox "):
                 assert directive in policy, (url, policy)
-        assert client.get("/articles/x/media/source.html").content == HOSTILE  # kept byte for byte
+            assert "allow-scripts" not in policy
+            assert "content-disposition" not in response.headers
+        for url in ("/articles/x/media/source.html",
+                    "/articles/x/media/source.html?download=false&filename=x.html",
+                    f"/ipfs/{root}/articles/x/media/source.html"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response.headers["content-disposition"].startswith("attachment;"), url
+            assert response.headers["content-security-policy"] == (
+                "default-src 'none'; frame-ancestors 'none'; sandbox"
+            )
+            assert response.content == HOSTILE  # kept byte for byte

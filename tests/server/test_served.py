@@ -7,12 +7,13 @@ from collections import Counter
 from pathlib import Path
 
 from permapress.ipfs.blockstore import MemoryBlockstore
-from permapress.ipfs.cid import CID, identity_cid
+from permapress.ipfs.cid import CID, DAG_PB, identity_cid
 from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import get_profile
-from permapress.server.served import ServedSet
+from permapress.server.served import ServedSet, self_contained
 
 sys.path.insert(0, str(Path(__file__).parent))
+from crafted import directory, hashed, inline_directory  # noqa: E402
 from world import FIXTURES, load_car  # noqa: E402
 
 PROFILE = get_profile("unixfs-v1-2025")
@@ -40,7 +41,9 @@ def test_every_block_of_a_published_dag_is_served_and_nothing_else() -> None:
     assert not served.is_served(draft.cid)
     assert not served.is_served(CID.hash(b"secret"))
     assert served.is_served(site.cid.to_v1()) and site.cid in served
-    assert served.is_served(identity_cid(b"anything inline"))
+    assert not served.is_served(identity_cid(b"anything inline")), "published only by a link"
+    assert self_contained(identity_cid(b"anything inline"))
+    assert not served.is_served(CID(1, 0x70, CID.hash(b"b" * 10).multihash)), "codec counts"
     assert "not a cid" not in served
     assert served.roots == (site.cid,)
 
@@ -86,3 +89,25 @@ def test_links_in_dag_cbor_and_dag_json_are_followed() -> None:
     served = ServedSet(store.get, roots)
     assert len(served) == 6
     assert all(served.is_served(cid) for cid in store)
+
+
+def test_identity_cids_are_served_only_when_published_or_self_contained() -> None:
+    store = MemoryBlockstore()
+    draft = import_tree({"draft.html": b"secret"}, PROFILE, store.put)
+    site = import_tree({"a.html": b"a"}, PROFILE, store.put)
+    served = ServedSet(store.get, [site.cid])
+    # a self-made identity directory: its bytes are in the CID, what it links to is not
+    sneaky = inline_directory([("x", draft.cid)])
+    nested = inline_directory([("y", sneaky)])
+    harmless = inline_directory([("t", identity_cid(b"tiny"))])
+    assert not self_contained(sneaky) and not self_contained(nested)
+    assert self_contained(harmless) and self_contained(identity_cid(b""))
+    assert not self_contained(site.cid), "a hashed CID is never self-contained"
+    assert not self_contained(identity_cid(b"\xff not dag-pb", DAG_PB)), "unreadable links"
+    for cid in (sneaky, nested, draft.cid, harmless):
+        assert not served.is_served(cid)
+    # linked from a published DAG, the identity directory and what it links to are published
+    linked = hashed(store, directory([("a.html", CID.hash(b"a")), ("zz", nested)]))
+    served.replace([linked])
+    assert served.is_served(nested) and served.is_served(sneaky)
+    assert served.is_served(draft.cid)
