@@ -97,12 +97,15 @@ def bounded(seconds: float = WATCHDOG_SECONDS) -> Iterator[None]:
 def ours_or_success(call: Callable[[], T]) -> T | PermapressError:
     """``call()`` under the watchdog: its result, or the ``PermapressError`` it raised (which
     must say something). Any other exception propagates and fails the test."""
-    with bounded():
-        try:
-            return call()
-        except PermapressError as exc:
-            assert str(exc).strip(), f"{type(exc).__name__} without a message"
-            return exc
+    try:
+        with bounded():
+            try:
+                return call()
+            except PermapressError as exc:
+                assert str(exc).strip(), f"{type(exc).__name__} without a message"
+                return exc
+    except (Hung, NetworkUsed) as exc:  # an ordinary failure, so Hypothesis shrinks the input
+        raise AssertionError(f"{type(exc).__name__}: {exc}") from None
 
 
 # --- inputs ------------------------------------------------------------------------------------

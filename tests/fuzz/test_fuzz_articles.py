@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from data_paths import FIXTURES, SEED_ARTICLE
 from fuzzkit import FUZZ, mutated, ours_or_success, replay
+from htmldate.extractors import get_external_parser
 from hypothesis import given
 
 from permapress.articles import frontmatter, wxr
@@ -75,6 +76,10 @@ NOW = datetime(2025, 9, 30, 12, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # One-time cost, not a hang: the first date string in no known language makes dateparser
+    # (through trafilatura's date search) compile the patterns of every locale, seconds of CPU
+    # once per process. Pay it here, outside the watchdog.
+    get_external_parser().get_date_data("xyzzy 12 abc")
     return tmp_path_factory.mktemp("fuzz-articles")
 
 
