@@ -22,6 +22,17 @@ PROFILES = ("unixfs-v1-2025", "kubo-cid-v1", "unixfs-v0-2015")
 
 
 @dataclass(frozen=True, slots=True)
+class MediaSettings:
+    """``[media]``: downloading the remote images that imported articles show."""
+
+    archive: bool = True  # false: leave remote images as links to elsewhere
+    timeout: float = 30.0  # seconds for one image, redirects included
+    max_file_mb: float = 20.0
+    max_article_mb: float = 100.0
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything a newsroom command needs to know about its newsroom."""
 
@@ -35,6 +46,7 @@ class Config:
     gateway_url: str | None = None
     per_page: int = 20
     categories: tuple[tuple[str, str], ...] = field(default=())
+    media: MediaSettings = field(default_factory=MediaSettings)
 
     @property
     def catalog_path(self) -> Path:
@@ -103,6 +115,36 @@ def _text(table: Mapping[str, object], key: str, default: str, where: str) -> st
     return value.strip()
 
 
+def _media(data: Mapping[str, object], where: str) -> MediaSettings:
+    table = data.get("media", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [media] must be a table")
+    unknown = sorted(set(table) - set(MediaSettings.__dataclass_fields__))
+    if unknown:
+        raise ConfigError(f"{where}: [media] has no setting {unknown[0]!r}")
+    archive = table.get("archive", True)
+    if not isinstance(archive, bool):
+        raise ConfigError(f"{where}: [media] archive must be true or false")
+    defaults = MediaSettings()
+    numbers: dict[str, float] = {}
+    for key, low, high in (("timeout", 1, 600), ("max_file_mb", 0.01, 1024),
+                           ("max_article_mb", 0.01, 10240), ("max_redirects", 0, 20)):  # fmt: skip
+        value = table.get(key, getattr(defaults, key))
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not low <= value <= high:
+            raise ConfigError(f"{where}: [media] {key} must be a number from {low} to {high}")
+        numbers[key] = value
+    if isinstance(numbers["max_redirects"], float) and not numbers["max_redirects"].is_integer():
+        raise ConfigError(f"{where}: [media] max_redirects must be a whole number")
+    return MediaSettings(
+        archive=archive,
+        timeout=float(numbers["timeout"]),
+        max_file_mb=float(numbers["max_file_mb"]),
+        max_article_mb=float(numbers["max_article_mb"]),
+        max_redirects=int(numbers["max_redirects"]),
+    )
+
+
 def load_config(home: Path) -> Config:
     """Read ``home/permapress.toml`` into a Config."""
     path = home / CONFIG_NAME
@@ -157,6 +199,7 @@ def load_config(home: Path) -> Config:
         gateway_url=_text(newsroom, "gateway", "", where) or None,
         per_page=per_page,
         categories=tuple(sorted(categories.items())),
+        media=_media(data, where),
     )
 
 
@@ -183,4 +226,12 @@ per_page = 20
 # Your own categories mapped to IPTC Media Topics (codes from cv.iptc.org/newscodes/mediatopic).
 [categories]
 # "City Hall" = "medtop:11000000"
+
+# Remote images that imported articles show are downloaded into their bundles.
+[media]
+archive = true        # false: leave them as links elsewhere (like `import --no-media`)
+timeout = 30          # seconds for one image, redirects included
+max_file_mb = 20      # per image
+max_article_mb = 100  # all the images of one article
+max_redirects = 5
 """

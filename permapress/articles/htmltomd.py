@@ -46,6 +46,7 @@ _BLOCKS: Final = _words(
 )
 _WRAPPERS: Final = _words("div section article main header footer center details")
 _LAZY: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "data-url")
+_SRCSET: Final = ("srcset", "data-srcset", "data-lazy-srcset")
 _BLANK_LINES: Final = re.compile(r"\n{3,}")
 _TRAILING: Final = re.compile(r"[ \t]+$", re.MULTILINE)
 
@@ -69,11 +70,44 @@ def _is_placeholder(src: str | None) -> bool:
     return not src or src.startswith("data:") or src.endswith((".gif#", "blank.gif", "spacer.gif"))
 
 
+def largest_candidate(srcset: str) -> str | None:
+    """The URL of the widest (else highest-density) image a ``srcset`` offers."""
+    best: tuple[int, float, str] | None = None
+    position, n = 0, len(srcset)
+    while position < n:
+        while position < n and (srcset[position].isspace() or srcset[position] == ","):
+            position += 1
+        start = position
+        while position < n and not srcset[position].isspace():
+            position += 1
+        url = srcset[start:position]
+        descriptor = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            end = srcset.find(",", position)
+            end = n if end < 0 else end
+            descriptor, position = srcset[position:end].strip().lower(), end
+        if not url:
+            continue
+        unit, number = (descriptor[-1:], descriptor[:-1]) if descriptor else ("x", "1")
+        try:
+            value = float(number)
+        except ValueError:
+            continue
+        rank = (1 if unit == "w" else 0, value, url)
+        if unit in ("w", "x") and (best is None or rank[:2] > best[:2]):
+            best = rank
+    return best[2] if best else None
+
+
 def _lazy_images(root: lxml.html.HtmlElement) -> None:
     for img in list(root.iter("img")):
         src = img.get("src")
         if _is_placeholder(src):
             src = next((img.get(a) for a in _LAZY if img.get(a)), None) or src
+        srcset = next((img.get(a) for a in _SRCSET if img.get(a)), None)
+        src = (largest_candidate(srcset) if srcset else None) or src
         if not src or src.startswith("data:"):
             img.drop_tree()
         else:

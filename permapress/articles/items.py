@@ -55,6 +55,7 @@ class ReadOptions:
     language: str = "en"  # when the source does not say
     categories: tuple[tuple[str, str], ...] = ()  # the newsroom's [categories] name -> topic
     limits: Limits = field(default_factory=Limits)
+    media: bool = True  # download the remote images articles show ([media] in permapress.toml)
     now: datetime | None = None  # the import's time: the date of last resort (None: the clock)
     force: bool = False  # record a changed source even over a later correction
 

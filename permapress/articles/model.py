@@ -1,6 +1,8 @@
 """The article model: one version of one news article, as every reader returns it.
 
-    Media(name, data, media_type)      an image the article uses, stored in the bundle's media/
+    Media(name, data, media_type, origin=None)
+                                       an image the article uses, stored in the bundle's media/
+                                       (``origin``: the URL it was downloaded from)
     Article(headline, slug, …)         frozen; change it with dataclasses.replace
     validate(article) -> Article       checks every field, returns it with whitespace normalised
     content_key(article) -> str        sha256 hex over everything except ``source``
@@ -40,6 +42,7 @@ class Media:
     name: str  # e.g. "harbour.jpg"
     data: bytes
     media_type: str  # e.g. "image/jpeg"
+    origin: str | None = None  # the http(s) URL a downloaded image came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +192,10 @@ def _check_media(media: object, fail: _Fail) -> tuple[Media, ...]:
             raise fail(f"media {item.name!r} has no bytes")
         if not isinstance(item.media_type, str) or not _MEDIA_TYPE_RE.fullmatch(item.media_type):
             raise fail(f"media {item.name!r} has a bad media type {item.media_type!r}")
+        if item.origin is not None and not (
+            isinstance(item.origin, str) and item.origin.startswith(("http://", "https://"))
+        ):
+            raise fail(f"media {item.name!r} has an origin that is not an http(s) URL")
     return media
 
 
@@ -209,6 +216,12 @@ def _check_image(
         raise fail(f"image {image!r} is not among the article's media files")
 
 
+def _media_entry(media: Media) -> list[str]:
+    """[name, type], and the URL it was downloaded from when it was (absent otherwise, so
+    articles without downloaded images keep their bytes)."""
+    return [media.name, media.media_type, *([media.origin] if media.origin else [])]
+
+
 def article_fields(article: Article) -> dict[str, Any]:
     """Every field except ``source`` as JSON values; media as [name, type] without the bytes."""
     return {
@@ -222,7 +235,7 @@ def article_fields(article: Article) -> dict[str, Any]:
         "summary": article.summary,
         "language": article.language,
         "body": article.body,
-        "media": [[m.name, m.media_type] for m in article.media],
+        "media": [_media_entry(m) for m in article.media],
         "image": article.image,
         "draft": article.draft,
     }

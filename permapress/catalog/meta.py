@@ -32,7 +32,10 @@ def article_from_meta(meta: str, media_data: dict[str, bytes] | None = None) -> 
         summary=data["summary"],
         language=data["language"],
         body=data.get("body", ""),  # a light catalog read leaves the body out
-        media=tuple(Media(name, media_data.get(name, b""), kind) for name, kind in data["media"]),
+        media=tuple(
+            Media(name, media_data.get(name, b""), kind, *origin)
+            for name, kind, *origin in data["media"]
+        ),
         image=data["image"],
         draft=bool(data["draft"]),
     )

@@ -76,6 +76,7 @@ def export(out: Path, fmt: str, drafts: bool, home: Path | None, as_json: bool) 
 @click.option("--once", is_flag=True, help="Poll once and exit (for cron and scripts).")
 @click.option("--rounds", type=click.IntRange(1), default=None, help="Stop after N polls.")
 @click.option("--fetch", is_flag=True, help="Fetch and extract each entry's page.")
+@click.option("--no-media", is_flag=True, help="Leave remote images as they are (no download).")
 @home_option
 @json_option
 def watch(
@@ -84,6 +85,7 @@ def watch(
     once: bool,
     rounds: int | None,
     fetch: bool,
+    no_media: bool,
     home: Path | None,
     as_json: bool,
 ) -> None:
@@ -113,7 +115,7 @@ def watch(
 
     with Newsroom.open(folder, readonly=True) as newsroom:
         config = newsroom.config
-        options = ReadOptions(fetch=fetch, language=config.language,
+        options = ReadOptions(fetch=fetch, language=config.language, media=not no_media,
                               categories=config.categories)  # fmt: skip
     if not as_json and not once:
         click.echo(f"Watching {len(feeds)} feed(s) every {every}; Ctrl+C stops.", err=True)

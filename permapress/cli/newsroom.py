@@ -81,6 +81,7 @@ def init(directory: Path, name: str | None, demo: bool) -> None:
 @click.option("--drafts", is_flag=True, help="WordPress: also drafts and scheduled posts.")
 @click.option("--private", is_flag=True, help="WordPress: also private and password posts.")
 @click.option("--pages", is_flag=True, help="WordPress: also pages, not only posts.")
+@click.option("--no-media", is_flag=True, help="Leave remote images as they are (no download).")
 @click.option("--force", is_flag=True,
               help="Record a changed source even over a correction made since its last import.")
 @home_option
@@ -93,6 +94,7 @@ def import_(
     drafts: bool,
     private: bool,
     pages: bool,
+    no_media: bool,
     force: bool,
     home: Path | None,
     as_json: bool,
@@ -112,6 +114,7 @@ def import_(
             drafts=drafts,
             private=private,
             pages=pages,
+            media=not no_media,
             language=config.language,
             categories=config.categories,
             now=now,

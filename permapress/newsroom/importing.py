@@ -46,6 +46,7 @@ from permapress.articles.sources import HEAD_BYTES, detect, read_source, readers
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import ArticleError, PermapressError
 from permapress.newsroom.home import Newsroom
+from permapress.newsroom.media_archive import with_media
 from permapress.newsroom.record import load_article, record_article
 
 SKIPPED_FOLDERS = frozenset({"media"})
@@ -278,7 +279,8 @@ def import_paths(
     console = Console(stderr=True)
     with Progress(*columns, console=console, transient=True, disable=not progress) as bar:
         task = bar.add_task("Importing", total=None)
-        for label, item in iter_items(paths, fmt=fmt, tz=config.tz, options=options):
+        items = iter_items(paths, fmt=fmt, tz=config.tz, options=options)
+        for label, item in with_media(newsroom, items, report, enabled=options.media):
             record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy)
             done = report["imported"] + report["updated"] + report["unchanged"]
             name = label if len(label) <= 48 else "…" + label[-47:]

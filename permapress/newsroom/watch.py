@@ -31,6 +31,7 @@ from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import ConfigError
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.importing import empty_report, iter_items, record_item
+from permapress.newsroom.media_archive import with_media
 
 MIN_INTERVAL: Final = 60.0
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -62,7 +63,8 @@ def poll(
     report = empty_report()
     taxonomy = Taxonomy(newsroom.config.category_topics)
     note = change_note(now)
-    for label, item in iter_items(feeds, fmt="feed", tz=newsroom.config.tz, options=options):
+    items = iter_items(feeds, fmt="feed", tz=newsroom.config.tz, options=options)
+    for label, item in with_media(newsroom, items, report, enabled=options.media):
         record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy)
     return report
 

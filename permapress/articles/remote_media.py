@@ -1,0 +1,429 @@
+"""Remote images an article shows, downloaded into its bundle so that the archive stands alone.
+
+    MediaLimits(timeout, connect_timeout, max_file_bytes, max_article_bytes, max_redirects)
+    media_limits(settings) -> MediaLimits   from permapress.toml's [media] (config.MediaSettings)
+    Downloader(limits)                      a context manager; one per import run
+      .get(url) -> Downloaded | str         the image, or one line saying why not
+    Downloaded(url, final_url, media_type, path, size)
+    archive_article(article, downloader, known=None) -> (Article, [note])
+    remote_images(article) -> [url]         what ``archive_article`` would fetch
+
+``archive_article`` finds the images the article shows from elsewhere: Markdown images
+(inline and reference definitions) and raw ``<img src>`` in the body whose address is an
+absolute ``http(s)://`` URL, and the lead image when it is an https URL. Each is downloaded,
+stored as ``media/<name>`` (the URL's file name slugified, with the extension of its real type,
+"-2" … when taken) with the URL it came from in ``Media.origin``, and the body (or the lead
+image) now names ``media/<name>``. The same URL twice, or the same bytes under two URLs, is
+one file. ``known`` maps URLs to images already archived from them (the article's stored
+version): those are reused, not fetched again. Nothing else of the article changes; an
+article with no remote image comes back as it was (same bytes, same CIDs).
+
+A download that fails leaves the article whole: the image becomes a link to its URL with its
+alt text (``![alt](url)`` -> ``[alt](url)``, ``<img src alt>`` -> ``<a href>alt</a>``), a failed
+lead image stays the URL it was (pages never show an absolute lead image), and the returned
+notes say which image and why. Only the scheme decides what is fetched: ``http`` and ``https``;
+``data:``, ``file:`` and every other scheme are refused (a ``data:`` image is not a remote one
+and never reaches a page: the sanitiser drops it).
+
+Limits (``MediaLimits``, from ``permapress.toml`` ``[media]``): ``timeout`` seconds for one
+whole download, redirects included (checked at every chunk, and no read waits longer than
+what is left, so a server that drips bytes is cut off); ``max_file_bytes`` per image, checked
+against Content-Length before reading and counted while reading the decoded body (so a
+compressed "bomb" stops at the cap); ``max_article_bytes`` for all the images of one article;
+``max_redirects`` redirects, each to http(s) only, a loop stopped when it comes back. The bytes
+must be a JPEG, PNG, GIF, WebP or AVIF image by their magic bytes, whatever the server or the
+file name says; SVG is refused (it can carry script and load other resources).
+
+``Downloader`` remembers every URL of the run, image or failure, so an image that many articles
+use is fetched once; the bytes wait in a temporary folder (removed on close), not in memory.
+After three timeouts or refused connections from one host, its other images are not tried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Final
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+from markdown_it.common.utils import unescapeAll
+
+from permapress.articles.fetch import USER_AGENT
+from permapress.articles.mdscan import Source, destinations, new_parser
+from permapress.articles.media import EXTENSIONS, image_type
+from permapress.articles.model import Article, Media
+from permapress.articles.slug import slugify
+from permapress.config import MediaSettings
+
+MIB: Final = 1024 * 1024
+ACCEPT_IMAGES: Final = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.5"
+HOST_FAILURES: Final = 3
+_PARSER: Final = new_parser()
+_HTML_IMG: Final = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE: Final = r"\s{name}\s*=\s*(?:\"(?P<d>[^\"]*)\"|'(?P<s>[^']*)'|(?P<u>[^\s\"'=<>`]+))"
+_SRC: Final = re.compile(_ATTRIBUTE.format(name="src"), re.IGNORECASE)
+_ALT: Final = re.compile(_ATTRIBUTE.format(name="alt"), re.IGNORECASE)
+_SVG_HEAD: Final = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<svg", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaLimits:
+    """How long and how much one image, and one article's images, may take."""
+
+    timeout: float = 30.0  # seconds for one download, redirects included
+    connect_timeout: float = 10.0
+    max_file_bytes: int = 20 * MIB
+    max_article_bytes: int = 100 * MIB
+    max_redirects: int = 5
+
+
+def media_limits(settings: MediaSettings) -> MediaLimits:
+    """The limits that permapress.toml's ``[media]`` table sets."""
+    return MediaLimits(
+        timeout=settings.timeout,
+        connect_timeout=min(10.0, settings.timeout),
+        max_file_bytes=int(settings.max_file_mb * MIB),
+        max_article_bytes=int(settings.max_article_mb * MIB),
+        max_redirects=settings.max_redirects,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    """One image fetched in this run; its bytes wait in ``path``."""
+
+    url: str
+    final_url: str
+    media_type: str
+    path: Path
+    size: int
+    sha256: str
+
+    def data(self) -> bytes:
+        return self.path.read_bytes()
+
+
+class _Refused(Exception):
+    """A download that failed; the message is the reason, one line."""
+
+
+def _is_remote(url: str) -> bool:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+class Downloader:
+    """Fetches images within ``MediaLimits``, once per URL per run; see the module docstring."""
+
+    def __init__(self, limits: MediaLimits | None = None) -> None:
+        self.limits = limits or MediaLimits()
+        self._client: httpx.Client | None = None
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._seen: dict[str, Downloaded | str] = {}
+        self._host_failures: dict[str, int] = {}
+        self.fetches = 0  # requests made, redirects included (for tests and reports)
+
+    def __enter__(self) -> Downloader:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                follow_redirects=False,
+                trust_env=False,
+                headers={"User-Agent": USER_AGENT, "Accept": ACCEPT_IMAGES,
+                         "Accept-Encoding": "identity"},  # fmt: skip
+            )
+        return self._client
+
+    def _store(self, data: bytes) -> Path:
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="permapress-media-")
+        path = Path(self._folder.name, hashlib.sha256(data).hexdigest())
+        if not path.exists():
+            path.write_bytes(data)
+        return path
+
+    def get(self, url: str) -> Downloaded | str:
+        """The image at ``url``, or the reason it could not be had (remembered for the run)."""
+        known = self._seen.get(url)
+        if known is not None:
+            return known
+        host = urlsplit(url).hostname or ""
+        if self._host_failures.get(host, 0) >= HOST_FAILURES:
+            result: Downloaded | str = f"not tried: {host} did not answer {HOST_FAILURES} times"
+        else:
+            try:
+                result = self._download(url)
+            except _Refused as exc:
+                result = str(exc)
+        self._seen[url] = result
+        return result
+
+    def _download(self, url: str) -> Downloaded:
+        if not _is_remote(url):
+            scheme = url.split(":", 1)[0].lower() if ":" in url else "a relative address"
+            raise _Refused(f"only http and https images are fetched, not {scheme}")
+        limits = self.limits
+        deadline = time.monotonic() + limits.timeout
+        current, visited = url, {url}
+        for _ in range(limits.max_redirects + 1):
+            got = self._request(current, deadline)
+            if isinstance(got, bytes):
+                return self._accept(url, current, got)
+            target = urljoin(current, got)
+            if not _is_remote(target):
+                raise _Refused(f"redirects to {target[:80]!r}, which is not http or https")
+            if target in visited:
+                raise _Refused("redirects in a loop")
+            visited.add(target)
+            current = target
+        raise _Refused(f"redirects more than {limits.max_redirects} times")
+
+    def _request(self, url: str, deadline: float) -> bytes | str:
+        """The body of ``url`` (bytes) or the Location it redirects to (str)."""
+        limits = self.limits
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _Refused(f"took longer than {limits.timeout:g} s")
+        timeout = httpx.Timeout(left, connect=min(limits.connect_timeout, left))
+        host = urlsplit(url).hostname or ""
+        self.fetches += 1
+        try:
+            with self._http().stream("GET", url, timeout=timeout) as response:
+                if response.is_redirect and response.headers.get("location"):
+                    return response.headers["location"].strip()
+                if response.status_code >= 300:
+                    raise _Refused(f"the server answered HTTP {response.status_code}")
+                return self._read(response, deadline)
+        except (httpx.TimeoutException, httpx.ConnectError) as exc:
+            self._host_failures[host] = self._host_failures.get(host, 0) + 1
+            if isinstance(exc, httpx.TimeoutException):
+                raise _Refused(f"took longer than {limits.timeout:g} s") from None
+            raise _Refused("the server cannot be reached") from None
+        except httpx.HTTPError as exc:
+            reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+            raise _Refused(f"cannot be fetched ({reason})") from None
+
+    def _read(self, response: httpx.Response, deadline: float) -> bytes:
+        cap = self.limits.max_file_bytes
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isdigit() and len(declared) < 20 and int(declared) > cap:
+            raise _Refused(f"is {int(declared) / MIB:.1f} MiB, over the {cap / MIB:g} MiB limit")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _Refused(f"is larger than the {cap / MIB:g} MiB limit")
+            if time.monotonic() > deadline:
+                raise _Refused(f"took longer than {self.limits.timeout:g} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _accept(self, url: str, final_url: str, data: bytes) -> Downloaded:
+        media_type = image_type(data)
+        if media_type is None:
+            if _SVG_HEAD.match(data[:4096]):
+                raise _Refused("is an SVG image, which can carry script; not archived")
+            raise _Refused("is not a JPEG, PNG, GIF, WebP or AVIF image")
+        digest = hashlib.sha256(data).hexdigest()
+        return Downloaded(url, final_url, media_type, self._store(data), len(data), digest)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """One place in the body that shows a remote image."""
+
+    url: str  # absolute, unescaped
+    start: int  # the span to replace with "media/<name>"
+    end: int
+    fallback: tuple[int, int, str] | None  # the edit that turns it into a link on failure
+
+
+def _matching_bracket(text: str, close: int) -> int | None:
+    """The '[' that the ']' at ``close`` closes."""
+    depth = 0
+    for i in range(close, -1, -1):
+        ch = text[i]
+        if i > 0 and text[i - 1] == "\\":
+            continue
+        if ch == "]":
+            depth += 1
+        elif ch == "[":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def _image_sources(tokens: list[object]) -> set[str]:
+    found: set[str] = set()
+    stack = list(tokens)
+    while stack:
+        token = stack.pop()
+        for child in getattr(token, "children", None) or ():
+            if child.type == "image":
+                found.add(str(child.attrs.get("src", "")))
+            stack.append(child)
+    return found
+
+
+def _attribute(match: re.Match[str] | None) -> tuple[str, int, int] | None:
+    if match is None:
+        return None
+    group = next(g for g in ("d", "s", "u") if match.group(g) is not None)
+    return match.group(group), match.start(group), match.end(group)
+
+
+def _body_refs(body: str) -> list[_Ref]:
+    if "http" not in body:
+        return []
+    source = Source(body)
+    shown = _image_sources(list(source.tokens))
+    refs: list[_Ref] = []
+    for dest in destinations(source):
+        if dest.kind == "autolink":
+            continue
+        url = unescapeAll(dest.raw(body))
+        if not _is_remote(url) or _PARSER.normalizeLink(url) not in shown:
+            continue
+        fallback = None
+        if dest.kind == "inline":  # an image, not a link to the same address: "![…](url)"
+            close = body.rfind("]", 0, dest.start)
+            opening = _matching_bracket(body, close) if close >= 0 else None
+            if opening is None or opening == 0 or body[opening - 1] != "!":
+                continue
+            fallback = (opening - 1, opening, "")
+        refs.append(_Ref(url, dest.start, dest.end, fallback))
+    for match in _HTML_IMG.finditer(body):
+        if source.code[match.start()]:
+            continue
+        src = _attribute(_SRC.search(match.group(0)))
+        if src is None:
+            continue
+        url = unescapeAll(src[0])
+        if not _is_remote(url):
+            continue
+        alt = _attribute(_ALT.search(match.group(0)))
+        label = alt[0] if alt and alt[0].strip() else "image"
+        link = f'<a href="{src[0]}">{label}</a>'
+        refs.append(_Ref(url, match.start() + src[1], match.start() + src[2],
+                         (match.start(), match.end(), link)))  # fmt: skip
+    refs.sort(key=lambda r: r.start)
+    return refs
+
+
+def remote_images(article: Article) -> list[str]:
+    """The remote image URLs ``archive_article`` would fetch, in order, each once."""
+    urls = [ref.url for ref in _body_refs(article.body)]
+    if article.image and _is_remote(article.image):
+        urls.insert(0, article.image)
+    return list(dict.fromkeys(urls))
+
+
+def _name_for(url: str, media_type: str, taken: set[str]) -> str:
+    segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    stem = slugify(segment.rsplit(".", 1)[0] if "." in segment else segment, max_length=60)
+    if not stem or stem == "article":
+        stem = "image"
+    extension = EXTENSIONS[media_type]
+    name, number = f"{stem}.{extension}", 2
+    while name in taken:
+        name, number = f"{stem}-{number}.{extension}", number + 1
+    return name
+
+
+def archive_article(
+    article: Article, downloader: Downloader, known: Mapping[str, Media] | None = None
+) -> tuple[Article, list[str]]:
+    """``article`` with its remote images in ``media/``; see the module docstring."""
+    refs = _body_refs(article.body)
+    lead = article.image if article.image and _is_remote(article.image) else None
+    if not refs and lead is None:
+        return article, []
+    media = list(article.media)
+    taken = {m.name for m in media}
+    by_digest = {hashlib.sha256(m.data).hexdigest(): m.name for m in media}
+    by_url: dict[str, str | None] = {}
+    notes: list[str] = []
+    budget = downloader.limits.max_article_bytes
+    used = 0
+
+    def local(url: str) -> str | None:
+        nonlocal used
+        if url in by_url:
+            return by_url[url]
+        name: str | None = None
+        kept = (known or {}).get(url)
+        if kept is not None:
+            digest = hashlib.sha256(kept.data).hexdigest()
+            name = by_digest.get(digest)
+            if name is None:
+                name = kept.name if kept.name not in taken else _name_for(url, kept.media_type,
+                                                                           taken)  # fmt: skip
+                taken.add(name)
+                by_digest[digest] = name
+                media.append(Media(name, kept.data, kept.media_type, origin=url))
+            by_url[url] = name
+            return name
+        got = downloader.get(url)
+        if isinstance(got, str):
+            notes.append(f"image {url} was not archived: {got}; it stays a link")
+        elif got.sha256 in by_digest:
+            name = by_digest[got.sha256]
+        elif used + got.size > budget:
+            notes.append(f"image {url} was not archived: the article's images are over the "
+                         f"{budget / MIB:g} MiB limit; it stays a link")  # fmt: skip
+        else:
+            used += got.size
+            name = _name_for(got.final_url, got.media_type, taken)
+            taken.add(name)
+            by_digest[got.sha256] = name
+            media.append(Media(name, got.data(), got.media_type, origin=url))
+        by_url[url] = name
+        return name
+
+    image = article.image
+    if lead is not None:
+        name = local(lead)
+        image = name if name is not None else lead
+    edits: list[tuple[int, int, str]] = []
+    for ref in refs:
+        name = local(ref.url)
+        if name is not None:
+            edits.append((ref.start, ref.end, f"media/{name}"))
+        elif ref.fallback is not None:
+            edits.append(ref.fallback)
+    body = article.body
+    for start, end, text in sorted(edits, reverse=True):
+        body = body[:start] + text + body[end:]
+    if body == article.body and image == article.image and len(media) == len(article.media):
+        return article, notes
+    return replace(article, body=body, image=image, media=tuple(media)), notes

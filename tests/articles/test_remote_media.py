@@ -1,0 +1,221 @@
+"""remote_media.py: remote images downloaded into the bundle, within limits, against a real
+(and sometimes hostile) HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from permapress.articles.htmltomd import html_to_markdown, largest_candidate
+from permapress.articles.markup import markdown_to_html
+from permapress.articles.model import Article, Media, validate
+from permapress.articles.remote_media import (
+    Downloader,
+    MediaLimits,
+    archive_article,
+    media_limits,
+    remote_images,
+)
+from permapress.config import MediaSettings, load_config
+from permapress.errors import ConfigError
+
+from .conftest import GIF, JPEG, PNG, make_article
+from .imageserver import declared, drip, gzip_bomb, image_server, ok, redirect, unsized
+
+FAST = MediaLimits(timeout=2.0, connect_timeout=2.0, max_file_bytes=64 * 1024,
+                   max_article_bytes=256 * 1024, max_redirects=3)  # fmt: skip
+
+
+def _article(body: str, image: str | None = None) -> Article:
+    return validate(make_article(body=body)) if image is None else make_article(
+        body=body, image=image
+    )
+
+
+def _external_images(article: Article) -> list[str]:
+    """Image sources in the rendered body that point anywhere but media/."""
+    import re
+
+    html = markdown_to_html(article.body)
+    return [src for src in re.findall(r'<img[^>]*\ssrc="([^"]*)"', html)
+            if not src.startswith("media/")]  # fmt: skip
+
+
+def test_images_are_downloaded_named_and_the_body_rewritten() -> None:
+    with image_server({"/img/Harbour%20View.jpg": ok(JPEG), "/p.png?w=300": ok(PNG, "image/png"),
+                       "/lead": ok(GIF, "image/gif")}) as server:  # fmt: skip
+        jpg, png = server.url("/img/Harbour%20View.jpg"), server.url("/p.png?w=300")
+        body = (f"Intro.\n\n![The harbour]({jpg} \"At dawn\")\n\n"
+                f'<img src="{png}" alt="Chart"> and [a link]({jpg}), ![again]({jpg})\n\n'
+                f"```\n![in code]({png})\n```\n\n`![span]({png})`")  # fmt: skip
+        article = _article(body, image=server.url("/lead"))
+        assert remote_images(article) == [server.url("/lead"), jpg, png]
+        with Downloader(FAST) as downloader:
+            done, notes = archive_article(article, downloader)
+    assert notes == []
+    assert [(m.name, m.media_type, m.origin) for m in done.media] == [
+        ("lead.gif", "image/gif", server.url("/lead")),
+        ("harbour-view.jpg", "image/jpeg", jpg),
+        ("p.png", "image/png", png),
+    ]
+    assert done.image == "lead.gif"
+    assert '![The harbour](media/harbour-view.jpg "At dawn")' in done.body
+    assert '<img src="media/p.png" alt="Chart">' in done.body
+    assert f"[a link]({jpg})" in done.body  # links are not images: left alone
+    assert "![again](media/harbour-view.jpg)" in done.body
+    assert f"![in code]({png})" in done.body and f"`![span]({png})`" in done.body  # code is text
+    assert server.hits["/img/Harbour%20View.jpg"] == 1  # the same URL twice: fetched once
+    assert _external_images(done) == []
+    validate(done)
+
+
+def test_a_failed_image_stays_a_link_with_its_alt_text() -> None:
+    with image_server({}) as server:
+        gone = server.url("/gone.jpg")
+        article = _article(f'![Flood [2025]]({gone})\n\n<img alt="Map" src="{gone}" width="3">')
+        with Downloader(FAST) as downloader:
+            done, notes = archive_article(article, downloader)
+    assert done.body == f'[Flood [2025]]({gone})\n\n<a href="{gone}">Map</a>'
+    assert done.media == () and _external_images(done) == []
+    assert notes == [f"image {gone} was not archived: the server answered HTTP 404; "
+                     "it stays a link"]  # fmt: skip — one note per URL, not per use
+
+
+def test_one_fetch_per_url_per_run_and_one_file_per_content() -> None:
+    with image_server({"/a.jpg": ok(JPEG), "/copy.jpg": ok(JPEG)}) as server:
+        a, copy = server.url("/a.jpg"), server.url("/copy.jpg")
+        first = _article(f"![A]({a})")
+        second = _article(f"![A]({a}) ![B]({copy})")
+        with Downloader(FAST) as downloader:
+            one, _ = archive_article(first, downloader)
+            two, _ = archive_article(second, downloader)
+            assert downloader.fetches == 2
+    assert server.hits == {"/a.jpg": 1, "/copy.jpg": 1}
+    assert [m.name for m in one.media] == ["a.jpg"]
+    assert [m.name for m in two.media] == ["a.jpg"]  # the same bytes from two URLs: one file
+    assert two.body == "![A](media/a.jpg) ![B](media/a.jpg)"
+
+
+def test_an_article_without_remote_images_is_returned_unchanged() -> None:
+    article = _article("![local](media/x.jpg) and [a](https://x.example/a.jpg)")
+    with Downloader(FAST) as downloader:
+        same, notes = archive_article(article, downloader)
+        assert downloader.fetches == 0
+    assert same is article and notes == []
+
+
+def test_images_already_archived_are_reused_not_fetched() -> None:
+    with image_server({}) as server:  # the site is down now
+        url = server.url("/a.jpg")
+        known = {url: Media("harbour.jpg", JPEG, "image/jpeg", origin=url)}
+        with Downloader(FAST) as downloader:
+            done, notes = archive_article(_article(f"![A]({url})"), downloader, known=known)
+    assert notes == [] and server.hits == {}
+    assert done.body == "![A](media/harbour.jpg)" and done.media[0].origin == url
+
+
+def test_the_article_limit_counts_every_image() -> None:
+    big = JPEG + bytes(40 * 1024)
+    routes = {f"/{n}.jpg": ok(big[:-n - 1]) for n in range(3)}  # three different files
+    with image_server(routes) as server:  # type: ignore[arg-type]
+        body = " ".join(f"![{n}]({server.url(f'/{n}.jpg')})" for n in range(3))
+        limits = MediaLimits(timeout=2.0, max_file_bytes=64 * 1024, max_article_bytes=90 * 1024)
+        with Downloader(limits) as downloader:
+            done, notes = archive_article(_article(body), downloader)
+    assert [m.name for m in done.media] == ["0.jpg", "1.jpg"]
+    assert len(notes) == 1 and "2.jpg" in notes[0]
+    assert "the article's images are over the 0.0878906 MiB limit" in notes[0]
+    assert _external_images(done) == []
+
+
+ATTACKS = {
+    "redirect loop": ({"/loop": redirect("/loop2"), "/loop2": redirect("/loop")}, "/loop",
+                      "redirects in a loop"),
+    "too many redirects": ({f"/r{n}": redirect(f"/r{n + 1}") for n in range(10)}, "/r0",
+                           "redirects more than 3 times"),
+    "redirect to a file": ({"/f": redirect("file:///etc/passwd")}, "/f",
+                           "which is not http or https"),
+    "huge Content-Length": ({"/huge": declared(10**15, JPEG)}, "/huge",
+                            "over the 0.0625 MiB limit"),
+    "Content-Length longer than the body": ({"/short": declared(5000, JPEG)}, "/short",
+                                            "cannot be fetched"),
+    "Content-Length over the cap": ({"/big": ok(JPEG + bytes(200 * 1024))}, "/big",
+                                    "is 0.2 MiB, over the 0.0625 MiB limit"),
+    "unsized body over the cap": ({"/big": unsized(JPEG + bytes(200 * 1024))}, "/big",
+                                  "larger than the 0.0625 MiB limit"),
+    "slow drip": ({"/drip": drip(JPEG + bytes(60), 0.1)}, "/drip", "took longer than 2 s"),
+    "HTML named .jpg": ({"/photo.jpg": ok(b"<html><script>x()</script></html>")}, "/photo.jpg",
+                        "is not a JPEG, PNG, GIF, WebP or AVIF image"),
+    "SVG": ({"/logo.svg": ok(b'<?xml version="1.0"?>\n<svg onload="alert(1)"/>',
+                             "image/svg+xml")}, "/logo.svg", "is an SVG image"),
+    "gzip bomb": ({"/bomb.jpg": gzip_bomb(20 * 1024 * 1024)}, "/bomb.jpg",
+                  "larger than the 0.0625 MiB limit"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_hostile_servers_give_a_note_not_an_image(attack: str) -> None:
+    routes, path, reason = ATTACKS[attack]
+    with image_server(routes) as server:
+        url = server.url(path)
+        with Downloader(FAST) as downloader:
+            done, notes = archive_article(_article(f"![x]({url})"), downloader)
+    assert done.media == () and done.body == f"[x]({url})"
+    assert len(notes) == 1 and reason in notes[0], notes
+    assert sum(server.hits.values()) <= 4  # redirects stop at the limit
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [("data:image/png;base64,iVBORw0KGgo=", "data"), ("file:///etc/passwd", "file"),
+     ("ftp://x.example/a.jpg", "ftp")],
+)  # fmt: skip
+def test_only_http_and_https_are_fetched(url: str, reason: str) -> None:
+    with Downloader(FAST) as downloader:
+        assert downloader.get(url) == f"only http and https images are fetched, not {reason}"
+        assert downloader.fetches == 0
+    # and an article never treats them as remote images in the first place
+    assert remote_images(make_article(body=f"![x]({url})")) == []
+
+
+def test_the_downloader_keeps_bytes_on_disk_and_removes_them() -> None:
+    with image_server({"/a.jpg": ok(JPEG)}) as server:
+        downloader = Downloader(FAST)
+        got = downloader.get(server.url("/a.jpg"))
+        assert not isinstance(got, str) and got.data() == JPEG
+        folder = got.path.parent
+        assert folder.is_dir()
+        downloader.close()
+    assert not folder.exists()
+
+
+def test_srcset_gives_the_largest_image() -> None:
+    assert largest_candidate("a.jpg 300w, b.jpg 1024w, c.jpg 768w") == "b.jpg"
+    assert largest_candidate("https://x/w_300,h_2/a.jpg 300w, https://x/w_900,h_2/a.jpg 900w") \
+        == "https://x/w_900,h_2/a.jpg"  # commas inside a URL
+    assert largest_candidate("a.jpg, b.jpg 2x") == "b.jpg"
+    assert largest_candidate("  , ") is None
+    html = ('<p><img src="s.jpg" srcset="s.jpg 300w, big.jpg 2000w" alt="A">'
+            '<img src="data:image/gif;base64,R0lGOD" data-srcset="lazy-2x.jpg 2x" alt="B"></p>')
+    markdown = html_to_markdown(html, base_url="https://x.example/p/")
+    assert "![A](https://x.example/p/big.jpg)" in markdown
+    assert "![B](https://x.example/p/lazy-2x.jpg)" in markdown
+
+
+def test_media_settings_from_permapress_toml(tmp_path: Path) -> None:
+    (tmp_path / "permapress.toml").write_text(
+        '[newsroom]\nname = "N"\n[media]\ntimeout = 5\nmax_file_mb = 1.5\nmax_redirects = 2\n',
+        encoding="utf-8",
+    )
+    settings = load_config(tmp_path).media
+    assert settings == MediaSettings(timeout=5.0, max_file_mb=1.5, max_redirects=2)
+    limits = media_limits(settings)
+    assert limits.max_file_bytes == 1572864 and limits.max_article_bytes == 100 * 1024 * 1024
+    for bad, message in (("timeout = 0", "timeout must be a number"),
+                         ("archive = 1", "archive must be true or false"),
+                         ("max_redirects = 2.5", "max_redirects must be a whole number"),
+                         ("max_fille_mb = 3", "no setting 'max_fille_mb'")):  # fmt: skip
+        (tmp_path / "permapress.toml").write_text(f'[newsroom]\nname = "N"\n[media]\n{bad}\n')
+        with pytest.raises(ConfigError, match=message):
+            load_config(tmp_path)
