@@ -2,7 +2,7 @@
 
     python -m benchmarks                 everything (about 10–20 minutes on 2 cores)
     python -m benchmarks import build    only some groups: import, build, serve, trust,
-                                         extraction
+                                         extraction, realimport
 
 Nothing here asserts: the table says for each goal whether this run met it.
 """
@@ -14,7 +14,14 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import build_bench, extraction_bench, import_bench, serve_bench, trust_bench
+from benchmarks import (
+    build_bench,
+    extraction_bench,
+    import_bench,
+    import_real,
+    serve_bench,
+    trust_bench,
+)
 from benchmarks.common import Result, print_table
 
 WORK = Path(__file__).resolve().parent / ".work"
@@ -25,6 +32,7 @@ GROUPS = {
     "serve": serve_bench.run,
     "trust": trust_bench.run,
     "extraction": extraction_bench.run,
+    "realimport": import_real.run,
 }
 
 

@@ -19,6 +19,7 @@ article always gives the same bytes (and the same CID)::
     image: "media/harbour.jpg"                (only with a lead image; or its https URL)
     media: ["harbour.jpg"]                    (only with media; bytes live in media/)
     draft: true                               (only for drafts)
+    inferred: ["published"]                   (only when an importer inferred fields)
     ---
 
     Body Markdown, ending with one newline.
@@ -101,6 +102,8 @@ def to_markdown(article: Article) -> str:
         lines.append(f"media: {_flow([m.name for m in article.media])}")
     if article.draft:
         lines.append("draft: true")
+    if article.inferred:
+        lines.append(f"inferred: {_flow(article.inferred)}")
     lines += ["---", "", article.body.rstrip("\n"), ""]
     return "\n".join(lines)
 
@@ -144,6 +147,7 @@ def from_markdown(
         image=image,
         draft=frontmatter.flag(meta["draft"], "draft", label) if "draft" in meta else False,
         source=source,
+        inferred=names("inferred"),
     )
     return validate(article, require_media=media is not None or not listed)
 

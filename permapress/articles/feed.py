@@ -17,9 +17,17 @@ broken XML); JSON Feeds by ``jsonfeed``. Each entry becomes one article:
 - body: the full content (content:encoded, atom:content) when the entry has it, else the
   summary; HTML goes through ``htmltomd`` (nh3-sanitised Markdown), plain text becomes
   paragraphs. With ``options.fetch`` the entry's link is fetched and extracted as a page
-  (``html.read_url``) instead, keeping the entry's key (and its date when the page has none).
-- published: pubDate / published / dc:date (else updated); an entry without any date fails.
+  (``html.read_url``) instead, keeping the entry's key (and its date when the page has none);
+  a page that cannot be fetched leaves the entry as the feed gives it, with a note.
+- published: pubDate / published / dc:date (else updated); an entry without a date gets the
+  feed's (channel pubDate / lastBuildDate / updated), else the time of import (``options.now``).
   modified: updated, when later than published.
+- an entry without a title gets its first sentence (``infer.headline_from_text``), else a title
+  made from its link; an entry without text but with a link (RSS 1.0, link blogs) becomes a
+  link-only article ("Read the original at …"); one with a title alone keeps it as its text.
+  Each inferred field is named in the article's ``inferred`` and told in a ``Note``. Only an
+  entry with no title, no text and no link fails. An entry's link is its ``link``, else its id
+  when that is an http(s) URL; URLs are trimmed of whitespace.
 - authors: dc:creator / author names; categories: <category> terms the newsroom's taxonomy
   knows as IPTC Media Topics, else the first term; the other terms become tags.
 - language: the entry's or the feed's (xml:lang, <language>), else ``options.language``;
@@ -27,7 +35,7 @@ broken XML); JSON Feeds by ``jsonfeed``. Each entry becomes one article:
 
 A broken entry becomes ``Failed`` and the others are still read. A feed with XML errors that
 feedparser recovered from yields its entries and a ``Note`` saying so; a feed from which
-nothing can be read raises ``ArticleError``.
+nothing can be read, and a feed with no items, raise ``ArticleError``.
 """
 
 from __future__ import annotations
@@ -49,6 +57,13 @@ from permapress.articles.dates import parse_datetime
 from permapress.articles.fetch import fetch
 from permapress.articles.htmlmeta import language_tag
 from permapress.articles.htmltomd import html_to_markdown
+from permapress.articles.infer import (
+    headline_from_link,
+    headline_from_text,
+    link_only_body,
+    trimmed_url,
+    when,
+)
 from permapress.articles.items import Failed, Item, Note, ReadOptions, articles_of
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, one_line, validate
@@ -127,15 +142,18 @@ def iter_items(
             raise ArticleError(f"is not an RSS or Atom feed I can read{reason}", feed_key)
         if problem is not None:
             raise ArticleError(f"is a broken feed with no readable entries{reason}", feed_key)
-        return
+        raise ArticleError("is a feed with no items: nothing to import", feed_key)
     channel = parsed.get("feed") or {}
     taxonomy = Taxonomy(dict(options.categories))
     for index, entry in enumerate(entries):
         key = f"{feed_key}#{_entry_id(entry, index)}"
         try:
-            yield _article(entry, channel, key, tz, options, taxonomy)
+            article, notes = _article(entry, channel, key, index, tz, options, taxonomy)
         except PermapressError as exc:
             yield Failed(key, _one_line(exc))
+            continue
+        yield article
+        yield from (Note(key, note) for note in notes)
     if problem is not None and type(problem).__name__ not in _BENIGN:
         yield Note(
             feed_key,
@@ -144,14 +162,21 @@ def iter_items(
         )
 
 
+def _feed_name(channel: Any, index: int) -> str:
+    """ "<feed title>, entry N" for an entry with no title, text or link of its own."""
+    feed_title = one_line(html_lib.unescape(re.sub(r"<[^>]+>", "", channel.get("title") or "")))
+    return f"{feed_title}, entry {index + 1}" if feed_title else f"Untitled entry {index + 1}"
+
+
 def _one_line(error: object) -> str:
     return " ".join(str(error).split())
 
 
 def _entry_id(entry: Any, index: int) -> str:
-    for value in (entry.get("id"), entry.get("link"), entry.get("title")):
+    title = html_lib.unescape(re.sub(r"<[^>]+>", "", entry.get("title") or ""))
+    for value in (entry.get("id"), entry.get("link"), title):
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            return one_line(value)
     return f"entry-{index + 1}"
 
 
@@ -211,7 +236,8 @@ def _image(entry: Any) -> str | None:
     candidates += [link.get("href") for link in entry.get("links") or []
                    if link.get("rel") == "enclosure" and
                    str(link.get("type", "")).startswith("image/")]  # fmt: skip
-    return next((c for c in candidates if isinstance(c, str) and c.startswith("https://")), None)
+    urls = (trimmed_url(c) for c in candidates)
+    return next((c for c in urls if c and c.startswith("https://") and " " not in c), None)
 
 
 def entry_slug(headline: str, link: str | None, key: str) -> str:
@@ -226,37 +252,81 @@ def entry_slug(headline: str, link: str | None, key: str) -> str:
 
 
 def _article(
-    entry: Any, channel: Any, key: str, tz: tzinfo, options: ReadOptions, taxonomy: Taxonomy
-) -> Article:
-    link = entry.get("link") if isinstance(entry.get("link"), str) else None
+    entry: Any,
+    channel: Any,
+    key: str,
+    index: int,
+    tz: tzinfo,
+    options: ReadOptions,
+    taxonomy: Taxonomy,
+) -> tuple[Article, list[str]]:
+    """The entry as an article, with a note for everything that had to be inferred."""
+    notes: list[str] = []
+    inferred: list[str] = []
+    link = trimmed_url(entry.get("link"))
+    entry_id = trimmed_url(entry.get("id"))
+    if link is None and entry_id and entry_id.startswith(("http://", "https://")):
+        link = entry_id
     title = one_line(html_lib.unescape(re.sub(r"<[^>]+>", "", entry.get("title") or "")))
     published = _date(entry, "published", "created", "updated", tz=tz)
     updated = _date(entry, "updated", tz=tz)
     modified = updated if updated and published and updated > published else None
+    if published is None:
+        published = _date(channel, "published", "updated", tz=tz)
+        if published is not None:
+            notes.append(f"no date: used the feed's date, {when(published)}")
+        else:
+            published = options.clock()
+            notes.append(f"no date, in the entry or the feed: used the time of import, "
+                         f"{when(published)}")  # fmt: skip
+        inferred.append("published")
     if options.fetch and link:
         from permapress.articles.html import read_url as read_page_url
 
-        page = read_page_url(link, tz=tz, options=options)
-        return validate(replace(
-            page,
-            headline=page.headline or title,
-            published=published or page.published,
-            modified=modified or page.modified,
-            source=key,
-        ))  # fmt: skip
-    if not title:
-        raise ArticleError("the entry has no title")
-    if published is None:
-        raise ArticleError(f"the entry {title!r} has no date (pubDate, published or updated)")
+        try:
+            page = read_page_url(link, tz=tz, options=options)
+        except PermapressError as exc:
+            notes.append(f"could not fetch {link} ({_one_line(exc)}); kept the feed's entry")
+        else:
+            page_date = "published" in inferred and page.published is not None
+            return validate(replace(
+                page,
+                headline=page.headline or title,
+                published=page.published if page_date else published,
+                modified=modified or page.modified,
+                source=key,
+            )), [n for n in notes if not (page_date and n.startswith("no date"))]  # fmt: skip
     content = _content(entry)
+    raw_title = entry.get("title") or ""
+    if content is None and not title and "<img" in raw_title:
+        content = (raw_title, "text/html")  # a title that is only an image: keep the image
     base = link or (entry.get("title_detail") or {}).get("base") or None
     body = _markdown(*content, base) if content else ""
-    if not body:
-        raise ArticleError(f"the entry {title!r} has no text (no content and no summary)")
     summary_value = entry.get("summary") or ""
     summary_value = _READ_MORE.sub("", summary_value)
     summary = summarize(_markdown(summary_value, "text/html", base)) if content and \
         entry.get("content") and summary_value else summarize(body)  # fmt: skip
+    if not title:
+        title = headline_from_text(body) if body else ""
+        source_of_title = "its first sentence"
+        if not title and link:
+            title, source_of_title = headline_from_link(link), "its link"
+        if not title and body:
+            title = _feed_name(channel, index)
+            source_of_title = "the feed's title and the entry's place"
+        if title:
+            inferred.append("headline")
+            notes.append(f"no title: used {source_of_title}, {title!r}")
+    if not body:
+        if link:
+            body = link_only_body(link)
+            notes.append(f"no text: kept as a link to the original, {link}")
+        elif title:
+            body = html_to_markdown(f"<p>{html_lib.escape(title)}</p>")
+            notes.append("no text and no link: kept its title as its text")
+        else:
+            raise ArticleError("the entry has no title, no text and no link: nothing to keep")
+        inferred.append("body")
     detail = (entry.get("content") or [{}])[0]
     language = language_tag(detail.get("language")) or language_tag(
         (entry.get("title_detail") or {}).get("language")
@@ -278,5 +348,6 @@ def _article(
         body=body,
         image=_image(entry),
         source=key,
+        inferred=tuple(inferred),
     )
-    return validate(article)
+    return validate(article), notes

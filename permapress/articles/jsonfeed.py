@@ -5,9 +5,12 @@
     EXTENSION = "_permapress"               the item extension ``export`` writes
 
 Each item becomes an article: id (the key: "<feed key>#<id>"), title, content_html (through
-``htmltomd``) or content_text, summary, date_published (required) and date_modified,
-authors / author, tags (split into categories and tags like RSS terms), language (item, else
-feed), image (https only).
+``htmltomd``) or content_text, summary, date_published (else date_modified, else the time of
+import) and date_modified, authors / author (else the feed's), tags (split into categories and
+tags like RSS terms), language (item, else feed), image (https only). Like the XML feed reader,
+an item without a title takes its first sentence or its url, and one without text becomes a
+link-only article, with a ``Note`` and the field named in ``inferred`` each time; an item
+with neither text nor url fails, and a feed with no items raises ``ArticleError``.
 
 An item that carries the ``_permapress`` extension (written by ``permapress export --format
 jsonfeed``) is read exactly from it: ``{"slug", "markdown", "categories", "tags", "summary",
@@ -26,7 +29,14 @@ from typing import Any, Final
 from permapress.articles.dates import parse_datetime
 from permapress.articles.htmlmeta import language_tag
 from permapress.articles.htmltomd import html_to_markdown
-from permapress.articles.items import Failed, Item, ReadOptions, load_json, load_media
+from permapress.articles.infer import (
+    headline_from_link,
+    headline_from_text,
+    link_only_body,
+    trimmed_url,
+    when,
+)
+from permapress.articles.items import Failed, Item, Note, ReadOptions, load_json, load_media
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, Media, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
@@ -75,6 +85,8 @@ def iter_items(
     items = doc.get("items")
     if not isinstance(items, list):
         raise ArticleError("is a JSON Feed without an items list", feed_key)
+    if not items:
+        raise ArticleError("is a JSON Feed with no items: nothing to import", feed_key)
     language = language_tag(doc.get("language")) or options.language
     taxonomy = Taxonomy(dict(options.categories))
     for index, item in enumerate(items):
@@ -86,10 +98,13 @@ def iter_items(
             extension = item.get(EXTENSION)
             if isinstance(extension, dict):
                 yield _exact(item, extension, key, folder, tz)
-            else:
-                yield _plain(item, key, language, tz, taxonomy)
+                continue
+            article, notes = _plain(item, key, doc, language, tz, taxonomy, options)
         except PermapressError as exc:
             yield Failed(key, " ".join(str(exc).split()))
+            continue
+        yield article
+        yield from (Note(key, note) for note in notes)
 
 
 def _authors(item: dict[str, Any]) -> tuple[str, ...]:
@@ -132,42 +147,59 @@ def _exact(
 
 
 def _plain(
-    item: dict[str, Any], key: str, language: str, tz: tzinfo, taxonomy: Taxonomy
-) -> Article:
+    item: dict[str, Any], key: str, feed: dict[str, Any], language: str, tz: tzinfo,
+    taxonomy: Taxonomy, options: ReadOptions,
+) -> tuple[Article, list[str]]:
     from permapress.articles.feed import entry_slug, split_terms
 
+    notes: list[str] = []
+    inferred: list[str] = []
     title = one_line(str(item.get("title") or ""))
-    if not title:
-        raise ArticleError("the item has no title")
-    if not isinstance(item.get("date_published"), str):
-        raise ArticleError(f"the item {title!r} has no date_published")
-    published = parse_datetime(item["date_published"], tz, "date_published")
+    published_text = item.get("date_published") or item.get("date_modified")
+    if isinstance(published_text, str) and published_text.strip():
+        published = parse_datetime(published_text, tz, "date_published")
+    else:
+        published = options.clock()
+        inferred.append("published")
+        notes.append(f"no date: used the time of import, {when(published)}")
     modified = item.get("date_modified")
-    link = item.get("url") if isinstance(item.get("url"), str) else None
+    link = trimmed_url(item.get("url")) or trimmed_url(item.get("external_url"))
     if isinstance(item.get("content_html"), str) and item["content_html"].strip():
         body = html_to_markdown(item["content_html"], base_url=link)
     else:
         text = str(item.get("content_text") or item.get("summary") or "")
         paragraphs = [one_line(p) for p in text.split("\n\n") if p.strip()]
         body = sanitize_markdown("\n\n".join(paragraphs))
+    if not title:
+        title, origin = (headline_from_text(body), "its first sentence") if body else ("", "")
+        if not title and link:
+            title, origin = headline_from_link(link), "its link"
+        if title:
+            inferred.append("headline")
+            notes.append(f"no title: used {origin}, {title!r}")
     if not body:
-        raise ArticleError(f"the item {title!r} has no content")
+        if not link:
+            raise ArticleError("the item has no text and no url: nothing to keep")
+        body = link_only_body(link)
+        inferred.append("body")
+        notes.append(f"no text: kept as a link to the original, {link}")
     terms = [one_line(t) for t in item.get("tags") or [] if isinstance(t, str) and t.strip()]
     categories, tags = split_terms(terms, taxonomy)
-    image = item.get("image") or item.get("banner_image")
+    image = trimmed_url(item.get("image")) or trimmed_url(item.get("banner_image"))
     article = Article(
         headline=title,
         slug=entry_slug(title, link, key),
         published=published,
         modified=parse_datetime(modified, tz, "date_modified") if isinstance(modified, str)
-        else None,
-        authors=_authors(item),
+        and "published" not in inferred else None,
+        authors=_authors(item) or _authors(feed),
         categories=categories,
         tags=tags,
         summary=one_line(str(item.get("summary") or "")) or summarize(body),
         language=language_tag(item.get("language")) or language,
         body=body,
-        image=image if isinstance(image, str) and image.startswith("https://") else None,
+        image=image if image and image.startswith("https://") and " " not in image else None,
         source=key,
+        inferred=tuple(inferred),
     )
-    return validate(article)
+    return validate(article), notes

@@ -6,6 +6,13 @@
     Article(headline, slug, …)         frozen; change it with dataclasses.replace
     validate(article) -> Article       checks every field, returns it with whitespace normalised
     content_key(article) -> str        sha256 hex over everything except ``source``
+    INFERRED_FIELDS                    the fields an importer may have had to infer
+
+``inferred`` names the fields the source did not give and an importer filled in (a feed entry
+without a date gets the feed's date: ``("published",)``; without a title, its first sentence:
+``"headline"``; without any text, a link to the original: ``"body"``). It is empty for nearly
+every article, and then it appears nowhere (not in ``article_fields``, not in article.md), so
+articles without it keep their bytes and CIDs.
 
 ``validate`` raises ``ArticleError`` whose message names the field and the bad value (and the
 source file when the article has one). The copy it returns has the headline, authors,
@@ -33,6 +40,7 @@ _SLUG_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _LANGUAGE_RE: Final = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _MEDIA_NAME_RE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
 _MEDIA_TYPE_RE: Final = re.compile(r"[a-z]+/[a-z0-9][a-z0-9.+-]*")
+INFERRED_FIELDS: Final = ("published", "headline", "body")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,7 @@ class Article:
     image: str | None = None  # lead image: a name in media, or an absolute https URL
     draft: bool = False
     source: str | None = None  # where it came from (path or URL); not part of the content
+    inferred: tuple[str, ...] = ()  # fields the importer filled in (see INFERRED_FIELDS)
 
 
 def one_line(text: str) -> str:
@@ -126,6 +135,7 @@ def validate(article: Article, *, require_media: bool = True) -> Article:
         raise fail(f"draft must be true or false, not {article.draft!r}")
     if article.source is not None and not isinstance(article.source, str):
         raise fail(f"source must be text, not {type(article.source).__name__}")
+    inferred = _inferred(article.inferred, fail)
     for field, text in (("headline", headline), ("summary", article.summary), ("body", body)):
         _check_encodable(text, field, fail)
     for field, names in (("authors", authors), ("categories", categories), ("tags", tags)):
@@ -139,7 +149,14 @@ def validate(article: Article, *, require_media: bool = True) -> Article:
         tags=tags,
         summary=one_line(article.summary),
         body=body,
+        inferred=inferred,
     )
+
+
+def _inferred(values: object, fail: _Fail) -> tuple[str, ...]:
+    if not isinstance(values, tuple) or any(v not in INFERRED_FIELDS for v in values):
+        raise fail(f"inferred must name fields among {', '.join(INFERRED_FIELDS)}, not {values!r}")
+    return tuple(f for f in INFERRED_FIELDS if f in values)
 
 
 def _check_datetime(value: object, field: str, fail: _Fail) -> None:
@@ -223,8 +240,10 @@ def _media_entry(media: Media) -> list[str]:
 
 
 def article_fields(article: Article) -> dict[str, Any]:
-    """Every field except ``source`` as JSON values; media as [name, type] without the bytes."""
-    return {
+    """Every field except ``source`` as JSON values; media as [name, type] without the bytes.
+
+    ``inferred`` is there only when the article has inferred fields."""
+    fields: dict[str, Any] = {
         "headline": article.headline,
         "slug": article.slug,
         "published": article.published.isoformat(),
@@ -239,6 +258,9 @@ def article_fields(article: Article) -> dict[str, Any]:
         "image": article.image,
         "draft": article.draft,
     }
+    if article.inferred:
+        fields["inferred"] = list(article.inferred)
+    return fields
 
 
 def content_key(article: Article) -> str:

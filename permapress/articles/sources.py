@@ -11,7 +11,9 @@
 Detection looks at the content first (front matter -> markdown; headline + date -> page; then
 the readers registered later, such as html, feed, wxr and ninjs), and uses the file extension
 only to break a tie or when no content rule matched. A binary file with a text extension is an
-error; other binary files have no format.
+error; other binary files have no format. A file named like a feed (``.rss``, ``.atom``,
+``.rdf``, ``.xml``) whose content is another format (an HTML "Document moved" page saved as
+``news.rss``) is an error, not an article; one whose content matches no reader has no format.
 
 ``iter_sources`` walks folders recursively in sorted order, skipping hidden entries ('.'), and
 reads only files whose format it detects; an unknown file inside a folder is skipped silently,
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
@@ -35,10 +38,12 @@ from typing import Final, Protocol
 
 from permapress.articles import markdown, page
 from permapress.articles.model import Article, validate
-from permapress.articles.textfile import decode_text, looks_binary
+from permapress.articles.textfile import decode_text, head_text, looks_binary
 from permapress.errors import ArticleError, PermapressError
 
 HEAD_BYTES: Final = 8192
+FEED_EXTENSIONS: Final = (".rss", ".atom", ".rdf", ".xml")
+FEED_FORMATS: Final = ("feed", "wxr")
 OPTIONAL_READERS: Final = ("html", "feed", "wxr", "ninjs")
 
 
@@ -125,10 +130,27 @@ def detect(path: Path, head: bytes) -> str | None:
     matches = [name for name, reader in known.items() if reader.sniff(path, head)]
     if len(matches) > 1:
         preferred = [name for name in matches if name in by_extension]
-        return (preferred or matches)[0]
-    if matches:
-        return matches[0]
-    return by_extension[0] if by_extension else None
+        found: str | None = (preferred or matches)[0]
+    elif matches:
+        found = matches[0]
+    else:
+        found = by_extension[0] if by_extension else None
+    if found is not None and _extension(path) in FEED_EXTENSIONS and found not in FEED_FORMATS:
+        raise ArticleError(
+            f"is named like a feed ({_extension(path)}) but is not one: it holds "
+            f"{_what(found, head)} (a saved error or redirect page?); fetch the feed again",
+            source=str(path),
+        )
+    return found
+
+
+def _what(fmt: str, head: bytes) -> str:
+    """A few words on what a file that should have been a feed holds instead."""
+    if fmt != "html":
+        return f"{fmt} text"
+    title = re.search(r"<title[^>]*>([^<]{1,80})", head_text(head), re.IGNORECASE)
+    return f"an HTML page titled {' '.join(title.group(1).split())!r}" if title and \
+        title.group(1).strip() else "an HTML page"  # fmt: skip
 
 
 def _reader(fmt: str) -> Reader:

@@ -38,7 +38,8 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import IO, Any, Final
 from urllib.parse import unquote
@@ -49,6 +50,13 @@ from permapress.articles.dates import parse_datetime
 from permapress.articles.feed import entry_slug
 from permapress.articles.htmlmeta import language_tag
 from permapress.articles.htmltomd import html_to_markdown
+from permapress.articles.infer import (
+    headline_from_link,
+    headline_from_text,
+    link_only_body,
+    trimmed_url,
+    when,
+)
 from permapress.articles.items import Failed, Item, Note, ReadOptions
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, one_line, validate
@@ -58,6 +66,7 @@ from permapress.articles.wpbody import wp_html
 from permapress.errors import ArticleError, PermapressError
 
 FORMAT: Final = "wxr"
+VERSIONS: Final = ("1.0", "1.1", "1.2")
 EXTENSIONS: Final = (".wxr",)
 CHUNK: Final = 64 * 1024
 _PREFIXES: Final = (
@@ -139,12 +148,13 @@ def _name(element: Any) -> str:
     return tag
 
 
-def _events(path: Path, tags: tuple[str, ...]) -> Iterator[Any]:
-    """(element) for every element named in ``tags`` (by local name), cleared afterwards."""
+def _events(path: Path, tags: tuple[str, ...], *, strict: bool = False) -> Iterator[Any]:
+    """(element) for every element named in ``tags`` (by local name), cleared afterwards;
+    ``strict``: an XML error raises instead of being recovered from."""
     try:
         with path.open("rb") as raw:
             stream = _Repaired(raw)
-            parser = etree.iterparse(stream, events=("end",), recover=True, huge_tree=True,
+            parser = etree.iterparse(stream, events=("end",), recover=not strict, huge_tree=True,
                                      resolve_entities=False, no_network=True)  # fmt: skip
             for _, element in parser:
                 if _name(element).split(":")[-1] in tags and element.getparent() is not None:
@@ -157,7 +167,11 @@ def _events(path: Path, tags: tuple[str, ...]) -> Iterator[Any]:
     except OSError as exc:
         raise ArticleError(f"cannot read the file ({exc.strerror or exc})", str(path)) from None
     except etree.XMLSyntaxError as exc:
-        raise ArticleError(f"is not readable XML ({exc})", str(path)) from None
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        raise ArticleError(
+            f"is not well-formed XML ({where}{exc.msg}); a WordPress export is cut short or "
+            "damaged: export it again", str(path)
+        ) from None
 
 
 def _fields(element: Any) -> dict[str, Any]:
@@ -174,19 +188,42 @@ def _fields(element: Any) -> dict[str, Any]:
     return fields
 
 
-def _channel(path: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(channel fields, author login -> display name, attachment id -> URL)."""
+@dataclass(frozen=True, slots=True)
+class _Export:
+    """What the first pass learns about the whole export."""
+
+    channel: dict[str, str]
+    authors: dict[str, str]  # login -> display name
+    attachments: dict[str, str]  # attachment id -> URL
+    offsets: tuple[tuple[datetime, timedelta], ...]  # (post_date, post_date - post_date_gmt)
+
+    def offset_near(self, local: datetime) -> timedelta | None:
+        """The site's UTC offset at the post nearest in time to ``local`` (None: no post says)."""
+        if not self.offsets:
+            return None
+        return min(self.offsets, key=lambda pair: abs(pair[0] - local))[1]
+
+
+def _channel(path: Path) -> _Export:
+    """The channel, authors, attachments and known UTC offsets; refuses a file that is not a
+    well-formed WordPress export of a known WXR version."""
     channel: dict[str, str] = {}
     authors: dict[str, str] = {}
     attachments: dict[str, str] = {}
-    wanted = ("item", "author", "link", "language", "base_site_url", "base_blog_url", "title")
-    for element in _events(path, wanted):
+    offsets: list[tuple[datetime, timedelta]] = []
+    wanted = ("item", "author", "link", "language", "base_site_url", "base_blog_url", "title",
+              "wxr_version", "pubDate")  # fmt: skip
+    for element in _events(path, wanted, strict=True):
         name = _name(element)
         parent = _name(element.getparent())
         if name == "item":
             fields = _fields(element)
-            if fields.get("wp:post_type") == "attachment" and fields.get("wp:attachment_url"):
-                attachments[fields.get("wp:post_id", "").strip()] = fields["wp:attachment_url"]
+            url = (fields.get("wp:attachment_url") or "").strip()
+            if fields.get("wp:post_type", "").strip() == "attachment" and url:
+                attachments[fields.get("wp:post_id", "").strip()] = url
+            offset = _offset(fields)
+            if offset is not None:
+                offsets.append(offset)
         elif name == "wp:author":
             fields = _fields(element)
             login = fields.get("wp:author_login", "").strip()
@@ -194,9 +231,39 @@ def _channel(path: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]
             if login:
                 authors[login] = display
         elif parent == "channel" and name in ("link", "language", "wp:base_site_url",
-                                              "wp:base_blog_url", "title"):  # fmt: skip
+                                              "wp:base_blog_url", "title", "wp:wxr_version",
+                                              "pubDate"):  # fmt: skip
             channel.setdefault(name, (element.text or "").strip())
-    return channel, authors, attachments
+    version = channel.get("wp:wxr_version")
+    if version is None:
+        raise ArticleError("has no wp:wxr_version: it is not a WordPress export (WXR); export "
+                           "it again from Tools > Export", str(path))  # fmt: skip
+    if version not in VERSIONS:
+        raise ArticleError(f"has WXR version {version!r}, which I do not know (I read "
+                           f"{', '.join(VERSIONS)})", str(path))  # fmt: skip
+    return _Export(channel, authors, attachments, tuple(offsets))
+
+
+def _offset(fields: dict[str, Any]) -> tuple[datetime, timedelta] | None:
+    """(post_date, its UTC offset) of a post that gives both dates, to the quarter hour."""
+    local = _naive(fields.get("wp:post_date"))
+    gmt = _naive(fields.get("wp:post_date_gmt"))
+    if local is None or gmt is None:
+        return None
+    quarters = round((local - gmt) / timedelta(minutes=15))
+    if abs(quarters) > 14 * 4:
+        return None
+    return local, timedelta(minutes=15 * quarters)
+
+
+def _naive(value: object) -> datetime | None:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or text.startswith("0000"):
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
 
 
 def _plain(text: str) -> str:
@@ -237,7 +304,8 @@ def iter_items(
 ) -> Iterator[Item]:
     """One item per post (or page) of the export; see the module docstring."""
     options = options or ReadOptions()
-    channel, authors, attachments = _channel(path)
+    export = _channel(path)
+    channel = export.channel
     site = (channel.get("wp:base_blog_url") or channel.get("link")
             or channel.get("wp:base_site_url") or str(path.resolve())).rstrip("/")  # fmt: skip
     language = language_tag(channel.get("language")) or options.language
@@ -251,12 +319,51 @@ def iter_items(
             skipped[why] += 1
             continue
         try:
-            yield _article(fields, key, site, draft, authors, attachments, language, tz)
+            article, notes = _article(fields, key, site, draft, export, language, tz, options)
         except PermapressError as exc:
             yield Failed(key, " ".join(str(exc).split()))
+            continue
+        yield article
+        yield from (Note(key, note) for note in notes)
     if skipped:
         counts = ", ".join(f"{n} {why}" for why, n in sorted(skipped.items()))
         yield Note(str(path), f"skipped {counts}")
+
+
+def _published(
+    fields: dict[str, Any], export: _Export, tz: tzinfo, options: ReadOptions
+) -> tuple[datetime, str | None]:
+    """(when the post was published, a note when it had to be inferred)."""
+    gmt = _when(fields, "wp:post_date_gmt", tz, gmt=True)
+    if gmt is not None:
+        return gmt, None
+    local = _naive(fields.get("wp:post_date"))
+    if local is not None:
+        offset = export.offset_near(local)
+        if offset is not None:
+            zone = timezone(offset)
+            return local.replace(tzinfo=zone), (
+                f"no GMT date: read wp:post_date in the site's time zone, UTC{_utc(offset)}, "
+                "as its other posts give it")
+        moment = local.replace(tzinfo=tz)
+        return moment, (f"no GMT date and no other post giving the site's time zone: read "
+                        f"wp:post_date in the newsroom's, UTC{_utc(moment.utcoffset())}")
+    for key, what in (("pubDate", "the item's pubDate"), (None, "the export's date")):
+        raw = fields.get(key) if key else export.channel.get("pubDate")
+        if isinstance(raw, str) and raw.strip() and "-0001" not in raw:
+            try:
+                moment = parse_datetime(raw.strip(), UTC, key or "pubDate")
+                return moment, f"no post date: used {what}"
+            except ArticleError:
+                pass
+    now = options.clock()
+    return now, f"no date at all: used the time of import, {when(now)}"
+
+
+def _utc(offset: timedelta | None) -> str:
+    minutes = int((offset or timedelta(0)) / timedelta(minutes=1))
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _article(
@@ -264,37 +371,64 @@ def _article(
     key: str,
     site: str,
     draft: bool,
-    authors: dict[str, str],
-    attachments: dict[str, str],
+    export: _Export,
     language: str,
     tz: tzinfo,
-) -> Article:
+    options: ReadOptions,
+) -> tuple[Article, list[str]]:
+    notes: list[str] = []
+    inferred: list[str] = []
     title = _plain(fields.get("title", ""))
     post_id = fields.get("wp:post_id", "").strip()
-    if not title:
-        raise ArticleError(f"post {post_id or '?'} has no title")
-    published = (_when(fields, "wp:post_date_gmt", tz, gmt=True)
-                 or _when(fields, "wp:post_date", tz, gmt=False)
-                 or _when(fields, "pubDate", tz, gmt=False))  # fmt: skip
-    if published is None:
-        raise ArticleError(f"post {title!r} has no date (wp:post_date_gmt / wp:post_date)")
+    published, date_note = _published(fields, export, tz, options)
+    if date_note:
+        notes.append(date_note)
+        if not date_note.startswith("no GMT date: read"):
+            inferred.append("published")
     modified = (_when(fields, "wp:post_modified_gmt", tz, gmt=True)
                 or _when(fields, "wp:post_modified", tz, gmt=False))  # fmt: skip
     if modified is not None and modified <= published:
         modified = None
+    attachments = export.attachments
     body = html_to_markdown(wp_html(fields.get("content:encoded", ""), attachments=attachments),
                             base_url=site + "/")  # fmt: skip
-    if not body:
-        raise ArticleError(f"post {title!r} has no text")
     excerpt = html_to_markdown(wp_html(fields.get("excerpt:encoded", "")))
+    link = trimmed_url(fields.get("link"))
+    guid = trimmed_url(fields.get("guid"))
+    if link is None and guid and guid.startswith(("http://", "https://")):
+        link = guid
+    name = slugify(unquote(fields.get("wp:post_name", "").strip()))
+    if not title:
+        title, origin = headline_from_text(body or excerpt), "its first sentence"
+        if not title and name != FALLBACK and not name.isdigit():
+            title, origin = name.replace("-", " ").capitalize(), "its slug"
+        if not title and link:
+            title, origin = headline_from_link(link), "its link"
+        if not title:
+            title, origin = f"Post {post_id or '?'}", "its id"
+        inferred.append("headline")
+        notes.append(f"no title: used {origin}, {title!r}")
+    if not body:
+        if excerpt:
+            body = excerpt
+            notes.append("no text: used its excerpt")
+        elif link:
+            body = link_only_body(link)
+            notes.append(f"no text: kept as a link to the original, {link}")
+        elif "headline" not in inferred:
+            body = html_to_markdown(f"<p>{html.escape(title)}</p>")
+            notes.append("no text, excerpt or link: kept its title as its text")
+        else:
+            raise ArticleError(f"post {post_id or '?'} has no title, no text and no link: "
+                               "nothing to keep")  # fmt: skip
+        inferred.append("body")
     creator = (fields.get("dc:creator") or "").strip()
     categories = [_plain(text) for domain, text in fields["category"]
                   if domain == "category" and _plain(text)
                   and _plain(text).casefold() not in _SKIP_CATEGORIES]  # fmt: skip
     tags = [_plain(t) for d, t in fields["category"] if d in ("post_tag", "tag") and _plain(t)]
     thumbnail = attachments.get(fields["postmeta"].get("_thumbnail_id", "").strip(), "")
-    name = slugify(unquote(fields.get("wp:post_name", "").strip()))
-    slug = name if name != FALLBACK else entry_slug(title, fields.get("link"), key)
+    slug = name if name != FALLBACK else entry_slug(title, link, key)
     if slug.startswith("entry-") and post_id.isdigit():
         slug = f"post-{post_id}"
     article = Article(
@@ -302,17 +436,18 @@ def _article(
         slug=slug,
         published=published,
         modified=modified,
-        authors=(authors.get(creator, creator),) if creator else (),
+        authors=(_plain(export.authors.get(creator, creator)),) if creator else (),
         categories=tuple(categories),
         tags=tuple(tags),
         summary=summarize(excerpt) if excerpt else summarize(body),
         language=language,
         body=body,
-        image=thumbnail if thumbnail.startswith("https://") else None,
+        image=thumbnail if thumbnail.startswith("https://") and " " not in thumbnail else None,
         draft=draft,
         source=key,
+        inferred=tuple(inferred),
     )
-    return validate(article)
+    return validate(article), notes
 
 
 def read(

@@ -38,4 +38,5 @@ def article_from_meta(meta: str, media_data: dict[str, bytes] | None = None) -> 
         ),
         image=data["image"],
         draft=bool(data["draft"]),
+        inferred=tuple(data.get("inferred", ())),
     )

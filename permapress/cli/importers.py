@@ -5,7 +5,8 @@
 
 ``print_report`` is the human summary of an import report (used by ``import`` and ``watch``):
 one line per article, notes and failures with their reasons on stderr, a table of the counts
-and the plain count line last.
+and the plain count line last ("held" appears only when an import kept a correction over a
+changed source).
 """
 
 from __future__ import annotations
@@ -37,11 +38,16 @@ def print_report(report: dict[str, Any], *, title: str = "Import") -> None:
     table.add_column("articles", justify="right")
     for key in ("imported", "updated", "unchanged"):
         table.add_row(key, str(report[key]))
+    held = report.get("held", 0)
+    if held:
+        table.add_row("held (corrected since)", str(held))
     table.add_row("failed", str(len(report["failed"])))
     Console(file=sys.stdout, highlight=False).print(table)
     click.echo(
         f"{report['imported']} imported, {report['updated']} updated, "
-        f"{report['unchanged']} unchanged, {len(report['failed'])} failed"
+        f"{report['unchanged']} unchanged, "
+        + (f"{held} held (use --force), " if held else "")
+        + f"{len(report['failed'])} failed"
     )
 
 

@@ -3,7 +3,7 @@
 ``import_paths`` reads every source, records each article it yields and returns the report that
 ``permapress import --json`` prints:
 
-    {"imported": n, "updated": n, "unchanged": n,
+    {"imported": n, "updated": n, "unchanged": n, "held": n,
      "failed": [{"source", "error"}], "items": [{"source", "slug", "status"}],
      "notes": [{"source", "message"}]}
 
@@ -18,6 +18,19 @@ file's absolute path, a page's canonical URL, "<feed>#<guid>", "<site>#post-<id>
 ``uri``. A page fetched again whose text is the same (only its kept original,
 ``source.warc.gz``, or its modification time differ) is "unchanged", not a new version.
 
+A source that gives no article and no failure (an export with only drafts, a folder with no
+file of a known format) becomes a failure saying so: an import never reports "0 imported,
+0 failed" for input that held nothing importable.
+
+Corrections are never undone by an import. Each import remembers which version it recorded
+and from which source text (``importmarks``). When the article has versions made since by
+``permapress correct`` (or an editor) and the source is as it was, the item is "unchanged
+(corrected since)" (counted as unchanged) and nothing is recorded; when the source changed, it
+is "held" with a note naming the correction, and only ``force`` (``import --force``) records
+the source's text as a new version, whose note says which correction it supersedes. A date that
+the reader had to infer (``"published" in article.inferred``) keeps the one first recorded, so
+re-importing a feed without dates does not make a new version each time.
+
 A bad file or item becomes one entry in ``failed`` naming it and the problem; it never stops
 the others, and nothing of it is stored (``record_article`` writes blocks first and the
 version in one transaction). ``notes`` tells what was skipped on purpose (drafts, attachments)
@@ -29,7 +42,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -41,15 +54,17 @@ from permapress.articles import feed, html, ninjs, wxr
 from permapress.articles.fetch import Fetched, fetch, is_url
 from permapress.articles.items import Failed, Item, Note, ReadOptions, without_provenance
 from permapress.articles.media import confined
-from permapress.articles.model import Article
+from permapress.articles.model import Article, content_key
 from permapress.articles.sources import HEAD_BYTES, detect, read_source, readers
 from permapress.articles.taxonomy import Taxonomy
+from permapress.catalog import VersionRow
 from permapress.errors import ArticleError, PermapressError
 from permapress.newsroom.home import Newsroom
-from permapress.newsroom.media_archive import with_media
+from permapress.newsroom.importmarks import last_import, set_mark
 from permapress.newsroom.record import load_article, record_article
 
 SKIPPED_FOLDERS = frozenset({"media"})
+UNCHANGED_CORRECTED = "unchanged (corrected since)"
 
 
 def source_key(source: str) -> str:
@@ -66,7 +81,8 @@ def source_key(source: str) -> str:
 
 
 def empty_report() -> dict[str, Any]:
-    return {"imported": 0, "updated": 0, "unchanged": 0, "failed": [], "items": [], "notes": []}
+    return {"imported": 0, "updated": 0, "unchanged": 0, "held": 0, "failed": [], "items": [],
+            "notes": []}  # fmt: skip
 
 
 def _files(given: Path, fmt: str | None, seen: set[tuple[int, int]]) -> Iterator[Path | Failed]:
@@ -196,15 +212,26 @@ def iter_items(
                 yield target.source, target
                 continue
             label = str(target)
+            kept, said = False, ""  # did it give an article or a failure; its last note
             try:
                 stream = (_url_items(label, fmt, tz, options) if isinstance(target, str)
                           else confined(_file_items(target, fmt, tz, options), root))  # fmt: skip
                 for item in stream:
+                    kept = kept or isinstance(item, (Article, Failed))
+                    said = item.message if isinstance(item, Note) else said
                     yield label, item
             except PermapressError as exc:
+                kept = True
                 yield label, Failed(label, _line(exc, label))
             except Exception as exc:  # a reader's bug must not stop a whole import
+                kept = True
                 yield label, Failed(label, f"{label}: unexpected {type(exc).__name__}: {exc}")
+            if not kept:  # never "0 imported, 0 failed" for a source that held nothing
+                reason = f" ({said})" if said else ""
+                yield label, Failed(label, f"{label}: holds nothing to import{reason}")
+        if not targets:
+            yield text, Failed(text, f"{text}: holds no file in a format I can read "
+                                     f"({', '.join(sorted(readers()))})")  # fmt: skip
 
 
 def _same_text(newsroom: Newsroom, slug: str, article: Article) -> bool:
@@ -228,9 +255,10 @@ def record_item(
     now: datetime,
     note: str | None,
     taxonomy: Taxonomy,
+    force: bool = False,
 ) -> str | None:
     """Record one item into the catalog and the report; return its status (None: not an
-    article or failed)."""
+    article or failed). See the module docstring for corrections and ``force``."""
     if isinstance(item, Note):
         report["notes"].append({"source": item.source, "message": item.message})
         return None
@@ -239,24 +267,105 @@ def record_item(
         return None
     key = source_key(item.source or label)
     article = replace(item, source=key)
+    shown = key if "#" in key else label
     try:
         existing = newsroom.catalog.article_by_source(key)
+        slug = existing.slug if existing is not None else None
+        source_text = content_key(without_provenance(article))
+        if existing is not None and "published" in article.inferred:
+            kept = newsroom.catalog.latest(existing.slug)
+            if kept is not None:  # a guessed date stays the one first guessed
+                article = replace(article, published=datetime.fromisoformat(kept.published))
         if existing is not None and len(without_provenance(article).media) != len(
             article.media
         ) and _same_text(newsroom, existing.slug, article):
-            status, slug = "unchanged", existing.slug
+            status = "unchanged"
         else:
-            recorded = record_article(newsroom, article, now=now,
-                                      note=note if existing is not None else None,
-                                      taxonomy=taxonomy)  # fmt: skip
-            status, slug = recorded.status, recorded.slug
+            guard = _corrected_since(newsroom, existing.slug, article, source_text) \
+                if existing is not None else None  # fmt: skip
+            if guard is not None and guard.unchanged:
+                status = UNCHANGED_CORRECTED
+            elif guard is not None and not force:
+                report["notes"].append({"source": shown, "message": guard.held_message()})
+                status = "held"
+            else:
+                version_note = note if existing is not None else None
+                if guard is not None:
+                    version_note = guard.superseding_note(note)
+                    report["notes"].append({"source": shown,
+                                            "message": guard.forced_message()})  # fmt: skip
+                recorded = record_article(newsroom, article, now=now, note=version_note,
+                                          taxonomy=taxonomy)  # fmt: skip
+                status, slug = recorded.status, recorded.slug
+        if slug is not None and status in ("imported", "updated", "unchanged"):
+            _mark(newsroom, slug, source_text)
     except PermapressError as exc:
-        report["failed"].append({"source": key if "#" in key else label, "error": str(exc)})
+        report["failed"].append({"source": shown, "error": str(exc)})
         return None
-    report[status] += 1
-    report["items"].append({"source": key if "#" in key else label, "slug": slug,
-                            "status": status})  # fmt: skip
+    assert slug is not None
+    report["unchanged" if status == UNCHANGED_CORRECTED else status] += 1
+    report["items"].append({"source": shown, "slug": slug, "status": status})
     return status
+
+
+@dataclass(frozen=True, slots=True)
+class _Guard:
+    """Versions made since the last import of an article (corrections), and whether the source
+    is the same as then."""
+
+    slug: str
+    unchanged: bool
+    corrections: tuple[VersionRow, ...]
+
+    def _which(self) -> str:
+        numbers = [str(v.number) for v in self.corrections]
+        listed = numbers[-1] if len(numbers) == 1 else ", ".join(numbers[:-1])
+        listed += "" if len(numbers) == 1 else " and " + numbers[-1]
+        last = self.corrections[-1]
+        said = f" ({last.note})" if last.note else ""
+        return f"{'version' if len(numbers) == 1 else 'versions'} {listed}{said}"
+
+    def held_message(self) -> str:
+        return (f"{self.slug}: the source changed since it was imported, but {self._which()} "
+                "corrected the article since; nothing recorded. Import with --force to record "
+                "the source's text over the correction")  # fmt: skip
+
+    def forced_message(self) -> str:
+        return f"{self.slug}: --force: the source's changed text supersedes {self._which()}"
+
+    def superseding_note(self, note: str | None) -> str:
+        numbers = ", ".join(str(v.number) for v in self.corrections)
+        said = f"Supersedes the correction in version {numbers} with the source's changed text."
+        return f"{note.strip()} ({said})" if note and note.strip() else said
+
+
+def _corrected_since(
+    newsroom: Newsroom, slug: str, article: Article, source_text: str
+) -> _Guard | None:
+    """The corrections made since ``slug`` was last imported, or None when there are none."""
+    versions = newsroom.catalog.versions(slug)
+    if not versions or versions[-1].content_key == content_key(article):
+        return None
+    mark = last_import(newsroom, slug)
+    if mark is not None:
+        later = tuple(v for v in versions if v.number > mark.number)
+        return _Guard(slug, mark.key == source_text, later) if later else None
+    # An article imported before import marks existed: the source is unchanged when an earlier
+    # version holds exactly its text, and the versions after that one came from elsewhere.
+    key = content_key(article)
+    same = [v.number for v in versions[:-1] if v.content_key == key]
+    if same:
+        return _Guard(slug, True, tuple(v for v in versions if v.number > same[-1]))
+    return None
+
+
+def _mark(newsroom: Newsroom, slug: str, source_text: str) -> None:
+    latest = newsroom.catalog.latest(slug)
+    mark = last_import(newsroom, slug)
+    if latest is None:
+        return
+    if mark is None or mark.number != latest.number or mark.key != source_text:
+        set_mark(newsroom, slug, latest.number, source_text)
 
 
 def import_paths(
@@ -272,6 +381,8 @@ def import_paths(
     """Import everything under ``paths``; return the report (see the module docstring)."""
     config = newsroom.config
     options = options or ReadOptions(language=config.language, categories=config.categories)
+    if options.now is None:  # the date of last resort is this import's time
+        options = replace(options, now=now)
     report = empty_report()
     taxonomy = Taxonomy(config.category_topics)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -279,9 +390,9 @@ def import_paths(
     console = Console(stderr=True)
     with Progress(*columns, console=console, transient=True, disable=not progress) as bar:
         task = bar.add_task("Importing", total=None)
-        items = iter_items(paths, fmt=fmt, tz=config.tz, options=options)
-        for label, item in with_media(newsroom, items, report, enabled=options.media):
-            record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy)
+        for label, item in iter_items(paths, fmt=fmt, tz=config.tz, options=options):
+            record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy,
+                        force=options.force)  # fmt: skip
             done = report["imported"] + report["updated"] + report["unchanged"]
             name = label if len(label) <= 48 else "…" + label[-47:]
             bar.update(task, completed=done + len(report["failed"]),

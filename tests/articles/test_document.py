@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -186,3 +187,16 @@ def test_round_trip(article: Article) -> None:
     back = from_markdown(text, article.media)
     assert back == article
     assert to_markdown(back) == text
+
+
+def test_inferred_fields_round_trip_and_are_written_only_when_present() -> None:
+    base = validate(Article(
+        headline="Floods reach the mill", slug="floods", published=datetime(2025, 6, 1, tzinfo=UTC),
+        modified=None, authors=(), categories=(), tags=(), summary="", language="en",
+        body="Read the original at [https://r.example/f](<https://r.example/f>).",
+    ))  # fmt: skip
+    assert "inferred" not in to_markdown(base)
+    marked = replace(base, inferred=("published", "body"))
+    text = to_markdown(marked)
+    assert 'inferred: ["published", "body"]\n---' in text
+    assert from_markdown(text) == marked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from permapress.articles.items import Failed, Item, Note, ReadOptions
 from permapress.articles.model import Article
 from permapress.articles.sources import detect
 from permapress.errors import ArticleError
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "importers"
 FEEDS = FIXTURES / "feeds"
@@ -28,9 +31,9 @@ def articles(name: str) -> list[Article]:
     return [i for i in items(name) if isinstance(i, Article)]
 
 
-def test_rss20_full_content_guid_keys_and_failures() -> None:
+def test_rss20_full_content_guid_keys_and_an_undated_entry() -> None:
     found = items("rss20-wordpress.xml")
-    first, second, third = found
+    first, second, third, note = found
     assert isinstance(first, Article) and isinstance(second, Article)
     assert first.source == "F#https://courier.example/?p=2211"  # the guid, not the link
     assert first.authors == ("Ines Okafor",) and first.language == "en-GB"
@@ -41,8 +44,12 @@ def test_rss20_full_content_guid_keys_and_failures() -> None:
     assert first.summary.endswith("crossings until April.")
     assert first.image == "https://courier.example/wp-content/uploads/2025/08/ferry.jpg"
     assert second.body.startswith("The council voted seven to four")  # summary only
-    assert isinstance(third, Failed) and "has no date" in third.error
-    assert third.source == "F#https://courier.example/?p=99"
+    # an entry without a date is kept, dated by the channel's lastBuildDate, and says so
+    assert isinstance(third, Article) and third.source == "F#https://courier.example/?p=99"
+    assert third.published.isoformat() == "2025-08-27T10:40:00+00:00"
+    assert third.inferred == ("published",) and first.inferred == ()
+    assert isinstance(note, Note) and note.source == third.source
+    assert note.message == "no date: used the feed's date, 2025-08-27 10:40 UTC"
 
 
 def test_atom10_xhtml_content_authors_and_language() -> None:
@@ -86,13 +93,17 @@ def test_something_that_is_not_a_feed_raises() -> None:
 
 
 def test_json_feed_items() -> None:
-    found = items("feed.json")
-    article, failed = found
-    assert isinstance(article, Article) and isinstance(failed, Failed)
+    found = items("feed.json", options=ReadOptions(now=NOW))
+    article, undated, note = found
+    assert isinstance(article, Article) and isinstance(undated, Article)
     assert article.source == "F#https://nightdesk.example/2025/07/08/curfew"
     assert article.body == "The curfew was lifted at *midnight*.\n\nShops reopened at dawn."
     assert article.categories == ("Politics",) and article.tags == ("curfew",)
-    assert article.modified is not None and failed.source == "F#2"
+    assert article.modified is not None and undated.source == "F#2"
+    # no date and no feed date: the time of the import, marked and told
+    assert undated.published == NOW and undated.inferred == ("published",)
+    assert isinstance(note, Note)
+    assert "used the time of import, 2026-01-02 03:04 UTC" in note.message
 
 
 @pytest.mark.parametrize(
@@ -117,3 +128,93 @@ def test_fetch_option_extracts_the_linked_page_and_keeps_the_entry_key() -> None
     assert article.source == "F#g-1" and "Größter Streitpunkt" in article.body
     assert article.headline == "Stadtrat beschließt Haushalt für 2026"
     assert [m.name for m in article.media] == ["source.warc.gz"]
+
+
+def _rss(entries: str, channel: str = "") -> bytes:
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Link Desk</title>{channel}'
+            f"{entries}</channel></rss>").encode()
+
+
+def _found(data: bytes) -> tuple[list[Article], list[Failed], list[Note]]:
+    found = list(feed.iter_items(data, feed_key="F", options=ReadOptions(now=NOW)))
+    return ([a for a in found if isinstance(a, Article)],
+            [f for f in found if isinstance(f, Failed)],
+            [n for n in found if isinstance(n, Note)])  # fmt: skip
+
+
+def test_an_entry_without_a_title_takes_its_first_sentence_cut_at_a_word() -> None:
+    text = ("The harbour master confirmed on Tuesday that the northern breakwater will be "
+            "closed for repairs until the end of March. Boats use the south entrance.")
+    (article,), failed, notes = _found(_rss(
+        f"<item><guid>n-1</guid><pubDate>Tue, 04 Nov 2025 20:05:00 +0000</pubDate>"
+        f"<description>{text}</description></item>"))  # fmt: skip
+    assert not failed and article.inferred == ("headline",)
+    assert article.headline == ("The harbour master confirmed on Tuesday that the northern "
+                                "breakwater will be…")
+    assert len(article.headline) <= 80 and article.body.startswith("The harbour master")
+    expected = f"no title: used its first sentence, {article.headline!r}"
+    assert [n.message for n in notes] == [expected]
+
+
+def test_a_title_and_link_entry_is_kept_as_a_link_to_the_original() -> None:
+    # RSS 1.0 and link blogs: a title and a link, no text, often no date either
+    rdf = b"""<?xml version="1.0"?>
+    <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+      xmlns:dc="http://purl.org/dc/elements/1.1/">
+    <channel rdf:about="https://links.example/"><title>Links</title>
+      <link>https://links.example/</link><dc:date>2025-06-01T08:00:00Z</dc:date></channel>
+    <item rdf:about="https://river.example/2025/floods.html">
+      <title>Floods reach the old mill</title>
+      <link>  https://river.example/2025/floods.html
+      </link></item>
+    </rdf:RDF>"""
+    (article,), failed, notes = _found(rdf)
+    assert not failed and article.headline == "Floods reach the old mill"
+    assert article.body == "Read the original at [https://river.example/2025/floods.html]" \
+        "(<https://river.example/2025/floods.html>)."  # the link trimmed of its whitespace
+    assert article.inferred == ("published", "body")
+    assert article.published.isoformat() == "2025-06-01T08:00:00+00:00"  # the channel's dc:date
+    assert [n.message.split(",")[0] for n in notes] == ["no date: used the feed's date",
+                                                        "no text: kept as a link to the original"]
+
+
+def test_an_entry_with_only_a_link_gets_a_title_from_it() -> None:
+    (article,), _, notes = _found(_rss(
+        "<item><link>https://river.example/2025/06/mill-reopens-after-floods/</link></item>"))
+    assert article.headline == "Mill reopens after floods"
+    assert article.inferred == ("published", "headline", "body") and article.published == NOW
+    assert any("no title: used its link" in n.message for n in notes)
+
+
+def test_an_entry_with_nothing_to_show_is_refused_and_says_why() -> None:
+    articles_, failed, _ = _found(_rss(
+        "<item><author>desk@links.example</author></item><item><title>Kept</title></item>"))
+    assert [a.headline for a in articles_] == ["Kept"] and articles_[0].body == "Kept"
+    (failure,) = failed
+    assert "no title, no text and no link" in failure.error
+
+
+def test_a_feed_with_no_items_raises() -> None:
+    with pytest.raises(ArticleError, match="a feed with no items"):
+        list(feed.iter_items(_rss(""), feed_key="F"))
+    empty_json = b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": []}'
+    with pytest.raises(ArticleError, match="no items"):
+        list(feed.iter_items(empty_json, feed_key="F"))
+
+
+def test_image_urls_are_trimmed() -> None:
+    (article,), _, _ = _found(_rss(
+        "<item><title>T</title><description>Words.</description>"
+        '<enclosure url=" https://img.example/a.jpg&#10; " type="image/jpeg" length="1"/></item>'))
+    assert article.image == "https://img.example/a.jpg"
+
+
+def test_fetch_that_fails_keeps_the_entry_as_the_feed_gives_it() -> None:
+    with serve({}) as server:  # every path is 404
+        rss = _rss(f"<item><title>Kurz</title><link>{server.url('/gone')}</link>"
+                   "<pubDate>Tue, 04 Nov 2025 20:05:00 +0000</pubDate>"
+                   "<description>Die Kurzfassung.</description></item>")
+        found = list(feed.iter_items(rss, feed_key="F", options=ReadOptions(fetch=True)))
+    article, note = found
+    assert isinstance(article, Article) and article.body == "Die Kurzfassung."
+    assert isinstance(note, Note) and "could not fetch" in note.message

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from permapress.articles.model import Article, Media, content_key, validate
+from permapress.articles.model import Article, Media, article_fields, content_key, validate
 from permapress.errors import ArticleError
 
 from .conftest import JPEG, make_article
@@ -131,6 +131,7 @@ CHANGES = {
     "media": (Media("harbour.jpg", JPEG, "image/jpeg"),),
     "image": "https://images.example/a.jpg",
     "draft": True,
+    "inferred": ("published",),
 }
 
 
@@ -147,3 +148,12 @@ def test_content_key_sees_changed_media_bytes(jpeg_media: Media) -> None:
     one = make_article(media=(jpeg_media,))
     other = make_article(media=(replace(jpeg_media, data=JPEG + b"\x00"),))
     assert content_key(one) != content_key(other)
+
+
+def test_inferred_fields_are_checked_ordered_and_absent_when_empty(article: Article) -> None:
+    assert "inferred" not in article_fields(article)  # nothing inferred: the key and bytes stay
+    marked = validate(replace(article, inferred=("body", "published")))
+    assert marked.inferred == ("published", "body")
+    assert article_fields(marked)["inferred"] == ["published", "body"]
+    with pytest.raises(ArticleError, match="inferred must name fields"):
+        validate(replace(article, inferred=("summary",)))
