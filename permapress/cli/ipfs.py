@@ -10,11 +10,15 @@
     permapress ipfs verify FILE.car [--root CID] [--json]
         Exit 0 with ``OK <root>: N blocks, M bytes``, or exit 1 listing every missing, corrupt,
         malformed or unsupported block by CID and path.
-    permapress ipfs unpack FILE.car OUTDIR [--root CID]
-        Verify, then write the files and folders to OUTDIR (a file root becomes the file OUTDIR).
-        Entry names that could escape OUTDIR and symlinks pointing outside it are refused; the
-        tree is written to a temporary folder beside OUTDIR and renamed into place, so a failure
-        leaves nothing behind.
+    permapress ipfs unpack FILE.car OUTDIR [--root CID] [--max-size SIZE] [--max-files N]
+        Verify, then count what would be written, per path (``ipfs.unpack.plan_unpack``), and
+        refuse before writing anything when the declared bytes exceed ``--max-size`` (default
+        10GiB) or the free space, when there are more than ``--max-files`` entries (default
+        1,000,000) or folders nest deeper than 256 levels. Then write the files and folders to
+        OUTDIR (a file root becomes the file OUTDIR). Entry names that could escape OUTDIR and
+        symlinks pointing outside it are refused; the tree is written to a temporary folder
+        beside OUTDIR and renamed into place, and that folder is removed on any failure or
+        Ctrl+C, so nothing half-written is left behind.
 
 Bad input raises ``PermapressError`` subclasses; ``permapress.cli.main`` prints one line and
 exits with 1.
@@ -40,13 +44,19 @@ from permapress.ipfs.car import dag_blocks, write_car
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_path
 from permapress.ipfs.profiles import DEFAULT_PROFILE, Profile, get_profile
-from permapress.ipfs.reader import list_directory, read_file, stat
+from permapress.ipfs.reader import stat
 from permapress.ipfs.sourcecar import SourceBackedStore
 from permapress.ipfs.spool import SpoolBlockstore
+from permapress.ipfs.unpack import (
+    DEFAULT_MAX_ENTRIES,
+    check_plan,
+    parse_size,
+    plan_unpack,
+    write_tree,
+)
 from permapress.ipfs.verify import LoadedCar, VerifyReport, load_car, verify_dag, verify_loaded
 
 PROGRESS_MIN_BYTES = 8 << 20
-_UNSAFE_CHARS = ("/", "\\", "\0")
 
 
 @click.group()
@@ -278,14 +288,6 @@ def verify(car_file: Path, root_text: str | None, as_json: bool) -> None:
 # --- unpack ----------------------------------------------------------------------------------
 
 
-def _check_name(name: str, where: str) -> None:
-    if name in ("", ".", "..") or any(char in name for char in _UNSAFE_CHARS):
-        raise IpfsError(
-            f"refusing to unpack: entry {name!r} in {where or 'the root folder'} is not a "
-            "plain file name and could write outside the output folder"
-        )
-
-
 def _pick_root(car: LoadedCar, root: CID | None) -> CID:
     if root is not None:
         return root
@@ -295,71 +297,6 @@ def _pick_root(car: LoadedCar, root: CID | None) -> CID:
     return car.roots[0]
 
 
-def _write_file(cid: CID, get: Callable[[CID], bytes], dest: Path) -> int:
-    written = 0
-    with dest.open("xb") as out:
-        for chunk in read_file(cid, get):
-            out.write(chunk)
-            written += len(chunk)
-    return written
-
-
-class _Unpacker:
-    """Writes a verified UnixFS DAG under ``base``; symlinks last, each checked to stay inside."""
-
-    def __init__(self, get: Callable[[CID], bytes], base: Path) -> None:
-        self.get = get
-        self.base = base
-        self.files = 0
-        self.folders = 0
-        self.size = 0
-        self.links: list[tuple[Path, str, str]] = []
-
-    def tree(self, root: CID, dest: Path) -> None:
-        stack: list[tuple[CID, Path, str]] = [(root, dest, "")]
-        while stack:
-            cid, target, shown = stack.pop()
-            info = stat(cid, self.get)
-            if info.kind in ("directory", "hamt"):
-                target.mkdir()
-                self.folders += 1
-                for name, child, _tsize in list_directory(cid, self.get):
-                    _check_name(name, shown)
-                    stack.append((child, target / name, f"{shown}/{name}" if shown else name))
-            elif info.kind in ("file", "raw"):
-                self.size += _write_file(cid, self.get, target)
-                self.files += 1
-            elif info.kind == "symlink":
-                link_target = os.fsdecode(b"".join(read_file(cid, self.get)))
-                self.links.append((target, link_target, shown))
-            else:
-                raise IpfsError(
-                    f"cannot unpack {shown or 'the root'}: {cid} is a {cid.codec_name} block, "
-                    "not a UnixFS file, folder or symlink"
-                )
-        self._symlinks()
-
-    def _symlinks(self) -> None:
-        inside = os.path.realpath(self.base)
-        for target, link_target, shown in self.links:
-            if not link_target or os.path.isabs(link_target) or "\0" in link_target:
-                raise IpfsError(
-                    f"refusing to unpack symlink {shown} -> {link_target!r}: it must be a "
-                    "relative path inside the output folder"
-                )
-            try:
-                os.symlink(link_target, target)
-            except FileExistsError:
-                raise IpfsError(f"refusing to unpack: {shown} appears twice") from None
-        for target, link_target, shown in self.links:
-            resolved = os.path.realpath(target)
-            if os.path.commonpath([inside, resolved]) != inside:
-                raise IpfsError(
-                    f"refusing to unpack symlink {shown} -> {link_target!r}: it points outside "
-                    "the output folder"
-                )
-
-
 def _prepare_outdir(outdir: Path) -> None:
     if outdir.is_symlink() or (outdir.exists() and not outdir.is_dir()):
         raise ConfigError(f"{outdir} already exists; choose a new output path")
@@ -367,11 +304,41 @@ def _prepare_outdir(outdir: Path) -> None:
         raise ConfigError(f"{outdir} is not empty; choose a new or empty output folder")
 
 
+def _free_space(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def _short(path: str | os.PathLike[str] | None, staging: Path, outdir: Path) -> str:
+    """A path inside the staging folder as the user will see it, elided in the middle."""
+    if path is None:
+        return str(outdir)
+    text = os.fsdecode(path)
+    inside = str(staging / "content")
+    if text.startswith(inside):
+        text = str(outdir) + text[len(inside):]
+    return text if len(text) <= 120 else f"{text[:50]}…{text[-60:]}"
+
+
+def _size_option(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    return parse_size(value)
+
+
 @ipfs.command()
 @click.argument("car_file", type=click.Path(path_type=Path))
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.option("--root", "root_text", default=None, help="Unpack the DAG under this CID.")
-def unpack(car_file: Path, outdir: Path, root_text: str | None) -> None:
+@click.option("--max-size", "max_size", default="10GiB", show_default=True,
+              callback=_size_option,
+              help="Refuse when the files declare more bytes than this (e.g. 500MB, 2TiB).")
+@click.option("--max-files", "max_files", default=DEFAULT_MAX_ENTRIES, show_default=True,
+              type=click.IntRange(min=1),
+              help="Refuse when there are more files, folders and symlinks than this.")
+def unpack(
+    car_file: Path, outdir: Path, root_text: str | None, max_size: int, max_files: int
+) -> None:
     """Verify a CAR file, then write its files and folders to OUTDIR."""
     car = load_car(car_file)
     root = _pick_root(car, _root_option(root_text))
@@ -379,14 +346,16 @@ def unpack(car_file: Path, outdir: Path, root_text: str | None) -> None:
         raise VerifyError(f"{root} is neither a root of {car_file} nor a block in it")
     report = verify_dag(root, car.store.get)
     if not report.ok:
-        for problem in report.problems:
-            click.echo(str(problem), err=True)
+        for line in report.lines()[:-1]:
+            click.echo(line, err=True)
         raise VerifyError(f"refusing to unpack {car_file}: {report.summary()}")
     kind = stat(root, car.store.get).kind
     if kind == "symlink":
         raise IpfsError(f"the root {root} is a symlink; there is nothing inside it to unpack")
     _prepare_outdir(outdir)
     parent = outdir.absolute().parent
+    plan = plan_unpack(root, car.store.get)
+    check_plan(plan, max_size, max_files, _free_space(parent) if parent.is_dir() else None)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.unpack-", dir=parent))
@@ -394,20 +363,21 @@ def unpack(car_file: Path, outdir: Path, root_text: str | None) -> None:
         raise ConfigError(f"cannot write to {parent}: {exc.strerror}") from None
     content = staging / "content"
     try:
-        unpacker = _Unpacker(car.store.get, content)
-        unpacker.tree(root, content)
+        written = write_tree(root, car.store.get, content)
         if outdir.is_dir():
             outdir.rmdir()
         os.replace(content, outdir)
     except FileExistsError as exc:
         raise IpfsError(
-            f"refusing to unpack: {Path(exc.filename or '?').name!r} appears twice in a folder"
+            f"refusing to unpack: {Path(exc.filename or '?').name[:100]!r} appears twice in a "
+            "folder"
         ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot write {exc.filename or outdir}: {exc.strerror}") from None
+        shown = _short(exc.filename, staging, outdir)
+        raise ConfigError(f"cannot write {shown}: {exc.strerror}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     click.echo(
-        f"Unpacked {root} to {outdir}: {unpacker.files} files, {unpacker.folders} folders, "
-        f"{len(unpacker.links)} symlinks, {unpacker.size} bytes"
+        f"Unpacked {root} to {outdir}: {written.files} files, {written.folders} folders, "
+        f"{written.symlinks} symlinks, {written.bytes} bytes"
     )

@@ -20,6 +20,11 @@ the blocks it needs; identity CIDs are answered from the CID itself.
     file_blocks(cid, get, start=0, end=None) -> (CID, bytes) …
         the blocks needed for that byte range, in depth-first order, the root first, each once.
 
+Bounded for hostile blocks: every walk is a loop (no recursion); a HAMT deeper than
+``MAX_HAMT_DEPTH`` or reaching one sub-shard twice, and a file tree deeper than
+``MAX_FILE_DEPTH``, are ``FormatError`` (so blocks stored under CIDs they do not hash to cannot
+loop). DAG-CBOR paths use ``dagcbor.decode_relaxed``, as other IPLD tools read such blocks.
+
 Failures: ``PathNotFound`` (no such name, or a path through a file), ``NotADirectory``,
 ``NotAFile`` (all ``IpfsError``); ``FormatError`` for blocks that do not decode or a file tree
 whose sizes do not add up; ``UnsupportedError`` for an unknown HAMT hash, or a path that ends
@@ -51,6 +56,7 @@ from permapress.ipfs.unixfs import RAW as UNIXFS_RAW
 Getter = Callable[[CID], bytes]
 Kind = Literal["file", "directory", "symlink", "raw", "hamt", "other"]
 MAX_HAMT_DEPTH = 64
+MAX_FILE_DEPTH = 1024
 
 
 class PathNotFound(IpfsError):
@@ -178,6 +184,7 @@ def _hamt_entries(cid: CID, get: Getter) -> Iterator[tuple[str, CID, int | None]
     """Entries of a HAMT in link order, each sub-shard listed where its link stands."""
     node, width = _open_shard(cid, get)
     stack: list[tuple[CID, Iterator[PBLink], int]] = [(cid, iter(node.links), width)]
+    shards = {cid}
     while stack:
         shard, links, width = stack[-1]
         link = next(links, None)
@@ -192,6 +199,11 @@ def _hamt_entries(cid: CID, get: Getter) -> Iterator[tuple[str, CID, int | None]
             continue
         if len(stack) > MAX_HAMT_DEPTH:
             raise FormatError(f"HAMT under {cid} is deeper than {MAX_HAMT_DEPTH} levels")
+        if link.cid in shards:
+            raise FormatError(
+                f"HAMT under {cid} reaches sub-shard {link.cid} twice; a real HAMT never does"
+            )
+        shards.add(link.cid)
         sub_node, sub_width = _open_shard(link.cid, get)
         stack.append((link.cid, iter(sub_node.links), sub_width))
 
@@ -218,7 +230,7 @@ def resolve_path(root: CID, segments: Sequence[str], get: Getter) -> tuple[CID, 
         traversed.append(current)
         shown = "/".join(segments[: index + 1])
         if current.codec == DAG_CBOR:
-            value = dagcbor.decode(data)
+            value = dagcbor.decode_relaxed(data).value
             while True:
                 try:
                     value = _find_in_cbor(value, segments[index])
@@ -305,10 +317,14 @@ def _walk_file(
         return
     if fs.type not in (FILE, UNIXFS_RAW):
         raise NotAFile(f"{cid} is a UnixFS {_type_name(fs.type)}, not a file")
-    # (cid, block or None, offset of its first byte, size its parent declared or None)
-    stack: list[tuple[CID, bytes | None, int, int | None]] = [(cid, data, 0, fs.filesize)]
+    # (cid, block or None, offset of its first byte, size its parent declared or None, depth)
+    stack: list[tuple[CID, bytes | None, int, int | None, int]] = [
+        (cid, data, 0, fs.filesize, 0)
+    ]
     while stack:
-        current, block, offset, declared = stack.pop()
+        current, block, offset, declared, depth = stack.pop()
+        if depth > MAX_FILE_DEPTH:
+            raise FormatError(f"file {cid} is a tree deeper than {MAX_FILE_DEPTH} levels")
         if block is None:
             block = load(current, get)
         if current.codec == RAW:
@@ -321,7 +337,7 @@ def _walk_file(
             continue
         own, kids = _file_children(cid, current, block, offset, declared, start, end)
         yield current, block, own
-        stack.extend(reversed(kids))
+        stack.extend((*kid, depth + 1) for kid in reversed(kids))
 
 
 def _file_children(
