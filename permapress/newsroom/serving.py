@@ -2,9 +2,8 @@
 
 The address is bound first: a port another program holds is one line saying so (choose
 another with ``--port``), before any build and never after "Serving … at …". The server reads
-the newsroom read-only. Every request (to the website or the gateway) first looks whether the
-catalog changed, so the site of a `permapress build` run beside it is served at once, without a
-restart.
+the newsroom read-only. ``server.published.PublishedSite`` notices a `permapress build` run
+beside it: the gateway serves its new root at once, without a restart or a request to ``/``.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ import errno
 import os
 import socket
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -24,57 +21,12 @@ from typing import Any
 import click
 from starlette.applications import Starlette
 
-from permapress.catalog import Catalog
 from permapress.config import CONFIG_NAME, Config, load_config
 from permapress.errors import ConfigError
 from permapress.ipfs.blockstore import FileBlockstore
-from permapress.ipfs.cid import CID
 from permapress.newsroom.demo import DEMO_NAME, import_demo
 from permapress.newsroom.home import Newsroom, init_newsroom
 from permapress.site.build import build_site
-
-REFRESH_SECONDS = 2.0
-
-
-class LatestSite:
-    """The newest built site root: re-read from the catalog as soon as the catalog's files
-    change (a ``stat`` per call), and at least every ``REFRESH_SECONDS``."""
-
-    def __init__(self, catalog_path: Path, on_change: Callable[[CID], None]) -> None:
-        self._catalog = Catalog.open(catalog_path, readonly=True)
-        self._files = (catalog_path, catalog_path.with_name(catalog_path.name + "-wal"))
-        self._on_change = on_change
-        self._lock = threading.Lock()
-        self._checked = 0.0
-        self._stamp: tuple[int, ...] = ()
-        self._root: CID | None = None
-        self.__call__()
-
-    def _file_stamp(self) -> tuple[int, ...]:
-        stamp: list[int] = []
-        for path in self._files:
-            try:
-                info = path.stat()
-            except OSError:
-                stamp += (0, 0)
-                continue
-            stamp += (info.st_mtime_ns, info.st_size)
-        return tuple(stamp)
-
-    def __call__(self) -> CID | None:
-        now = time.monotonic()
-        stamp = self._file_stamp()
-        if now - self._checked < REFRESH_SECONDS and stamp == self._stamp:
-            return self._root
-        with self._lock:
-            self._checked = now
-            self._stamp = stamp
-            latest = self._catalog.latest_build()
-            if latest is not None and (self._root is None or str(self._root) != latest):
-                root = CID.parse(latest)
-                self._on_change(root)
-                self._root = root
-        return self._root
 
 
 def prepare_home(demo: bool, home: Path | None, resolve: Callable[[Path | None], Path]) -> Path:
@@ -95,21 +47,16 @@ def serving_app(home: Path) -> Starlette:
     """The web app over an already built newsroom (read-only)."""
     from permapress.server.app import create_app
     from permapress.server.ipns import records_from
-    from permapress.server.served import ServedSet
+    from permapress.server.published import PublishedSite
 
     config = load_config(home)
     blocks = FileBlockstore(config.blocks_path)
-    served = ServedSet(blocks.get)
-    latest = LatestSite(config.catalog_path, lambda root: served.replace([root]))
-
-    def is_served(cid: CID) -> bool:
-        latest()  # a build finished a moment ago is served at once, not after a request to /
-        return served.is_served(cid)
-
+    published = PublishedSite(config.catalog_path, blocks.get)
     return create_app(
         blocks=blocks,
-        site_root=latest,
-        is_served=is_served,
+        site_root=published.root,
+        is_served=published.is_served,
+        refresh=published.refresh,
         site_name=config.name,
         ipns_records=records_from(config.catalog_path),
     )
