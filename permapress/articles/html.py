@@ -54,6 +54,7 @@ from permapress.articles.items import ReadOptions, provenance_media
 from permapress.articles.markup import summarize
 from permapress.articles.media import MediaCollector, is_local_reference
 from permapress.articles.model import Article, one_line, validate
+from permapress.articles.remote_media import largest_sources
 from permapress.articles.slug import FALLBACK, slugify
 from permapress.articles.textfile import decode_text, head_text
 from permapress.errors import ArticleError
@@ -224,8 +225,10 @@ def read_page(
         raise ArticleError(exc.reason, source) from None
     base = url or meta.canonical
     media = MediaCollector(folder, source) if folder is not None else None
+    larger = largest_sources(text, base)  # srcset: extraction may keep only the small src
 
     def image(src: str) -> str | None:
+        src = larger.get(src, src)
         if media is not None and is_local_reference(src):
             try:
                 return f"media/{media.add(src)}"

@@ -7,6 +7,8 @@
     Downloaded(url, final_url, media_type, path, size)
     archive_article(article, downloader, known=None) -> (Article, [note])
     remote_images(article) -> [url]         what ``archive_article`` would fetch
+    largest_sources(html, base) -> {src: url}   for each <img srcset> of a page: its src (and
+                                            every candidate) -> the largest candidate, absolute
 
 ``archive_article`` finds the images the article shows from elsewhere: Markdown images
 (inline and reference definitions) and raw ``<img src>`` in the body whose address is an
@@ -70,6 +72,7 @@ _HTML_IMG: Final = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTRIBUTE: Final = r"\s{name}\s*=\s*(?:\"(?P<d>[^\"]*)\"|'(?P<s>[^']*)'|(?P<u>[^\s\"'=<>`]+))"
 _SRC: Final = re.compile(_ATTRIBUTE.format(name="src"), re.IGNORECASE)
 _ALT: Final = re.compile(_ATTRIBUTE.format(name="alt"), re.IGNORECASE)
+_SRCSET: Final = re.compile(_ATTRIBUTE.format(name="(?:data-)?srcset"), re.IGNORECASE)
 _SVG_HEAD: Final = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<svg", re.DOTALL)
 
 
@@ -338,6 +341,32 @@ def _body_refs(body: str) -> list[_Ref]:
                          (match.start(), match.end(), link)))  # fmt: skip
     refs.sort(key=lambda r: r.start)
     return refs
+
+
+def largest_sources(html: str, base: str | None) -> dict[str, str]:
+    """Each image source of a page that has a larger ``srcset`` candidate -> that candidate
+    (both absolute against ``base``), so the largest is archived whatever the extraction kept
+    of the ``<img>``."""
+    if "srcset" not in html:
+        return {}
+    from permapress.articles.htmltomd import largest_candidate
+
+    found: dict[str, str] = {}
+    for tag in _HTML_IMG.finditer(html):
+        srcset = _attribute(_SRCSET.search(tag.group(0)))
+        if srcset is None:
+            continue
+        listed = unescapeAll(srcset[0])
+        best = largest_candidate(listed)
+        if best is None:
+            continue
+        best = urljoin(base or "", best)
+        candidates = re.split(r",\s+", listed)
+        sources = [c.split()[0] for c in candidates if c.strip()]
+        src = _attribute(_SRC.search(tag.group(0)))
+        for small in ([unescapeAll(src[0])] if src else []) + sources:
+            found.setdefault(urljoin(base or "", small), best)
+    return found
 
 
 def remote_images(article: Article) -> list[str]:
