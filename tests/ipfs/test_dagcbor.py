@@ -174,3 +174,68 @@ def test_random_bytes_give_our_error_or_a_canonical_value(data: bytes) -> None:
     except FormatError:
         return
     assert dagcbor.encode(value) == data
+
+
+# --- decode_relaxed: what go-ipld-prime accepts by default -------------------------------------
+
+NOT_UTF8 = "text that is not valid UTF-8 (kept as its bytes)"
+RELAXED = [
+    ("62ffff", "\udcff\udcff", (NOT_UTF8,)),
+    ("a162ffff01", {"\udcff\udcff": 1}, (NOT_UTF8,)),
+    ("a2616201616102", {"b": 1, "a": 2}, ("map keys out of canonical order",)),
+    ("a2626161016162" + "02", {"aa": 1, "b": 2}, ("map keys out of canonical order",)),
+    ("f93e00", 1.5, ("floats shorter than 64 bits",)),
+    ("fa3fc00000", 1.5, ("floats shorter than 64 bits",)),
+    ("f7", None, ("undefined (read as null)",)),
+    ("a16161fb3ff8000000000000", {"a": 1.5}, ()),
+]
+
+
+@pytest.mark.parametrize(("encoded", "value", "warnings"), RELAXED, ids=[r[0] for r in RELAXED])
+def test_relaxed_accepts_with_warnings(
+    encoded: str, value: dagcbor.DagValue, warnings: tuple[str, ...]
+) -> None:
+    decoded = dagcbor.decode_relaxed(bytes.fromhex(encoded))
+    assert decoded.value == value and decoded.warnings == warnings
+
+
+def test_relaxed_text_keeps_its_bytes() -> None:
+    raw = b"\xa1\x63k\xc3\x28\x63\xe2\x28\xa1"
+    decoded = dagcbor.decode_relaxed(raw)
+    assert isinstance(decoded.value, dict)
+    ((key, text),) = decoded.value.items()
+    assert key.encode("utf-8", "surrogateescape") == b"k\xc3\x28"
+    assert isinstance(text, str) and text.encode("utf-8", "surrogateescape") == b"\xe2\x28\xa1"
+    with pytest.raises(FormatError, match="not valid Unicode"):
+        dagcbor.encode(decoded.value)  # never written back as if it were text
+
+
+STILL_REJECTED = [
+    ("fb7ff8000000000000", "NaN"),
+    ("f97e00", "NaN"),  # half-precision NaN
+    ("e0", "simple value 0"),
+    ("5f4101ff", "indefinite"),
+    ("1817", "minimally"),
+    ("a2616101616102", "duplicate"),
+    ("a3616101616202616103", "duplicate"),  # out of order and repeated
+    ("c100", "tag 1"),
+    ("0000", "trailing"),
+    ("9b0000000100000000", "longer than the data"),
+]
+
+
+@pytest.mark.parametrize(("encoded", "message"), STILL_REJECTED, ids=[r[0] for r in STILL_REJECTED])
+def test_relaxed_still_rejects_what_go_ipld_prime_rejects(encoded: str, message: str) -> None:
+    with pytest.raises(FormatError, match=message):
+        dagcbor.decode_relaxed(bytes.fromhex(encoded))
+
+
+@given(st.binary(max_size=96))
+@settings(max_examples=500)
+def test_relaxed_random_bytes_give_our_error_or_a_value(data: bytes) -> None:
+    try:
+        decoded = dagcbor.decode_relaxed(data)
+    except FormatError:
+        return
+    if not decoded.warnings:  # nothing relaxed: the strict decoder reads the same value
+        assert dagcbor.decode(data) == decoded.value
