@@ -65,9 +65,10 @@ class PageMeta:
     dates: tuple[str, ...] = ()
 
 
-def language_tag(text: str | None) -> str | None:
-    """A BCP 47 tag from a locale ("en_GB" -> "en-GB"), or None."""
-    if not text:
+def language_tag(text: object) -> str | None:
+    """A BCP 47 tag from a locale ("en_GB" -> "en-GB"), or None (also for a value that is not
+    text, as JSON and YAML sources can give)."""
+    if not isinstance(text, str) or not text:
         return None
     value = text.strip().split(",")[0].strip()
     if not _LANGUAGE_RE.fullmatch(value):

@@ -154,6 +154,59 @@ def mutated(
     return bytes(data)
 
 
+JSON_LEAVES = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=24),
+    st.sampled_from(["", " ", "2025-02-30", "2025-07-08T09:30:00+02:00", "99999-01-01",
+                     "https://x.example/a.jpg", "../../etc/passwd", "/etc/passwd", "x" * 5000,
+                     "<p>x</p>", "text/html", "main", "author", "leadimage", "withheld"]),
+)  # fmt: skip
+JSON_VALUES = st.recursive(
+    JSON_LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
+                                                                  max_size=4),
+    max_leaves=8,
+)
+
+
+def _slots(value: Any, out: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """Every (container, key) place in a JSON-like tree."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.append((value, key))
+            _slots(item, out)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out.append((value, index))
+            _slots(item, out)
+    return out
+
+
+@st.composite
+def tree_mutated(draw: st.DrawFn, seeds: list[Any], max_ops: int = 4) -> Any:
+    """One of the JSON-like ``seeds`` (parsed documents) with up to ``max_ops`` places given
+    another value: of another type, deleted, copied from elsewhere, or wrapped in a list. Finds
+    what bytes mutation rarely reaches: well-formed documents with the wrong shapes."""
+    import copy
+
+    tree = copy.deepcopy(draw(st.sampled_from(seeds)))
+    for _ in range(draw(st.integers(1, max_ops))):
+        slots = _slots(tree, [])
+        if not slots:
+            return draw(JSON_VALUES)
+        container, key = draw(st.sampled_from(slots))
+        action = draw(st.integers(0, 3))
+        if action == 0:
+            container[key] = draw(JSON_VALUES)
+        elif action == 1:
+            del container[key]
+        elif action == 2:
+            other, other_key = draw(st.sampled_from(slots))
+            container[key] = copy.deepcopy(other[other_key])
+        else:
+            container[key] = [container[key]]
+    return tree
+
+
 def crasher_files(target: str) -> list[Path]:
     """The kept crashers of one target (sorted, possibly none)."""
     folder = CRASHERS / target

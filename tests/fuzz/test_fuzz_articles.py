@@ -8,12 +8,14 @@ Every article that comes back must pass ``validate`` unchanged.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from data_paths import FIXTURES, SEED_ARTICLE
-from fuzzkit import FUZZ, mutated, ours_or_success, replay
+from fuzzkit import FUZZ, mutated, ours_or_success, replay, tree_mutated
 from htmldate.extractors import get_external_parser
 from hypothesis import given
 
@@ -72,6 +74,26 @@ JSON_TOKENS = (
     b'"version": "https://jsonfeed.org/version/1.1"', b'"items": [{}]', b'"content_html": ',
 )  # fmt: skip
 NOW = datetime(2025, 9, 30, 12, 0, tzinfo=UTC)
+
+
+def _front_matter(document: bytes) -> tuple[object, bytes]:
+    _, head, body = document.split(b"---\n", 2)
+    return yaml.safe_load(head), body
+
+
+FRONT_MATTERS = [_front_matter(d) for d in MARKDOWN_SEEDS if d.startswith(b"---\n")]
+JSON_FEEDS = [json.loads(d) for d in FEED_SEEDS if d.lstrip().startswith(b"{")]
+NINJS_ITEMS = [json.loads(d) for d in NINJS_SEEDS]
+assert FRONT_MATTERS and JSON_FEEDS and NINJS_ITEMS
+
+
+def _as_json(tree: object) -> bytes:
+    return json.dumps(tree).encode("utf-8")
+
+
+def _as_markdown(tree: object) -> bytes:
+    head = yaml.safe_dump(tree, allow_unicode=True).encode("utf-8")
+    return b"---\n" + head + b"---\n" + FRONT_MATTERS[0][1]
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +181,24 @@ def test_ninjs(workdir: Path, data: bytes) -> None:
 def test_any_source_with_its_format_detected(workdir: Path, data: bytes) -> None:
     for name in ("source.txt", "source.html", "source.md", "source"):
         _read(workdir, name, data, None)
+
+
+@FUZZ
+@replay("markdown-shapes")
+@given(tree_mutated([fm for fm, _ in FRONT_MATTERS]).map(_as_markdown))
+def test_markdown_front_matter_of_any_shape(workdir: Path, data: bytes) -> None:
+    _read(workdir, "story.md", data, "markdown")
+
+
+@FUZZ
+@replay("json-feed-shapes")
+@given(tree_mutated(JSON_FEEDS).map(_as_json))
+def test_json_feed_of_any_shape(workdir: Path, data: bytes) -> None:
+    _read(workdir, "feed.json", data, "feed")
+
+
+@FUZZ
+@replay("ninjs-shapes")
+@given(tree_mutated(NINJS_ITEMS).map(_as_json))
+def test_ninjs_of_any_shape(workdir: Path, data: bytes) -> None:
+    _read(workdir, "item.json", data, "ninjs")
