@@ -18,6 +18,7 @@ article always gives the same bytes (and the same CID)::
     lang: "en"
     image: "media/harbour.jpg"                (only with a lead image; or its https URL)
     media: ["harbour.jpg"]                    (only with media; bytes live in media/)
+    media_origins: ["harbour.jpg https://…"]  (only for images downloaded from a URL)
     draft: true                               (only for drafts)
     inferred: ["published"]                   (only when an importer inferred fields)
     ---
@@ -39,6 +40,7 @@ from typing import Any, Final
 
 from permapress.articles import frontmatter
 from permapress.articles.dates import parse_datetime
+from permapress.articles.media import with_origins
 from permapress.articles.model import Article, Media, validate
 from permapress.articles.sanitize import sanitize_markdown
 from permapress.errors import ArticleError
@@ -100,6 +102,9 @@ def to_markdown(article: Article) -> str:
         lines.append(f"image: {quote(image)}")
     if article.media:
         lines.append(f"media: {_flow([m.name for m in article.media])}")
+        origins = [f"{m.name} {m.origin}" for m in article.media if m.origin]
+        if origins:
+            lines.append(f"media_origins: {_flow(origins)}")
     if article.draft:
         lines.append("draft: true")
     if article.inferred:
@@ -143,7 +148,7 @@ def from_markdown(
         summary=frontmatter.text(meta.get("summary") or "", "summary", label),
         language=frontmatter.text(required("lang"), "lang", label),
         body=sanitize_markdown(body),
-        media=_attach(listed, media, source),
+        media=with_origins(_attach(listed, media, source), names("media_origins")),
         image=image,
         draft=frontmatter.flag(meta["draft"], "draft", label) if "draft" in meta else False,
         source=source,

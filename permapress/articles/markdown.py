@@ -46,7 +46,7 @@ from permapress.articles.dates import parse_datetime
 from permapress.articles.items import migrate_provenance
 from permapress.articles.markup import summarize
 from permapress.articles.mdscan import Source, destinations, new_parser
-from permapress.articles.media import MediaCollector, is_local_reference
+from permapress.articles.media import MediaCollector, is_local_reference, with_origins
 from permapress.articles.model import Article, normalise_body, validate
 from permapress.articles.sanitize import sanitize_markdown
 from permapress.articles.slug import slugify
@@ -128,7 +128,7 @@ def article_from_front_matter(
         summary=summary,
         language=language or DEFAULT_LANGUAGE,
         body=text,
-        media=migrate_provenance(media.ordered(listed)),
+        media=with_origins(migrate_provenance(media.ordered(listed)), _origins(meta, source)),
         image=image,
         draft=_draft(meta, source),
         source=source,
@@ -173,6 +173,12 @@ def _media_list(meta: dict[str, Any], source: str) -> list[str]:
     if value is None:
         return []
     return frontmatter.text_list(value, "media", source, commas=False)
+
+
+def _origins(meta: dict[str, Any], source: str) -> list[str]:
+    """article.md's ``media_origins``: "name url" for each image downloaded from a URL."""
+    value = meta.get("media_origins")
+    return frontmatter.text_list(value, "media_origins", source, commas=False) if value else []
 
 
 def _lead_image(meta: dict[str, Any], media: MediaCollector, source: str) -> str | None:

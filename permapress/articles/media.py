@@ -10,6 +10,9 @@
     import_root() -> Path | None                the folder being imported, while one is
     confined(items, root) -> Iterator            ``items`` read with ``import_root()`` = root
     inside_root(path, root) -> bool             ``path`` (symlinks resolved) is under ``root``
+    with_origins(media, entries) -> tuple[Media, ...]
+                                                the URLs that article.md's ``media_origins``
+                                                lists ("name url") set on the named media
 
 Only files inside the folder being imported are read: ``root`` when given, else
 ``import_root()`` (the importer sets it to the folder named on the command line while it
@@ -27,8 +30,9 @@ raises ``ArticleError`` naming the reference and the source.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
+from dataclasses import replace
 from pathlib import Path
 from typing import Final, TypeVar
 from urllib.parse import unquote
@@ -106,6 +110,19 @@ def image_type(data: bytes) -> str | None:
 def _looks_svg(data: bytes) -> bool:
     head = data[:1024].lstrip().lower()
     return head.startswith((b"<svg", b"<?xml")) and b"<svg" in head
+
+
+def with_origins(media: tuple[Media, ...], entries: Sequence[str]) -> tuple[Media, ...]:
+    """``media`` with ``origin`` set from "name url" entries (unknown names and entries that are
+    not an http(s) URL are ignored: the origin is a record, never a reason to refuse)."""
+    origins: dict[str, str] = {}
+    for entry in entries:
+        name, _, url = entry.strip().partition(" ")
+        if url.strip().startswith(("http://", "https://")):
+            origins[name] = url.strip()
+    if not origins:
+        return media
+    return tuple(replace(m, origin=origins.get(m.name, m.origin)) for m in media)
 
 
 def is_local_reference(ref: str) -> bool:

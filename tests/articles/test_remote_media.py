@@ -219,3 +219,28 @@ def test_media_settings_from_permapress_toml(tmp_path: Path) -> None:
         (tmp_path / "permapress.toml").write_text(f'[newsroom]\nname = "N"\n[media]\n{bad}\n')
         with pytest.raises(ConfigError, match=message):
             load_config(tmp_path)
+
+
+def test_the_origin_travels_with_the_article(tmp_path: Path) -> None:
+    """Catalog metadata, article.md and a re-read of an exported article.md keep the URL each
+    image was downloaded from; articles without one keep their bytes."""
+    from permapress.articles.document import from_markdown, to_markdown
+    from permapress.articles.markdown import read as read_markdown
+    from permapress.catalog.meta import article_from_meta, article_meta
+
+    url = "https://photos.example/2025/harbour.jpg"
+    image = Media("harbour.jpg", JPEG, "image/jpeg", origin=url)
+    article = validate(make_article(body="![H](media/harbour.jpg)", media=(image,)))
+    plain = validate(make_article(body="![H](media/harbour.jpg)",
+                                  media=(Media("harbour.jpg", JPEG, "image/jpeg"),)))  # fmt: skip
+    assert "media_origins" not in to_markdown(plain) and url not in article_meta(plain)
+    text = to_markdown(article)
+    assert f'media_origins: ["harbour.jpg {url}"]' in text
+    assert from_markdown(text, article.media) == article
+    assert article_from_meta(article_meta(article), {"harbour.jpg": JPEG}).media == (image,)
+    folder = tmp_path / "exported"
+    (folder / "media").mkdir(parents=True)
+    (folder / "media" / "harbour.jpg").write_bytes(JPEG)
+    (folder / "article.md").write_text(text, encoding="utf-8")
+    (again,) = read_markdown(folder / "article.md")  # what `permapress correct` reads
+    assert again.media == (image,)
