@@ -24,7 +24,11 @@ Field mapping (3.x camelCase name / 2.x lowercase name):
                   https href of it is kept as the lead image URL
 
 ``source`` is the item's ``uri`` (else "<file>#<index>"), so a re-import updates the same
-article. An item that does not read becomes ``Failed``; a file that is not ninjs raises
+article. Like the feed readers, nothing published is lost: an item without a date gets the
+time of import, without a headline its first sentence (else its slugline, else its uri), without
+a body its description, else a link to its http(s) uri; each inferred field is named in
+``inferred`` and told in a ``Note``. An item with none of these, or that does not read,
+becomes ``Failed``; a file that is not ninjs raises
 ``ArticleError``. ``export`` writes exactly this shape, so exported articles import unchanged.
 """
 
@@ -40,7 +44,21 @@ from urllib.parse import unquote
 from permapress.articles.dates import parse_datetime
 from permapress.articles.htmlmeta import author_names, language_tag
 from permapress.articles.htmltomd import html_to_markdown
-from permapress.articles.items import Failed, Item, ReadOptions, articles_of, load_json, load_media
+from permapress.articles.infer import (
+    headline_from_link,
+    headline_from_text,
+    link_only_body,
+    when,
+)
+from permapress.articles.items import (
+    Failed,
+    Item,
+    Note,
+    ReadOptions,
+    articles_of,
+    load_json,
+    load_media,
+)
 from permapress.articles.markup import markdown_to_text, summarize
 from permapress.articles.model import Article, Media, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
@@ -97,9 +115,12 @@ def iter_items(
         try:
             if not isinstance(item, dict):
                 raise ArticleError(f"item {index + 1} is not a JSON object")
-            yield _article(item, key, folder, tz, options)
+            article, notes = _article(item, key, folder, tz, options)
         except PermapressError as exc:
             yield Failed(key, " ".join(str(exc).split()))
+            continue
+        yield article
+        yield from (Note(key, note) for note in notes)
 
 
 def _get(item: dict[str, Any], *names: str) -> Any:
@@ -116,9 +137,7 @@ def _role_value(values: Any, role: str) -> dict[str, Any] | None:
 def _headline(item: dict[str, Any]) -> str:
     main = _role_value(item.get("headlines"), "main")
     value = main["value"] if main else item.get("headline")
-    if not isinstance(value, str) or not one_line(value):
-        raise ArticleError("the item has no headline")
-    return one_line(value)
+    return one_line(value) if isinstance(value, str) else ""
 
 
 def _body(item: dict[str, Any], base: str | None) -> str:
@@ -234,23 +253,49 @@ def _when(value: Any, field: str, tz: tzinfo) -> datetime | None:
 
 def _article(
     item: dict[str, Any], key: str, folder: Path | None, tz: tzinfo, options: ReadOptions
-) -> Article:
+) -> tuple[Article, list[str]]:
+    notes: list[str] = []
+    inferred: list[str] = []
     headline = _headline(item)
     published = None
     for field in ("firstCreated", "contentCreated", "versionCreated"):
         published = published or _when(_get(item, field, field.lower()), field, tz)
     if published is None:
-        raise ArticleError(f"{headline!r} has no date (firstCreated or versionCreated)")
+        published = options.clock()
+        inferred.append("published")
+        notes.append(f"no date (firstCreated, versionCreated): used the time of import, "
+                     f"{when(published)}")  # fmt: skip
     modified = _when(_get(item, "versionCreated", "versioncreated"), "versionCreated", tz)
     if modified is not None and modified <= published:
         modified = None
     base = key if key.startswith(("http://", "https://")) else None
-    body = _body(item, base)
+    link = base  # an http(s) uri is where the item lives
+    body = _body(item, base) or ""
+    slugline = _get(item, "slugline")
+    if not headline:
+        headline, origin = headline_from_text(body or _summary(item) or ""), "its first sentence"
+        if not headline and isinstance(slugline, str) and one_line(slugline):
+            headline, origin = one_line(slugline), "its slugline"
+        if not headline and link:
+            headline, origin = headline_from_link(link), "its uri"
+        if not headline:
+            raise ArticleError("the item has no headline, no text and no link: nothing to keep")
+        inferred.append("headline")
+        notes.append(f"no headline: used {origin}, {headline!r}")
     if not body:
-        raise ArticleError(f"{headline!r} has no body (bodies, body_html or body_text)")
+        summary_text = _summary(item) or ""
+        if summary_text:
+            body = sanitize_markdown(summary_text)
+            notes.append("no body: used its description")
+        elif link:
+            body = link_only_body(link)
+            notes.append(f"no body: kept as a link to the original, {link}")
+        else:
+            raise ArticleError(f"{headline!r} has no body (bodies, body_html or body_text), no "
+                               "description and no http(s) uri: nothing to keep")  # fmt: skip
+        inferred.append("body")
     categories, tags = _subjects(item)
     media, lead = _media(item, folder, key)
-    slugline = _get(item, "slugline")
     status = str(_get(item, "pubStatus", "pubstatus") or "usable").lower()
     article = Article(
         headline=headline,
@@ -267,5 +312,6 @@ def _article(
         image=lead,
         draft=status in ("withheld", "canceled", "cancelled"),
         source=key,
+        inferred=tuple(inferred),
     )
-    return validate(article)
+    return validate(article), notes

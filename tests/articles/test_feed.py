@@ -218,3 +218,42 @@ def test_fetch_that_fails_keeps_the_entry_as_the_feed_gives_it() -> None:
     article, note = found
     assert isinstance(article, Article) and article.body == "Die Kurzfassung."
     assert isinstance(note, Note) and "could not fetch" in note.message
+
+
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "feeds"  # from feedparser's test suite
+REAL_OUTCOMES: dict[str, list[str] | str] = {
+    # file: the headlines of its articles, or why the whole file is refused
+    "amp--amp01.xml": ["&"],  # a title alone
+    "atom--entry_author_email.xml": [],  # one entry holding only an author: refused, not lost
+    "atom--entry_content_mode_base64.xml": ["Example Atom"],  # text without a title
+    "atom--entry_id.xml": ["example.com"],  # an id that is a link
+    "atom--entry_link_alternate_map_link.xml": ["www.example.com"],  # a link alone
+    "base--entry_summary_xml_base_inherit_3.xml": ["Example test"],
+    "json--example.json": ["post 2", "Hello, world!"],
+    "namespace--atomthreadingwithentry.xml": ["bloffo bliff by te..."],
+    "namespace--rss2.0NSwithModules.xml": ["Test Item - RSS2.0 w/ NS"],
+    "rdf--rdf_item_rdf_about.xml": ["example.org"],  # RSS 1.0: rdf:about and nothing else
+    "rdf--rdf_item_title.xml": ["Example title"],  # RSS 1.0: a title and rdf:about
+    "rss--item_description_br_shorttag.xml": ["x"],  # markup only: its text is the title
+    "rss--item_guid_isPermaLink_ValueError.xml": [],  # a guid that is not a link: nothing else
+    "rss--rss_version_092.xml": "is a feed with no items",
+    "sanitize--entry_title_onunload.xml": ["Untitled entry 1"],  # an image as its title
+}
+
+
+def test_every_real_sample_has_an_expected_outcome() -> None:
+    assert sorted(p.name for p in REAL.iterdir()) == sorted(REAL_OUTCOMES)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_OUTCOMES))
+def test_real_feeds_keep_every_entry_that_has_something_to_show(name: str) -> None:
+    expected = REAL_OUTCOMES[name]
+    data = (REAL / name).read_bytes()
+    if isinstance(expected, str):
+        with pytest.raises(ArticleError, match=expected):
+            list(feed.iter_items(data, feed_key=name, options=ReadOptions(now=NOW)))
+        return
+    found = list(feed.iter_items(data, feed_key=name, options=ReadOptions(now=NOW)))
+    assert [a.headline for a in found if isinstance(a, Article)] == expected
+    failures = [f.error for f in found if isinstance(f, Failed)]
+    assert all("nothing to keep" in f for f in failures) and len(failures) == (not expected)

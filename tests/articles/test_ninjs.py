@@ -67,3 +67,29 @@ def test_not_json_raises() -> None:
 def test_detected_as_ninjs(name: str) -> None:
     path = FOLDER / name
     assert detect(path, path.read_bytes()[:8192]) == "ninjs"
+
+
+def test_items_without_a_date_headline_or_body_are_kept_with_what_was_inferred() -> None:
+    from datetime import UTC, datetime
+
+    from permapress.articles.items import Note, ReadOptions
+
+    now = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    data = b"""{"items": [
+      {"uri": "https://wire.example/item/1", "type": "text", "headlines": [{"value": ""}],
+       "bodies": [{"contentType": "text/plain", "value": "Ferries resume on Monday. More later."}],
+       "firstCreated": "2025-01-02T10:00:00Z"},
+      {"uri": "https://wire.example/item/2", "headline": "Flash: harbour closed"},
+      {"uri": "urn:wire:3", "headline": ""}]}"""
+    found = list(ninjs.iter_items(data, source="w.json", options=ReadOptions(now=now)))
+    articles = [i for i in found if isinstance(i, Article)]
+    notes = [i.message for i in found if isinstance(i, Note)]
+    failed = [i for i in found if isinstance(i, Failed)]
+    first, flash = articles
+    assert first.headline == "Ferries resume on Monday" and first.inferred == ("headline",)
+    assert flash.published == now and flash.inferred == ("published", "body")
+    assert flash.body == ("Read the original at [https://wire.example/item/2]"
+                          "(<https://wire.example/item/2>).")
+    assert "no body: kept as a link to the original, https://wire.example/item/2" in notes
+    (nothing,) = failed  # no headline, no text, no http(s) uri: nothing to keep
+    assert nothing.source == "urn:wire:3" and "nothing to keep" in nothing.error

@@ -249,3 +249,27 @@ def test_copy_of_the_seed_in_a_folder(tmp_path: Path) -> None:
     [result] = list(iter_sources([tmp_path], tz=ZoneInfo("Europe/Paris")))
     assert result.error is None
     assert result.articles[0].published == datetime(2025, 7, 8, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+MOVED = (b"<!DOCTYPE html>\n<html><head><title>Document Moved</title></head><body>"
+         b"<h1>Object Moved</h1>This document may be found <a href='/rss/'>here</a></body></html>")
+
+
+@pytest.mark.parametrize("name", ["news.rss", "feed.atom", "index.rdf", "export.xml"])
+def test_a_page_named_like_a_feed_is_refused_not_read_as_an_article(name: str) -> None:
+    with pytest.raises(ArticleError) as caught:
+        detect(Path(name), MOVED)
+    message = str(caught.value)
+    assert message.startswith(f"{name}: is named like a feed")
+    assert "HTML page titled 'Document Moved'" in message
+
+
+def test_feed_extensions_still_read_feeds_and_other_xml_is_skipped(tmp_path: Path) -> None:
+    rss = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+    assert detect(Path("news.xml"), rss) == "feed"
+    assert detect(Path("sitemap.xml"), b'<?xml version="1.0"?><urlset></urlset>') is None
+    assert detect(Path("page.html"), MOVED) == "html"  # an HTML page by its own name is fine
+    (tmp_path / "news.rss").write_bytes(MOVED)
+    (result,) = iter_sources([tmp_path])
+    assert result.articles == () and result.error is not None
+    assert "is named like a feed (.rss) but is not one" in result.error
