@@ -13,7 +13,8 @@
   cannot be trusted.
 - A name in another spelling (peer ID ``12D3Koo…``, base32 CID) is redirected (301) to the
   canonical ``k51…`` form. A name this server holds no record for is ``404``; DNSLink names
-  (domains) are not resolved here (``404`` saying so).
+  (domains) are not resolved here (``404`` saying so); a name longer than any CID is refused
+  before it is decoded.
 Nothing here writes; records only ever come from ``records(name)``.
 """
 
@@ -30,6 +31,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from permapress.catalog.db import connect
 from permapress.errors import FormatError
+from permapress.ipfs.cid import MAX_CID_TEXT
 from permapress.publish.ipns import CONTENT_TYPE, IpnsRecordError, verify_record
 from permapress.publish.names import IpnsName, parse_name
 
@@ -71,11 +73,14 @@ class IpnsGateway:
         rest = request.path_params.get("rest", "")
         text, slash, path = rest.partition("/")
         try:
+            if len(text) > MAX_CID_TEXT:  # refused before any base decoding
+                raise FormatError("too long")
             name: IpnsName = parse_name(text)
         except FormatError:
+            shown = text if len(text) <= 100 else f"{text[:60]}…({len(text)} chars)"
             return PlainTextResponse(
-                f"{text!r} is not an IPNS key name; this gateway serves only its newsroom's names "
-                "(DNSLink names are not resolved here)",
+                f"{shown!r} is not an IPNS key name; this gateway serves only its newsroom's "
+                "names (DNSLink names are not resolved here)",
                 status_code=404,
             )
         canonical = str(name)
