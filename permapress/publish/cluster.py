@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from typing import Any
 from permapress.ipfs.car import car_header, car_section, dag_blocks
 from permapress.ipfs.cid import CID
 from permapress.publish.errors import RootMismatch, TargetRejected
-from permapress.publish.http import TargetClient
+from permapress.publish.http import TargetClient, parse_json, shown
 from permapress.publish.kubo import multipart, same_cid
 from permapress.publish.state import PublishState
 
@@ -43,14 +42,14 @@ def _outputs(text: str) -> list[dict[str, Any]]:
     text = text.strip()
     if text.startswith("["):
         try:
-            data = json.loads(text)
+            data = parse_json(text)
         except ValueError:
             return []
         return [d for d in data if isinstance(d, dict)]
     out = []
     for line in text.splitlines():
         try:
-            item = json.loads(line)
+            item = parse_json(line)
         except ValueError:
             continue
         if isinstance(item, dict):
@@ -61,24 +60,23 @@ def _outputs(text: str) -> list[dict[str, Any]]:
 def peer_status(client: TargetClient, root: CID) -> dict[str, tuple[str, str]]:
     """Each cluster peer's status for ``root`` (peers not asked to hold it are left out)."""
     response = client.request("GET", f"/pins/{root}")
-    try:
-        data = response.json()
-    except ValueError:
-        raise TargetRejected(client.target.name, "GET /pins did not answer with JSON") from None
+    data = client.read_json(response, f"GET /pins/{root}")
     peers = data.get("peer_map") if isinstance(data, dict) else None
     if not isinstance(peers, dict):
         raise TargetRejected(client.target.name, f"GET /pins/{root} has no peer_map")
     if not same_cid(_cid_of(data.get("cid")) or "", root):
-        raise RootMismatch(client.target.name, f"the cluster reports {data.get('cid')} for {root}")
+        raise RootMismatch(
+            client.target.name, f"the cluster reports {shown(str(data.get('cid')), 120)} for {root}"
+        )
     result: dict[str, tuple[str, str]] = {}
     for peer_id, info in sorted(peers.items()):
         if not isinstance(info, dict):
             continue
-        status = str(info.get("status", "undefined"))
+        status = shown(str(info.get("status", "undefined")), 40)
         if status in IGNORED:
             continue
-        label = str(info.get("peername") or peer_id)
-        result[label] = (status, str(info.get("error") or ""))
+        label = shown(str(info.get("peername") or peer_id), 80)
+        result[label] = (status, shown(str(info.get("error") or "")))
     return result
 
 
@@ -114,10 +112,11 @@ def _add(
     reported = [_cid_of(o.get("cid")) for o in _outputs(response.text)]
     reported_cids = [c for c in reported if c]
     if not any(same_cid(c, root) for c in reported_cids):
-        shown = ", ".join(reported_cids) or "nothing"
+        reported_text = shown(", ".join(reported_cids), 120) or "nothing"
         raise RootMismatch(
             target.name,
-            f"we added {root} but the cluster reports {shown}; nothing was marked published",
+            f"we added {root} but the cluster reports {reported_text}; "
+            "nothing was marked published",
         )
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from permapress.ipfs.cid import CID
 from permapress.publish.errors import RootMismatch, TargetRejected
-from permapress.publish.http import TargetClient
+from permapress.publish.http import TargetClient, shown
 from permapress.publish.kubo import same_cid
 from permapress.publish.state import PublishState
 
@@ -44,11 +44,12 @@ def _pin_status(client: TargetClient, data: Any) -> tuple[str, str, str, str]:
     cid = pin.get("cid") if isinstance(pin, dict) else None
     if not isinstance(requestid, str) or status not in STATUSES or not isinstance(cid, str):
         raise TargetRejected(
-            client.target.name, f"the pinning service sent a malformed PinStatus: {str(data)[:200]}"
+            client.target.name,
+            f"the pinning service sent a malformed PinStatus: {shown(str(data))}",
         )
     info = data.get("info")
     details = info.get("status_details", "") if isinstance(info, dict) else ""
-    return requestid, str(status), cid, str(details)
+    return requestid, str(status), cid, shown(str(details))
 
 
 def find_existing(client: TargetClient, root: CID) -> str | None:
@@ -57,12 +58,10 @@ def find_existing(client: TargetClient, root: CID) -> str | None:
         ("status", s) for s in ("queued", "pinning", "pinned")
     ]
     response = client.request("GET", "/pins", params=params)
-    try:
-        results = response.json().get("results", [])
-    except (ValueError, AttributeError):
-        raise TargetRejected(
-            client.target.name, "GET /pins did not answer with PinResults"
-        ) from None
+    data = client.read_json(response, "GET /pins")
+    if not isinstance(data, dict):
+        raise TargetRejected(client.target.name, "GET /pins did not answer with PinResults")
+    results = data.get("results", [])
     for item in results if isinstance(results, list) else []:
         requestid, _status, cid, _ = _pin_status(client, item)
         if same_cid(cid, root):
@@ -94,10 +93,7 @@ def _create(
                 raise
     if response is None:
         response = client.request("POST", "/pins", json=body)
-    try:
-        data = response.json()
-    except ValueError:
-        raise TargetRejected(name, "the pinning service answered POST /pins without JSON") from None
+    data = client.read_json(response, "POST /pins")
     requestid, status, cid, _details = _pin_status(client, data)
     if not same_cid(cid, root):
         raise RootMismatch(
@@ -148,7 +144,7 @@ def publish_pinning(
                     name, f"the pin request for {root} vanished at the service; publish again"
                 ) from None
             raise
-        _rid, status, cid, details = _pin_status(client, response.json())
+        _rid, status, cid, details = _pin_status(client, client.read_json(response, "GET /pins/…"))
         if not same_cid(cid, root):
             raise RootMismatch(name, f"pin request {requestid} is for {cid}, not {root}")
         if status == "pinned":

@@ -155,7 +155,8 @@ def test_ipns_failure_is_reported_apart_from_the_pin(
 def test_a_pin_failure_still_exits_1(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     build(home, site_tree(1))
     add_targets(
-        home, '[publish.gone]\ntype = "kubo"\nurl = "http://127.0.0.1:9"\nipns = true\nretries = 0\n'
+        home,
+        '[publish.gone]\ntype = "kubo"\nurl = "http://127.0.0.1:9"\nipns = true\nretries = 0\n',
     )
     code, out, _err = run(capsys, "publish", "--json", "--home", home)
     (item,) = json.loads(out)
@@ -221,4 +222,5 @@ def test_kubo_holding_a_forged_record_is_an_ipns_failure(home: Path) -> None:
     )
     ((result, _ipns, error),) = results
     assert result == "already"
-    assert error.startswith("the node resolves /ipns/k51") and "the record it holds is invalid" in error
+    assert error.startswith("the node resolves /ipns/k51")
+    assert "the record it holds is invalid" in error
