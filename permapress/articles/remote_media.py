@@ -30,8 +30,9 @@ and never reaches a page: the sanitiser drops it).
 Limits (``MediaLimits``, from ``permapress.toml`` ``[media]``): ``timeout`` seconds for one
 whole download, redirects included (checked at every chunk, and no read waits longer than
 what is left, so a server that drips bytes is cut off); ``max_file_bytes`` per image, checked
-against Content-Length before reading and counted while reading the decoded body (so a
-compressed "bomb" stops at the cap); ``max_article_bytes`` for all the images of one article;
+against Content-Length before reading and counted while reading the decoded body, which is
+inflated here at most up to the cap (so a compressed "bomb" stops there, and an encoding that
+was not asked for is refused); ``max_article_bytes`` for all the images of one article;
 ``max_redirects`` redirects, each to http(s) only, a loop stopped when it comes back. The bytes
 must be a JPEG, PNG, GIF, WebP or AVIF image by their magic bytes, whatever the server or the
 file name says; SVG is refused (it can carry script and load other resources).
@@ -47,6 +48,7 @@ import hashlib
 import re
 import tempfile
 import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,6 +71,7 @@ ACCEPT_IMAGES: Final = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0
 HOST_FAILURES: Final = 3
 _PARSER: Final = new_parser()
 _HTML_IMG: Final = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HTML_IMG_START: Final = re.compile(r"<img\b", re.IGNORECASE)
 _ATTRIBUTE: Final = r"\s{name}\s*=\s*(?:\"(?P<d>[^\"]*)\"|'(?P<s>[^']*)'|(?P<u>[^\s\"'=<>`]+))"
 _SRC: Final = re.compile(_ATTRIBUTE.format(name="src"), re.IGNORECASE)
 _ALT: Final = re.compile(_ATTRIBUTE.format(name="alt"), re.IGNORECASE)
@@ -236,18 +239,34 @@ class Downloader:
 
     def _read(self, response: httpx.Response, deadline: float) -> bytes:
         cap = self.limits.max_file_bytes
+        too_large = f"is larger than the {cap / MIB:g} MiB limit"
         declared = response.headers.get("content-length", "").strip()
-        if declared.isdigit() and len(declared) < 20 and int(declared) > cap:
-            raise _Refused(f"is {int(declared) / MIB:.1f} MiB, over the {cap / MIB:g} MiB limit")
+        if declared.isdigit() and (len(declared) > 18 or int(declared) > cap):
+            shown = f"{int(declared) / MIB:.1f} MiB" if len(declared) <= 18 else "enormous"
+            raise _Refused(f"is {shown}, over the {cap / MIB:g} MiB limit")
+        # Decoded here, not by httpx, so that no more than the cap is ever inflated in memory.
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            inflate: zlib._Decompress | None = zlib.decompressobj(47 if "gzip" in encoding else 15)
+        elif encoding in ("", "identity"):
+            inflate = None
+        else:
+            raise _Refused(f"came compressed as {encoding[:20]!r}, which was not asked for")
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > cap:
-                raise _Refused(f"is larger than the {cap / MIB:g} MiB limit")
-            if time.monotonic() > deadline:
-                raise _Refused(f"took longer than {self.limits.timeout:g} s")
-            chunks.append(chunk)
+        try:
+            for raw in response.iter_raw():
+                chunk = raw if inflate is None else inflate.decompress(raw, cap + 1 - size)
+                size += len(chunk)
+                if size > cap or (inflate is not None and inflate.unconsumed_tail):
+                    raise _Refused(too_large)
+                if time.monotonic() > deadline:
+                    raise _Refused(f"took longer than {self.limits.timeout:g} s")
+                chunks.append(chunk)
+        except zlib.error:
+            raise _Refused(f"sent a damaged {encoding} body") from None
+        if inflate is not None and not inflate.eof:
+            raise _Refused(f"sent a damaged {encoding} body (it ends too early)")
         return b"".join(chunks)
 
     def _accept(self, url: str, final_url: str, data: bytes) -> Downloaded:
@@ -306,8 +325,8 @@ def _attribute(match: re.Match[str] | None) -> tuple[str, int, int] | None:
 
 
 def _body_refs(body: str) -> list[_Ref]:
-    if "http" not in body:
-        return []
+    if "http" not in body or ("![" not in body and _HTML_IMG_START.search(body) is None):
+        return []  # no image at all, or none from elsewhere: no need to parse
     source = Source(body)
     shown = _image_sources(list(source.tokens))
     refs: list[_Ref] = []

@@ -97,6 +97,16 @@ def test_one_fetch_per_url_per_run_and_one_file_per_content() -> None:
     assert two.body == "![A](media/a.jpg) ![B](media/a.jpg)"
 
 
+def test_an_honestly_compressed_image_is_inflated() -> None:
+    import gzip
+
+    packed = gzip.compress(PNG)
+    route = ok(packed, "image/png", **{"Content-Encoding": "gzip"})
+    with image_server({"/z.png": route}) as srv, Downloader(FAST) as downloader:
+        got = downloader.get(srv.url("/z.png"))
+        assert not isinstance(got, str) and got.data() == PNG
+
+
 def test_an_article_without_remote_images_is_returned_unchanged() -> None:
     article = _article("![local](media/x.jpg) and [a](https://x.example/a.jpg)")
     with Downloader(FAST) as downloader:
@@ -149,6 +159,10 @@ ATTACKS = {
                         "is not a JPEG, PNG, GIF, WebP or AVIF image"),
     "SVG": ({"/logo.svg": ok(b'<?xml version="1.0"?>\n<svg onload="alert(1)"/>',
                              "image/svg+xml")}, "/logo.svg", "is an SVG image"),
+    "encoding not asked for": ({"/br.jpg": ok(JPEG, **{"Content-Encoding": "br"})}, "/br.jpg",
+                               "came compressed as 'br', which was not asked for"),
+    "damaged gzip": ({"/bad.jpg": ok(b"\x1f\x8b\x08\x00garbage", **{"Content-Encoding": "gzip"})},
+                     "/bad.jpg", "sent a damaged gzip body"),
     "gzip bomb": ({"/bomb.jpg": gzip_bomb(20 * 1024 * 1024)}, "/bomb.jpg",
                   "larger than the 0.0625 MiB limit"),
 }  # fmt: skip
