@@ -61,6 +61,7 @@ from permapress.articles.infer import (
     headline_from_link,
     headline_from_text,
     link_only_body,
+    markup_text,
     trimmed_url,
     when,
 )
@@ -302,6 +303,10 @@ def _article(
         content = (raw_title, "text/html")  # a title that is only an image: keep the image
     base = link or (entry.get("title_detail") or {}).get("base") or None
     body = _markdown(*content, base) if content else ""
+    if content and not body and content[1] in _HTML_TYPES and markup_text(content[0]):
+        # only markup the sanitiser drops whole (MathML, SVG): keep its words
+        body = _markdown(markup_text(content[0]), "text/plain", base)
+        notes.append("its content is markup that is not kept (MathML, SVG…): kept its words")
     summary_value = entry.get("summary") or ""
     summary_value = _READ_MORE.sub("", summary_value)
     summary = summarize(_markdown(summary_value, "text/html", base)) if content and \

@@ -4,6 +4,8 @@
     headline_from_link(link) -> str                   the link's last path segment, else host
     link_only_body(link) -> str                       "Read the original at <link>." as Markdown
     trimmed_url(value) -> str | None                  a URL without surrounding whitespace
+    markup_text(html) -> str                          the words of HTML the sanitiser removed
+                                                      whole (MathML, SVG), scripts excluded
     when(moment) -> str                               a date as a note shows it
 
 An item without a title gets the first sentence of its text (at most ``limit`` characters,
@@ -19,6 +21,9 @@ import re
 from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import unquote, urlsplit
+
+import lxml.html
+from lxml import etree
 
 from permapress.articles.markup import markdown_to_text
 from permapress.articles.model import one_line
@@ -62,6 +67,17 @@ def trimmed_url(value: object) -> str | None:
         return None
     url = value.strip()
     return url or None
+
+
+def markup_text(html: str) -> str:
+    """The visible words of an HTML fragment (not of its scripts or styles), on one line."""
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return ""
+    for element in root.iter("script", "style", "{*}script", "{*}style"):
+        element.drop_tree()
+    return one_line(root.text_content())
 
 
 def link_only_body(link: str) -> str:

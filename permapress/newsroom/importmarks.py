@@ -10,7 +10,8 @@ last imported" from "the source changed". Versions after the mark were made by s
 than an import (``permapress correct``, an editor): an import must not undo them.
 
 The marks live in the newsroom's catalog file, in their own table (``import_marks``), created
-on first use; a newsroom made before it simply has no marks yet. A mark is written after its
+on first use (a newsroom made before it simply has no marks yet), through one connection per
+open catalog, closed when the catalog object goes away. A mark is written after its
 version is stored: a crash in between leaves an older mark, which the next import of the same
 text brings up to date (it finds the text unchanged and marks the latest version).
 """
@@ -18,6 +19,7 @@ text brings up to date (it finds the text unchanged and marks the latest version
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,20 +41,40 @@ class Mark:
     key: str
 
 
+# One connection per open catalog, closed with it (an import records thousands of marks).
+_open: dict[int, sqlite3.Connection] = {}
+
+
+def _close(key: int) -> None:
+    conn = _open.pop(key, None)
+    if conn is not None:
+        conn.close()
+
+
+def _conn(newsroom: Newsroom) -> sqlite3.Connection:
+    key = id(newsroom.catalog)
+    conn = _open.get(key)
+    if conn is None:
+        path = newsroom.config.catalog_path
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)  # fmt: skip
+            conn.execute("PRAGMA synchronous=NORMAL")  # as the catalog's writer: WAL, no fsync
+            conn.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise CatalogError(f"{path}: cannot open the import marks ({exc})") from None
+        _open[key] = conn
+        weakref.finalize(newsroom.catalog, _close, key)
+    return conn
+
+
 @contextmanager
 def _connection(newsroom: Newsroom) -> Iterator[sqlite3.Connection]:
-    path = newsroom.config.catalog_path
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        yield _conn(newsroom)
     except sqlite3.Error as exc:
-        raise CatalogError(f"{path}: cannot open the import marks ({exc})") from None
-    try:
-        conn.execute(_SCHEMA)
-        yield conn
-    except sqlite3.Error as exc:
+        path = newsroom.config.catalog_path
         raise CatalogError(f"{path}: cannot read or write the import marks ({exc})") from None
-    finally:
-        conn.close()
 
 
 def last_import(newsroom: Newsroom, slug: str) -> Mark | None:

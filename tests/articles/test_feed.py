@@ -230,6 +230,7 @@ REAL_OUTCOMES: dict[str, list[str] | str] = {
     "atom--entry_link_alternate_map_link.xml": ["www.example.com"],  # a link alone
     "base--entry_summary_xml_base_inherit_3.xml": ["Example test"],
     "json--example.json": ["post 2", "Hello, world!"],
+    "namespace--atommathml.xml": ["a+b"],  # only MathML, which is not kept: its words are
     "namespace--atomthreadingwithentry.xml": ["bloffo bliff by te..."],
     "namespace--rss2.0NSwithModules.xml": ["Test Item - RSS2.0 w/ NS"],
     "rdf--rdf_item_rdf_about.xml": ["example.org"],  # RSS 1.0: rdf:about and nothing else

@@ -71,7 +71,9 @@ def test_a_folder_of_mixed_sources(home: Path, tmp_path: Path, cli: Callable[...
     report = cli("import", str(folder), "--home", str(home), "--json").json()
     failed = {f["source"].rsplit("/", 1)[-1]: f["error"] for f in report["failed"]}
     assert "not an RSS or Atom feed" in failed["not-a-feed.rss"]  # .rss claims to be a feed
-    assert any("has no date" in f["error"] for f in report["failed"])
+    # the feed entry without a date is kept, dated by its feed, and the report says so
+    assert any(n["message"] == "no date: used the feed's date, 2025-08-27 10:40 UTC"
+               for n in report["notes"])  # fmt: skip
     assert not any("ignored.html" in f["source"] for f in report["failed"] + report["items"])
     sources = [i["source"] for i in report["items"]]
     assert sum("#" in s for s in sources) >= 10  # feed entries keyed by guid
