@@ -45,8 +45,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.etree
 import lxml.html
 import trafilatura
+from trafilatura.metadata import extract_metadata
 
 from permapress.articles.dates import parse_datetime
+from permapress.articles.extract import clean_blocks, main_html
 from permapress.articles.fetch import Fetched, fetch
 from permapress.articles.htmlmeta import PageMeta, language_tag, page_meta
 from permapress.articles.htmltomd import html_to_markdown
@@ -195,11 +197,11 @@ def _extract(text: str, url: str | None) -> Extracted:
     except (lxml.etree.ParserError, ValueError):
         raise ArticleError("is not an HTML page (no elements found)") from None
     meta = page_meta(root, url)
-    options = {"include_images": True, "include_links": True, "include_formatting": True,
-               "include_tables": True, "include_comments": False}  # fmt: skip
-    body = trafilatura.extract(text, url=url, output_format="html", **options) or ""  # type: ignore[arg-type]
-    doc = trafilatura.bare_extraction(text, url=url, with_metadata=True, **options)  # type: ignore[arg-type]
-    found = doc if isinstance(doc, trafilatura.settings.Document) else None
+    body = main_html(root, url=url)
+    try:
+        found: trafilatura.settings.Document | None = extract_metadata(root, default_url=url)
+    except Exception:  # noqa: BLE001 - third-party metadata guessing failing means "none"
+        found = None
     return body, meta, found
 
 
@@ -243,6 +245,8 @@ def read_page(
         raise ArticleError("has no headline (no JSON-LD, og:title or <title>)", source)
     headline = one_line(headline)
     body = _drop_repeated_headline(body, headline)
+    titles = [headline, *(t for t in (meta.headline, doc.title if doc else None) if t)]
+    body = clean_blocks(body, titles)
     if not body.strip():
         raise ArticleError(
             "no article text found in the page (is it an article, or does it need "

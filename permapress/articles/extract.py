@@ -1,0 +1,211 @@
+"""The article body of a news page: three extractors, the one the others agree with, then rules.
+
+    main_html(root, *, url=None) -> str        the body as an HTML fragment ("" when none found)
+    clean_blocks(markdown, headlines=()) -> str  page furniture left in a Markdown body removed
+
+``main_html`` works on a copy of the parsed page (``root`` is not changed):
+
+1. Furniture is pruned from the page before any extractor sees it: comments (some page
+   generators put them inside sentences, which trips trafilatura up), elements the page hides
+   (``hidden``, ``aria-hidden="true"``, ``display:none``), ``<figcaption>``, and elements whose
+   class, id or role names a share bar, newsletter sign-up, related-article list, promotion,
+   advertisement, cookie notice, image caption or credit, breadcrumb or tag list, as long as such
+   an element holds less than a third of the page's text (a wrapper with an odd class name is
+   never taken for furniture).
+2. Three extractions of the pruned page: trafilatura favouring precision, trafilatura without
+   its fallbacks (its own main-content pass, which keeps more), and readability-lxml (a
+   different algorithm: the densest block of paragraphs).
+3. The one that agrees most with the other two (F1 over runs of four words, summed) is kept:
+   where one extractor wanders off into a comment section or keeps only a teaser, the other two
+   outvote it. On a tie the precise trafilatura wins.
+
+``clean_blocks`` then drops, from the Markdown made of that HTML, the blocks a reader does not
+count as the article: a repeat of the headline, a bare URL or e-mail address, interface words
+("Read more", "Share this story", "Print article", "Advertisement", "close" …, in the languages
+most news is published in) and photo credit lines ("Photo: …", "Credit: …"). Fenced code is
+never touched.
+
+Pure: no I/O. The extractors are third-party; anything they raise on a malformed page counts as
+"found nothing" for that extractor.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterable
+from typing import Final
+
+import lxml.etree
+import lxml.html
+import trafilatura
+from readability import Document  # type: ignore[import-untyped]
+
+_WORD: Final = re.compile(r"\w+")
+_RUN: Final = 4
+_FURNITURE: Final = re.compile(
+    r"(?:^|[-_\s])(?:share|sharing|sharebar|social|newsletter|subscribe|subscription|signup|"
+    r"sign-up|related|recommended|read-?more|readmore|more-stories|promo|promotion|advert|"
+    r"advertisement|ads?|sponsored|cookie|consent|caption|credit|credits|breadcrumbs?|tags|"
+    r"taglist|popup|modal|outbrain|taboola)(?:$|[-_\s\d])",
+    re.IGNORECASE,
+)
+_CONTENT: Final = re.compile(r"article|content|entry|story|post|body|text|main", re.IGNORECASE)
+_LONG_PARAGRAPH: Final = 150
+_HIDDEN_STYLE: Final = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_KEEP: Final = frozenset({"html", "body", "main", "article"})
+_OPTIONS: Final = {
+    "output_format": "html", "include_images": True, "include_links": True,
+    "include_formatting": True, "include_tables": True, "include_comments": False,
+}  # fmt: skip
+
+
+def _text_length(element: lxml.html.HtmlElement) -> int:
+    return sum(len(piece.strip()) for piece in element.itertext())
+
+
+def _is_furniture(element: lxml.html.HtmlElement) -> bool:
+    if element.tag == "figcaption":
+        return True
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    if _HIDDEN_STYLE.search(element.get("style") or ""):
+        return True
+    names = " ".join(filter(None, (element.get("class"), element.get("id"), element.get("role"))))
+    if not names or _FURNITURE.search(names) is None or _CONTENT.search(names):
+        return False
+    long_paragraphs = sum(1 for p in element.iter("p") if _text_length(p) > _LONG_PARAGRAPH)
+    return long_paragraphs < 2
+
+
+def _prune(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """A copy of ``root`` without the furniture of step 1."""
+    pruned = copy.deepcopy(root)
+    lxml.etree.strip_tags(pruned, lxml.etree.Comment, lxml.etree.ProcessingInstruction)
+    body = pruned.find("body")
+    limit = _text_length(body if body is not None else pruned) / 3
+    doomed = [
+        element
+        for element in pruned.iter()
+        if isinstance(element.tag, str)
+        and element.tag not in _KEEP
+        and _is_furniture(element)
+        and _text_length(element) < limit
+    ]
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return pruned
+
+
+def _trafilatura(precise: bool) -> Callable[[lxml.html.HtmlElement, str | None], str]:
+    def run(tree: lxml.html.HtmlElement, url: str | None) -> str:
+        found = trafilatura.extract(
+            copy.deepcopy(tree), url=url, favor_precision=precise, fast=not precise,
+            **_OPTIONS,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return found or ""
+
+    return run
+
+
+def _readability(tree: lxml.html.HtmlElement, url: str | None) -> str:
+    return str(Document(copy.deepcopy(tree), url=url).summary(html_partial=True))
+
+
+_EXTRACTORS: Final = (_trafilatura(True), _trafilatura(False), _readability)
+
+
+def _runs(html: str) -> frozenset[tuple[str, ...]]:
+    if not html:
+        return frozenset()
+    try:
+        words = _WORD.findall(" ".join(lxml.html.fragment_fromstring(html, "div").itertext()))
+    except (lxml.etree.ParserError, ValueError):
+        return frozenset()
+    if len(words) < _RUN:
+        return frozenset([tuple(words)]) if words else frozenset()
+    return frozenset(tuple(words[i : i + _RUN]) for i in range(len(words) - _RUN + 1))
+
+
+def _agreement(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
+    shared = len(a & b)
+    return 2 * shared / (len(a) + len(b)) if shared else 0.0
+
+
+def _medoid(candidates: list[str]) -> str:
+    runs = [_runs(html) for html in candidates]
+    best, best_score = "", -1.0
+    for index, html in enumerate(candidates):
+        if not runs[index]:
+            continue
+        agreement = sum(_agreement(runs[index], other)
+                        for j, other in enumerate(runs) if j != index)  # fmt: skip
+        if agreement > best_score:
+            best, best_score = html, agreement
+    return best
+
+
+def main_html(root: lxml.html.HtmlElement, *, url: str | None = None) -> str:
+    """The article body of the page ``root``; see the module docstring."""
+    pruned = _prune(root)
+    candidates: list[str] = []
+    for extractor in _EXTRACTORS:
+        try:
+            candidates.append(extractor(pruned, url))
+        except Exception:  # noqa: BLE001 - a third-party extractor failing is "found nothing"
+            candidates.append("")
+    return _medoid(candidates)
+
+
+_MARKUP: Final = re.compile(r"[#>*_`~\[\]()!|\\]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
+_URL_ONLY: Final = re.compile(r"<?(?:https?://|www\.)\S+>?|\S+@\S+\.\w+")
+_CHROME: Final = re.compile(
+    r"(?:read|see|view|show|load|click|tap) (?:more|less|all|full story|the full story|here)"
+    r"(?: .{0,60})?|more|less|close|share(?: (?:this|the|on|via) .{0,30})?|print(?: this)?"
+    r"(?: article| story| page)?|order reprints|reprints?|advertisement|sponsored( content)?|"
+    r"related(?: articles| stories| content| news| posts| coverage)?|comments?|"
+    r"(?:leave|post|add) a comment|subscribe(?: now| today)?(?: .{0,40})?|sign up(?: .{0,50})?|"
+    r"like this (?:story|article)\?.{0,60}|also read.{0,80}|recommended(?: for you)?|"
+    r"follow us(?: on .{0,40})?|back to top|skip to (?:main )?content|"
+    r"leia (?:mais|também)|veja também|lesen sie (?:auch|mehr)|mehr zum thema|anzeige|werbung|"
+    r"lire (?:aussi|la suite)|publicité|leer más|lee también|publicidad|continua a leggere|"
+    r"leggi anche|pubblicità|читайте также|реклама",
+    re.IGNORECASE,
+)
+_CREDIT: Final = re.compile(
+    r"(?:photo|photos|image|images|picture|credit|credits|foto|fotos|bild|source|illustration)"
+    r"(?: credit)?\s*[:©].{0,120}|©.{0,80}|\(?(?:AP|AFP|Reuters|Getty)(?: Photo| Images)?\)?",
+    re.IGNORECASE,
+)
+_FENCE: Final = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
+
+
+def _plain(block: str) -> str:
+    return " ".join(_MARKUP.sub(" ", block).split())
+
+
+def _is_furniture_block(block: str, headlines: frozenset[str]) -> bool:
+    if "![" in block and not _plain(re.sub(r"!\[[^\]]*\]\([^)]*\)", "", block)):
+        return False  # an image on its own: kept (its alt text is not counted as words)
+    plain = _plain(block)
+    if not plain:
+        return False
+    if plain.casefold() in headlines:
+        return True
+    if _URL_ONLY.fullmatch(plain):
+        return True
+    words = len(plain.split())
+    if words <= 14 and _CHROME.fullmatch(plain.rstrip(" .:!…»›>→")):
+        return True
+    return words <= 25 and _CREDIT.fullmatch(plain) is not None
+
+
+def clean_blocks(markdown: str, headlines: Iterable[str] = ()) -> str:
+    """``markdown`` without the furniture blocks described in the module docstring."""
+    if _FENCE.search(markdown):
+        return markdown
+    known = frozenset(plain.casefold() for h in headlines if (plain := _plain(h)))
+    blocks = markdown.split("\n\n")
+    kept = [block for block in blocks if not _is_furniture_block(block, known)]
+    return "\n\n".join(kept)
