@@ -53,7 +53,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from permapress.articles import feed, html, ninjs, wxr
 from permapress.articles.fetch import Fetched, fetch, is_url
 from permapress.articles.items import Failed, Item, Note, ReadOptions, without_provenance
-from permapress.articles.media import confined
+from permapress.articles.media import confined, outside_root
 from permapress.articles.model import Article, content_key
 from permapress.articles.sources import HEAD_BYTES, detect, read_source, readers
 from permapress.articles.taxonomy import Taxonomy
@@ -61,6 +61,7 @@ from permapress.catalog import VersionRow
 from permapress.errors import ArticleError, PermapressError
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.importmarks import last_import, set_mark
+from permapress.newsroom.media_archive import with_media
 from permapress.newsroom.record import load_article, record_article
 
 SKIPPED_FOLDERS = frozenset({"media"})
@@ -202,7 +203,7 @@ def iter_items(
             path = Path(given)
             root = path if path.is_dir() else path.parent  # media only from inside it
             if path.is_dir():
-                targets = list(_files(path, fmt, set()))
+                targets = [outside_root(t, path) for t in _files(path, fmt, set())]
             elif path.exists() or path.is_symlink():
                 targets = [path]
             else:
@@ -390,7 +391,8 @@ def import_paths(
     console = Console(stderr=True)
     with Progress(*columns, console=console, transient=True, disable=not progress) as bar:
         task = bar.add_task("Importing", total=None)
-        for label, item in iter_items(paths, fmt=fmt, tz=config.tz, options=options):
+        items = iter_items(paths, fmt=fmt, tz=config.tz, options=options)
+        for label, item in with_media(newsroom, items, report, enabled=options.media):
             record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy,
                         force=options.force)  # fmt: skip
             done = report["imported"] + report["updated"] + report["unchanged"]

@@ -149,3 +149,52 @@ def test_confined_sets_the_root_only_while_an_item_is_made(tmp_path: Path) -> No
     for _ in confined(produce(), tmp_path):
         seen.append(import_root())
     assert seen == [tmp_path, None, tmp_path, None]
+
+
+def test_article_files_symlinked_from_outside_are_not_read(tmp_path: Path) -> None:
+    site, posts = _layout(tmp_path)
+    private = tmp_path / "private"
+    private.mkdir()
+    secret_post = _post(private, "diary.md", body="Private words.")
+    (posts / "diary.md").symlink_to(secret_post)
+    (site / "drafts").symlink_to(private, target_is_directory=True)
+    _post(posts, "ok.md", body="Public words.")
+    items = _items(site)
+    texts = [item.body for item in items if isinstance(item, Article)]
+    assert texts == ["Public words."]
+    failed = sorted(item.error for item in items if isinstance(item, Failed))
+    assert len(failed) == 2
+    assert all("is a symlink to" in e and "outside the folder being imported" in e for e in failed)
+
+
+def test_the_import_command_refuses_with_one_line_and_stores_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from permapress.cli import main
+
+    site, posts = _layout(tmp_path)
+    _post(posts, "leak.md", body="![x](../../secret.png)")
+    _post(posts, "fine.md", body="![Harbour](../images/harbour.jpg)")
+    home = tmp_path / "newsroom"
+    outputs: list[tuple[int, str]] = []
+    for args in (["init", str(home)], ["import", str(site), "--home", str(home), "--json"],
+                 ["list", "--home", str(home), "--json"]):  # fmt: skip
+        code = 0
+        try:
+            main(args)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        outputs.append((code, out))
+    assert [code for code, _ in outputs] == [0, 1, 0]
+    report = json.loads(outputs[1][1])
+    assert report["imported"] == 1 and len(report["failed"]) == 1
+    (failure,) = report["failed"]
+    assert "leak.md" in failure["error"] and "'../../secret.png' is outside" in failure["error"]
+    assert "\n" not in failure["error"]
+    assert [a["slug"] for a in json.loads(outputs[2][1])] == ["harbour"]  # only the fine one
+    stored = b"".join(p.read_bytes() for p in (home / "blocks").rglob("*") if p.is_file())
+    assert b"private bytes that must never be published" not in stored
