@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -232,3 +233,17 @@ def test_a_changed_source_without_corrections_still_updates(
     _feed(source, "Second text.")
     report = cli("import", str(source), "--home", str(home), "--json").json()
     assert report["updated"] == 1 and report["held"] == 0
+
+
+def test_an_article_imported_before_import_marks_keeps_its_correction(
+    home: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    source = tmp_path / "courier.rss"
+    _feed(source, "A return ticket costs 83 pounds.")
+    slug = cli("import", str(source), "--home", str(home), "--json").json()["items"][0]["slug"]
+    _correct(home, tmp_path, cli, slug, "A return ticket costs 38 pounds.")
+    with sqlite3.connect(home / "catalog.sqlite") as db:  # as a newsroom from before the marks
+        db.execute("DELETE FROM import_marks")
+    report = cli("import", str(source), "--home", str(home), "--json").json()
+    assert report["items"][0]["status"] == "unchanged (corrected since)"
+    assert len(cli("show", slug, "--home", str(home), "--json").json()["versions"]) == 2
