@@ -77,6 +77,10 @@ def shown(text: str, limit: int = SHOWN) -> str:
     return "".join(out)
 
 
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
+
+
 def parse_json(data: bytes | str) -> Any:
     """JSON, or ValueError for anything else (bad UTF-8, absurd nesting included)."""
     try:
@@ -247,7 +251,7 @@ class TargetClient:
             if len(data) > max_body:
                 raise TargetRejected(
                     name,
-                    f"{self.target.url} sent more than {max_body >> 20 or 1} MiB in answer to "
+                    f"{self.target.url} sent more than {_size(max_body)} in answer to "
                     f"{shown(response.request.url.path, 80)}; stopped reading "
                     "(is the url a Kubo RPC API, a pinning service or a cluster?)",
                 )
