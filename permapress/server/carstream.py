@@ -171,6 +171,7 @@ def dups_fit(
     cid = resolved.cid
     is_file = resolved.kind in ("file", "raw")
     nodes: dict[CID, tuple[int, tuple[CID, ...], tuple[int, ...], int]] = {}
+    unique = [0]
 
     def node(block: CID) -> tuple[int, tuple[CID, ...], tuple[int, ...], int]:
         known = nodes.get(block)
@@ -188,6 +189,9 @@ def dups_fit(
             else:
                 links = tuple(block_links(block, data))
             known = nodes[block] = (size, links, sizes, inline)
+            unique[0] += size
+            if unique[0] > limits.max_bytes or len(nodes) > limits.max_blocks:
+                raise _TooMuch  # the DAG alone is over the limits: no need to read the rest
         return known
 
     try:
@@ -202,8 +206,7 @@ def dups_fit(
             return True  # no repeats are possible: the dups walk is not used
     except (_TooMuch, IpfsError):
         return False  # too much, or a block missing or damaged: the plain stream handles that
-    unique = sum(entry[0] for entry in nodes.values())
-    return count <= limits.max_blocks and total <= min(limits.max_bytes, DUPS_FACTOR * unique)
+    return count <= limits.max_blocks and total <= min(limits.max_bytes, DUPS_FACTOR * unique[0])
 
 
 class _TooMuch(Exception):

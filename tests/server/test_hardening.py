@@ -18,7 +18,8 @@ from permapress.ipfs.dagcbor import encode
 from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.server.app import create_app
-from permapress.server.carstream import CarLimits
+from permapress.server.carstream import CarLimits, dups_fit
+from permapress.server.resolve import resolve
 from permapress.server.served import ServedSet
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -307,3 +308,24 @@ def test_every_kind_of_response_carries_the_security_headers(newsroom: Newsroom)
         nothing_yet = client.get("/")
         assert nothing_yet.status_code == 503
         assert nothing_yet.headers["x-frame-options"] == "DENY"
+
+
+def test_deciding_on_dups_stops_reading_once_the_dag_is_over_the_limits() -> None:
+    store = MemoryBlockstore()
+    tree = import_tree({f"f{i}.txt": f"file {i}".encode() for i in range(40)}, PROFILE,
+                       store.put).cid
+    reads: list[CID] = []
+
+    def get(cid: CID) -> bytes:
+        reads.append(cid)
+        return store.get(cid)
+
+    resolved = resolve(tree, (), store.get)
+    assert dups_fit(resolved, get, "all", None, CarLimits())
+    assert len(reads) == 41, "each block once"
+    reads.clear()
+    assert not dups_fit(resolved, get, "all", None, CarLimits(max_blocks=5))
+    assert len(reads) <= 6
+    reads.clear()
+    assert not dups_fit(resolved, get, "all", None, CarLimits(max_bytes=100))
+    assert len(reads) <= 2
