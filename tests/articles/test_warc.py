@@ -132,3 +132,22 @@ def test_an_exported_article_with_the_old_pair_is_corrected_into_a_warc(tmp_path
     assert [m.name for m in article.media] == [SOURCE_WARC]
     _, response, _ = records(article.media[0].data)
     assert response[4] == PAGE
+
+
+def test_every_record_can_be_read_on_its_own_from_its_offset() -> None:
+    """What replay tools (pywb, ReplayWeb.page) do: index offsets, then seek to one record."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    exchange = Exchange(url="https://paper.example/a", headers=(("Content-Type", "text/html"),))
+    data = page_warc(PAGE, retrieved=WHEN, encoding="utf-8", exchange=exchange).data
+    spans = []
+    iterator = ArchiveIterator(io.BytesIO(data))
+    for record in iterator:
+        record.content_stream().read()
+        spans.append((record.rec_type, iterator.get_record_offset(),
+                      iterator.get_record_length()))  # fmt: skip
+    assert [kind for kind, _, _ in spans] == ["warcinfo", "response", "request"]
+    assert spans[-1][1] + spans[-1][2] == len(data)  # nothing after the last record
+    for kind, offset, length in spans:
+        alone = gzip.decompress(data[offset : offset + length])
+        assert alone.startswith(b"WARC/1.1\r\n") and f"WARC-Type: {kind}".encode() in alone
