@@ -290,12 +290,14 @@ def _article(
             notes.append(f"could not fetch {link} ({_one_line(exc)}); kept the feed's entry")
         else:
             page_date = "published" in inferred and page.published is not None
+            guessed = "published" in inferred and not page_date
             return validate(replace(
                 page,
                 headline=page.headline or title,
                 published=page.published if page_date else published,
                 modified=modified or page.modified,
                 source=key,
+                inferred=tuple({*page.inferred, *(("published",) if guessed else ())}),
             )), [n for n in notes if not (page_date and n.startswith("no date"))]  # fmt: skip
     content = _content(entry)
     raw_title = entry.get("title") or ""

@@ -258,3 +258,13 @@ def test_real_feeds_keep_every_entry_that_has_something_to_show(name: str) -> No
     assert [a.headline for a in found if isinstance(a, Article)] == expected
     failures = [f.error for f in found if isinstance(f, Failed)]
     assert all("nothing to keep" in f for f in failures) and len(failures) == (not expected)
+
+
+def test_fetch_gives_an_undated_entry_the_date_of_its_page() -> None:
+    page = (FIXTURES / "html" / "haushalt-de-latin1-undeclared.html").read_bytes()
+    with serve({"/haushalt": Route(page, "text/html")}) as server:
+        rss = _rss(f"<item><title>Kurz</title><link>{server.url('/haushalt')}</link></item>")
+        found = list(feed.iter_items(rss, feed_key="F", options=ReadOptions(fetch=True, now=NOW)))
+    (article,) = [a for a in found if isinstance(a, Article)]
+    assert article.published != NOW and article.inferred == ()
+    assert not [n for n in found if isinstance(n, Note) and n.message.startswith("no date")]
