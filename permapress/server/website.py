@@ -3,7 +3,8 @@
     Website(site_root, files, resolve, site_name).handle(request) -> Response
 
 - ``site_root()`` None (nothing built yet): 503 with a page saying to run ``permapress build``;
-- a file: its bytes, Content-Type from its name then sniffing, Range supported,
+- a file: its bytes, Content-Type from its name then sniffing, Range supported (an identity
+  CID's bytes, and markup kept as evidence, are attachments: see ``unixfs_view.serve_file``),
   ``Etag: "<file CID>"``, ``Cache-Control: public, max-age=60`` (the site changes with every
   build; what a CID names never does, so revalidation is cheap);
 - a directory: ``/x`` -> 301 ``/x/``; ``/x/`` -> its ``index.html``;
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from permapress.errors import BlockNotFound, GatewayError, PermapressError
+from permapress.ipfs.blockstore import identity_data
 from permapress.ipfs.cid import CID
 from permapress.server.cache import LRU
 from permapress.server.files import FileReader
@@ -94,7 +96,7 @@ class Website:
                 shown = "/".join(quote(s, safe="") for s in segments)
                 pairs = [("cache-control", SHORT), ("x-ipfs-path", f"/ipfs/{root}/{shown}")]
                 return serve_file(info, self.files, resolved, name, f'"{resolved.cid}"', pairs,
-                                  segments=path)
+                                  segments=path, foreign=identity_data(resolved.cid) is not None)
         except GatewayError as exc:
             if exc.status != 404:
                 return text_error(exc.status, exc.message)

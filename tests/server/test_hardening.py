@@ -329,3 +329,20 @@ def test_deciding_on_dups_stops_reading_once_the_dag_is_over_the_limits() -> Non
     reads.clear()
     assert not dups_fit(resolved, get, "all", None, CarLimits(max_bytes=100))
     assert len(reads) <= 2
+
+
+def test_identity_html_linked_from_the_site_is_not_rendered_either(newsroom: Newsroom) -> None:
+    store = newsroom.store
+    tiny = identity_cid(b"<h1>Mayor arrested</h1>")
+    site = hashed(store, directory([("index.html", CID.hash(b"<p>a</p>", RAW)),
+                                    ("tiny.html", tiny)]))
+    store.put(CID.hash(b"<p>a</p>", RAW), b"<p>a</p>")
+    served = ServedSet(store.get, [site])
+    app = create_app(blocks=store, site_root=lambda: site, is_served=served.is_served)
+    with TestClient(app) as client:
+        assert client.get("/").headers["content-type"].startswith("text/html")
+        for url in ("/tiny.html", f"/ipfs/{site}/tiny.html"):
+            response = client.get(url)
+            assert response.content == b"<h1>Mayor arrested</h1>"
+            assert response.headers["content-type"] == "application/octet-stream", url
+            assert response.headers["content-disposition"].startswith("attachment;"), url
