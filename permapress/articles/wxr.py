@@ -6,10 +6,13 @@
     read(path, *, tz=UTC, text=None, options=None) -> [Article]
 
 The file is read twice with lxml's ``iterparse`` (each element cleared once used, so memory
-does not grow with the file): first the authors (login -> display name) and the attachments
-(id -> URL), then the items. Namespaces are matched by what they stand for, not by version
-(``wordpress.org/export/1.0/`` … ``1.2/``), and a file with undeclared prefixes or no
-``wp:wxr_version`` still reads. Bytes that are not valid in the declared encoding (WordPress
+does not grow with the file): first, strictly, the channel, the authors (login -> display
+name), the attachments (id -> URL) and the UTC offset of every post that gives both its local
+and its GMT date; then the items. The first pass refuses (``ArticleError`` naming the file and
+the reason) a file that is not well-formed XML, one without ``wp:wxr_version`` and one whose
+version is not 1.0, 1.1 or 1.2 (``VERSIONS``): a damaged export must not look imported.
+Namespaces are matched by what they stand for, not by version (``wordpress.org/export/1.0/``
+… ``1.2/``). Bytes that are not valid in the declared encoding (WordPress
 databases often mix windows-1252 into UTF-8) are read as windows-1252, and control characters
 that XML forbids are dropped.
 
@@ -20,15 +23,22 @@ private and password-protected posts (imported as drafts: they were never public
 trash) is skipped, and one ``Note`` at the end counts what was skipped and why.
 
 Each article: title; ``wp:post_name`` as slug (percent-decoded, slugified; else the title's,
-else "post-<id>"); ``wp:post_date_gmt`` as published (else ``wp:post_date`` in ``tz``, the
-newsroom's timezone, else pubDate); ``wp:post_modified_gmt`` when later; ``dc:creator``
+else "post-<id>"); ``wp:post_date_gmt`` as published, else ``wp:post_date`` in the site's
+zone (a WXR file does not state it: the offset of the post nearest in time that gives both
+dates, else ``tz``, the newsroom's), else the item's pubDate, else the export's (channel
+pubDate), else ``options.now``; ``wp:post_modified_gmt`` when later; ``dc:creator``
 mapped to the author's display name; categories (without WordPress's "Uncategorized") and
 tags (``post_tag``); the excerpt as summary; the channel's ``<language>``; the featured image
 (``_thumbnail_id``) as lead image when its URL is https. The body is ``content:encoded`` through
 ``wpbody.wp_html`` (autop, captions, galleries, embeds) and ``htmltomd`` (sanitised
 Markdown); images and links stay as URLs, made absolute against the site URL. ``source`` is
 "<site URL>#post-<id>", so importing a newer export of the same site updates the same articles.
-A broken item becomes ``Failed`` and the others still import.
+
+Nothing published is lost: a post without a title takes its first sentence (else its slug, its
+link, "Post <id>"), one without text its excerpt, else a link to it, else its title as text;
+each inferred field is named in ``inferred`` and told in a ``Note`` (so is a date read in a
+worked-out zone). URLs (attachments, links) are trimmed. Only a post with no title, no text and
+no link becomes ``Failed``; the others still import.
 """
 
 from __future__ import annotations
