@@ -62,6 +62,7 @@ ATTACHMENT_TYPES: Final = {
     ".json": "application/json",
     ".txt": "text/plain",
     ".pdf": "application/pdf",
+    ".warc.gz": "application/warc",  # the kept original of a web page (``warc``)
 }
 _SCHEME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _ROOT: ContextVar[Path | None] = ContextVar("permapress_import_root", default=None)
@@ -243,9 +244,8 @@ class MediaCollector:
             raise ArticleError(f"media '{name}' cannot be read ({reason})", self.source) from None
         if _looks_svg(data):
             raise ArticleError(f"media '{name}' is an SVG file (SVG can carry script)", self.source)
-        media_type = image_type(data) or ATTACHMENT_TYPES.get(
-            Path(name).suffix.lower(), "application/octet-stream"
-        )
+        suffix = ".warc.gz" if name.lower().endswith(".warc.gz") else Path(name).suffix.lower()
+        media_type = image_type(data) or ATTACHMENT_TYPES.get(suffix, "application/octet-stream")
         self._by_path[path.absolute()] = Media(name=name, data=data, media_type=media_type)
         self._names.add(name)
         return True

@@ -129,9 +129,18 @@ def test_an_exported_article_with_the_old_pair_is_corrected_into_a_warc(tmp_path
         encoding="utf-8",
     )
     (article,) = read_markdown(folder / "article.md")
-    assert [m.name for m in article.media] == [SOURCE_WARC]
+    assert [(m.name, m.media_type) for m in article.media] == [(SOURCE_WARC, "application/warc")]
     _, response, _ = records(article.media[0].data)
     assert response[4] == PAGE
+    # the corrected version's own export lists the WARC, which reads back with its type
+    (folder / "media" / SOURCE_WARC).write_bytes(article.media[0].data)
+    (folder / "article.md").write_text(
+        '---\ntitle: "Ferry fares"\ndate: 2025-07-08T09:30:00+00:00\n'
+        'media: ["source.warc.gz"]\n---\n\nThe fare stays.\n',
+        encoding="utf-8",
+    )
+    (again,) = read_markdown(folder / "article.md")
+    assert again.media == article.media
 
 
 def test_every_record_can_be_read_on_its_own_from_its_offset() -> None:
