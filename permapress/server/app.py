@@ -42,10 +42,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from permapress.errors import IpfsError
+from permapress.errors import PermapressError
 from permapress.ipfs.blockstore import Blockstore
 from permapress.ipfs.cid import CID
-from permapress.server.carstream import CarLimitReached, CarLimits
+from permapress.server.carstream import CarLimits
 from permapress.server.gateway import Gateway
 from permapress.server.hot import HotRequest
 from permapress.server.responses import secure
@@ -81,7 +81,7 @@ class PermapressApp(Starlette):
 
         try:
             await super().__call__(scope, receive, send_secure)
-        except (IpfsError, CarLimitReached):
+        except PermapressError:  # a missing or damaged block, a CAR limit: while streaming
             if not started:
                 raise
             # the body was cut off: returning without completing the response makes the
