@@ -45,7 +45,7 @@ def redirect(location: str, status: int = 302) -> Handler:
     return handle
 
 
-def declared(length: int, body: bytes) -> Handler:
+def declared(length: int | str, body: bytes) -> Handler:
     """A Content-Length that says ``length`` while ``body`` is sent (then the line closes)."""
 
     def handle(request: BaseHTTPRequestHandler) -> None:

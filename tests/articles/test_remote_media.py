@@ -148,6 +148,8 @@ ATTACKS = {
                            "which is not http or https"),
     "huge Content-Length": ({"/huge": declared(10**15, JPEG)}, "/huge",
                             "over the 0.0625 MiB limit"),
+    "Content-Length of 5000 digits": ({"/digits": declared("9" * 5000, JPEG)}, "/digits",
+                                      "cannot be fetched (bad Content-Length)"),
     "Content-Length longer than the body": ({"/short": declared(5000, JPEG)}, "/short",
                                             "cannot be fetched"),
     "Content-Length over the cap": ({"/big": ok(JPEG + bytes(200 * 1024))}, "/big",
@@ -191,6 +193,22 @@ def test_only_http_and_https_are_fetched(url: str, reason: str) -> None:
         assert downloader.fetches == 0
     # and an article never treats them as remote images in the first place
     assert remote_images(make_article(body=f"![x]({url})")) == []
+
+
+def test_a_host_that_does_not_answer_is_given_up_after_three_tries() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    urls = [f"http://127.0.0.1:{port}/{n}.jpg" for n in range(5)]
+    with Downloader(FAST) as downloader:
+        done, notes = archive_article(_article(" ".join(f"![{n}]({u})" for n, u in
+                                                        enumerate(urls))), downloader)  # fmt: skip
+        assert downloader.fetches == 3
+    assert done.media == () and len(notes) == 5
+    assert all("the server cannot be reached" in n for n in notes[:3])
+    assert all("not tried: 127.0.0.1 did not answer 3 times" in n for n in notes[3:])
 
 
 def test_the_downloader_keeps_bytes_on_disk_and_removes_them() -> None:
