@@ -3,7 +3,8 @@
     newsroom_articles(newsroom, *, drafts=False) -> Iterator[Article]
     export_newsroom(newsroom, fmt, out, *, drafts=False) -> int     articles written
 
-Retracted and purged articles are never exported; drafts only with ``drafts=True``. The files
+Retracted and purged articles are never exported; drafts only with ``drafts=True`` (without it,
+a published article whose newest version is a draft is exported as last published). The files
 and their layout are ``articles.export``'s; the folder is written atomically.
 """
 
@@ -16,6 +17,7 @@ from permapress.articles.export import export_files, write_export
 from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy
 from permapress.newsroom.home import Newsroom
+from permapress.newsroom.published import is_draft
 from permapress.newsroom.record import load_article
 
 
@@ -26,9 +28,11 @@ def newsroom_articles(newsroom: Newsroom, *, drafts: bool = False) -> Iterator[A
             continue
         if row.status == "draft" and not drafts:
             continue
-        latest = newsroom.catalog.latest(row.slug)
-        if latest is not None:
-            yield load_article(newsroom, latest, with_media=True)
+        rows = newsroom.catalog.versions(row.slug)
+        if not drafts:  # the version readers see: a later draft stays in the newsroom
+            rows = [version for version in rows if not is_draft(version)]
+        if rows:
+            yield load_article(newsroom, rows[-1], with_media=True)
 
 
 def export_newsroom(newsroom: Newsroom, fmt: str, out: Path, *, drafts: bool = False) -> int:

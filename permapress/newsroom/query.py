@@ -8,6 +8,7 @@ from permapress.catalog import VersionRow
 from permapress.catalog.meta import article_from_meta
 from permapress.errors import CatalogError
 from permapress.newsroom.home import Newsroom
+from permapress.newsroom.published import is_draft
 
 
 def _versions(rows: list[VersionRow]) -> list[dict[str, Any]]:
@@ -18,6 +19,7 @@ def _versions(rows: list[VersionRow]) -> list[dict[str, Any]]:
             "time": r.effective,
             "note": r.note,
             "recorded": r.recorded,
+            "draft": is_draft(r),
         }
         for r in rows
     ]

@@ -66,6 +66,15 @@ def test_a_draft_of_a_published_article_keeps_the_published_version(
     assert not (out / "articles" / "harbour" / "v" / "2").exists()
     listed = _ok(cli, "list", "--home", str(home), "--json").json()
     assert {row["slug"] for row in listed} == {"harbour", "market"}
+    shown = _ok(cli, "show", "harbour", "--home", str(home), "--json").json()
+    assert [v["draft"] for v in shown["versions"]] == [False, True]
+    exported = tmp_path / "export"
+    _ok(cli, "export", "--format", "markdown", str(exported), "--home", str(home))
+    texts = "".join(p.read_text() for p in exported.rglob("*.md"))
+    assert "The harbour opened today." in texts and "SECRET" not in texts
+    with_drafts = tmp_path / "export-drafts"
+    _ok(cli, "export", "--format", "markdown", str(with_drafts), "--drafts", "--home", str(home))
+    assert "SECRET" in "".join(p.read_text() for p in with_drafts.rglob("*.md"))
 
     # Published again: version 3, logged as a correction; the draft (2) never enters the site.
     _article(src, "harbour", "Harbour opens", "The harbour opened today, a day late.")
