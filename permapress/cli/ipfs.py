@@ -54,7 +54,14 @@ from permapress.ipfs.unpack import (
     plan_unpack,
     write_tree,
 )
-from permapress.ipfs.verify import LoadedCar, VerifyReport, load_car, verify_dag, verify_loaded
+from permapress.ipfs.verify import (
+    LoadedCar,
+    VerifyReport,
+    load_car,
+    roots_text,
+    verify_dag,
+    verify_loaded,
+)
 
 PROGRESS_MIN_BYTES = 8 << 20
 
@@ -292,8 +299,9 @@ def _pick_root(car: LoadedCar, root: CID | None) -> CID:
     if root is not None:
         return root
     if len(car.roots) != 1:
-        shown = ", ".join(str(r) for r in car.roots)
-        raise ConfigError(f"the CAR has {len(car.roots)} roots ({shown}); choose one with --root")
+        raise ConfigError(
+            f"the CAR has {len(car.roots)} roots ({roots_text(car.roots)}); choose one with --root"
+        )
     return car.roots[0]
 
 

@@ -478,6 +478,12 @@ def load_car(stream_or_path: BinaryIO | str | os.PathLike[str]) -> LoadedCar:
     )
 
 
+def roots_text(roots: Sequence[CID], shown: int = 3) -> str:
+    """The first ``shown`` roots, then how many more: for one-line messages."""
+    text = ", ".join(str(r) for r in roots[:shown])
+    return text + (f" and {len(roots) - shown} more" if len(roots) > shown else "")
+
+
 def verify_car(
     stream_or_path: BinaryIO | str | os.PathLike[str], root: CID | None = None
 ) -> VerifyReport:
@@ -504,10 +510,9 @@ def verify_loaded(car: LoadedCar, root: CID | None = None) -> VerifyReport:
     else:
         roots = [root]
         if root not in car.roots and not store.has(root):
-            shown = ", ".join(str(r) for r in car.roots)
             problem = Problem(
                 root, "", "missing",
-                f"is neither a root of this CAR ({shown}) nor a block in it",
+                f"is neither a root of this CAR ({roots_text(car.roots)}) nor a block in it",
             )
             return VerifyReport(root, 0, 0, (problem,), len(store), tuple(notes))
     walk = _walk(roots, store.get)

@@ -24,8 +24,10 @@ record's signature is checked once.
 Bounded for hostile input: ``tree_files`` walks with an explicit stack (no recursion) and stops
 with a problem once a bundle holds more than ``MAX_BUNDLE_ENTRIES`` entries (counted per path,
 so a folder linked twice at every level is refused after that many, not walked 2^30 times) or
-folders nested deeper than ``MAX_BUNDLE_DEPTH``. Give ``get`` blocks checked against their CIDs
-(``permapress.ipfs.verify.checked_getter``) so that no cycle can be followed.
+folders nested deeper than ``MAX_BUNDLE_DEPTH``. ``read_bytes`` reads at most ``MAX_READ``
+bytes (a file declaring a terabyte is refused from its declared size, before reading). Give
+``get`` blocks checked against their CIDs (``permapress.ipfs.verify.checked_getter``) so that
+no cycle can be followed.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from permapress.trust.records import (
 Getter = Callable[[CID], bytes]
 MAX_BUNDLE_ENTRIES = 100_000
 MAX_BUNDLE_DEPTH = 64
+MAX_READ = 64 << 20  # the largest record, signature, log or article.json read into memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,17 @@ class _State:
     problems: list[str] = field(default_factory=list)
 
 
-def read_bytes(cid: CID, get: Getter) -> bytes:
-    return b"".join(read_file(cid, get))
+def read_bytes(cid: CID, get: Getter, limit: int = MAX_READ) -> bytes:
+    """A whole file of a bundle or site; ``IpfsError`` when it declares more than ``limit``."""
+    size = stat(cid, get).size
+    if size is not None and size > limit:
+        raise IpfsError(f"{cid} declares {size} bytes; a record, log or page holds at most {limit}")
+    data = bytearray()
+    for chunk in read_file(cid, get):
+        data += chunk
+        if len(data) > limit:
+            raise IpfsError(f"{cid} holds more than {limit} bytes")
+    return bytes(data)
 
 
 def tree_files(root: CID, get: Getter) -> dict[str, CID]:
