@@ -200,3 +200,26 @@ def test_without_media_the_scan_sees_the_remote_images(
     assert _run("build", "--home", str(home), "--out", str(site), capsys=capsys)[0] == 0
     external = _external_images(site)
     assert any("/img/ferry.gif" in ref for ref in external)  # the scan finds what is left
+
+
+def test_archive_false_and_watch_no_media_fetch_no_image(
+    server: ImageServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "off"
+    assert _run("init", str(home), capsys=capsys)[0] == 0
+    config = home / "permapress.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "archive = true" in text  # init writes the setting, explained
+    config.write_text(text.replace("archive = true", "archive = false"), encoding="utf-8")
+    code, out = _run("import", server.url("/feed.xml"), "--home", str(home), "--json",
+                     capsys=capsys)  # fmt: skip
+    assert code == 0 and json.loads(out)["imported"] == 1
+    watched = tmp_path / "watched"
+    assert _run("init", str(watched), capsys=capsys)[0] == 0
+    code, _ = _run("watch", server.url("/feed.xml"), "--once", "--no-media", "--home",
+                   str(watched), "--json", capsys=capsys)  # fmt: skip
+    assert code == 0
+    assert not any(path.startswith("/img/") for path in server.hits)
+    code, _ = _run("watch", server.url("/feed.xml"), "--once", "--home", str(watched),
+                   "--json", capsys=capsys)  # fmt: skip
+    assert server.hits["/img/ferry.gif"] == 1  # watching archives by default
