@@ -79,6 +79,7 @@ _ROOTS: Final = re.compile(r"<(?:[a-z0-9]+:)?(?:rss|feed|rdf)\b", re.IGNORECASE)
 _WXR: Final = ("wordpress.org/export/", "<wp:wxr_version")
 _HTML_TYPES: Final = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _READ_MORE: Final = re.compile(r"\s*\[(?:…|\.\.\.|&#8230;|&hellip;)\]\s*$")
+_CHARREF: Final = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
 _BENIGN: Final = ("CharacterEncodingOverride", "NonXMLContentType")
 
 
@@ -134,7 +135,11 @@ def iter_items(
     headers = {"content-location": base} if base else {}
     if media_type:
         headers["content-type"] = media_type + (f"; charset={charset}" if charset else "")
-    parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False)
+    try:
+        parsed = feedparser.parse(_no_charrefs_to_nothing(data), response_headers=headers,
+                                  sanitize_html=False)  # fmt: skip
+    except (ValueError, OverflowError) as exc:  # feedparser's loose parser on unreadable bytes
+        raise ArticleError(f"is not an RSS or Atom feed I can read ({exc})", feed_key) from None
     entries = parsed.get("entries") or []
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not entries:
@@ -161,6 +166,22 @@ def iter_items(
             f"the feed is not well-formed ({_one_line(problem)}); {len(entries)} entries were "
             "recovered, others may be missing",
         )
+
+
+def _no_charrefs_to_nothing(data: bytes) -> bytes:
+    """``data`` with character references to no character (beyond U+10FFFF, a surrogate, or
+    too long to be a number) as U+FFFD, as HTML reads them: feedparser's fallback parser
+    fails on them instead."""
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        ref = match.group(1)
+        if len(ref) <= 8:
+            code = int(ref[1:], 16) if ref[:1] in b"xX" else int(ref)
+            if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+                return match.group(0)
+        return b"&#xFFFD;"
+
+    return _CHARREF.sub(fix, data) if b"&#" in data else data
 
 
 def _feed_name(channel: Any, index: int) -> str:

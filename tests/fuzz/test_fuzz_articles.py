@@ -202,3 +202,16 @@ def test_json_feed_of_any_shape(workdir: Path, data: bytes) -> None:
 @given(tree_mutated(NINJS_ITEMS).map(_as_json))
 def test_ninjs_of_any_shape(workdir: Path, data: bytes) -> None:
     _read(workdir, "item.json", data, "ninjs")
+
+
+def test_a_feed_with_a_reference_to_no_character_still_reads(workdir: Path) -> None:
+    """Crasher (feedparser's fallback parser raised OverflowError / ValueError): references
+    to no character become U+FFFD and the feed reads."""
+    rss = (IMPORTERS / "feeds" / "rss20-wordpress.xml").read_bytes()
+    for ref in (b"&#99999999999;", b"&#x110000;", b"&#xD800;", b"&#" + b"9" * 5000 + b";"):
+        old = b"<title>Ferry operator freezes fares for island routes</title>"
+        new = b"<title>Ferry operator " + ref + b" freezes fares</title>"
+        path = workdir / "refs.xml"
+        path.write_bytes(rss.replace(old, new))
+        headlines = [a.headline for a in read_source(path, fmt="feed")]
+        assert "Ferry operator \ufffd freezes fares" in headlines
