@@ -4,6 +4,9 @@ kubo and Helia accept, permapress reads and verifies; what they refuse, it refus
 from __future__ import annotations
 
 import io
+import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,12 +15,31 @@ from data_paths import FIXTURES
 from permapress.cli import main
 from permapress.errors import FormatError
 from permapress.ipfs import dagcbor
-from permapress.ipfs.car import CARV2_PRAGMA, read_car
+from permapress.ipfs.car import CARV2_PRAGMA, block_links, read_car
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import resolve_path
 from permapress.ipfs.verify import load_car, verify_car, verify_loaded
 
 REAL = FIXTURES / "real" / "ipfs"
+INTEROP = Path(__file__).resolve().parents[1] / "interop"
+JS_LINKS = """
+import { CarReader } from '@ipld/car'
+import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import fs from 'node:fs'
+const reader = await CarReader.fromBytes(fs.readFileSync(process.argv[1]))
+const out = []
+function walk(v) {
+  const c = CID.asCID(v)
+  if (c) out.push(c.toString())
+  else if (Array.isArray(v)) v.forEach(walk)
+  else if (v && typeof v === 'object' && !(v instanceof Uint8Array)) Object.values(v).forEach(walk)
+}
+for await (const { cid, bytes } of reader.blocks()) {
+  if (cid.code === 0x71) { out.push('block ' + cid.toString()); walk(dagCbor.decode(bytes)) }
+}
+console.log(JSON.stringify(out))
+"""
 FILECOIN_ROOT = "bafy2bzaced4ueelaegfs5fqu4tzsh6ywbbpfk3cxppupmxfdhbpbhzawfw5oy"
 
 
@@ -190,3 +212,25 @@ def test_samples_go_car_refuses_are_refused_in_one_line(
     code, out, err = run(capsys, "ipfs", "verify", REAL / name)
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("Error: ") and message in err
+
+
+@pytest.mark.interop
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (INTEROP / "node_modules" / "@ipld" / "dag-cbor").is_dir(),
+    reason="node or tests/interop/node_modules is missing (run npm ci there)",
+)
+def test_js_dag_cbor_decoder_finds_the_same_links() -> None:
+    """@ipld/dag-cbor (Helia's decoder) reads every Filecoin block; we find the same links."""
+    path = REAL / "sample-v1.car"
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", JS_LINKS, str(path)],
+        cwd=INTEROP, capture_output=True, text=True, check=True, timeout=120,
+    )
+    theirs = json.loads(done.stdout)
+    ours: list[str] = []
+    for cid, data in read_car(io.BytesIO(path.read_bytes())):
+        if cid.codec == 0x71:
+            ours.append(f"block {cid}")
+            ours.extend(str(link) for link in block_links(cid, data))
+    assert len(ours) == 1043 + 6750
+    assert ours == theirs
