@@ -121,7 +121,7 @@ def _runs(html: str) -> frozenset[tuple[str, ...]]:
         return frozenset()
     try:
         words = _WORD.findall(" ".join(lxml.html.fragment_fromstring(html, "div").itertext()))
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.ParserError, ValueError, AssertionError):  # lxml asserts on no <body>
         return frozenset()
     if len(words) < _RUN:
         return frozenset([tuple(words)]) if words else frozenset()
