@@ -7,6 +7,8 @@
     Downloaded(url, final_url, media_type, path, size)
     archive_article(article, downloader, known=None) -> (Article, [note])
     remote_images(article) -> [url]         what ``archive_article`` would fetch
+    as_links(article, reason) -> (Article, [note])   every remote image made a link, nothing
+                                            fetched (when archiving cannot run at all)
     largest_sources(html, base) -> {src: url}   for each <img srcset> of a page: its src (and
                                             every candidate) -> the largest candidate, absolute
 
@@ -394,6 +396,23 @@ def remote_images(article: Article) -> list[str]:
     if article.image and _is_remote(article.image):
         urls.insert(0, article.image)
     return list(dict.fromkeys(urls))
+
+
+class _Unavailable(Downloader):
+    """A downloader that answers every URL with the same reason, fetching nothing."""
+
+    def __init__(self, reason: str, limits: MediaLimits) -> None:
+        super().__init__(limits)
+        self.reason = reason
+
+    def get(self, url: str) -> Downloaded | str:
+        return self.reason
+
+
+def as_links(article: Article, reason: str) -> tuple[Article, list[str]]:
+    """``article`` with each remote image turned into a link, as when its download fails."""
+    with _Unavailable(reason, MediaLimits()) as nothing:
+        return archive_article(article, nothing)
 
 
 def _name_for(url: str, media_type: str, taken: set[str]) -> str:

@@ -9,8 +9,9 @@ once: blocks are content-addressed). An image the article's current version alre
 downloaded from the same URL, is taken from there instead of the network: a re-import or a
 watched feed does not fetch it again, and a site that has gone down does not turn archived
 images back into links. Images that could not be had become notes in ``report["notes"]``.
-Nothing happens when ``enabled`` is false (``import --no-media``) or ``[media] archive`` is
-false.
+When the image step fails as a whole (a full disk, an unreadable stored block), the article's
+remote images become links, as failed downloads do, with a note each. Nothing happens when
+``enabled`` is false (``import --no-media``) or ``[media] archive`` is false.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from permapress.articles.model import Article, Media
 from permapress.articles.remote_media import (
     Downloader,
     archive_article,
+    as_links,
     media_limits,
     remote_images,
 )
+from permapress.errors import PermapressError
 from permapress.newsroom.home import Newsroom
 
 
@@ -61,7 +64,11 @@ def with_media(
         for label, item in items:
             if isinstance(item, Article) and remote_images(item):
                 key = source_key(item.source or label)
-                item, notes = archive_article(item, downloader, known=_known(newsroom, key))
                 where = key if "#" in key else label
+                try:
+                    item, notes = archive_article(item, downloader, known=_known(newsroom, key))
+                except (OSError, PermapressError) as exc:  # a full disk, an unreadable block
+                    reason = " ".join(str(exc).split())[:200]
+                    item, notes = as_links(item, f"archiving failed ({reason})")
                 report["notes"].extend({"source": where, "message": n} for n in notes)
             yield label, item

@@ -107,6 +107,17 @@ def test_an_honestly_compressed_image_is_inflated() -> None:
         assert not isinstance(got, str) and got.data() == PNG
 
 
+def test_as_links_turns_every_remote_image_into_a_link_without_fetching() -> None:
+    from permapress.articles.remote_media import as_links
+
+    article = _article('![A](https://x.example/a.jpg) <img src="https://x.example/b.png" alt="B">')
+    done, notes = as_links(article, "archiving failed (disk full)")
+    assert done.body == '[A](https://x.example/a.jpg) <a href="https://x.example/b.png">B</a>'
+    assert notes == [f"image https://x.example/{n} was not archived: archiving failed (disk "
+                     "full); it stays a link" for n in ("a.jpg", "b.png")]  # fmt: skip
+    assert _external_images(done) == []
+
+
 def test_an_article_without_remote_images_is_returned_unchanged() -> None:
     article = _article("![local](media/x.jpg) and [a](https://x.example/a.jpg)")
     with Downloader(FAST) as downloader:
