@@ -201,7 +201,7 @@ class TargetClient:
         except ValueError:
             raise TargetRejected(
                 self.target.name,
-                f"{what} did not answer with JSON (it began {shown(response.text, 60)!r}); "
+                f"{what} did not answer with JSON (it began '{shown(response.text, 60)}'); "
                 "is the url the right kind of service?",
             ) from None
 

@@ -105,7 +105,7 @@ class Kubo:
         boundary = "permapress-" + os.urandom(12).hex()
         params = [("pin-roots", "true" if pin_roots else "false"), ("allow-big-block", "false")]
         if pin_roots:
-            params.append(("timeout", f"{int(self.client.target.timeout)}s"))
+            params.append(self._deadline())
         text = self._post(
             "dag/import",
             params,
@@ -114,6 +114,14 @@ class Kubo:
         )
         roots: list[tuple[str, str]] = []
         for item in _json_lines(text):
+            if item.get("Type") == "error" and isinstance(item.get("Message"), str):
+                # Kubo reports an error after it began streaming as a last JSON object (and an
+                # X-Stream-Error trailer): the batch was not imported, nothing is confirmed.
+                raise TargetRejected(
+                    self.name,
+                    f"dag/import failed on the node: {shown(str(item['Message']))}; "
+                    "the next publish sends this part again",
+                )
             root = item.get("Root")
             if isinstance(root, dict):
                 cid = _cid_text(root.get("Cid"))
@@ -185,7 +193,7 @@ class Kubo:
         path = data[0].get("Path") if data else None
         if not isinstance(path, str) or not path:
             raise TargetRejected(
-                self.name, f"name/resolve of {name} gave no path (it said {shown(text, 80)!r})"
+                self.name, f"name/resolve of {name} gave no path (it said '{shown(text, 80)}')"
             )
         return path
 
@@ -206,7 +214,7 @@ class Kubo:
                 except (binascii.Error, ValueError):
                     break
         raise TargetRejected(
-            self.name, f"routing/get of {name} gave no record (it said {shown(text, 80)!r})"
+            self.name, f"routing/get of {name} gave no record (it said '{shown(text, 80)}')"
         )
 
 

@@ -499,13 +499,15 @@ def throttled(upstream: str, bytes_per_second: int) -> Iterator[Proxy]:
 @dataclass
 class GuardState:
     upstream: str
-    blocked: tuple[str, ...]  # RPC paths answered 404, like a reverse proxy allowing a few
+    blocked: tuple[str, ...] = ()  # RPC paths answered 404, like a reverse proxy allowing a few
+    sabotage: dict[str, str] = field(default_factory=dict)  # RPC path -> a HostileState mode
     seen: list[str] = field(default_factory=list)
 
 
 class GuardHandler(_Handler):
     """Forwards POSTs to ``upstream`` except ``blocked`` paths (a node behind an operator's
-    reverse proxy that exposes pinning but not routing)."""
+    reverse proxy that exposes pinning but not routing) and ``sabotage`` paths, answered the
+    hostile way named (see ``HostileState``; limit 20 s)."""
 
     def do_POST(self) -> None:  # noqa: N802
         raw = self.body()
@@ -513,6 +515,10 @@ class GuardHandler(_Handler):
         self.state.seen.append(path)
         if path in self.state.blocked:
             self.send_json(404, {"Message": "404 page not found", "Code": 0, "Type": "error"})
+            return
+        if path in self.state.sabotage:
+            with suppress(OSError):
+                hostile_answer(self, self.state.sabotage[path], 20.0)
             return
         headers = {"Content-Type": self.headers.get("Content-Type", "application/octet-stream")}
         import httpx
@@ -586,56 +592,62 @@ class HostileState:
     requests: list[str] = field(default_factory=list)
 
 
-class HostileHandler(_Handler):
-    def _answer(self) -> None:
-        import gzip
+def hostile_answer(self: _Handler, mode: str, limit: float) -> None:
+    """Answer the request of ``self`` the hostile way ``mode`` names (see ``HostileState``;
+    also ``stream-error``: 200, then Kubo's error object as the last line of the stream)."""
+    import gzip
 
-        self.state.requests.append(urlsplit(self.path).path)
-        mode, limit = self.state.mode, self.state.limit
-        ends = time.monotonic() + limit
-        if mode == "hang":
-            while time.monotonic() < ends:
-                time.sleep(0.1)
-            return
-        if mode == "trickle":
-            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-            while time.monotonic() < ends:
-                self.wfile.write(b"a")
-                self.wfile.flush()
-                time.sleep(0.1)
-            return
-        if mode == "huge":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            chunk = b'{"Path": "' + b"x" * 65536
-            while time.monotonic() < ends:
-                self.wfile.write(chunk)
-            return
-        if mode == "redirect":
-            self.send_response(307)
-            self.send_header("Location", "http://203.0.113.7:5001" + self.path)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = {
-            "garbage": b'\x1b[2J\x1b[31mPWNED\r\n{"Root": {"Cid": {"/": "\x1b]0;t\x07',
-            "deep": b"[" * 100_000 + b"]" * 100_000,
-            "gzip": gzip.compress(b'{"Path": "/ipfs/bafkqaaa"}' * 1000),
-        }[mode]
+    ends = time.monotonic() + limit
+    if mode == "hang":
+        while time.monotonic() < ends:
+            time.sleep(0.1)
+        return
+    if mode == "trickle":
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        while time.monotonic() < ends:
+            self.wfile.write(b"a")
+            self.wfile.flush()
+            time.sleep(0.1)
+        return
+    if mode == "huge":
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        if mode == "gzip":
-            self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        chunk = b'{"Path": "' + b"x" * 65536
+        while time.monotonic() < ends:
+            self.wfile.write(chunk)
+        return
+    if mode == "redirect":
+        self.send_response(307)
+        self.send_header("Location", "http://203.0.113.7:5001" + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return
+    body = {
+        "garbage": b'\x1b[2J\x1b[31mPWNED\r\n{"Root": {"Cid": {"/": "\x1b]0;t\x07',
+        "deep": b"[" * 100_000 + b"]" * 100_000,
+        "gzip": gzip.compress(b'{"Path": "/ipfs/bafkqaaa"}' * 1000),
+        "stream-error": b'{"Message": "write /repo/blocks/x.data: no space left on device",'
+        b' "Code": 0, "Type": "error"}\n',
+    }[mode]
+    self.send_response(200)
+    self.send_header("Content-Type", "application/json")
+    if mode == "gzip":
+        self.send_header("Content-Encoding", "gzip")
+    self.send_header("Content-Length", str(len(body)))
+    self.end_headers()
+    self.wfile.write(body)
+
+
+class HostileHandler(_Handler):
+    def _answer(self) -> None:
+        self.state.requests.append(urlsplit(self.path).path)
+        with suppress(OSError):
+            hostile_answer(self, self.state.mode, self.state.limit)
 
     def do_POST(self) -> None:  # noqa: N802
         self.body()
-        with suppress(OSError):
-            self._answer()
+        self._answer()
 
     def do_GET(self) -> None:  # noqa: N802
-        with suppress(OSError):
-            self._answer()
+        self._answer()

@@ -224,3 +224,66 @@ def test_kubo_holding_a_forged_record_is_an_ipns_failure(home: Path) -> None:
     assert result == "already"
     assert error.startswith("the node resolves /ipns/k51")
     assert "the record it holds is invalid" in error
+
+
+IPNS_SABOTAGE = [
+    ("/api/v0/name/resolve", "hang", "did not answer within 2 s"),
+    ("/api/v0/name/resolve", "huge", "sent more than 4 KiB in answer to /api/v0/name/resolve"),
+    ("/api/v0/name/resolve", "garbage", "gave no path (it said '\\x1b[2J\\x1b[31mPWNED\\r\\n"),
+    ("/api/v0/name/resolve", "deep", "sent more than 4 KiB in answer to"),
+    ("/api/v0/name/resolve", "redirect", "answered /api/v0/name/resolve with a redirect (HTTP"),
+    ("/api/v0/dht/put", "trickle", "did not finish answering within 4 s"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "mode", "expected"), IPNS_SABOTAGE, ids=[f"{p[8:]}-{m}" for p, m, _ in IPNS_SABOTAGE]
+)
+def test_a_node_sabotaging_only_ipns_leaves_the_site_pinned(
+    home: Path, any_daemon: Daemon, path: str, mode: str, expected: str
+) -> None:
+    """The real node behind a proxy that answers one IPNS call the hostile way: the site is
+    pinned there, the IPNS step failed with one printable line, exit code 3."""
+    from permapress.publish.run import exit_code
+
+    root = build(home, site_tree(7))
+    with serve(GuardHandler, GuardState(any_daemon.api, sabotage={path: mode})) as url:
+        add_targets(
+            home,
+            f'[publish.node]\ntype = "kubo"\nurl = "{url}"\nipns = true\n'
+            "timeout = 2\nretries = 0\n",
+        )
+        with Newsroom.open(home) as newsroom:
+            outcomes = publish(newsroom, list(read_targets(home).values()), env={})
+    ((outcome),) = outcomes
+    assert (outcome.result, outcome.root, outcome.message) == ("pinned", str(root), "")
+    assert outcome.ipns is None and outcome.ipns_result == "failed"
+    assert expected in outcome.ipns_error, outcome.ipns_error
+    assert outcome.ipns_error.isprintable() and len(outcome.ipns_error) < 500
+    assert exit_code(outcomes) == 3
+    with TargetClient(Target("node", "kubo", any_daemon.api), None) as client:
+        assert Kubo(client).pin_ls(root)
+
+
+def test_an_error_at_the_end_of_an_import_stream_confirms_nothing(
+    home: Path, ipfs_daemon: Daemon
+) -> None:
+    """Kubo reports an error that happens after it began answering as the stream's last JSON
+    object: that batch is not confirmed, and the next publish sends it again."""
+    root = build(home, site_tree(8))
+    guard = GuardState(ipfs_daemon.api, sabotage={"/api/v0/dag/import": "stream-error"})
+    with serve(GuardHandler, guard) as url:
+        add_targets(home, f'[publish.node]\ntype = "kubo"\nurl = "{url}"\nretries = 0\n')
+        with Newsroom.open(home) as newsroom:
+            (outcome,) = publish(newsroom, list(read_targets(home).values()), env={})
+        assert outcome.result == "failed"
+        assert outcome.message == (
+            "node: dag/import failed on the node: write /repo/blocks/x.data: no space left on "
+            "device; the next publish sends this part again"
+        )
+        with PublishState.open(home / "catalog.sqlite", readonly=True) as state:
+            assert state.confirmed("node") == set()
+        guard.sabotage.clear()
+        with Newsroom.open(home) as newsroom:
+            (outcome,) = publish(newsroom, list(read_targets(home).values()), env={})
+    assert (outcome.result, outcome.root) == ("pinned", str(root))
