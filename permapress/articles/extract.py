@@ -22,8 +22,11 @@
 ``clean_blocks`` then drops, from the Markdown made of that HTML, the blocks a reader does not
 count as the article: a repeat of the headline, a bare URL or e-mail address, interface words
 ("Read more", "Share this story", "Print article", "Advertisement", "close" …, in the languages
-most news is published in) and photo credit lines ("Photo: …", "Credit: …"). Fenced code is
-never touched.
+most news is published in), photo credit lines ("Photo: …", "Credit: …"), a tag line ("Tags:"
+followed mostly by links), lists whose every item is only a link ("related articles"), and the
+run of link-only blocks, bare images and a copyright line that ends a body (the site's list of
+other stories and its footer). Fenced code is never touched, and a body is never emptied by the
+trailing-run rule.
 
 Pure: no I/O. The extractors are third-party; anything they raise on a malformed page counts as
 "found nothing" for that extractor.
@@ -158,7 +161,9 @@ def main_html(root: lxml.html.HtmlElement, *, url: str | None = None) -> str:
     return _medoid(candidates)
 
 
-_MARKUP: Final = re.compile(r"[#>*_`~\[\]()!|\\]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
+_IMAGE: Final = re.compile(r"!\[[^\]]*\]\((?:[^()\s]|\([^)\s]*\))*(?:\s+\"[^\"]*\")?\)")
+_LINK: Final = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)\s]*\))*(?:\s+\"[^\"]*\")?\)")
+_MARKUP: Final = re.compile(r"[#>*_`~\[\]|\\]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.MULTILINE)
 _URL_ONLY: Final = re.compile(r"<?(?:https?://|www\.)\S+>?|\S+@\S+\.\w+")
 _CHROME: Final = re.compile(
     r"(?:read|see|view|show|load|click|tap) (?:more|less|all|full story|the full story|here)"
@@ -167,7 +172,7 @@ _CHROME: Final = re.compile(
     r"related(?: articles| stories| content| news| posts| coverage)?|comments?|"
     r"(?:leave|post|add) a comment|subscribe(?: now| today)?(?: .{0,40})?|sign up(?: .{0,50})?|"
     r"like this (?:story|article)\?.{0,60}|also read.{0,80}|recommended(?: for you)?|"
-    r"follow us(?: on .{0,40})?|back to top|skip to (?:main )?content|"
+    r"follow us(?: on .{0,40})?|back to top|skip to (?:main )?content|thank you|"
     r"leia (?:mais|também)|veja também|lesen sie (?:auch|mehr)|mehr zum thema|anzeige|werbung|"
     r"lire (?:aussi|la suite)|publicité|leer más|lee también|publicidad|continua a leggere|"
     r"leggi anche|pubblicità|читайте также|реклама",
@@ -175,22 +180,40 @@ _CHROME: Final = re.compile(
 )
 _CREDIT: Final = re.compile(
     r"(?:photo|photos|image|images|picture|credit|credits|foto|fotos|bild|source|illustration)"
-    r"(?: credit)?\s*[:©].{0,120}|©.{0,80}|\(?(?:AP|AFP|Reuters|Getty)(?: Photo| Images)?\)?",
+    r"(?: credit)?\s*[:©].{0,120}|"
+    r"\(?(?:AP|AFP|Reuters|Getty)(?: Photo| Images)?\)?",
     re.IGNORECASE,
 )
+_TAGS: Final = re.compile(
+    r"(?:tags?|tagged(?: with)?|topics?|keywords|filed under|schlagwörter|themen|etiquetas|"
+    r"mots-clés|тэги|теги)\b\s*:?",
+    re.IGNORECASE,
+)
+_FOOTER: Final = re.compile(r"(?:©|copyright|\(c\)).{0,150}", re.IGNORECASE)
 _FENCE: Final = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
+_LINKED: Final = 0.8
 
 
-def _plain(block: str) -> str:
-    return " ".join(_MARKUP.sub(" ", block).split())
+def _plain(markdown: str) -> str:
+    """The words a reader sees in a Markdown snippet (image alt texts and URLs left out)."""
+    text = _LINK.sub(r"\1", _IMAGE.sub(" ", markdown))
+    return " ".join(_MARKUP.sub(" ", text).split())
+
+
+def _linked_share(block: str) -> float:
+    """How much of the visible text of ``block`` is the text of links (0 to 1)."""
+    without_images = _IMAGE.sub(" ", block)
+    total = len(_plain(without_images).replace(" ", ""))
+    if not total:
+        return 0.0
+    linked = sum(len(_plain(m.group(1)).replace(" ", "")) for m in _LINK.finditer(without_images))
+    return linked / total
 
 
 def _is_furniture_block(block: str, headlines: frozenset[str]) -> bool:
-    if "![" in block and not _plain(re.sub(r"!\[[^\]]*\]\([^)]*\)", "", block)):
-        return False  # an image on its own: kept (its alt text is not counted as words)
     plain = _plain(block)
     if not plain:
-        return False
+        return False  # an image on its own: kept
     if plain.casefold() in headlines:
         return True
     if _URL_ONLY.fullmatch(plain):
@@ -198,7 +221,29 @@ def _is_furniture_block(block: str, headlines: frozenset[str]) -> bool:
     words = len(plain.split())
     if words <= 14 and _CHROME.fullmatch(plain.rstrip(" .:!…»›>→")):
         return True
+    if words <= 60 and _TAGS.match(plain) and _linked_share(block) >= 0.5:
+        return True
     return words <= 25 and _CREDIT.fullmatch(plain) is not None
+
+
+def _is_link_list(block: str) -> bool:
+    """A list of two or more items that are links and nothing else ("related articles")."""
+    items = re.split(r"^\s*(?:[-+*]|\d+[.)])\s+", block, flags=re.MULTILINE)[1:]
+    return len(items) >= 2 and all(_linked_share(item) >= _LINKED for item in items)
+
+
+def _trailing_links(blocks: list[str]) -> int:
+    """How many blocks at the end are link lists, linked headings, bare images or a footer."""
+    count, links = 0, 0
+    for block in reversed(blocks):
+        plain = _plain(block)
+        if not plain or _FOOTER.fullmatch(plain):
+            count += 1
+        elif _linked_share(block) >= _LINKED:
+            count, links = count + 1, links + 1
+        else:
+            break
+    return count if links else 0
 
 
 def clean_blocks(markdown: str, headlines: Iterable[str] = ()) -> str:
@@ -207,5 +252,8 @@ def clean_blocks(markdown: str, headlines: Iterable[str] = ()) -> str:
         return markdown
     known = frozenset(plain.casefold() for h in headlines if (plain := _plain(h)))
     blocks = markdown.split("\n\n")
-    kept = [block for block in blocks if not _is_furniture_block(block, known)]
+    kept = [b for b in blocks if not _is_furniture_block(b, known) and not _is_link_list(b)]
+    trailing = _trailing_links(kept)
+    if trailing and trailing < len(kept):
+        kept = kept[: len(kept) - trailing]
     return "\n\n".join(kept)
