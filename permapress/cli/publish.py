@@ -126,6 +126,12 @@ def status_cmd(home: Path | None, as_json: bool) -> None:
         if item["ipns"]:
             ipns = item["ipns"]
             click.echo(f"  ipns     /ipns/{ipns['name']} (sequence {ipns['sequence']})")  # type: ignore[index]
+        if item["ipns_pending"]:
+            pending = item["ipns_pending"]
+            click.echo(
+                f"  ipns     record sequence {pending['sequence']} -> {pending['value']} "  # type: ignore[index]
+                "NOT accepted here yet: run `permapress publish` again"
+            )
 
 
 @click.command(name="dnslink")

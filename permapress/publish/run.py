@@ -222,13 +222,22 @@ def publish(
 
 
 def status(newsroom: Newsroom, targets: Sequence[Target]) -> list[dict[str, object]]:
-    """Per target: the roots published (pinned), pending (uploading/pinning), failed, replaced."""
+    """Per target: the roots published (pinned), pending (uploading/pinning), failed, replaced;
+    the IPNS record it accepted (``ipns``) and, for ``ipns = true`` targets, the newest record
+    signed that it has not accepted yet (``ipns_pending``, e.g. after an IPNS failure)."""
     latest = newsroom.catalog.latest_build()
     report: list[dict[str, object]] = []
     with PublishState.open(newsroom.config.catalog_path, readonly=True) as state:
         for target in targets:
             rows = state.roots(target.name)
             ipns = state.ipns_at(target.name)
+            newest = state.latest_ipns() if target.ipns else None
+            ipns_pending = (
+                {"name": newest.name, "sequence": newest.sequence, "value": newest.value}
+                if newest is not None
+                and (ipns is None or ipns[0] != newest.name or ipns[1] < newest.sequence)
+                else None
+            )
             report.append(
                 {
                     "target": target.name,
@@ -256,6 +265,7 @@ def status(newsroom: Newsroom, targets: Sequence[Target]) -> list[dict[str, obje
                     "ipns": {"name": ipns[0], "sequence": ipns[1], "published": ipns[2]}
                     if ipns
                     else None,
+                    "ipns_pending": ipns_pending,
                 }
             )
     return report

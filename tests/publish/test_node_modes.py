@@ -138,7 +138,12 @@ def test_ipns_failure_is_reported_apart_from_the_pin(
     assert "dht/put" in item["ipns_error"] and item["message"] == ""
     with Newsroom.open(home, readonly=True) as newsroom:
         (report,) = status(newsroom, list(read_targets(home).values()))
+    name = str(name_of_key(load_private_key(home / "keys")))
     assert report["pinned"] == [str(root)] and report["ipns"] is None
+    assert report["ipns_pending"] == {"name": name, "sequence": 0, "value": f"/ipfs/{root}"}
+    code, out, _err = run(capsys, "status", "--home", home)
+    assert code == 0 and f"pinned   {root}" in out
+    assert f"record sequence 0 -> /ipfs/{root} NOT accepted here yet" in out
     # The operator opens routing (here: points the target at the node itself).
     toml = home / "permapress.toml"
     toml.write_text(toml.read_text().replace(url, ipfs_daemon_offline.api))
@@ -149,7 +154,9 @@ def test_ipns_failure_is_reported_apart_from_the_pin(
     assert len(guard.seen) == pinned_calls
     with Newsroom.open(home, readonly=True) as newsroom:
         (report,) = status(newsroom, list(read_targets(home).values()))
-    assert report["ipns"]["sequence"] == 0  # type: ignore[index]
+    assert report["ipns"]["sequence"] == 0 and report["ipns_pending"] is None  # type: ignore[index]
+    code, out, _err = run(capsys, "status", "--home", home)
+    assert f"ipns     /ipns/{name} (sequence 0)" in out and "NOT accepted" not in out
 
 
 def test_a_pin_failure_still_exits_1(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
