@@ -191,6 +191,8 @@ class Downloader:
                 result = self._download(url)
             except _Refused as exc:
                 result = str(exc)
+            except (httpx.InvalidURL, httpx.StreamError, ValueError, UnicodeError):
+                result = "is not a valid address (its host name or characters cannot be sent)"
         self._seen[url] = result
         return result
 
@@ -431,6 +433,8 @@ def archive_article(
     article: Article, downloader: Downloader, known: Mapping[str, Media] | None = None
 ) -> tuple[Article, list[str]]:
     """``article`` with its remote images in ``media/``; see the module docstring."""
+    if "\x00" in article.body:  # CommonMark reads NUL as U+FFFD: say so, so that spans match
+        article = replace(article, body=article.body.replace("\x00", "\ufffd"))
     refs = _body_refs(article.body)
     lead = article.image if article.image and _is_remote(article.image) else None
     if not refs and lead is None:

@@ -206,6 +206,19 @@ def test_only_http_and_https_are_fetched(url: str, reason: str) -> None:
     assert remote_images(make_article(body=f"![x]({url})")) == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://xn--/a.jpg", "http://a..b/x.jpg", "http://\u2603.example/a.jpg",
+     "http://127.0.0.1:1/a\x00.jpg", "https://" + "a" * 300 + ".example/x.jpg"],
+)  # fmt: skip
+def test_addresses_that_cannot_be_sent_are_a_note(url: str) -> None:
+    with Downloader(FAST) as downloader:
+        done, notes = archive_article(make_article(body=f"![x]({url})"), downloader)
+    assert done.body == f"[x]({url})".replace("\x00", "\ufffd")  # NUL reads as U+FFFD
+    assert len(notes) == 1 and "was not archived" in notes[0]
+    assert _external_images(done) == []
+
+
 def test_a_host_that_does_not_answer_is_given_up_after_three_tries() -> None:
     import socket
 
