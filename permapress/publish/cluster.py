@@ -144,7 +144,7 @@ def publish_cluster(
     delay = poll
     while True:
         peers = peer_status(client, root)
-        detail = ", ".join(f"{peer} {status}" for peer, (status, _e) in peers.items())
+        detail = shown(", ".join(f"{peer} {status}" for peer, (status, _e) in peers.items()), 400)
         failed = [(p, e) for p, (s, e) in peers.items() if s in FAILED]
         if failed:
             peer, error = failed[0]

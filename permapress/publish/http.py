@@ -247,6 +247,8 @@ class TargetClient:
             )
         data = bytearray()
         for chunk in response.iter_raw():
+            if watchdog.fired:
+                raise httpx.ReadTimeout("the answer took too long", request=response.request)
             data += chunk
             if len(data) > max_body:
                 raise TargetRejected(

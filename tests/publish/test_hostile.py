@@ -117,3 +117,28 @@ def test_hostile_node_through_the_cli_then_a_sane_target(tmp_path: Path, mode: s
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"pinned   sane             {root}")
+
+
+def test_a_cluster_with_thousands_of_peers_keeps_the_recorded_detail_short(home: Path) -> None:
+    """The peer list of a cluster goes into the status detail; 5,000 peers (or a cluster lying
+    about them) must not write 100 KB lines into the catalog and the status output."""
+    from publish_world import ClusterHandler, ClusterState
+
+    root = build(home, site_tree(1))
+    cluster = ClusterState(peers=tuple(f"peer-\x1b[31m{n}" for n in range(5000)))
+    cluster.polls_until_pinned = 1
+    with serve(ClusterHandler, cluster) as url:
+        add_targets(
+            home,
+            f'[publish.big]\ntype = "cluster"\nurl = "{url}"\nauth = "basic"\ntoken_env = "T"\n',
+        )
+        with Newsroom.open(home) as newsroom:
+            (outcome,) = publish(
+                newsroom, list(read_targets(home).values()), env={"T": "admin:s3cret"}
+            )
+    assert outcome.result == "pinned", outcome.message
+    with PublishState.open(home / "catalog.sqlite", readonly=True) as pstate:
+        row = pstate.root("big", str(root))
+    assert row is not None and row.status == "pinned"
+    assert row.detail.startswith("peer-\\x1b[31m0 pinned, ") and len(row.detail) <= 401
+    assert _printable_line(row.detail)
