@@ -579,6 +579,7 @@ class HostileState:
     """``mode`` says how every POST/GET is answered:
 
     hang       accept, read the request, never answer (until ``limit`` seconds passed)
+    stall      accept, read the headers but not the body, never answer (an upload that stalls)
     trickle    send a status line, then one header byte every 0.1 s for ``limit`` seconds
     huge       200 with an endless body (stops after ``limit`` seconds)
     garbage    200 with terminal escapes and invalid JSON
@@ -598,7 +599,7 @@ def hostile_answer(self: _Handler, mode: str, limit: float) -> None:
     import gzip
 
     ends = time.monotonic() + limit
-    if mode == "hang":
+    if mode in ("hang", "stall"):
         while time.monotonic() < ends:
             time.sleep(0.1)
         return
@@ -646,7 +647,8 @@ class HostileHandler(_Handler):
             hostile_answer(self, self.state.mode, self.state.limit)
 
     def do_POST(self) -> None:  # noqa: N802
-        self.body()
+        if self.state.mode != "stall":
+            self.body()
         self._answer()
 
     def do_GET(self) -> None:  # noqa: N802

@@ -59,6 +59,22 @@ def _target(kind: str, url: str) -> str:
 
 
 
+def test_an_upload_the_node_stops_reading_fails_in_time(home: Path) -> None:
+    """The node reads the headers of an 8 MiB upload and then nothing: once the socket buffers
+    are full, no write makes progress for ``timeout`` seconds and the target fails."""
+    root = build(home, site_tree(1, big=8 << 20))
+    state = HostileState("stall", limit=20.0)
+    with serve(HostileHandler, state) as url:
+        add_targets(home, _target("kubo", url).replace("ipns = true\n", "batch_mib = 64\n"))
+        with Newsroom.open(home) as newsroom:
+            (outcome,) = publish(newsroom, list(read_targets(home).values()), env={})
+    assert outcome.result == "failed" and "did not answer within 0.5 s" in outcome.message
+    with PublishState.open(home / "catalog.sqlite", readonly=True) as pstate:
+        assert pstate.confirmed("evil") == set()
+        row = pstate.root("evil", str(root))
+    assert row is not None and row.status == "uploading"
+
+
 def _printable_line(text: str) -> bool:
     return text.isprintable() and "\x1b" not in text and len(text) < 600
 
