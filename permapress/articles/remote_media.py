@@ -290,7 +290,7 @@ class _Ref:
     url: str  # absolute, unescaped
     start: int  # the span to replace with "media/<name>"
     end: int
-    fallback: tuple[int, int, str] | None  # the edit that turns it into a link on failure
+    fallback: tuple[tuple[int, int, str], ...]  # the edits that make it a link on failure
 
 
 def _matching_bracket(text: str, close: int) -> int | None:
@@ -328,6 +328,52 @@ def _attribute(match: re.Match[str] | None) -> tuple[str, int, int] | None:
     return match.group(group), match.start(group), match.end(group)
 
 
+def _label(text: str) -> str:
+    """A reference label as CommonMark matches it: case and inner whitespace do not count."""
+    return " ".join(text.split()).casefold()
+
+
+def _reference_images(source: Source, definition: int) -> list[int]:
+    """Where the '!' of each image that uses the reference defined before ``definition`` is."""
+    text = source.text
+    line = text.rfind("\n", 0, definition) + 1
+    head = re.match(r"[ \t>]*\[((?:[^\]\\\n]|\\.)+)\]:", text[line:definition])
+    if head is None:
+        head = re.search(r"\[((?:[^\]\\]|\\.)+)\]:\s*$", text[:definition])
+    if head is None:
+        return []
+    wanted = _label(head.group(1))
+    found: list[int] = []
+    for bang in re.finditer(r"!\[", text):
+        at = bang.start()
+        if source.code[at] or (at > 0 and text[at - 1] == "\\"):
+            continue
+        close, depth = None, 0
+        for i in range(at + 1, len(text)):
+            if text[i] == "\\":
+                continue
+            if text[i] == "[" and text[i - 1] != "\\":
+                depth += 1
+            elif text[i] == "]" and text[i - 1] != "\\":
+                depth -= 1
+                if depth == 0:
+                    close = i
+                    break
+        if close is None:
+            continue
+        alt = text[at + 2 : close]
+        after = re.match(r"\[((?:[^\]\\]|\\.)*)\]", text[close + 1 :])
+        if after is not None:
+            used = after.group(1) or alt  # "![alt][label]" or the collapsed "![label][]"
+        elif text[close + 1 : close + 2] == "(":
+            continue  # an inline image
+        else:
+            used = alt  # the shortcut "![label]"
+        if _label(used) == wanted:
+            found.append(at)
+    return found
+
+
 def _body_refs(body: str) -> list[_Ref]:
     if "http" not in body or ("![" not in body and _HTML_IMG_START.search(body) is None):
         return []  # no image at all, or none from elsewhere: no need to parse
@@ -340,13 +386,14 @@ def _body_refs(body: str) -> list[_Ref]:
         url = unescapeAll(dest.raw(body))
         if not _is_remote(url) or _PARSER.normalizeLink(url) not in shown:
             continue
-        fallback = None
         if dest.kind == "inline":  # an image, not a link to the same address: "![…](url)"
             close = body.rfind("]", 0, dest.start)
             opening = _matching_bracket(body, close) if close >= 0 else None
             if opening is None or opening == 0 or body[opening - 1] != "!":
                 continue
-            fallback = (opening - 1, opening, "")
+            fallback: tuple[tuple[int, int, str], ...] = ((opening - 1, opening, ""),)
+        else:  # a definition "[label]: url" that "![alt][label]" images use
+            fallback = tuple((at, at + 1, "") for at in _reference_images(source, dest.start))
         refs.append(_Ref(url, dest.start, dest.end, fallback))
     for match in _HTML_IMG.finditer(body):
         if source.code[match.start()]:
@@ -361,7 +408,7 @@ def _body_refs(body: str) -> list[_Ref]:
         label = alt[0] if alt and alt[0].strip() else "image"
         link = f'<a href="{src[0]}">{label}</a>'
         refs.append(_Ref(url, match.start() + src[1], match.start() + src[2],
-                         (match.start(), match.end(), link)))  # fmt: skip
+                         ((match.start(), match.end(), link),)))  # fmt: skip
     refs.sort(key=lambda r: r.start)
     return refs
 
@@ -485,13 +532,13 @@ def archive_article(
     if lead is not None:
         name = local(lead)
         image = name if name is not None else lead
-    edits: list[tuple[int, int, str]] = []
+    edits: set[tuple[int, int, str]] = set()
     for ref in refs:
         name = local(ref.url)
         if name is not None:
-            edits.append((ref.start, ref.end, f"media/{name}"))
-        elif ref.fallback is not None:
-            edits.append(ref.fallback)
+            edits.add((ref.start, ref.end, f"media/{name}"))
+        else:
+            edits.update(ref.fallback)
     body = article.body
     for start, end, text in sorted(edits, reverse=True):
         body = body[:start] + text + body[end:]

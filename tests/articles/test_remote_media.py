@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from permapress.articles.htmltomd import html_to_markdown, largest_candidate
 from permapress.articles.markup import markdown_to_html
@@ -300,3 +302,35 @@ def test_the_origin_travels_with_the_article(tmp_path: Path) -> None:
     (folder / "article.md").write_text(text, encoding="utf-8")
     (again,) = read_markdown(folder / "article.md")  # what `permapress correct` reads
     assert again.media == (image,)
+
+
+URLS = ["https://e.example/a.jpg", "http://e.example/b%20c.png?x=1&y=2", "https://e.example/(d).gif"]
+FRAGMENTS = [
+    "![{alt}]({url})", "![{alt}](<{url}>)", '![{alt}]({url} "title")', "[![{alt}]({url})]({url})",
+    "![{alt}][r{n}]", "![r{n}][]", "![r{n}]", "[link]({url})", "`![code]({url})`",
+    '<img src="{url}" alt="{alt}">', "<img alt='{alt}' src='{url}' width=3>", "<IMG SRC={url}>",
+    "\n\n[r{n}]: {url}\n\n", "\n\n```\n![fenced]({url})\n```\n\n", "\n\n    ![indented]({url})\n\n",
+    "> ![quoted]({url})\n\n", "- ![listed]({url})\n", "text \\![escaped]({url}) ", "\n\n",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from(URLS),
+                          st.sampled_from(["", "Alt", "a [b] c", "r0", "R1"]),
+                          st.integers(0, 2)), min_size=1, max_size=8),  # fmt: skip
+       st.sets(st.sampled_from(URLS)))
+def test_no_body_ever_keeps_an_image_from_elsewhere(
+    parts: list[tuple[str, str, str, int]], archived: set[str]
+) -> None:
+    """Whatever mix of image syntaxes a body uses, after archiving (some images at hand, the
+    rest failing) the rendered body shows images from media/ only."""
+    from permapress.articles.remote_media import _Unavailable
+
+    body = "Intro.\n\n" + " ".join(f.format(url=u, alt=a, n=n) for f, u, a, n in parts)
+    article = make_article(body=body)
+    known = {url: Media(f"k{i}.jpg", JPEG + bytes([i]), "image/jpeg", origin=url)
+             for i, url in enumerate(sorted(archived))}  # fmt: skip
+    with _Unavailable("down", MediaLimits()) as nothing:
+        done, _ = archive_article(article, nothing, known=known)
+    assert _external_images(done) == [], done.body
+    validate(done)
