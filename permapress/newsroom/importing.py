@@ -282,8 +282,9 @@ def record_item(
         ) and _same_text(newsroom, existing.slug, article):
             status = "unchanged"
         else:
+            # a retracted article takes no version at all: record_article says so
             guard = _corrected_since(newsroom, existing.slug, article, source_text) \
-                if existing is not None else None  # fmt: skip
+                if existing is not None and existing.status != "retracted" else None  # fmt: skip
             if guard is not None and guard.unchanged:
                 status = UNCHANGED_CORRECTED
             elif guard is not None and not force:
