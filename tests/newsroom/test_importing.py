@@ -247,3 +247,16 @@ def test_an_article_imported_before_import_marks_keeps_its_correction(
     report = cli("import", str(source), "--home", str(home), "--json").json()
     assert report["items"][0]["status"] == "unchanged (corrected since)"
     assert len(cli("show", slug, "--home", str(home), "--json").json()["versions"]) == 2
+
+
+def test_a_retracted_article_refuses_a_changed_source_even_after_a_correction(
+    home: Path, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    source = tmp_path / "courier.rss"
+    _feed(source, "A return ticket costs 83 pounds.")
+    slug = cli("import", str(source), "--home", str(home), "--json").json()["items"][0]["slug"]
+    _correct(home, tmp_path, cli, slug, "A return ticket costs 38 pounds.")
+    assert cli("retract", slug, "--reason", "Wrong story.", "--home", str(home)).code == 0
+    _feed(source, "A return ticket costs 83 pounds, the operator said.")
+    run = cli("import", str(source), "--force", "--home", str(home), "--json")
+    assert run.code == 1 and "retracted" in run.json()["failed"][0]["error"]
