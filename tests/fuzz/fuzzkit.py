@@ -20,6 +20,7 @@ target's test on every run, in every profile, so a fix cannot silently regress.
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import sys
@@ -31,6 +32,7 @@ from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, example, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from permapress.errors import PermapressError
 
@@ -186,8 +188,6 @@ def tree_mutated(draw: st.DrawFn, seeds: list[Any], max_ops: int = 4) -> Any:
     """One of the JSON-like ``seeds`` (parsed documents) with up to ``max_ops`` places given
     another value: of another type, deleted, copied from elsewhere, or wrapped in a list. Finds
     what bytes mutation rarely reaches: well-formed documents with the wrong shapes."""
-    import copy
-
     tree = copy.deepcopy(draw(st.sampled_from(seeds)))
     for _ in range(draw(st.integers(1, max_ops))):
         slots = _slots(tree, [])
@@ -205,6 +205,50 @@ def tree_mutated(draw: st.DrawFn, seeds: list[Any], max_ops: int = 4) -> Any:
         else:
             container[key] = [container[key]]
     return tree
+
+
+XML_TEXTS = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff"),
+            max_size=24),  # fmt: skip
+    st.sampled_from(["", " ", "0000-00-00 00:00:00", "2025-02-30 25:61:00", "Thu, 31 Feb 99999",
+                     "9" * 40, "publish", "draft", "private", "future", "page", "post",
+                     "attachment", "https://x.example/a.jpg", "../../etc/passwd", "x" * 5000,
+                     "<p>x</p>", "[caption]x[/caption]", "[gallery ids=\"1,2\"]", "&amp;"]),
+)  # fmt: skip
+
+
+@st.composite
+def xml_mutated(draw: st.DrawFn, seeds: list[bytes], max_ops: int = 4) -> bytes:
+    """One of the XML ``seeds`` with up to ``max_ops`` element edits: removed, duplicated,
+    moved, nested deeply, given other text or attributes. Well-formed documents with the wrong
+    shapes, which byte mutation rarely produces."""
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+    root = etree.fromstring(draw(st.sampled_from(seeds)), parser)
+    for _ in range(draw(st.integers(1, max_ops))):
+        elements = [e for e in root.iter() if isinstance(e.tag, str)]
+        element = draw(st.sampled_from(elements))
+        parent = element.getparent()
+        action = draw(st.integers(0, 5))
+        if action == 0 and parent is not None:
+            parent.remove(element)
+        elif action == 1 and parent is not None:
+            parent.append(copy.deepcopy(element))
+        elif action == 2:
+            element.text = draw(XML_TEXTS)
+        elif action == 3:
+            element.set(draw(st.sampled_from(["href", "url", "type", "domain", "nicename",
+                                              "isPermaLink", "rel", "medium"])),
+                        draw(XML_TEXTS))  # fmt: skip
+        elif action == 4 and parent is not None:
+            target = draw(st.sampled_from(elements))
+            if element not in target.iterancestors() and target is not element:
+                target.append(element)
+        else:
+            inner = element
+            for _ in range(draw(st.integers(1, 300))):
+                wrapper = etree.SubElement(inner, inner.tag)
+                inner = wrapper
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
 
 
 def crasher_files(target: str) -> list[Path]:

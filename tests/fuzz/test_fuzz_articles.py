@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from data_paths import FIXTURES, SEED_ARTICLE
-from fuzzkit import FUZZ, mutated, ours_or_success, replay, tree_mutated
+from fuzzkit import FUZZ, mutated, ours_or_success, replay, tree_mutated, xml_mutated
 from htmldate.extractors import get_external_parser
 from hypothesis import given
 
@@ -84,7 +84,8 @@ def _front_matter(document: bytes) -> tuple[object, bytes]:
 FRONT_MATTERS = [_front_matter(d) for d in MARKDOWN_SEEDS if d.startswith(b"---\n")]
 JSON_FEEDS = [json.loads(d) for d in FEED_SEEDS if d.lstrip().startswith(b"{")]
 NINJS_ITEMS = [json.loads(d) for d in NINJS_SEEDS]
-assert FRONT_MATTERS and JSON_FEEDS and NINJS_ITEMS
+XML_FEEDS = [d for d in FEED_SEEDS if d.lstrip().startswith(b"<")]
+assert FRONT_MATTERS and JSON_FEEDS and NINJS_ITEMS and XML_FEEDS
 
 
 def _as_json(tree: object) -> bytes:
@@ -202,6 +203,23 @@ def test_json_feed_of_any_shape(workdir: Path, data: bytes) -> None:
 @given(tree_mutated(NINJS_ITEMS).map(_as_json))
 def test_ninjs_of_any_shape(workdir: Path, data: bytes) -> None:
     _read(workdir, "item.json", data, "ninjs")
+
+
+@FUZZ
+@replay("wxr-shapes")
+@given(xml_mutated(WXR_SEEDS))
+def test_wxr_of_any_shape(workdir: Path, data: bytes) -> None:
+    path = workdir / "shapes.wxr"
+    path.write_bytes(data)
+    options = ReadOptions(drafts=True, private=True, pages=True, now=NOW)
+    _check(ours_or_success(lambda: wxr.read(path, options=options)))
+
+
+@FUZZ
+@replay("xml-feed-shapes")
+@given(xml_mutated(XML_FEEDS))
+def test_xml_feed_of_any_shape(workdir: Path, data: bytes) -> None:
+    _read(workdir, "shapes.rss", data, "feed")
 
 
 def test_a_feed_with_a_reference_to_no_character_still_reads(workdir: Path) -> None:
