@@ -14,7 +14,9 @@
 
 ``archive_article`` finds the images the article shows from elsewhere: Markdown images
 (inline and reference definitions) and raw ``<img src>`` in the body whose address is an
-absolute ``http(s)://`` URL, and the lead image when it is an https URL. Each is downloaded,
+absolute ``http(s)://`` URL (or a protocol-relative ``//host/…``, fetched over https), and the
+lead image when it is an https URL. A failed reference-style image (``![alt][label]`` with
+``[label]: url``) becomes a link in each place that uses the definition. Each is downloaded,
 stored as ``media/<name>`` (the URL's file name slugified, with the extension of its real type,
 "-2" … when taken) with the URL it came from in ``Media.origin``, and the body (or the lead
 image) now names ``media/<name>``. The same URL twice, or the same bytes under two URLs, is
@@ -328,6 +330,12 @@ def _attribute(match: re.Match[str] | None) -> tuple[str, int, int] | None:
     return match.group(group), match.start(group), match.end(group)
 
 
+def _absolute(url: str) -> str:
+    """A protocol-relative address ("//cdn.example/a.jpg") as https; others as they are."""
+    url = url.strip()
+    return "https:" + url if url.startswith("//") else url
+
+
 def _label(text: str) -> str:
     """A reference label as CommonMark matches it: case and inner whitespace do not count."""
     return " ".join(text.split()).casefold()
@@ -375,7 +383,7 @@ def _reference_images(source: Source, definition: int) -> list[int]:
 
 
 def _body_refs(body: str) -> list[_Ref]:
-    if "http" not in body or ("![" not in body and _HTML_IMG_START.search(body) is None):
+    if "//" not in body or ("![" not in body and _HTML_IMG_START.search(body) is None):
         return []  # no image at all, or none from elsewhere: no need to parse
     source = Source(body)
     shown = _image_sources(list(source.tokens))
@@ -383,8 +391,9 @@ def _body_refs(body: str) -> list[_Ref]:
     for dest in destinations(source):
         if dest.kind == "autolink":
             continue
-        url = unescapeAll(dest.raw(body))
-        if not _is_remote(url) or _PARSER.normalizeLink(url) not in shown:
+        raw = unescapeAll(dest.raw(body))
+        url = _absolute(raw)
+        if not _is_remote(url) or _PARSER.normalizeLink(raw) not in shown:
             continue
         if dest.kind == "inline":  # an image, not a link to the same address: "![…](url)"
             close = body.rfind("]", 0, dest.start)
@@ -401,7 +410,7 @@ def _body_refs(body: str) -> list[_Ref]:
         src = _attribute(_SRC.search(match.group(0)))
         if src is None:
             continue
-        url = unescapeAll(src[0])
+        url = _absolute(unescapeAll(src[0]))
         if not _is_remote(url):
             continue
         alt = _attribute(_ALT.search(match.group(0)))

@@ -304,7 +304,8 @@ def test_the_origin_travels_with_the_article(tmp_path: Path) -> None:
     assert again.media == (image,)
 
 
-URLS = ["https://e.example/a.jpg", "http://e.example/b%20c.png?x=1&y=2", "https://e.example/(d).gif"]
+URLS = ["https://e.example/a.jpg", "http://e.example/b%20c.png?x=1&y=2", "https://e.example/(d).gif",
+        "//cdn.example/e.jpg"]
 FRAGMENTS = [
     "![{alt}]({url})", "![{alt}](<{url}>)", '![{alt}]({url} "title")', "[![{alt}]({url})]({url})",
     "![{alt}][r{n}]", "![r{n}][]", "![r{n}]", "[link]({url})", "`![code]({url})`",
