@@ -21,7 +21,7 @@ Every format puts each article's media under ``<slug>/media/<name>`` (byte for b
 Importing the folder (``permapress import OUT``) gives the same articles: headline, dates,
 authors, categories, tags, summary, language, body and media, so ``article.md`` and every media
 file keep their CIDs. The Markdown reader attaches only the images an article references, so
-other media (a page's ``source.html``) survive the ninjs and jsonfeed formats only.
+other media (a page's ``source.warc.gz``) survive the ninjs and jsonfeed formats only.
 
 ``write_export`` refuses a folder that exists and is not empty; it writes into a temporary
 folder beside ``out`` and renames it into place, so a failed export leaves nothing behind.
