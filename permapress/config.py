@@ -33,6 +33,14 @@ class MediaSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """``[serve]``: the most one gateway request of ``permapress serve`` may send."""
+
+    car_max_mb: float = 4096.0  # block data in one CAR response
+    car_max_blocks: int = 1_000_000  # blocks in one CAR response
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything a newsroom command needs to know about its newsroom."""
 
@@ -47,6 +55,7 @@ class Config:
     per_page: int = 20
     categories: tuple[tuple[str, str], ...] = field(default=())
     media: MediaSettings = field(default_factory=MediaSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
     @property
     def catalog_path(self) -> Path:
@@ -145,6 +154,25 @@ def _media(data: Mapping[str, object], where: str) -> MediaSettings:
     )
 
 
+def _serve(data: Mapping[str, object], where: str) -> ServeSettings:
+    table = data.get("serve", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [serve] must be a table")
+    unknown = sorted(set(table) - set(ServeSettings.__dataclass_fields__))
+    if unknown:
+        raise ConfigError(f"{where}: [serve] has no setting {unknown[0]!r}")
+    defaults = ServeSettings()
+    mb = table.get("car_max_mb", defaults.car_max_mb)
+    if isinstance(mb, bool) or not isinstance(mb, int | float) or not 1 <= mb <= 1 << 30:
+        raise ConfigError(f"{where}: [serve] car_max_mb must be a number from 1 to {1 << 30}")
+    blocks = table.get("car_max_blocks", defaults.car_max_blocks)
+    if isinstance(blocks, bool) or not isinstance(blocks, int) or not 1 <= blocks <= 1 << 40:
+        raise ConfigError(
+            f"{where}: [serve] car_max_blocks must be a whole number from 1 to {1 << 40}"
+        )
+    return ServeSettings(car_max_mb=float(mb), car_max_blocks=blocks)
+
+
 def load_config(home: Path) -> Config:
     """Read ``home/permapress.toml`` into a Config."""
     path = home / CONFIG_NAME
@@ -200,6 +228,7 @@ def load_config(home: Path) -> Config:
         per_page=per_page,
         categories=tuple(sorted(categories.items())),
         media=_media(data, where),
+        serve=_serve(data, where),
     )
 
 
@@ -234,4 +263,9 @@ timeout = 30          # seconds for one image, redirects included
 max_file_mb = 20      # per image
 max_article_mb = 100  # all the images of one article
 max_redirects = 5
+
+# What one request to the IPFS gateway of `permapress serve` may send (docs/gateway.md).
+[serve]
+car_max_mb = 4096         # block data in one CAR response; a larger one is cut off
+car_max_blocks = 1000000  # blocks in one CAR response
 """

@@ -46,6 +46,7 @@ def prepare_home(demo: bool, home: Path | None, resolve: Callable[[Path | None],
 def serving_app(home: Path) -> Starlette:
     """The web app over an already built newsroom (read-only)."""
     from permapress.server.app import create_app
+    from permapress.server.carstream import CarLimits
     from permapress.server.ipns import records_from
     from permapress.server.published import PublishedSite
 
@@ -57,6 +58,8 @@ def serving_app(home: Path) -> Starlette:
         site_root=published.root,
         is_served=published.is_served,
         refresh=published.refresh,
+        car_limits=CarLimits(max_bytes=int(config.serve.car_max_mb * (1 << 20)),
+                             max_blocks=config.serve.car_max_blocks),
         site_name=config.name,
         ipns_records=records_from(config.catalog_path),
     )
