@@ -3,13 +3,14 @@ guard, the mutation strategy and the crasher files.
 
 Contract of a fuzz target: given any bytes, a reader returns (success) or raises a
 ``PermapressError`` whose message is not empty. Anything else fails the test: another exception,
-an example that runs longer than ``WATCHDOG_SECONDS`` (a hang; the watchdog interrupts it), or
-an attempt to open a network connection.
+an example that runs longer than ``WATCHDOG_SECONDS`` (``FUZZ_WATCHDOG``, default 60: a hang,
+not a speed limit; the watchdog interrupts it), or an attempt to open a network connection.
 
 Profiles (chosen by the environment variable ``HYPOTHESIS_PROFILE``):
 
 - ``fuzz-ci`` (default): a few derandomized examples per target, cheap enough for every test run;
-- ``fuzz`` (``make fuzz``): many random examples per target (``FUZZ_EXAMPLES``, default 2000).
+- ``fuzz`` (``make fuzz``): many random examples per target (``FUZZ_EXAMPLES``; the Makefile
+  asks for 5000).
   Hypothesis keeps the failing examples it finds in its database (``.hypothesis/``) and replays
   them first next time.
 
@@ -38,7 +39,7 @@ from permapress.errors import PermapressError
 
 HERE = Path(__file__).resolve().parent
 CRASHERS = HERE / "crashers"
-WATCHDOG_SECONDS = float(os.environ.get("FUZZ_WATCHDOG", "20"))
+WATCHDOG_SECONDS = float(os.environ.get("FUZZ_WATCHDOG", "60"))  # generous: machines get busy
 
 _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 settings.register_profile(
@@ -46,7 +47,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "fuzz",
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2000")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5000")),
     deadline=None,
     suppress_health_check=_QUIET,
     print_blob=True,
