@@ -270,6 +270,9 @@ def _report_json(report: VerifyReport) -> dict[str, Any]:
             {"cid": str(p.cid), "path": p.path, "kind": p.kind, "message": p.message}
             for p in report.problems
         ],
+        "warnings": [
+            {"cid": str(w.cid), "path": w.path, "message": w.message} for w in report.warnings
+        ],
         "notes": list(report.notes),
     }
 

@@ -133,6 +133,10 @@ def test_verify_cli_summarizes_warnings_in_one_line(capsys: pytest.CaptureFixtur
     assert lines[0].endswith("and 139 more blocks")
     assert "…" in lines[0]  # the path is elided in the middle
     assert lines[1].startswith(f"OK {FILECOIN_ROOT}: 1049 blocks")
+    code, out, err = run(capsys, "ipfs", "verify", REAL / "sample-v1.car", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] and report["problems"] == []
+    assert len(report["warnings"]) == 140
 
 
 def carv2_of(v1: bytes) -> bytes:
