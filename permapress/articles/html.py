@@ -14,14 +14,16 @@ read as windows-1252, Shift_JIS as windows-31j …), strict UTF-8, then detectio
 (charset-normalizer, ``textfile.decode_text``).
 
 The metadata comes from the page itself (``htmlmeta.page_meta``: JSON-LD, Open Graph, meta
-tags), then from trafilatura's own metadata; the body is trafilatura's extraction (images,
-links, tables, emphasis) turned into Markdown by ``htmltomd`` (nh3-sanitised); a first heading
-that repeats the headline is dropped. Lead image: the page's og:image / JSON-LD image when it
-is https. Images of a saved page that exist beside the file become media; other relative ones
-are resolved against the page's URL (or dropped when it has none). When the page states no
-date, the retrieval time (for a file: its modification time) is used. The slug is the
-headline's; for scripts that slugify drops (Cyrillic, Japanese …) it is the URL's last path
-segment or "article-<hash of the source>".
+tags; site names cut from headlines, placeholder authors dropped), then, only for what the page
+does not state, from trafilatura's guesses. The body is ``extract.main_html`` (three extractors,
+the one the other two agree with; images, links, tables, emphasis kept) turned into Markdown by
+``htmltomd`` (nh3-sanitised); a first heading that repeats the headline is dropped and
+``extract.clean_blocks`` removes the page furniture left in it. Lead image: the page's
+og:image / JSON-LD image when it is https. Images of a saved page that exist beside the file
+become media; other relative ones are resolved against the page's URL (or dropped when it has
+none). When the page states no date, the retrieval time (for a file: its modification time)
+is used. The slug is the headline's; for scripts that slugify drops (Cyrillic, Japanese …) it
+is the URL's last path segment or "article-<hash of the source>".
 
 ``source`` (the catalog key that matches re-imports) is the page's canonical URL, else the URL
 fetched, else the file path. The bundle keeps the page as received in ``media/source.warc.gz``
@@ -50,7 +52,13 @@ from trafilatura.metadata import extract_metadata
 from permapress.articles.dates import parse_datetime
 from permapress.articles.extract import clean_blocks, main_html
 from permapress.articles.fetch import Fetched, fetch
-from permapress.articles.htmlmeta import PageMeta, language_tag, page_meta
+from permapress.articles.htmlmeta import (
+    PageMeta,
+    author_names,
+    clean_authors,
+    language_tag,
+    page_meta,
+)
 from permapress.articles.htmltomd import html_to_markdown
 from permapress.articles.items import ReadOptions, provenance_media
 from permapress.articles.markup import summarize
@@ -198,10 +206,12 @@ def _extract(text: str, url: str | None) -> Extracted:
         raise ArticleError("is not an HTML page (no elements found)") from None
     meta = page_meta(root, url)
     body = main_html(root, url=url)
-    try:
-        found: trafilatura.settings.Document | None = extract_metadata(root, default_url=url)
-    except Exception:  # noqa: BLE001 - third-party metadata guessing failing means "none"
-        found = None
+    found: trafilatura.settings.Document | None = None
+    if not (meta.headline and meta.dates and meta.authors and meta.language):
+        try:  # trafilatura's guesses from the page's text, only for what the page does not say
+            found = extract_metadata(root, default_url=url)
+        except Exception:  # noqa: BLE001 - third-party metadata guessing failing means "none"
+            found = None
     return body, meta, found
 
 
@@ -257,9 +267,11 @@ def read_page(
     modified = _date([meta.modified], tz)
     if modified is not None and modified <= published:
         modified = None
-    authors = meta.authors or tuple(
-        name.strip() for name in ((doc.author or "") if doc else "").split(";") if name.strip()
-    )
+    authors = meta.authors or clean_authors(
+        [name for part in ((doc.author or "") if doc else "").split(";")
+         for name in author_names(part)],
+        (meta.site_name,) if meta.site_name else (),
+    )  # fmt: skip
     key = meta.canonical or requested or url or source
     language = meta.language or language_tag(doc.language if doc else None) or options.language
     lead = meta.image if meta.image and meta.image.startswith("https://") else None

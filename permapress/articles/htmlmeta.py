@@ -4,6 +4,9 @@
     PageMeta(headline, authors, published, modified, summary, image, language, categories,
              tags, canonical, site_name, dates)
     language_tag(text) -> str | None      "en_GB" / "EN-gb" -> "en-GB"; None if not BCP 47-ish
+    author_names(text) -> [str]           "By Jane Doe and John Smith" -> ["Jane Doe", "John Smith"]
+    clean_authors(names, publishers=()) -> (str, ...)   placeholders and the publisher removed
+    strip_site_name(title, sites=(), *, short_tail=True) -> str   "Headline | Paper" -> "Headline"
 
 Sources in order of trust, the first one that has a value wins:
 
@@ -14,9 +17,17 @@ Sources in order of trust, the first one that has a value wins:
    articleSection, keywords, url / mainEntityOfPage.
 2. Open Graph and article: properties (og:title, og:description, og:image, og:url, og:locale,
    article:published_time, article:modified_time, article:author, article:section,
-   article:tag), then Twitter cards and plain meta tags (author, description, date,
-   news_keywords, Dublin Core).
+   article:tag), then Twitter cards, Highwire ``citation_*`` tags (one ``citation_author`` per
+   author) and plain meta tags (author, description, date, news_keywords, Dublin Core).
 3. The document: ``<html lang>``, ``<link rel=canonical>``, ``<time datetime>``, ``<title>``.
+
+Headlines lose a site name the page appends or prepends ("Storm hits coast | The Japan
+Times", "Storm hits coast - BBC News", "The Paper » Storm hits coast"): the part beyond a
+separator is cut when it names the site (og:site_name, the JSON-LD publisher, application-name,
+the domain), and after " | " also when it is a short tail of at most four words. Authors: a
+byline is split at ";", "&", " and " (und, et, y, e) and at commas between full names (not in
+"Doe, Jane"); placeholders ("No Author", "Staff", "Admin", "Staff Writer", "Anonymous", "Unknown"
+…) and names equal to the publisher or the site are dropped, and repeats are removed.
 
 Values are raw text (dates unparsed: ``dates`` lists every candidate, best first); URLs are made
 absolute against the canonical URL or ``base_url``. Author values that are URLs (profile links)
@@ -25,12 +36,13 @@ are ignored. Pure: no I/O; bad JSON-LD is skipped, never raised.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
@@ -44,7 +56,26 @@ ARTICLE_TYPES: Final = frozenset(
 )  # fmt: skip
 _LANGUAGE_RE: Final = re.compile(r"([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{1,8}))*")
 _NAME_SPLIT: Final = re.compile(r"\s*;\s*|\s+(?:and|und|et|y|e)\s+|\s*&\s*|\s*,\s*")
-_BY: Final = re.compile(r"^(?:by|von|par|por|di|door)\s+", re.IGNORECASE)
+_BY: Final = re.compile(r"^(?:by|von|par|por|di|door|de|av|af)\s+", re.IGNORECASE)
+_NAME_SPLIT_NO_COMMA: Final = re.compile(r"\s*;\s*|\s+(?:and|und|et|y|e)\s+|\s*&\s*")
+_PLACEHOLDERS: Final = frozenset(
+    {
+        "no author", "none", "null", "unknown", "anonymous", "anon", "n/a", "na", "author",
+        "staff", "staff writer", "staff writers", "staff reporter", "staff reporters", "admin",
+        "administrator", "administrador", "webmaster", "editor", "editors", "the editors",
+        "editorial", "editorial staff", "editorial team", "editorial board", "newsroom",
+        "news desk", "newsdesk", "web desk", "webdesk", "desk", "guest", "guest author",
+        "contributor", "contributors", "redaktion", "rédaction", "redacción", "redazione",
+        "redactie", "redação", "user", "default", "wire", "wire service", "wires",
+    }
+)  # fmt: skip
+_GENERIC: Final = frozenset({"www", "www2", "com", "org", "net", "gov", "edu", "news", "amp",
+                             "blog", "blogs", "info", "online", "web"})  # fmt: skip
+_ROLES: Final = frozenset({"writer", "reporter", "correspondent", "editor", "columnist",
+                           "contributor", "staff", "desk", "bureau"})  # fmt: skip
+_AFFILIATION: Final = re.compile(r"\s*(?:[,|/]|\s[-–—]|\.)\s+(?P<tail>[^,|/]+)$")
+_DOMAIN_LIKE: Final = re.compile(r"\b[\w-]+\.(?:com|org|net|co|news|io|de|fr|uk|in|ru)\b", re.I)
+_SEPARATOR: Final = re.compile(r"\s+[|\-–—:·•»/]\s+|\s*[|·•»]\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +114,8 @@ def language_tag(text: object) -> str | None:
 def _text(value: Any) -> str | None:
     if isinstance(value, str):
         text = " ".join(value.split())
+        if "&" in text and ";" in text:
+            text = html.unescape(text)  # some CMSs put HTML entities in their JSON-LD
         return text or None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
@@ -134,12 +167,93 @@ def _names(value: Any, graph: dict[str, dict[str, Any]]) -> list[str]:
     return names
 
 
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
 def author_names(text: str) -> list[str]:
     """Names from a byline ("By Jane Doe and John Smith"); URLs are not names."""
     text = _BY.sub("", " ".join(text.split()))
     if not text or "://" in text or text.startswith("@"):
         return []
-    return [name for name in _NAME_SPLIT.split(text) if name and "://" not in name]
+    names: list[str] = []
+    for part in _NAME_SPLIT_NO_COMMA.split(text):
+        pieces = [piece.strip() for piece in part.split(",")]
+        # "Doe, Jane" is one name; "Jane Doe, John Smith" are two.
+        if len(pieces) > 1 and all(len(piece.split()) >= 2 for piece in pieces if piece):
+            names.extend(piece for piece in pieces if piece)
+        elif part.strip():
+            names.append(part.strip())
+    return [_BY.sub("", name) for name in names if name and "://" not in name]
+
+
+def clean_authors(
+    names: list[str] | tuple[str, ...], publishers: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """``names`` without placeholders, the publisher's or site's own name, and repeats."""
+    banned = {_key(p) for p in publishers if p} - {""}
+    kept: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        name = " ".join(raw.split()).strip(" ,;|-–—")
+        affiliation = _AFFILIATION.search(name)
+        if affiliation and (
+            _DOMAIN_LIKE.search(affiliation["tail"])
+            or _is_site(affiliation["tail"], publishers, loose=True)
+            or affiliation["tail"].split()[-1].casefold() in _ROLES
+        ):
+            name = name[: affiliation.start()].strip()  # "Jane Doe, Example.com" -> "Jane Doe"
+        words = name.split()
+        if words and words[-1].casefold().rstrip("s") in _ROLES:
+            continue  # a role, not a name: "AP Auto Writer", "Metro Desk"
+        key = _key(name)
+        lowered = name.casefold()
+        if not key or key in seen or key.isdigit() or lowered in _PLACEHOLDERS:
+            continue
+        if key in banned or lowered.endswith((" staff", " staff writer", " staff reporter")):
+            continue
+        if "@" in name and " " not in name:
+            continue  # an e-mail address or handle
+        seen.add(key)
+        kept.append(name)
+    return tuple(kept)
+
+
+def _is_site(part: str, sites: tuple[str, ...], *, loose: bool) -> bool:
+    """``part`` names the site: equal to one of ``sites`` or, ``loose``, a short text holding
+    one ("BBC News" for bbc.co.uk)."""
+    key = _key(part)
+    if not key:
+        return False
+    for site in sites:
+        other = _key(site)
+        if other == key:
+            return True
+        if loose and len(other) >= 3 and len(part.split()) <= 6 and (other in key or key in other):
+            return True
+    return False
+
+
+def strip_site_name(title: str, sites: tuple[str, ...] = (), *, short_tail: bool = True) -> str:
+    """``title`` without the site's name appended or prepended after a separator (and, with
+    ``short_tail``, without a tail of at most four words after " | ")."""
+    title = " ".join(title.split())
+    parts = _SEPARATOR.split(title)
+    seps = _SEPARATOR.findall(title)
+    if len(parts) < 2:
+        return title
+    while len(parts) > 1 and _is_site(parts[-1], sites, loose=True):
+        parts, seps = parts[:-1], seps[:-1]
+    while len(parts) > 1 and _is_site(parts[0], sites, loose=False):
+        parts, seps = parts[1:], seps[1:]
+    if short_tail and len(parts) > 1 and "|" in seps[-1] and len(parts[-1].split()) <= 4:
+        head = "".join(p + s for p, s in zip(parts[:-2], seps[:-2], strict=True)) + parts[-2]
+        if len(head.split()) >= 3:
+            parts, seps = parts[:-1], seps[:-1]
+    out = parts[0]
+    for sep, part in zip(seps, parts[1:], strict=True):
+        out += sep + part
+    return out.strip() or title
 
 
 def _list(value: Any) -> list[str]:
@@ -217,26 +331,53 @@ def page_meta(root: lxml.html.HtmlElement, base_url: str | None = None) -> PageM
             _text(ld.get("datePublished")),
             tag("article:published_time", "og:published_time", "publish-date", "pubdate",
                 "publishdate", "date", "dc.date", "dc.date.issued", "dcterms.created",
-                "dcterms.date", "sailthru.date", "parsely-pub-date", "article.published"),
+                "dcterms.date", "sailthru.date", "parsely-pub-date", "article.published",
+                "citation_publication_date", "citation_date", "citation_online_date",
+                "dc.date.created", "datepublished"),
             _text(ld.get("dateCreated")),
             time_element,
         )
         if d
     ]  # fmt: skip
+    publisher = ld.get("publisher")
+    site_name = _first(
+        tag("og:site_name"),
+        _text(publisher.get("name")) if isinstance(publisher, dict) else _text(publisher),
+    )
+    host = urlsplit(canonical or base_url or "").hostname or ""
+    labels = [label for label in host.split(".") if len(label) >= 3 and label not in _GENERIC]
+    sites = tuple(
+        name
+        for name in (
+            site_name,
+            _text(publisher.get("name")) if isinstance(publisher, dict) else None,
+            tag("application-name", "og:site_name", "twitter:app:name:iphone"),
+            (tag("twitter:site") or "").lstrip("@") or None,
+            host,
+            *labels,
+        )
+        if name
+    )
     authors = _names(ld.get("author"), graph) if ld.get("author") else []
+    authors = list(clean_authors(authors, sites))
     if not authors:
-        for value in tags("author", "article:author", "dc.creator", "dcterms.creator",
-                          "parsely-author", "sailthru.author"):  # fmt: skip
+        for value in tags("author", "article:author", "citation_author", "dc.creator",
+                          "dcterms.creator", "parsely-author", "sailthru.author"):  # fmt: skip
             authors.extend(author_names(value))
     title = root.find(".//title")
+    ld_headline = _text(ld.get("headline"))
+    other_title = _first(
+        tag("og:title", "twitter:title", "citation_title", "dc.title"),
+        _text(ld.get("name")),
+        _text(title.text_content()) if title is not None else None,
+    )
+    if ld_headline:
+        headline: str | None = strip_site_name(ld_headline, sites, short_tail=False)
+    else:
+        headline = strip_site_name(other_title, sites) if other_title else None
     return PageMeta(
-        headline=_first(
-            _text(ld.get("headline")),
-            tag("og:title", "twitter:title", "dc.title"),
-            _text(ld.get("name")),
-            _text(title.text_content()) if title is not None else None,
-        ),
-        authors=tuple(authors),
+        headline=headline,
+        authors=clean_authors(authors, sites),
         published=dates[0] if dates else None,
         modified=_first(
             _text(ld.get("dateModified")),
@@ -263,7 +404,6 @@ def page_meta(root: lxml.html.HtmlElement, base_url: str | None = None) -> PageM
             or _list(tag("news_keywords") or "")
         ),
         canonical=canonical,
-        site_name=_first(tag("og:site_name"), _text((ld.get("publisher") or {}).get("name"))
-                         if isinstance(ld.get("publisher"), dict) else None),
+        site_name=site_name,
         dates=tuple(dates),
     )
