@@ -43,7 +43,9 @@ file name says; SVG is refused (it can carry script and load other resources).
 
 ``Downloader`` remembers every URL of the run, image or failure, so an image that many articles
 use is fetched once; the bytes wait in a temporary folder (removed on close), not in memory.
-After three timeouts or refused connections from one host, its other images are not tried.
+After three timeouts or refused connections from one host, its other images are not tried, and
+no article has more than ``MAX_IMAGES`` (200) remote images tried: a body that lists thousands
+cannot keep an import busy for hours.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ from permapress.config import MediaSettings
 MIB: Final = 1024 * 1024
 ACCEPT_IMAGES: Final = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.5"
 HOST_FAILURES: Final = 3
+MAX_IMAGES: Final = 200  # remote images tried per article; the rest stay links
 _PARSER: Final = new_parser()
 _HTML_IMG: Final = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _HTML_IMG_START: Final = re.compile(r"<img\b", re.IGNORECASE)
@@ -520,7 +523,11 @@ def archive_article(
                 media.append(Media(name, kept.data, kept.media_type, origin=url))
             by_url[url] = name
             return name
-        got = downloader.get(url)
+        got: Downloaded | str
+        if sum(1 for seen in by_url if seen not in (known or {})) >= MAX_IMAGES:
+            got = f"the article shows more than {MAX_IMAGES} remote images"
+        else:
+            got = downloader.get(url)
         if isinstance(got, str):
             notes.append(f"image {url} was not archived: {got}; it stays a link")
         elif got.sha256 in by_digest:

@@ -120,6 +120,17 @@ def test_as_links_turns_every_remote_image_into_a_link_without_fetching() -> Non
     assert _external_images(done) == []
 
 
+def test_no_more_than_max_images_are_tried_per_article() -> None:
+    from permapress.articles.remote_media import MAX_IMAGES, _Unavailable
+
+    body = " ".join(f"![{n}](https://h{n}.example/{n}.jpg)" for n in range(MAX_IMAGES + 5))
+    with _Unavailable("down", FAST) as nothing:
+        done, notes = archive_article(make_article(body=body), nothing)
+    assert len(notes) == MAX_IMAGES + 5
+    assert sum("more than 200 remote images" in n for n in notes) == 5
+    assert _external_images(done) == []
+
+
 def test_an_article_without_remote_images_is_returned_unchanged() -> None:
     article = _article("![local](media/x.jpg) and [a](https://x.example/a.jpg)")
     with Downloader(FAST) as downloader:
