@@ -160,3 +160,46 @@ def test_every_record_can_be_read_on_its_own_from_its_offset() -> None:
     for kind, offset, length in spans:
         alone = gzip.decompress(data[offset : offset + length])
         assert alone.startswith(b"WARC/1.1\r\n") and f"WARC-Type: {kind}".encode() in alone
+
+
+def test_a_correction_moves_an_old_bundle_to_the_warc_and_keeps_history(tmp_path: Path) -> None:
+    """An article recorded the old way (source.html + source.json) is exported, corrected with
+    `permapress correct`: version 2 keeps source.warc.gz, version 1's bundle is unchanged."""
+    from permapress.cli import main
+    from permapress.ipfs.cid import CID
+    from permapress.ipfs.reader import list_directory
+    from permapress.newsroom.home import Newsroom
+    from permapress.newsroom.record import record_article
+
+    from .conftest import make_article
+
+    def run(*args: str) -> None:
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            assert not exc.code, args
+
+    home = tmp_path / "newsroom"
+    run("init", str(home))
+    old = make_article(body="The fare stays at two euros.", source="https://paper.example/a",
+                       media=_legacy_pair("https://paper.example/a"))  # fmt: skip
+    with Newsroom.open(home) as newsroom:
+        first = record_article(newsroom, old, now=WHEN)
+    run("export", "--home", str(home), "--format", "markdown", str(tmp_path / "out"))
+    exported = tmp_path / "out" / first.slug / "index.md"
+    exported.write_text(exported.read_text(encoding="utf-8").replace("two euros", "three euros"),
+                        encoding="utf-8")  # fmt: skip
+    run("correct", first.slug, str(exported), "--note", "The fare is three euros.", "--home",
+        str(home))  # fmt: skip
+
+    def media_names(bundle: str) -> list[str]:
+        with Newsroom.open(home, readonly=True) as newsroom:
+            get = newsroom.blocks.get
+            top = {name: cid for name, cid, _ in list_directory(CID.parse(bundle), get)}
+            return sorted(name for name, _, _ in list_directory(top["media"], get))
+
+    with Newsroom.open(home, readonly=True) as newsroom:
+        versions = newsroom.catalog.versions(first.slug)
+    assert [v.number for v in versions] == [1, 2]
+    assert media_names(versions[0].bundle_cid) == [SOURCE_HTML, SOURCE_JSON]  # history kept
+    assert media_names(versions[1].bundle_cid) == [SOURCE_WARC]
