@@ -54,7 +54,7 @@ from permapress.server.files import FileReader
 from permapress.server.hot import HotRequest, answer, cacheable
 from permapress.server.negotiate import negotiate
 from permapress.server.request import RequestInfo
-from permapress.server.resolve import MissingBlock, Resolved, resolve, split_path
+from permapress.server.resolve import MissingBlock, Resolved, resolve, small_path, split_path
 from permapress.server.responses import CORS_HEADERS, Prepared, text_error
 from permapress.server.served import self_contained
 from permapress.server.trustless import BlockResponses
@@ -162,7 +162,8 @@ class Gateway:
                 raise
             except GatewayError as exc:
                 known = exc
-            self._resolved.put(key, known)
+            if small_path(segments):
+                self._resolved.put(key, known)
         if isinstance(known, GatewayError):
             raise GatewayError(known.status, known.message)
         return known

@@ -2,8 +2,10 @@
 
     HotRequest.of(scope) -> HotRequest | None
         the request facts a cached answer depends on (raw path, query, Accept, If-None-Match),
-        or None when the request must take the full path: a method other than GET/HEAD, or a
-        ``Range``, ``Cache-Control`` (``only-if-cached``, reloads) or ``Service-Worker`` header.
+        or None when the request must take the full path: a method other than GET/HEAD, a
+        ``Range``, ``Cache-Control`` (``only-if-cached``, reloads) or ``Service-Worker`` header,
+        or a path, query and Accept longer than ``MAX_KEY`` bytes together (so no one can fill
+        the caches with huge keys).
     answer(prepared, hot) -> Prepared
         the cached response, or its 304 when ``If-None-Match`` matches its Etag.
     cacheable(response) -> bool
@@ -26,6 +28,7 @@ from permapress.server.negotiate import etag_matches
 from permapress.server.responses import Prepared
 
 MAX_BODY: Final = 1 << 20
+MAX_KEY: Final = 2048
 _BYPASS: Final = frozenset({b"range", b"cache-control", b"service-worker"})
 
 
@@ -51,7 +54,10 @@ class HotRequest:
             elif name in _BYPASS:
                 return None
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        return cls(raw_path, scope.get("query_string", b""), accept, if_none_match)
+        query_string = scope.get("query_string", b"")
+        if len(raw_path) + len(query_string) + len(accept) > MAX_KEY:
+            return None
+        return cls(raw_path, query_string, accept, if_none_match)
 
 
 def answer(prepared: Prepared, hot: HotRequest) -> Prepared:

@@ -21,6 +21,8 @@ followed with the data this gateway holds. A block missing on the way raises ``M
 
 ``split_path(text)`` turns the decoded URL path after the CID into segments: empty segments
 are dropped, ``.`` is skipped and ``..`` goes up one level without ever leaving the root.
+``small_path(segments)``: short enough to be part of a cache key (at most 64 segments and
+1024 characters), so hostile long paths cannot fill the server's memory through its caches.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ class Resolved:
     @property
     def is_directory(self) -> bool:
         return self.kind in ("directory", "hamt")
+
+
+def small_path(segments: Sequence[str]) -> bool:
+    return len(segments) <= 64 and sum(map(len, segments)) <= 1024
 
 
 def split_path(text: str) -> tuple[str, ...]:

@@ -62,7 +62,7 @@ from permapress.server.negotiate import (
 )
 from permapress.server.pages import block_preview
 from permapress.server.request import RequestInfo, bytes_response, ipfs_headers
-from permapress.server.resolve import Resolved
+from permapress.server.resolve import Resolved, small_path
 from permapress.server.responses import IMMUTABLE, LISTING, Prepared, content_disposition
 
 JSON: Final = 0x0200
@@ -186,7 +186,8 @@ class BlockResponses:
             fits = self._dups.get(fit_key)
             if fits is None:
                 fits = dups_fit(resolved, self.blocks.get, scope, entity_bytes, self.limits)
-                self._dups.put(fit_key, fits)
+                if small_path(segments):
+                    self._dups.put(fit_key, fits)
             if not fits:
                 options = CarOptions(dups=False)
         variant = f"{'/'.join(segments)}|{scope}|{entity_bytes.text if entity_bytes else ''}"
@@ -217,7 +218,8 @@ class BlockResponses:
         head, rest = prefetch(car_chunks(root, blocks), SMALL_CAR)
         if rest is None:
             body = b"".join(head)
-            self._cars.put(key, body)
+            if small_path(segments):
+                self._cars.put(key, body)
             return Prepared.build(200, pairs, body, etag=etag, cacheable=True)
         pairs.append(("etag", etag))
         return StreamingResponse(chain(head, rest), headers=dict(pairs))

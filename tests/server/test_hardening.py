@@ -346,3 +346,23 @@ def test_identity_html_linked_from_the_site_is_not_rendered_either(newsroom: New
             assert response.content == b"<h1>Mayor arrested</h1>"
             assert response.headers["content-type"] == "application/octet-stream", url
             assert response.headers["content-disposition"].startswith("attachment;"), url
+
+
+def test_long_paths_and_queries_do_not_fill_the_caches(newsroom: Newsroom) -> None:
+    app = newsroom.app()
+    gateway = app.gateway  # type: ignore[attr-defined]
+    website = app.website  # type: ignore[attr-defined]
+    with TestClient(app) as client:  # type: ignore[arg-type]
+        assert client.get(f"/ipfs/{newsroom.site}/?q=short").status_code == 200
+        assert client.get("/?q=short").status_code == 200
+        hot, resolved, site = len(gateway._hot), len(gateway._resolved), len(website._hot)
+        assert hot >= 1 and site >= 1
+        for i in range(50):
+            junk = f"{i}" + "j" * 3000
+            assert client.get(f"/ipfs/{newsroom.site}/?q={junk}").status_code == 200
+            assert client.get(f"/?q={junk}").status_code == 200
+            assert client.get(f"/ipfs/{newsroom.site}/{junk}/x").status_code == 404
+            long_path = "/".join(f"s{i}" for _ in range(100))
+            assert client.get(f"/ipfs/{newsroom.site}/{long_path}").status_code == 404
+        assert (len(gateway._hot), len(gateway._resolved), len(website._hot)) == (
+            hot, resolved, site)
