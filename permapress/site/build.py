@@ -17,6 +17,11 @@
    (``articles/<slug>/records/``). ``publisher.json`` and ``log.jsonl`` at the root publish the
    key and the signed publisher log.
 4. Record the root in the catalog. Same catalog, same templates, same key: same root CID.
+
+Every fingerprint includes the render version (``theme.render_version``): a digest of the
+templates, the stylesheet and the code that renders, computed when a build starts. Editing any
+of them renders every page again; nothing is bumped by hand. ``theme`` points a build at
+another folder of templates and stylesheet (tests use a copy of the package's).
 """
 
 from __future__ import annotations
@@ -47,13 +52,11 @@ from permapress.newsroom.home import Newsroom
 from permapress.newsroom.published import public, public_by_slug
 from permapress.site import feeds, render, sitemaps
 from permapress.site.carfile import car_file
+from permapress.site.theme import PACKAGE_THEME, Theme, code_version, render_version
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
 from permapress.trust import sitepages
 from permapress.trust.keys import fingerprint, load_public_key
 from permapress.trust.log import PublisherInfo
-
-# Bump when templates or render functions change, so cached pages are rendered again.
-RENDER_VERSION = "3"
 
 Tree = dict[str, Any]
 
@@ -127,6 +130,8 @@ class _Plan:
     profile: Profile
     sink: Callable[[CID, bytes], None]
     cache: dict[str, CachedPage]
+    # the render version (``theme.render_version``), part of every page's fingerprint
+    version: str
     site: SiteInfo | None = None
     site_key: str = ""
     workers: int = 1
@@ -156,7 +161,7 @@ class _Plan:
     def fingerprint(self, inputs: Any) -> str:
         if isinstance(inputs, list) and self.site is not None:
             inputs = [self.site_key if item is self.site else item for item in inputs]
-        return _digest([RENDER_VERSION, inputs])
+        return _digest([self.version, inputs])
 
     def page(
         self, path: str, inputs: Any, render_fn: Callable[[], bytes], digest: str | None = None
@@ -177,8 +182,9 @@ class _Plan:
         self.jobs.append(_Job((path,), digest, lambda: import_bytes(render_fn(), profile, sink)))
 
     def car(self, path: str, bundle: CID, get: Callable[[CID], bytes]) -> None:
-        """The bundle's CAR file, made once per bundle and only when the bundle is new."""
-        fingerprint = f"car:{bundle}"
+        """The bundle's CAR file, made once per bundle and only when the bundle is new (or the
+        code that writes CARs changed: templates do not shape a CAR)."""
+        fingerprint = f"car:{bundle}:{code_version()}"
         hit = self.cached(path, fingerprint)
         if hit is not None:
             self.place(path, Imported(CID.parse(hit.cid), hit.tsize, hit.size))
@@ -299,7 +305,10 @@ NAV_SECTIONS = 8
 
 
 def site_info(
-    newsroom: Newsroom, sections: tuple[Section, ...] = (), key_fingerprint: str | None = None
+    newsroom: Newsroom,
+    sections: tuple[Section, ...] = (),
+    key_fingerprint: str | None = None,
+    theme: Theme = PACKAGE_THEME,
 ) -> SiteInfo:
     config = newsroom.config
     return SiteInfo(
@@ -309,6 +318,7 @@ def site_info(
         base_url=config.base_url,
         fingerprint=key_fingerprint,
         sections=sections,
+        theme=theme,
     )
 
 
@@ -431,15 +441,19 @@ def _versions(
                 plan.car(path, bundle.cid, get)
 
 
-def _folder_key(site_key: str, own_slugs: dict[str, str], rows: list[VersionRow]) -> str:
-    """The fingerprint of an article's whole folder."""
+def _folder_key(
+    version: str, site_key: str, own_slugs: dict[str, str], rows: list[VersionRow]
+) -> str:
+    """The fingerprint of an article's whole folder (``version``: the render version)."""
     shown = [(r.number, r.bundle_cid, r.bundle_size, r.note, r.effective) for r in rows]
-    return _digest((RENDER_VERSION, site_key, "article folder", own_slugs, shown))
+    return _digest((version, site_key, "article folder", own_slugs, shown))
 
 
 def _folder_job(plan: _Plan, folder: _ArticleFolder, blocks: Any) -> None:
     assert plan.site is not None
-    make = partial(_article_folder, folder, plan.site, plan.site_key, plan.profile, blocks)
+    make = partial(
+        _article_folder, folder, plan.site, plan.site_key, plan.version, plan.profile, blocks
+    )
     plan.folder(f"articles/{folder.slug}", folder.fingerprint, make)
 
 
@@ -456,13 +470,18 @@ class _ArticleFolder:
 
 
 def _article_folder(
-    folder: _ArticleFolder, site: SiteInfo, site_key: str, profile: Profile, blocks: Any
+    folder: _ArticleFolder,
+    site: SiteInfo,
+    site_key: str,
+    version: str,
+    profile: Profile,
+    blocks: Any,
 ) -> _Folder:
     """articles/<slug>/ made whole (in a worker process on a big build): the article page,
     every version's bundle and CAR, the current CAR and the history pages, then the folder."""
     slug = folder.slug
     base = f"articles/{slug}/"
-    plan = _Plan(profile, blocks.put, folder.cache, site=site, site_key=site_key)
+    plan = _Plan(profile, blocks.put, folder.cache, version, site=site, site_key=site_key)
     entry = _entries({slug: folder.rows})[0]
     plan.page(
         base + "index.html",
@@ -690,15 +709,17 @@ def build_site(
     built_at: str | None = None,
     workers: int | None = None,
     progress: bool = False,
+    theme: Theme = PACKAGE_THEME,
 ) -> BuildResult:
     """Build the site from the catalog into the blockstore and record its root.
 
     ``workers`` processes render changed pages (default: one per CPU core) when the blockstore
-    is on disk and enough pages changed; the result is the same bytes in any case."""
+    is on disk and enough pages changed; the result is the same bytes in any case. ``theme``
+    is where the templates and the stylesheet are read from."""
     started = time.perf_counter()
     from permapress.site import quick
 
-    made = quick.quick_build(newsroom, built_at=built_at or _now(), started=started)
+    made = quick.quick_build(newsroom, built_at=built_at or _now(), started=started, theme=theme)
     if made is not None:
         return made
     _KEYS.clear()
@@ -720,7 +741,10 @@ def build_site(
     if workers is None:
         workers = os.cpu_count() or 1
     on_disk = isinstance(blocks, FileBlockstore)
-    plan = _Plan(profile, blocks.put, cache, workers=workers if on_disk else 1, has=blocks.has)
+    version = render_version(theme)
+    plan = _Plan(
+        profile, blocks.put, cache, version, workers=workers if on_disk else 1, has=blocks.has
+    )
     public_key = load_public_key(config.keys_path)
 
     by_category: dict[str, list[ArticleEntry]] = defaultdict(list)
@@ -730,7 +754,8 @@ def build_site(
             by_category[name].append(entry)
         by_month[(entry.article.published.year, entry.article.published.month)].append(entry)
     category_slugs = _category_slugs(by_category)
-    site = site_info(newsroom, _sections(by_category, category_slugs), fingerprint(public_key))
+    sections = _sections(by_category, category_slugs)
+    site = site_info(newsroom, sections, fingerprint(public_key), theme)
     plan.site = site
     plan.site_key = _site_key(site)
 
@@ -740,7 +765,7 @@ def build_site(
         slug = entry.article.slug
         base = f"articles/{slug}/"
         own_slugs = {name: category_slugs[name] for name in entry.article.categories}
-        folder_key = _folder_key(plan.site_key, own_slugs, rows_by_slug[slug])
+        folder_key = _folder_key(version, plan.site_key, own_slugs, rows_by_slug[slug])
         hit = plan.cached(base, folder_key)
         if hit is not None:
             plan.place(f"articles/{slug}", Imported(CID.parse(hit.cid), hit.tsize, 0))
@@ -792,7 +817,7 @@ def build_site(
         lastmod = _sitemaps(plan, site, by_month, category_slugs, months)
         _news_sitemap(plan, site, entries[: sitemaps.NEWS_LIMIT], full)
         plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
-        css = _site_css()
+        css = _site_css(site)
         plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 
         plan.flush(progress)
@@ -809,7 +834,7 @@ def build_site(
     root = import_tree(plan.tree, profile, blocks.put)
     root_cid = str(root.cid)
     state = quick.State(
-        context=_context(config, plan.site_key, category_slugs, css),
+        context=_context(config, plan.site_key, category_slugs, version),
         log_seq=quick.log_seq(catalog),
         root=root_cid,
         pages=plan.pages,
@@ -853,17 +878,18 @@ def _publisher_pages(plan: _Plan, catalog: Catalog, name: str, public_key: bytes
     _place_pages(plan, sitepages.publisher_pages(info, catalog.log_head(), catalog.log_lines()))
 
 
-def _site_css() -> bytes:
+def _site_css(site: SiteInfo) -> bytes:
     """assets/site.css: the stylesheet ``render`` inlines where a page must stand alone."""
-    return render.site_css().encode("utf-8")
+    return render.site_css(site.theme).encode("utf-8")
 
 
-def _context(config: Any, site_key: str, category_slugs: dict[str, str], css: bytes) -> str:
+def _context(config: Any, site_key: str, category_slugs: dict[str, str], version: str) -> str:
     """Everything besides the articles that every page depends on: when it changes, no page of
-    the last build can be taken as it is."""
+    the last build can be taken as it is. ``version`` is the render version (templates,
+    stylesheet and code)."""
     from permapress import __version__
 
-    return _digest((__version__, RENDER_VERSION, repr(config), site_key, category_slugs, css))
+    return _digest((__version__, version, repr(config), site_key, category_slugs))
 
 
 def _now() -> str:

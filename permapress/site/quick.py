@@ -1,13 +1,14 @@
 """The quick path of a site build: only what a few corrections changed, patched into the last site.
 
-    quick_build(newsroom, built_at=…, started=…) -> BuildResult | None
+    quick_build(newsroom, built_at=…, started=…, theme=…) -> BuildResult | None
 
 Every build leaves a ``State`` in the catalog: the root it made, the publisher-log entry it
 saw last, and each article's place in the listings (slug, publication date, categories, month),
 newest first. When the only log entries since then are corrections ("correct") of at most
 ``MAX_ARTICLES`` articles that keep their publication date and categories, and nothing else the
-pages depend on changed (settings, key, templates, stylesheet, the set of categories), no
-article moved in any listing. Then the build knows which files each correction touches without
+pages depend on changed (settings, key, the set of categories, and the render version: the
+templates, the stylesheet and the code that renders, ``theme.render_version``), no article moved
+in any listing. Then the build knows which files each correction touches without
 reading the other articles:
 
 - the article's folder (page, history, every version and its CAR), made as in a full build;
@@ -44,6 +45,7 @@ from permapress.ipfs.profiles import get_profile
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.published import is_draft
 from permapress.site import build, feeds, sitemaps
+from permapress.site.theme import PACKAGE_THEME, Theme, render_version
 from permapress.site.views import ArticleEntry, Section, SiteInfo
 from permapress.trust.keys import fingerprint, load_public_key
 
@@ -153,7 +155,9 @@ def _page_of(members: list[str], index: int, per_page: int) -> tuple[list[str], 
     return members[start : start + per_page], number, max(1, -(-len(members) // per_page))
 
 
-def quick_build(newsroom: Newsroom, *, built_at: str, started: float) -> build.BuildResult | None:
+def quick_build(
+    newsroom: Newsroom, *, built_at: str, started: float, theme: Theme = PACKAGE_THEME
+) -> build.BuildResult | None:
     """The build as a patch of the last one, or None when it must be built the ordinary way."""
     catalog = newsroom.catalog
     text = catalog.build_state()
@@ -169,11 +173,11 @@ def quick_build(newsroom: Newsroom, *, built_at: str, started: float) -> build.B
     if not blocks.has(root):
         return None
     public_key = load_public_key(config.keys_path)
-    site = build.site_info(newsroom, state.sections, fingerprint(public_key))
+    site = build.site_info(newsroom, state.sections, fingerprint(public_key), theme)
     site_key = build._site_key(site)
-    css = build._site_css()
-    if build._context(config, site_key, state.category_slugs, css) != state.context:
-        return None
+    version = render_version(theme)
+    if build._context(config, site_key, state.category_slugs, version) != state.context:
+        return None  # settings, key, categories, templates, stylesheet or code changed
     position = {item[0]: index for index, item in enumerate(state.order)}
     changed: dict[str, list[Any]] = {}
     for slug in slugs:
@@ -190,7 +194,9 @@ def quick_build(newsroom: Newsroom, *, built_at: str, started: float) -> build.B
 
     build._KEYS.clear()
     try:
-        return _patch(newsroom, state, site, site_key, public_key, changed, built_at, started)
+        return _patch(
+            newsroom, state, site, (site_key, version), public_key, changed, built_at, started
+        )
     except NotPatchable:
         return None
     finally:
@@ -201,17 +207,21 @@ def _patch(
     newsroom: Newsroom,
     state: State,
     site: SiteInfo,
-    site_key: str,
+    keys: tuple[str, str],
     public_key: bytes,
     changed: dict[str, list[Any]],
     built_at: str,
     started: float,
 ) -> build.BuildResult:
+    """Patch the last root with what ``changed`` touches; ``keys``: (site key, render version)."""
+    site_key, version = keys
     catalog = newsroom.catalog
     config = newsroom.config
     profile = get_profile(config.profile)
     blocks = newsroom.blocks
-    plan = build._Plan(profile, blocks.put, {}, site=site, site_key=site_key, has=blocks.has)
+    plan = build._Plan(
+        profile, blocks.put, {}, version, site=site, site_key=site_key, has=blocks.has
+    )
     slugs_of = state.category_slugs
     taxonomy = Taxonomy(config.category_topics)
     order = [item[0] for item in state.order]
@@ -242,7 +252,7 @@ def _patch(
         at = order.index(slug)
         _slug, _published, categories, year, month = state.order[at]
         own = {name: slugs_of[name] for name in categories}
-        key = build._folder_key(site_key, own, rows)
+        key = build._folder_key(version, site_key, own, rows)
         base = f"articles/{slug}/"
         before = catalog.cached_page(base)
         if before is not None and before.fingerprint == key:

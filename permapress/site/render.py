@@ -1,9 +1,10 @@
 """Render the site's HTML pages and each bundle's index.html: pure functions, bytes out.
 
 Every function takes frozen values (``views.py``) and returns UTF-8 bytes. There is no clock,
-no I/O beyond reading the package's own templates and CSS, and no randomness: the same input
-gives the same bytes, so the same bundle CID. Jinja2 runs with autoescape on; the article body
-is HTML that ``articles.markup`` already sanitised.
+no I/O beyond reading the theme's templates and CSS (``SiteInfo.theme``, the package's own by
+default and always for bundles; read once per process, ``theme.py``), and no randomness: the
+same input gives the same bytes, so the same bundle CID. Jinja2 runs with autoescape on; the
+article body is HTML that ``articles.markup`` already sanitised.
 
 Links. Every link between pages is relative and names the file, never the folder
 ("../../categories/politics/index.html", not ".../politics/"), because that one form works
@@ -46,7 +47,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -62,6 +62,7 @@ from permapress.site.metadata import (
     open_graph,
     script_json,
 )
+from permapress.site.theme import PACKAGE_THEME, Theme, load
 from permapress.site.views import (
     ArticleEntry,
     SiteInfo,
@@ -76,7 +77,6 @@ from permapress.site.views import (
 )
 from permapress.site.views import month_title as month_title  # the builder titles archives
 
-_HERE = Path(__file__).parent
 SITE_FEEDS: Mapping[str, str] = {"atom": "feed.xml", "rss": "rss.xml", "json": "feed.json"}
 _FEED_TYPES = {
     "atom": ("application/atom+xml", "Atom"),
@@ -139,27 +139,28 @@ class _Link:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(theme: Theme) -> jinja2.Environment:
+    """The templates of ``theme`` as read once (``theme.load``): what renders is what the render
+    version hashed."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        loader=jinja2.DictLoader(dict(load(theme).templates)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        auto_reload=False,  # the package's own templates do not change while it runs
+        auto_reload=False,  # a theme does not change while the process runs
         # compiled templates are kept between runs (keyed by each template's source checksum)
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
 
 
-@cache
-def site_css() -> str:
+def site_css(theme: Theme = PACKAGE_THEME) -> str:
     """The stylesheet served as assets/site.css and inlined into bundles and 404.html."""
-    return (_HERE / "static" / "site.css").read_text(encoding="utf-8")
+    return load(theme).css
 
 
-def _render(template: str, **context: Any) -> bytes:
+def _render(theme: Theme, template: str, **context: Any) -> bytes:
     base: dict[str, Any] = {
         "canonical": None,
         "description": "",
@@ -178,8 +179,8 @@ def _render(template: str, **context: Any) -> bytes:
     }
     base.update(context)
     if "masthead" not in context:  # pages without the site's frame (bundles, 404.html)
-        _add_pieces(base)
-    text = _environment().get_template(template).render(**base)
+        _add_pieces(base, theme)
+    text = _environment(theme).get_template(template).render(**base)
     return text.encode("utf-8")
 
 
@@ -189,10 +190,11 @@ _MASTHEAD = ("site_name", "tagline", "home_href", "masthead_h1", "nav", "strip")
 _FOOTER = ("site_name", "footer_links", "fingerprint")
 
 
-def _add_pieces(context: dict[str, Any]) -> None:
+def _add_pieces(context: dict[str, Any], theme: Theme) -> None:
     """Put the masthead and the footer of ``context`` into it, rendered."""
-    context["masthead"] = _piece("_masthead.html", *(_frozen(context, n) for n in _MASTHEAD))
-    context["footer"] = _piece("_footer.html", *(_frozen(context, n) for n in _FOOTER))
+    masthead = (_frozen(context, n) for n in _MASTHEAD)
+    context["masthead"] = _piece(theme, "_masthead.html", *masthead)
+    context["footer"] = _piece(theme, "_footer.html", *(_frozen(context, n) for n in _FOOTER))
 
 
 def _frozen(context: Mapping[str, Any], name: str) -> tuple[str, Any]:
@@ -201,8 +203,8 @@ def _frozen(context: Mapping[str, Any], name: str) -> tuple[str, Any]:
 
 
 @lru_cache(maxsize=512)
-def _piece(template: str, *context: tuple[str, Any]) -> Markup:
-    return Markup(_environment().get_template(template).render(dict(context)))
+def _piece(theme: Theme, template: str, *context: tuple[str, Any]) -> Markup:
+    return Markup(_environment(theme).get_template(template).render(dict(context)))
 
 
 def _nav(site: SiteInfo, root: str, current: str | None = None) -> list[_Link]:
@@ -245,7 +247,7 @@ def _site_frame(
         return hit[1]
     frame = _frame(site, root, current)
     frame["masthead_h1"] = masthead_h1
-    _add_pieces(frame)
+    _add_pieces(frame, site.theme)
     if len(_FRAMES) > 512:
         _FRAMES.clear()
     _FRAMES[key] = (site, frame)
@@ -327,13 +329,14 @@ def render_bundle_index(
     )
     data = article_jsonld(article, publisher=site_name, url=None, image_prefix="")
     return _render(
+        PACKAGE_THEME,  # a bundle is made once, when its version is recorded
         "bundle.html",
         lang=article.language,
         page_title=f"{article.headline} — {site_name}",
         description=article.summary,
         og=article_open_graph(article, site_name=site_name, url=None, image_url=None),
         jsonld=script_json(data),
-        css_inline=Markup(site_css()),
+        css_inline=Markup(site_css(PACKAGE_THEME)),
         site_name=site_name,
         strip=f"Permanent copy · version {version}" if version is not None else "Permanent copy",
         provenance=provenance,
@@ -369,6 +372,7 @@ def render_article_page(
         for i, v in enumerate(entry.versions)
     ]
     return _render(
+        site.theme,
         "article.html",
         **_site_frame(site, root),
         page_title=f"{article.headline} — {site.name}",
@@ -458,6 +462,7 @@ def render_listing(
     if kind != "home":
         page_title += f" — {site.name}"
     return _render(
+        site.theme,
         "listing.html",
         **_site_frame(site, root, current, masthead_h1=kind == "home"),
         page_title=page_title,
@@ -490,6 +495,7 @@ def render_archive_index(site: SiteInfo, months: Sequence[tuple[int, int, int]])
             )
         )
     return _render(
+        site.theme,
         "archive.html",
         **_site_frame(site, "../", "archive"),
         page_title=f"Archive — {site.name}",
@@ -503,12 +509,13 @@ def render_not_found(site: SiteInfo) -> bytes:
     """404.html: served at any depth, so its CSS is inline and it links to "/" (the front
     page on a web server or our own server) with "index.html" as the fallback for folders."""
     return _render(
+        site.theme,
         "notfound.html",
         lang=site.language,
         site_name=site.name,
         tagline=site.tagline,
         page_title=f"Page not found — {site.name}",
-        css_inline=Markup(site_css()),
+        css_inline=Markup(site_css(site.theme)),
         home_href="/",
         fingerprint=site.fingerprint,
     )
@@ -556,6 +563,7 @@ def render_history_page(
     article = entry.article
     root = "../../../"
     return _render(
+        site.theme,
         "history.html",
         **_site_frame(site, root),
         page_title=f"Version history: {article.headline} — {site.name}",
@@ -586,6 +594,7 @@ def render_diff_page(
     if version is None or number < 2:
         raise SiteError(f"version {number} of {article.slug!r} has no earlier version to compare")
     return _render(
+        site.theme,
         "diff.html",
         **_site_frame(site, "../../../../"),
         page_title=f"What changed in version {number}: {article.headline} — {site.name}",
@@ -611,6 +620,7 @@ def render_tombstone(
     """articles/<slug>/index.html of a retracted article: the reason and the way to its history."""
     article = entry.article
     return _render(
+        site.theme,
         "tombstone.html",
         **_site_frame(site, "../../"),
         page_title=f"Retracted: {article.headline} — {site.name}",

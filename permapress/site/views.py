@@ -4,7 +4,8 @@ The site builder (``build.py``) reads the catalog and hands the renderers these 
 the renderers never touch the catalog, the blockstore or the clock.
 
     SiteInfo      the newsroom: name, tagline, language, base URL (or None), key fingerprint,
-                  and the sections (categories) shown in the navigation bar
+                  the sections (categories) shown in the navigation bar, and the theme
+                  (templates and stylesheet, ``theme.py``) the pages are rendered with
     Section       one navigation entry: display name and the slug of categories/<slug>/
     VersionInfo   one published version of an article: number, bundle CID, time, note
     ArticleEntry  an article as the site shows it: the current Article, its bundle CID and
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 
 from permapress.articles.model import Article
 from permapress.errors import SiteError
+from permapress.site.theme import PACKAGE_THEME, Theme
 
 # fmt: off
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -51,6 +53,9 @@ class SiteInfo:
     base_url: str | None
     fingerprint: str | None = None
     sections: tuple[Section, ...] = field(default=())
+    # Where the templates and the stylesheet come from. Not in the repr, which stands for the
+    # site in page fingerprints: the theme counts by its content (``theme.render_version``).
+    theme: Theme = field(default=PACKAGE_THEME, repr=False)
 
     def __post_init__(self) -> None:
         if self.base_url is not None and not (

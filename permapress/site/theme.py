@@ -1,0 +1,207 @@
+"""The site's look, and the render version: what decides a page's bytes besides its content.
+
+    Theme(templates, static)     the folder of the Jinja templates and the folder of the static
+                                 files (the stylesheet ``site.css``); ``PACKAGE_THEME`` is the
+                                 package's own (``site/templates``, ``site/static``)
+    load(theme) -> Look          the theme read once per process: every template's source, the
+                                 stylesheet, and every file's bytes
+    code_version() -> str        hex SHA-256 of the Python sources the site build runs
+    render_version(theme) -> str hex SHA-256 of the Jinja version, ``code_version()`` and every
+                                 file of the theme (its name inside the theme and its bytes)
+    source_digest(root, start)   ``code_version`` for any source folder and starting modules
+
+Every page fingerprint of a build includes ``render_version``: editing a template, the
+stylesheet or a module the build runs gives every page a new fingerprint, so the incremental
+build renders the pages again and the quick path (which compares it) steps aside. Nobody bumps
+a number by hand. The theme is hashed by content, not by place: a copy of the package's theme
+has the package's version.
+
+Which code counts: every module the site build reaches, followed from ``permapress.site.build``
+through each ``import permapress…`` and ``from permapress… import …`` written in the sources,
+imports inside functions too, found by reading the files' bytes (nothing is imported for it). So
+the renderers, feeds, sitemaps, ``trust/sitepages.py`` and the diff, the Markdown renderer (used
+for versions recorded without body HTML), the catalog reading and the IPFS importer that turns a
+page into blocks are all in it. The rule errs wide: counting a module too many costs a render of
+every page after editing it; missing one would keep stale pages.
+
+What a version keeps is not rendered again when this changes: a version's bundle (with its own
+index.html) is signed and its CID is in the publisher log; its body HTML (``versions.body_html``)
+is the one its bundle shows, and the site shows it as recorded; its CAR holds the bundle's
+blocks. A build from scratch uses the same stored values, so it agrees with an incremental one.
+
+Cost: the sources are read when a build first asks, never at import; about 45 files and 350 KB,
+a few milliseconds, cached per process. A theme must not change while a process runs: what was
+read is what renders and what is hashed, so the two cannot disagree.
+
+Errors: a theme folder that is missing, or has no ``site.css``, or a template that is not UTF-8
+raises ``SiteError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from permapress.errors import SiteError
+
+_HERE = Path(__file__).resolve().parent
+_SOURCES = _HERE.parents[1]  # the folder that holds the ``permapress`` package
+_BUILD_MODULES = ("permapress.site.build", "permapress.site.quick")
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Where a build reads its templates and its static files (``site.css``) from."""
+
+    templates: Path
+    static: Path
+
+
+PACKAGE_THEME = Theme(_HERE / "templates", _HERE / "static")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Look:
+    """A theme as read: template name -> source, the stylesheet, and each file's bytes
+    ("templates/<name>" or "static/<name>", sorted)."""
+
+    theme: Theme
+    templates: Mapping[str, str]
+    css: str
+    files: tuple[tuple[str, bytes], ...]
+
+
+@cache
+def load(theme: Theme) -> Look:
+    """The theme's files, read once per process."""
+    templates = _files(theme.templates)
+    static = _files(theme.static)
+    sources: dict[str, str] = {}
+    for name, data in templates:
+        try:
+            sources[name] = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SiteError(f"{theme.templates / name}: a template must be UTF-8 text") from None
+    css = dict(static).get("site.css")
+    if css is None:
+        raise SiteError(f"{theme.static}: no site.css; a theme's static folder needs one")
+    try:
+        css_text = css.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SiteError(f"{theme.static / 'site.css'}: must be UTF-8 text") from None
+    files = tuple((f"templates/{n}", d) for n, d in templates)
+    files += tuple((f"static/{n}", d) for n, d in static)
+    return Look(theme, sources, css_text, files)
+
+
+def _files(folder: Path) -> list[tuple[str, bytes]]:
+    """Every file under ``folder`` as (its path inside it, with "/", and its bytes), sorted."""
+    if not folder.is_dir():
+        raise SiteError(f"{folder}: no such theme folder")
+    found = []
+    for path in folder.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            found.append((path.relative_to(folder).as_posix(), path.read_bytes()))
+    return sorted(found)
+
+
+@cache
+def render_version(theme: Theme) -> str:
+    """The render version of builds with ``theme`` (see the module's description)."""
+    import jinja2  # the renderers import it anyway; its version shapes compiled templates
+
+    digest = hashlib.sha256()
+    _feed(digest, [("jinja2", jinja2.__version__.encode()), ("code", code_version().encode())])
+    _feed(digest, load(theme).files)
+    return digest.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """The digest of the Python sources the site build runs (read once per process)."""
+    return source_digest(_SOURCES, _BUILD_MODULES)
+
+
+def source_digest(root: Path, start: Iterable[str]) -> str:
+    """SHA-256 over each module's name and source bytes, for the modules ``start`` reaches
+    through the imports of the same top-level package written in their sources (a module whose
+    source is not under ``root`` counts by its name alone)."""
+    digest = hashlib.sha256()
+    _feed(digest, ((name, data or b"") for name, data in sorted(_reached(root, start).items())))
+    return digest.hexdigest()
+
+
+# ``import a.b, c`` or ``from a.b import (c, d)`` naming the package ``{top}``, at any
+# indentation (imports inside functions too).
+_IMPORT = (
+    r"^[ \t]*(?:from[ \t]+({top}(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^#\n]*)"
+    r"|import[ \t]+({top}[^#\n]*))"
+)
+_NAME = re.compile(rb"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _reached(root: Path, start: Iterable[str]) -> dict[str, bytes | None]:
+    """Module name -> source bytes (None without a source file) for every module reached."""
+    pending = list(start)
+    tops = {name.split(".")[0] for name in pending}
+    pattern = re.compile(
+        _IMPORT.format(top="(?:" + "|".join(map(re.escape, sorted(tops))) + ")").encode(),
+        re.MULTILINE,
+    )
+    folder = str(root)
+    seen: dict[str, bytes | None] = {}
+    looked: dict[str, bytes | None] = {}
+
+    def source_of(module: str) -> bytes | None:
+        if module not in looked:
+            looked[module] = _source(folder, module)
+        return looked[module]
+
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        source = seen[name] = source_of(name)
+        parent = name.rpartition(".")[0]
+        if parent:
+            pending.append(parent)  # importing a.b runs a/__init__.py first
+        if source is None:
+            continue
+        for base, names, plain in pattern.findall(source):
+            if base:
+                module = base.decode()
+                pending.append(module)
+                for found in _NAME.findall(names):  # "from a import b" may name the module a.b
+                    if found != b"as" and source_of(f"{module}.{found.decode()}") is not None:
+                        pending.append(f"{module}.{found.decode()}")
+                continue
+            for found in _NAME.findall(plain):
+                module = found.decode()
+                if module.split(".")[0] in tops:
+                    pending.append(module)
+    return seen
+
+
+def _source(root: str, module: str) -> bytes | None:
+    """The source of ``module`` under ``root`` (plain ``os.path``: pathlib costs more here)."""
+    path = f"{root}{os.sep}{module.replace('.', os.sep)}"
+    for candidate in (path + ".py", path + os.sep + "__init__.py"):
+        try:
+            with open(candidate, "rb") as file:
+                return file.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            continue
+    return None
+
+
+def _feed(digest: hashlib._Hash, items: Iterable[tuple[str, bytes]]) -> None:
+    """Hash (name, bytes) pairs so that no two different lists give the same stream."""
+    for name, data in items:
+        label = name.encode()
+        digest.update(len(label).to_bytes(8, "big") + label + len(data).to_bytes(8, "big"))
+        digest.update(data)
