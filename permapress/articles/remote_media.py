@@ -1,6 +1,7 @@
 """Remote images an article shows, downloaded into its bundle so that the archive stands alone.
 
-    MediaLimits(timeout, connect_timeout, max_file_bytes, max_article_bytes, max_redirects)
+    MediaLimits(timeout, connect_timeout, max_file_bytes, max_article_bytes, max_redirects,
+                article_seconds)
     media_limits(settings) -> MediaLimits   from permapress.toml's [media] (config.MediaSettings)
     Downloader(limits)                      a context manager; one per import run
       .get(url) -> Downloaded | str         the image, or one line saying why not
@@ -44,8 +45,9 @@ file name says; SVG is refused (it can carry script and load other resources).
 ``Downloader`` remembers every URL of the run, image or failure, so an image that many articles
 use is fetched once; the bytes wait in a temporary folder (removed on close), not in memory.
 After three timeouts or refused connections from one host, its other images are not tried, and
-no article has more than ``MAX_IMAGES`` (200) remote images tried: a body that lists thousands
-cannot keep an import busy for hours.
+no article has more than ``MAX_IMAGES`` (200) remote images tried, nor spends more than
+``article_seconds`` (four download timeouts, at least two minutes) on them: a body that lists
+thousands of slow images cannot keep an import busy for hours.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class MediaLimits:
     max_file_bytes: int = 20 * MIB
     max_article_bytes: int = 100 * MIB
     max_redirects: int = 5
+    article_seconds: float = 120.0  # all the downloads of one article; the rest stay links
 
 
 def media_limits(settings: MediaSettings) -> MediaLimits:
@@ -105,6 +108,7 @@ def media_limits(settings: MediaSettings) -> MediaLimits:
         max_file_bytes=int(settings.max_file_mb * MIB),
         max_article_bytes=int(settings.max_article_mb * MIB),
         max_redirects=settings.max_redirects,
+        article_seconds=max(120.0, 4 * settings.timeout),
     )
 
 
@@ -125,6 +129,10 @@ class Downloaded:
 
 class _Refused(Exception):
     """A download that failed; the message is the reason, one line."""
+
+
+class _TooSlow(_Refused):
+    """A download that ran out of time (it counts against its host, like a timeout)."""
 
 
 def _is_remote(url: str) -> bool:
@@ -237,6 +245,9 @@ class Downloader:
                 if response.status_code >= 300:
                     raise _Refused(f"the server answered HTTP {response.status_code}")
                 return self._read(response, deadline)
+        except _TooSlow:
+            self._host_failures[host] = self._host_failures.get(host, 0) + 1
+            raise
         except (httpx.TimeoutException, httpx.ConnectError) as exc:
             self._host_failures[host] = self._host_failures.get(host, 0) + 1
             if isinstance(exc, httpx.TimeoutException):
@@ -270,7 +281,7 @@ class Downloader:
                 if size > cap or (inflate is not None and inflate.unconsumed_tail):
                     raise _Refused(too_large)
                 if time.monotonic() > deadline:
-                    raise _Refused(f"took longer than {self.limits.timeout:g} s")
+                    raise _TooSlow(f"took longer than {self.limits.timeout:g} s")
                 chunks.append(chunk)
         except zlib.error:
             raise _Refused(f"sent a damaged {encoding} body") from None
@@ -503,7 +514,9 @@ def archive_article(
     by_digest = {hashlib.sha256(m.data).hexdigest(): m.name for m in media}
     by_url: dict[str, str | None] = {}
     notes: list[str] = []
-    budget = downloader.limits.max_article_bytes
+    limits = downloader.limits
+    budget = limits.max_article_bytes
+    article_deadline = time.monotonic() + limits.article_seconds
     used = 0
 
     def local(url: str) -> str | None:
@@ -526,6 +539,8 @@ def archive_article(
         got: Downloaded | str
         if sum(1 for seen in by_url if seen not in (known or {})) >= MAX_IMAGES:
             got = f"the article shows more than {MAX_IMAGES} remote images"
+        elif time.monotonic() > article_deadline:
+            got = f"the article's images took longer than {limits.article_seconds:g} s"
         else:
             got = downloader.get(url)
         if isinstance(got, str):

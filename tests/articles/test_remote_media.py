@@ -131,6 +131,19 @@ def test_no_more_than_max_images_are_tried_per_article() -> None:
     assert _external_images(done) == []
 
 
+def test_slow_images_use_up_the_article_time_and_their_host() -> None:
+    routes = {f"/{n}.jpg": drip(JPEG + bytes(100), 0.05) for n in range(6)}
+    with image_server(routes) as server:  # type: ignore[arg-type]
+        body = " ".join(f"![{n}]({server.url(f'/{n}.jpg')})" for n in range(6))
+        limits = MediaLimits(timeout=0.5, article_seconds=1.2)
+        with Downloader(limits) as downloader:
+            done, notes = archive_article(_article(body), downloader)
+            assert downloader.fetches <= 3  # the article's time ran out, then the host's
+    assert done.media == () and len(notes) == 6 and _external_images(done) == []
+    assert "took longer than 0.5 s" in notes[0]
+    assert any("the article's images took longer than 1.2 s" in n for n in notes[2:])
+
+
 def test_an_article_without_remote_images_is_returned_unchanged() -> None:
     article = _article("![local](media/x.jpg) and [a](https://x.example/a.jpg)")
     with Downloader(FAST) as downloader:
