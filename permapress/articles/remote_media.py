@@ -33,14 +33,16 @@ notes say which image and why. Only the scheme decides what is fetched: ``http``
 and never reaches a page: the sanitiser drops it).
 
 Limits (``MediaLimits``, from ``permapress.toml`` ``[media]``): ``timeout`` seconds for one
-whole download, redirects included (checked at every chunk, and no read waits longer than
-what is left, so a server that drips bytes is cut off); ``max_file_bytes`` per image, checked
-against Content-Length before reading and counted while reading the decoded body, which is
-inflated here at most up to the cap (so a compressed "bomb" stops there, and an encoding that
-was not asked for is refused); ``max_article_bytes`` for all the images of one article;
-``max_redirects`` redirects, each to http(s) only, a loop stopped when it comes back. The bytes
-must be a JPEG, PNG, GIF, WebP or AVIF image by their magic bytes, whatever the server or the
-file name says; SVG is refused (it can carry script and load other resources).
+whole download, redirects included (checked at every chunk, so a server that drips bytes is
+cut off; one that stalls is cut off by the read timeout, the time that was left when the
+request began, so a download never takes much more than twice ``timeout``);
+``max_file_bytes`` per image, checked against Content-Length before reading and counted while
+reading the decoded body, which is inflated here at most up to the cap (so a compressed
+"bomb" stops there, and an encoding that was not asked for is refused); ``max_article_bytes``
+for all the images of one article; ``max_redirects`` redirects, each to http(s) only, a loop
+stopped when it comes back. The bytes must be a JPEG, PNG, GIF, WebP or AVIF image by their
+magic bytes, whatever the server or the file name says; SVG is refused (it can carry script
+and load other resources).
 
 ``Downloader`` remembers every URL of the run, image or failure, so an image that many articles
 use is fetched once; the bytes wait in a temporary folder (removed on close), not in memory.
