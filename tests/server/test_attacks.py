@@ -203,6 +203,25 @@ def _attacks(s: Site) -> list[tuple[str, str, dict[str, str], str, set[int]]]:
     ]
 
 
+RAW_ATTACKS: list[tuple[str, bytes, set[int]]] = [
+    ("websocket upgrade", b"GET /ipfs/bafkqaaa HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+     b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+     b"Sec-WebSocket-Version: 13\r\n\r\n", {400, 403, 404}),
+    ("HTTP/1.0 without Host", b"GET / HTTP/1.0\r\n\r\n", {200}),
+    ("garbage request line", b"GARBAGE\r\n\r\n", {400}),
+    ("Transfer-Encoding and Content-Length", b"GET /ipfs/bafkqaaa HTTP/1.1\r\nHost: x\r\n"
+     b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\nConnection: close\r\n\r\n0\r\n\r\n",
+     {400}),
+    ("absolute-form target", b"GET http://elsewhere.invalid/ipfs/bafkqaaa HTTP/1.1\r\nHost: x"
+     b"\r\nConnection: close\r\n\r\n", {200}),
+    ("OPTIONS *", b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", {400, 404}),
+    ("body on GET", b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close"
+     b"\r\n\r\n0123456789", {200}),
+    ("two pipelined requests", b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /ipfs/bafkqaaa HTTP/1.1"
+     b"\r\nHost: x\r\nConnection: close\r\n\r\n", {200}),
+]
+
+
 def test_attacks_get_answers_and_leak_nothing(
     site: tuple[Site, subprocess.Popen[str]],
 ) -> None:
@@ -224,6 +243,10 @@ def test_attacks_get_answers_and_leak_nothing(
             assert got["content-disposition"].startswith("attachment")
         if what.startswith("kept original"):
             assert got["content-disposition"].startswith("attachment")
+    for what, request, ok in RAW_ATTACKS:
+        status, got, body = raw_request(s.base_port, request)
+        rows.append((what, status, got.get("content-type", "")[:40], ""))
+        assert status in ok, (what, status, body[:200])
     for what, status, media_type, disposition in rows:
         print(f"| {what} | {status} | {media_type} | {disposition} |")
     # the server is still up, and it printed no traceback
