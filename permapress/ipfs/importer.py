@@ -11,6 +11,7 @@ once; the caller decides where blocks go; each returns ``Imported(cid, tsize, si
   or a symlink on disk. Names starting with ``.`` below ``path`` are skipped unless ``hidden``;
   empty folders are kept; symlinks become UnixFS symlink nodes (never followed); other kinds of
   files raise ``UnsupportedError``. ``progress(n)`` is called with each chunk's size as it is read.
+  Folders are walked with an explicit stack, so a tree of any depth imports (no recursion).
 - ``build_directory(entries, profile, sink)``: one directory over already imported children.
   Links are sorted by the UTF-8 bytes of their names (as kubo and @ipld/dag-pb sort them). It is
   a basic directory unless the profile's estimate of it is strictly greater than
@@ -286,8 +287,23 @@ def _kind_of_entry(entry: os.DirEntry[str]) -> str:
     return "other"
 
 
-def _import_node(
-    path: str, kind: str, profile: Profile, sink: Sink, hidden: bool, progress: Progress | None
+def _list_folder(path: str, hidden: bool) -> list[tuple[str, str, str]]:
+    """(name, path, kind) of a folder's entries, in the byte order of their names."""
+    try:
+        with os.scandir(path) as listing:
+            children = [
+                (entry.name, entry.path, _kind_of_entry(entry))
+                for entry in listing
+                if hidden or not entry.name.startswith(".")
+            ]
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+    children.sort(key=lambda child: _name_bytes(child[0]))
+    return children
+
+
+def _import_leaf(
+    path: str, kind: str, profile: Profile, sink: Sink, progress: Progress | None
 ) -> Imported:
     if kind == "symlink":
         try:
@@ -295,22 +311,6 @@ def _import_node(
         except OSError as exc:
             raise _os_error(path, exc) from None
         return _symlink(os.fsencode(target), profile, sink)
-    if kind == "dir":
-        try:
-            with os.scandir(path) as listing:
-                children = [
-                    (entry.name, entry.path, _kind_of_entry(entry))
-                    for entry in listing
-                    if hidden or not entry.name.startswith(".")
-                ]
-        except OSError as exc:
-            raise _os_error(path, exc) from None
-        children.sort(key=lambda child: _name_bytes(child[0]))
-        entries = {
-            name: _import_node(child, child_kind, profile, sink, hidden, progress)
-            for name, child, child_kind in children
-        }
-        return build_directory(entries, profile, sink)
     if kind == "file":
         try:
             handle = open(path, "rb")  # noqa: SIM115 - closed below, errors named by _PathReader
@@ -322,6 +322,43 @@ def _import_node(
         f"{path} is not a regular file, folder or symlink (a device, socket or pipe); "
         "move it out of the folder being imported"
     )
+
+
+class _Folder:
+    """A folder being imported: its listing, how far through it we are, what is done."""
+
+    __slots__ = ("name", "children", "next", "entries")
+
+    def __init__(self, name: str, children: list[tuple[str, str, str]]) -> None:
+        self.name = name
+        self.children = children
+        self.next = 0
+        self.entries: dict[str, Imported] = {}
+
+
+def _import_node(
+    path: str, kind: str, profile: Profile, sink: Sink, hidden: bool, progress: Progress | None
+) -> Imported:
+    """Import one node; folders with an explicit stack (children first, in name order), so a
+    tree of any depth needs no Python recursion."""
+    if kind != "dir":
+        return _import_leaf(path, kind, profile, sink, progress)
+    stack = [_Folder("", _list_folder(path, hidden))]
+    while True:
+        folder = stack[-1]
+        if folder.next < len(folder.children):
+            name, child, child_kind = folder.children[folder.next]
+            folder.next += 1
+            if child_kind == "dir":
+                stack.append(_Folder(name, _list_folder(child, hidden)))
+            else:
+                folder.entries[name] = _import_leaf(child, child_kind, profile, sink, progress)
+            continue
+        built = build_directory(folder.entries, profile, sink)
+        stack.pop()
+        if not stack:
+            return built
+        stack[-1].entries[folder.name] = built
 
 
 def import_path(

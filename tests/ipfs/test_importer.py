@@ -30,6 +30,7 @@ from permapress.ipfs.importer import (
 from permapress.ipfs.profiles import PROFILES, Profile
 from permapress.ipfs.reader import list_directory, read_file, stat
 from permapress.ipfs.unixfs import DIRECTORY, FILE, HAMT_SHARD, SYMLINK, decode_data
+from permapress.ipfs.verify import verify_dag
 
 sys.path.insert(0, str(Path(__file__).parent))  # the suite runs with --import-mode=importlib
 from vectors_util import ChaChaStream, chacha_bytes  # noqa: E402
@@ -277,3 +278,28 @@ def test_import_path_errors(tmp_path: Path) -> None:
         sock.bind(str(sock_path))
         with pytest.raises(UnsupportedError, match="s.sock"):
             import_path(tmp_path, SMALL, lambda c, b: None)
+
+
+def test_a_folder_1500_levels_deep_imports_without_recursion(tmp_path: Path) -> None:
+    top = tmp_path / "deep"
+    folders = [top]
+    for _ in range(1500):
+        folders.append(folders[-1] / "d")
+    for folder in folders:  # one by one: Path.mkdir(parents=True) itself recurses
+        folder.mkdir()
+    (folders[-1] / "f.txt").write_bytes(b"bottom")
+    profile = PROFILES["unixfs-v1-2025"]
+    store = MemoryBlockstore()
+    try:
+        imported = import_path(top, profile, store.put)
+    finally:  # remove it from the bottom up (shutil.rmtree would recurse 1500 levels)
+        (folders[-1] / "f.txt").unlink()
+        for folder in reversed(folders):
+            folder.rmdir()
+    expected = import_bytes(b"bottom", profile, lambda c, b: None)
+    node = build_directory({"f.txt": expected}, profile, lambda c, b: None)
+    for _ in range(1500):
+        node = build_directory({"d": node}, profile, lambda c, b: None)
+    assert imported.cid == node.cid
+    report = verify_dag(imported.cid, store.get)
+    assert report.ok and report.blocks == 1502
