@@ -118,10 +118,11 @@ def test_hostile_node_through_the_cli_then_a_sane_target(tmp_path: Path, mode: s
             timeout=120,
             env=env,
         )
-    assert done.returncode == 1, done.stderr
-    assert "Traceback" not in done.stderr and "Internal error" not in done.stderr
+    shown = f"exit {done.returncode}\nstdout: {done.stdout[-2000:]}\nstderr: {done.stderr[-2000:]}"
+    assert done.returncode == 1, shown
+    assert "Traceback" not in done.stderr and "Internal error" not in done.stderr, shown
     (item,) = json.loads(done.stdout)
-    assert item["result"] == "failed" and _printable_line(item["message"])
+    assert item["result"] == "failed" and _printable_line(item["message"]), shown
     with serve(PinningHandler, PinningState(TOKEN, polls_until_pinned=1)) as sane:
         add_targets(home, f'[publish.sane]\ntype = "pinning"\nurl = "{sane}"\ntoken_env = "T"\n')
         done = subprocess.run(
@@ -132,7 +133,7 @@ def test_hostile_node_through_the_cli_then_a_sane_target(tmp_path: Path, mode: s
             env=env,
         )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"pinned   sane             {root}")
+    assert done.stdout.startswith(f"pinned   sane             {root}"), done.stdout
 
 
 def test_a_cluster_with_thousands_of_peers_keeps_the_recorded_detail_short(home: Path) -> None:

@@ -170,7 +170,9 @@ def test_a_pin_failure_still_exits_1(home: Path, capsys: pytest.CaptureFixture[s
     assert code == 1 and item["result"] == "failed" and item["ipns_result"] is None
 
 
-def _offline_kubo(home: Path, state: OfflineKuboState) -> tuple[int, list[object]]:
+def _offline_kubo(
+    home: Path, state: OfflineKuboState
+) -> tuple[int, list[tuple[str, str | None, str]]]:
     with serve(OfflineKuboHandler, state) as url:
         add_targets(home, f'[publish.kubo]\ntype = "kubo"\nurl = "{url}"\nipns = true\n')
         with Newsroom.open(home) as newsroom:
