@@ -17,8 +17,8 @@
         1,000,000) or folders nest deeper than 256 levels. Then write the files and folders to
         OUTDIR (a file root becomes the file OUTDIR). Entry names that could escape OUTDIR and
         symlinks pointing outside it are refused; the tree is written to a temporary folder
-        beside OUTDIR and renamed into place, and that folder is removed on any failure or
-        Ctrl+C, so nothing half-written is left behind.
+        beside OUTDIR and renamed into place, and that folder is removed on any failure, Ctrl+C
+        or SIGTERM, so nothing half-written is left behind.
 
 Bad input raises ``PermapressError`` subclasses; ``permapress.cli.main`` prints one line and
 exits with 1.
@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -333,6 +334,23 @@ def _short(path: str | os.PathLike[str] | None, staging: Path, outdir: Path) -> 
     return text if len(text) <= 120 else f"{text[:50]}…{text[-60:]}"
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While writing, SIGTERM (``kill``) ends the command like Ctrl+C, so cleanup runs."""
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _size_option(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
     return parse_size(value)
 
@@ -374,7 +392,8 @@ def unpack(
         raise ConfigError(f"cannot write to {parent}: {exc.strerror}") from None
     content = staging / "content"
     try:
-        written = write_tree(root, car.store.get, content)
+        with _terminate_as_interrupt():
+            written = write_tree(root, car.store.get, content)
         if outdir.is_dir():
             outdir.rmdir()
         os.replace(content, outdir)
@@ -386,6 +405,11 @@ def unpack(
     except OSError as exc:
         shown = _short(exc.filename, staging, outdir)
         raise ConfigError(f"cannot write {shown}: {exc.strerror}") from None
+    except KeyboardInterrupt:
+        from permapress.cli import Interrupted
+
+        shutil.rmtree(staging, ignore_errors=True)
+        raise Interrupted(f"interrupted; nothing was written to {outdir}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     click.echo(

@@ -270,7 +270,10 @@ def test_unpack_write_error_leaves_nothing(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
-def test_ctrl_c_during_unpack_removes_the_staging_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_ctrl_c_during_unpack_removes_the_staging_folder(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
     car = write(tmp_path, "big", h.huge_file(bytes(1024), 1024, 2))  # a 1 GiB file of zeros
     process = subprocess.Popen(
         [*COMMAND, "ipfs", "unpack", str(car), str(tmp_path / "out"), "--max-size", "2GiB"],
@@ -287,14 +290,15 @@ def test_ctrl_c_during_unpack_removes_the_staging_folder(tmp_path: Path) -> None
                 break
             time.sleep(0.01)
         assert staged.exists(), "the unpack never started writing"
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _out, err = process.communicate(timeout=HANG_TIMEOUT)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode != 0
+    assert process.returncode == 130
     assert "Traceback" not in err
+    assert err.strip() == f"interrupted; nothing was written to {tmp_path / 'out'}"
     assert leftovers(tmp_path) == []
 
 
