@@ -296,3 +296,28 @@ def test_an_error_at_the_end_of_an_import_stream_confirms_nothing(
         with Newsroom.open(home) as newsroom:
             (outcome,) = publish(newsroom, list(read_targets(home).values()), env={})
     assert (outcome.result, outcome.root) == ("pinned", str(root))
+
+
+def test_ipns_publish_command_in_both_modes_and_when_refused(
+    home: Path, any_daemon: Daemon, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``permapress ipns publish`` reads back the same way; a target that refuses is its own
+    line and exit code 1, the other target is still done."""
+    root = build(home, site_tree(9))
+    guard = GuardState(any_daemon.api, blocked=("/api/v0/routing/put", "/api/v0/dht/put"))
+    with serve(GuardHandler, guard) as url:
+        add_targets(
+            home,
+            f'[publish.node]\ntype = "kubo"\nurl = "{any_daemon.api}"\nipns = true\n'
+            f'[publish.guarded]\ntype = "kubo"\nurl = "{url}"\nipns = true\nretries = 0\n',
+        )
+        code, out, err = run(capsys, "ipns", "publish", "--home", home)
+    name = str(name_of_key(load_private_key(home / "keys")))
+    assert code == 1
+    assert out == f"node: /ipns/{name} -> /ipfs/{root}\n"
+    assert err == "guarded: IPNS failed: HTTP 404 from /api/v0/dht/put: 404 page not found\n"
+    code, out, _err = run(capsys, "ipns", "publish", "--to", "node", "--json", "--home", home)
+    assert code == 0
+    assert json.loads(out) == [
+        {"target": "node", "name": name, "value": f"/ipfs/{root}", "error": None}
+    ]
