@@ -5,7 +5,7 @@
     media_limits(settings) -> MediaLimits   from permapress.toml's [media] (config.MediaSettings)
     Downloader(limits)                      a context manager; one per import run
       .get(url) -> Downloaded | str         the image, or one line saying why not
-    Downloaded(url, final_url, media_type, path, size)
+    Downloaded(url, final_url, media_type, path, size, sha256)
     archive_article(article, downloader, known=None) -> (Article, [note])
     remote_images(article) -> [url]         what ``archive_article`` would fetch
     as_links(article, reason) -> (Article, [note])   every remote image made a link, nothing
@@ -87,6 +87,10 @@ _ATTRIBUTE: Final = r"\s{name}\s*=\s*(?:\"(?P<d>[^\"]*)\"|'(?P<s>[^']*)'|(?P<u>[
 _SRC: Final = re.compile(_ATTRIBUTE.format(name="src"), re.IGNORECASE)
 _ALT: Final = re.compile(_ATTRIBUTE.format(name="alt"), re.IGNORECASE)
 _SRCSET: Final = re.compile(_ATTRIBUTE.format(name="(?:data-)?srcset"), re.IGNORECASE)
+_SCAN: Final = 4096  # how far back "[label]:" is looked for (a label holds at most 999)
+_DEFINITION: Final = re.compile(r"[ \t>]*\[((?:[^\]\\\n]|\\.){1,999})\]:")
+_DEFINITION_END: Final = re.compile(r"\[((?:[^\]\\]|\\.){1,999})\]:\s*$")
+_LABEL_AFTER: Final = re.compile(r"\[((?:[^\]\\]|\\.){0,999})\]")
 _SVG_HEAD: Final = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<svg", re.DOTALL)
 
 
@@ -311,20 +315,23 @@ class _Ref:
     fallback: tuple[tuple[int, int, str], ...]  # the edits that make it a link on failure
 
 
-def _matching_bracket(text: str, close: int) -> int | None:
-    """The '[' that the ']' at ``close`` closes."""
-    depth = 0
-    for i in range(close, -1, -1):
-        ch = text[i]
-        if i > 0 and text[i - 1] == "\\":
-            continue
-        if ch == "]":
-            depth += 1
+def _bracket_pairs(text: str) -> dict[int, int]:
+    """Each unescaped '[' that is closed -> its ']', and each such ']' -> its '[' (one pass)."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    escaped = False
+    for i, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
         elif ch == "[":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+            stack.append(i)
+        elif ch == "]" and stack:
+            opening = stack.pop()
+            pairs[opening] = i
+            pairs[i] = opening
+    return pairs
 
 
 def _image_sources(tokens: list[object]) -> set[str]:
@@ -357,45 +364,32 @@ def _label(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _reference_images(source: Source, definition: int) -> list[int]:
-    """Where the '!' of each image that uses the reference defined before ``definition`` is."""
+def _definition_label(text: str, destination: int) -> str | None:
+    """The label of the reference definition whose destination starts at ``destination``."""
+    line = text.rfind("\n", 0, destination) + 1
+    head = _DEFINITION.match(text, line, destination)
+    if head is None:  # the destination on the line after "[label]:"
+        window = max(0, destination - _SCAN)
+        head = _DEFINITION_END.search(text, window, destination)
+    return _label(head.group(1)) if head else None
+
+
+def _reference_uses(source: Source, pairs: dict[int, int]) -> dict[str, list[int]]:
+    """For each label, where the '!' of each reference-style image that uses it is:
+    ``![alt][label]``, the collapsed ``![label][]`` and the shortcut ``![label]``."""
     text = source.text
-    line = text.rfind("\n", 0, definition) + 1
-    head = re.match(r"[ \t>]*\[((?:[^\]\\\n]|\\.)+)\]:", text[line:definition])
-    if head is None:
-        head = re.search(r"\[((?:[^\]\\]|\\.)+)\]:\s*$", text[:definition])
-    if head is None:
-        return []
-    wanted = _label(head.group(1))
-    found: list[int] = []
+    uses: dict[str, list[int]] = {}
     for bang in re.finditer(r"!\[", text):
         at = bang.start()
         if source.code[at] or (at > 0 and text[at - 1] == "\\"):
             continue
-        close, depth = None, 0
-        for i in range(at + 1, len(text)):
-            if text[i] == "\\":
-                continue
-            if text[i] == "[" and text[i - 1] != "\\":
-                depth += 1
-            elif text[i] == "]" and text[i - 1] != "\\":
-                depth -= 1
-                if depth == 0:
-                    close = i
-                    break
-        if close is None:
-            continue
-        alt = text[at + 2 : close]
-        after = re.match(r"\[((?:[^\]\\]|\\.)*)\]", text[close + 1 :])
-        if after is not None:
-            used = after.group(1) or alt  # "![alt][label]" or the collapsed "![label][]"
-        elif text[close + 1 : close + 2] == "(":
-            continue  # an inline image
-        else:
-            used = alt  # the shortcut "![label]"
-        if _label(used) == wanted:
-            found.append(at)
-    return found
+        close = pairs.get(at + 1)
+        if close is None or text[close + 1 : close + 2] == "(":
+            continue  # unclosed, or an inline image
+        after = _LABEL_AFTER.match(text, close + 1)
+        used = (after.group(1) if after else "") or text[at + 2 : close]
+        uses.setdefault(_label(used), []).append(at)
+    return uses
 
 
 def _body_refs(body: str) -> list[_Ref]:
@@ -404,6 +398,8 @@ def _body_refs(body: str) -> list[_Ref]:
     source = Source(body)
     shown = _image_sources(list(source.tokens))
     refs: list[_Ref] = []
+    uses: dict[str, list[int]] | None = None
+    pairs: dict[int, int] | None = None
     for dest in destinations(source):
         if dest.kind == "autolink":
             continue
@@ -412,13 +408,17 @@ def _body_refs(body: str) -> list[_Ref]:
         if not _is_remote(url) or _PARSER.normalizeLink(raw) not in shown:
             continue
         if dest.kind == "inline":  # an image, not a link to the same address: "![…](url)"
+            pairs = _bracket_pairs(body) if pairs is None else pairs
             close = body.rfind("]", 0, dest.start)
-            opening = _matching_bracket(body, close) if close >= 0 else None
+            opening = pairs.get(close) if close >= 0 else None
             if opening is None or opening == 0 or body[opening - 1] != "!":
                 continue
             fallback: tuple[tuple[int, int, str], ...] = ((opening - 1, opening, ""),)
         else:  # a definition "[label]: url" that "![alt][label]" images use
-            fallback = tuple((at, at + 1, "") for at in _reference_images(source, dest.start))
+            pairs = _bracket_pairs(body) if pairs is None else pairs
+            uses = _reference_uses(source, pairs) if uses is None else uses
+            label = _definition_label(body, dest.start)
+            fallback = tuple((at, at + 1, "") for at in uses.get(label or "", ()))
         refs.append(_Ref(url, dest.start, dest.end, fallback))
     for match in _HTML_IMG.finditer(body):
         if source.code[match.start()]:
@@ -521,8 +521,10 @@ def archive_article(
     article_deadline = time.monotonic() + limits.article_seconds
     used = 0
 
+    tried = 0  # URLs asked of the downloader
+
     def local(url: str) -> str | None:
-        nonlocal used
+        nonlocal used, tried
         if url in by_url:
             return by_url[url]
         name: str | None = None
@@ -539,12 +541,13 @@ def archive_article(
             by_url[url] = name
             return name
         got: Downloaded | str
-        if sum(1 for seen in by_url if seen not in (known or {})) >= MAX_IMAGES:
+        if tried >= MAX_IMAGES:
             got = f"the article shows more than {MAX_IMAGES} remote images"
         elif time.monotonic() > article_deadline:
             got = f"the article's images took longer than {limits.article_seconds:g} s"
         else:
             got = downloader.get(url)
+            tried += 1
         if isinstance(got, str):
             notes.append(f"image {url} was not archived: {got}; it stays a link")
         elif got.sha256 in by_digest:
@@ -572,9 +575,12 @@ def archive_article(
             edits.add((ref.start, ref.end, f"media/{name}"))
         else:
             edits.update(ref.fallback)
-    body = article.body
-    for start, end, text in sorted(edits, reverse=True):
-        body = body[:start] + text + body[end:]
+    pieces: list[str] = []
+    position = 0
+    for start, end, text in sorted(edits):  # spans never overlap
+        pieces += [article.body[position:start], text]
+        position = end
+    body = "".join(pieces) + article.body[position:]
     if body == article.body and image == article.image and len(media) == len(article.media):
         return article, notes
     return replace(article, body=body, image=image, media=tuple(media)), notes
