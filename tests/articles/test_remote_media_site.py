@@ -175,6 +175,14 @@ def test_a_built_site_shows_no_image_from_elsewhere(
     assert "![The ferry](media/ferry.gif)" in body
     assert f"[A lost picture]({missing})" in body  # a link with its alt text, not an image
 
+    # the image the feed entry and the Markdown file share is one file, one CID, in both
+    from permapress.newsroom.home import Newsroom
+
+    with Newsroom.open(home, readonly=True) as newsroom:
+        cids = [row.cid for slug in ("ferry-timetable-changes", "quay-lights")
+                for row in newsroom.catalog.media(slug, 1) if row.name == "ferry.gif"]  # fmt: skip
+    assert len(cids) == 2 and cids[0] == cids[1]
+
     # a second import fetches nothing again and records nothing new
     before = sum(server.hits.values())
     server.routes.pop("/img/ferry.gif")  # even with the image gone from its site
@@ -223,3 +231,4 @@ def test_archive_false_and_watch_no_media_fetch_no_image(
     code, _ = _run("watch", server.url("/feed.xml"), "--once", "--home", str(watched),
                    "--json", capsys=capsys)  # fmt: skip
     assert server.hits["/img/ferry.gif"] == 1  # watching archives by default
+
