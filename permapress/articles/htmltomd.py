@@ -14,7 +14,9 @@ The steps, each done by a well-kept library where one exists:
 2. nh3 removes everything a news article does not need (``sanitize.clean_html``).
 3. markdownify writes CommonMark: ATX headings, '-' bullets, '*' emphasis, GFM tables, line
    breaks as a backslash (no trailing spaces).
-4. Runs of blank lines collapse to one, and the result goes through ``sanitize_markdown``.
+4. Line breaks that end a paragraph (``<br>`` before ``</p>``, which would show as a stray
+   backslash) are dropped, runs of blank lines collapse to one, and the result goes through
+   ``sanitize_markdown``.
 
 Pure and deterministic. Text that lxml cannot parse at all gives "" (the caller decides whether
 an empty body is an error).
@@ -49,6 +51,7 @@ _LAZY: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", 
 _SRCSET: Final = ("srcset", "data-srcset", "data-lazy-srcset")
 _BLANK_LINES: Final = re.compile(r"\n{3,}")
 _TRAILING: Final = re.compile(r"[ \t]+$", re.MULTILINE)
+_DANGLING_BREAKS: Final = re.compile(r"(?:\\\n)+(?=\n)|\\\n?\Z")
 
 
 class _Converter(MarkdownConverter):
@@ -172,5 +175,6 @@ def html_to_markdown(
     cleaned = clean_html(_inner_html(root))
     markdown = _Converter().convert(cleaned)
     markdown = _TRAILING.sub("", markdown.replace("\r\n", "\n").replace("\xa0", " "))
+    markdown = _DANGLING_BREAKS.sub("\n", markdown)
     markdown = _BLANK_LINES.sub("\n\n", markdown).strip()
     return sanitize_markdown(markdown) if markdown else ""

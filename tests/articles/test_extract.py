@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import lxml.html
 
 from permapress.articles import extract, html
+from permapress.articles.htmltomd import html_to_markdown
 
 PARAGRAPHS = [
     "The harbour authority approved the new breakwater on Tuesday after two years of public "
@@ -146,3 +147,11 @@ def test_clean_blocks_leaves_code_and_link_only_bodies_alone() -> None:
     assert extract.clean_blocks(links) == links  # the trailing-run rule never empties a body
     image = "![The wall](https://cdn.example/wall.jpg)\n\n" + PARAGRAPHS[0]
     assert extract.clean_blocks(image) == image
+
+
+def test_a_line_break_that_ends_a_paragraph_leaves_no_stray_backslash() -> None:
+    article = "<p>BAAR, SWITZERLAND<br></p>" + _paragraphs() + "<p>Contact: press desk<br><br></p>"
+    body = _body(_page(article))
+    assert "BAAR, SWITZERLAND\n\n" in body
+    assert "\\" not in body
+    assert html_to_markdown("<p>one<br>two<br></p><p>three</p>") == "one\\\ntwo\n\nthree"
