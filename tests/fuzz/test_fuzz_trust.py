@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fuzzkit import FUZZ, mutated, ours_or_success, replay
+from fuzzkit import FUZZ, mutated, ours_or_success, replay, tree_mutated
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,7 +27,7 @@ from permapress.ipfs.car import dag_blocks, write_car
 from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.trust.log import decode_publisher_document, parse_log
-from permapress.trust.records import decode_record, decode_signature
+from permapress.trust.records import canonical_json, decode_record, decode_signature
 from permapress.trust.verify import verify_path, verify_root
 
 ARTICLE = "2025-03-12-harbour-budget.md"
@@ -136,3 +136,28 @@ def test_trust_file_decoders(site: dict[str, Any], data: st.DataObject) -> None:
     ours_or_success(lambda: parse_log(raw))
     ours_or_success(lambda: decode_record(raw))
     ours_or_success(lambda: decode_signature(raw))
+
+
+@st.composite
+def canonical_edits(draw: st.DrawFn, site: dict[str, Any]) -> tuple[tuple[str, ...], bytes]:
+    """A JSON trust file (publisher.json, the version record, a log line) given another shape
+    and written in canonical form, so it passes the byte checks and meets the field checks."""
+    files = _trust_files(site["tree"], site["slug"])
+    path = draw(st.sampled_from([p for p in sorted(files) if p[-1].endswith((".json", ".jsonl"))]))
+    whole = files[path]
+    lines = whole.splitlines(keepends=True) if path[-1].endswith(".jsonl") else [whole]
+    index = draw(st.integers(0, len(lines) - 1))
+    changed = canonical_json(draw(tree_mutated([json.loads(lines[index])])))
+    return path, b"".join(lines[:index] + [changed] + lines[index + 1 :])
+
+
+@FUZZ
+@given(st.data())
+def test_trust_json_of_any_shape(site: dict[str, Any], data: st.DataObject) -> None:
+    where, changed = data.draw(canonical_edits(site))
+    ours_or_success(lambda: decode_publisher_document(changed))
+    ours_or_success(lambda: parse_log(changed))
+    ours_or_success(lambda: decode_record(changed))
+    store = MemoryBlockstore()
+    root = import_tree(_replace(site["tree"], where, changed), site["profile"], store.put).cid
+    ours_or_success(lambda: verify_root(root, store.get))
