@@ -523,7 +523,9 @@ class GuardHandler(_Handler):
         headers = {"Content-Type": self.headers.get("Content-Type", "application/octet-stream")}
         import httpx
 
-        upstream = httpx.post(self.state.upstream + self.path, content=raw, headers=headers)
+        upstream = httpx.post(
+            self.state.upstream + self.path, content=raw, headers=headers, timeout=120
+        )
         self.send_response(upstream.status_code)
         self.send_header("Content-Type", upstream.headers.get("Content-Type", "text/plain"))
         self.send_header("Content-Length", str(len(upstream.content)))
