@@ -84,6 +84,7 @@ def test_ctrl_c_during_build_is_one_line_and_keeps_nothing(
     assert stderr.strip().splitlines() == ["interrupted; run build again to finish"], stderr
     assert "Built" not in stdout
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+    assert [p for p in home.rglob("*") if p.name.endswith(".part")] == []
     # Nothing of the stopped build was recorded: the next one is a full build, and it is whole.
     again = subprocess.run(
         [PERMAPRESS, "build", "--home", str(home), "--out", str(out), "--json"],
