@@ -10,8 +10,10 @@
    (``hidden``, ``aria-hidden="true"``, ``display:none``), ``<figcaption>``, and elements whose
    class, id or role names a share bar, newsletter sign-up, related-article list, promotion,
    advertisement, cookie notice, image caption or credit, breadcrumb or tag list, as long as such
-   an element holds less than a third of the page's text (a wrapper with an odd class name is
-   never taken for furniture).
+   an element holds less than a third of the page's text and not two paragraphs of an article's
+   length (one, if its name also says content, entry, post, story …): a wrapper with an odd
+   class name is never taken for furniture. A caption or credit block gives up its text but
+   keeps its photo.
 2. Up to three extractions of the pruned page: trafilatura favouring precision, trafilatura
    without its fallbacks (its own main-content pass, which keeps more), and readability-lxml (a
    different algorithm: the densest block of paragraphs). When the two trafilatura passes agree
@@ -55,6 +57,7 @@ _FURNITURE: Final = re.compile(
     r"taglist|popup|modal|outbrain|taboola)(?:$|[-_\s\d])",
     re.IGNORECASE,
 )
+_CAPTION: Final = re.compile(r"caption|credit", re.IGNORECASE)
 _CONTENT: Final = re.compile(r"article|content|entry|story|post|body|text|main", re.IGNORECASE)
 _LONG_PARAGRAPH: Final = 150
 _HIDDEN_STYLE: Final = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -78,10 +81,12 @@ def _is_furniture(element: lxml.html.HtmlElement) -> bool:
     if _HIDDEN_STYLE.search(element.get("style") or ""):
         return True
     names = " ".join(filter(None, (element.get("class"), element.get("id"), element.get("role"))))
-    if not names or _FURNITURE.search(names) is None or _CONTENT.search(names):
+    if not names or _FURNITURE.search(names) is None:
         return False
     long_paragraphs = sum(1 for p in element.iter("p") if _text_length(p) > _LONG_PARAGRAPH)
-    return long_paragraphs < 2
+    # "entry-content read-more" may be the article itself: a content-like name needs no
+    # paragraph of the article's length, any other name fewer than two.
+    return long_paragraphs < (1 if _CONTENT.search(names) else 2)
 
 
 def _prune(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -99,8 +104,13 @@ def _prune(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
         and _text_length(element) < limit
     ]
     for element in doomed:
-        if element.getparent() is not None:
-            element.drop_tree()
+        if element.getparent() is None:
+            continue
+        if _CAPTION.search(element.get("class") or "") and element.tag != "img":
+            for image in list(element.iter("img", "picture")):
+                element.addprevious(image)  # a captioned photo keeps its photo
+                image.tail = None
+        element.drop_tree()
     return pruned
 
 

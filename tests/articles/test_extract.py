@@ -155,3 +155,20 @@ def test_a_line_break_that_ends_a_paragraph_leaves_no_stray_backslash() -> None:
     assert "BAAR, SWITZERLAND\n\n" in body
     assert "\\" not in body
     assert html_to_markdown("<p>one<br>two<br></p><p>three</p>") == "one\\\ntwo\n\nthree"
+
+
+def test_a_captioned_photo_keeps_its_photo_and_related_posts_go() -> None:
+    article = (
+        "<div class='wp-caption alignnone'><img src='https://cdn.example/pier.jpg' alt='Pier'>"
+        "<p class='wp-caption-text'>The old pier in March. Credit: Harbour Authority</p></div>"
+        + _paragraphs()
+        + "<div class='related-posts'><h4>You may also like</h4><p><a href='/c'>Tides tables "
+        "for the summer</a> A short teaser of the other story.</p><p><a href='/d'>Rowing club "
+        "wins the cup</a> Another short teaser.</p></div>"
+    )
+    body = _body(_page(article))
+    assert "](https://cdn.example/pier.jpg)" in body
+    for furniture in ("The old pier in March", "Tides tables", "Rowing club", "also like"):
+        assert furniture not in body, furniture
+    for paragraph in PARAGRAPHS:
+        assert paragraph in body
