@@ -137,27 +137,29 @@ def source_digest(root: Path, start: Iterable[str]) -> str:
 
 
 # ``import a.b, c`` or ``from a.b import (c, d)`` naming the package ``{top}``, at any
-# indentation (imports inside functions too).
+# indentation (imports inside functions too); the leading newline lets the search skip ahead.
 _IMPORT = (
-    r"^[ \t]*(?:from[ \t]+({top}(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^#\n]*)"
+    r"\n[ \t]*(?:from[ \t]+({top}(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^#\n]*)"
     r"|import[ \t]+({top}[^#\n]*))"
 )
 _NAME = re.compile(rb"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+@cache
+def _import_pattern(tops: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(_IMPORT.format(top="(?:" + "|".join(map(re.escape, tops)) + ")").encode())
 
 
 def _reached(root: Path, start: Iterable[str]) -> dict[str, bytes | None]:
     """Module name -> source bytes (None without a source file) for every module reached."""
     pending = list(start)
     tops = {name.split(".")[0] for name in pending}
-    pattern = re.compile(
-        _IMPORT.format(top="(?:" + "|".join(map(re.escape, sorted(tops))) + ")").encode(),
-        re.MULTILINE,
-    )
+    pattern = _import_pattern(tuple(sorted(tops)))
     folder = str(root)
     seen: dict[str, bytes | None] = {}
-    looked: dict[str, bytes | None] = {}
+    looked: dict[str, tuple[bytes, bool] | None] = {}
 
-    def source_of(module: str) -> bytes | None:
+    def source_of(module: str) -> tuple[bytes, bool] | None:
         if module not in looked:
             looked[module] = _source(folder, module)
         return looked[module]
@@ -166,34 +168,39 @@ def _reached(root: Path, start: Iterable[str]) -> dict[str, bytes | None]:
         name = pending.pop()
         if name in seen:
             continue
-        source = seen[name] = source_of(name)
+        found = source_of(name)
+        seen[name] = found[0] if found else None
         parent = name.rpartition(".")[0]
         if parent:
             pending.append(parent)  # importing a.b runs a/__init__.py first
-        if source is None:
+        if found is None:
             continue
-        for base, names, plain in pattern.findall(source):
+        for base, names, plain in pattern.findall(b"\n" + found[0]):
             if base:
                 module = base.decode()
                 pending.append(module)
-                for found in _NAME.findall(names):  # "from a import b" may name the module a.b
-                    if found != b"as" and source_of(f"{module}.{found.decode()}") is not None:
-                        pending.append(f"{module}.{found.decode()}")
+                package = source_of(module)
+                if package is None or not package[1]:
+                    continue
+                for word in _NAME.findall(names):  # "from a import b" may name the module a.b
+                    if word != b"as" and source_of(f"{module}.{word.decode()}") is not None:
+                        pending.append(f"{module}.{word.decode()}")
                 continue
-            for found in _NAME.findall(plain):
-                module = found.decode()
+            for word in _NAME.findall(plain):
+                module = word.decode()
                 if module.split(".")[0] in tops:
                     pending.append(module)
     return seen
 
 
-def _source(root: str, module: str) -> bytes | None:
-    """The source of ``module`` under ``root`` (plain ``os.path``: pathlib costs more here)."""
+def _source(root: str, module: str) -> tuple[bytes, bool] | None:
+    """The source of ``module`` under ``root`` and whether it is a package (its __init__.py);
+    plain strings, not pathlib, which costs more here."""
     path = f"{root}{os.sep}{module.replace('.', os.sep)}"
-    for candidate in (path + ".py", path + os.sep + "__init__.py"):
+    for candidate, package in ((path + ".py", False), (path + os.sep + "__init__.py", True)):
         try:
             with open(candidate, "rb") as file:
-                return file.read()
+                return file.read(), package
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             continue
     return None
