@@ -99,10 +99,16 @@ def _check_name(name: str, where: str) -> None:
         )
 
 
+def _cut(name: str) -> str:
+    return name if len(name) <= 40 else f"{name[:20]}…{name[-20:]}"
+
+
 def _shown(parts: list[str]) -> str:
+    """A path for messages: first and last three segments, each at most 40 characters."""
     if len(parts) <= 6:
-        return "/".join(parts)
-    return "/".join([*parts[:3], f"…{len(parts) - 6} more…", *parts[-3:]])
+        return "/".join(_cut(p) for p in parts)
+    middle = f"…{len(parts) - 6} more…"
+    return "/".join([*map(_cut, parts[:3]), middle, *map(_cut, parts[-3:])])
 
 
 def _leaf(cid: CID, get: Getter, where: str) -> UnpackPlan | None:
