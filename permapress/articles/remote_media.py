@@ -141,6 +141,12 @@ class _TooSlow(_Refused):
     """A download that ran out of time (it counts against its host, like a timeout)."""
 
 
+def _one_line(error: Exception) -> str:
+    """An error's message as one short printable line (servers put anything in them)."""
+    text = " ".join(str(error).split())[:120] or type(error).__name__
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
 def _is_remote(url: str) -> bool:
     try:
         parts = urlsplit(url.strip())
@@ -235,8 +241,9 @@ class Downloader:
             current = target
         raise _Refused(f"redirects more than {limits.max_redirects} times")
 
-    def _request(self, url: str, deadline: float) -> bytes | str:
-        """The body of ``url`` (bytes) or the Location it redirects to (str)."""
+    def _request(self, url: str, deadline: float, retry: bool = True) -> bytes | str:
+        """The body of ``url`` (bytes) or the Location it redirects to (str); a protocol error
+        is tried once more, on a new connection."""
         limits = self.limits
         left = deadline - time.monotonic()
         if left <= 0:
@@ -259,9 +266,12 @@ class Downloader:
             if isinstance(exc, httpx.TimeoutException):
                 raise _Refused(f"took longer than {limits.timeout:g} s") from None
             raise _Refused("the server cannot be reached") from None
+        except httpx.RemoteProtocolError as exc:
+            if retry:  # a kept-alive connection may hold bytes a previous answer left over
+                return self._request(url, deadline, retry=False)
+            raise _Refused(f"cannot be fetched ({_one_line(exc)})") from None
         except httpx.HTTPError as exc:
-            reason = " ".join(str(exc).split())[:120] or type(exc).__name__
-            raise _Refused(f"cannot be fetched ({reason})") from None
+            raise _Refused(f"cannot be fetched ({_one_line(exc)})") from None
 
     def _read(self, response: httpx.Response, deadline: float) -> bytes:
         cap = self.limits.max_file_bytes

@@ -57,6 +57,16 @@ def declared(length: int | str, body: bytes) -> Handler:
     return handle
 
 
+def overlong(body: bytes, extra: bytes) -> Handler:
+    """A Content-Length for ``body`` while ``body + extra`` is sent on a kept-alive line."""
+
+    def handle(request: BaseHTTPRequestHandler) -> None:
+        _head(request, 200, {"Content-Type": "image/jpeg", "Content-Length": str(len(body))})
+        request.wfile.write(body + extra)
+
+    return handle
+
+
 def unsized(body: bytes) -> Handler:
     """No Content-Length: the body ends when the connection closes."""
 

@@ -23,7 +23,16 @@ from permapress.config import MediaSettings, load_config
 from permapress.errors import ConfigError
 
 from .conftest import GIF, JPEG, PNG, make_article
-from .imageserver import declared, drip, gzip_bomb, image_server, ok, redirect, unsized
+from .imageserver import (
+    declared,
+    drip,
+    gzip_bomb,
+    image_server,
+    ok,
+    overlong,
+    redirect,
+    unsized,
+)
 
 FAST = MediaLimits(timeout=2.0, connect_timeout=2.0, max_file_bytes=64 * 1024,
                    max_article_bytes=256 * 1024, max_redirects=3)  # fmt: skip
@@ -142,6 +151,15 @@ def test_slow_images_use_up_the_article_time_and_their_host() -> None:
     assert done.media == () and len(notes) == 6 and _external_images(done) == []
     assert "took longer than 0.5 s" in notes[0]
     assert any("the article's images took longer than 1.2 s" in n for n in notes[2:])
+
+
+def test_a_body_longer_than_its_content_length_does_not_spoil_the_next_image() -> None:
+    with image_server({"/liar.jpg": overlong(JPEG, b"HTTP/1.1 200 OK\r\n" + b"X" * 5000),
+                       "/next.png": ok(PNG, "image/png")}) as server:  # fmt: skip
+        body = f"![a]({server.url('/liar.jpg')}) ![b]({server.url('/next.png')})"
+        with Downloader(FAST) as downloader:
+            done, notes = archive_article(_article(body), downloader)
+    assert notes == [] and [m.data for m in done.media] == [JPEG, PNG]  # only what was declared
 
 
 def test_an_article_without_remote_images_is_returned_unchanged() -> None:
