@@ -205,7 +205,7 @@ def _extract(text: str, url: str | None) -> Extracted:
     except (lxml.etree.ParserError, ValueError):
         raise ArticleError("is not an HTML page (no elements found)") from None
     meta = page_meta(root, url)
-    body = main_html(root, url=url)
+    body = main_html(root, url=url, stated=meta.body)
     found: trafilatura.settings.Document | None = None
     if not (meta.headline and meta.dates and meta.authors and meta.language):
         try:  # trafilatura's guesses from the page's text, only for what the page does not say

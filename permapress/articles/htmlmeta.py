@@ -2,7 +2,7 @@
 
     page_meta(root, base_url=None) -> PageMeta
     PageMeta(headline, authors, published, modified, summary, image, language, categories,
-             tags, canonical, site_name, dates)
+             tags, canonical, site_name, dates, body)
     language_tag(text) -> str | None      "en_GB" / "EN-gb" -> "en-GB"; None if not BCP 47-ish
     author_names(text) -> [str]           "By Jane Doe and John Smith" -> ["Jane Doe", "John Smith"]
     clean_authors(names, publishers=()) -> (str, ...)   placeholders and the publisher removed
@@ -14,7 +14,8 @@ Sources in order of trust, the first one that has a value wins:
    news or article type (NewsArticle, Article, ReportageNewsArticle, BlogPosting, …), found in
    a list, an ``@graph`` or ``mainEntity``; authors given as ``{"@id": …}`` are looked up in the
    graph. headline, author, datePublished, dateModified, description, image, inLanguage,
-   articleSection, keywords, url / mainEntityOfPage.
+   articleSection, keywords, url / mainEntityOfPage, articleBody (``body``: plain text, one
+   paragraph per line).
 2. Open Graph and article: properties (og:title, og:description, og:image, og:url, og:locale,
    article:published_time, article:modified_time, article:author, article:section,
    article:tag), then Twitter cards, Highwire ``citation_*`` tags (one ``citation_author`` per
@@ -94,6 +95,7 @@ class PageMeta:
     canonical: str | None = None
     site_name: str | None = None
     dates: tuple[str, ...] = ()
+    body: str | None = None
 
 
 def language_tag(text: object) -> str | None:
@@ -256,6 +258,15 @@ def strip_site_name(title: str, sites: tuple[str, ...] = (), *, short_tail: bool
     return out.strip() or title
 
 
+def _body_text(value: Any) -> str | None:
+    """JSON-LD ``articleBody`` with its paragraph breaks kept (HTML entities decoded)."""
+    if not isinstance(value, str):
+        return None
+    text = html.unescape(value) if "&" in value else value
+    paragraphs = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n\n".join(p for p in paragraphs if p) or None
+
+
 def _list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -406,4 +417,5 @@ def page_meta(root: lxml.html.HtmlElement, base_url: str | None = None) -> PageM
         canonical=canonical,
         site_name=site_name,
         dates=tuple(dates),
+        body=_body_text(ld.get("articleBody")),
     )

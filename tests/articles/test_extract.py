@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import lxml.html
+import pytest
 
 from permapress.articles import extract, html
 from permapress.articles.htmltomd import html_to_markdown
+from permapress.errors import ArticleError
 
 PARAGRAPHS = [
     "The harbour authority approved the new breakwater on Tuesday after two years of public "
@@ -172,3 +175,24 @@ def test_a_captioned_photo_keeps_its_photo_and_related_posts_go() -> None:
         assert furniture not in body, furniture
     for paragraph in PARAGRAPHS:
         assert paragraph in body
+
+
+def _scripted_page(article_body: str, visible: str = "") -> bytes:
+    data = {"@context": "https://schema.org", "@type": "NewsArticle",
+            "headline": "Harbour gets its breakwater", "articleBody": article_body}  # fmt: skip
+    head = f"<script type='application/ld+json'>{json.dumps(data)}</script>"
+    return _page(f"<div id='root'>{visible}</div><script>render()</script>", head=head)
+
+
+def test_a_page_drawn_by_javascript_gives_the_body_its_json_ld_states() -> None:
+    body = _body(_scripted_page("\n".join(PARAGRAPHS)))
+    assert body == "\n\n".join(PARAGRAPHS)
+
+
+def test_a_stated_body_cut_off_or_shorter_than_the_page_is_not_used() -> None:
+    teaser = " ".join(PARAGRAPHS[:2])[:300] + "…"
+    with pytest.raises(ArticleError, match="no article text"):
+        _body(_scripted_page(teaser))
+    linked = _paragraphs() + "<p>Read <a href='https://courier.example/plan'>the plan</a>.</p>"
+    body = _body(_scripted_page("\n".join(PARAGRAPHS), visible=linked))
+    assert "[the plan](https://courier.example/plan)" in body  # the page's own markup kept
