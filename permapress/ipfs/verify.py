@@ -395,21 +395,37 @@ class _Walk:
         return children
 
 
-def _join(path: str, name: str) -> str:
-    return f"{path}/{name}" if path else name
+def _cbor_links(value: dagcbor.DagValue) -> Iterator[tuple[str, CID]]:
+    """(field path, CID) for every link in a decoded DAG-CBOR value, in encoded order.
 
-
-def _cbor_links(value: dagcbor.DagValue, where: str = "") -> Iterator[tuple[str, CID]]:
-    """(field path, CID) for every link in a decoded DAG-CBOR value, in encoded order."""
-    stack: list[tuple[str, dagcbor.DagValue]] = [(where, value)]
+    Memory is bounded by the nesting depth: a path string is built only for a link found, never
+    for every element of a large list or map."""
+    if isinstance(value, CID):
+        yield "", value
+        return
+    keys: list[str] = []
+    stack: list[Iterator[tuple[str, dagcbor.DagValue]]] = [_items(value)]
     while stack:
-        at, item = stack.pop()
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            if keys:
+                keys.pop()
+            continue
+        key, item = step
         if isinstance(item, CID):
-            yield at, item
-        elif isinstance(item, list):
-            stack.extend(reversed([(_join(at, str(i)), v) for i, v in enumerate(item)]))
-        elif isinstance(item, dict):
-            stack.extend(reversed([(_join(at, k), v) for k, v in item.items()]))
+            yield "/".join([*keys, key]), item
+        elif isinstance(item, list | dict):
+            keys.append(key)
+            stack.append(_items(item))
+
+
+def _items(value: dagcbor.DagValue) -> Iterator[tuple[str, dagcbor.DagValue]]:
+    if isinstance(value, dict):
+        return iter(value.items())
+    if isinstance(value, list):
+        return ((str(index), item) for index, item in enumerate(value))
+    return iter(())
 
 
 def _walk(roots: Sequence[CID], get: Getter) -> _Walk:

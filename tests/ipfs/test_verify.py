@@ -301,3 +301,20 @@ def test_any_flipped_bit_anywhere_is_caught_or_harmless(position: int, bit: int)
         # only a section's CID label can change harmlessly: blocks are found by multihash,
         # so a flipped codec or version byte still finds the same, intact bytes
         assert not any(start <= position < end for start, end in SAMPLE_SPANS)
+
+
+def test_link_paths_of_a_huge_list_cost_memory_for_the_links_only() -> None:
+    import tracemalloc
+
+    from permapress.ipfs.verify import _cbor_links
+
+    link = CID.hash(b"x")
+    value: dagcbor.DagValue = {"big": [0] * 500_000 + [link], "n": {"x": [[link]]}}
+    tracemalloc.start()
+    try:
+        found = list(_cbor_links(value))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found == [("big/500000", link), ("n/x/0/0", link)]
+    assert peak < 1_000_000  # no path string or stack entry per list element (was ~100 MB)
