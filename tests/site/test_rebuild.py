@@ -306,7 +306,9 @@ def run_copy(source: Path, home: Path) -> dict[str, object]:
     return made
 
 
-def test_a_code_edit_renders_the_pages_again(home: Path, tmp_path: Path) -> None:
+def test_editing_the_installed_package_renders_the_pages_again(home: Path, tmp_path: Path) -> None:
+    """``permapress build`` after an edit of the package's own article.html (the reported bug:
+    "patched", nothing rendered, the old root), then after an edit of the rendering code."""
     import permapress
 
     source = tmp_path / "src"
@@ -318,9 +320,17 @@ def test_a_code_edit_renders_the_pages_again(home: Path, tmp_path: Path) -> None
     same = run_copy(source, home)  # the same code in another place
     assert (same["mode"], same["rendered"], same["root_cid"]) == ("patched", 0, before.root_cid)
 
+    edit(package / "site" / "templates" / "article.html", "Download IPFS", "Download the copy")
+    themed = run_copy(source, home)
+    assert themed["mode"] == "incremental" and themed["root_cid"] != before.root_cid
+    assert isinstance(themed["rendered"], int) and themed["rendered"] > before.articles
+    slug = newest_first(home)[-1]
+    article = page(home, str(themed["root_cid"]), f"articles/{slug}/index.html")
+    assert "Download the copy" in article
+
     edit(package / "site" / "render.py", '_Link("Front page"', '_Link("Home"')
     made = run_copy(source, home)
-    assert made["mode"] == "incremental" and made["root_cid"] != before.root_cid
+    assert made["mode"] == "incremental" and made["root_cid"] != themed["root_cid"]
     assert isinstance(made["rendered"], int) and made["rendered"] > before.articles
     assert ">Home</a>" in page(home, str(made["root_cid"]), "index.html")
     with sqlite3.connect(home / "catalog.sqlite") as db:
