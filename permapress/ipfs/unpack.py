@@ -32,6 +32,7 @@ from pathlib import Path
 from permapress.errors import ConfigError, IpfsError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, stat
+from permapress.ipfs.verify import printable
 
 Getter = Callable[[CID], bytes]
 
@@ -100,6 +101,7 @@ def _check_name(name: str, where: str) -> None:
 
 
 def _cut(name: str) -> str:
+    name = printable(name)
     return name if len(name) <= 40 else f"{name[:20]}…{name[-20:]}"
 
 

@@ -120,7 +120,25 @@ class Trail:
 ROOT = Trail(None, "", 0, ())
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters (a name holding an escape
+    sequence or a newline could forge output lines) and undecodable bytes shown as ``\\xNN``."""
+    if text.isprintable():
+        return text
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif not char.isprintable() and char != " ":
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _segment(name: str) -> str:
+    name = printable(name)
     if len(name) <= SEGMENT_KEEP:
         return name
     half = SEGMENT_KEEP // 2
@@ -173,7 +191,7 @@ class VerifyReport:
             out.append(f"warning: {message}: {where}{more}")
         out.extend(f"note: {note}" for note in self.notes)
         out.append(self.summary())
-        return out
+        return [printable(line) for line in out]
 
     def summary(self) -> str:
         """One line: ``OK <root>: N blocks, M bytes`` or ``FAILED <root>: …``."""

@@ -21,7 +21,8 @@ be the key that signed everything. The report is what the CLI prints: ``summary(
 A CAR is read through ``checked_getter``: a block that does not hash to its CID is never
 followed (so a block stored under a CID it links to cannot send the check round a cycle), and
 each bundle of a site is checked once however many folders link to it; bundle walks are bounded
-(``check.MAX_BUNDLE_ENTRIES``, ``check.MAX_BUNDLE_DEPTH``).
+(``check.MAX_BUNDLE_ENTRIES``, ``check.MAX_BUNDLE_DEPTH``). ``summary()`` shows control
+characters in names, headlines and notes as ``\\xNN``, so a hostile bundle cannot forge lines.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_path
 from permapress.ipfs.profiles import PROFILES, get_profile
 from permapress.ipfs.reader import list_directory, resolve_path
-from permapress.ipfs.verify import checked_getter, load_car, verify_dag
+from permapress.ipfs.verify import checked_getter, load_car, printable, verify_dag
 from permapress.trust.check import BundleCheck, check_bundle, key_problem, read_bytes
 from permapress.trust.keys import check_expected_key, matches, signature_ok
 from permapress.trust.log import (
@@ -144,7 +145,7 @@ class TrustReport:
             lines.append(
                 f"… and {len(self.problems) - PROBLEM_LINES} more problems (--json lists every one)"
             )
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)
 
 
 def _correction_lines(corrections: tuple[Correction, ...], indent: str) -> list[str]:

@@ -309,3 +309,19 @@ def test_unpack_of_a_normal_car_still_works(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert sorted(os.listdir(tmp_path / "out")) == ["a", "b"]
     assert leftovers(tmp_path) == ["out"]
+
+
+def test_names_cannot_forge_output_lines(tmp_path: Path) -> None:
+    evil = "x\x1b[2K\rOK all good\nfake\udcff"
+    absent = CID.hash(b"a block that is not in the CAR")
+    top = h.folder([(evil, absent)])
+    root = h.pb(top)
+    car = write(tmp_path, "evil", (root, [(root, top)]))
+    done = permapress("ipfs", "verify", car)
+    assert "\x1b" not in done.stdout + done.stderr and "\r" not in done.stdout
+    (line,) = done.stdout.strip().splitlines()
+    shown = "x\\x1b[2K\\x0dOK all good\\x0afake\\xff"
+    assert line == f"missing: {absent} ({shown}): block is not present"
+    trust = permapress("verify", car)
+    assert "\x1b" not in trust.stdout and "\r" not in trust.stdout
+    assert all(not line.startswith("OK all good") for line in trust.stdout.splitlines())
