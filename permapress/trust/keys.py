@@ -101,8 +101,11 @@ def key_text(public: bytes) -> str:
     return KEY_PREFIX + public.hex()
 
 
-def parse_key_text(text: str) -> bytes:
-    """The raw 32-byte public key of ``"ed25519:<hex>"``."""
+def parse_key_text(text: object) -> bytes:
+    """The raw 32-byte public key of ``"ed25519:<hex>"`` (TrustError for anything else, a value
+    that is not text included)."""
+    if not isinstance(text, str):
+        raise TrustError(f"{text!r:.80} is not a public key of the form 'ed25519:<64 hex digits>'")
     body = text[len(KEY_PREFIX) :] if text.startswith(KEY_PREFIX) else ""
     if len(body) != 64 or not all(c in "0123456789abcdef" for c in body):
         raise TrustError(f"{text!r} is not a public key of the form 'ed25519:<64 hex digits>'")

@@ -222,7 +222,7 @@ def decode_publisher_document(data: bytes) -> PublisherInfo:
         )
         if info.head is not None:
             CID.parse(info.head)
-    except (KeyError, TypeError, ValueError, FormatError):
+    except (KeyError, TypeError, ValueError, OverflowError, FormatError):  # Overflow: Infinity
         raise TrustError(f"{what}: needs name, key, profile and log.head/log.entries") from None
     if value.get("fingerprint") != fingerprint(key):
         raise TrustError(f"{what}: the fingerprint is not the fingerprint of its key")
