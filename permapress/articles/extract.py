@@ -22,8 +22,12 @@
 3. Otherwise the one that agrees most with the other two (that F1, summed) is kept: where one
    extractor wanders off into a comment section or keeps only a teaser, the other two outvote
    it. On a tie the precise trafilatura wins.
+4. When the choice holds less than 60 % of the words in the page's paragraphs of an article's
+   length (over 150 characters), the article was probably split into several containers and
+   only the first taken: readability's extraction replaces it if it holds at least 90 % of the
+   choice and a third more besides.
 
-4. The body the page states in its JSON-LD (``articleBody``, passed as ``stated``) replaces
+5. The body the page states in its JSON-LD (``articleBody``, passed as ``stated``) replaces
    the extraction when it is complete (at least 50 words, not cut off with "…") and the
    extraction holds less than half as many words: pages that draw their text with JavaScript,
    or hide it from extractors, still give their article. A stated body is plain text, so it is
@@ -69,6 +73,9 @@ _CONTENT: Final = re.compile(r"article|content|entry|story|post|body|text|main",
 _LONG_PARAGRAPH: Final = 150
 _HIDDEN_STYLE: Final = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SETTLED: Final = 0.95
+_SHORT: Final = 0.6
+_COVERED: Final = 0.9
+_LONGER: Final = 1.3
 _STATED_MINIMUM: Final = 50
 _STATED_SHARE: Final = 0.5
 _KEEP: Final = frozenset({"html", "body", "main", "article"})
@@ -138,7 +145,10 @@ def _readability(tree: lxml.html.HtmlElement, url: str | None) -> str:
     return str(Document(copy.deepcopy(tree), url=url).summary(html_partial=True))
 
 
-_EXTRACTORS: Final = (_trafilatura(True), _trafilatura(False), _readability)
+Extractor = Callable[[lxml.html.HtmlElement, str | None], str]
+_EXTRACTORS: Final[tuple[Extractor, Extractor, Extractor]] = (
+    _trafilatura(True), _trafilatura(False), _readability
+)
 
 
 def _runs(html: str) -> frozenset[tuple[str, ...]]:
@@ -195,19 +205,39 @@ def _complete(text: str) -> bool:
     return len(text.split()) >= _STATED_MINIMUM and not text.rstrip().endswith(("…", "..."))
 
 
+def _run(extractor: Extractor, tree: lxml.html.HtmlElement, url: str | None) -> str:
+    try:
+        return extractor(tree, url)
+    except Exception:  # noqa: BLE001 - a third-party extractor failing is "found nothing"
+        return ""
+
+
+def _long_paragraph_words(tree: lxml.html.HtmlElement) -> int:
+    """Words in the page's paragraphs of an article's length (most of them are the article)."""
+    return sum(
+        len(p.text_content().split()) for p in tree.iter("p") if _text_length(p) > _LONG_PARAGRAPH
+    )
+
+
 def _extracted(root: lxml.html.HtmlElement, url: str | None) -> str:
     pruned = _prune(root)
-    candidates: list[str] = []
-    for extractor in _EXTRACTORS:
-        if len(candidates) == 2 and all(candidates):
-            precise, fuller = _runs(candidates[0]), _runs(candidates[1])
-            if _agreement(precise, fuller) >= _SETTLED:
-                return candidates[0]  # the two trafilatura passes agree: no third opinion needed
-        try:
-            candidates.append(extractor(pruned, url))
-        except Exception:  # noqa: BLE001 - a third-party extractor failing is "found nothing"
-            candidates.append("")
-    return _medoid(candidates)
+    precise = _run(_EXTRACTORS[0], pruned, url)
+    fuller = _run(_EXTRACTORS[1], pruned, url)
+    other: str | None = None
+    if precise and fuller and _agreement(_runs(precise), _runs(fuller)) >= _SETTLED:
+        chosen = precise  # the two trafilatura passes agree: no third opinion needed
+    else:
+        other = _run(_EXTRACTORS[2], pruned, url)
+        chosen = _medoid([precise, fuller, other])
+    if len(_words(chosen)) < _SHORT * _long_paragraph_words(pruned):
+        # Much of the page's paragraph text is missing (an article split into several
+        # containers): readability, which takes the whole densest block, may hold it all.
+        other = _run(_EXTRACTORS[2], pruned, url) if other is None else other
+        chosen_runs, other_runs = _runs(chosen), _runs(other)
+        covered = len(chosen_runs & other_runs) / len(chosen_runs) if chosen_runs else 1.0
+        if covered >= _COVERED and len(other_runs) >= _LONGER * len(chosen_runs):
+            chosen = other
+    return chosen
 
 
 _IMAGE: Final = re.compile(r"!\[[^\]]*\]\((?:[^()\s]|\([^)\s]*\))*(?:\s+\"[^\"]*\")?\)")

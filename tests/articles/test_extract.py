@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import lxml.html
 import pytest
 
 from permapress.articles import extract, html
 from permapress.articles.htmltomd import html_to_markdown
+from permapress.articles.markup import markdown_to_text
 from permapress.errors import ArticleError
 
 PARAGRAPHS = [
@@ -196,3 +199,17 @@ def test_a_stated_body_cut_off_or_shorter_than_the_page_is_not_used() -> None:
     linked = _paragraphs() + "<p>Read <a href='https://courier.example/plan'>the plan</a>.</p>"
     body = _body(_scripted_page("\n".join(PARAGRAPHS), visible=linked))
     assert "[the plan](https://courier.example/plan)" in body  # the page's own markup kept
+
+
+BENCHMARK = Path(__file__).parents[2] / "benchmarks" / "data" / "extraction"
+
+
+def test_an_article_split_over_several_containers_comes_in_whole() -> None:
+    # A real page from the extraction benchmark kept in the repository (see its SOURCES): the
+    # text sits in several sibling containers, and trafilatura on its own keeps the first.
+    page = "d48aeb9cf2f2ff15769a57513249b4a6a669159f3e50b335e741d4206a824e88"
+    data = gzip.decompress((BENCHMARK / "html" / f"{page}.html.gz").read_bytes())
+    text = markdown_to_text(_body(data))
+    assert text.startswith("Instagram began testing hiding public like counts globally")
+    assert "David Stier, a data scientist and business advisor in the Bay Area" in text
+    assert "but they often have access to the same analytics as one." in text
