@@ -6,6 +6,10 @@
     markdown_to_text(md) -> str      the words a reader sees, paragraphs joined by blank lines
     summarize(md, limit=280) -> str  the first paragraph's text (headings, code and image-only
                                      paragraphs skipped), cut at a word boundary with '…'
+    remember_html(md, html)          keep ``html`` as ``markdown_to_html(md)`` (an import's worker
+                                     process rendered it; the recording process need not again)
+
+Each uses ``mdscan.parse``: a body that was just read and sanitised is not parsed again.
 
 Deterministic (same Markdown, same output) and safe for any input: nothing that runs script can
 come out of ``markdown_to_html``.
@@ -13,29 +17,48 @@ come out of ``markdown_to_html``.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Final
 
 from markdown_it.token import Token
 
-from permapress.articles.mdscan import new_parser
+from permapress.articles.mdscan import new_parser, parse
 from permapress.articles.sanitize import clean_html
 
 _PARSER: Final = new_parser()
 SUMMARY_LIMIT: Final = 280
+_KEPT_HTML: Final = 2048
+_HTML: dict[str, str] = {}
 
 
-@lru_cache(maxsize=2048)
 def markdown_to_html(md: str) -> str:
     """Safe HTML for the Markdown ``md``; see the module docstring.
 
     Pure, so it is memoised: a build shows the same body on the article page and in several
     feeds, and an import renders it for the bundle page and for article.json."""
-    tokens = _PARSER.parse(md)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
-            token.tag = "h2"
-    html = _PARSER.renderer.render(tokens, _PARSER.options, {})
+    html = _HTML.get(md)
+    if html is None:
+        html = _render(md)
+        remember_html(md, html)
+    return html
+
+
+def remember_html(md: str, html: str) -> None:
+    """Keep ``html`` (made by ``markdown_to_html(md)``, perhaps in another process)."""
+    if len(_HTML) >= _KEPT_HTML:
+        del _HTML[next(iter(_HTML))]  # the oldest entry
+    _HTML[md] = html
+
+
+def _render(md: str) -> str:
+    tokens = parse(md)  # shared: the heading tags are put back after rendering
+    headings = [t for t in tokens if t.tag == "h1" and t.type in ("heading_open", "heading_close")]
+    for token in headings:
+        token.tag = "h2"
+    try:
+        html = _PARSER.renderer.render(tokens, _PARSER.options, {})
+    finally:
+        for token in headings:
+            token.tag = "h1"
     return clean_html(html)
 
 
@@ -61,7 +84,7 @@ def _inline_text(token: Token) -> str:
 
 def _paragraphs(md: str, *, prose_only: bool = False) -> list[str]:
     out: list[str] = []
-    tokens = _PARSER.parse(md)
+    tokens = parse(md)
     for index, token in enumerate(tokens):
         if prose_only:
             if token.type == "inline" and tokens[index - 1].type == "paragraph_open":

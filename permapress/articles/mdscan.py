@@ -4,6 +4,10 @@ markdown-it-py gives block tokens line maps but gives inline tokens no columns, 
 that sanitising and image rewriting must edit are found here in the source text:
 
     new_parser() -> MarkdownIt                    CommonMark + tables + strikethrough, raw HTML on
+    parse(text) -> [Token]                        the token stream of ``text``, parsed once: the
+                                                  last few texts' streams are kept, so reading,
+                                                  sanitising and rendering one body share a parse
+                                                  (callers must not change the tokens)
     Source(text)                                  the text, its line offsets and its token stream
       .line_span(first, end) -> (start, stop)     character range of lines [first, end)
       .code                                       mask: fenced/indented code and code spans
@@ -32,6 +36,8 @@ _REFERENCE_RE: Final = re.compile(
     re.MULTILINE,
 )
 _AUTOLINK_RE: Final = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>")
+_NEWLINE_RE: Final = re.compile("\n")
+_TICK_OR_BACKSLASH_RE: Final = re.compile(r"[`\\]")
 
 
 def new_parser() -> MarkdownIt:
@@ -40,11 +46,24 @@ def new_parser() -> MarkdownIt:
 
 
 _PARSER: Final = new_parser()
+_KEPT: Final = 8  # how many recent texts keep their token streams
+_PARSED: dict[str, list[Token]] = {}
+
+
+def parse(text: str) -> list[Token]:
+    """The token stream of ``text`` (shared with other callers: read it, never change it)."""
+    tokens = _PARSED.get(text)
+    if tokens is None:
+        tokens = _PARSER.parse(text)
+        if len(_PARSED) >= _KEPT:
+            del _PARSED[next(iter(_PARSED))]  # the oldest entry
+        _PARSED[text] = tokens
+    return tokens
 
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    for match in re.finditer("\n", text):
+    for match in _NEWLINE_RE.finditer(text):
         starts.append(match.end())
     return starts
 
@@ -66,18 +85,20 @@ class Source:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens: list[Token] = _PARSER.parse(text)
+        self.tokens: list[Token] = parse(text)
         self.starts = _line_starts(text)
         self.blocks = bytearray(len(text) + 1)  # fenced and indented code blocks
         self.html_blocks = bytearray(len(text) + 1)
+        blocked = bytearray(len(text) + 1)  # either of the two
         for token in self.tokens:
             if token.map is None:
                 continue
             if token.type in ("fence", "code_block"):
                 self._mark(self.blocks, *token.map)
+                self._mark(blocked, *token.map)
             elif token.type == "html_block":
                 self._mark(self.html_blocks, *token.map)
-        blocked = bytearray(a | b for a, b in zip(self.blocks, self.html_blocks, strict=True))
+                self._mark(blocked, *token.map)
         self.code = bytearray(self.blocks)
         for token in self.tokens:  # code spans live inside one inline block
             if token.type == "inline" and token.map is not None:
@@ -101,7 +122,7 @@ class Source:
 
     def free(self, start: int, stop: int) -> bool:
         """True when no character in ``[start, stop)`` is code or raw HTML block."""
-        return not any(self.code[start:stop]) and not any(self.html_blocks[start:stop])
+        return 1 not in self.code[start:stop] and 1 not in self.html_blocks[start:stop]
 
 
 def _blank_line_after(text: str, newline: int) -> bool:
@@ -113,13 +134,15 @@ def _blank_line_after(text: str, newline: int) -> bool:
 def _code_spans(text: str, blocked: bytearray, i: int, n: int) -> Iterator[tuple[int, int]]:
     """Backtick code spans in ``text[i:n]`` (a run of n backticks closed by a run of exactly n)."""
     while i < n:
+        found = _TICK_OR_BACKSLASH_RE.search(text, i, n)
+        if found is None:
+            return
+        i = found.start()
         ch = text[i]
         if blocked[i]:
             i += 1
         elif ch == "\\":
             i += 2
-        elif ch != "`":
-            i += 1
         else:
             j = i
             while j < n and text[j] == "`":
