@@ -153,7 +153,7 @@ def _jsonld_nodes(root: lxml.html.HtmlElement) -> list[dict[str, Any]]:
         text = (script.text or "").strip().removeprefix("<!--").removesuffix("-->").strip()
         try:
             data = json.loads(text, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
             continue
         nodes.extend(_walk(data))
     return nodes

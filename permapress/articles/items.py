@@ -103,6 +103,8 @@ def load_json(data: bytes, source: str) -> object:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ArticleError(f"is not valid JSON ({exc})", source) from None
+    except RecursionError:
+        raise ArticleError("is JSON nested too deeply to read", source) from None
 
 
 def load_media(folder: Path, ref: str, name: str, media_type: str, source: str) -> Media:

@@ -120,7 +120,10 @@ def _exact(
     item: dict[str, Any], ext: dict[str, Any], key: str, folder: Path | None, tz: tzinfo
 ) -> Article:
     media: list[Media] = []
-    for entry in ext.get("media") or []:
+    listed = ext.get("media") or []
+    for entry in listed if isinstance(listed, list) else [listed]:
+        if not isinstance(entry, dict):
+            raise ArticleError("_permapress.media must be a list of media objects")
         if folder is None:
             raise ArticleError("media files can only be read from a feed file, not a URL")
         media.append(load_media(folder, _text(entry.get("path"), "media path"),
@@ -183,7 +186,9 @@ def _plain(
         body = link_only_body(link)
         inferred.append("body")
         notes.append(f"no text: kept as a link to the original, {link}")
-    terms = [one_line(t) for t in item.get("tags") or [] if isinstance(t, str) and t.strip()]
+    tags_given = item.get("tags")
+    terms = [one_line(t) for t in tags_given if isinstance(t, str) and t.strip()] if isinstance(
+        tags_given, list) else []  # fmt: skip
     categories, tags = split_terms(terms, taxonomy)
     image = trimmed_url(item.get("image")) or trimmed_url(item.get("banner_image"))
     article = Article(

@@ -123,6 +123,11 @@ def iter_items(
         yield from (Note(key, note) for note in notes)
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON array; any other value (a field of the wrong type) counts as no entries."""
+    return value if isinstance(value, list) else []
+
+
 def _get(item: dict[str, Any], *names: str) -> Any:
     return next((item[n] for n in names if item.get(n) not in (None, "", [], {})), None)
 
@@ -141,7 +146,7 @@ def _headline(item: dict[str, Any]) -> str:
 
 
 def _body(item: dict[str, Any], base: str | None) -> str:
-    bodies = [b for b in item.get("bodies") or [] if isinstance(b, dict)
+    bodies = [b for b in _list(item.get("bodies")) if isinstance(b, dict)
               and isinstance(b.get("value"), str)]  # fmt: skip
     for kind in ("text/markdown", "text/html", "application/xhtml+xml", "text/plain", ""):
         for body in bodies:
@@ -166,7 +171,7 @@ def _convert(value: str, kind: str, base: str | None) -> str:
 def _summary(item: dict[str, Any]) -> str | None:
     found = _role_value(item.get("descriptions"), "summary")
     if found:
-        kind = found.get("contentType", "text/plain")
+        kind = str(found.get("contentType") or "text/plain")
         value = found["value"]
         return markdown_to_text(html_to_markdown(value)) if "html" in kind else one_line(value)
     if isinstance(item.get("description_text"), str):
@@ -177,7 +182,7 @@ def _summary(item: dict[str, Any]) -> str | None:
 
 
 def _authors(item: dict[str, Any]) -> tuple[str, ...]:
-    people = item.get("people") or item.get("person") or []
+    people = _list(item.get("people") or item.get("person"))
     roles = ("author", "creator", "byline")
     names = [one_line(p["name"]) for p in people if isinstance(p, dict)
              and isinstance(p.get("name"), str) and p.get("rel") in roles]  # fmt: skip
@@ -190,7 +195,7 @@ def _authors(item: dict[str, Any]) -> tuple[str, ...]:
 def _subjects(item: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     categories: list[str] = []
     tags: list[str] = []
-    for subject in item.get("subjects") or item.get("subject") or []:
+    for subject in _list(item.get("subjects") or item.get("subject")):
         if not isinstance(subject, dict):
             continue
         name = subject.get("literal") or subject.get("name")
@@ -200,7 +205,8 @@ def _subjects(item: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         topic = "mediatopic" in str(subject.get("uri") or subject.get("scheme") or "")
         (tags if rel == "keyword" or (not topic and rel not in ("about", "")) else
          categories).append(one_line(name))  # fmt: skip
-    tags.extend(one_line(k) for k in item.get("keywords") or [] if isinstance(k, str) and k.strip())
+    keywords = _list(item.get("keywords"))
+    tags.extend(one_line(k) for k in keywords if isinstance(k, str) and k.strip())
     return tuple(categories), tuple(tags)
 
 
@@ -222,7 +228,7 @@ def _media(
         renditions = association.get("renditions")
         if isinstance(renditions, dict):  # ninjs 2.x: {name: rendition}
             renditions = list(renditions.values())
-        first = next((r for r in renditions or [] if isinstance(r, dict)
+        first = next((r for r in _list(renditions) if isinstance(r, dict)
                       and isinstance(r.get("href"), str)), None)  # fmt: skip
         if first is None:
             continue

@@ -155,7 +155,7 @@ def legacy_warc(source_html: bytes, source_json: bytes) -> Media | None:
     try:
         meta = json.loads(source_json.decode("utf-8"))
         retrieved = datetime.fromisoformat(str(meta["retrieved"]))
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
         return None
     if not isinstance(meta, dict) or retrieved.tzinfo is None:
         return None

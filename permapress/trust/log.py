@@ -131,8 +131,8 @@ def decode_line(line: bytes, number: int) -> SignedEntry:
     what = f"log.jsonl line {number}"
     try:
         value = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise TrustError(f"{what} is not UTF-8 JSON") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise TrustError(f"{what} is not UTF-8 JSON (or nested too deeply)") from None
     if canonical_json(value) != line:
         raise TrustError(f"{what} is not in canonical form")
     if not isinstance(value, dict) or set(value) != {"entry", "signature"}:
@@ -210,8 +210,8 @@ def decode_publisher_document(data: bytes) -> PublisherInfo:
     what = PUBLISHER_FILE
     try:
         value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise TrustError(f"{what} is not UTF-8 JSON") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise TrustError(f"{what} is not UTF-8 JSON (or nested too deeply)") from None
     if not isinstance(value, dict) or value.get("type") != PUBLISHER_TYPE:
         raise TrustError(f"{what}: type is not {PUBLISHER_TYPE!r}")
     log: Any = value.get("log")

@@ -94,8 +94,8 @@ def load_canonical(data: bytes, what: str) -> Any:
     """Parse JSON that must be in canonical form (so its bytes, and its CID, are the only ones)."""
     try:
         value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise TrustError(f"{what} is not UTF-8 JSON") from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise TrustError(f"{what} is not UTF-8 JSON (or nested too deeply)") from None
     if canonical_json(value) != data:
         raise TrustError(f"{what} is not in canonical form (sorted keys, no spaces, one newline)")
     return value
