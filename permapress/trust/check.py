@@ -176,7 +176,7 @@ def _headline(files: dict[str, CID], get: Getter) -> str | None:
     try:
         data: Any = json.loads(read_bytes(files["article.json"], get))
         return str(data["headlines"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError, IpfsError):
+    except (KeyError, IndexError, TypeError, ValueError, RecursionError, IpfsError):
         return None
 
 

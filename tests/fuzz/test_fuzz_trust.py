@@ -168,3 +168,13 @@ def test_trust_json_of_any_shape(site: dict[str, Any], data: st.DataObject) -> N
     store = MemoryBlockstore()
     root = import_tree(_replace(site["tree"], where, changed), site["profile"], store.put).cid
     ours_or_success(lambda: verify_root(root, store.get))
+
+
+def test_a_bundle_whose_article_json_is_nested_too_deeply(site: dict[str, Any]) -> None:
+    """Crasher: json.loads raised RecursionError while the verifier read the headline."""
+    version = ("articles", site["slug"], "v", "1", "article.json")
+    tree = _replace(site["tree"], version, b"[" * 3000 + b"\n")
+    store = MemoryBlockstore()
+    root = import_tree(tree, site["profile"], store.put).cid
+    report = ours_or_success(lambda: verify_root(root, store.get))
+    assert not isinstance(report, Exception) and not report.valid
