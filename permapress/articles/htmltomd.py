@@ -50,6 +50,7 @@ _WRAPPERS: Final = _words("div section article main header footer center details
 _LAZY: Final = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "data-url")
 _SRCSET: Final = ("srcset", "data-srcset", "data-lazy-srcset")
 _BLANK_LINES: Final = re.compile(r"\n{3,}")
+_CONTROLS: Final = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TRAILING: Final = re.compile(r"[ \t]+$", re.MULTILINE)
 _DANGLING_BREAKS: Final = re.compile(r"(?:\\\n)+(?=\n)|\\\n?\Z")
 
@@ -162,7 +163,7 @@ def html_to_markdown(
     html: str, *, base_url: str | None = None, images: ImageRewrite | None = None
 ) -> str:
     """Safe Markdown for ``html``; see the module docstring."""
-    html = html.replace("\x00", "")
+    html = _CONTROLS.sub(" ", html.replace("\x00", ""))  # lxml refuses them in text
     root = _parse(html)
     if root is None:
         return ""
