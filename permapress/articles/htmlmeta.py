@@ -57,7 +57,7 @@ ARTICLE_TYPES: Final = frozenset(
 )  # fmt: skip
 _LANGUAGE_RE: Final = re.compile(r"([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{1,8}))*")
 _NAME_SPLIT: Final = re.compile(r"\s*;\s*|\s+(?:and|und|et|y|e)\s+|\s*&\s*|\s*,\s*")
-_BY: Final = re.compile(r"^(?:by|von|par|por|di|door|de|av|af)\s+", re.IGNORECASE)
+_BY: Final = re.compile(r"^(?i:by)\s+|^(?:von|par|por|di|door|av|af)\s+(?=[A-ZÀ-Þ])")
 _NAME_SPLIT_NO_COMMA: Final = re.compile(r"\s*;\s*|\s+(?:and|und|et|y|e)\s+|\s*&\s*")
 _PLACEHOLDERS: Final = frozenset(
     {

@@ -101,6 +101,9 @@ def test_a_json_ld_headline_keeps_a_short_tail_that_is_not_the_site() -> None:
         ("Doe, Jane", ["Doe, Jane"]),
         ("Jane Doe; John Smith", ["Jane Doe", "John Smith"]),
         ("von Anna Schmidt und Jonas Weber", ["Anna Schmidt", "Jonas Weber"]),
+        ("De La Cruz", ["De La Cruz"]),  # a name, not the particle "de"
+        ("von der Leyen", ["von der Leyen"]),
+        ("di Mario Rossi", ["Mario Rossi"]),
         ("https://courier.example/authors/jane", []),
     ],
 )
