@@ -487,6 +487,7 @@ class LoadedCar:
     version: int
     padding: int = 0
     padding_nonzero: bool = False
+    conflicts: int = 0  # repeated CIDs whose sections hold different bytes
 
 
 def load_car(stream_or_path: BinaryIO | str | os.PathLike[str]) -> LoadedCar:
@@ -502,14 +503,30 @@ def load_car(stream_or_path: BinaryIO | str | os.PathLike[str]) -> LoadedCar:
     store = MemoryBlockstore()
     listed: set[CID] = set()
     repeats = 0
+    conflicts = 0
     for cid, data in reader:
         if cid in listed:
             repeats += 1
+        if identity_data(cid) is None and store.has(cid):
+            kept = store.get(cid)
+            if kept != data:
+                conflicts += 1
+                if not _matches(cid, kept) and _matches(cid, data):
+                    store.delete(cid)  # keep the copy that matches its CID, wherever it is
+                    store.put(cid, data)
         listed.add(cid)
         store.put(cid, data)
     return LoadedCar(
-        reader.roots, store, repeats, reader.version, reader.padding, reader.padding_nonzero
+        reader.roots, store, repeats, reader.version, reader.padding, reader.padding_nonzero,
+        conflicts,
     )
+
+
+def _matches(cid: CID, data: bytes) -> bool:
+    try:
+        return verify_block(cid, data)
+    except UnsupportedError:
+        return False
 
 
 def roots_text(roots: Sequence[CID], shown: int = 3) -> str:
@@ -531,6 +548,11 @@ def verify_loaded(car: LoadedCar, root: CID | None = None) -> VerifyReport:
     notes: list[str] = []
     if car.repeats:
         notes.append(f"the CAR holds {car.repeats} sections twice (harmless)")
+    if car.conflicts:
+        notes.append(
+            f"{car.conflicts} repeated sections hold different bytes for the same CID; the copy "
+            "that matches its CID was checked"
+        )
     if car.padding:
         kind = "bytes that are not all zero" if car.padding_nonzero else "zero bytes"
         notes.append(

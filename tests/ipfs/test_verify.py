@@ -318,3 +318,14 @@ def test_link_paths_of_a_huge_list_cost_memory_for_the_links_only() -> None:
         tracemalloc.stop()
     assert found == [("big/500000", link), ("n/x/0/0", link)]
     assert peak < 1_000_000  # no path string or stack entry per list element (was ~100 MB)
+
+
+def test_a_bad_copy_before_the_good_one_does_not_hide_it() -> None:
+    block = b"the real content"
+    cid = CID.hash(block)
+    for sections in ([(cid, b"forged"), (cid, block)], [(cid, block), (cid, b"forged")]):
+        out = io.BytesIO()
+        write_car([cid], sections, out)
+        report = verify_car(io.BytesIO(out.getvalue()))
+        assert report.ok, report.problems
+        assert any("hold different bytes" in note for note in report.notes)
