@@ -1,8 +1,8 @@
 """Run the benchmarks and print one table of results against the anchors the issues name.
 
     python -m benchmarks                 everything (about 10–20 minutes on 2 cores)
-    python -m benchmarks import build    only some groups: import, build, serve, trust,
-                                         extraction, realimport
+    python -m benchmarks import build    only some groups: import, articles, build, serve,
+                                         trust, extraction, realimport
 
 Nothing here asserts: the table says for each goal whether this run met it.
 """
@@ -28,6 +28,7 @@ WORK = Path(__file__).resolve().parent / ".work"
 
 GROUPS = {
     "import": import_bench.run,
+    "articles": import_bench.run_articles,
     "build": build_bench.run,
     "serve": serve_bench.run,
     "trust": trust_bench.run,

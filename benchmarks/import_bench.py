@@ -1,8 +1,12 @@
 """Import throughput: a 1 GiB file per profile against a bare sha256 pass and `ipfs-car pack`,
-and a folder of 10,000 small files against `ipfs-car pack`.
+and a folder of 10,000 small files against `ipfs-car pack` (``run``); and articles
+(``run_articles``): generated Markdown corpora of 3,000 and 10,000 files (or the sizes in
+PERMAPRESS_BENCH_IMPORT_SIZES), the milliseconds of import per article on one process and on
+every core, and import + build against Hugo's build of the same files.
 
 Goal (issue: IPFS core): importing a large file takes at most 1.25x the bare sha256 pass over the
-same bytes, and permapress beats ipfs-car on both inputs.
+same bytes, and permapress beats ipfs-car on both inputs. Goal (issue: the site build): import +
+build at most 2x Hugo's build of the same Markdown files.
 """
 
 from __future__ import annotations
@@ -10,12 +14,18 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import shutil
+import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
-from benchmarks.common import NODE_BIN, ROOT, Result, run_timed, timed
+from benchmarks.build_bench import _hugo_site
+from benchmarks.common import NODE_BIN, ROOT, Result, have, run_timed, timed
+from benchmarks.corpus import write_corpus
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_file, import_path
 from permapress.ipfs.profiles import PROFILES
@@ -123,4 +133,73 @@ def run(work: Path) -> list[Result]:
     results.append(Result("import 10,000 small files, only hash", only_hash, "s"))
     results += _versus_ipfs_car(folder, "10,000 files", car_out)
     car_out.unlink(missing_ok=True)
+    return results
+
+
+# --- articles: Markdown files into the catalog, against Hugo building the same files ---------
+
+ARTICLE_SIZES = tuple(
+    int(n) for n in os.environ.get("PERMAPRESS_BENCH_IMPORT_SIZES", "3000,10000").split(",")
+)
+
+
+def _newsroom(work: Path, name: str) -> Path:
+    home = work / name
+    shutil.rmtree(home, ignore_errors=True)
+    subprocess.run(
+        [PERMAPRESS, "init", str(home), "--name", "Bench Courier"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return home
+
+
+def _import_seconds(work: Path, corpus: Path, workers: str | None) -> tuple[float, Path]:
+    """Wall seconds of `permapress import` of ``corpus`` into a new newsroom (``workers``:
+    PERMAPRESS_IMPORT_WORKERS, None for every core)."""
+    home = _newsroom(work, "import-newsroom")
+    env = dict(os.environ)
+    env.pop("PERMAPRESS_IMPORT_WORKERS", None)
+    if workers is not None:
+        env["PERMAPRESS_IMPORT_WORKERS"] = workers
+    os.sync()
+    start = time.perf_counter()
+    subprocess.run(
+        [PERMAPRESS, "import", str(corpus), "--home", str(home), "--json"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=env,
+    )
+    return time.perf_counter() - start, home
+
+
+def run_articles(work: Path) -> list[Result]:
+    """Per article: import on one core and on every core; then import + build against Hugo's
+    build of the same Markdown files (median of 3)."""
+    results: list[Result] = []
+    for n in ARTICLE_SIZES:
+        corpus = write_corpus(work / f"corpus-{n}", n)
+        one, _home = _import_seconds(work, corpus, "1")
+        results.append(Result(f"import {n} articles, one process: per article", one / n * 1000,
+                              "ms"))  # fmt: skip
+        every, home = _import_seconds(work, corpus, None)
+        results.append(Result(f"import {n} articles, every core: per article",
+                              every / n * 1000, "ms", "one process", every / one))  # fmt: skip
+        build = run_timed([PERMAPRESS, "build", "--home", str(home), "--json"])
+        total = every + build
+        results.append(Result(f"import + build {n} articles", total, "s"))
+        if not have("hugo"):
+            results.append(Result("hugo not installed: `make bench` installs it", 0, "",
+                                  met=False))  # fmt: skip
+            continue
+        site = _hugo_site(work, corpus)
+        public = work / "hugo-public"
+        runs = []
+        for _ in range(3):
+            shutil.rmtree(public, ignore_errors=True)
+            runs.append(run_timed(["hugo", "--quiet", "-s", str(site), "-d", str(public)]))
+        hugo = statistics.median(runs)
+        results.append(Result(f"hugo build of the same {n} files", hugo, "s"))
+        results.append(Result(f"import + build {n} articles vs hugo", total, "s", "hugo",
+                              total / hugo, "<= 2", total / hugo <= 2))  # fmt: skip
     return results

@@ -42,10 +42,13 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -53,6 +56,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from permapress.articles import feed, html, ninjs, wxr
 from permapress.articles.fetch import Fetched, fetch, is_url
 from permapress.articles.items import Failed, Item, Note, ReadOptions, without_provenance
+from permapress.articles.markup import markdown_to_html, remember_html
 from permapress.articles.media import confined, outside_root
 from permapress.articles.model import Article, content_key
 from permapress.articles.sources import HEAD_BYTES, detect, read_source, readers
@@ -62,9 +66,14 @@ from permapress.errors import ArticleError, PermapressError
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.importmarks import last_import, set_mark
 from permapress.newsroom.media_archive import with_media
+from permapress.newsroom.readpool import Task, in_order, start_pool, worker_count
 from permapress.newsroom.record import load_article, record_article
 
 SKIPPED_FOLDERS = frozenset({"media"})
+_PARALLEL: Final = frozenset({"markdown"})  # formats a folder's worker processes read
+_PARALLEL_MIN: Final = 16  # fewer such files than this: read them here
+_CHUNK: Final = 8  # files per task given to a worker
+_AHEAD: Final = 16  # tasks read ahead of the one being recorded
 UNCHANGED_CORRECTED = "unchanged (corrected since)"
 
 
@@ -86,8 +95,11 @@ def empty_report() -> dict[str, Any]:
             "notes": []}  # fmt: skip
 
 
-def _files(given: Path, fmt: str | None, seen: set[tuple[int, int]]) -> Iterator[Path | Failed]:
-    """The files to read under the folder ``given`` (see the module docstring)."""
+def _files(
+    given: Path, fmt: str | None, seen: set[tuple[int, int]], formats: dict[Path, str | None]
+) -> Iterator[Path | Failed]:
+    """The files to read under the folder ``given`` (see the module docstring); ``formats``
+    gets the format each one was detected as (``fmt`` when given)."""
     try:
         info = given.stat()
         if (info.st_dev, info.st_ino) in seen:
@@ -107,7 +119,7 @@ def _files(given: Path, fmt: str | None, seen: set[tuple[int, int]]) -> Iterator
             is_dir = False
         if is_dir:
             if entry.name not in SKIPPED_FOLDERS:
-                yield from _files(path, fmt, seen)
+                yield from _files(path, fmt, seen, formats)
             continue
         try:
             with path.open("rb") as handle:
@@ -118,7 +130,8 @@ def _files(given: Path, fmt: str | None, seen: set[tuple[int, int]]) -> Iterator
                     reader, "EXTENSIONS", ()
                 )
             else:
-                wanted = detect(path, head) is not None
+                formats[path] = detect(path, head)
+                wanted = formats[path] is not None
         except PermapressError as exc:
             yield Failed(str(path), _line(exc, path))
             continue
@@ -126,6 +139,7 @@ def _files(given: Path, fmt: str | None, seen: set[tuple[int, int]]) -> Iterator
             yield Failed(str(path), f"{path}: cannot read the file ({exc.strerror or exc})")
             continue
         if wanted:
+            formats.setdefault(path, fmt)
             yield path
 
 
@@ -191,45 +205,120 @@ def _url_items(url: str, fmt: str | None, tz: tzinfo, options: ReadOptions) -> I
         raise ArticleError(f"--format {fmt} cannot read a URL; save the file and import it", url)
 
 
+def _target_items(
+    target: Path | str, root: Path, fmt: str | None, tz: tzinfo, options: ReadOptions
+) -> Iterator[Item]:
+    """The items of one file or URL; errors become ``Failed`` (see the module docstring)."""
+    label = str(target)
+    kept, said = False, ""  # did it give an article or a failure; its last note
+    try:
+        stream = (_url_items(label, fmt, tz, options) if isinstance(target, str)
+                  else confined(_file_items(target, fmt, tz, options), root))  # fmt: skip
+        for item in stream:
+            kept = kept or isinstance(item, (Article, Failed))
+            said = item.message if isinstance(item, Note) else said
+            yield item
+    except PermapressError as exc:
+        kept = True
+        yield Failed(label, _line(exc, label))
+    except Exception as exc:  # a reader's bug must not stop a whole import
+        kept = True
+        yield Failed(label, f"{label}: unexpected {type(exc).__name__}: {exc}")
+    if not kept:  # never "0 imported, 0 failed" for a source that held nothing
+        reason = f" ({said})" if said else ""
+        yield Failed(label, f"{label}: holds nothing to import{reason}")
+
+
+Read = tuple[str, Item, str | None]  # (label, item, the body's HTML when already rendered)
+Job = tuple[Path, Path, str | None, tzinfo, ReadOptions]
+
+
+def _read_files(jobs: list[Job]) -> list[Read]:
+    """Read files in a worker process: their items, each article's body HTML rendered too."""
+    out: list[Read] = []
+    for target, root, fmt, tz, options in jobs:
+        for item in _target_items(target, root, fmt, tz, options):
+            rendered = markdown_to_html(item.body) if isinstance(item, Article) else None
+            out.append((str(target), item, rendered))
+    return out
+
+
+def _inline(target: Path | str, root: Path, fmt: str | None, tz: tzinfo,
+            options: ReadOptions) -> Iterator[Read]:  # fmt: skip
+    label = str(target)
+    return ((label, item, None) for item in _target_items(target, root, fmt, tz, options))
+
+
+def _tasks(
+    targets: list[Path | str | Failed],
+    root: Path,
+    formats: dict[Path, str | None],
+    fmt: str | None,
+    tz: tzinfo,
+    options: ReadOptions,
+    pool: Executor | None,
+) -> Iterator[Task[Iterable[Read]]]:
+    """One task per target, or per run of up to ``_CHUNK`` Markdown files read in ``pool``."""
+    parallel = pool is not None and sum(
+        1 for t in targets if isinstance(t, Path) and formats.get(t) in _PARALLEL
+    ) >= _PARALLEL_MIN
+    chunk: list[Job] = []
+
+    def flush() -> Task[Iterable[Read]]:
+        jobs = list(chunk)
+        chunk.clear()
+        assert pool is not None
+        return pool.submit(_read_files, jobs), partial(_read_files, jobs)
+
+    for target in targets:
+        if parallel and isinstance(target, Path) and formats.get(target) in _PARALLEL:
+            chunk.append((target, root, fmt, tz, options))
+            if len(chunk) == _CHUNK:
+                yield flush()
+            continue
+        if chunk:
+            yield flush()
+        if isinstance(target, Failed):
+            yield None, partial(lambda f: [(f.source, f, None)], target)
+        else:
+            yield None, partial(_inline, target, root, fmt, tz, options)
+    if chunk:
+        yield flush()
+
+
 def iter_items(
-    sources: Iterable[Path | str], *, fmt: str | None, tz: tzinfo, options: ReadOptions
+    sources: Iterable[Path | str],
+    *,
+    fmt: str | None,
+    tz: tzinfo,
+    options: ReadOptions,
+    pool: Executor | None = None,
 ) -> Iterator[tuple[str, Item]]:
-    """(source label, item) for everything under ``sources``; errors become ``Failed``."""
+    """(source label, item) for everything under ``sources``; errors become ``Failed``.
+
+    With ``pool`` (``readpool.start_pool``), a folder's Markdown files are read in its worker
+    processes, the items still coming in the folder's order."""
     for given in sources:
         text = str(given)
+        formats: dict[Path, str | None] = {}
         if is_url(text):
             targets: list[Path | str | Failed] = [text]
+            root = Path()
         else:
             path = Path(given)
             root = path if path.is_dir() else path.parent  # media only from inside it
             if path.is_dir():
-                targets = [outside_root(t, path) for t in _files(path, fmt, set())]
+                targets = [outside_root(t, path) for t in _files(path, fmt, set(), formats)]
             elif path.exists() or path.is_symlink():
                 targets = [path]
             else:
                 targets = [Failed(text, f"{text}: does not exist")]
-        for target in targets:
-            if isinstance(target, Failed):
-                yield target.source, target
-                continue
-            label = str(target)
-            kept, said = False, ""  # did it give an article or a failure; its last note
-            try:
-                stream = (_url_items(label, fmt, tz, options) if isinstance(target, str)
-                          else confined(_file_items(target, fmt, tz, options), root))  # fmt: skip
-                for item in stream:
-                    kept = kept or isinstance(item, (Article, Failed))
-                    said = item.message if isinstance(item, Note) else said
-                    yield label, item
-            except PermapressError as exc:
-                kept = True
-                yield label, Failed(label, _line(exc, label))
-            except Exception as exc:  # a reader's bug must not stop a whole import
-                kept = True
-                yield label, Failed(label, f"{label}: unexpected {type(exc).__name__}: {exc}")
-            if not kept:  # never "0 imported, 0 failed" for a source that held nothing
-                reason = f" ({said})" if said else ""
-                yield label, Failed(label, f"{label}: holds nothing to import{reason}")
+        tasks = _tasks(targets, root, formats, fmt, tz, options, pool)
+        for reads in in_order(tasks, ahead=_AHEAD):
+            for label, item, rendered in reads:
+                if rendered is not None and isinstance(item, Article):
+                    remember_html(item.body, rendered)
+                yield label, item
         if not targets:
             yield text, Failed(text, f"{text}: holds no file in a format I can read "
                                      f"({', '.join(sorted(readers()))})")  # fmt: skip
@@ -390,9 +479,16 @@ def import_paths(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
     console = Console(stderr=True)
-    with Progress(*columns, console=console, transient=True, disable=not progress) as bar:
+    # a folder's Markdown files are read on every core; started before the progress bar's thread
+    folders = any(not is_url(str(p)) and Path(p).is_dir() for p in paths)
+    pool = start_pool(worker_count()) if folders else None
+    with ExitStack() as stack:
+        if pool is not None:
+            stack.callback(pool.shutdown, cancel_futures=True)
+        bar = stack.enter_context(Progress(*columns, console=console, transient=True,
+                                           disable=not progress))  # fmt: skip
         task = bar.add_task("Importing", total=None)
-        items = iter_items(paths, fmt=fmt, tz=config.tz, options=options)
+        items = iter_items(paths, fmt=fmt, tz=config.tz, options=options, pool=pool)
         for label, item in with_media(newsroom, items, report, enabled=options.media):
             record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy,
                         force=options.force)  # fmt: skip
