@@ -108,6 +108,18 @@ def _fallback(error: UnicodeError) -> tuple[str | bytes, int]:
 codecs.register_error("permapress-cp1252", _fallback)
 
 
+def _encoding(declared: str) -> str:
+    """The codec for a declared encoding: utf-8 when it is unknown, not a text encoding
+    ("base64"), or does not read ASCII as ASCII ("utf-16": a file whose declaration was just
+    read as ASCII is not UTF-16, whatever it says)."""
+    try:
+        if b"<?xml version".decode(declared) == "<?xml version":
+            return codecs.lookup(declared).name
+    except (LookupError, UnicodeError):
+        pass
+    return "utf-8"
+
+
 class _Repaired:
     """A binary stream of the file as clean UTF-8 XML (see the module docstring)."""
 
@@ -115,11 +127,7 @@ class _Repaired:
         self._raw = raw
         head = raw.read(CHUNK)
         declared = _DECLARED.match(head)
-        encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
-        try:
-            encoding = codecs.lookup(encoding).name
-        except LookupError:
-            encoding = "utf-8"
+        encoding = _encoding(declared.group(1).decode("ascii") if declared else "utf-8")
         if head.startswith(codecs.BOM_UTF8):
             head, encoding = head[3:], "utf-8"
         errors = "permapress-cp1252" if encoding == "utf-8" else "replace"
