@@ -23,7 +23,9 @@ such strings), map keys out of canonical order, 16- and 32-bit floats and ``unde
 ``None``). Each such departure from the spec is one entry in ``warnings``, not an error: the
 block is still bytes to hash and links to follow. Everything else ``decode`` refuses is refused
 here too (indefinite lengths, non-minimal integers, duplicate keys, other tags, NaN, trailing
-bytes, too deep).
+bytes, too deep). Both decoders refuse, as go-ipld-prime does, a block whose decoded form would
+cost more than ``ALLOCATION_BUDGET`` units (so a 32 MB list of zeros is refused before a list of
+32 million items is built).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ DagValue: TypeAlias = (
 
 CID_TAG = 42
 MAX_DEPTH = 256
+ALLOCATION_BUDGET = 10 << 20  # go-ipld-prime's default: list items 5, map entries 5 + 8 + key,
+#                               text and bytes their length, anything else 1
 _UINT64_MAX = 2**64 - 1
 _MINIMUMS = {24: 24, 25: 0x100, 26: 0x10000, 27: 0x100000000}
 _WIDTHS = {24: 1, 25: 2, 26: 4, 27: 8}
@@ -66,11 +70,12 @@ class Relaxed:
 
 
 class _Decoder:
-    __slots__ = ("data", "pos", "relaxed", "warnings")
+    __slots__ = ("data", "pos", "relaxed", "warnings", "budget")
 
     def __init__(self, data: bytes | memoryview, relaxed: bool = False) -> None:
         self.data = bytes(data)
         self.pos = 0
+        self.budget = ALLOCATION_BUDGET
         self.relaxed = relaxed
         self.warnings: list[str] = []
 
@@ -120,20 +125,32 @@ class _Decoder:
             raise self.fail("indefinite-length items are not allowed", start)
         raise self.fail(f"reserved additional information {info}", start)
 
+    def spend(self, cost: int, start: int) -> None:
+        self.budget -= cost
+        if self.budget < 0:
+            raise self.fail(
+                f"the block needs more than {ALLOCATION_BUDGET} units of memory to decode "
+                "(as go-ipld-prime counts them)", start,
+            )
+
     def value(self, depth: int) -> DagValue:
         if depth > MAX_DEPTH:
             raise self.fail(f"nesting deeper than {MAX_DEPTH}")
         major, info, arg, start = self.head()
+        if major in (2, 3):
+            raw = self.take(arg)
+            self.spend(arg, start)
+            return raw if major == 2 else self.text(raw, start, "text")
+        if major in (4, 5):
+            self.spend(5 * self._count(arg, start), start)
+        else:
+            self.spend(1, start)
         if major == 0:
             return arg
         if major == 1:
             return -1 - arg
-        if major == 2:
-            return self.take(arg)
-        if major == 3:
-            return self.text(self.take(arg), start, "text")
         if major == 4:
-            return [self.value(depth + 1) for _ in range(self._count(arg, start))]
+            return [self.value(depth + 1) for _ in range(arg)]
         if major == 5:
             return self.map(arg, depth, start)
         if major == 6:
@@ -163,6 +180,7 @@ class _Decoder:
                         raise self.fail(f"map key {raw!r} is out of canonical order", key_start)
                     self.warn(_KEY_ORDER)
             previous = raw
+            self.spend(8 + len(raw), key_start)
             key = self.text(raw, key_start, "map key")
             if key in out:
                 raise self.fail(f"duplicate map key {raw!r}", key_start)

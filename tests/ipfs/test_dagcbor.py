@@ -239,3 +239,16 @@ def test_relaxed_random_bytes_give_our_error_or_a_value(data: bytes) -> None:
         return
     if not decoded.warnings:  # nothing relaxed: the strict decoder reads the same value
         assert dagcbor.decode(data) == decoded.value
+
+
+def test_allocation_budget_as_go_ipld_prime() -> None:
+    def zeros(count: int) -> bytes:
+        return b"\x9a" + count.to_bytes(4, "big") + bytes(count)
+
+    assert dagcbor.decode(zeros(1_500_000)) == [0] * 1_500_000  # 6 units an item: under 10 Mi
+    for decode in (dagcbor.decode, dagcbor.decode_relaxed):
+        with pytest.raises(FormatError, match="units of memory"):
+            decode(zeros(1_800_000))
+    text = dagcbor.encode({"t": "x" * (11 << 20)})
+    with pytest.raises(FormatError, match="units of memory"):
+        dagcbor.decode(text)
