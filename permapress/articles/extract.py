@@ -35,11 +35,12 @@
 
 ``clean_blocks`` then drops, from the Markdown made of that HTML, the blocks a reader does not
 count as the article: a repeat of the headline, a bare URL or e-mail address, interface words
-("Read more", "Share this story", "Print article", "Advertisement", "close" …, in the languages
-most news is published in), photo credit lines ("Photo: …", "Credit: …"), a tag line ("Tags:"
-followed mostly by links), lists whose every item is only a link ("related articles"), and the
-run of link-only blocks, bare images and a copyright line that ends a body (the site's list of
-other stories and its footer). Fenced code is never touched, and a body is never emptied by the
+("Read more", "READ MORE: <other story>", "Don't miss …", "Also on <site> …", "Share this
+story", "Print article", "Advertisement", "close" …, in the languages most news is published
+in), photo credit lines ("Photo: …", "Credit: …"), a tag line ("Tags:" followed mostly by
+links), lists whose every item is only a link ("related articles"), and the run of link-only
+blocks, bare images and a copyright line that ends a body (the site's list of other stories
+and its footer). Fenced code is never touched, and a body is never emptied by the
 trailing-run rule.
 
 Pure: no I/O. The extractors are third-party; anything they raise on a malformed page counts as
@@ -246,7 +247,8 @@ _MARKUP: Final = re.compile(r"[#>*_`~\[\]|\\]+|^\s*[-+]\s+|^\s*\d+[.)]\s+", re.M
 _URL_ONLY: Final = re.compile(r"<?(?:https?://|www\.)\S+>?|\S+@\S+\.\w+")
 _CHROME: Final = re.compile(
     r"(?:read|see|view|show|load|click|tap) (?:more|less|all|full story|the full story|here)"
-    r"(?: .{0,60})?|more|less|close|share(?: (?:this|the|on|via) .{0,30})?|print(?: this)?"
+    r"(?:\W.{0,100})?|don'?t miss\W.{0,200}|.{0,60}\bby clicking here|also on \S+\.\w+\W.{0,150}|"
+    r"more|less|close|share(?: (?:this|the|on|via) .{0,30})?|print(?: this)?"
     r"(?: article| story| page)?|order reprints|reprints?|advertisement|sponsored( content)?|"
     r"related(?: articles| stories| content| news| posts| coverage)?|comments?|"
     r"(?:leave|post|add) a comment|subscribe(?: now| today)?(?: .{0,40})?|sign up(?: .{0,50})?|"
@@ -298,7 +300,7 @@ def _is_furniture_block(block: str, headlines: frozenset[str]) -> bool:
     if _URL_ONLY.fullmatch(plain):
         return True
     words = len(plain.split())
-    if words <= 14 and _CHROME.fullmatch(plain.rstrip(" .:!…»›>→")):
+    if words <= 40 and _CHROME.fullmatch(plain.rstrip(" .:!…»›>→")):
         return True
     if words <= 60 and _TAGS.match(plain) and _linked_share(block) >= 0.5:
         return True

@@ -213,3 +213,16 @@ def test_an_article_split_over_several_containers_comes_in_whole() -> None:
     assert text.startswith("Instagram began testing hiding public like counts globally")
     assert "David Stier, a data scientist and business advisor in the Bay Area" in text
     assert "but they often have access to the same analytics as one." in text
+
+
+def test_promotion_lines_between_paragraphs_go() -> None:
+    promotions = [
+        "READ MORE: Ferry fares frozen for island routes this winter",
+        "DON'T MISS: Lighthouse keeper retires [INSIGHT] Storm warning for the coast [VIDEO]",
+        "GET THE COURIER ON THE GO BY CLICKING HERE",
+        "Also on courier.example Ferry fares frozen for island routes this winter",
+    ]
+    markdown = "\n\n".join([PARAGRAPHS[0], *promotions, PARAGRAPHS[1]])
+    assert extract.clean_blocks(markdown) == PARAGRAPHS[0] + "\n\n" + PARAGRAPHS[1]
+    kept = "Read the full report, which the council published on Monday, before the vote."
+    assert extract.clean_blocks(kept) == kept
