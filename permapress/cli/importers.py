@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from permapress.cli.newsroom import _echo_json, home_option, json_option, resolve_home
+from permapress.errors import ConfigError
 
 
 def print_report(report: dict[str, Any], *, title: str = "Import") -> None:
@@ -56,24 +57,46 @@ def print_report(report: dict[str, Any], *, title: str = "Import") -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ninjs", "jsonfeed", "markdown"]),
+    type=click.Choice(["ninjs", "jsonfeed", "markdown", "car"]),
     required=True,
-    help="ninjs (one JSON file per article), jsonfeed (feed.json) or markdown (<slug>/index.md).",
+    help="ninjs (one JSON file per article), jsonfeed (feed.json), markdown (<slug>/index.md) "
+    "or car (the whole published site, with everything needed to verify it, as one CARv2 file).",
 )
 @click.option("--drafts", is_flag=True, help="Also export drafts.")
 @home_option
 @json_option
 def export(out: Path, fmt: str, drafts: bool, home: Path | None, as_json: bool) -> None:
-    """Write every article (latest version, with its media) to the new folder OUT."""
+    """Write every article (latest version, with its media) to the new folder OUT, or with
+    --format car the whole site to the file OUT."""
     from permapress.newsroom.exporting import export_newsroom
     from permapress.newsroom.home import Newsroom
 
+    if fmt == "car":
+        _export_car(out, drafts, home, as_json)
+        return
     with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
         count = export_newsroom(newsroom, fmt, out, drafts=drafts)
     if as_json:
         _echo_json({"format": fmt, "out": str(out), "articles": count})
     else:
         click.echo(f"Exported {count} articles as {fmt} to {out}")
+
+
+def _export_car(out: Path, drafts: bool, home: Path | None, as_json: bool) -> None:
+    from permapress.newsroom.exporting import export_car
+    from permapress.newsroom.home import Newsroom
+
+    if drafts:
+        raise ConfigError("--drafts does not apply to --format car: the CAR holds the published "
+                          "site as readers see it")
+    with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
+        done = export_car(newsroom, out)
+    if as_json:
+        _echo_json({"format": "car", "out": str(out), "root_cid": done.root_cid,
+                    "blocks": done.blocks, "bytes": done.size})
+    else:
+        click.echo(f"Exported the site ({done.blocks} blocks, {done.size} bytes) to {out}")
+        click.echo(done.root_cid)
 
 
 @click.command(name="watch")

@@ -237,6 +237,9 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
 
 
 @click.command()
+@click.argument(
+    "car_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -249,12 +252,28 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
     type=click.IntRange(1, 64),
     help="Worker processes (one per CPU core serves the most readers).",
 )
+@click.option(
+    "--no-index-file",
+    is_flag=True,
+    help="With CAR_FILE: keep the index of a CAR that has none in memory instead of writing "
+    "CAR_FILE.idx beside it.",
+)
 @home_option
-def serve(host: str, port: int, demo: bool, workers: int, home: Path | None) -> None:
-    """Serve the newest site at / and a trustless IPFS gateway at /ipfs/."""
+def serve(
+    car_file: Path | None,
+    host: str,
+    port: int,
+    demo: bool,
+    workers: int,
+    no_index_file: bool,
+    home: Path | None,
+) -> None:
+    """Serve the newest site at / and a trustless IPFS gateway at /ipfs/; with CAR_FILE, serve
+    the site in that CAR file (read-only, every block verified as it is read)."""
     from permapress.newsroom.serving import run_server
 
-    run_server(host=host, port=port, demo=demo, home=home, resolve=resolve_home, workers=workers)
+    run_server(host=host, port=port, demo=demo, home=home, resolve=resolve_home, workers=workers,
+               car=car_file, index_file=not no_index_file)  # fmt: skip
 
 
 COMMANDS = (init, import_, list_, show, build, serve)

@@ -1,9 +1,17 @@
-"""``permapress serve``: build the site if needed, then serve it with the gateway.
+"""``permapress serve``: build the site if needed, then serve it with the gateway; or serve a
+site straight from one CAR file (``permapress serve FILE.car``).
 
 The address is bound first: a port another program holds is one line saying so (choose
 another with ``--port``), before any build and never after "Serving … at …". The server reads
 the newsroom read-only. ``server.published.PublishedSite`` notices a `permapress build` run
 beside it: the gateway serves its new root at once, without a restart or a request to ``/``.
+
+From a CAR (``car_app``): the blocks are read through ``ipfs.carstore.CarBlockstore`` (random
+access by the CAR's index, or one built beside it as ``FILE.car.idx``, or in memory; every block
+verified as it is read, so a damaged block gives an error page, never its bytes). The CAR's
+single root is the site at ``/``; the gateway serves exactly the blocks reachable from it (the
+pages, every version's bundle, the signed records, the publisher log and key). Nothing is
+written except the index file.
 """
 
 from __future__ import annotations
@@ -22,8 +30,9 @@ import click
 from starlette.applications import Starlette
 
 from permapress.config import CONFIG_NAME, Config, load_config
-from permapress.errors import ConfigError
+from permapress.errors import ConfigError, PermapressError
 from permapress.ipfs.blockstore import FileBlockstore
+from permapress.ipfs.cid import CID
 from permapress.newsroom.demo import DEMO_NAME, import_demo
 from permapress.newsroom.home import Newsroom, init_newsroom
 from permapress.site.build import build_site
@@ -65,6 +74,39 @@ def serving_app(home: Path) -> Starlette:
     )
 
 
+def car_app(path: Path, *, index_file: bool = True) -> tuple[Starlette, CID, str]:
+    """The web app over one CAR file (read-only): the app, the site root and the site's name."""
+    from permapress.ipfs.carstore import CarBlockstore
+    from permapress.server.app import create_app
+    from permapress.server.carstream import CarLimits
+    from permapress.server.served import ServedSet
+
+    store = CarBlockstore(path, index_file=index_file)
+    if len(store.roots) != 1:
+        store.close()
+        raise ConfigError(
+            f"{path} has {len(store.roots)} roots; serve needs a CAR with one root (a site)"
+        )
+    root = store.roots[0]
+    served = ServedSet(store.get, (root,))
+    name = _site_name(root, store.get) or path.stem
+    app = create_app(blocks=store, site_root=lambda: root, is_served=served.is_served,
+                     car_limits=CarLimits(), site_name=name)  # fmt: skip
+    return app, root, name
+
+
+def _site_name(root: CID, get: Callable[[CID], bytes]) -> str | None:
+    """The publisher's name from the site's publisher.json, when it has a readable one."""
+    from permapress.ipfs.reader import read_file, resolve_path
+    from permapress.trust.log import PUBLISHER_FILE, decode_publisher_document
+
+    try:
+        cid, _trail = resolve_path(root, [PUBLISHER_FILE], get)
+        return decode_publisher_document(b"".join(read_file(cid, get))).name
+    except PermapressError:
+        return None
+
+
 def newsroom_app(home: Path) -> tuple[Starlette, str, Config]:
     """Build the newsroom's site (incrementally) and make the web app that serves it."""
     with Newsroom.open(home) as newsroom:
@@ -74,10 +116,15 @@ def newsroom_app(home: Path) -> tuple[Starlette, str, Config]:
 
 
 _WORKER_HOME = "PERMAPRESS_SERVE_HOME"
+_WORKER_CAR = "PERMAPRESS_SERVE_CAR"
+_WORKER_NO_INDEX = "PERMAPRESS_SERVE_NO_INDEX_FILE"
 
 
 def worker_app() -> Starlette:
     """Entry point of each worker process when serving with --workers N > 1."""
+    car = os.environ.get(_WORKER_CAR)
+    if car:
+        return car_app(Path(car), index_file=not os.environ.get(_WORKER_NO_INDEX))[0]
     return serving_app(Path(os.environ[_WORKER_HOME]))
 
 
@@ -120,26 +167,41 @@ def run_server(
     home: Path | None,
     resolve: Callable[[Path | None], Path],
     workers: int = 1,
+    car: Path | None = None,
+    index_file: bool = True,
 ) -> None:
     import uvicorn
 
+    if car is not None and (demo or home is not None):
+        raise ConfigError("serve FILE.car serves the file alone: leave out --demo and --home")
     # The address first: a busy port is reported before any work, and never after "Serving".
     sock = listen_socket(host, port)
     try:
-        home = prepare_home(demo, home, resolve)
-        app, root, config = newsroom_app(home)
+        if car is not None:
+            app, car_root, name = car_app(car, index_file=index_file)
+            root = str(car_root)
+        else:
+            home = prepare_home(demo, home, resolve)
+            app, root, config = newsroom_app(home)
+            name = config.name
     except BaseException:
         sock.close()
         raise
     port = int(sock.getsockname()[1])  # the port the system chose for --port 0
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"Site root {root}")
-    click.echo(f"Serving {config.name} at http://{shown}:{port}/  (Ctrl+C to stop)")
+    click.echo(f"Serving {name} at http://{shown}:{port}/  (Ctrl+C to stop)")
     options: dict[str, Any] = {"log_level": "warning", "access_log": False}
     if workers > 1:
         # uvicorn binds the workers' socket itself: hand the port over at the last moment.
         sock.close()
-        os.environ[_WORKER_HOME] = str(home.resolve())
+        if car is not None:
+            os.environ[_WORKER_CAR] = str(car.resolve())
+            if not index_file:
+                os.environ[_WORKER_NO_INDEX] = "1"
+        else:
+            assert home is not None
+            os.environ[_WORKER_HOME] = str(home.resolve())
         with suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped: no error
             uvicorn.run(
                 "permapress.newsroom.serving:worker_app",
