@@ -18,6 +18,8 @@ content files match their record). ``expected_key`` (a fingerprint or a public k
 be the key that signed everything. The report is what the CLI prints: ``summary()`` for people,
 ``as_json()`` for scripts. Nothing here touches the network.
 
+A CARv2 with an index (``export --format car``) is read through ``ipfs.carstore`` (random access,
+memory bounded) and checked whole: every block hashed, the index agreeing with its sections.
 A CAR is read through ``checked_getter``: a block that does not hash to its CID is never
 followed (so a block stored under a CID it links to cannot send the check round a cycle), and
 each bundle of a site is checked once however many folders link to it; bundle walks are bounded
@@ -27,13 +29,14 @@ characters in names, headlines and notes as ``\\xNN``, so a hostile bundle canno
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from permapress.errors import IpfsError, PermapressError, TrustError
+from permapress.errors import FormatError, IpfsError, PermapressError, TrustError
 from permapress.ipfs.blockstore import MemoryBlockstore
+from permapress.ipfs.car import CARV2_HEADER_SIZE, CARV2_PRAGMA
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_path
 from permapress.ipfs.profiles import PROFILES, get_profile
@@ -366,10 +369,50 @@ def verify_path(path: Path, expected_key: str | None = None) -> TrustReport:
         check_expected_key(expected_key)
     if path.is_dir():
         return _verify_folder(path, expected_key)
+    if _has_index(path):
+        return _verify_indexed_car(path, expected_key)
     car = load_car(path)
     if len(car.roots) != 1:
         raise TrustError(f"{path}: has {len(car.roots)} roots; a permapress CAR has exactly one")
     return verify_root(car.roots[0], checked_getter(car.store.get), expected_key)
+
+
+def _has_index(path: Path) -> bool:
+    """Is ``path`` a CARv2 with an index (as ``export --format car`` writes)?"""
+    size = len(CARV2_PRAGMA) + CARV2_HEADER_SIZE  # the index offset is its last 8 bytes
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(size)
+    except OSError:
+        return False
+    return len(head) == size and head.startswith(CARV2_PRAGMA) and any(head[size - 8 :])
+
+
+def _verify_indexed_car(path: Path, expected_key: str | None) -> TrustReport:
+    """A CARv2 with an index is read through it (memory bounded), and the whole file is checked:
+    every block hashed, the index agreeing with the sections. An index that cannot be read is a
+    problem; the file is then read without it."""
+    from permapress.ipfs.carstore import CarBlockstore
+
+    try:
+        store = CarBlockstore(path, index_file=False)
+    except FormatError as exc:
+        unreadable = f"the CAR's index cannot be read: {exc}"
+    else:
+        with store:
+            _one_root(path, store.roots)
+            whole = store.check()
+            report = verify_root(store.roots[0], checked_getter(store.get), expected_key)
+        return replace(report, problems=(*whole.problems, *report.problems))
+    car = load_car(path)
+    _one_root(path, car.roots)
+    report = verify_root(car.roots[0], checked_getter(car.store.get), expected_key)
+    return replace(report, problems=(unreadable, *report.problems))
+
+
+def _one_root(path: Path, roots: Sequence[CID]) -> None:
+    if len(roots) != 1:
+        raise TrustError(f"{path}: has {len(roots)} roots; a permapress CAR has exactly one")
 
 
 def _candidate_profiles(path: Path) -> list[str]:
