@@ -37,7 +37,8 @@
 count as the article: a repeat of the headline, a bare URL or e-mail address, interface words
 ("Read more", "READ MORE: <other story>", "Don't miss …", "Also on <site> …", "Share this
 story", "Print article", "Advertisement", "close" …, in the languages most news is published
-in), photo credit lines ("Photo: …", "Credit: …"), a tag line ("Tags:" followed mostly by
+in), a newsletter offer of at most 50 words ("Sign up … newsletter … inbox"), photo credit
+lines ("Photo: …", "Credit: …"), a tag line ("Tags:" followed mostly by
 links), lists whose every item is only a link ("related articles"), and the run of link-only
 blocks, bare images and a copyright line that ends a body (the site's list of other stories
 and its footer). Fenced code is never touched, and a body is never emptied by the
@@ -270,6 +271,11 @@ _TAGS: Final = re.compile(
     r"mots-clés|тэги|теги)\b\s*:?",
     re.IGNORECASE,
 )
+_NEWSLETTER: Final = re.compile(
+    r"\b(?:sign(?:ing)? up|subscribe|subscription|register)\b.*\b(?:newsletters?|inbox|e-?mail "
+    r"updates)\b|\b(?:newsletters?|inbox)\b.*\b(?:sign(?:ing)? up|subscribe)\b",
+    re.IGNORECASE,
+)
 _FOOTER: Final = re.compile(r"(?:©|copyright|\(c\)).{0,150}", re.IGNORECASE)
 _FENCE: Final = re.compile(r"^\s*(?:```|~~~)", re.MULTILINE)
 _LINKED: Final = 0.8
@@ -303,6 +309,8 @@ def _is_furniture_block(block: str, headlines: frozenset[str]) -> bool:
     if words <= 40 and _CHROME.fullmatch(plain.rstrip(" .:!…»›>→")):
         return True
     if words <= 60 and _TAGS.match(plain) and _linked_share(block) >= 0.5:
+        return True
+    if words <= 50 and _NEWSLETTER.search(plain):
         return True
     return words <= 25 and _CREDIT.fullmatch(plain) is not None
 
