@@ -3,7 +3,7 @@
     follow(cid, data, segments) -> (link, consumed)
     links(cid, data) -> [CID, ...]      every link in a DAG-CBOR or DAG-JSON block, in order
 
-Decodes the block (``dagcbor.decode`` for DAG-CBOR, JSON with ``{"/": "<cid>"}`` links for
+Decodes the block (``dagcbor.decode_relaxed`` for DAG-CBOR, JSON with ``{"/": "<cid>"}`` links for
 DAG-JSON) and walks ``segments`` through maps (by key) and lists (by decimal index) until it
 reaches an IPLD link: it returns that link's CID and how many segments it used, so the caller
 continues from the linked block with the rest. Failures, as HTTP statuses:
@@ -38,7 +38,9 @@ def _json_link(value: object) -> CID | None:
 
 def _decode(cid: CID, data: bytes) -> object:
     if cid.codec == DAG_CBOR:
-        return dagcbor.decode(data)
+        # Read as go-ipld-prime and `ipfs verify` read it: real chain data holds text that is not
+        # UTF-8; it is still a block whose links a client may follow.
+        return dagcbor.decode_relaxed(data).value
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
