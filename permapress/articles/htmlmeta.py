@@ -25,7 +25,8 @@ Sources in order of trust, the first one that has a value wins:
 Headlines lose a site name the page appends or prepends ("Storm hits coast | The Japan
 Times", "Storm hits coast - BBC News", "The Paper » Storm hits coast"): the part beyond a
 separator is cut when it names the site (og:site_name, the JSON-LD publisher, application-name,
-the domain), and after " | " also when it is a short tail of at most four words. Authors: a
+the domain), and after " | " also when it is a short tail of at most four words; a leading
+section name equal to the article's section goes too ("Opinion | …"). Authors: a
 byline is split at ";", "&", " and " (und, et, y, e) and at commas between full names (not in
 "Doe, Jane"); placeholders ("No Author", "Staff", "Admin", "Staff Writer", "Anonymous", "Unknown"
 …) and names equal to the publisher or the site are dropped, and repeats are removed.
@@ -236,6 +237,14 @@ def _is_site(part: str, sites: tuple[str, ...], *, loose: bool) -> bool:
     return False
 
 
+def _strip_section(title: str, sections: tuple[str, ...]) -> str:
+    """``title`` without a leading section name ("Opinion | The budget is wrong")."""
+    head, separator, rest = title.partition(" | ")
+    if separator and rest and any(_key(head) == _key(s) for s in sections if s):
+        return rest.strip()
+    return title
+
+
 def strip_site_name(title: str, sites: tuple[str, ...] = (), *, short_tail: bool = True) -> str:
     """``title`` without the site's name appended or prepended after a separator (and, with
     ``short_tail``, without a tail of at most four words after " | ")."""
@@ -386,6 +395,9 @@ def page_meta(root: lxml.html.HtmlElement, base_url: str | None = None) -> PageM
         headline: str | None = strip_site_name(ld_headline, sites, short_tail=False)
     else:
         headline = strip_site_name(other_title, sites) if other_title else None
+    categories = tuple(_list(ld.get("articleSection")) or tags("article:section"))
+    if headline:
+        headline = _strip_section(headline, categories)
     return PageMeta(
         headline=headline,
         authors=clean_authors(authors, sites),
@@ -408,7 +420,7 @@ def page_meta(root: lxml.html.HtmlElement, base_url: str | None = None) -> PageM
             language_tag(html_lang),
             language_tag(tag("content-language", "dc.language", "language")),
         ),
-        categories=tuple(_list(ld.get("articleSection")) or tags("article:section")),
+        categories=categories,
         tags=tuple(
             _list(ld.get("keywords"))
             or tags("article:tag")

@@ -135,3 +135,12 @@ def test_authors_from_each_kind_of_source() -> None:
     assert m.published == "2024/05/02"
     assert meta(tag("author", "No Author")).authors == ()
     assert meta(tag("dc.creator", "Staff")).authors == ()
+
+
+def test_a_leading_section_name_is_cut_from_the_headline() -> None:
+    m = meta(ld({"@type": "NewsArticle", "headline": "Opinion | The budget gets it wrong",
+                 "articleSection": "Opinion"}))  # fmt: skip
+    assert m.headline == "The budget gets it wrong"
+    kept = meta(ld({"@type": "NewsArticle", "headline": "Explainer | Why tides change",
+                    "articleSection": "Science"}))  # fmt: skip
+    assert kept.headline == "Explainer | Why tides change"
