@@ -17,7 +17,9 @@ DAG-CBOR or DAG-JSON block follow IPLD links (``ipld.follow``). Failures raise
 path goes into something that is not a directory; 501 for paths into IPLD values that are not
 links. Other data errors (``IpfsError``) on the way become 404 as well: the path cannot be
 followed with the data this gateway holds. A block missing on the way raises ``MissingBlock``
-(a 404 ``GatewayError`` that callers should not cache: the block may be stored later).
+(a 404 ``GatewayError`` that callers should not cache: the block may be stored later). A
+``VerifyError`` (a store that checks blocks as it reads them found one damaged) is raised as it
+is: the data is there but bad, which callers answer as damaged, not as absent.
 
 ``split_path(text)`` turns the decoded URL path after the CID into segments: empty segments
 are dropped, ``.`` is skipped and ``..`` goes up one level without ever leaving the root.
@@ -30,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from permapress.errors import BlockNotFound, GatewayError, IpfsError
+from permapress.errors import BlockNotFound, GatewayError, IpfsError, VerifyError
 from permapress.ipfs import reader
 from permapress.ipfs.cid import CID, DAG_PB, RAW
 from permapress.server.ipld import PATHABLE, follow
@@ -117,7 +119,7 @@ def resolve(root: CID, segments: Sequence[str], get: Getter) -> Resolved:
         else:
             get(current)  # the terminal block must exist
             kind, size = "other", None
-    except GatewayError:
+    except (GatewayError, VerifyError):
         raise
     except BlockNotFound as exc:
         shown = _shown(root, segments)
