@@ -53,6 +53,8 @@ from permapress.newsroom.published import public, public_by_slug
 from permapress.site import feeds, render, sitemaps
 from permapress.site.carfile import car_file
 from permapress.site.theme import PACKAGE_THEME, Theme, code_version, render_version
+from permapress.site.verifier import digest as verifier_digest
+from permapress.site.verifier import verify_page
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
 from permapress.trust import sitepages
 from permapress.trust.keys import fingerprint, load_public_key
@@ -814,6 +816,7 @@ def build_site(
             lambda: render.render_archive_index(site, month_counts),
         )
         plan.page("404.html", [site], lambda: render.render_not_found(site))
+        plan.page("verify/index.html", [site, verifier_digest()], lambda: verify_page(site))
         lastmod = _sitemaps(plan, site, by_month, category_slugs, months)
         _news_sitemap(plan, site, entries[: sitemaps.NEWS_LIMIT], full)
         plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
@@ -889,7 +892,9 @@ def _context(config: Any, site_key: str, category_slugs: dict[str, str], version
     stylesheet and code)."""
     from permapress import __version__
 
-    return _digest((__version__, version, repr(config), site_key, category_slugs))
+    return _digest(
+        (__version__, version, verifier_digest(), repr(config), site_key, category_slugs)
+    )
 
 
 def _now() -> str:

@@ -1,0 +1,86 @@
+"""The reader's verifier: ``verify/index.html``, a page that checks a downloaded ``.car`` itself.
+
+    verify_page(site) -> bytes     the page: one self-contained HTML file (inline script and
+                                   stylesheet, no external fetches), the site's key filled in
+    SCRIPT                         the inline script (core.js + page.js, comment lines and
+                                   indentation dropped)
+    SCRIPT_HASH                    its CSP source, "'sha256-…'", for a server that serves it
+    digest() -> str                SHA-256 over the files the page is made from
+
+``core.js`` reads a CARv1/v2 in the browser, checks every block against its CID (SHA-256 via
+WebCrypto), walks the DAG as ``permapress.ipfs.verify`` does, and checks the bundle as
+``permapress.trust.check`` does (Ed25519 via WebCrypto), with the same problem texts, so the
+page prints what ``permapress verify FILE.car [--key K]`` prints for a bundle. A site CAR
+(``publisher.json`` at its root) is left to the command line. The page's own
+``Content-Security-Policy`` allows only its inline script and style by hash: nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from functools import cache
+from pathlib import Path
+
+from permapress.site.render import site_css
+from permapress.site.views import SiteInfo
+
+_HERE = Path(__file__).parent
+_FILES = ("core.js", "page.js", "page.html")
+_STYLE = (
+    "#drop{border:2px dashed var(--rule);padding:1rem;margin:1rem 0}"
+    "#drop.over{border-color:var(--focus)}"
+    "#result{white-space:pre-wrap;padding:.75rem;border-left:4px solid var(--rule)}"
+    "#result[data-valid=yes]{border-color:#1c7c3a}"
+    "#result[data-valid=no],#result[data-valid=error]{border-color:var(--accent)}"
+    "#result:empty{display:none}#key{font-family:var(--mono)}"
+)
+
+
+def _compact(source: str) -> str:
+    """Comment lines and indentation dropped (the sources keep no multi-line strings)."""
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+def _read(name: str) -> str:
+    return (_HERE / name).read_text(encoding="utf-8")
+
+
+def _csp_source(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+SCRIPT = _compact(_read("core.js") + "\n" + _read("page.js"))
+SCRIPT_HASH = _csp_source(SCRIPT)
+
+
+@cache
+def digest() -> str:
+    """What the page is made from: when it changes, every built verify page is stale."""
+    sha = hashlib.sha256()
+    for name in _FILES:
+        sha.update((_HERE / name).read_bytes())
+    return sha.hexdigest()
+
+
+def verify_page(site: SiteInfo) -> bytes:
+    """verify/index.html of ``site`` (see the module docstring)."""
+    style = site_css(site.theme) + _STYLE
+    policy = (
+        f"default-src 'none'; script-src {SCRIPT_HASH}; style-src {_csp_source(style)}; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    fields = {
+        "lang": html.escape(site.language),
+        "name": html.escape(site.name),
+        "policy": policy,
+        "fingerprint": html.escape(site.fingerprint or ""),
+        "fingerprint_text": html.escape(site.fingerprint or "FINGERPRINT"),
+        "style": style,
+        "script": SCRIPT,
+    }
+    page = re.sub(r"\{(\w+)\}", lambda m: fields[m.group(1)], _read("page.html"))
+    return page.encode("utf-8")

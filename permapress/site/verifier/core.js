@@ -1,0 +1,397 @@
+// permapress verifier core: check one signed bundle CAR in the browser as `permapress verify`
+// does (permapress/trust/check.py), with the same problem texts. ppCheck(bytes, key) -> report.
+"use strict";
+const ppCheck = (() => {
+const B32 = "abcdefghijklmnopqrstuvwxyz234567";
+const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+const FIELDS = ["article", "content", "note", "previous", "published", "publisher", "type", "version"];
+const RAW = 0x55, PB = 0x70, LIMIT = 64 << 20;
+class Ipfs extends Error {}
+class Trust extends Error {}
+const fail = m => { throw new Ipfs(m); };
+const text = b => new TextDecoder().decode(b);
+const hex = b => Array.from(b, x => x.toString(16).padStart(2, "0")).join("");
+const cat = (...a) => { const o = new Uint8Array(a.reduce((n, x) => n + x.length, 0));
+  let i = 0; for (const x of a) { o.set(x, i); i += x.length; } return o; };
+const sha = async b => new Uint8Array(await crypto.subtle.digest("SHA-256", b));
+function vint(b, p) {
+  let v = 0, s = 1, x;
+  do { if (p.i >= b.length) fail("truncated varint"); x = b[p.i++]; v += (x & 127) * s; s *= 128; }
+  while (x & 128);
+  return v;
+}
+const enc = v => { const o = []; while (v > 127) { o.push(v & 127 | 128); v = Math.floor(v / 128); }
+  o.push(v); return new Uint8Array(o); };
+function b32(b) {
+  let o = "", v = 0, n = 0;
+  for (const x of b) { v = v << 8 | x; n += 8; while (n >= 5) o += B32[v >>> (n -= 5) & 31]; v &= (1 << n) - 1; }
+  return n ? o + B32[v << (5 - n) & 31] : o;
+}
+function unb32(s) {
+  const o = []; let v = 0, n = 0;
+  for (const c of s.toLowerCase()) {
+    const d = B32.indexOf(c); if (d < 0) return null;
+    v = v << 5 | d; n += 5; if (n >= 8) { o.push(v >>> (n -= 8) & 255); v &= (1 << n) - 1; }
+  }
+  return new Uint8Array(o);
+}
+function b58(b) {
+  const d = [];
+  for (const x of b) { let c = x; for (let j = 0; j < d.length; j++) { c += d[j] << 8; d[j] = c % 58; c = c / 58 | 0; }
+    while (c) { d.push(c % 58); c = c / 58 | 0; } }
+  let o = ""; for (const x of b) { if (x) break; o += "1"; }
+  return o + d.reverse().map(x => B58[x]).join("");
+}
+function unb58(s) {
+  const o = [];
+  for (const ch of s) { let c = B58.indexOf(ch); if (c < 0) return null;
+    for (let j = 0; j < o.length; j++) { c += o[j] * 58; o[j] = c & 255; c >>= 8; }
+    while (c) { o.push(c & 255); c >>= 8; } }
+  for (const ch of s) { if (ch !== "1") break; o.push(0); }
+  return new Uint8Array(o.reverse());
+}
+function cid(v, codec, mh) {
+  const p = { i: 0 }, code = vint(mh, p), bytes = v ? cat(enc(1), enc(codec), mh) : mh;
+  vint(mh, p);
+  return { v, codec, mh, code, digest: mh.subarray(p.i), key: hex(mh), str: v ? "b" + b32(bytes) : b58(mh) };
+}
+function cidAt(b, p) {
+  let v = 0, codec = PB;
+  if (!(b[p.i] === 0x12 && b[p.i + 1] === 0x20)) {
+    v = vint(b, p); if (v !== 1) fail(`CID version ${v} is unknown`); codec = vint(b, p);
+  }
+  const s = p.i; vint(b, p); const n = vint(b, p); p.i += n;
+  if (p.i > b.length) fail("truncated CID");
+  return cid(v, codec, b.slice(s, p.i));
+}
+function parseCid(t) {
+  try {
+    if (typeof t !== "string" || !t || t.length > 1024) return null;
+    if (t.length === 46 && t.startsWith("Qm")) { const r = unb58(t); return r && r.length === 34 ? cid(0, PB, r) : null; }
+    const f = t[0], body = t.slice(1);
+    const r = f === "b" || f === "B" ? unb32(body) : f === "z" ? unb58(body)
+      : f === "f" && /^([0-9a-fA-F]{2})*$/.test(body) ? Uint8Array.from(body.match(/../g) || [], h => parseInt(h, 16)) : null;
+    if (!r || r[0] !== 1) return null;
+    const p = { i: 0 }, c = cidAt(r, p);
+    return p.i === r.length ? c : null;
+  } catch { return null; }
+}
+// protobuf fields: [number, value] with value a number (varint) or bytes
+function fields(b) {
+  const p = { i: 0 }, o = [];
+  while (p.i < b.length) {
+    const k = vint(b, p), w = k & 7; let v;
+    if (w === 0) v = vint(b, p);
+    else if (w === 2) { const n = vint(b, p); v = b.subarray(p.i, p.i += n); if (p.i > b.length) fail("a field is cut off"); }
+    else fail(`wire type ${w}`);
+    o.push([k >> 3, v]);
+  }
+  return o;
+}
+function pbNode(b) {
+  const links = []; let data = null;
+  for (const [f, v] of fields(b)) {
+    if (typeof v === "number" || (f !== 1 && f !== 2)) fail(`dag-pb field ${f} is not allowed`);
+    if (data) fail(f === 1 ? "dag-pb Data field appears twice" : "dag-pb Links must come before Data");
+    if (f === 1) { data = v; continue; }
+    const l = { cid: null, name: null, size: null };
+    for (const [g, x] of fields(v)) {
+      if (g === 1) l.cid = cidAt(x, { i: 0 }); else if (g === 2) l.name = text(x); else l.size = x;
+    }
+    if (!l.cid) fail(`link ${links.length} has no Hash`);
+    links.push(l);
+  }
+  return { links, data };
+}
+function unixfs(b) {
+  const fs = { type: -1, data: new Uint8Array(0), size: null, sizes: [] };
+  for (const [f, v] of fields(b)) {
+    if (f === 1) fs.type = v; else if (f === 2) fs.data = v; else if (f === 3) fs.size = v;
+    else if (f === 4) { if (typeof v === "number") fs.sizes.push(v);
+      else { const p = { i: 0 }; while (p.i < v.length) fs.sizes.push(vint(v, p)); } }
+  }
+  return fs;
+}
+const node = (c, d) => { if (c.codec !== PB) return null; const n = pbNode(d); return n.data ? [n, unixfs(n.data)] : null; };
+const fileSize = fs => fs.size ?? fs.data.length + fs.sizes.reduce((a, x) => a + x, 0);
+const seg = s => { s = printable(s); return s.length > 40 ? s.slice(0, 20) + "…" + s.slice(-20) : s; };
+function printable(s) {
+  return s.replace(/[\p{C}\p{Z}]/gu, c => c === " " ? c : (c.codePointAt(0) < 256 ? "\\x" + c.codePointAt(0).toString(16).padStart(2, "0") : "\\u" + c.codePointAt(0).toString(16).padStart(4, "0")));
+}
+function rep(v) {
+  if (v === null) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (Array.isArray(v)) return "[" + v.map(rep).join(", ") + "]";
+  if (typeof v !== "string") return typeof v === "object" ? "{" + Object.entries(v).map(([k, x]) => rep(k) + ": " + rep(x)).join(", ") + "}" : String(v);
+  const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+  const s = v.replace(/[\\\x00-\x1f\x7f]/g, c => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] ?? "\\x" + hex([c.charCodeAt(0)]));
+  return q + (q === "'" ? s.replace(/'/g, "\\'") : s) + q;
+}
+async function loadCar(buf) {
+  let b = buf, p = { i: 0 };
+  const header = () => { const n = vint(b, p); if (!n) fail("CAR header has length 0"); const h = cbor(b.subarray(p.i, p.i += n)); if (!h || typeof h !== "object") fail("CAR header is not a map"); return h; };
+  let h = header();
+  if (h.version === 2) {
+    const dv = new DataView(b.buffer, b.byteOffset + p.i), at = Number(dv.getBigUint64(16, true)), len = Number(dv.getBigUint64(24, true));
+    b = b.subarray(at, at + len); p = { i: 0 }; h = header();
+  }
+  if (h.version !== 1) fail(`CAR header has version ${h.version}; only 1 and 2 exist`);
+  if (!Array.isArray(h.roots) || !h.roots.length) fail("CAR header has no roots");
+  const store = new Map(), all = [];
+  while (p.i < b.length) {
+    const at = p.i, n = vint(b, p); if (!n) break;
+    const end = p.i + n; if (end > b.length) fail(`CAR truncated: section at byte ${at} needs ${n} bytes from byte ${p.i}, only ${b.length - p.i} left`);
+    const c = cidAt(b, p), data = b.slice(p.i, end); p.i = end;
+    all.push((async () => {
+      const ok = c.code === 0x12 ? hex(await sha(data)) === hex(c.digest) : c.code === 0 && hex(data) === hex(c.digest);
+      const had = store.get(c.key); if (!had || (!had.ok && ok)) store.set(c.key, { data, ok });
+    })());
+  }
+  await Promise.all(all);
+  return { roots: h.roots.map(r => cidAt(r, { i: 1 })), store };
+}
+function cbor(b) {
+  const p = { i: 0 };
+  const item = () => {
+    const x = b[p.i++], t = x >> 5, a = x & 31;
+    let n = a < 24 ? a : a === 24 ? b[p.i++] : a === 25 ? (b[p.i++] << 8 | b[p.i++]) : a === 26 ? ((b[p.i++] << 24 | b[p.i++] << 16 | b[p.i++] << 8 | b[p.i++]) >>> 0) : fail("CAR header: unsupported CBOR");
+    if (p.i > b.length) fail("CAR header is cut off");
+    if (t === 0) return n; if (t === 1) return -1 - n;
+    if (t === 2) return b.subarray(p.i, p.i += n); if (t === 3) return text(b.subarray(p.i, p.i += n));
+    if (t === 4) return Array.from({ length: n }, item);
+    if (t === 5) { const o = {}; while (n--) { const k = item(); o[k] = item(); } return o; }
+    if (t === 6) return item();
+    return [false, true, null][n - 20];
+  };
+  return item();
+}
+// ---- the checks: ipfs/verify.py walk, then trust/check.py ----
+function checkDag(root, store) {
+  const seen = new Set(), out = [], stack = [[root, "", "node", null]];
+  const bad = (c, path, kind, m) => out.push(`block ${c.str} (${path || "the bundle folder"}) is ${kind}: ${m}`);
+  while (stack.length) {
+    const [c, path, role, want] = stack.pop();
+    if (seen.has(c.str)) continue; seen.add(c.str);
+    const part = { node: "block", file: "a block of this file", hamt: "a HAMT shard" }[role];
+    let d;
+    if (c.code === 0) d = c.digest;
+    else { const e = store.get(c.key);
+      if (!e) { bad(c, path, "missing", `${part} is not present`); continue; }
+      if (!e.ok) { bad(c, path, "corrupt", `${part}: content does not match its CID`); continue; }
+      d = e.data; }
+    if (c.codec === RAW || c.codec === 0x51 || c.codec === 0x200) {
+      if (want !== null && d.length !== want) bad(c, path, "malformed", `file leaf holds ${d.length} bytes but its parent says ${want}`);
+      continue;
+    }
+    if (c.codec !== PB) { if (role !== "node") bad(c, path, "malformed", "a non-dag-pb block inside a UnixFS DAG");
+      else if (c.codec !== 0x71 && c.codec !== 0x0129) bad(c, path, "unsupported", `codec 0x${c.codec.toString(16)} is unknown: the hash matches but links cannot be followed`);
+      continue; }
+    let n, fs; const kids = [];
+    try { n = pbNode(d); } catch (e) { bad(c, path, "malformed", `dag-pb does not decode: ${e.message}`); continue; }
+    if (!n.data) { if (role !== "node") bad(c, path, "malformed", "dag-pb block without UnixFS data");
+      else n.links.forEach(l => kids.push([l.cid, path ? path + "/" + seg(l.name || "") : seg(l.name || ""), "node", null])); }
+    else {
+      try { fs = unixfs(n.data); } catch (e) { bad(c, path, "malformed", `UnixFS data does not decode: ${e.message}`); continue; }
+      if (role === "file" && fs.type !== 2 && fs.type !== 0) { bad(c, path, "malformed", "a file links to a block that is not file data"); continue; }
+      if (fs.type === 2 || fs.type === 0) {
+        const total = fs.data.length + fs.sizes.reduce((a, x) => a + x, 0);
+        if (fs.sizes.length !== n.links.length) { bad(c, path, "malformed", `file node has ${n.links.length} links but ${fs.sizes.length} blocksizes`); continue; }
+        if (fs.size !== null && fs.size !== total) bad(c, path, "malformed", `filesize is ${fs.size} but the parts hold ${total}`);
+        if (want !== null && want !== total) bad(c, path, "malformed", `file node holds ${total} bytes but its parent says ${want}`);
+        n.links.forEach((l, i) => kids.push([l.cid, path, "file", fs.sizes[i]]));
+      } else if (fs.type === 1) {
+        const names = new Set();
+        n.links.forEach((l, i) => {
+          if (!l.name) bad(c, path, "malformed", `directory entry ${i} has no name`);
+          else if (names.has(l.name)) bad(c, path, "malformed", `directory has two entries ${rep(seg(l.name))}`);
+          else { names.add(l.name); kids.push([l.cid, path ? path + "/" + seg(l.name) : seg(l.name), "node", null]); }
+        });
+      } else if (fs.type === 5) bad(c, path, "unsupported", "HAMT folders are not checked in the browser; use permapress verify");
+      else n.links.forEach(l => kids.push([l.cid, path ? path + "/" + seg(l.name || "") : seg(l.name || ""), "node", null]));
+    }
+    stack.push(...kids.reverse());
+  }
+  return out;
+}
+function getter(store) {
+  return c => {
+    if (c.code === 0) return c.digest;
+    const e = store.get(c.key);
+    if (!e) fail(`block ${c.str} is not in the blockstore`);
+    if (!e.ok) fail(`block ${c.str} does not match its CID (corrupt or substituted)`);
+    return e.data;
+  };
+}
+function list(c, get) {
+  const x = node(c, get(c));
+  if (!x || (x[1].type !== 1 && x[1].type !== 5)) fail(`${c.str} is not a UnixFS directory`);
+  if (x[1].type === 5) fail("HAMT folders are not read in the browser; use permapress verify");
+  return x[0].links;
+}
+function kind(c, get) {
+  const d = get(c); if (c.codec === RAW) return ["raw", d.length];
+  const x = node(c, d); if (!x) return ["other", d.length];
+  const t = x[1].type;
+  return t === 2 || t === 0 ? ["file", fileSize(x[1])] : t === 1 ? ["directory"] : t === 5 ? ["hamt"] : ["other"];
+}
+function read(c, get) {
+  const size = kind(c, get)[1];
+  if (size > LIMIT) fail(`${c.str} declares ${size} bytes; a record, log or page holds at most ${LIMIT}`);
+  const parts = [];
+  const walk = (k, depth) => {
+    const d = get(k);
+    if (k.codec === RAW) return parts.push(d);
+    const x = node(k, d); if (!x || (x[1].type !== 2 && x[1].type !== 0) || depth > 32) fail(`${k.str} is not a UnixFS file`);
+    parts.push(x[1].data); x[0].links.forEach(l => walk(l.cid, depth + 1));
+  };
+  walk(c, 0);
+  return cat(...parts);
+}
+function tree(root, get) {
+  const files = new Map(), stack = [["", root, 0]]; let count = 0;
+  while (stack.length) {
+    const [prefix, dir, depth] = stack.pop();
+    if (depth >= 64) throw new Trust(`folders nested deeper than 64 levels (at ${prefix.slice(0, 60)}…): not a permapress bundle; refusing to walk it`);
+    for (const l of list(dir, get)) {
+      if (++count > 100000) throw new Trust("more than 100000 files and folders (counting every path): not a permapress bundle; refusing to walk it");
+      const k = kind(l.cid, get)[0];
+      if (k === "directory" || k === "hamt") stack.push([`${prefix}${l.name}/`, l.cid, depth + 1]); else files.set(prefix + (l.name || ""), l.cid);
+    }
+  }
+  return files;
+}
+const canon = v => Array.isArray(v) ? "[" + v.map(canon).join(",") + "]" : v && typeof v === "object"
+  ? "{" + Object.keys(v).sort().map(k => JSON.stringify(k) + ":" + canon(v[k])).join(",") + "}" : JSON.stringify(v);
+const dict = v => v && typeof v === "object" && !Array.isArray(v);
+const TIME = /^\d{4}-\d\d-\d\d[T ]\d\d(:\d\d(:\d\d(\.\d{1,6})?)?)?(Z|[+-]\d\d(:?\d\d)?)$/;
+const when = t => Date.parse(t.replace(" ", "T"));
+async function fingerprint(key) { return b32(await sha(key)).toUpperCase().slice(0, 20).match(/..../g).join("-"); }
+function keyOf(t) {
+  const body = typeof t === "string" && t.startsWith("ed25519:") ? t.slice(8) : "";
+  if (!/^[0-9a-f]{64}$/.test(body)) throw new Trust(`${typeof t === "string" ? rep(t) : rep(t).slice(0, 80)} is not a public key of the form 'ed25519:<64 hex digits>'`);
+  return Uint8Array.from(body.match(/../g), h => parseInt(h, 16));
+}
+async function record(data, what) {
+  let v;
+  try { v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)); }
+  catch { throw new Trust(`${what} is not UTF-8 JSON (or nested too deeply)`); }
+  if (canon(v) + "\n" !== text(data)) throw new Trust(`${what} is not in canonical form (sorted keys, no spaces, one newline)`);
+  const T = m => new Trust(`${what}: ${m}`);
+  if (!dict(v) || canon(Object.keys(v).sort()) !== canon(FIELDS))
+    throw T(`expected the fields ${rep(FIELDS)}, found ${dict(v) ? rep(Object.keys(v).sort()) : Array.isArray(v) ? "list" : v === null ? "NoneType" : { string: "str", number: Number.isInteger(v) ? "int" : "float", boolean: "bool" }[typeof v]}`);
+  if (v.type !== "permapress.version/1") throw T(`type ${rep(v.type)} is not 'permapress.version/1'`);
+  if (typeof v.article !== "string" || !v.article.startsWith("urn:")) throw T(`article ${rep(v.article)} is not a urn: identifier`);
+  if (!Number.isInteger(v.version) || v.version < 1) throw T(`version ${rep(v.version)} is not a whole number from 1 up`);
+  if ((v.version === 1) !== (v.previous === null)) throw T(`version ${v.version} with previous ${rep(v.previous)} (only version 1 has none)`);
+  if (v.previous !== null && !parseCid(v.previous)) throw T(`previous ${rep(v.previous)} is not a CID`);
+  if (!dict(v.content)) throw T("content is not an object of path -> CID");
+  if (!Object.keys(v.content).length) throw T("the content manifest is empty");
+  for (const [path, c] of Object.entries(v.content)) {
+    const parts = path.split("/");
+    if (!path || parts.some(s => s === "" || s === "." || s === "..") || parts[0] === "record") throw T(`${rep(path)} cannot be a content file of a bundle`);
+    if (typeof c !== "string") throw T(`the CID of ${rep(path)} is not text`);
+    if (!parseCid(c)) throw T(`${rep(c)} (for ${rep(path)}) is not a CID`);
+  }
+  if (typeof v.published !== "string" || !TIME.test(v.published)) throw T(`published ${rep(v.published)} is not a date-time with a timezone`);
+  if (typeof v.note !== "string") throw T("note is not text");
+  const u = v.publisher;
+  if (!dict(u) || canon(Object.keys(u).sort()) !== '["fingerprint","key","name"]') throw T("publisher must have exactly ['fingerprint', 'key', 'name']");
+  if (typeof u.key !== "string" || typeof u.name !== "string") throw T("publisher key and name must be text");
+  const key = keyOf(u.key), fp = await fingerprint(key);
+  if (u.fingerprint !== fp) throw T(`fingerprint ${rep(u.fingerprint)} is not the fingerprint of its key (${fp})`);
+  return { ...v, key, fp };
+}
+function signature(data, what) {
+  const t = text(data);
+  if (!t.endsWith("\n") || !/^[0-9a-f]{128}$/.test(t.slice(0, -1))) throw new Trust(`${what} is not 128 lowercase hex digits and a newline`);
+  return Uint8Array.from(t.slice(0, -1).match(/../g), h => parseInt(h, 16));
+}
+async function sigOk(key, data, sig) {
+  try { return await crypto.subtle.verify("Ed25519", await crypto.subtle.importKey("raw", key, "Ed25519", false, ["verify"]), sig, data); }
+  catch { return false; }
+}
+const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+async function bundle(root, store, expected) {
+  const problems = checkDag(root, store), get = getter(store), out = { problems, root: root.str, chain: [] };
+  let files;
+  try { files = tree(root, get); }
+  catch (e) { problems.push(`the bundle cannot be read as a folder: ${e.message}`); return out; }
+  try { const a = JSON.parse(text(read(files.get("article.json"), get))); out.headline = typeof a.headlines[0].value === "string" ? a.headlines[0].value : JSON.stringify(a.headlines[0].value); }
+  catch { out.headline = null; }
+  const signed = async (rname, sname, what) => {
+    if (!files.has(rname) || !files.has(sname)) { problems.push(`${what}: ${files.has(rname) ? sname : rname} is missing`); return null; }
+    let data, r, sig;
+    try { data = read(files.get(rname), get); r = await record(data, `${what} (${rname})`); sig = signature(read(files.get(sname), get), sname); }
+    catch (e) { problems.push(e instanceof Trust ? e.message : `${what}: ${rname} or ${sname} cannot be read (see blocks)`); return null; }
+    r.cid = cid(1, RAW, cat(new Uint8Array([0x12, 0x20]), await sha(data))).str;
+    if (!await sigOk(r.key, data, sig)) problems.push(`${what}: the signature does not match the record (${rname} or ${sname} was changed after signing)`);
+    return r;
+  };
+  if (!files.has("record/version.json")) { problems.push("no record/version.json: this bundle is not signed (or not a permapress bundle)"); return out; }
+  const r = await signed("record/version.json", "record/version.sig", "this version's record");
+  if (!r) return out;
+  out.record = r;
+  const content = r.content, actual = new Map([...files].filter(([p]) => !p.startsWith("record/")));
+  for (const p of [...new Set([...Object.keys(content), ...actual.keys()])].sort()) {
+    if (!actual.has(p)) problems.push(`${p}: named by the signed record but missing from the bundle`);
+    else if (!(p in content)) problems.push(`${p}: in the bundle but not in the signed record (added)`);
+    else { const s = parseCid(content[p]), a = actual.get(p);
+      if (s.v !== a.v || s.codec !== a.codec || s.key !== a.key) problems.push(`${p}: its content (CID ${a.str}) differs from what the publisher signed (${content[p]}); the file was changed`); }
+  }
+  const pre = "record/chain/", byCid = new Map(), used = new Set();
+  const names = [...new Set([...files.keys()].filter(p => p.startsWith(pre)).map(p => { const s = p.slice(pre.length), i = s.lastIndexOf("."); return i < 0 ? s : s.slice(0, i); }))].sort();
+  for (const name of names) {
+    const e = await signed(`${pre}${name}.json`, `${pre}${name}.sig`, `record of ${pre}${name}.json`);
+    if (!e) continue;
+    if (name !== String(e.version)) problems.push(`${pre}${name}.json holds the record of version ${e.version}: the chain files were renamed or reordered`);
+    e.name = name; byCid.set(e.cid, e);
+  }
+  const chain = [r]; let cur = r, whole = true;
+  while (cur.previous !== null) {
+    const w = parseCid(cur.previous).str;
+    if (!byCid.has(w)) { problems.push(`version ${cur.version} names ${w} as the record of version ${cur.version - 1}, but no such record is in ${pre}: a version was dropped from the history`); whole = false; break; }
+    used.add(w); const e = byCid.get(w);
+    if (e.version !== cur.version - 1) problems.push(`version ${cur.version} is preceded by a record of version ${e.version}: versions are out of order`);
+    if (e.article !== cur.article) problems.push(`version ${e.version} is a record of ${e.article}, version ${cur.version} of ${cur.article}`);
+    if (!same(e.key, cur.key)) problems.push(`version ${e.version} was signed by ${e.fp}, version ${cur.version} by ${cur.fp}: one history must have one publisher key`);
+    if (when(e.published) > when(cur.published)) problems.push(`version ${cur.version} (${cur.published}) is dated before version ${e.version} (${e.published}): times go backwards`);
+    chain.push(e); cur = e;
+    if (chain.length > r.version) break;
+  }
+  if (whole) {
+    if (cur.version !== 1) problems.push(`the history stops at version ${cur.version}, not version 1`);
+    for (const k of [...byCid.keys()].filter(k => !used.has(k)).sort()) problems.push(`${pre}${byCid.get(k).name}.json is not part of this version's history`);
+    out.chain = chain.reverse();
+  }
+  if (expected !== null && !keyMatches(r, expected)) problems.push(`signed by the key ${r.fp} (${"ed25519:" + hex(r.key)}), not the expected ${expected}`);
+  out.files = files; out.get = get;
+  return out;
+}
+const normal = t => t.replace(/[- ]/g, "").toUpperCase();
+function keyMatches(r, want) {
+  if (want.startsWith("ed25519:")) want = want.slice(8);
+  return want.length === 64 ? want.toLowerCase() === hex(r.key) : normal(want) === normal(r.fp);
+}
+function expectedKey(t) {
+  const w = t.trim(), bare = w.startsWith("ed25519:") ? w.slice(8) : w;
+  if (/^[0-9a-fA-F]{64}$/.test(bare) || /^[A-Z2-7]{20}$/.test(normal(bare))) return w;
+  throw new Trust(`${rep(t)} is neither a fingerprint (like K7QF-2M4D-XW3A-9TJB-EC5R) nor a public key (64 hex digits, optionally after 'ed25519:'); copy it from the publisher's site (publisher.json or the page footer)`);
+}
+return async (bytes, key) => {
+  const expected = key && key.trim() ? expectedKey(key) : null;
+  const car = await loadCar(bytes);
+  if (car.roots.length !== 1) throw new Trust(`has ${car.roots.length} roots; a permapress CAR has exactly one`);
+  const root = car.roots[0], get = getter(car.store);
+  let names = [];
+  try { names = list(root, get).map(l => l.name); } catch { /* not a folder: a bundle with problems */ }
+  if (names.includes("publisher.json")) throw new Trust("this CAR is a whole site: check it with `permapress verify`");
+  const b = await bundle(root, car.store, expected), r = b.record;
+  const valid = !b.problems.length, corr = b.chain.slice(1);
+  const lines = [`${valid ? "VALID" : "NOT VALID"}: ${b.headline || "(no headline)"}`];
+  if (r) lines.push(`Publisher: ${r.publisher.name}, key ${r.fp}`, `Version ${r.version} of ${r.version} (content address ${root.str})`);
+  corr.forEach(c => lines.push(`  Correction in version ${c.version}, ${c.published.slice(0, 10)}: ${c.note}`));
+  b.problems.slice(0, 20).forEach(p => lines.push(`Problem: ${p}`));
+  if (b.problems.length > 20) lines.push(`… and ${b.problems.length - 20} more problems (--json lists every one)`);
+  return { ...b, valid, lines: lines.map(printable), read: path => b.files && b.files.has(path) ? read(b.files.get(path), b.get) : null };
+};
+})();

@@ -1,0 +1,36 @@
+// The verify page: a dropped or chosen .car is checked by ppCheck; the verdict is shown in
+// #result (data-valid="yes|no|error") as the lines `permapress verify` prints.
+"use strict";
+(() => {
+  const $ = id => document.getElementById(id), out = $("result"), drop = $("drop");
+  let seq = 0;
+  async function check(file) {
+    const mine = ++seq; // only the latest check may show its verdict
+    out.dataset.valid = "busy";
+    out.textContent = "Checking " + file.name + " …";
+    try {
+      const report = await ppCheck(new Uint8Array(await file.arrayBuffer()), $("key").value);
+      if (mine !== seq) return;
+      out.dataset.valid = report.valid ? "yes" : "no";
+      out.textContent = report.lines.join("\n");
+    } catch (e) {
+      if (mine !== seq) return;
+      out.dataset.valid = "error";
+      out.textContent = "NOT VALID: " + file.name + ": " + e.message;
+    }
+  }
+  let last = null;
+  $("car").addEventListener("change", e => {
+    if (e.target.files[0]) check(last = e.target.files[0]);
+    e.target.value = ""; // the same file can be chosen again
+  });
+  $("key").addEventListener("change", () => last && check(last));
+  drop.addEventListener("dragover", e => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", e => {
+    e.preventDefault(); drop.classList.remove("over");
+    if (e.dataTransfer.files[0]) check(last = e.dataTransfer.files[0]);
+  });
+  $("noscript").hidden = true;
+  $("form").hidden = false;
+})();
