@@ -149,7 +149,10 @@ LISTING_MARK = "<!-- edited listing -->"
 
 
 def uses_listing(path: str) -> bool:
-    return not path.startswith(("articles/", "verify/")) and path not in ("archive/index.html", "404.html")
+    return not path.startswith(("articles/", "verify/")) and path not in (
+        "archive/index.html",
+        "404.html",
+    )
 
 
 # template: (text, its replacement, what the pages then show, which pages use the template)
