@@ -50,7 +50,7 @@ from permapress.ipfs.importer import Imported, build_directory, import_bytes, im
 from permapress.ipfs.profiles import Profile, get_profile
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.published import public, public_by_slug
-from permapress.site import feeds, render, sitemaps
+from permapress.site import feeds, render, search_build, sitemaps
 from permapress.site.carfile import car_file
 from permapress.site.theme import PACKAGE_THEME, Theme, code_version, render_version
 from permapress.site.verifier import digest as verifier_digest
@@ -820,6 +820,7 @@ def build_site(
         lastmod = _sitemaps(plan, site, by_month, category_slugs, months)
         _news_sitemap(plan, site, entries[: sitemaps.NEWS_LIMIT], full)
         plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
+        search_build.place_search(plan, catalog, site, [e.article.slug for e in entries])
         css = _site_css(site)
         plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 

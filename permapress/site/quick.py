@@ -44,7 +44,7 @@ from permapress.ipfs.patch import NotPatchable, patch_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.published import is_draft
-from permapress.site import build, feeds, sitemaps
+from permapress.site import build, feeds, search_build, sitemaps
 from permapress.site.theme import PACKAGE_THEME, Theme, render_version
 from permapress.site.views import ArticleEntry, Section, SiteInfo
 from permapress.trust.keys import fingerprint, load_public_key
@@ -289,6 +289,7 @@ def _patch(
         return _finish(newsroom, state, state.root, state.pages, [], lastmod, built_at, started)
     build._sitemap_index(plan, site, lastmod)
     build._publisher_pages(plan, catalog, config.name, public_key)
+    search_build.place_search(plan, catalog, site, order)  # the chunks a correction changed
     plan.flush()
     pages += plan.pages - sum(1 for path in _paths(plan.tree) if path.endswith(".html"))
     made = patch_tree(CID.parse(state.root), dict(_nodes(plan.tree)), profile, blocks.get,

@@ -186,7 +186,9 @@ def _render(theme: Theme, template: str, **context: Any) -> bytes:
 
 # The masthead with its section bar, and the footer, are the same on thousands of pages (they
 # change only with the page's depth and current section): each is rendered once per process.
-_MASTHEAD = ("site_name", "tagline", "home_href", "masthead_h1", "nav", "strip")
+_MASTHEAD = (
+    "site_name", "tagline", "home_href", "masthead_h1", "nav", "strip", "search_href"
+)
 _FOOTER = ("site_name", "footer_links", "fingerprint")
 
 
@@ -261,6 +263,7 @@ def _frame(site: SiteInfo, root: str, current: str | None) -> dict[str, Any]:
         "tagline": site.tagline,
         "root": root,
         "home_href": f"{root}index.html",
+        "search_href": f"{root}search/index.html",
         "nav": _nav(site, root, current),
         "fingerprint": site.fingerprint,
         "footer_links": [
@@ -502,6 +505,17 @@ def render_archive_index(site: SiteInfo, months: Sequence[tuple[int, int, int]])
         description=f"Every article published by {site.name}, month by month.",
         feeds=_feed_links(SITE_FEEDS, "../", site.name),
         years=list(years.items()),
+    )
+
+
+def render_search(site: SiteInfo) -> bytes:
+    """search/index.html: the search form, and the results ``search.js`` (or the server) adds."""
+    return _render(
+        site.theme,
+        "search.html",
+        **_site_frame(site, "../"),
+        page_title=f"Search — {site.name}",
+        description=f"Search every article published by {site.name}.",
     )
 
 

@@ -149,7 +149,7 @@ LISTING_MARK = "<!-- edited listing -->"
 
 
 def uses_listing(path: str) -> bool:
-    return not path.startswith(("articles/", "verify/")) and path not in (
+    return not path.startswith(("articles/", "search/", "verify/")) and path not in (
         "archive/index.html",
         "404.html",
     )

@@ -1,0 +1,271 @@
+"""The site's own search index: small script files the search page loads one by one.
+
+    search_files(docs, language) -> dict[str, bytes]   files under ``search/`` by path
+    terms(text, language) -> list[str]                 the index terms of a text
+    bucket(term, buckets) -> int                       the term chunk that holds a term
+
+Every published article is a ``SearchDoc``. Doc ids follow publication order (oldest first, then
+slug), so a new article takes the next id and a correction keeps its id. The files:
+
+- ``meta.js``: article count, bucket count, which term chunks exist, the stemming rules;
+- ``t/<bucket>.js``: the terms whose first three letters hash (FNV-1a, 32 bits, over UTF-8) to
+  the bucket, each with its document frequency and postings ``[id delta, impact, …]``: all of
+  a term's words that share a prefix sit in one chunk, so the page matches the last word typed
+  as a prefix by loading one chunk;
+- ``d/<n>.js``: articles ``8n … 8n+7``: slug, headline, date, a short excerpt.
+
+Each file is one call of the page's global ``ppSearch(kind, key, data)``: the page adds plain
+``<script>`` elements, which browsers run from ``file://`` too (``fetch()`` is refused there).
+
+Ranking: the impact of a term in an article is BM25's term part (k1 1.2, b 0.75) over the
+weighted count (headline 3, authors and categories 2, summary 2, body 1), against a fixed
+length ``NOMINAL_LENGTH`` instead of the corpus average, rounded to an integer 1..17. The page
+adds impact times idf (from the frequency the chunk stores) over the query's terms; ties go to
+the newer article. A term keeps the ``MAX_POSTINGS`` postings of highest impact (newest first),
+so a word in every article costs a few kB, not the whole archive.
+
+Stability: buckets come from the term, the bucket count only from the number of articles,
+impacts only from the article itself: a correction changes exactly the chunks holding a term
+whose postings changed, plus the article's docs chunk. Same articles, same bytes.
+
+Word forms: text is decomposed (NFKD), marks dropped, recomposed (NFC) and lower-cased; words
+are runs of letters and digits; Chinese, Japanese and Korean runs become character bigrams; a
+word loses the first suffix of its language's list that leaves at least ``MIN_STEM`` letters
+(``RULES``: en, de, fr, es, pt, it, nl). ``search.js`` does the same to the query, with the
+rules read from ``meta.js``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+FORMAT = 1
+DOCS_PER_CHUNK = 8
+MAX_POSTINGS = 1000
+NOMINAL_LENGTH = 400
+MIN_STEM = 3
+PREFIX = 3
+EXCERPT = 200
+K1 = 1.2
+B = 0.75
+SCALE = 8
+
+# Suffixes tried in order (the first one that fits is replaced); "" keeps the word as it is.
+RULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (("ies", "y"), ("sses", "ss"), ("ss", "ss"), ("us", "us"), ("is", "is"), ("s", "")),
+    "de": (("ern", ""), ("en", ""), ("er", ""), ("es", ""), ("e", ""), ("n", ""), ("s", "")),
+    "fr": (("eaux", "eau"), ("aux", "al"), ("s", ""), ("x", ""), ("e", "")),
+    "es": (("ces", "z"), ("es", ""), ("s", "")),
+    "pt": (("oes", "ao"), ("aes", "ao"), ("ns", "m"), ("s", "")),
+    "it": (("i", ""), ("e", ""), ("a", ""), ("o", "")),
+    "nl": (("en", ""), ("s", "")),
+}
+
+_WORD = re.compile(r"[^\W_]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_LINK = re.compile(r"\]\([^)]*\)|<[^>]*>|https?://\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDoc:
+    """What the index knows of one published article (``published``: ISO 8601)."""
+
+    slug: str
+    headline: str
+    summary: str
+    body: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    published: str
+
+
+def rules(language: str) -> tuple[tuple[str, str], ...]:
+    return RULES.get(language.split("-")[0].lower(), ())
+
+
+@lru_cache(maxsize=4096)
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("M")
+
+
+def normalize(text: str) -> str:
+    """Decomposed, without marks, recomposed, lower case (``search.js`` does the same)."""
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if c.isascii() or not _is_mark(c))
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def stem(word: str, language_rules: tuple[tuple[str, str], ...]) -> str:
+    for suffix, replacement in language_rules:
+        if word.endswith(suffix):
+            if len(word) - len(suffix) >= MIN_STEM:
+                return word[: len(word) - len(suffix)] + replacement
+            return word
+    return word
+
+
+def _token_terms(token: str, language_rules: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The terms of one normalized word: itself stemmed, or its CJK runs as bigrams."""
+    if token.isascii() or not _CJK.search(token):
+        return (stem(token, language_rules),)
+    out: list[str] = []
+    at = 0
+    for run in _CJK.finditer(token):
+        if run.start() > at:
+            out.append(stem(token[at : run.start()], language_rules))
+        cjk = run.group()
+        if len(cjk) == 1:
+            out.append(cjk)
+        out += [cjk[i : i + 2] for i in range(len(cjk) - 1)]
+        at = run.end()
+    if at < len(token):
+        out.append(stem(token[at:], language_rules))
+    return tuple(out)
+
+
+# ASCII text: every character but letters and digits becomes a space, then split (fast).
+_ASCII_SPACES = {c: " " for c in range(128) if not chr(c).isalnum()}
+_TERMS: dict[tuple[tuple[str, str], ...], dict[str, tuple[str, ...]]] = {}
+
+
+def term_counts(text: str, language: str) -> Counter[str]:
+    """How often each index term occurs in ``text``."""
+    language_rules = rules(language)
+    known = _TERMS.setdefault(language_rules, {})
+    text = normalize(text)
+    if text.isascii():
+        words = Counter(text.translate(_ASCII_SPACES).split())
+    else:
+        words = Counter(_WORD.findall(text))
+    counts: Counter[str] = Counter()
+    for word, n in words.items():
+        found = known.get(word)
+        if found is None:
+            if len(known) > 200_000:
+                known.clear()
+            found = known[word] = _token_terms(word, language_rules)
+        for term in found:
+            counts[term] += n
+    return counts
+
+
+def terms(text: str, language: str) -> list[str]:
+    """The index terms of ``text``, in order (repeats kept)."""
+    language_rules = rules(language)
+    words = _WORD.findall(normalize(text))
+    return [term for word in words for term in _token_terms(word, language_rules)]
+
+
+def bucket(term: str, buckets: int) -> int:
+    """FNV-1a (32 bits) of the term's first ``PREFIX`` characters in UTF-8, modulo ``buckets``."""
+    value = 0x811C9DC5
+    for byte in term[:PREFIX].encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value % buckets
+
+
+def bucket_count(articles: int) -> int:
+    """A power of two near articles/16 (64 … 4096): it changes only as the archive grows."""
+    wanted = max(1, articles // 16)
+    return min(4096, max(64, 1 << (wanted - 1).bit_length()))
+
+
+def impact(weighted: float, length: float) -> int:
+    """BM25's term part as an integer (``search_files`` computes the same inline)."""
+    norm = K1 * (1 - B + B * length / NOMINAL_LENGTH)
+    return round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1
+
+
+def _weighted(doc: SearchDoc, language: str) -> Counter[str]:
+    counts = term_counts(_LINK.sub(" ", doc.body), language)
+    for text, weight in (
+        (doc.headline, 3),
+        (" ".join(doc.authors), 2),
+        (" ".join(doc.categories), 2),
+        (doc.summary, 2),
+    ):
+        for term, n in term_counts(text, language).items():
+            counts[term] += n * weight
+    return counts
+
+
+def excerpt(doc: SearchDoc) -> str:
+    """The summary, else the start of the body, cut at a word before ``EXCERPT`` characters."""
+    text = doc.summary.strip() or _LINK.sub(" ", doc.body)
+    text = " ".join(re.sub(r"[#*_>`\[\]|]+", " ", text).split())
+    if len(text) <= EXCERPT:
+        return text
+    cut = text[:EXCERPT].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def _script(kind: str, key: int, data: object) -> bytes:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return f'ppSearch("{kind}",{key},{payload});\n'.encode()
+
+
+def ordered(docs: Sequence[SearchDoc]) -> list[SearchDoc]:
+    """The articles in doc-id order: oldest first, then by slug."""
+    return sorted(docs, key=lambda d: (d.published, d.slug))
+
+
+def search_files(docs: Sequence[SearchDoc], language: str) -> dict[str, bytes]:
+    """Every file of the index by its path under ``search/`` (see the module docstring)."""
+    docs = ordered(docs)
+    buckets = bucket_count(len(docs))
+    postings: dict[str, list[tuple[int, int]]] = {}
+    for doc_id, doc in enumerate(docs):
+        counts = _weighted(doc, language)
+        norm = K1 * (1 - B + B * sum(counts.values()) / NOMINAL_LENGTH)
+        for term, weighted in counts.items():
+            value = round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1
+            postings.setdefault(term, []).append((doc_id, value))
+    chunks: dict[int, dict[str, list[int]]] = {}
+    for term, found in postings.items():
+        kept = found
+        if len(found) > MAX_POSTINGS:
+            best = sorted(found, key=lambda p: (-p[1], -p[0]))[:MAX_POSTINGS]
+            kept = sorted(best)
+        flat = [len(found)]
+        last = 0
+        for doc_id, weight in kept:
+            flat += [doc_id - last, weight]
+            last = doc_id
+        chunks.setdefault(bucket(term, buckets), {})[term] = flat
+    files: dict[str, bytes] = {}
+    for number, table in chunks.items():
+        files[f"t/{number}.js"] = _script("t", number, table)
+    for start in range(0, len(docs), DOCS_PER_CHUNK):
+        rows = [
+            [d.slug, d.headline, d.published[:10], excerpt(d)]
+            for d in docs[start : start + DOCS_PER_CHUNK]
+        ]
+        files[f"d/{start // DOCS_PER_CHUNK}.js"] = _script("d", start // DOCS_PER_CHUNK, rows)
+    present = bytearray((buckets + 7) // 8)
+    for number in chunks:
+        present[number // 8] |= 1 << (number % 8)
+    meta = {
+        "format": FORMAT,
+        "n": len(docs),
+        "buckets": buckets,
+        "present": present.hex(),
+        "per": DOCS_PER_CHUNK,
+        "prefix": PREFIX,
+        "min": MIN_STEM,
+        "rules": [list(rule) for rule in rules(language)],
+    }
+    files["meta.js"] = _script("m", 0, meta)
+    return dict(sorted(files.items()))
+
+
+def idf(df: int, n: int) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
