@@ -2,7 +2,7 @@
 
     python -m benchmarks                 everything (about 10–20 minutes on 2 cores)
     python -m benchmarks import build    only some groups: import, articles, build, serve,
-                                         trust, extraction, realimport
+                                         trust, extraction, realimport, carry
 
 Nothing here asserts: the table says for each goal whether this run met it.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from benchmarks import (
     build_bench,
+    carry_bench,
     extraction_bench,
     import_bench,
     import_real,
@@ -34,6 +35,7 @@ GROUPS = {
     "trust": trust_bench.run,
     "extraction": extraction_bench.run,
     "realimport": import_real.run,
+    "carry": carry_bench.run,
 }
 
 

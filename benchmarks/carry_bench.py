@@ -1,0 +1,112 @@
+"""Carry: the 10,000-article site as one CARv2 (`export --format car`), then served from that file
+(`serve FILE.car`) and, in the same run, from the newsroom's blockstore (`serve --home`).
+
+Measured: export time, peak memory and file size; `verify FILE.car` time; time until each server
+answers; wrk requests per second for an article page, the article's CAR file and the trustless
+gateway's CAR of the article's bundle (`?format=car`), each server with one worker per core.
+
+Goal (issue: carry and mirror): serving from the CAR at least 0.8x serving from the blockstore,
+for the page and for the CAR, with no errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.build_bench import _run_measured
+from benchmarks.common import Result, have
+from benchmarks.corpus import write_corpus
+from benchmarks.serve_bench import _free_port, _wait, _wrk
+
+ARTICLES = int(os.environ.get("PERMAPRESS_BENCH_ARTICLES", "10000"))
+PERMAPRESS = str(Path(sys.executable).with_name("permapress"))
+WORKERS = os.cpu_count() or 1
+
+
+def _newsroom(work: Path) -> Path:
+    """A built newsroom of the corpus, made once and kept in the work folder."""
+    home = work / f"carry-newsroom-{ARTICLES}"
+    if (home / ".built").exists():
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    corpus = write_corpus(work / f"corpus-{ARTICLES}", ARTICLES)
+    for cmd in (["init", str(home), "--name", "Bench Courier"],
+                ["import", str(corpus), "--home", str(home), "--json"],
+                ["build", "--home", str(home), "--json"]):  # fmt: skip
+        subprocess.run([PERMAPRESS, *cmd], check=True, stdout=subprocess.DEVNULL)
+    (home / ".built").write_text("built\n")
+    return home
+
+
+def _serve(args: list[str], probe: str) -> tuple[subprocess.Popen[bytes], int, float]:
+    port = _free_port()
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [PERMAPRESS, "serve", *args, "--port", str(port), "--workers", str(WORKERS)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait(f"http://127.0.0.1:{port}/{probe}", seconds=600)
+    return proc, port, time.perf_counter() - start
+
+
+def run(work: Path) -> list[Result]:
+    home = _newsroom(work)
+    car = work / f"carry-{ARTICLES}.car"
+    seconds, peak, out = _run_measured(
+        [PERMAPRESS, "export", "--format", "car", str(car), "--home", str(home), "--json"]
+    )
+    exported = json.loads(out)
+    results = [
+        Result(f"export --format car, {ARTICLES} articles (peak {peak} MiB)", seconds, "s"),
+        Result(f"  CAR size ({exported['blocks']} blocks)", car.stat().st_size / (1 << 20), "MiB"),
+    ]
+    seconds, peak, _out = _run_measured([PERMAPRESS, "verify", str(car), "--json"])
+    results.append(Result(f"verify FILE.car (peak {peak} MiB)", seconds, "s"))
+    if not have("wrk"):
+        return [*results, Result("wrk not installed: `make bench` installs it", 0, "", met=False)]
+    listing = json.loads(
+        subprocess.run([PERMAPRESS, "list", "--home", str(home), "--json"], check=True,
+                       capture_output=True, text=True).stdout  # fmt: skip
+    )
+    slug = listing[len(listing) // 2]["slug"]
+    root = exported["root_cid"]
+    bundle = json.loads(
+        subprocess.run([PERMAPRESS, "show", slug, "--home", str(home), "--json"], check=True,
+                       capture_output=True, text=True).stdout  # fmt: skip
+    )["bundle_cid"]
+    paths = {
+        "article page": f"articles/{slug}/",
+        "article CAR file": f"articles/{slug}/{slug}.car",
+        "gateway CAR of the bundle": f"ipfs/{bundle}?format=car",
+    }
+    rates: dict[str, dict[str, tuple[float, float, int]]] = {}
+    for label, args in (("blockstore", ["--home", str(home)]), ("CAR", [str(car)])):
+        proc, port, ready = _serve(args, f"ipfs/{root}/publisher.json")
+        try:
+            results.append(Result(f"serve from the {label}: ready after", ready, "s"))
+            rates[label] = {
+                name: _wrk(f"http://127.0.0.1:{port}/{path}") for name, path in paths.items()
+            }
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    for name in paths:
+        base, base_lat, base_err = rates["blockstore"][name]
+        ours, lat, err = rates["CAR"][name]
+        results.append(
+            Result(f"serve --home: {name}, {base_lat:.2f} ms, errors {base_err}", base, "req/s")
+        )
+        ratio = ours / base if base else 0.0
+        met = ratio >= 0.8 and err == 0
+        results.append(
+            Result(f"serve FILE.car: {name}, {lat:.2f} ms, errors {err}", ours, "req/s",
+                   "serve --home", ratio, ">= 0.8, 0 errors", met)  # fmt: skip
+        )
+    return results
