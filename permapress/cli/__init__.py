@@ -24,6 +24,7 @@ from permapress.errors import PermapressError
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("init", "import", "list", "show", "build", "serve"), "newsroom"),
     "ipfs": "ipfs",
+    "mirror": "mirror",
     **dict.fromkeys(("export", "watch"), "importers"),
     **dict.fromkeys(("keys", "correct", "retract", "verify"), "trust"),
     **dict.fromkeys(("publish", "status", "dnslink", "ipns"), "publish"),
