@@ -121,6 +121,14 @@ def mirror_folder_of(home: Path) -> bool:
     return (home / STATE_FILE).is_file()
 
 
+def adopted_root(home: Path) -> str | None:
+    """The root a mirror folder serves (None when ``home`` is not a mirror folder)."""
+    if not mirror_folder_of(home):
+        return None
+    state = load_state(home)
+    return None if state is None else state.root
+
+
 def load_state(folder: Path) -> MirrorState | None:
     path = folder / STATE_FILE
     try:

@@ -109,6 +109,11 @@ def _site_name(root: CID, get: Callable[[CID], bytes]) -> str | None:
 
 def newsroom_app(home: Path) -> tuple[Starlette, str, Config]:
     """Build the newsroom's site (incrementally) and make the web app that serves it."""
+    from permapress.newsroom.mirror import adopted_root
+
+    mirrored = adopted_root(home)  # a mirror folder (`permapress mirror`) is never built
+    if mirrored is not None:
+        return serving_app(home), mirrored, load_config(home)
     with Newsroom.open(home) as newsroom:
         result = build_site(newsroom)
         config = newsroom.config

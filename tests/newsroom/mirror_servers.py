@@ -43,10 +43,11 @@ def app_server(app: Any) -> Iterator[str]:
 
 @contextmanager
 def folder_server(home: Path) -> Iterator[str]:
-    """What `permapress serve --home` serves for a folder, without building it."""
-    from permapress.newsroom.serving import serving_app
+    """What `permapress serve --home` serves for a mirror folder (which is never built)."""
+    from permapress.newsroom.serving import newsroom_app
 
-    with app_server(serving_app(home)) as base:
+    app, _root, _config = newsroom_app(home)
+    with app_server(app) as base:
         yield base
 
 

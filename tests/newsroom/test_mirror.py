@@ -259,3 +259,37 @@ def test_history_refused_is_a_permapress_error() -> None:
     assert isinstance(refused, PermapressError) and refused.problems == ("a", "b")
     with pytest.raises(PermapressError, match="keeps what it had. a | b"):
         raise refused
+
+
+def test_permapress_serve_serves_a_mirror_folder_read_only(
+    demo_home: Path, cli: Callable[..., Any], serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    import re
+    import signal
+    import subprocess
+
+    import httpx
+
+    mirror = tmp_path / "mirror"
+    with serve(demo_home) as (base, root):
+        assert cli("mirror", base, str(mirror)).code == 0
+    catalog = (mirror / "catalog.sqlite").read_bytes()
+    script = Path(sys.executable).parent / "permapress"
+    proc = subprocess.Popen([script, "serve", "--home", str(mirror), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+        assert lines[0].strip() == f"Site root {root}", lines
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", lines[1])
+        assert found, lines
+        served = f"http://127.0.0.1:{found.group(1)}"
+        home = httpx.get(f"{served}/", timeout=30)
+        assert home.status_code == 200 and "The Harbour Courier" in home.text
+        car = httpx.get(f"{served}/ipfs/{root}/{PUBLISHER_FILE}?format=raw", timeout=30)
+        assert car.status_code == 200 and b"permapress.publisher/1" in car.content
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert (mirror / "catalog.sqlite").read_bytes() == catalog  # nothing was built
