@@ -58,6 +58,7 @@ def serving_app(home: Path) -> Starlette:
     from permapress.server.carstream import CarLimits
     from permapress.server.ipns import records_from
     from permapress.server.published import PublishedSite
+    from permapress.server.search import catalog_search
 
     config = load_config(home)
     blocks = FileBlockstore(config.blocks_path)
@@ -71,6 +72,7 @@ def serving_app(home: Path) -> Starlette:
                              max_blocks=config.serve.car_max_blocks),
         site_name=config.name,
         ipns_records=records_from(config.catalog_path),
+        search=catalog_search(config.catalog_path),
     )
 
 

@@ -13,7 +13,9 @@
   ``/ipns/{name}`` is served by ``ipns.IpnsGateway`` (records, redirects to ``/ipfs/``);
 - ``refresh()``: look for a newer build now; the gateway calls it before answering 404 for a
   root that is not served, so a site root built a moment ago answers at once;
-- ``car_limits``: the most one CAR response may send (``carstream.CarLimits``).
+- ``car_limits``: the most one CAR response may send (``carstream.CarLimits``);
+- ``search(text)``: hits from the catalog's search index (``search.catalog_search``); when
+  given, the website renders ``/search/index.html?q=…`` itself.
 
 Routes: ``GET|HEAD|OPTIONS /ipfs/{cid}[/path]`` -> ``gateway.Gateway``; ``GET|HEAD`` anything
 else -> ``website.Website``. Other methods get 405. Both share one cache of resolved paths and
@@ -49,6 +51,7 @@ from permapress.server.carstream import CarLimits
 from permapress.server.gateway import Gateway
 from permapress.server.hot import HotRequest
 from permapress.server.responses import secure
+from permapress.server.search import Search
 from permapress.server.website import Website
 
 
@@ -97,10 +100,11 @@ def create_app(
     ipns_records: Callable[[str], bytes | None] | None = None,
     refresh: Callable[[], object] | None = None,
     car_limits: CarLimits | None = None,
+    search: Search | None = None,
 ) -> Starlette:
     """Build the ASGI application (see the module docstring)."""
     gateway = Gateway(blocks, is_served, car_limits=car_limits, refresh=refresh)
-    website = Website(site_root, gateway.files, gateway.resolve, site_name)
+    website = Website(site_root, gateway.files, gateway.resolve, site_name, search=search)
 
     async def ipfs(request: Request) -> Response:
         return await gateway.handle(request)

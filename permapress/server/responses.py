@@ -15,10 +15,13 @@
 Security headers go on every response (``Prepared.build`` adds them; the app adds them to any
 other response on its way out): ``Content-Security-Policy: POLICY`` unless the response sets a
 stricter one, ``X-Frame-Options: DENY`` and ``X-Content-Type-Options: nosniff``. ``POLICY`` lets
-pages show text, styles and images and follow links, and nothing else: no scripts, plugins,
-forms or frames, no framing by other sites (``frame-ancestors 'none'``), and a ``sandbox`` that
+pages show text, styles and images and follow links, and nothing else: no scripts, plugins
+or frames, no framing by other sites (``frame-ancestors 'none'``), and a ``sandbox`` that
 keeps downloads, links and popups but, without ``allow-scripts``, stops a stored page's
-``<meta http-equiv=refresh>`` from sending readers elsewhere (checked in Chromium). ``ISOLATED``
+``<meta http-equiv=refresh>`` from sending readers elsewhere (checked in Chromium); forms may
+submit to our origin only (the masthead's search field). ``SCRIPTED`` is for the few pages of the
+site that run our own script (``SCRIPTED_PAGES``: the search page): ``script-src 'self'`` and
+a sandbox with ``allow-scripts`` but without ``allow-same-origin``. ``ISOLATED``
 is for content we send as an attachment because it is not ours to show: no resources at all and
 an opaque origin.
 
@@ -43,10 +46,20 @@ SHORT: Final = "public, max-age=60"
 LISTING: Final = "public, max-age=604800, stale-while-revalidate=2678400"
 
 POLICY: Final = (
-    "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; "
-    "frame-src 'none'; frame-ancestors 'none'; "
-    "sandbox allow-same-origin allow-downloads allow-popups allow-popups-to-escape-sandbox"
+    "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-src 'none'; frame-ancestors 'none'; sandbox allow-same-origin allow-forms "
+    "allow-downloads allow-popups allow-popups-to-escape-sandbox"
 )
+# The site's own scripted pages (``SCRIPTED_PAGES``): scripts from our origin only (the page's own
+# search.js and the index chunks it adds), in a sandbox that allows them but gives the page an
+# opaque origin (no allow-same-origin), so it cannot read anything else of ours.
+SCRIPTED: Final = (
+    "script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-src 'none'; frame-ancestors 'none'; connect-src 'none'; sandbox allow-scripts "
+    "allow-forms allow-downloads allow-popups allow-popups-to-escape-sandbox"
+)
+# Paths (inside a site root) of pages that run the site's own scripts.
+SCRIPTED_PAGES: Final = frozenset({("search", "index.html")})
 ISOLATED: Final = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 _SECURITY: Final[tuple[tuple[bytes, bytes], ...]] = (

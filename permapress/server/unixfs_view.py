@@ -20,10 +20,12 @@ Files up to ``FileReader.small`` bytes are read whole (and cached); larger ones 
 a range of a large file reads only the blocks that hold it.
 
 What may render on our origin: every file carries ``responses.POLICY`` (no scripts, a sandbox
-that stops ``<meta http-equiv=refresh>``). Markup (HTML, XHTML, SVG, XML) that is not one of the
-newsroom's own pages is sent as an attachment with ``responses.ISOLATED``, whatever ``?filename=``
-or ``?download=false`` say: a file inside a ``media/`` folder (the originals an article keeps as
-evidence, such as an imported page's ``source.html``), the kept originals by name
+that stops ``<meta http-equiv=refresh>``), but for the site's search page (``search/index.html``
+at a root), which carries ``responses.SCRIPTED`` (our own scripts only). Markup (HTML, XHTML,
+SVG, XML) that is not one of the newsroom's own pages is sent as an attachment with
+``responses.ISOLATED``, whatever ``?filename=`` or ``?download=false`` say: a file inside a
+``media/`` folder (the originals an article keeps as evidence, such as an imported page's
+``source.html``), the kept originals by name
 (``source.html``, ``source.warc.gz``, ``source.json``) anywhere, and a file asked for by its bare
 CID (which could be any of those). ``foreign`` content (see ``gateway.py``) is always an
 ``application/octet-stream`` attachment.
@@ -53,6 +55,8 @@ from permapress.server.responses import (
     ISOLATED,
     LISTING,
     POLICY,
+    SCRIPTED,
+    SCRIPTED_PAGES,
     Prepared,
     content_disposition,
 )
@@ -117,7 +121,7 @@ def serve_file(
     whole = files.whole(resolved) if span is None else files.cached(resolved.cid)
     head = whole[:512] if whole is not None else files.head(resolved)
     media_type = content_type(filename or name, head, complete=whole is not None)
-    policy = POLICY
+    policy = SCRIPTED if tuple(segments) in SCRIPTED_PAGES else POLICY
     shown_name = filename or name or str(resolved.cid)
     if foreign or not_ours(segments, media_type):
         if foreign:

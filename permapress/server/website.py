@@ -10,7 +10,9 @@
 - a directory: ``/x`` -> 301 ``/x/``; ``/x/`` -> its ``index.html``;
 - anything else (no such path, a directory without index.html): 404 with the site's own
   ``404.html`` when it has one, else a short plain-text message;
-- ``X-Ipfs-Path: /ipfs/<root>/<path>`` tells IPFS-aware browsers where the page lives.
+- ``X-Ipfs-Path: /ipfs/<root>/<path>`` tells IPFS-aware browsers where the page lives;
+- ``/search/index.html?q=…`` (with ``search``, see ``server/search.py``): the site's search page
+  with the catalog's results rendered in it, so search works with scripts off.
 
 Hot path: complete small responses are cached per (site root, path, query), so a new build
 is picked up at once and old entries age out of the LRU.
@@ -35,6 +37,7 @@ from permapress.server.pages import no_site
 from permapress.server.request import RequestInfo
 from permapress.server.resolve import Resolved, split_path
 from permapress.server.responses import SHORT, Prepared, text_error
+from permapress.server.search import Search, results_page
 from permapress.server.unixfs_view import directory_redirect, serve_file
 
 SiteKey = tuple[CID, bytes, bytes]
@@ -48,7 +51,9 @@ class Website:
         resolve: Callable[[CID, tuple[str, ...]], Resolved],
         site_name: str = "permapress",
         hot_bytes: int = 64 << 20,
+        search: Search | None = None,
     ) -> None:
+        self.search = search
         self.site_root = site_root
         self.files = files
         self.resolve = resolve
@@ -92,6 +97,8 @@ class Website:
                 path = (*segments, "index.html")
                 resolved = self.resolve(root, path)
                 name = "index.html"
+            if path == ("search", "index.html") and info.query.get("q") and self.search:
+                return self.search_results(root, resolved, info.query["q"])
             if resolved.kind in ("file", "raw"):
                 shown = "/".join(quote(s, safe="") for s in segments)
                 pairs = [("cache-control", SHORT), ("x-ipfs-path", f"/ipfs/{root}/{shown}")]
@@ -105,6 +112,23 @@ class Website:
         except PermapressError as exc:
             return text_error(500, f"the data behind this page is damaged: {exc.message}")
         return self.not_found(root, info.path)
+
+    def search_results(self, root: CID, page: Resolved, query: str) -> Response:
+        """The site's search page with the catalog's hits for ``query`` (articles on this
+        site only), rendered here: search works with scripts off."""
+        assert self.search is not None
+        body = self.files.whole(page) if page.kind in ("file", "raw") else None
+        if body is None:
+            return text_error(404, "/search is not on this site")
+        hits = []
+        for hit in self.search(query[:200]):
+            try:
+                self.resolve(root, ("articles", hit.slug, "index.html"))
+            except (GatewayError, PermapressError):
+                continue  # imported or corrected after the last build: not on this site yet
+            hits.append(hit)
+        pairs = [("content-type", "text/html; charset=utf-8"), ("cache-control", "no-store")]
+        return Prepared.build(200, pairs, results_page(body, query[:200], hits))
 
     def not_found(self, root: CID, path: str) -> Response:
         """404 with the site's own 404.html when it has one."""

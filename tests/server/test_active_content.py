@@ -27,7 +27,7 @@ def test_pages_run_nothing_and_kept_originals_are_attachments() -> None:
             response = client.get(url)
             assert response.status_code == 200, url
             policy = response.headers["content-security-policy"]
-            for directive in ("script-src 'none'", "form-action 'none'", "frame-src 'none'",
+            for directive in ("script-src 'none'", "form-action 'self'", "frame-src 'none'",
                               "object-src 'none'", "frame-ancestors 'none'", "sandbox "):
                 assert directive in policy, (url, policy)
             assert "allow-scripts" not in policy
