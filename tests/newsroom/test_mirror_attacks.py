@@ -1,0 +1,166 @@
+"""`permapress mirror` against gateways that lie, flood, loop or stall, and a mirror killed with
+SIGKILL mid-transfer that resumes. Every server is real, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from permapress.ipfs.car import car_header, car_section, read_car
+from permapress.ipfs.cid import CID, encode_varint
+from permapress.newsroom.mirror import STATE_FILE, mirror_once
+from permapress.newsroom.mirror_fetch import Limits, MirrorError
+
+sys.path.insert(0, str(Path(__file__).parent))
+from mirror_servers import answer, proxy  # noqa: E402
+
+PERMAPRESS = str(Path(sys.executable).parent / "permapress")
+
+
+def _blocks(folder: Path) -> int:
+    return sum(1 for _ in (folder / "blocks").rglob("*.data"))
+
+
+def _refused(source: str, folder: Path, match: str, limits: Limits | None = None) -> None:
+    with pytest.raises(MirrorError, match=match):
+        mirror_once(source, folder, limits=limits or Limits())
+    assert not (folder / STATE_FILE).exists()  # nothing adopted
+
+
+def test_a_raw_block_under_a_wrong_cid_is_refused(
+    demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    with serve(demo_home) as (base, root):
+
+        def lie(handler: BaseHTTPRequestHandler, path: str) -> bool:
+            if "format=raw" in path and root not in path:
+                answer(handler, 200, b"not the block you asked for")
+                return True
+            return False
+
+        with proxy(base, lie) as hostile:
+            _refused(hostile, tmp_path / "m", "does not hash to")
+
+
+def test_a_car_with_a_swapped_block_is_refused(
+    demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    with serve(demo_home) as (base, root):
+        honest = httpx.get(f"{base}/ipfs/{root}?format=car&dag-scope=all",
+                           headers={"Accept": "application/vnd.ipld.car"}, timeout=60).content
+
+        def swap(handler: BaseHTTPRequestHandler, path: str) -> bool:
+            if "format=car" not in path:
+                return False
+            import io
+
+            reader = read_car(io.BytesIO(honest))
+            sections = list(reader)
+            cid, _data = sections[10]
+            sections[10] = (cid, sections[11][1])  # another block's bytes under this CID
+            body = car_header([CID.parse(root)]) + b"".join(car_section(c, d) for c, d in sections)
+            answer(handler, 200, body, {"Content-Type": "application/vnd.ipld.car"})
+            return True
+
+        with proxy(base, swap) as hostile:
+            _refused(hostile, tmp_path / "m", "does not hash to its CID")
+
+
+def test_a_huge_car_is_refused(
+    demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    with serve(demo_home) as (base, root):
+
+        def flood(handler: BaseHTTPRequestHandler, path: str) -> bool:
+            """Endless valid blocks that nothing links to."""
+            if "format=car" not in path:
+                return False
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/vnd.ipld.car")
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            handler.close_connection = True
+            try:
+                handler.wfile.write(car_header([CID.parse(root)]))
+                for n in range(1_000_000):
+                    data = n.to_bytes(8, "big") * 512
+                    handler.wfile.write(car_section(CID.hash(data), data))
+            except OSError:
+                pass
+            return True
+
+        def claims(handler: BaseHTTPRequestHandler, path: str) -> bool:
+            """One section that says it is a GiB long."""
+            if "format=car" not in path:
+                return False
+            body = car_header([CID.parse(root)]) + encode_varint(1 << 30) + b"\0" * 4096
+            answer(handler, 200, body, {"Content-Type": "application/vnd.ipld.car"})
+            return True
+
+        with proxy(base, flood) as hostile:
+            _refused(hostile, tmp_path / "a", "nothing before it links to")
+        with proxy(base, claims) as hostile:
+            _refused(hostile, tmp_path / "b", "not a valid CAR")
+        # an honest site bigger than the limit the mirror was given
+        _refused(base, tmp_path / "c", "more than 300000 bytes", Limits(max_bytes=300_000))
+
+
+def test_a_redirect_loop_and_a_silent_server_end_the_run(
+    demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    with serve(demo_home) as (base, _root):
+
+        def loop(handler: BaseHTTPRequestHandler, path: str) -> bool:
+            answer(handler, 302, b"", {"Location": path})
+            return True
+
+        def stall(handler: BaseHTTPRequestHandler, path: str) -> bool:
+            time.sleep(5)
+            answer(handler, 500, b"")
+            return True
+
+        with proxy(base, loop) as hostile:
+            _refused(hostile, tmp_path / "a", "more than 5 redirects")
+        with proxy(base, stall) as hostile:
+            _refused(hostile, tmp_path / "b", "no answer within 1 seconds", Limits(timeout=1))
+
+
+def test_a_mirror_killed_mid_transfer_resumes_without_fetching_a_block_twice(
+    demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    with serve(demo_home) as (base, root):
+        reference = tmp_path / "reference"
+        mirror_once(base, reference)
+        total = _blocks(reference)
+        folder = tmp_path / "mirror"
+        with proxy(base, delay=0.01) as slow:
+            proc = subprocess.Popen([PERMAPRESS, "mirror", slow, str(folder), "--json"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                deadline = time.monotonic() + 120
+                while time.monotonic() < deadline and proc.poll() is None:
+                    if (folder / "blocks").is_dir() and _blocks(folder) >= total // 3:
+                        break
+                    time.sleep(0.02)
+                assert proc.poll() is None, "the slowed transfer ended before it was killed"
+                os.kill(proc.pid, signal.SIGKILL)
+            finally:
+                proc.wait(30)
+        assert proc.returncode == -signal.SIGKILL
+        held = _blocks(folder)
+        assert total // 3 <= held < total
+        assert not (folder / STATE_FILE).exists()
+        resumed = mirror_once(base, folder)
+    assert resumed.adopted and resumed.root_cid == root
+    assert resumed.blocks_fetched == total - held  # what was held is never fetched again
+    assert _blocks(folder) == total
