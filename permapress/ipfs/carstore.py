@@ -19,8 +19,9 @@ Where the index comes from:
 - otherwise (a CARv1, or a CARv2 without one) an index is built on first use by reading every
   section's length and CID (not its data). With ``index_file=True`` it is kept beside the CAR
   as ``FILE.car.idx`` (go-car's standalone index format: varint codec + MultihashIndexSorted),
-  written atomically and used again while it is newer than the CAR; a damaged or stale one is
-  built again. With ``index_file=False`` it stays in memory.
+  written atomically and used again while it is newer than the CAR and records the CAR's first
+  section where it is; a damaged or stale one is built again. With ``index_file=False`` it
+  stays in memory.
 
 Memory is bounded by the index (read through ``mmap``: the operating system pages it in and out)
 and a small cache of verified blocks (``CACHE_BYTES``); block bytes are read with ``os.pread``,
@@ -126,7 +127,9 @@ class CarBlockstore:
                 fd = os.open(side, os.O_RDONLY)
                 try:
                     if os.fstat(fd).st_size:
-                        return read_index(self._map(fd)), "file"
+                        found = read_index(self._map(fd))
+                        if self._fits(found):
+                            return found, "file"
                 finally:
                     os.close(fd)
         encoded = self._build_index()
@@ -142,6 +145,18 @@ class CarBlockstore:
                 "to keep it in memory"
             ) from None
         return read_index(encoded), "built"
+
+    def _fits(self, index: CarIndex) -> bool:
+        """Does an index kept beside the CAR describe it? Its first section must be recorded at
+        its place and the record count must not exceed what the data could hold (a cheap check
+        against an index left from another file; blocks are verified as read in any case)."""
+        first = next(self.sections(), None)
+        if first is None:
+            return len(index) == 0
+        code, _digest = decode_multihash(first.cid.multihash)
+        if code != IDENTITY and first.offset not in index.offsets(first.cid.multihash):
+            return False
+        return len(index) <= (self.data_end - self.data_offset) // 3
 
     def _build_index(self) -> bytes:
         builder = IndexBuilder()

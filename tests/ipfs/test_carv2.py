@@ -211,6 +211,16 @@ def test_a_carv1_gets_its_index_built_beside_it_once(tmp_path: Path, go_v1: byte
     with CarBlockstore(car) as store:
         assert store.index_source == "built"
     assert side.stat().st_mtime_ns > 1
+    # an index left from another CAR (newer than this one) is not used either
+    _path, blocks = small_car(tmp_path)
+    shutil.copy(tmp_path / "sample.car.idx", tmp_path / "small.car.idx")
+    (tmp_path / "small.car").rename(tmp_path / "small-v2.car")
+    with (tmp_path / "small.car").open("wb") as out:
+        write_car([blocks[0][0]], blocks, out)
+    os.utime(tmp_path / "small.car", ns=(1, 1))
+    with CarBlockstore(tmp_path / "small.car") as store:
+        assert store.index_source == "built"
+        assert store.get(blocks[3][0]) == blocks[3][1]
 
 
 def test_no_index_file_keeps_the_index_in_memory(tmp_path: Path, go_v1: bytes) -> None:

@@ -197,6 +197,12 @@ def test_verify_finds_a_damaged_block_and_a_damaged_index(
     (tmp_path / "index.car").write_bytes(bytes(raw))
     run = cli("verify", str(tmp_path / "index.car"))
     assert run.code == 1 and "index" in run.out
+    raw = bytearray(carried["car"].read_bytes())
+    index_offset = int.from_bytes(raw[43:51], "little")
+    raw[index_offset : index_offset + 2] = b"\x82\x08"  # an index codec nobody defined
+    (tmp_path / "codec.car").write_bytes(bytes(raw))
+    run = cli("verify", str(tmp_path / "codec.car"))
+    assert run.code == 1 and "index cannot be read" in run.out
 
 
 # --- serve -------------------------------------------------------------------------------------
