@@ -293,3 +293,42 @@ def test_permapress_serve_serves_a_mirror_folder_read_only(
         _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Traceback" not in err
     assert (mirror / "catalog.sqlite").read_bytes() == catalog  # nothing was built
+
+
+def test_watch_follows_a_correction_and_ctrl_c_stops_it(
+    demo_home: Path, cli: Callable[..., Any], serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+
+    mirror = tmp_path / "mirror"
+    script = Path(sys.executable).parent / "permapress"
+    with serve(demo_home) as (base, root):
+        proc = subprocess.Popen([script, "mirror", base, str(mirror), "--watch", "1", "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None
+            first = json.loads(proc.stdout.readline())
+            assert first["root_cid"] == root and first["adopted"] is True
+            new_root = _correct(demo_home, cli, tmp_path)
+            while True:  # polls that find nothing new print adopted: false
+                seen = json.loads(proc.stdout.readline())
+                if seen["root_cid"] != root:
+                    break
+                assert seen == {"root_cid": root, "blocks_fetched": 0, "bytes_fetched": 0,
+                                "adopted": False}
+        finally:
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=60)
+    assert seen["root_cid"] == new_root and seen["adopted"] is True
+    assert proc.returncode == 0 and "Traceback" not in err and "Stopped watching." in err
+
+
+def test_progress_is_drawn_in_bytes_and_blocks_on_a_terminal(
+    demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path, on_terminal: Any
+) -> None:
+    with serve(demo_home) as (base, root):
+        done, drawn = on_terminal("mirror", base, str(tmp_path / "m"))
+    assert done.returncode == 0
+    assert b"blocks fetched" in drawn and (b"kB" in drawn or b"MB" in drawn)
+    assert f"Adopted {root}".encode() in done.stdout
