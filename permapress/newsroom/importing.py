@@ -66,7 +66,13 @@ from permapress.errors import ArticleError, PermapressError
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.importmarks import last_import, set_mark
 from permapress.newsroom.media_archive import with_media
-from permapress.newsroom.readpool import Task, in_order, start_pool, worker_count
+from permapress.newsroom.readpool import (
+    BrokenExecutor,
+    Task,
+    in_order,
+    start_pool,
+    worker_count,
+)
 from permapress.newsroom.record import load_article, record_article
 
 SKIPPED_FOLDERS = frozenset({"media"})
@@ -268,7 +274,10 @@ def _tasks(
         jobs = list(chunk)
         chunk.clear()
         assert pool is not None
-        return pool.submit(_read_files, jobs), partial(_read_files, jobs)
+        try:
+            return pool.submit(_read_files, jobs), partial(_read_files, jobs)
+        except BrokenExecutor:  # a worker died earlier: read the rest here
+            return None, partial(_read_files, jobs)
 
     for target in targets:
         if parallel and isinstance(target, Path) and formats.get(target) in _PARALLEL:

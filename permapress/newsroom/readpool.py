@@ -29,6 +29,8 @@ from typing import Final, TypeVar
 
 R = TypeVar("R")
 
+__all__ = ["BrokenExecutor", "Task", "in_order", "start_pool", "worker_count"]
+
 ENV: Final = "PERMAPRESS_IMPORT_WORKERS"
 
 

@@ -18,7 +18,7 @@ from permapress.articles import markup
 from permapress.articles.items import Failed, ReadOptions
 from permapress.articles.model import Article
 from permapress.newsroom.importing import iter_items
-from permapress.newsroom.readpool import ENV, Task, in_order, start_pool
+from permapress.newsroom.readpool import ENV, BrokenExecutor, Task, in_order, start_pool
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "importers" / "feeds"
 PNG = bytes.fromhex(
@@ -123,3 +123,16 @@ def test_in_order_keeps_the_order_and_reads_here_when_a_worker_dies() -> None:
         assert list(in_order(dying, ahead=1)) == [25]
     finally:
         pool.shutdown()
+
+
+def test_a_folder_is_still_read_when_the_pool_broke(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    pool = start_pool(2)
+    assert pool is not None
+    try:
+        with pytest.raises(BrokenExecutor):
+            pool.submit(_die, 0).result()
+        got = list(iter_items([folder], fmt=None, tz=UTC, options=ReadOptions(), pool=pool))
+    finally:
+        pool.shutdown()
+    assert got == list(iter_items([folder], fmt=None, tz=UTC, options=ReadOptions()))
