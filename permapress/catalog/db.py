@@ -239,7 +239,18 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
 
 @contextmanager
 def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """Take the write lock now; commit on success, roll back on any exception."""
+    """Take the write lock now; commit on success, roll back on any exception. Inside a batch
+    (``Catalog.batch``) it is a savepoint: on an exception only its own writes are undone."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT step")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO step")
+            conn.execute("RELEASE step")
+            raise
+        conn.execute("RELEASE step")
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield
@@ -247,6 +258,27 @@ def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+class Batch:
+    """Catalog writes grouped into transactions (``Catalog.batch``): ``begin`` takes the write
+    lock unless a transaction is open, ``commit`` ends it; each ``transaction()`` in between is
+    a savepoint."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    @property
+    def open(self) -> bool:
+        return self._conn.in_transaction
+
+    def begin(self) -> None:
+        if not self._conn.in_transaction:
+            self._conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
 
 
 class Catalog:
@@ -281,6 +313,16 @@ class Catalog:
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside happen together or not at all."""
         return immediate_transaction(self._conn)
+
+    @contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """Writes grouped into transactions (see ``Batch``). What was written is committed on
+        leaving, whatever the reason: every step inside left the catalog whole."""
+        batch = Batch(self._conn)
+        try:
+            yield batch
+        finally:
+            batch.commit()
 
     # --- articles -------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import VersionRow
 from permapress.errors import ArticleError, PermapressError
 from permapress.newsroom.home import Newsroom
-from permapress.newsroom.importmarks import last_import, set_mark
+from permapress.newsroom.importbatch import Marks, batched, direct_marks
 from permapress.newsroom.media_archive import with_media
 from permapress.newsroom.readpool import (
     BrokenExecutor,
@@ -355,9 +355,12 @@ def record_item(
     note: str | None,
     taxonomy: Taxonomy,
     force: bool = False,
+    marks: Marks | None = None,
 ) -> str | None:
     """Record one item into the catalog and the report; return its status (None: not an
-    article or failed). See the module docstring for corrections and ``force``."""
+    article or failed). See the module docstring for corrections and ``force``; ``marks``:
+    the import marks of a batched import (``importbatch``), else they are written at once."""
+    marks = marks if marks is not None else direct_marks(newsroom)
     if isinstance(item, Note):
         report["notes"].append({"source": item.source, "message": item.message})
         return None
@@ -381,7 +384,7 @@ def record_item(
             status = "unchanged"
         else:
             # a retracted article takes no version at all: record_article says so
-            guard = _corrected_since(newsroom, existing.slug, article, source_text) \
+            guard = _corrected_since(newsroom, existing.slug, article, source_text, marks) \
                 if existing is not None and existing.status != "retracted" else None  # fmt: skip
             if guard is not None and guard.unchanged:
                 status = UNCHANGED_CORRECTED
@@ -398,7 +401,7 @@ def record_item(
                                           taxonomy=taxonomy)  # fmt: skip
                 status, slug = recorded.status, recorded.slug
         if slug is not None and status in ("imported", "updated", "unchanged"):
-            _mark(newsroom, slug, source_text)
+            _mark(newsroom, slug, source_text, marks)
     except PermapressError as exc:
         report["failed"].append({"source": shown, "error": str(exc)})
         return None
@@ -440,13 +443,13 @@ class _Guard:
 
 
 def _corrected_since(
-    newsroom: Newsroom, slug: str, article: Article, source_text: str
+    newsroom: Newsroom, slug: str, article: Article, source_text: str, marks: Marks
 ) -> _Guard | None:
     """The corrections made since ``slug`` was last imported, or None when there are none."""
     versions = newsroom.catalog.versions(slug)
     if not versions or versions[-1].content_key == content_key(article):
         return None
-    mark = last_import(newsroom, slug)
+    mark = marks.last(slug)
     if mark is not None:
         later = tuple(v for v in versions if v.number > mark.number)
         return _Guard(slug, mark.key == source_text, later) if later else None
@@ -459,13 +462,13 @@ def _corrected_since(
     return None
 
 
-def _mark(newsroom: Newsroom, slug: str, source_text: str) -> None:
+def _mark(newsroom: Newsroom, slug: str, source_text: str, marks: Marks) -> None:
     latest = newsroom.catalog.latest(slug)
-    mark = last_import(newsroom, slug)
+    mark = marks.last(slug)
     if latest is None:
         return
     if mark is None or mark.number != latest.number or mark.key != source_text:
-        set_mark(newsroom, slug, latest.number, source_text)
+        marks.set(slug, latest.number, source_text)
 
 
 def import_paths(
@@ -497,10 +500,14 @@ def import_paths(
         bar = stack.enter_context(Progress(*columns, console=console, transient=True,
                                            disable=not progress))  # fmt: skip
         task = bar.add_task("Importing", total=None)
+        writes = stack.enter_context(batched(newsroom))  # one transaction per batch
         items = iter_items(paths, fmt=fmt, tz=config.tz, options=options, pool=pool)
-        for label, item in with_media(newsroom, items, report, enabled=options.media):
+        read = with_media(newsroom, items, report, enabled=options.media)
+        for label, item in writes.paced(read):
+            writes.begin()
             record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy,
-                        force=options.force)  # fmt: skip
+                        force=options.force, marks=writes)  # fmt: skip
+            writes.done_one()
             done = report["imported"] + report["updated"] + report["unchanged"]
             name = label if len(label) <= 48 else "…" + label[-47:]
             bar.update(task, completed=done + len(report["failed"]),
