@@ -35,6 +35,9 @@ A bad file or item becomes one entry in ``failed`` naming it and the problem; it
 the others, and nothing of it is stored (``record_article`` writes blocks first and the
 version in one transaction). ``notes`` tells what was skipped on purpose (drafts, attachments)
 or recovered (a malformed feed). ``progress=True`` shows a rich progress bar on stderr.
+
+A folder's Markdown files are read in worker processes (``readpool``; the same items in the
+same order as one process reads them), and the catalog is written in batches (``importbatch``).
 """
 
 from __future__ import annotations
