@@ -17,8 +17,11 @@ and a rerun continues from what is held. A first mirror (the store held no block
 asks for the whole DAG in one streamed CAR (``?format=car&dag-scope=all``) instead, storing each
 block as it arrives; the walk then fills whatever that CAR did not carry.
 
-Nothing from the network is trusted: a raw block or CAR section that does not hash to the CID it
-was asked for (or that the CAR names), a CAR block no block before it links to, a block over
+An answer whose ``Content-Type`` is not ``application/vnd.ipld.raw`` (or ``.car``) comes from a
+server that is no trustless gateway (a plain path gateway redirects to a page): that is said in
+so many words. Nothing from the network is trusted: a raw block or CAR section that does not
+hash to the CID it was asked for (or that the CAR names), a CAR block no block before it links
+to, a block over
 ``limits.max_block`` bytes, a CAR over ``limits.max_bytes``, more than ``limits.max_blocks``
 blocks, a redirect loop (more than ``MAX_REDIRECTS``) and a silent server (``limits.timeout``
 seconds) each end the run with ``MirrorError`` naming the URL and what was wrong.
@@ -200,7 +203,8 @@ class Fetcher:
             if verify_block(cid, data):
                 return data
         url = f"{self.source.gateway}/ipfs/{cid}?format=raw"
-        data, _headers = self._bounded(url, RAW_TYPE, self.limits.max_block)
+        data, headers = self._bounded(url, RAW_TYPE, self.limits.max_block)
+        _trustless(url, headers, RAW_TYPE)
         if not verify_block(cid, data):
             raise MirrorError(f"{url}: the block does not hash to {cid}; the gateway is lying")
         self._count(len(data))
@@ -216,6 +220,7 @@ class Fetcher:
             with self._stream(url, CAR_TYPE) as response:
                 if response.status_code != 200:
                     raise MirrorError(f"{url}: the server answered {response.status_code}")
+                _trustless(url, response.headers, CAR_TYPE)
                 reader = read_car(cast(BinaryIO, _Chunks(response.iter_bytes())))
                 if tuple(reader.roots) != (root,):
                     raise MirrorError(f"{url}: the CAR's root is not {root}")
@@ -300,6 +305,17 @@ class Fetcher:
         except IpfsError:
             return None
         return data if verify_block(cid, data) else None
+
+
+def _trustless(url: str, headers: httpx.Headers, wanted: str) -> None:
+    """A gateway that answers a trustless request with anything else (a page, a listing) is not
+    a trustless gateway: say so rather than call its answer a forgery."""
+    found = headers.get("content-type", "").split(";")[0].strip().lower()
+    if found != wanted:
+        raise MirrorError(
+            f"{url}: answered with {found or 'no Content-Type'}, not {wanted}: this server is not "
+            "a trustless gateway (give the address of one that is)"
+        )
 
 
 def _links(cid: CID, data: bytes) -> list[CID]:

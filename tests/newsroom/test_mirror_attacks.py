@@ -44,7 +44,8 @@ def test_a_raw_block_under_a_wrong_cid_is_refused(
 
         def lie(handler: BaseHTTPRequestHandler, path: str) -> bool:
             if "format=raw" in path and root not in path:
-                answer(handler, 200, b"not the block you asked for")
+                answer(handler, 200, b"not the block you asked for",
+                       {"Content-Type": "application/vnd.ipld.raw"})
                 return True
             return False
 
@@ -164,3 +165,23 @@ def test_a_mirror_killed_mid_transfer_resumes_without_fetching_a_block_twice(
     assert resumed.adopted and resumed.root_cid == root
     assert resumed.blocks_fetched == total - held  # what was held is never fetched again
     assert _blocks(folder) == total
+
+
+def test_a_path_gateway_without_trustless_answers_is_named_as_such(
+    demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    """As js-ipfs 0.66's gateway: ``?format=raw`` redirects to the folder's page."""
+    with serve(demo_home) as (base, root):
+
+        def page(handler: BaseHTTPRequestHandler, path: str) -> bool:
+            if "format=" in path:
+                answer(handler, 301, b"", {"Location": path.split("?")[0] + "/"})
+                return True
+            if path.endswith("/"):
+                answer(handler, 200, b"<html>Index of /ipfs/</html>",
+                       {"Content-Type": "text/html; charset=utf-8"})
+                return True
+            return False
+
+        with proxy(base, page) as plain:
+            _refused(f"{plain}/ipfs/{root}/", tmp_path / "m", "not a trustless gateway")
