@@ -235,7 +235,10 @@ def _date(entry: Any, *keys: str, tz: tzinfo) -> datetime | None:
                 parsed = dict.get(entry, f"{key}_parsed")
                 if parsed is not None:
                     year, month, day, hour, minute, second = parsed[:6]
-                    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+                    try:
+                        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+                    except ValueError:  # feedparser's reading of "0000-00-00": year 0 or -1
+                        continue
     return None
 
 

@@ -258,7 +258,7 @@ def strip_site_name(title: str, sites: tuple[str, ...] = (), *, short_tail: bool
     while len(parts) > 1 and _is_site(parts[0], sites, loose=False):
         parts, seps = parts[1:], seps[1:]
     if short_tail and len(parts) > 1 and "|" in seps[-1] and len(parts[-1].split()) <= 4:
-        head = "".join(p + s for p, s in zip(parts[:-2], seps[:-2], strict=True)) + parts[-2]
+        head = "".join(p + s for p, s in zip(parts[:-2], seps[:-1], strict=True)) + parts[-2]
         if len(head.split()) >= 3:
             parts, seps = parts[:-1], seps[:-1]
     out = parts[0]

@@ -20,6 +20,7 @@ from htmldate.extractors import get_external_parser
 from hypothesis import given
 
 from permapress.articles import frontmatter, wxr
+from permapress.articles.htmlmeta import strip_site_name
 from permapress.articles.items import ReadOptions
 from permapress.articles.model import Article, validate
 from permapress.articles.sources import read_source
@@ -233,3 +234,9 @@ def test_a_feed_with_a_reference_to_no_character_still_reads(workdir: Path) -> N
         path.write_bytes(rss.replace(old, new))
         headlines = [a.headline for a in read_source(path, fmt="feed")]
         assert "Ferry operator \ufffd freezes fares" in headlines
+
+
+def test_a_title_in_three_parts_loses_its_short_tail() -> None:
+    """Crasher (zip(strict=True) of parts and separators off by one: ValueError)."""
+    title = "Ferry fares rise sharply this week | Transport | Harbour Courier"
+    assert strip_site_name(title) == "Ferry fares rise sharply this week | Transport"
