@@ -17,7 +17,7 @@ import pytest
 from permapress.articles import markup
 from permapress.articles.items import Failed, ReadOptions
 from permapress.articles.model import Article
-from permapress.newsroom.importing import iter_items
+from permapress.newsroom.reading import iter_items
 from permapress.newsroom.readpool import ENV, BrokenExecutor, Task, in_order, start_pool
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "importers" / "feeds"
