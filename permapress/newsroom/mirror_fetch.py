@@ -263,35 +263,37 @@ class Fetcher:
         seen: set[bytes] = set()
         pending: deque[CID] = deque([root])
         running: dict[Future[bytes], CID] = {}
-        with ThreadPoolExecutor(self.limits.workers, thread_name_prefix="mirror") as pool:
-            try:
-                while pending or running:
-                    while pending and len(running) < self.limits.workers * 4:
-                        cid = pending.popleft()
-                        if cid.multihash in seen:
-                            continue
-                        seen.add(cid.multihash)
-                        data = self._held(cid)
-                        if data is None:
-                            running[pool.submit(self.block, cid)] = cid
-                            continue
-                        held += identity_data(cid) is None
-                        if on_block is not None and identity_data(cid) is None:
-                            on_block(len(data), False)
-                        pending.extend(_links(cid, data))
-                    if not running:
+        pool = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="mirror")
+        try:
+            while pending or running:
+                while pending and len(running) < self.limits.workers * 4:
+                    cid = pending.popleft()
+                    if cid.multihash in seen:
                         continue
-                    done, _rest = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        cid = running.pop(future)
-                        data = future.result()
-                        if on_block is not None:
-                            on_block(len(data), True)
-                        pending.extend(_links(cid, data))
-            except BaseException:
-                for future in running:
-                    future.cancel()
-                raise
+                    seen.add(cid.multihash)
+                    data = self._held(cid)
+                    if data is None:
+                        running[pool.submit(self.block, cid)] = cid
+                        continue
+                    held += identity_data(cid) is None
+                    if on_block is not None and identity_data(cid) is None:
+                        on_block(len(data), False)
+                    pending.extend(_links(cid, data))
+                if not running:
+                    continue
+                done, _rest = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    cid = running.pop(future)
+                    data = future.result()
+                    if on_block is not None:
+                        on_block(len(data), True)
+                    pending.extend(_links(cid, data))
+        except BaseException:
+            # Ctrl+C or a refused block: stop at once; requests in flight end by their
+            # timeout, and what they fetch is checked before it is stored.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return FillStats(
             self.blocks_fetched - start_blocks, self.bytes_fetched - start_bytes, held
         )
