@@ -30,6 +30,8 @@ _BOMS: Final = (
 
 
 _WESTERN: Final = "cp1252"
+# the control bytes a text file does not hold (tab, newlines, form feed and escape are allowed)
+_CONTROLS: Final = bytes(b for b in range(32) if b < 9 or 13 < b < 32 and b != 27)
 
 
 def _bom_encoding(data: bytes) -> str | None:
@@ -45,7 +47,7 @@ def looks_binary(head: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for byte in head if byte < 9 or 13 < byte < 32 and byte != 27)
+    controls = len(head) - len(head.translate(None, _CONTROLS))
     return controls > max(4, len(head) // 50)
 
 

@@ -226,7 +226,7 @@ def _tasks(
 
     for target in targets:
         if parallel and isinstance(target, Path) and formats.get(target) in _PARALLEL:
-            chunk.append((target, root, fmt, tz, options))
+            chunk.append((target, root, formats[target], tz, options))  # detected once
             if len(chunk) == _CHUNK:
                 yield flush()
             continue
