@@ -2,7 +2,8 @@
 
     python -m benchmarks                 everything (about 10–20 minutes on 2 cores)
     python -m benchmarks import build    only some groups: import, articles, build, serve,
-                                         trust, extraction, realimport, carry
+                                         trust, extraction, realimport, carry,
+                                         search
 
 Nothing here asserts: the table says for each goal whether this run met it.
 """
@@ -20,6 +21,7 @@ from benchmarks import (
     extraction_bench,
     import_bench,
     import_real,
+    search_bench,
     serve_bench,
     trust_bench,
 )
@@ -36,6 +38,7 @@ GROUPS = {
     "extraction": extraction_bench.run,
     "realimport": import_real.run,
     "carry": carry_bench.run,
+    "search": search_bench.run,
 }
 
 

@@ -35,7 +35,7 @@ _OPEN, _CLOSE = "\x02", "\x03"
 @dataclass(frozen=True, slots=True)
 class Hit:
     slug: str
-    headline: str
+    headline: str  # the matching words between "\x02" and "\x03"
     published: str
     snippet: str  # the matching words between "\x02" and "\x03"
 
@@ -54,7 +54,7 @@ def fts_query(text: str) -> str | None:
 
 
 _SQL = f"""
-SELECT s.slug, s.headline, json_extract(v.meta, '$.published'),
+SELECT s.slug, highlight(search, 1, '{_OPEN}', '{_CLOSE}'), json_extract(v.meta, '$.published'),
        snippet(search, 3, '{_OPEN}', '{_CLOSE}', '…', 24), s.summary
 FROM search s
 JOIN articles a ON a.rowid = s.rowid
@@ -111,11 +111,13 @@ def results_page(page: bytes, query: str, hits: Sequence[Hit]) -> bytes:
         href = f"../articles/{quote(hit.slug, safe='')}/index.html"
         items.append(
             '<li class="search__hit"><h2 class="search__headline">'
-            f'<a href="{html.escape(href)}">{html.escape(hit.headline, quote=False)}</a></h2>'
+            f'<a href="{html.escape(href)}">{_marked(hit.headline)}</a></h2>'
             f'<p class="meta">{html.escape(hit.published, quote=False)}</p>'
             f'<p class="search__snippet">{_marked(hit.snippet)}</p></li>'
         )
     text = page.decode("utf-8")
+    # the note for readers without scripts: here the server searched for them
+    text = re.sub(r"<noscript>.*?</noscript>\n?", "", text, count=1, flags=re.S)
     text = text.replace('<ol id="pp-results"', '<ol data-server="yes" id="pp-results"', 1)
     text = text.replace("<!--pp-results-->", "\n".join(items), 1)
     text = text.replace('name="q" value=""', f'name="q" value="{html.escape(query)}"', 1)

@@ -3,6 +3,7 @@
     search_files(docs, language) -> dict[str, bytes]   files under ``search/`` by path
     terms(text, language) -> list[str]                 the index terms of a text
     bucket(term, buckets) -> int                       the term chunk that holds a term
+    query_plan(files, query) -> QueryPlan              the files a query loads, its first results
 
 Every published article is a ``SearchDoc``. Doc ids follow publication order (oldest first, then
 slug), so a new article takes the next id and a correction keeps its id. The files:
@@ -42,9 +43,10 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 FORMAT = 1
 DOCS_PER_CHUNK = 8
@@ -60,7 +62,7 @@ SCALE = 8
 # Suffixes tried in order (the first one that fits is replaced); "" keeps the word as it is.
 RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "en": (("ies", "y"), ("sses", "ss"), ("ss", "ss"), ("us", "us"), ("is", "is"), ("s", "")),
-    "de": (("ern", ""), ("en", ""), ("er", ""), ("es", ""), ("e", ""), ("n", ""), ("s", "")),
+    "de": (("ern", ""), ("en", ""), ("er", ""), ("es", ""), ("e", ""), ("n", "")),
     "fr": (("eaux", "eau"), ("aux", "al"), ("s", ""), ("x", ""), ("e", "")),
     "es": (("ces", "z"), ("es", ""), ("s", "")),
     "pt": (("oes", "ao"), ("aes", "ao"), ("ns", "m"), ("s", "")),
@@ -269,3 +271,61 @@ def search_files(docs: Sequence[SearchDoc], language: str) -> dict[str, bytes]:
 
 def idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """What the search page loads for a query (``search.js`` does the same): the paths of the
+    index files, in order, and the ids of the first results page, best first."""
+
+    paths: tuple[str, ...]
+    ids: tuple[int, ...]
+
+
+def _registered(data: bytes) -> Any:
+    start = data.index(b",", data.index(b",") + 1) + 1
+    return json.loads(data[start : data.rindex(b");")])
+
+
+def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryPlan:
+    """The files a query loads and its first ``page`` results, from ``search_files`` output:
+    the reference for ``search.js`` (groups of words, the last one as a prefix, ranked by how
+    many words match, then the summed impact times idf, then newest)."""
+    meta = _registered(files["meta.js"])
+    language_rules = tuple((s, r) for s, r in meta["rules"])
+    words = _WORD.findall(normalize(query))
+    open_end = not query[-1:].isspace()
+    wanted: list[tuple[str, bool]] = []
+    for w, word in enumerate(words):
+        for term in _token_terms(word, language_rules):
+            cjk = bool(_CJK.fullmatch(term))
+            prefix = open_end and w == len(words) - 1 and not cjk and len(term) >= meta["prefix"]
+            if (term, prefix) not in wanted:
+                wanted.append((term, prefix))
+    paths = ["meta.js"]
+    hits: dict[int, list[float]] = {}
+    for term, prefix in wanted:
+        path = f"t/{bucket(term, meta['buckets'])}.js"
+        if path not in files:
+            continue
+        if path not in paths:
+            paths.append(path)
+        best: dict[int, float] = {}
+        for key, postings in _registered(files[path]).items():
+            if key != term and not (prefix and key.startswith(term)):
+                continue
+            weight = idf(postings[0], meta["n"])
+            doc_id = 0
+            for i in range(1, len(postings) - 1, 2):
+                doc_id += postings[i]
+                best[doc_id] = max(best.get(doc_id, 0.0), weight * postings[i + 1])
+        for doc_id, score in best.items():
+            found = hits.setdefault(doc_id, [0, 0.0])
+            found[0] += 1
+            found[1] += score
+    ranked = sorted(hits, key=lambda d: (-hits[d][0], -hits[d][1], -d))[:page]
+    for doc_id in ranked:
+        path = f"d/{doc_id // meta['per']}.js"
+        if path not in paths:
+            paths.append(path)
+    return QueryPlan(tuple(paths), tuple(ranked))

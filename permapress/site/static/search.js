@@ -203,6 +203,15 @@
     });
   }
 
+  // The index terms of a text under the given stemming rules (search.py: terms), for checks.
+  window.ppSearch.terms = function (text, rules, min) {
+    var meta = { rules: rules, min: min }, out = [];
+    (norm(text).match(WORD) || []).forEach(function (word) {
+      wordTerms(word, meta).forEach(function (pair) { out.push(pair[0]); });
+    });
+    return out;
+  };
+
   function start() {
     var input = document.getElementById("pp-q");
     var query = new URLSearchParams(location.search).get("q") || "";

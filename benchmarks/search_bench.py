@@ -1,0 +1,147 @@
+"""Site search on the generated corpus (10,000 articles unless PERMAPRESS_BENCH_ARTICLES says).
+
+- bytes a query loads: meta.js, the term chunks and the docs chunks of the first ten results
+  (``search.query_plan``, the reference of what ``search.js`` loads), for typical queries; the
+  page and its script (index.html, search.js) are listed once, as a reader's browser keeps them;
+- the index's share of a full build: the corpus imported into a newsroom and built from scratch
+  in this process twice, once with ``search/`` left out: the difference is what search adds
+  (the step runs in the main process while worker processes render the article folders, so
+  the time inside it is listed too);
+- chunks changed by one correction (a sentence added to one article), against the files of the
+  index before it.
+
+Goals (issue 13): at most 100 kB per query (50 kB hoped for); the index at most 10% of the full
+build; a correction changes only the chunks holding its words (and its article's docs chunk).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import Result
+from benchmarks.corpus import write_corpus
+from permapress.ipfs.cid import CID
+from permapress.ipfs.reader import read_file, resolve_path
+from permapress.newsroom.home import Newsroom
+from permapress.site import build, search, search_build
+from permapress.site.search import SearchDoc, query_plan, search_files
+
+ARTICLES = int(os.environ.get("PERMAPRESS_BENCH_ARTICLES", "10000"))
+PERMAPRESS = str(Path(sys.executable).with_name("permapress"))
+QUERIES = ["flood", "harbour budget", "council vote strike", "hosp", "teachers school rent"]
+PAGE_FILES = ("index.html", "search.js")
+
+
+def _docs(home: Path) -> list[SearchDoc]:
+    with Newsroom.open(home, readonly=True) as newsroom:
+        slugs = [row.slug for row in newsroom.catalog.articles("published")]
+        rows = search_build.shown_rows(newsroom.catalog, slugs)
+    return [search_build.search_doc(row) for row in rows.values()]
+
+
+def _newsroom(work: Path) -> Path:
+    """A newsroom holding the corpus, imported once and kept in ``work`` for later runs."""
+    home = work / f"search-newsroom-{ARTICLES}"
+    done = home / ".imported"
+    if done.exists():
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    corpus = write_corpus(work / f"corpus-{ARTICLES}", ARTICLES)
+    subprocess.run([PERMAPRESS, "init", str(home), "--name", "Search Courier"], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run([PERMAPRESS, "import", str(corpus), "--home", str(home)], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    done.touch()
+    return home
+
+
+def _full_build(home: Path, with_search: bool) -> tuple[float, float]:
+    """Seconds of a build from scratch (page cache emptied) and of its ``search/`` part; without
+    ``with_search`` the part is left out (to see what it adds to the build's wall time)."""
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+    spent = [0.0]
+    original = search_build.place_search
+
+    def timed_place(*args: Any) -> None:
+        started = time.perf_counter()
+        if with_search:
+            original(*args)
+        spent[0] += time.perf_counter() - started
+
+    # the build calls search_build.place_search: time it there, for this one build
+    vars(search_build)["place_search"] = timed_place
+    try:
+        with Newsroom.open(home) as newsroom:
+            made = build.build_site(newsroom)
+    finally:
+        vars(search_build)["place_search"] = original
+    assert made.mode == "full", made.mode
+    return made.seconds, spent[0]
+
+
+def run(work: Path) -> list[Result]:
+    home = _newsroom(work)
+    docs = _docs(home)
+    started = time.perf_counter()
+    files = search_files(docs, "en")
+    index_seconds = time.perf_counter() - started
+    results = [
+        Result(f"search index of {len(docs)} articles: files", len(files), "files"),
+        Result("  total size", sum(map(len, files.values())) / 1000, "kB"),
+        Result("  made in memory (tokenise, rank, encode)", index_seconds, "s"),
+    ]
+    bare, _none = _full_build(home, with_search=False)
+    full, share = _full_build(home, with_search=True)
+    results.append(Result("full site build without search/ (in process)", bare, "s"))
+    results.append(Result("full site build with search/", full, "s"))
+    added = max(0.0, full - bare)
+    results.append(
+        Result("  wall time search/ adds", added, "s", ratio=added / full,
+               goal="<= 10% of the build", met=added / full <= 0.10)  # fmt: skip
+    )
+    results.append(
+        Result("  time inside the search/ step (beside the workers)", share, "s",
+               ratio=share / full)  # fmt: skip
+    )
+    page = 0
+    with Newsroom.open(home, readonly=True) as newsroom:
+        root = newsroom.catalog.latest_build()
+        assert root is not None
+        for name in PAGE_FILES:
+            cid, _ = resolve_path(CID.parse(root), ["search", name], newsroom.blocks.get)
+            page += sum(map(len, read_file(cid, newsroom.blocks.get)))
+    results.append(Result("search page + script (loaded once)", page / 1000, "kB"))
+    for query in QUERIES:
+        plan = query_plan(files, query)
+        loaded = sum(len(files[path]) for path in plan.paths)
+        results.append(
+            Result(f"  query {query!r}: {len(plan.paths)} files", loaded / 1000, "kB",
+                   goal="<= 100 kB (goal 50)", met=loaded <= 100_000)  # fmt: skip
+        )
+    target = len(docs) // 2
+    edited = list(docs)
+    old = search.ordered(docs)[target]
+    fixed = SearchDoc(old.slug, old.headline, old.summary,
+                      old.body + "\n\nThe council corrected the ferry timetable.",
+                      old.authors, old.categories, old.published)  # fmt: skip
+    edited[edited.index(old)] = fixed
+    after = search_files(edited, "en")
+    changed = sorted(p for p in files.keys() | after.keys() if files.get(p) != after.get(p))
+    own = {f"d/{target // search.DOCS_PER_CHUNK}.js"}
+    buckets = search.bucket_count(len(docs))
+    words = {f"t/{search.bucket(t, buckets)}.js"
+             for t in set(search.terms(old.body, "en")) | set(search.terms(fixed.body, "en"))}
+    results.append(
+        Result("chunks changed by one correction", len(changed), "files",
+               anchor=f"of {len(files)}", goal="only its words' chunks + its docs chunk",
+               met=set(changed) <= own | words)  # fmt: skip
+    )
+    return results

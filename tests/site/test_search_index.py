@@ -1,0 +1,242 @@
+"""The static search index (``site/search.py``) and the ``search/`` folder of a build.
+
+Word forms, CJK bigrams, the hash buckets, determinism, capped postings, and what one
+correction changes: only the docs chunk of the article and the term chunks of words whose
+postings changed. Built sites carry the folder; a patched build after a correction equals a
+build from scratch and leaves every other chunk's CID as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from permapress.cli import main
+from permapress.ipfs.cid import CID
+from permapress.ipfs.reader import list_directory, read_file, resolve_path
+from permapress.newsroom.home import Newsroom
+from permapress.site import search
+from permapress.site.build import BuildResult, build_site
+from permapress.site.search import SearchDoc, search_files
+
+
+def doc(i: int, body: str, headline: str = "", day: int = 1) -> SearchDoc:
+    return SearchDoc(
+        slug=f"story-{i:04d}",
+        headline=headline or f"Story {i}",
+        summary="",
+        body=body,
+        authors=("Reporter",),
+        categories=("News",),
+        published=f"2025-01-{day:02d}T{i // 60 % 24:02d}:{i % 60:02d}:00+00:00",
+    )
+
+
+def chunk(data: bytes) -> object:
+    """The data a chunk file registers."""
+    match = re.fullmatch(rb'ppSearch\("(\w)",(\d+),(.*)\);\n', data, re.S)
+    assert match is not None, data[:80]
+    return json.loads(match.group(3))
+
+
+def test_word_forms_per_language() -> None:
+    assert search.terms("Cities, councils and ferries", "en") == ["city", "council", "and", "ferry"]
+    assert search.terms("the bus is", "en") == ["the", "bus", "is"]  # too short to lose a letter
+    assert search.terms("Wahlen Häuser", "de") == ["wahl", "haus"]
+    assert search.terms("Wahl Haus", "de") == ["wahl", "haus"]
+    assert search.terms("châteaux journaux", "fr") == ["chateau", "journal"]
+    assert search.terms("ciudades actrices", "es") == ["ciudad", "actriz"]
+    assert search.terms("eleições", "pt") == ["eleicao"]
+    assert search.terms("ospedali ospedale", "it") == ["ospedal", "ospedal"]
+    assert search.terms("verkiezingen", "nl") == ["verkiezing"]
+    assert search.terms("Straße", "de") == ["straß"]  # NFKD keeps ß; both sides agree
+    assert search.terms("Ferries", "xx") == ["ferries"]  # no rules: words as they are
+
+
+def test_cjk_text_becomes_bigrams() -> None:
+    assert search.terms("港口预算", "zh") == ["港口", "口预", "预算"]
+    assert search.terms("港", "zh") == ["港"]
+    assert search.terms("mixed港口words", "en") == ["mixed", "港口", "word"]
+    assert search.terms("한국어", "ko") == ["한국", "국어"]  # Hangul survives NFKD and back
+
+
+def test_buckets_hash_the_first_three_letters() -> None:
+    assert search.bucket("", 1 << 32) == 0x811C9DC5  # FNV-1a of nothing
+    assert search.bucket("a", 1 << 32) == 0xE40C292C  # FNV-1a of "a"
+    assert search.bucket("harbour", 1024) == search.bucket("harbinger", 1024)
+    assert search.bucket_count(10) == 64
+    assert search.bucket_count(10_000) == 1024
+    assert search.bucket_count(10_000_000) == 4096
+
+
+def test_the_index_is_deterministic_and_complete() -> None:
+    docs = [doc(i, f"harbour budget {i} flood") for i in range(40)]
+    files = search_files(docs, "en")
+    assert search_files(list(reversed(docs)), "en") == files
+    assert set(files) >= {"meta.js", "d/0.js", "d/4.js"} and "d/5.js" not in files
+    meta = chunk(files["meta.js"])
+    assert isinstance(meta, dict)
+    assert (meta["n"], meta["buckets"], meta["per"]) == (40, 64, search.DOCS_PER_CHUNK)
+    table = chunk(files[f"t/{search.bucket('harbour', 64)}.js"])
+    assert isinstance(table, dict)
+    postings = table["harbour"]
+    assert postings[0] == 40 and len(postings) == 1 + 2 * 40
+    assert sum(postings[1::2]) == 39  # id deltas: ids 0 … 39
+    rows = chunk(files["d/1.js"])
+    assert isinstance(rows, list) and rows[0][:3] == ["story-0008", "Story 8", "2025-01-01"]
+
+
+def test_the_headline_weighs_more() -> None:
+    docs = [doc(0, "nothing here", headline="Harbour news"), doc(1, "harbour in the body")]
+    files = search_files(docs, "en")
+    table = chunk(files[f"t/{search.bucket('harbour', 64)}.js"])
+    assert isinstance(table, dict)
+    _df, first, weight0, _delta, weight1 = table["harbour"]
+    assert first == 0 and weight0 > weight1
+
+
+def test_a_word_in_every_article_keeps_its_best_postings() -> None:
+    docs = [doc(i, "council " * (1 + i % 5), day=1 + i % 28) for i in range(1500)]
+    files = search_files(docs, "en")
+    table = chunk(files[f"t/{search.bucket('council', search.bucket_count(1500))}.js"])
+    assert isinstance(table, dict)
+    postings = table["council"]
+    assert postings[0] == 1500  # the true document frequency, for idf
+    assert len(postings) == 1 + 2 * search.MAX_POSTINGS
+
+
+def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+
+
+def test_one_correction_changes_only_the_chunks_of_its_words() -> None:
+    words = [f"word{n}" for n in range(300)]
+    docs = [doc(i, " ".join(words[(i * 7 + k) % 300] for k in range(30))) for i in range(500)]
+    files = search_files(docs, "en")
+    fixed = list(docs)
+    fixed[123] = doc(123, docs[123].body + " harbour", headline=docs[123].headline)
+    again = search_files(fixed, "en")
+    buckets = search.bucket_count(500)
+    # the article's own docs chunk (its excerpt changed) and the chunk that holds "harbour";
+    # every word it had keeps its postings because its length barely changed
+    expected = {f"d/{123 // search.DOCS_PER_CHUNK}.js", f"t/{search.bucket('harbour', buckets)}.js"}
+    assert changed(files, again) - {"meta.js"} <= expected | {
+        f"t/{search.bucket(w, buckets)}.js" for w in docs[123].body.split()
+    }
+    assert f"t/{search.bucket('harbour', buckets)}.js" in changed(files, again)
+    assert len(changed(files, again)) <= 1 + len(set(docs[123].body.split())) + 1
+    # a new article, the newest, changes the last docs chunk and its words' chunks, no other
+    newer = [*docs, doc(999, "harbour", day=28)]
+    grown = changed(files, search_files(newer, "en"))
+    assert {p for p in grown if p.startswith("d/")} == {f"d/{500 // search.DOCS_PER_CHUNK}.js"}
+
+
+def test_excerpt_is_the_summary_or_the_start_of_the_body() -> None:
+    long_body = "Word " * 100
+    assert search.excerpt(doc(1, long_body)).endswith(" …")
+    assert len(search.excerpt(doc(1, long_body))) <= search.EXCERPT + 2
+    assert search.excerpt(doc(1, "See [the report](https://x.example/a) **now**.")) == (
+        "See the report now ."
+    )
+
+
+# --- the search/ folder of a built site ---------------------------------------------------------
+
+
+def cli(*args: str) -> None:
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        assert not exc.code, args
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("search") / "newsroom"
+    cli("init", str(home), "--demo")
+    cli("build", "--home", str(home))
+    return home
+
+
+@pytest.fixture
+def home(demo: Path, tmp_path: Path) -> Path:
+    shutil.copytree(demo, tmp_path / "newsroom")
+    return tmp_path / "newsroom"
+
+
+def build(home: Path) -> BuildResult:
+    with Newsroom.open(home) as newsroom:
+        return build_site(newsroom)
+
+
+def folder(home: Path, root: str) -> dict[str, str]:
+    """Every file under search/ of the site at ``root``: path -> CID."""
+    with Newsroom.open(home, readonly=True) as newsroom:
+        get = newsroom.blocks.get
+        top, _ = resolve_path(CID.parse(root), ["search"], get)
+        out: dict[str, str] = {}
+        for name, child, _size in list_directory(top, get):
+            if name in ("t", "d"):
+                for inner, cid, _ in list_directory(child, get):
+                    out[f"{name}/{inner}"] = str(cid)
+            else:
+                out[name] = str(child)
+        return out
+
+
+def read(home: Path, cid: str) -> bytes:
+    with Newsroom.open(home, readonly=True) as newsroom:
+        return b"".join(read_file(CID.parse(cid), newsroom.blocks.get))
+
+
+def test_a_build_writes_the_search_folder(home: Path) -> None:
+    made = build(home)
+    files = folder(home, made.root_cid)
+    assert {"index.html", "search.js", "meta.js", "d/0.js"} <= set(files)
+    page = read(home, files["index.html"]).decode()
+    assert '<script src="search.js"></script>' in page and "<noscript>" in page
+    assert 'action="index.html"' in page
+    home_page = read(home, _cid(home, made.root_cid, "index.html")).decode()
+    assert 'action="search/index.html"' in home_page  # the masthead field
+    meta = chunk(read(home, files["meta.js"]))
+    assert isinstance(meta, dict) and meta["n"] == made.articles
+
+
+def _cid(home: Path, root: str, path: str) -> str:
+    with Newsroom.open(home, readonly=True) as newsroom:
+        cid, _ = resolve_path(CID.parse(root), path.split("/"), newsroom.blocks.get)
+        return str(cid)
+
+
+def test_a_correction_patches_only_the_chunks_it_changes(home: Path, tmp_path: Path) -> None:
+    before = build(home)
+    old = folder(home, before.root_cid)
+    with Newsroom.open(home, readonly=True) as newsroom:
+        slug = sorted(r.slug for r in newsroom.catalog.articles("published"))[0]
+        latest = newsroom.catalog.latest(slug)
+        assert latest is not None
+        document = latest.document
+    source = tmp_path / f"{slug}.md"
+    source.write_text(document.rstrip("\n") + "\n\nZyxwvut quorbling.\n", encoding="utf-8")
+    cli("correct", slug, str(source), "--note", "Corrected.", "--home", str(home))
+    patched = build(home)
+    assert patched.mode == "patched"
+    new = folder(home, patched.root_cid)
+    moved = {path for path in old if old[path] != new.get(path)} | (new.keys() - old.keys())
+    assert moved  # the new words are somewhere
+    assert moved <= {p for p in new if p.startswith(("t/", "d/"))}
+    assert len(moved) < len(new) // 4, sorted(moved)
+    meta = chunk(read(home, new["meta.js"]))
+    assert isinstance(meta, dict)
+    bucket = search.bucket("zyxwvut", meta["buckets"])
+    table = chunk(read(home, new[f"t/{bucket}.js"]))
+    assert isinstance(table, dict) and table["zyxwvut"][0] == 1
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+    full = build(home)
+    assert full.mode == "full" and full.root_cid == patched.root_cid
