@@ -21,7 +21,9 @@ keeps downloads, links and popups but, without ``allow-scripts``, stops a stored
 ``<meta http-equiv=refresh>`` from sending readers elsewhere (checked in Chromium); forms may
 submit to our origin only (the masthead's search field). ``SCRIPTED`` is for the few pages of the
 site that run our own script (``SCRIPTED_PAGES``: the search page): ``script-src 'self'`` and
-a sandbox with ``allow-scripts`` but without ``allow-same-origin``. ``ISOLATED``
+a sandbox with ``allow-scripts`` but without ``allow-same-origin``; ``VERIFIER`` (the reader's
+verifier page) allows only that page's inline script, by its hash, and ``ARTICLE`` (article
+pages, whose badge fetches the page's own CAR) adds ``connect-src 'self'``. ``ISOLATED``
 is for content we send as an attachment because it is not ours to show: no resources at all and
 an opaque origin.
 
@@ -38,6 +40,8 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from permapress.site.verifier import SCRIPT_HASH
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -60,6 +64,11 @@ SCRIPTED: Final = (
 )
 # Paths (inside a site root) of pages that run the site's own scripts.
 SCRIPTED_PAGES: Final = frozenset({("search", "index.html")})
+# The reader's verifier (verify/index.html) runs only its own inline script, allowed by its hash.
+VERIFIER: Final = SCRIPTED.replace("script-src 'self'", f"script-src {SCRIPT_HASH}")
+# An article page (articles/<slug>/index.html) runs the badge script (assets/pp-verify.js), which
+# fetches the page's own CAR from our origin.
+ARTICLE: Final = SCRIPTED.replace("connect-src 'none'", "connect-src 'self'")
 ISOLATED: Final = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 _SECURITY: Final[tuple[tuple[bytes, bytes], ...]] = (

@@ -21,7 +21,14 @@ a range of a large file reads only the blocks that hold it.
 
 What may render on our origin: every file carries ``responses.POLICY`` (no scripts, a sandbox
 that stops ``<meta http-equiv=refresh>``), but for the site's search page (``search/index.html``
-at a root), which carries ``responses.SCRIPTED`` (our own scripts only). Markup (HTML, XHTML,
+at a root), which carries ``responses.SCRIPTED`` (our own scripts only), the reader's verifier
+(``verify/index.html``: ``responses.VERIFIER``, only its own inline script, by hash) and article
+pages (``articles/<slug>/index.html``: ``responses.ARTICLE``, our scripts and fetches from our
+origin, for the badge that checks the page's own CAR; ``.car`` files carry CORS headers, as the
+page's sandbox gives it an opaque origin) (``page_policy``); those two only when the page is
+small enough to be read whole and holds no ``http-equiv`` but a Content-Security-Policy one, as
+a sandbox that allows scripts would also let a stored ``<meta http-equiv=refresh>`` redirect.
+Markup (HTML, XHTML,
 SVG, XML) that is not one of the newsroom's own pages is sent as an attachment with
 ``responses.ISOLATED``, whatever ``?filename=`` or ``?download=false`` say: a file inside a
 ``media/`` folder (the originals an article keeps as evidence, such as an imported page's
@@ -33,6 +40,7 @@ CID (which could be any of those). ``foreign`` content (see ``gateway.py``) is a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Final
 from urllib.parse import quote
@@ -50,6 +58,7 @@ from permapress.server.pages import LISTING_VERSION, directory_listing
 from permapress.server.request import Pairs, RequestInfo, bytes_response, ipfs_headers
 from permapress.server.resolve import Resolved
 from permapress.server.responses import (
+    ARTICLE,
     CORS_HEADERS,
     IMMUTABLE,
     ISOLATED,
@@ -57,6 +66,7 @@ from permapress.server.responses import (
     POLICY,
     SCRIPTED,
     SCRIPTED_PAGES,
+    VERIFIER,
     Prepared,
     content_disposition,
 )
@@ -73,6 +83,28 @@ def is_markup(media_type: str) -> bool:
     """Could a browser render this type as a document that navigates or loads things?"""
     base = media_type.split(";", 1)[0].strip().lower()
     return base in _MARKUP or base.endswith("+xml")
+
+
+def page_policy(path: tuple[str, ...]) -> str:
+    """The Content-Security-Policy of a file of the site at ``path`` (see the module docstring)."""
+    if path in SCRIPTED_PAGES:
+        return SCRIPTED
+    if path == ("verify", "index.html"):
+        return VERIFIER
+    if len(path) == 3 and path[0] == "articles" and path[2] == "index.html":
+        return ARTICLE
+    return POLICY
+
+
+def _no_refresh(page: bytes | None) -> bool:
+    """Is ``page`` read whole and without any ``http-equiv`` but a Content-Security-Policy one?
+    (An attribute name cannot hide behind character references; its value could.)"""
+    if page is None:
+        return False
+    return len(_EQUIV.findall(page)) == page.count(b'http-equiv="Content-Security-Policy"')
+
+
+_EQUIV: Final = re.compile(rb"http-equiv", re.IGNORECASE)
 
 
 def not_ours(segments: Sequence[str], media_type: str) -> bool:
@@ -121,7 +153,11 @@ def serve_file(
     whole = files.whole(resolved) if span is None else files.cached(resolved.cid)
     head = whole[:512] if whole is not None else files.head(resolved)
     media_type = content_type(filename or name, head, complete=whole is not None)
-    policy = SCRIPTED if tuple(segments) in SCRIPTED_PAGES else POLICY
+    policy = page_policy(tuple(segments))
+    if policy in (VERIFIER, ARTICLE) and not _no_refresh(whole):
+        policy = POLICY  # scripts would also let a stored <meta http-equiv=refresh> work
+    if (name or "").endswith(".car") and all(k != CORS_HEADERS[0][0] for k, _v in pairs):
+        pairs = [*pairs, *CORS_HEADERS]  # public downloads: the article page's badge reads its own
     shown_name = filename or name or str(resolved.cid)
     if foreign or not_ours(segments, media_type):
         if foreign:

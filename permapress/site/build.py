@@ -53,8 +53,8 @@ from permapress.newsroom.published import public, public_by_slug
 from permapress.site import feeds, render, search_build, sitemaps
 from permapress.site.carfile import car_file
 from permapress.site.theme import PACKAGE_THEME, Theme, code_version, render_version
+from permapress.site.verifier import BADGE_PATH, BADGE_SCRIPT, verify_page
 from permapress.site.verifier import digest as verifier_digest
-from permapress.site.verifier import verify_page
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
 from permapress.trust import sitepages
 from permapress.trust.keys import fingerprint, load_public_key
@@ -817,6 +817,7 @@ def build_site(
         )
         plan.page("404.html", [site], lambda: render.render_not_found(site))
         plan.page("verify/index.html", [site, verifier_digest()], lambda: verify_page(site))
+        plan.page(BADGE_PATH, [verifier_digest()], lambda: BADGE_SCRIPT)
         lastmod = _sitemaps(plan, site, by_month, category_slugs, months)
         _news_sitemap(plan, site, entries[: sitemaps.NEWS_LIMIT], full)
         plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))

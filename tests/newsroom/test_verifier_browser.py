@@ -9,7 +9,13 @@ own download.
 
 from __future__ import annotations
 
+import http.server
 import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +95,141 @@ def test_a_file_that_is_not_a_car_and_a_bad_key_are_one_clear_line(
     state, shown = check_in_page(page, Case("junk", junk, "not-a-key"))
     assert state == "error"
     assert "is neither a fingerprint (like K7QF-2M4D-XW3A-9TJB-EC5R) nor a public key" in shown
+
+
+def test_served_by_permapress_serve_the_page_checks_an_article_download(
+    demo_home: Path, serve: Any, browser: Any, tmp_path: Path
+) -> None:
+    with serve(demo_home) as (base, _root):
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(base + "/")
+        page.locator("a[href*='articles/']").first.click()
+        page.wait_for_load_state()
+        car_url = page.locator("a[href$='.car']").first.evaluate("a => a.href")
+        saved = tmp_path / "article.car"
+        with urllib.request.urlopen(car_url, timeout=30) as response:
+            saved.write_bytes(response.read())
+        fingerprint = page.locator(".fingerprint").first.inner_text().strip()
+        page.goto(base + "/verify/")
+        assert page.locator("#key").input_value() == fingerprint
+        state, shown = check_in_page(page, Case("served", saved, fingerprint))
+        page.screenshot(path=str(ARTIFACTS / "verifier-served.png"), full_page=True)
+        assert (state, shown) == ("yes", cli_output(Case("served", saved, fingerprint))[1])
+        assert shown.startswith("VALID: ") and "Version 1 of 1" in shown
+        assert errors == []
+
+
+class _Tamper(http.server.ThreadingHTTPServer):
+    """A proxy on 127.0.0.1 in front of ``upstream`` that passes everything through, changed
+    by ``alter(path, body)`` (headers kept, Content-Length fixed)."""
+
+    def __init__(self, upstream: str, alter: Callable[[str, bytes], bytes]) -> None:
+        self.upstream, self.alter = upstream, alter
+        super().__init__(("127.0.0.1", 0), _Relay)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Relay(http.server.BaseHTTPRequestHandler):
+    server: _Tamper
+
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        request = urllib.request.Request(self.server.upstream + self.path)
+        try:
+            response = urllib.request.urlopen(request, timeout=30)
+        except urllib.error.HTTPError as exc:
+            response = exc
+        body = self.server.alter(self.path, response.read())
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def tampering(upstream: str, alter: Callable[[str, bytes], bytes]) -> Iterator[str]:
+    proxy = _Tamper(upstream, alter)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield proxy.base
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
+def badge_of(page: Any, url: str) -> tuple[str, str]:
+    """Open an article page and wait for its badge's verdict: (data-verified, its text)."""
+    page.goto(url)
+    badge = page.locator("#pp-verify:not([aria-busy])")
+    badge.wait_for(state="visible", timeout=30_000)
+    text = page.inner_text("#pp-verify .pp-verify__text")
+    return badge.get_attribute("data-verified") or "", text
+
+
+def test_the_article_badge_says_yes_served_and_no_when_the_car_or_the_text_is_changed(
+    demo_home: Path, serve: Any, browser: Any
+) -> None:
+    with serve(demo_home) as (base, _root):
+        page = browser.new_page()
+        page.goto(base + "/")
+        href = page.locator("a[href*='articles/']").first.get_attribute("href")
+        path = "/" + href.lstrip("./")
+        page.goto(base + path)
+        headline = page.inner_text(".story .headline").strip()
+        fingerprint = page.locator(".fingerprint").first.inner_text().strip()
+        name = page.title().rsplit(" — ", 1)[-1]
+
+        state, text = badge_of(page, base + path)
+        assert state == "yes", text
+        assert text.startswith(f"Verified: signed by {name} {fingerprint}, version 1 of 1")
+        page.screenshot(path=str(ARTIFACTS / "badge-yes.png"), full_page=True)
+        assert "does not prove" in (page.text_content("#pp-verify details") or "")
+
+        def flip_a_block(where: str, body: bytes) -> bytes:
+            if not where.endswith(".car"):
+                return body
+            at = body.find(headline.encode(), 64)  # inside a block, past the header
+            assert at > 0
+            changed = bytearray(body)
+            changed[at] ^= 0x20
+            return bytes(changed)
+
+        with tampering(base, flip_a_block) as proxy:
+            state, text = badge_of(page, proxy + path)
+            page.screenshot(path=str(ARTIFACTS / "badge-no.png"), full_page=True)
+        assert state == "no" and text.startswith("Warning: ")
+        assert "is corrupt: block: content does not match its CID" in text
+
+        def change_the_text(where: str, body: bytes) -> bytes:
+            if where != path:
+                return body
+            changed = body.replace(b'<div class="body">\n<p>', b'<div class="body">\n<p>Not ', 1)
+            assert changed != body
+            return changed
+
+        with tampering(base, change_the_text) as proxy:
+            state, text = badge_of(page, proxy + path)
+        assert state == "no"
+        assert text == "Warning: the text on this page differs from the text its publisher signed."
+
+
+def test_the_badge_is_unavailable_from_a_folder_opened_with_file_urls(
+    demo_home: Path, browser: Any, tmp_path: Path, cli: Callable[..., Any]
+) -> None:
+    out = tmp_path / "site"
+    assert cli("build", "--home", str(demo_home), "--out", str(out)).code == 0
+    article = sorted(out.glob("articles/*/index.html"))[0]
+    page = browser.new_page()
+    state, text = badge_of(page, article.as_uri())
+    assert state == "unavailable" and text.startswith("Not checked here")

@@ -5,6 +5,8 @@
     SCRIPT                         the inline script (core.js + page.js, comment lines and
                                    indentation dropped)
     SCRIPT_HASH                    its CSP source, "'sha256-…'", for a server that serves it
+    BADGE_PATH, BADGE_SCRIPT       assets/pp-verify.js: core.js + badge.js, the article page's
+                                   optional self-check (its #pp-verify badge)
     digest() -> str                SHA-256 over the files the page is made from
 
 ``core.js`` reads a CARv1/v2 in the browser, checks every block against its CID (SHA-256 via
@@ -13,6 +15,12 @@ WebCrypto), walks the DAG as ``permapress.ipfs.verify`` does, and checks the bun
 page prints what ``permapress verify FILE.car [--key K]`` prints for a bundle. A site CAR
 (``publisher.json`` at its root) is left to the command line. The page's own
 ``Content-Security-Policy`` allows only its inline script and style by hash: nothing is fetched.
+
+The badge script (``badge.js``) fetches the article page's own CAR (``data-car`` of
+``#pp-verify``), checks it the same way against the site's key (``data-key``), compares the
+headline, standfirst, lead caption and body shown with those of the signed ``index.html``, and
+sets ``data-verified`` to ``yes``, ``no`` (with the reason) or ``unavailable`` (the CAR could not
+be fetched, as from file://).
 """
 
 from __future__ import annotations
@@ -23,12 +31,14 @@ import html
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from permapress.site.render import site_css
-from permapress.site.views import SiteInfo
+if TYPE_CHECKING:  # the server imports SCRIPT_HASH without the renderer
+    from permapress.site.views import SiteInfo
 
 _HERE = Path(__file__).parent
-_FILES = ("core.js", "page.js", "page.html")
+_FILES = ("core.js", "page.js", "page.html", "badge.js")
+BADGE_PATH = "assets/pp-verify.js"
 _STYLE = (
     "#drop{border:2px dashed var(--rule);padding:1rem;margin:1rem 0}"
     "#drop.over{border-color:var(--focus)}"
@@ -55,6 +65,7 @@ def _csp_source(text: str) -> str:
 
 SCRIPT = _compact(_read("core.js") + "\n" + _read("page.js"))
 SCRIPT_HASH = _csp_source(SCRIPT)
+BADGE_SCRIPT = _compact(_read("core.js") + "\n" + _read("badge.js")).encode("utf-8")
 
 
 @cache
@@ -68,6 +79,8 @@ def digest() -> str:
 
 def verify_page(site: SiteInfo) -> bytes:
     """verify/index.html of ``site`` (see the module docstring)."""
+    from permapress.site.render import site_css
+
     style = site_css(site.theme) + _STYLE
     policy = (
         f"default-src 'none'; script-src {SCRIPT_HASH}; style-src {_csp_source(style)}; "
