@@ -16,7 +16,9 @@ reading the other articles:
   and its month's archive page;
 - the feeds it is among the newest of, the news sitemap when it is among the newest articles,
   its month's sitemap and the sitemap index;
-- the publisher's log and key pages.
+- the publisher's log and key pages;
+- ``search/`` (``search_build.py``): the index made again from the articles, so only the chunks
+  holding the corrected words, and the article's docs chunk, get new CIDs.
 
 Those files are made by the very functions the full build uses (``build.py``), with the same
 fingerprints, and ``ipfs.patch.patch_tree`` writes them into the last root: only the
