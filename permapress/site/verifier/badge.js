@@ -5,8 +5,12 @@
 (async () => {
   const badge = document.getElementById("pp-verify");
   if (!badge) return;
+  // styled here, not in site.css, which every bundle inlines: a badge is no reason for new CIDs
+  Object.assign(badge.style, { margin: "0 0 .75rem", padding: ".5rem .75rem", borderLeft: "4px solid", fontFamily: "var(--sans)", fontSize: ".92rem" });
   const say = (state, text) => {
     badge.dataset.verified = state;
+    badge.style.borderColor = { yes: "#1c7c3a", no: "var(--accent)" }[state] || "var(--rule)";
+    badge.querySelector(".pp-verify__text").style.fontWeight = state === "no" ? "600" : "";
     badge.querySelector(".pp-verify__text").textContent = text;
     badge.removeAttribute("aria-busy");
   };
