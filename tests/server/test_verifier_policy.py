@@ -4,6 +4,7 @@ by the article page's badge (whose sandbox gives it an opaque origin)."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from permapress.ipfs.blockstore import MemoryBlockstore
 from permapress.ipfs.importer import import_tree
@@ -24,7 +25,7 @@ def _rules(policy: str) -> dict[str, str]:
 
 def test_each_page_gets_the_scripts_it_needs_and_no_more() -> None:
     blocks = MemoryBlockstore()
-    tree = {
+    tree: dict[str, Any] = {
         "index.html": b"<p>site</p>",
         "verify": {"index.html": b"<p>verifier</p>"},
         "articles": {"x": {"index.html": b"<p>article</p>", "x.car": b"car bytes",
