@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -114,6 +115,7 @@ def test_search_from_the_masthead_served_by_permapress(
             marks = [m.lower() for m in page.locator("#pp-results mark").all_inner_texts()]
             assert "flood" in marks, marks
             assert page.input_value("#pp-q") == "flood warn"
+            assert "scripts are off" not in page.inner_text("main")  # the server searched
             if scripts:
                 page.screenshot(path=str(ARTIFACTS / "search-served.png"), full_page=True)
             link = page.locator("#pp-results a").first
@@ -206,3 +208,34 @@ def test_the_script_finds_the_same_terms_as_the_index(out: Path, browser: Any) -
             "([t, r, m]) => window.ppSearch.terms(t, r, m)", [text, rules, search.MIN_STEM]
         )
         assert shown == search.terms(text, language), (language, text)
+
+
+def test_the_script_ranks_as_the_reference(out: Path, browser: Any) -> None:
+    """The page's results, in order, are ``search.query_plan``'s for the same index files."""
+    folder = out / "search"
+    files = {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in folder.rglob("*.js")
+        if path.name != "search.js"
+    }
+    page = browser.new_page()
+    for query in ("harbour", "council vote", "flo", "the", "预算", "rain valley "):
+        plan = search.query_plan(files, query)
+        per = search.DOCS_PER_CHUNK
+        slugs = []
+        for doc_id in plan.ids:
+            rows = chunk_rows(files[f"d/{doc_id // per}.js"])
+            slugs.append(rows[doc_id % per][0])
+        shown = scripted_results(page, (folder / "index.html").as_uri(), query)
+        hrefs = page.eval_on_selector_all(
+            "#pp-results .search__headline a",
+            "els => els.map(e => decodeURIComponent(e.getAttribute('href').split('/').at(-2)))",
+        )
+        assert len(shown) == len(hrefs)
+        assert hrefs == slugs, query
+
+
+def chunk_rows(data: bytes) -> list[list[str]]:
+    body = data[data.index(b",", data.index(b",") + 1) + 1 : data.rindex(b");")]
+    rows: list[list[str]] = json.loads(body)
+    return rows
