@@ -9,6 +9,7 @@ own download.
 
 from __future__ import annotations
 
+import base64
 import http.server
 import sys
 import threading
@@ -233,3 +234,32 @@ def test_the_badge_is_unavailable_from_a_folder_opened_with_file_urls(
     page = browser.new_page()
     state, text = badge_of(page, article.as_uri())
     assert state == "unavailable" and text.startswith("Not checked here")
+
+
+def test_a_dropped_file_is_checked_like_a_chosen_one(
+    cases: list[Case], browser: Any, tmp_path: Path
+) -> None:
+    saved = tmp_path / "verify.html"
+    saved.write_bytes(verify_page(SiteInfo("The Harbour Courier", "", "en", None, KEY_FP)))
+    page = browser.new_page()
+    page.goto(saved.as_uri())
+    for name in ("good-with-key", "changed-record-field"):
+        case = next(c for c in cases if c.name == name)
+        page.evaluate("document.getElementById('result').removeAttribute('data-valid')")
+        page.fill("#key", case.key)
+        page.evaluate(
+            """([name, data]) => {
+                const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], name));
+                const drop = document.getElementById("drop");
+                const event = type => new DragEvent(type, {dataTransfer: transfer, bubbles: true});
+                drop.dispatchEvent(event("dragover"));
+                drop.dispatchEvent(event("drop"));
+            }""",
+            [case.car.name, base64.b64encode(case.car.read_bytes()).decode()],
+        )
+        page.wait_for_selector(DONE, timeout=20_000)
+        code, expected = cli_output(case)
+        assert page.inner_text("#result") == expected
+        assert page.get_attribute("#result", "data-valid") == ("yes" if code == 0 else "no")
