@@ -472,6 +472,7 @@ def test_every_internal_link_resolves_within_a_built_site() -> None:
     )
     pages["archive/index.html"] = render_archive_index(SITE, [(2025, 7, 5)])
     files = set(pages) | {"assets/site.css", "feed.xml", "rss.xml", "feed.json"}
+    files |= {"verify/index.html", "assets/pp-verify.js"}  # the verifier page, the badge script
     for e in entries:
         files.add(f"articles/{e.article.slug}/{e.article.slug}.car")
         for v in e.versions:
