@@ -132,7 +132,7 @@ def _is_json(data: bytes) -> bool:
         return False
     try:
         json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past Python's limit: not served as JSON
         return False
     return True
 

@@ -45,6 +45,8 @@ def _decode(cid: CID, data: bytes) -> object:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormatError(f"block {cid} is not valid DAG-JSON: {exc}") from None
+    except RecursionError:
+        raise FormatError(f"block {cid} is DAG-JSON nested too deeply to read") from None
 
 
 def follow(cid: CID, data: bytes, segments: Sequence[str]) -> tuple[CID, int]:

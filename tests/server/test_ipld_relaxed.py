@@ -3,7 +3,11 @@ still a block whose links can be followed, as `ipfs verify` and go-ipld-prime re
 
 from __future__ import annotations
 
-from permapress.ipfs.cid import CID, DAG_CBOR
+import pytest
+
+from permapress.errors import PermapressError
+from permapress.ipfs.cid import CID, DAG_CBOR, DAG_JSON
+from permapress.server.content import content_type
 from permapress.server.ipld import follow, links
 
 
@@ -20,3 +24,11 @@ def test_links_are_followed_through_text_that_is_not_utf8() -> None:
     cid = CID.hash(data, codec=DAG_CBOR)
     assert links(cid, data) == [target]
     assert follow(cid, data, ["next", "rest"]) == (target, 1)
+
+
+def test_dag_json_nested_past_the_recursion_limit_is_a_format_error() -> None:
+    data = b"[" * 200_000 + b"]" * 200_000
+    cid = CID.hash(data, codec=DAG_JSON)
+    with pytest.raises(PermapressError, match="nested too deeply"):
+        links(cid, data)
+    assert content_type(None, data, complete=True) != "application/json"
