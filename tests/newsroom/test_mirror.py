@@ -332,3 +332,38 @@ def test_progress_is_drawn_in_bytes_and_blocks_on_a_terminal(
     assert done.returncode == 0
     assert b"blocks fetched" in drawn and (b"kB" in drawn or b"MB" in drawn)
     assert f"Adopted {root}".encode() in done.stdout
+
+
+def test_sources_name_a_site_or_a_root() -> None:
+    from permapress.newsroom.mirror_fetch import MirrorError, parse_source
+
+    root = "bafybeihxsft3h63zoalizg5ugffzu7h6glmqvrm2rk4tku73g6urocznri"
+    site = parse_source("https://news.example/")
+    assert (site.gateway, site.site, site.root) == ("https://news.example", "https://news.example",
+                                                     None)
+    for text in (f"http://gw.example/ipfs/{root}", f"http://gw.example/ipfs/{root}/"):
+        gateway = parse_source(text)
+        assert (gateway.gateway, gateway.site, str(gateway.root)) == ("http://gw.example", None,
+                                                                      root)
+    prefixed = parse_source(f"https://host.example/mirror/ipfs/{root}/")
+    assert prefixed.gateway == "https://host.example/mirror"
+    with pytest.raises(MirrorError, match="the site root itself"):
+        parse_source(f"https://gw.example/ipfs/{root}/articles/")
+
+
+def test_a_log_that_extends_the_held_one_has_no_history_problems(demo_home: Path) -> None:
+    from permapress.newsroom.mirror import history_problems
+
+    config = load_config(demo_home)
+    store = FileBlockstore(config.blocks_path)
+    with Catalog.open(config.catalog_path, readonly=True) as catalog:
+        latest = catalog.latest_build()
+    assert latest is not None
+    entries = parse_log(_file(CID.parse(latest), LOG_FILE, store))
+    assert len(entries) > 3
+    assert history_problems(entries[:3], entries) == []
+    assert history_problems(entries, entries) == []
+    dropped = history_problems(entries, entries[:-1])
+    assert len(dropped) == 1 and f"log entry {len(entries)} (" in dropped[0]
+    changed = history_problems(entries[:2], [entries[1], entries[0]])
+    assert len(changed) == 2 and all("was rewritten" in p for p in changed)
