@@ -4,12 +4,14 @@
     fetch(url, *, limits=None, client=None, headers=None) -> Fetched
     Fetched(url, final_url, status, media_type, charset, data, retrieved, etag, last_modified,
             reason, headers, request_headers)
-    Limits(timeout, connect_timeout, max_bytes, max_redirects)
+    Limits(timeout, connect_timeout, max_bytes, max_redirects, deadline)
     USER_AGENT                                    "permapress/<version> (+newsroom archiver)"
     FetchError                                    an ArticleError naming the URL
 
 Every request says who we are (``USER_AGENT``), follows at most ``max_redirects`` redirects,
-gives up after ``timeout`` seconds without data and refuses bodies larger than ``max_bytes``
+gives up after ``timeout`` seconds without data, or after ``deadline`` seconds in all (a
+server that trickles a byte now and then never trips the first), and refuses bodies larger
+than ``max_bytes``
 (checked against Content-Length first, then counted while reading the decompressed body, so a
 gzip bomb stops early too). Only http and https are fetched. An HTTP error status, a timeout,
 a refused connection, too many redirects or a too-large body raises ``FetchError`` with one
@@ -20,6 +22,7 @@ parameters ("" when the server sent none) and ``charset`` the declared charset o
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
@@ -50,6 +53,7 @@ class Limits:
     connect_timeout: float = 10.0
     max_bytes: int = 25 * 1024 * 1024
     max_redirects: int = 5
+    deadline: float = 300.0  # seconds for the whole response, however steadily it trickles in
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,7 @@ def fetch(
 
 def _get(http: httpx.Client, url: str, limits: Limits, headers: dict[str, str]) -> Fetched:
     mib = limits.max_bytes / (1024 * 1024)
+    ends = time.monotonic() + limits.deadline
     try:
         with http.stream("GET", url, headers=headers) as response:
             if response.status_code >= 400:
@@ -147,6 +152,12 @@ def _get(http: httpx.Client, url: str, limits: Limits, headers: dict[str, str]) 
                 size += len(chunk)
                 if size > limits.max_bytes:
                     raise FetchError(f"is larger than the {mib:.0f} MiB limit", source=url)
+                if time.monotonic() > ends:
+                    raise FetchError(
+                        f"took longer than {limits.deadline:g} s to arrive (the server sends it"
+                        " too slowly); try again later",
+                        source=url,
+                    )
                 chunks.append(chunk)
             media_type, charset = _content_type(response.headers.get("content-type"))
             return Fetched(

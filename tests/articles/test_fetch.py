@@ -85,3 +85,44 @@ def test_is_url(text: str, expected: bool) -> None:
 def test_only_http_urls_are_fetched() -> None:
     with pytest.raises(FetchError, match="not an http"):
         fetch("file:///etc/passwd")
+
+
+def test_a_server_that_trickles_its_body_is_cut_off_at_the_deadline() -> None:
+    """One byte every 50 ms never trips the read timeout; the whole fetch still ends."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                         b"Content-Length: 100000\r\n\r\n")
+            try:
+                for _ in range(100_000):  # 5000 s in all
+                    conn.sendall(b"x")
+                    threading.Event().wait(0.05)
+            except OSError:
+                return
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    outcome: list[BaseException | bytes] = []
+
+    def run() -> None:
+        try:
+            outcome.append(fetch(f"http://127.0.0.1:{port}/",
+                                 limits=Limits(timeout=2.0, deadline=1.0)).data)
+        except FetchError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)  # a stop for the hang this test is about, not a timing check
+    listener.close()
+    assert not worker.is_alive(), "fetch still reading a trickling body after 60 s"
+    (result,) = outcome
+    assert isinstance(result, FetchError) and "took longer than 1 s" in str(result)
