@@ -136,6 +136,24 @@ def test_a_redirect_loop_and_a_silent_server_end_the_run(
             _refused(hostile, tmp_path / "b", "no answer within 1 seconds", Limits(timeout=1))
 
 
+def _kill_when(command: list[str], folder: Path, enough: int) -> int:
+    """Run ``command``, SIGKILL it once ``folder`` holds ``enough`` blocks; the blocks held."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (folder / "blocks").is_dir() and _blocks(folder) >= enough:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the slowed transfer ended before it was killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (folder / STATE_FILE).exists()
+    return _blocks(folder)
+
+
 def test_a_mirror_killed_mid_transfer_resumes_without_fetching_a_block_twice(
     demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
 ) -> None:
@@ -145,43 +163,15 @@ def test_a_mirror_killed_mid_transfer_resumes_without_fetching_a_block_twice(
         total = _blocks(reference)
         folder = tmp_path / "mirror"
         with proxy(base, delay=0.01) as slow:
-            proc = subprocess.Popen([PERMAPRESS, "mirror", slow, str(folder), "--json"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            try:
-                deadline = time.monotonic() + 120
-                while time.monotonic() < deadline and proc.poll() is None:
-                    if (folder / "blocks").is_dir() and _blocks(folder) >= total // 3:
-                        break
-                    time.sleep(0.02)
-                assert proc.poll() is None, "the slowed transfer ended before it was killed"
-                os.kill(proc.pid, signal.SIGKILL)
-            finally:
-                proc.wait(30)
-        assert proc.returncode == -signal.SIGKILL
-        held = _blocks(folder)
+            # killed during the first run's CAR …
+            held = _kill_when([PERMAPRESS, "mirror", slow, str(folder)], folder, total // 3)
         assert total // 3 <= held < total
-        assert not (folder / STATE_FILE).exists()
+        with proxy(base, delay=0.05) as slower:
+            # … and again while the rerun fetches the rest block by block
+            again = _kill_when([PERMAPRESS, "mirror", slower, str(folder), "--workers", "4"],
+                               folder, held + 20)
+        assert held + 20 <= again < total
         resumed = mirror_once(base, folder)
     assert resumed.adopted and resumed.root_cid == root
-    assert resumed.blocks_fetched == total - held  # what was held is never fetched again
+    assert resumed.blocks_fetched == total - again  # what was held is never fetched again
     assert _blocks(folder) == total
-
-
-def test_a_path_gateway_without_trustless_answers_is_named_as_such(
-    demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
-) -> None:
-    """As js-ipfs 0.66's gateway: ``?format=raw`` redirects to the folder's page."""
-    with serve(demo_home) as (base, root):
-
-        def page(handler: BaseHTTPRequestHandler, path: str) -> bool:
-            if "format=" in path:
-                answer(handler, 301, b"", {"Location": path.split("?")[0] + "/"})
-                return True
-            if path.endswith("/"):
-                answer(handler, 200, b"<html>Index of /ipfs/</html>",
-                       {"Content-Type": "text/html; charset=utf-8"})
-                return True
-            return False
-
-        with proxy(base, page) as plain:
-            _refused(f"{plain}/ipfs/{root}/", tmp_path / "m", "not a trustless gateway")
