@@ -47,6 +47,7 @@ from permapress.config import CONFIG_NAME
 from permapress.errors import IpfsError, PermapressError, TrustError
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
+from permapress.ipfs.profiles import PROFILES
 from permapress.ipfs.reader import resolve_path
 from permapress.ipfs.verify import checked_getter
 from permapress.newsroom.mirror_fetch import (
@@ -235,10 +236,10 @@ def _check_key(info: PublisherInfo, state: MirrorState | None, key: str | None) 
 def _adopt(folder: Path, state: MirrorState, info: PublisherInfo, articles: int) -> None:
     """Record the adopted root: the serving catalog and settings first, mirror.json last."""
     config = folder / CONFIG_NAME
-    name = info.name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    # JSON strings are TOML basic strings (the same escapes), whatever the name holds.
     text = (
         "# A mirror made by `permapress mirror`; serve it with `permapress serve --home`.\n"
-        f'[newsroom]\nname = "{name}"\nprofile = "{info.profile}"\n'
+        f"[newsroom]\nname = {json.dumps(info.name)}\nprofile = {json.dumps(info.profile)}\n"
     )
     _write_atomic(config, text.encode("utf-8"))
     assert state.root is not None and state.adopted is not None
@@ -288,6 +289,11 @@ def mirror_once(
                 fetcher.fill(root, on_block)
             return _result(root, fetcher, False, info, state.log_entries, 0)
         problems = _check_key(info, state, key)
+        if info.profile not in PROFILES:
+            problems.append(
+                f"{PUBLISHER_FILE} names the import profile {info.profile!r}, which permapress "
+                f"does not know ({', '.join(PROFILES)})"
+            )
         if problems:
             raise HistoryRefused(root, problems)
         entries = parse_log(_site_file(root, LOG_FILE, fetch))

@@ -367,3 +367,15 @@ def test_a_log_that_extends_the_held_one_has_no_history_problems(demo_home: Path
     assert len(dropped) == 1 and f"log entry {len(entries)} (" in dropped[0]
     changed = history_problems(entries[:2], [entries[1], entries[0]])
     assert len(changed) == 2 and all("was rewritten" in p for p in changed)
+
+
+def test_the_mirror_folder_keeps_any_site_name_readable(
+    cli: Callable[..., Any], serve: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    home = tmp_path / "odd"
+    name = 'The "Quoted" \\ Courier\tNews'
+    assert cli("init", str(home), "--demo", "--name", name).code == 0
+    with serve(home) as (base, root):
+        result = mirror_once(base, tmp_path / "m")
+    assert result.root_cid == root and result.name == name
+    assert load_config(tmp_path / "m").name == name
