@@ -821,7 +821,8 @@ def build_site(
         lastmod = _sitemaps(plan, site, by_month, category_slugs, months)
         _news_sitemap(plan, site, entries[: sitemaps.NEWS_LIMIT], full)
         plan.page("robots.txt", [site], lambda: sitemaps.robots_txt(site))
-        search_build.place_search(plan, catalog, site, [e.article.slug for e in entries])
+        slugs = [e.article.slug for e in entries]
+        search_build.place_search(plan, catalog, site, slugs, rows_by_slug)
         css = _site_css(site)
         plan.page("assets/site.css", [hashlib.sha256(css).hexdigest()], lambda: css)
 

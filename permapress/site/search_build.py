@@ -70,14 +70,29 @@ def folder_key(version: str, site_key: str, language: str, rows: dict[str, Versi
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def place_search(plan: Any, catalog: Catalog, site: SiteInfo, slugs: Iterable[str]) -> None:
-    """Put ``search/`` into the plan's tree (``plan`` is ``build._Plan``), reused or made."""
-    rows = shown_rows(catalog, slugs)
+def place_search(
+    plan: Any,
+    catalog: Catalog,
+    site: SiteInfo,
+    slugs: Iterable[str],
+    shown: dict[str, list[VersionRow]] | None = None,
+) -> None:
+    """Put ``search/`` into the plan's tree (``plan`` is ``build._Plan``), reused or made.
+
+    ``shown``: the public versions of every article on the site, oldest first, when the caller
+    read them already (the full build); skeleton or light rows are enough to recognise an
+    unchanged folder, and the texts are read again only when they lack the body."""
+    wanted = list(slugs)
+    rows = {slug: shown[slug][-1] for slug in wanted} if shown is not None else None
+    if rows is None:
+        rows = shown_rows(catalog, wanted)
     key = folder_key(plan.version, plan.site_key, site.language, rows)
     hit = catalog.cached_page(FOLDER)
     if hit is not None and hit.fingerprint == key and plan.has(CID.parse(hit.cid)):
         plan.place("search", Imported(CID.parse(hit.cid), hit.tsize, 0))
         return
+    if not all('"body":' in row.meta for row in rows.values()):
+        rows = shown_rows(catalog, wanted)
     tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
     docs = [search_doc(row) for row in rows.values()]
     for path, data in search_files(docs, site.language).items():
