@@ -7,7 +7,8 @@ HTML-escaped and every URL path segment percent-encoded, so a file named
     directory_listing(root, segments, entries) -> bytes
         root       the CID text from the URL, segments the decoded path inside it
         entries    (name, CID, DAG size or None) in directory order
-        Page: "Index of /ipfs/<cid>/…" with breadcrumb links, a ".." link below the root,
+        Page: "Index of /ipfs/<cid>/…" with breadcrumb links (the first and last 8 levels of
+        a deeper path, "…" between them), a ".." link below the root,
         then one row per entry: name linking to its content path, the CID linking to
         /ipfs/<cid>?filename=<name>, the DAG size (Tsize: what the child weighs with all its
         blocks, read from the link so the listing needs no extra block reads).
@@ -39,7 +40,11 @@ _STYLE: Final = (
     "word-break:break-all}"
 )
 
-LISTING_VERSION: Final = hashlib.sha256(("listing-v1" + _STYLE).encode()).hexdigest()[:12]
+# a deep path shows its first and last few breadcrumbs: a link per level, each holding the path
+# up to it, would make the page grow with the square of the depth (2,000 levels: 4 MB)
+_CRUMBS_EACH_END: Final = 8
+
+LISTING_VERSION: Final = hashlib.sha256(("listing-v2" + _STYLE).encode()).hexdigest()[:12]
 
 
 def _seg(text: str) -> str:
@@ -72,11 +77,15 @@ def directory_listing(
     """The HTML index of a UnixFS directory (see the module docstring)."""
     base = f"/ipfs/{_seg(root)}"
     crumbs = [f'<a href="{base}">{escape(root)}</a>']
-    href = base
-    for segment in segments:
-        href += "/" + _seg(segment)
+    encoded = [_seg(segment) for segment in segments]
+    here = "/".join([base, *encoded])
+    for index, segment in enumerate(segments):
+        if _CRUMBS_EACH_END <= index < len(segments) - _CRUMBS_EACH_END:
+            if index == _CRUMBS_EACH_END:
+                crumbs.append("\u2026")
+            continue
+        href = "/".join([base, *encoded[: index + 1]])
         crumbs.append(f'<a href="{escape(href)}">{escape(segment)}</a>')
-    here = href
     rows: list[str] = []
     if segments:
         rows.append(f'<tr><td><a href="{escape(here)}/..">..</a></td><td></td><td></td></tr>')

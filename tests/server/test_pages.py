@@ -52,3 +52,18 @@ def test_a_hostile_file_name_cannot_inject_markup_through_the_gateway() -> None:
         followed = client.get(link.group(1).replace("&amp;", "&"))
         assert followed.status_code == 200 and followed.content == b"x"
         assert followed.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_a_deep_path_shows_its_ends_so_the_listing_grows_with_the_path_not_its_square() -> None:
+    cid = CID.hash(b"x")
+    shallow = directory_listing("bafyroot", ["d"] * 16, [("f", cid, 1)]).decode()
+    assert shallow.count('href="/ipfs/bafyroot/d') == 16 + 1 + 1 + 1  # crumbs, "..", f, CAR
+    assert "\u2026" not in shallow
+    deep_segments = ["d"] * 2000
+    deep = directory_listing("bafyroot", deep_segments, [("f", cid, 1)]).decode()
+    path = "/ipfs/bafyroot" + "/d" * 2000
+    # 8 first crumbs, "…", 8 last crumbs (the last is the folder itself)
+    assert deep.count('<a href="/ipfs/bafyroot/d') == 8 + 8 + 3
+    assert "\u2026" in deep and f'<a href="{path}">d</a>' in deep
+    assert f'<a href="{path}/f">f</a>' in deep and f'href="{path}/..">..</a>' in deep
+    assert len(deep) < 20 * len(path)  # before: one full-path link per level, 4 MB here
