@@ -57,7 +57,12 @@ def _serve(args: list[str], probe: str) -> tuple[subprocess.Popen[bytes], int, f
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    _wait(f"http://127.0.0.1:{port}/{probe}", seconds=600)
+    try:
+        _wait(f"http://127.0.0.1:{port}/{probe}", seconds=600)
+    except BaseException:
+        proc.terminate()
+        proc.wait(30)
+        raise
     return proc, port, time.perf_counter() - start
 
 
