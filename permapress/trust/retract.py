@@ -14,8 +14,11 @@ downloadable: a retraction is a public statement, not a deletion.
 blanks the article's text in the catalog, rebuilds the site without the bundles (only their
 signed records stay, at ``articles/<slug>/records/``), and then deletes from the blockstore
 every block of its bundles and CAR files that nothing else still uses: not the new site, not
-any other article's versions (drafts included). The gateway serves only what the newest site
-reaches, so those CIDs then answer 404. Nothing else is ever deleted.
+any other article's versions (drafts included). It deletes too the blocks of earlier site roots
+(every root in the catalog's build list) that neither the new site nor any article's versions
+use: their feeds, listings, home pages and search index held the article's text. The gateway
+serves only what the newest site reaches, so those CIDs then answer 404. Nothing else is ever
+deleted.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from datetime import datetime
 
 from permapress.catalog import VersionRow
 from permapress.errors import BlockNotFound, CatalogError, TrustError
-from permapress.ipfs.car import dag_blocks
+from permapress.ipfs.car import block_links, dag_blocks
 from permapress.ipfs.cid import CID
 from permapress.newsroom.home import Newsroom
 from permapress.newsroom.published import is_draft
@@ -55,6 +58,24 @@ def _reachable(roots: Iterable[CID], get: Callable[[CID], bytes]) -> set[bytes]:
                 found.add(cid.multihash)
         except BlockNotFound:
             continue
+    return found
+
+
+def _only_under(roots: Iterable[CID], keep: set[bytes], get: Callable[[CID], bytes]) -> set[bytes]:
+    """Blocks under ``roots`` that are not in ``keep`` (a set closed under links: its subtrees
+    are skipped, so earlier site roots, which share most blocks with the new one, walk fast)."""
+    found: set[bytes] = set()
+    stack = list(roots)
+    while stack:
+        cid = stack.pop()
+        if cid.multihash in keep or cid.multihash in found or cid.hash_code == 0:
+            continue
+        try:
+            data = get(cid)
+        except BlockNotFound:
+            continue
+        found.add(cid.multihash)
+        stack.extend(block_links(cid, data))
     return found
 
 
@@ -104,6 +125,8 @@ def retract_article(
     keep = _reachable([CID.parse(result.root_cid)], get)
     for rows in _other_versions(newsroom, slug):
         keep |= _reachable(_version_roots(rows), get)
+    earlier = [CID.parse(root) for root in catalog.build_roots() if root != result.root_cid]
+    doomed |= _only_under(earlier, keep, get)
     deleted = 0
     for cid in list(newsroom.blocks):
         if cid.multihash in doomed and cid.multihash not in keep:
