@@ -12,7 +12,8 @@
                                           ``ahead`` futures are kept waiting, so memory stays
                                           bounded however many files there are
 
-Only reading (parse, sanitise, render the body's HTML) runs in the pool; the catalog and the
+Workers ignore Ctrl+C (the importing process alone stops, and ends them). Only reading
+(parse, sanitise, render the body's HTML) runs in the pool; the catalog and the
 block store are written by the importing process alone, so what is recorded, and in which
 order, is the same with any number of workers.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -49,12 +51,26 @@ def _ready() -> None:
     return None
 
 
+def _worker_start() -> None:
+    """A reader ignores Ctrl+C: the importing process stops and ends the pool, so the user sees
+    its one line, not a KeyboardInterrupt traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def start_pool(workers: int) -> Executor | None:
     """A pool of ``workers`` forked processes, all started before this returns."""
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    pool.submit(_ready).result()  # fork every worker now, while the caller has one thread
+    # SIGINT is blocked while the workers are forked, so none gets one before it ignores it
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
+        )
+        pool.submit(_ready).result()  # fork every worker now, while the caller has one thread
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
     return pool
 
 
