@@ -9,8 +9,9 @@
     FetchError                                    an ArticleError naming the URL
 
 Every request says who we are (``USER_AGENT``), follows at most ``max_redirects`` redirects,
-gives up after ``timeout`` seconds without data, or after ``deadline`` seconds in all (a
-server that trickles a byte now and then never trips the first), and refuses bodies larger
+gives up after ``timeout`` seconds without data, or after ``deadline`` seconds in all, headers
+included (a server that trickles a byte now and then never trips the first; a ``Watchdog``
+shuts the connection), and refuses bodies larger
 than ``max_bytes``
 (checked against Content-Length first, then counted while reading the decompressed body, so a
 gzip bomb stops early too). Only http and https are fetched. An HTTP error status, a timeout,
@@ -33,6 +34,7 @@ import httpx
 
 from permapress import __version__
 from permapress.errors import ArticleError
+from permapress.watchdog import Watchdog
 
 USER_AGENT: Final = f"permapress/{__version__} (+newsroom archiver)"
 ACCEPT: Final = (
@@ -132,8 +134,18 @@ def fetch(
 def _get(http: httpx.Client, url: str, limits: Limits, headers: dict[str, str]) -> Fetched:
     mib = limits.max_bytes / (1024 * 1024)
     ends = time.monotonic() + limits.deadline
+    too_slow = FetchError(
+        f"took longer than {limits.deadline:g} s to arrive (the server sends it too slowly);"
+        " try again later",
+        source=url,
+    )
+    # the clock for headers too: a server that trickles its headers never trips a read timeout
+    watchdog = Watchdog(limits.deadline)
+    watchdog.arm()
     try:
-        with http.stream("GET", url, headers=headers) as response:
+        with http.stream(
+            "GET", url, headers=headers, extensions={"trace": watchdog.trace}
+        ) as response:
             if response.status_code >= 400:
                 reason = response.reason_phrase or "error"
                 raise FetchError(
@@ -153,11 +165,7 @@ def _get(http: httpx.Client, url: str, limits: Limits, headers: dict[str, str]) 
                 if size > limits.max_bytes:
                     raise FetchError(f"is larger than the {mib:.0f} MiB limit", source=url)
                 if time.monotonic() > ends:
-                    raise FetchError(
-                        f"took longer than {limits.deadline:g} s to arrive (the server sends it"
-                        " too slowly); try again later",
-                        source=url,
-                    )
+                    raise too_slow
                 chunks.append(chunk)
             media_type, charset = _content_type(response.headers.get("content-type"))
             return Fetched(
@@ -179,10 +187,14 @@ def _get(http: httpx.Client, url: str, limits: Limits, headers: dict[str, str]) 
             f"redirects more than {limits.max_redirects} times; use the final address",
             source=url,
         ) from None
-    except httpx.TimeoutException:
-        raise FetchError(
-            "timed out (the server did not answer in time); try again later", source=url
-        ) from None
     except httpx.HTTPError as exc:
+        if watchdog.fired:
+            raise too_slow from None
+        if isinstance(exc, httpx.TimeoutException):
+            raise FetchError(
+                "timed out (the server did not answer in time); try again later", source=url
+            ) from None
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise FetchError(f"cannot be fetched ({reason})", source=url) from None
+    finally:
+        watchdog.cancel()

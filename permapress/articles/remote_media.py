@@ -75,6 +75,7 @@ from permapress.articles.media import EXTENSIONS, image_type
 from permapress.articles.model import Article, Media
 from permapress.articles.slug import slugify
 from permapress.config import MediaSettings
+from permapress.watchdog import Watchdog
 
 MIB: Final = 1024 * 1024
 ACCEPT_IMAGES: Final = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.5"
@@ -190,6 +191,7 @@ class Downloader:
             self._client = httpx.Client(
                 follow_redirects=False,
                 trust_env=False,
+                limits=httpx.Limits(max_keepalive_connections=0),  # a socket the watchdog knows
                 headers={"User-Agent": USER_AGENT, "Accept": ACCEPT_IMAGES,
                          "Accept-Encoding": "identity"},  # fmt: skip
             )
@@ -251,8 +253,14 @@ class Downloader:
         timeout = httpx.Timeout(left, connect=min(limits.connect_timeout, left))
         host = urlsplit(url).hostname or ""
         self.fetches += 1
+        # httpx's timeouts count per read: the watchdog ends a download whose headers or body
+        # trickle in past the deadline (each request has its own connection, see ``_http``)
+        watchdog = Watchdog(left)
+        watchdog.arm()
         try:
-            with self._http().stream("GET", url, timeout=timeout) as response:
+            with self._http().stream(
+                "GET", url, timeout=timeout, extensions={"trace": watchdog.trace}
+            ) as response:
                 if response.is_redirect and response.headers.get("location"):
                     return response.headers["location"].strip()
                 if response.status_code >= 300:
@@ -261,17 +269,18 @@ class Downloader:
         except _TooSlow:
             self._host_failures[host] = self._host_failures.get(host, 0) + 1
             raise
-        except (httpx.TimeoutException, httpx.ConnectError) as exc:
-            self._host_failures[host] = self._host_failures.get(host, 0) + 1
-            if isinstance(exc, httpx.TimeoutException):
-                raise _Refused(f"took longer than {limits.timeout:g} s") from None
-            raise _Refused("the server cannot be reached") from None
-        except httpx.RemoteProtocolError as exc:
-            if retry:  # a kept-alive connection may hold bytes a previous answer left over
+        except httpx.HTTPError as exc:
+            slow = watchdog.fired or isinstance(exc, httpx.TimeoutException)
+            if slow or isinstance(exc, httpx.ConnectError):
+                self._host_failures[host] = self._host_failures.get(host, 0) + 1
+                if slow:
+                    raise _Refused(f"took longer than {limits.timeout:g} s") from None
+                raise _Refused("the server cannot be reached") from None
+            if isinstance(exc, httpx.RemoteProtocolError) and retry:  # once more, anew
                 return self._request(url, deadline, retry=False)
             raise _Refused(f"cannot be fetched ({_one_line(exc)})") from None
-        except httpx.HTTPError as exc:
-            raise _Refused(f"cannot be fetched ({_one_line(exc)})") from None
+        finally:
+            watchdog.cancel()
 
     def _read(self, response: httpx.Response, deadline: float) -> bytes:
         cap = self.limits.max_file_bytes

@@ -38,11 +38,8 @@ from __future__ import annotations
 
 import base64
 import json as jsonlib
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import suppress
 from typing import Any
 
 import httpx
@@ -55,6 +52,7 @@ from permapress.publish.errors import (
     TokenRefused,
 )
 from permapress.publish.targets import Target
+from permapress.watchdog import Watchdog
 
 BodyFactory = Callable[[], Iterable[bytes]]
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -105,45 +103,6 @@ def error_detail(response: httpx.Response) -> str:
             if isinstance(data.get(key), str):
                 return shown(str(data[key]))
     return response.reason_phrase
-
-
-class _Watchdog:
-    """Shuts the request's connection when its answer is not complete ``seconds`` after the
-    request was sent (armed when the last byte of the upload left)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.fired = False
-        self._sock: socket.socket | None = None
-        self._timer: threading.Timer | None = None
-        self._lock = threading.Lock()
-
-    def trace(self, event: str, info: Mapping[str, Any]) -> None:
-        if event == "connection.connect_tcp.complete":
-            stream = info.get("return_value")
-            sock = stream.get_extra_info("socket") if stream is not None else None
-            if isinstance(sock, socket.socket):
-                with self._lock:
-                    self._sock = sock
-
-    def arm(self) -> None:
-        with self._lock:
-            if self._timer is None:
-                self._timer = threading.Timer(self.seconds, self._fire)
-                self._timer.daemon = True
-                self._timer.start()
-
-    def _fire(self) -> None:
-        with self._lock:
-            self.fired = True
-            if self._sock is not None:
-                with suppress(OSError):
-                    self._sock.shutdown(socket.SHUT_RDWR)
-
-    def cancel(self) -> None:
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
 
 
 class TargetClient:
@@ -234,7 +193,7 @@ class TargetClient:
         return TargetRejected(name, f"HTTP {code} from {path}: {detail}", retryable=retryable)
 
     def _read(
-        self, response: httpx.Response, watchdog: _Watchdog, max_body: int
+        self, response: httpx.Response, watchdog: Watchdog, max_body: int
     ) -> httpx.Response:
         """The whole answer (at most ``max_body`` bytes) as a response one can read again."""
         name = self.target.name
@@ -276,7 +235,7 @@ class TargetClient:
         headers: Mapping[str, str] | None,
         max_body: int,
     ) -> httpx.Response:
-        watchdog = _Watchdog(2 * self.target.timeout)
+        watchdog = Watchdog(2 * self.target.timeout)
 
         def upload(chunks: Iterable[bytes]) -> Iterator[bytes]:
             yield from chunks

@@ -95,6 +95,23 @@ def drip(body: bytes, every: float) -> Handler:
     return handle
 
 
+def header_drip(every: float, count: int = 10_000) -> Handler:
+    """A status line, then one byte of a header every ``every`` seconds: each read quick, the
+    headers never done (only the headers' size limit would end them, after hours)."""
+
+    def handle(request: BaseHTTPRequestHandler) -> None:
+        try:
+            request.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nX-Slow: ")
+            for _ in range(count):
+                request.wfile.write(b"x")
+                request.wfile.flush()
+                time.sleep(every)
+        except OSError:
+            pass  # the client gave up, as it should
+
+    return handle
+
+
 def gzip_bomb(size: int) -> Handler:
     """``size`` bytes of a JPEG start and zeros, gzip-compressed to a few KiB."""
     packed = gzip.compress(b"\xff\xd8\xff\xe0" + bytes(size), compresslevel=9)

@@ -87,21 +87,26 @@ def test_only_http_urls_are_fetched() -> None:
         fetch("file:///etc/passwd")
 
 
-def test_a_server_that_trickles_its_body_is_cut_off_at_the_deadline() -> None:
-    """One byte every 50 ms never trips the read timeout; the whole fetch still ends."""
+@pytest.mark.parametrize("where", ["body", "headers"])
+def test_a_server_that_trickles_is_cut_off_at_the_deadline(where: str) -> None:
+    """One byte every 50 ms never trips the read timeout, in the body or in the headers (where
+    only the size limit of the headers would end it, after days); the whole fetch still ends."""
     import socket
     import threading
 
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n"
 
     def trickle() -> None:
         conn, _ = listener.accept()
         with conn:
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                         b"Content-Length: 100000\r\n\r\n")
             try:
+                if where == "body":
+                    conn.sendall(head + b"\r\n")
+                else:
+                    conn.sendall(head + b"X-Slow: ")
                 for _ in range(100_000):  # 5000 s in all
                     conn.sendall(b"x")
                     threading.Event().wait(0.05)
@@ -123,6 +128,6 @@ def test_a_server_that_trickles_its_body_is_cut_off_at_the_deadline() -> None:
     worker.start()
     worker.join(timeout=60)  # a stop for the hang this test is about, not a timing check
     listener.close()
-    assert not worker.is_alive(), "fetch still reading a trickling body after 60 s"
+    assert not worker.is_alive(), f"fetch still reading trickling {where} after 60 s"
     (result,) = outcome
     assert isinstance(result, FetchError) and "took longer than 1 s" in str(result)
