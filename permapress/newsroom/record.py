@@ -121,7 +121,9 @@ def record_article(
     if previous is not None:
         before = datetime.fromisoformat(previous.effective)
         if article.modified is None or article.modified <= before:
-            article = replace(article, modified=now.replace(microsecond=0))
+            # never dated before the version it follows (an article dated ahead of today keeps
+            # that date for its corrections): a chain whose times go backwards does not verify
+            article = replace(article, modified=max(now.replace(microsecond=0), before))
         if note is None:
             note = "Text changed since the previous version."
     taxonomy = taxonomy or Taxonomy(newsroom.config.category_topics)
