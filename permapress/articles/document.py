@@ -16,7 +16,7 @@ article always gives the same bytes (and the same CID)::
     tags: ["budget"]
     summary: "The council voted …"
     lang: "en"
-    image: "media/harbour.jpg"                (only with a lead image; or its https URL)
+    image: "media/harbour.jpg"                (only with a lead image; or its http(s) URL)
     media: ["harbour.jpg"]                    (only with media; bytes live in media/)
     media_origins: ["harbour.jpg https://…"]  (only for images downloaded from a URL)
     draft: true                               (only for drafts)

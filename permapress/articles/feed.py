@@ -31,7 +31,7 @@ broken XML); JSON Feeds by ``jsonfeed``. Each entry becomes one article:
 - authors: dc:creator / author names; categories: <category> terms the newsroom's taxonomy
   knows as IPTC Media Topics, else the first term; the other terms become tags.
 - language: the entry's or the feed's (xml:lang, <language>), else ``options.language``;
-  lead image: an https media:content / media:thumbnail / image enclosure.
+  lead image: an http(s) media:content / media:thumbnail / image enclosure.
 
 A broken entry becomes ``Failed`` and the others are still read. A feed with XML errors that
 feedparser recovered from yields its entries and a ``Note`` saying so; a feed from which
@@ -67,7 +67,7 @@ from permapress.articles.infer import (
 )
 from permapress.articles.items import Failed, Item, Note, ReadOptions, articles_of
 from permapress.articles.markup import summarize
-from permapress.articles.model import Article, one_line, validate
+from permapress.articles.model import Article, is_image_url, one_line, validate
 from permapress.articles.slug import FALLBACK, slugify
 from permapress.articles.taxonomy import Taxonomy
 from permapress.articles.textfile import decode_text, head_text, read_bytes
@@ -285,7 +285,7 @@ def _image(entry: Any) -> str | None:
                    if link.get("rel") == "enclosure" and
                    str(link.get("type", "")).startswith("image/")]  # fmt: skip
     urls = (trimmed_url(c) for c in candidates)
-    return next((c for c in urls if c and c.startswith("https://") and " " not in c), None)
+    return next((c for c in urls if c and is_image_url(c)), None)
 
 
 def entry_slug(headline: str, link: str | None, key: str) -> str:

@@ -19,7 +19,7 @@ does not state, from trafilatura's guesses. The body is ``extract.main_html`` (t
 the one the other two agree with; images, links, tables, emphasis kept) turned into Markdown by
 ``htmltomd`` (nh3-sanitised); a first heading that repeats the headline is dropped and
 ``extract.clean_blocks`` removes the page furniture left in it. Lead image: the page's
-og:image / JSON-LD image when it is https. Images of a saved page that exist beside the file
+og:image / JSON-LD image when it is http(s). Images of a saved page that exist beside the file
 become media; other relative ones are resolved against the page's URL (or dropped when it has
 none). When the page states no date, the retrieval time (for a file: its modification time)
 is used. The slug is the headline's; for scripts that slugify drops (Cyrillic, Japanese …) it
@@ -63,7 +63,7 @@ from permapress.articles.htmltomd import html_to_markdown
 from permapress.articles.items import ReadOptions, provenance_media
 from permapress.articles.markup import summarize
 from permapress.articles.media import MediaCollector, is_local_reference
-from permapress.articles.model import Article, one_line, validate
+from permapress.articles.model import Article, is_image_url, one_line, validate
 from permapress.articles.remote_media import largest_sources
 from permapress.articles.slug import FALLBACK, slugify
 from permapress.articles.textfile import decode_text, head_text
@@ -274,7 +274,7 @@ def read_page(
     )  # fmt: skip
     key = meta.canonical or requested or url or source
     language = meta.language or language_tag(doc.language if doc else None) or options.language
-    lead = meta.image if meta.image and meta.image.startswith("https://") else None
+    lead = meta.image if meta.image and is_image_url(meta.image) else None
     provenance = provenance_media(
         data,
         retrieved=retrieved,

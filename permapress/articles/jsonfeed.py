@@ -7,7 +7,7 @@
 Each item becomes an article: id (the key: "<feed key>#<id>"), title, content_html (through
 ``htmltomd``) or content_text, summary, date_published (else date_modified, else the time of
 import) and date_modified, authors / author (else the feed's), tags (split into categories and
-tags like RSS terms), language (item, else feed), image (https only). Like the XML feed reader,
+tags like RSS terms), language (item, else feed), image (an http(s) URL). Like the XML feed reader,
 an item without a title takes its first sentence or its url, and one without text becomes a
 link-only article, with a ``Note`` and the field named in ``inferred`` each time; an item
 with neither text nor url fails, and a feed with no items raises ``ArticleError``.
@@ -38,7 +38,7 @@ from permapress.articles.infer import (
 )
 from permapress.articles.items import Failed, Item, Note, ReadOptions, load_json, load_media
 from permapress.articles.markup import summarize
-from permapress.articles.model import Article, Media, one_line, validate
+from permapress.articles.model import Article, Media, is_image_url, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import ArticleError, PermapressError
@@ -203,7 +203,7 @@ def _plain(
         summary=one_line(str(item.get("summary") or "")) or summarize(body),
         language=language_tag(item.get("language")) or language,
         body=body,
-        image=image if image and image.startswith("https://") and " " not in image else None,
+        image=image if image and is_image_url(image) else None,
         source=key,
         inferred=tuple(inferred),
     )

@@ -17,7 +17,7 @@ Front matter keys (case-insensitive; the first one present wins):
     summary | description | excerpt   default: the first paragraph, shortened
     slug                              default: slugify(title); a given slug is slugified too
     lang | language                   default "en"
-    image | images (first) | cover    a file beside the article, or an https URL
+    image | images (first) | cover    a file beside the article, or an http(s) URL
     draft                             true/false; also Jekyll ``published: false`` and
                                       Pelican ``status: draft``
 
@@ -47,7 +47,7 @@ from permapress.articles.items import migrate_provenance
 from permapress.articles.markup import summarize
 from permapress.articles.mdscan import Source, destinations, new_parser
 from permapress.articles.media import MediaCollector, is_local_reference, with_origins
-from permapress.articles.model import Article, normalise_body, validate
+from permapress.articles.model import Article, is_image_url, normalise_body, validate
 from permapress.articles.sanitize import sanitize_markdown
 from permapress.articles.slug import slugify
 from permapress.articles.textfile import head_text, read_text
@@ -192,11 +192,11 @@ def _lead_image(meta: dict[str, Any], media: MediaCollector, source: str) -> str
     if isinstance(value, dict) and "image" in value:
         value = value["image"]
     ref = frontmatter.text(value, key, source).strip()
-    if ref.startswith("https://"):
-        return ref
+    if is_image_url(ref):
+        return ref  # http too: the import's media step archives it, or notes it stays a link
     if not is_local_reference(ref):
         raise ArticleError(
-            f"{key} '{ref}' must be an https:// URL or a path relative to the article file",
+            f"{key} '{ref}' must be an http(s):// URL or a path relative to the article file",
             source=source,
         )
     return media.add(ref, field=key)

@@ -7,6 +7,7 @@
     validate(article) -> Article       checks every field, returns it with whitespace normalised
     content_key(article) -> str        sha256 hex over everything except ``source``
     INFERRED_FIELDS                    the fields an importer may have had to infer
+    is_image_url(text) -> bool         an absolute http:// or https:// URL a lead image may be
 
 ``inferred`` names the fields the source did not give and an importer filled in (a feed entry
 without a date gets the feed's date: ``("published",)``; without a title, its first sentence:
@@ -68,10 +69,19 @@ class Article:
     language: str  # BCP 47, e.g. "en"
     body: str  # Markdown, sanitised
     media: tuple[Media, ...] = ()
-    image: str | None = None  # lead image: a name in media, or an absolute https URL
+    image: str | None = None  # lead image: a name in media, or an absolute http(s) URL
     draft: bool = False
     source: str | None = None  # where it came from (path or URL); not part of the content
     inferred: tuple[str, ...] = ()  # fields the importer filled in (see INFERRED_FIELDS)
+
+
+def is_image_url(text: str) -> bool:
+    """An absolute ``http://`` or ``https://`` URL with something after the scheme and no
+    space: a lead image that lives elsewhere (the import's media step may download it)."""
+    for scheme in ("https://", "http://"):
+        if text.startswith(scheme):
+            return len(text) > len(scheme) and " " not in text
+    return False
 
 
 def one_line(text: str) -> str:
@@ -222,11 +232,11 @@ def _check_image(
     if image is None:
         return
     if not isinstance(image, str) or not image:
-        raise fail(f"image must be a media name or an https URL, not {image!r}")
-    if image.startswith("https://") and len(image) > len("https://") and " " not in image:
+        raise fail(f"image must be a media name or an http(s) URL, not {image!r}")
+    if is_image_url(image):
         return
     if "://" in image or image.startswith("//"):
-        raise fail(f"image {image!r} must be an https:// URL or a file beside the article")
+        raise fail(f"image {image!r} must be an http(s):// URL or a file beside the article")
     if not _MEDIA_NAME_RE.fullmatch(image):
         raise fail(f"image {image!r} must be the name of one of the article's media files")
     if require_media and image not in {m.name for m in media}:

@@ -21,7 +21,7 @@ Field mapping (3.x camelCase name / 2.x lowercase name):
     media         associations (3.x list, 2.x object) whose renditions ``href`` is a path
                   relative to the JSON file: read from there (the file name is the media name);
                   the association named "leadimage" (or "featureimage") is the lead image, an
-                  https href of it is kept as the lead image URL
+                  http(s) href of it is kept as the lead image URL
 
 ``source`` is the item's ``uri`` (else "<file>#<index>"), so a re-import updates the same
 article. Like the feed readers, nothing published is lost: an item without a date gets the
@@ -60,7 +60,7 @@ from permapress.articles.items import (
     load_media,
 )
 from permapress.articles.markup import markdown_to_text, summarize
-from permapress.articles.model import Article, Media, one_line, validate
+from permapress.articles.model import Article, Media, is_image_url, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
 from permapress.articles.slug import slugify
 from permapress.articles.textfile import head_text, read_bytes
@@ -234,7 +234,7 @@ def _media(
             continue
         href = first["href"]
         if href.startswith(("http://", "https://")):
-            if name.lower() in LEAD_NAMES and href.startswith("https://") and lead is None:
+            if name.lower() in LEAD_NAMES and is_image_url(href) and lead is None:
                 lead = href
             continue
         if folder is None:

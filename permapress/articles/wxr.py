@@ -29,7 +29,7 @@ dates, else ``tz``, the newsroom's), else the item's pubDate, else the export's 
 pubDate), else ``options.now``; ``wp:post_modified_gmt`` when later; ``dc:creator``
 mapped to the author's display name; categories (without WordPress's "Uncategorized") and
 tags (``post_tag``); the excerpt as summary; the channel's ``<language>``; the featured image
-(``_thumbnail_id``) as lead image when its URL is https. The body is ``content:encoded`` through
+(``_thumbnail_id``) as lead image when its URL is http(s). The body is ``content:encoded`` through
 ``wpbody.wp_html`` (autop, captions, galleries, embeds) and ``htmltomd`` (sanitised
 Markdown); images and links stay as URLs, made absolute against the site URL. ``source`` is
 "<site URL>#post-<id>", so importing a newer export of the same site updates the same articles.
@@ -69,7 +69,7 @@ from permapress.articles.infer import (
 )
 from permapress.articles.items import Failed, Item, Note, ReadOptions
 from permapress.articles.markup import summarize
-from permapress.articles.model import Article, one_line, validate
+from permapress.articles.model import Article, is_image_url, one_line, validate
 from permapress.articles.slug import FALLBACK, slugify
 from permapress.articles.textfile import head_text
 from permapress.articles.wpbody import wp_html
@@ -460,7 +460,7 @@ def _article(
         summary=summarize(excerpt) if excerpt else summarize(body),
         language=language,
         body=body,
-        image=thumbnail if thumbnail.startswith("https://") and " " not in thumbnail else None,
+        image=thumbnail if is_image_url(thumbnail) else None,
         draft=draft,
         source=key,
         inferred=tuple(inferred),

@@ -10,8 +10,9 @@ downloaded from the same URL, is taken from there instead of the network: a re-i
 watched feed does not fetch it again, and a site that has gone down does not turn archived
 images back into links. Images that could not be had become notes in ``report["notes"]``.
 When the image step fails as a whole (a full disk, an unreadable stored block), the article's
-remote images become links, as failed downloads do, with a note each. Nothing happens when
-``enabled`` is false (``import --no-media``) or ``[media] archive`` is false.
+remote images become links, as failed downloads do, with a note each. Nothing is fetched when
+``enabled`` is false (``import --no-media``) or ``[media] archive`` is false; then a lead image
+at a plain ``http://`` URL is kept as that link, with a note.
 """
 
 from __future__ import annotations
@@ -56,7 +57,14 @@ def with_media(
     """``items`` with their remote images archived; see the module docstring."""
     settings = newsroom.config.media
     if not enabled or not settings.archive:
-        yield from items
+        for label, item in items:
+            if isinstance(item, Article) and (item.image or "").startswith("http://"):
+                report["notes"].append({
+                    "source": item.source or label,
+                    "message": f"lead image {item.image} is kept as an http:// link "
+                               "(media archiving is off)",
+                })  # fmt: skip
+            yield label, item
         return
     from permapress.newsroom.importing import source_key
 

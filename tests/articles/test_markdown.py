@@ -189,7 +189,7 @@ def test_reading_a_bundle_article_md_with_its_media_folder(tmp_path: Path) -> No
         (f"{BASE}\nlang: English please", "x", "language 'English please' is not a BCP 47"),
         (BASE, "![gone](img/missing.jpg)", "image 'img/missing.jpg' is not a file beside"),
         (f"{BASE}\nimage: img/missing.jpg", "x", "image 'img/missing.jpg' is not a file beside"),
-        (f"{BASE}\nimage: http://insecure.example/a.jpg", "x", "must be an https:// URL"),
+        (f"{BASE}\nimage: ftp://files.example/a.jpg", "x", "must be an http(s):// URL"),
         (f"{BASE}\nimage: notes.txt", "x", "image 'notes.txt' is not an image"),
         (f"{BASE}\nimage: logo.svg", "x", "is an SVG file"),
         (BASE, "   ", "body is empty"),

@@ -48,7 +48,7 @@ NAIVE = datetime(2025, 3, 12, 9, 0)
         ({"media": (Media("a.jpg", b"", "image/jpeg"),)}, "media 'a.jpg' has no bytes"),
         ({"media": (Media("a.jpg", JPEG, "jpeg"),)}, "media 'a.jpg' has a bad media type"),
         ({"image": "missing.jpg"}, "image 'missing.jpg' is not among the article's media"),
-        ({"image": "http://example.com/a.jpg"}, "must be an https:// URL"),
+        ({"image": "ftp://example.com/a.jpg"}, "must be an http(s):// URL"),
         ({"image": "img/a.jpg"}, "must be the name of one of the article's media files"),
         ({"draft": "yes"}, "draft must be true or false"),
         ({"source": 3}, "source must be text"),
