@@ -7,10 +7,11 @@
 Each item becomes an article: id (the key: "<feed key>#<id>"), title, content_html (through
 ``htmltomd``) or content_text, summary, date_published (else date_modified, else the time of
 import) and date_modified, authors / author (else the feed's), tags (split into categories and
-tags like RSS terms), language (item, else feed), image (an http(s) URL). Like the XML feed reader,
-an item without a title takes its first sentence or its url, and one without text becomes a
+tags like RSS terms), language (item, else feed), image (an http(s) URL). Like the XML feed
+reader, an item without a title takes its first sentence or its url, and one without text becomes a
 link-only article, with a ``Note`` and the field named in ``inferred`` each time; an item
-with neither text nor url fails, and a feed with no items raises ``ArticleError``.
+with neither text nor url fails, and a feed with no items raises ``ArticleError``. A date
+that cannot be read is ignored with a note (as if absent), never a refused item.
 
 An item that carries the ``_permapress`` extension (written by ``permapress export --format
 jsonfeed``) is read exactly from it: ``{"slug", "markdown", "categories", "tags", "summary",
@@ -21,8 +22,9 @@ A broken item becomes ``Failed``; a document that is not a JSON Feed raises ``Ar
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Final
 
@@ -149,6 +151,19 @@ def _exact(
     return validate(article)
 
 
+def _date(item: dict[str, Any], field: str, tz: tzinfo, notes: list[str]) -> datetime | None:
+    """The item's ``field`` as a date; one that cannot be read is a note, not a refusal."""
+    raw = item.get(field)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return parse_datetime(raw, tz, field)
+    except ArticleError:
+        shown = raw if isinstance(raw, str) else json.dumps(raw)[:80]
+        notes.append(f"{field} {shown!r} is not a date that can be read: ignored")
+        return None
+
+
 def _plain(
     item: dict[str, Any], key: str, feed: dict[str, Any], language: str, tz: tzinfo,
     taxonomy: Taxonomy, options: ReadOptions,
@@ -158,14 +173,13 @@ def _plain(
     notes: list[str] = []
     inferred: list[str] = []
     title = one_line(str(item.get("title") or ""))
-    published_text = item.get("date_published") or item.get("date_modified")
-    if isinstance(published_text, str) and published_text.strip():
-        published = parse_datetime(published_text, tz, "date_published")
-    else:
+    given = _date(item, "date_published", tz, notes)
+    modified = _date(item, "date_modified", tz, notes)
+    published = given or modified
+    if published is None:
         published = options.clock()
         inferred.append("published")
         notes.append(f"no date: used the time of import, {when(published)}")
-    modified = item.get("date_modified")
     link = trimmed_url(item.get("url")) or trimmed_url(item.get("external_url"))
     if isinstance(item.get("content_html"), str) and item["content_html"].strip():
         body = html_to_markdown(item["content_html"], base_url=link)
@@ -195,8 +209,7 @@ def _plain(
         headline=title,
         slug=entry_slug(title, link, key),
         published=published,
-        modified=parse_datetime(modified, tz, "date_modified") if isinstance(modified, str)
-        and "published" not in inferred else None,
+        modified=modified,
         authors=_authors(item) or _authors(feed),
         categories=categories,
         tags=tags,

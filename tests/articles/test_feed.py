@@ -268,3 +268,44 @@ def test_fetch_gives_an_undated_entry_the_date_of_its_page() -> None:
     (article,) = [a for a in found if isinstance(a, Article)]
     assert article.published != NOW and article.inferred == ()
     assert not [n for n in found if isinstance(n, Note) and n.message.startswith("no date")]
+
+
+def _json_feed(*entries: dict[str, object]) -> bytes:
+    import json
+
+    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Desk",
+                       "items": list(entries)}).encode()  # fmt: skip
+
+
+def test_an_unreadable_json_feed_date_is_a_note_not_a_refusal() -> None:
+    data = _json_feed(
+        {"id": "a", "url": "https://desk.example/a", "title": "Quay",
+         "content_text": "The quay reopened.", "date_published": "the day after the storm"},
+        {"id": "b", "title": "Ferry", "content_text": "The ferry ran late.",
+         "date_published": 20250708,
+         "date_modified": "2025-07-09T10:00:00Z"},
+    )  # fmt: skip
+    found, failed, notes = _found(data)
+    assert failed == []
+    first, second = found
+    assert first.published == NOW and first.inferred == ("published",)
+    assert second.published == datetime(2025, 7, 9, 10, 0, tzinfo=UTC)  # its other date
+    assert second.inferred == ()
+    messages = [(n.source, n.message) for n in notes]
+    assert ("F#a", "date_published 'the day after the storm' is not a date that can be read: "
+            "ignored") in messages  # fmt: skip
+    assert ("F#a", "no date: used the time of import, 2026-01-02 03:04 UTC") in messages
+    assert ("F#b", "date_published '20250708' is not a date that can be read: ignored") \
+        in messages
+
+
+def test_an_unreadable_rss_or_atom_date_is_not_a_refusal() -> None:
+    data = _rss("<item><title>Quay reopened</title><link>https://desk.example/q</link>"
+                "<description>The quay reopened.</description>"
+                "<pubDate>the day after the storm</pubDate></item>",
+                "<pubDate>Tue, 08 Jul 2025 09:00:00 +0000</pubDate>")  # fmt: skip
+    found, failed, notes = _found(data)
+    assert failed == [] and len(found) == 1
+    assert found[0].published == datetime(2025, 7, 8, 9, 0, tzinfo=UTC)
+    assert found[0].inferred == ("published",)
+    assert any(n.message.startswith("no date: used the feed's date") for n in notes)

@@ -104,3 +104,28 @@ def test_http_lead_image_is_archived_or_kept_as_a_link_with_a_note(
             in messages
         stored = _stored(plain, "quay-lights")
         assert stored.image == url and stored.media == ()
+
+
+def _json_feed(tmp_path: Path, *entries: dict[str, object]) -> Path:
+    path = tmp_path / "desk.json"
+    path.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "Desk",
+                                "items": list(entries)}), encoding="utf-8")  # fmt: skip
+    return path
+
+
+def test_import_keeps_a_json_feed_item_whose_date_cannot_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _json_feed(tmp_path, {"id": "a", "title": "Quay reopened",
+                                   "content_text": "The quay reopened on Friday.",
+                                   "date_published": "the day after the storm"})  # fmt: skip
+    home = tmp_path / "newsroom"
+    assert _run("init", str(home), capsys=capsys)[0] == 0
+    code, out = _run("import", str(source), "--home", str(home), "--json", capsys=capsys)
+    report = json.loads(out)
+    assert code == 0 and report["imported"] == 1 and report["failed"] == []
+    messages = [n["message"] for n in report["notes"]]
+    assert "date_published 'the day after the storm' is not a date that can be read: ignored" \
+        in messages
+    assert any(m.startswith("no date: used the time of import") for m in messages)
+    assert _stored(home, "quay-reopened").inferred == ("published",)
