@@ -11,7 +11,9 @@ tags like RSS terms), language (item, else feed), image (an http(s) URL). Like t
 reader, an item without a title takes its first sentence or its url, and one without text becomes a
 link-only article, with a ``Note`` and the field named in ``inferred`` each time; an item
 with neither text nor url fails, and a feed with no items raises ``ArticleError``. A date
-that cannot be read is ignored with a note (as if absent), never a refused item.
+that cannot be read is ignored with a note (as if absent), never a refused item; so is a
+title, summary, content_html, content_text or author name that is not text (an object, a
+number, a list), and then the usual inference applies.
 
 An item that carries the ``_permapress`` extension (written by ``permapress export --format
 jsonfeed``) is read exactly from it: ``{"slug", "markdown", "categories", "tags", "summary",
@@ -109,13 +111,30 @@ def iter_items(
         yield from (Note(key, note) for note in notes)
 
 
-def _authors(item: dict[str, Any]) -> tuple[str, ...]:
+def _authors(item: dict[str, Any], notes: list[str] | None = None) -> tuple[str, ...]:
     people = item.get("authors")
     if not isinstance(people, list):
         single = item.get("author")
         people = [single] if isinstance(single, dict) else []
-    names = (p.get("name") for p in people if isinstance(p, dict))
+    names = [p.get("name") for p in people if isinstance(p, dict)]
+    if notes is not None:
+        notes.extend(_not_text("author name", n) for n in names
+                     if n is not None and not isinstance(n, str))  # fmt: skip
     return tuple(one_line(name) for name in names if isinstance(name, str) and name.strip())
+
+
+def _not_text(field: str, value: object) -> str:
+    kind = {dict: "an object", list: "a list", bool: "true or false"}.get(type(value), "a number")
+    return f"{field} is {kind}, not text: ignored"
+
+
+def _given(item: dict[str, Any], field: str, notes: list[str]) -> str:
+    """The item's text ``field``; a value that is not text counts as absent, with a note."""
+    value = item.get(field)
+    if value is None or isinstance(value, str):
+        return value or ""
+    notes.append(_not_text(field, value))
+    return ""
 
 
 def _exact(
@@ -172,7 +191,10 @@ def _plain(
 
     notes: list[str] = []
     inferred: list[str] = []
-    title = one_line(str(item.get("title") or ""))
+    title = one_line(_given(item, "title", notes))
+    content_html = _given(item, "content_html", notes)
+    content_text = _given(item, "content_text", notes)
+    summary_text = _given(item, "summary", notes)
     given = _date(item, "date_published", tz, notes)
     modified = _date(item, "date_modified", tz, notes)
     published = given or modified
@@ -181,10 +203,10 @@ def _plain(
         inferred.append("published")
         notes.append(f"no date: used the time of import, {when(published)}")
     link = trimmed_url(item.get("url")) or trimmed_url(item.get("external_url"))
-    if isinstance(item.get("content_html"), str) and item["content_html"].strip():
-        body = html_to_markdown(item["content_html"], base_url=link)
+    if content_html.strip():
+        body = html_to_markdown(content_html, base_url=link)
     else:
-        text = str(item.get("content_text") or item.get("summary") or "")
+        text = content_text or summary_text
         paragraphs = [one_line(p) for p in text.split("\n\n") if p.strip()]
         body = sanitize_markdown("\n\n".join(paragraphs))
     if not title:
@@ -210,10 +232,10 @@ def _plain(
         slug=entry_slug(title, link, key),
         published=published,
         modified=modified,
-        authors=_authors(item) or _authors(feed),
+        authors=_authors(item, notes) or _authors(feed),
         categories=categories,
         tags=tags,
-        summary=one_line(str(item.get("summary") or "")) or summarize(body),
+        summary=one_line(summary_text) or summarize(body),
         language=language_tag(item.get("language")) or language,
         body=body,
         image=image if image and is_image_url(image) else None,

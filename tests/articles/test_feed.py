@@ -309,3 +309,30 @@ def test_an_unreadable_rss_or_atom_date_is_not_a_refusal() -> None:
     assert found[0].published == datetime(2025, 7, 8, 9, 0, tzinfo=UTC)
     assert found[0].inferred == ("published",)
     assert any(n.message.startswith("no date: used the feed's date") for n in notes)
+
+
+def test_json_feed_fields_that_are_not_text_count_as_absent_with_a_note() -> None:
+    data = _json_feed(
+        {"id": "a", "url": "https://desk.example/quay", "title": {"x": 1},
+         "content_text": "The quay reopened on Friday. Boats came back.",
+         "summary": 42, "authors": [{"name": ["Ann"]}, {"name": "Ravi Patel"}],
+         "date_published": "2025-07-08T09:00:00Z"},
+        {"id": "b", "url": "https://desk.example/ferry", "title": ["Ferry"],
+         "content_text": {"text": "no"}, "date_published": "2025-07-08T09:00:00Z"},
+    )  # fmt: skip
+    found, failed, notes = _found(data)
+    assert failed == []
+    first, second = found
+    assert first.headline == "The quay reopened on Friday" and "headline" in first.inferred
+    assert first.summary == "The quay reopened on Friday. Boats came back."
+    assert first.authors == ("Ravi Patel",)
+    assert second.headline == "Ferry" and second.inferred == ("headline", "body")
+    assert second.body.startswith("Read the original at [https://desk.example/ferry]")
+    assert "{" not in first.headline + first.summary + second.body
+    messages = [(n.source, n.message) for n in notes]
+    for expected in [("F#a", "title is an object, not text: ignored"),
+                     ("F#a", "summary is a number, not text: ignored"),
+                     ("F#a", "author name is a list, not text: ignored"),
+                     ("F#b", "title is a list, not text: ignored"),
+                     ("F#b", "content_text is an object, not text: ignored")]:  # fmt: skip
+        assert expected in messages

@@ -129,3 +129,21 @@ def test_import_keeps_a_json_feed_item_whose_date_cannot_be_read(
         in messages
     assert any(m.startswith("no date: used the time of import") for m in messages)
     assert _stored(home, "quay-reopened").inferred == ("published",)
+
+
+def test_import_treats_json_feed_values_that_are_not_text_as_absent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _json_feed(tmp_path, {"id": "a", "title": {"x": 1},
+                                   "content_text": "The quay reopened on Friday. Boats came.",
+                                   "date_published": "2025-07-08T09:00:00Z"})  # fmt: skip
+    home = tmp_path / "newsroom"
+    assert _run("init", str(home), capsys=capsys)[0] == 0
+    code, out = _run("import", str(source), "--home", str(home), "--json", capsys=capsys)
+    report = json.loads(out)
+    assert code == 0 and report["imported"] == 1 and report["failed"] == []
+    assert report["items"][0]["slug"] == "the-quay-reopened-on-friday"
+    messages = [n["message"] for n in report["notes"]]
+    assert "title is an object, not text: ignored" in messages
+    stored = _stored(home, "the-quay-reopened-on-friday")
+    assert stored.headline == "The quay reopened on Friday" and stored.inferred == ("headline",)
