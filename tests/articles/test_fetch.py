@@ -120,7 +120,7 @@ def test_a_server_that_trickles_is_cut_off_at_the_deadline(where: str) -> None:
     def run() -> None:
         try:
             outcome.append(fetch(f"http://127.0.0.1:{port}/",
-                                 limits=Limits(timeout=2.0, deadline=1.0)).data)
+                                 limits=Limits(timeout=20.0, deadline=1.0)).data)
         except FetchError as exc:
             outcome.append(exc)
 
