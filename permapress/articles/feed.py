@@ -289,11 +289,14 @@ def _image(entry: Any) -> str | None:
 
 
 def entry_slug(headline: str, link: str | None, key: str) -> str:
-    """slugify(headline), else the link's last path segment, else "entry-<hash>"."""
+    """slugify(headline), else the link's last path segment, else the headline transliterated
+    (``headline_slug``), else "entry-<hash>"."""
     slug = slugify(headline)
     if slug == FALLBACK and link:
         segment = unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1])
         slug = slugify(re.sub(r"\.(?:s?html?|php)$", "", segment))
+    if slug == FALLBACK or slug.isdigit():
+        slug = slugify(headline, transliterate=True)
     if slug == FALLBACK or slug.isdigit():
         slug = f"entry-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
     return slug

@@ -193,6 +193,9 @@ def _slug(headline: str, url: str | None, key: str) -> str:
         slug = slugify(segment)
         if slug != FALLBACK and not slug.isdigit():
             return slug
+    slug = slugify(headline, transliterate=True)
+    if slug != FALLBACK:
+        return slug
     return f"article-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
 
 

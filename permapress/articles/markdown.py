@@ -15,7 +15,7 @@ Front matter keys (case-insensitive; the first one present wins):
     tags | keywords                   list, or text split on commas
     author (one name) | authors (list, or text split on commas)
     summary | description | excerpt   default: the first paragraph, shortened
-    slug                              default: slugify(title); a given slug is slugified too
+    slug                              default: headline_slug(title); a given slug is slugified too
     lang | language                   default "en"
     image | images (first) | cover    a file beside the article, or an http(s) URL
     draft                             true/false; also Jekyll ``published: false`` and
@@ -49,7 +49,7 @@ from permapress.articles.mdscan import Source, destinations, new_parser
 from permapress.articles.media import MediaCollector, is_local_reference, with_origins
 from permapress.articles.model import Article, is_image_url, normalise_body, validate
 from permapress.articles.sanitize import sanitize_markdown
-from permapress.articles.slug import slugify
+from permapress.articles.slug import headline_slug
 from permapress.articles.textfile import head_text, read_text
 from permapress.errors import ArticleError
 
@@ -113,7 +113,7 @@ def article_from_front_matter(
     key, value = frontmatter.first(meta, "summary", "description", "excerpt")
     summary = frontmatter.text(value, key, source) if value is not None else summarize(text)
     key, value = frontmatter.first(meta, "slug")
-    slug = slugify(frontmatter.text(value, key, source) if value is not None else headline)
+    slug = headline_slug(frontmatter.text(value, key, source) if value is not None else headline)
     key, value = frontmatter.first(meta, "lang", "language")
     language = frontmatter.text(value, key, source).strip() if value is not None else None
 

@@ -62,7 +62,7 @@ from permapress.articles.items import (
 from permapress.articles.markup import markdown_to_text, summarize
 from permapress.articles.model import Article, Media, is_image_url, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
-from permapress.articles.slug import slugify
+from permapress.articles.slug import headline_slug
 from permapress.articles.textfile import head_text, read_bytes
 from permapress.errors import ArticleError, PermapressError
 
@@ -305,7 +305,7 @@ def _article(
     status = str(_get(item, "pubStatus", "pubstatus") or "usable").lower()
     article = Article(
         headline=headline,
-        slug=slugify(slugline if isinstance(slugline, str) else headline),
+        slug=headline_slug(slugline if isinstance(slugline, str) else headline),
         published=published,
         modified=modified,
         authors=_authors(item),

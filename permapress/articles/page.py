@@ -17,8 +17,9 @@ The shape, top to bottom (blank lines anywhere between the parts):
     [Download IPFS](#)                                         a download link: not body text
 
 The date is midnight in ``tz`` (the newsroom's timezone) unless the line gives a time. The slug
-is slugify(headline), the summary the first paragraph shortened, the language "en". The body is
-sanitised. A file that does not have this shape raises ``ArticleError`` saying what is missing.
+is headline_slug(headline), the summary the first paragraph shortened, the language "en". The
+body is sanitised. A file that does not have this shape raises ``ArticleError`` saying what is
+missing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from permapress.articles.dates import parse_datetime
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, validate
 from permapress.articles.sanitize import sanitize_markdown
-from permapress.articles.slug import slugify
+from permapress.articles.slug import headline_slug
 from permapress.articles.textfile import head_text, read_text
 from permapress.errors import ArticleError
 
@@ -154,7 +155,7 @@ def read(path: Path, *, tz: tzinfo = UTC, text: str | None = None) -> list[Artic
     body = sanitize_markdown(body)
     article = Article(
         headline=headline,
-        slug=slugify(headline),
+        slug=headline_slug(headline),
         published=published,
         modified=None,
         authors=tuple(authors),

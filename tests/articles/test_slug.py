@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from permapress.articles.slug import slugify
+from permapress.articles.slug import headline_slug, slugify
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -28,7 +28,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
         ("Seed bank adds 1,200 samples", "seed-bank-adds-1200-samples"),
         ("  --Already-a-slug--  ", "already-a-slug"),
         ("ＦＵＬＬＷＩＤＴＨ", "fullwidth"),
-        ("Москва", "article"),
+        ("Москва", "article"),  # plain slugify keeps Latin letters only: see headline_slug
         ("", "article"),
         ("!!!", "article"),
     ],
@@ -50,3 +50,19 @@ def test_slugify_always_gives_a_valid_slug(text: str) -> None:
     assert SLUG.fullmatch(slug)
     assert len(slug) <= 80
     assert slugify(slug) == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Москва", "moskva"),
+        ("Путин встретился с Си", "putin-vstretilsia-s-si"),
+        ("Οι εκλογές 2024", "oi-ekloges-2024"),
+        ("서울 시장 선거", "seoul-sijang-seongeo"),
+        ("Café Москва", "cafe"),  # Latin letters present: the plain slug
+        ("Politics & Government", "politics-and-government"),
+        ("🎉🎉", "article"),  # no letters at all
+    ],
+)
+def test_headline_slug_transliterates_other_scripts(text: str, slug: str) -> None:
+    assert headline_slug(text) == slug
