@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from permapress.errors import ConfigError
@@ -124,13 +125,22 @@ def _text(table: Mapping[str, object], key: str, default: str, where: str) -> st
     return value.strip()
 
 
-def _media(data: Mapping[str, object], where: str) -> MediaSettings:
-    table = data.get("media", {})
+def _settings_table(
+    data: Mapping[str, object], name: str, fields: Mapping[str, object], where: str
+) -> dict[str, Any]:
+    """The ``[name]`` table (empty when absent), refused when it is not a table or holds a key
+    that is none of ``fields``."""
+    table = data.get(name, {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [media] must be a table")
-    unknown = sorted(set(table) - set(MediaSettings.__dataclass_fields__))
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    unknown = sorted(set(table) - set(fields))
     if unknown:
-        raise ConfigError(f"{where}: [media] has no setting {unknown[0]!r}")
+        raise ConfigError(f"{where}: [{name}] has no setting {unknown[0]!r}")
+    return table
+
+
+def _media(data: Mapping[str, object], where: str) -> MediaSettings:
+    table = _settings_table(data, "media", MediaSettings.__dataclass_fields__, where)
     archive = table.get("archive", True)
     if not isinstance(archive, bool):
         raise ConfigError(f"{where}: [media] archive must be true or false")
@@ -155,12 +165,7 @@ def _media(data: Mapping[str, object], where: str) -> MediaSettings:
 
 
 def _serve(data: Mapping[str, object], where: str) -> ServeSettings:
-    table = data.get("serve", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [serve] must be a table")
-    unknown = sorted(set(table) - set(ServeSettings.__dataclass_fields__))
-    if unknown:
-        raise ConfigError(f"{where}: [serve] has no setting {unknown[0]!r}")
+    table = _settings_table(data, "serve", ServeSettings.__dataclass_fields__, where)
     defaults = ServeSettings()
     mb = table.get("car_max_mb", defaults.car_max_mb)
     if isinstance(mb, bool) or not isinstance(mb, int | float) or not 1 <= mb <= 1 << 30:
