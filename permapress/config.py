@@ -1,5 +1,17 @@
 """The newsroom configuration: one frozen dataclass built at the edge and passed down.
 
+The newsroom's own look and people, all optional:
+
+    [look]                logo (a file in the newsroom's theme/ folder: SVG, PNG, JPEG or
+                          WebP; also the site's icon), accent (a colour "#rrggbb"), body_font
+                          and heading_font (font files in theme/: .woff2, .woff, .ttf or .otf;
+                          nothing is fetched from elsewhere)
+    [authors.<slug>]      name, role, bio, photo (a file in theme/), links (a list of URLs):
+                          the author's page authors/<slug>/; bylines with this name link to it
+    [categories]          "Name" = "medtop:…" maps a category to an IPTC Media Topic;
+                          "Politics" = "Politics & Government" makes a name an alias of another
+                          (one section, one page)
+
 ``find_home`` decides which newsroom folder a command works on (``--home``, else the nearest
 folder holding ``permapress.toml`` among the current folder and its parents — as git finds its
 repository from any subfolder — else ``$PERMAPRESS_HOME``); ``load_config`` reads
@@ -9,6 +21,7 @@ naming the file and the key.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +32,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from permapress.errors import ConfigError
 
 CONFIG_NAME = "permapress.toml"
+THEME_FOLDER = "theme"
+_IMAGE_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
+_FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 PROFILES = ("unixfs-v1-2025", "kubo-cid-v1", "unixfs-v0-2015")
 
 
@@ -42,6 +60,28 @@ class ServeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LookSettings:
+    """``[look]``: the newsroom's logo, accent colour and fonts (paths inside theme/)."""
+
+    logo: str | None = None
+    accent: str | None = None
+    body_font: str | None = None
+    heading_font: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """``[authors.<slug>]``: a person whose page is authors/<slug>/ (photo: a file in theme/)."""
+
+    slug: str
+    name: str
+    role: str = ""
+    bio: str = ""
+    photo: str | None = None
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything a newsroom command needs to know about its newsroom."""
 
@@ -55,6 +95,9 @@ class Config:
     gateway_url: str | None = None
     per_page: int = 20
     categories: tuple[tuple[str, str], ...] = field(default=())
+    aliases: tuple[tuple[str, str], ...] = field(default=())  # name -> the name it stands for
+    look: LookSettings = field(default_factory=LookSettings)
+    authors: tuple[Author, ...] = field(default=())
     media: MediaSettings = field(default_factory=MediaSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
 
@@ -77,6 +120,14 @@ class Config:
     @property
     def category_topics(self) -> dict[str, str]:
         return dict(self.categories)
+
+    @property
+    def theme_path(self) -> Path:
+        return self.home / THEME_FOLDER
+
+    def category_name(self, name: str) -> str:
+        """The name a category is shown under: its alias's target, else itself."""
+        return dict(self.aliases).get(name, name)
 
 
 def find_home(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Path:
@@ -178,6 +229,85 @@ def _serve(data: Mapping[str, object], where: str) -> ServeSettings:
     return ServeSettings(car_max_mb=float(mb), car_max_blocks=blocks)
 
 
+def _is_topic(value: str) -> bool:
+    """A Media Topic code ("medtop:20000357", or its URI), not the name of a category."""
+    value = value.strip()
+    return value.startswith("medtop:") or value.startswith("http://cv.iptc.org/")
+
+
+def _theme_file(home: Path, value: object, what: str, suffixes: tuple[str, ...], where: str) -> str:
+    """A file inside the newsroom's theme/ folder, as its path there ("fonts/serif.woff2")."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: {what} must be the name of a file in {THEME_FOLDER}/")
+    name = value.strip().removeprefix(f"{THEME_FOLDER}/")
+    if "://" in name or name.startswith("/") or ".." in name.split("/"):
+        raise ConfigError(
+            f"{where}: {what} {value!r} must be a file in the newsroom's {THEME_FOLDER}/ "
+            "folder (nothing is fetched from elsewhere)"
+        )
+    if not name.lower().endswith(suffixes):
+        raise ConfigError(f"{where}: {what} {value!r} must end with {', '.join(suffixes)}")
+    if not (home / THEME_FOLDER / name).is_file():
+        raise ConfigError(f"{where}: {what}: no file {THEME_FOLDER}/{name} in the newsroom")
+    return name
+
+
+def _look(data: Mapping[str, object], home: Path, where: str) -> LookSettings:
+    table = _settings_table(data, "look", LookSettings.__dataclass_fields__, where)
+    accent = table.get("accent")
+    if accent is not None and not (isinstance(accent, str) and _COLOUR.fullmatch(accent)):
+        raise ConfigError(f'{where}: [look] accent must be a colour like "#1b4d89"')
+    files: dict[str, str | None] = {}
+    for key, suffixes in (("logo", _IMAGE_SUFFIXES), ("body_font", _FONT_SUFFIXES),
+                          ("heading_font", _FONT_SUFFIXES)):  # fmt: skip
+        value = table.get(key)
+        files[key] = None if value is None else _theme_file(
+            home, value, f"[look] {key}", suffixes, where
+        )
+    return LookSettings(accent=accent.lower() if accent else None, **files)
+
+
+def _authors(data: Mapping[str, object], home: Path, where: str) -> tuple[Author, ...]:
+    table = data.get("authors", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [authors] must hold tables like [authors.jane-doe]")
+    found = []
+    for slug, entry in sorted(table.items()):
+        what = f"[authors.{slug}]"
+        if not _SLUG.fullmatch(slug):
+            raise ConfigError(f"{where}: {what}: use lowercase letters, digits and hyphens")
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: {what} must be a table")
+        unknown = sorted(set(entry) - {"name", "role", "bio", "photo", "links"})
+        if unknown:
+            raise ConfigError(f"{where}: {what} has no setting {unknown[0]!r}")
+        name = _text(entry, "name", "", where)
+        if not name:
+            raise ConfigError(f"{where}: {what} needs a name")
+        links = entry.get("links", [])
+        if not isinstance(links, list) or not all(
+            isinstance(u, str) and u.startswith(("https://", "http://", "mailto:")) for u in links
+        ):
+            raise ConfigError(f"{where}: {what} links must be a list of https:// URLs")
+        photo = entry.get("photo")
+        found.append(
+            Author(
+                slug=slug,
+                name=" ".join(name.split()),
+                role=" ".join(_text(entry, "role", "", where).split()),
+                bio=_text(entry, "bio", "", where),
+                photo=None if photo is None else _theme_file(
+                    home, photo, f"{what} photo", _IMAGE_SUFFIXES, where
+                ),
+                links=tuple(u.strip() for u in links),
+            )
+        )
+    names = [a.name.casefold() for a in found]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where}: two [authors.…] tables have the same name")
+    return tuple(found)
+
+
 def load_config(home: Path) -> Config:
     """Read ``home/permapress.toml`` into a Config."""
     path = home / CONFIG_NAME
@@ -219,8 +349,17 @@ def load_config(home: Path) -> Config:
     ):
         raise ConfigError(
             f"{where}: [categories] maps names to Media Topic codes, "
-            'e.g. "Harbour" = "medtop:20000357"'
+            'e.g. "Harbour" = "medtop:20000357", or to another name, e.g. '
+            '"Politics" = "Politics & Government"'
         )
+    topics = {k.strip(): v.strip() for k, v in categories.items() if _is_topic(v)}
+    aliases = {k.strip(): v.strip() for k, v in categories.items() if not _is_topic(v)}
+    for name, target in aliases.items():
+        if not target or target in aliases:
+            raise ConfigError(
+                f"{where}: [categories] {name!r} = {target!r}: an alias names a category "
+                "that is not itself an alias"
+            )
     return Config(
         home=home,
         name=_text(newsroom, "name", "permapress newsroom", where) or "permapress newsroom",
@@ -231,7 +370,10 @@ def load_config(home: Path) -> Config:
         profile=profile,
         gateway_url=_text(newsroom, "gateway", "", where) or None,
         per_page=per_page,
-        categories=tuple(sorted(categories.items())),
+        categories=tuple(sorted(topics.items())),
+        aliases=tuple(sorted(aliases.items())),
+        look=_look(data, home, where),
+        authors=_authors(data, home, where),
         media=_media(data, where),
         serve=_serve(data, where),
     )
@@ -260,6 +402,26 @@ per_page = 20
 # Your own categories mapped to IPTC Media Topics (codes from cv.iptc.org/newscodes/mediatopic).
 [categories]
 # "City Hall" = "medtop:11000000"
+
+# A name may also stand for another, so both make one section:
+# "Politics" = "Politics & Government"
+
+# The newsroom's look: files in the theme/ folder beside this file (theme/site.css is added
+# after the built-in stylesheet; theme/templates/NAME.html replaces a built-in template).
+[look]
+# logo = "logo.svg"          # shown in the masthead and used as the site's icon
+# accent = "#9d1c1c"         # links on hover, labels, the current section
+# body_font = "fonts/body.woff2"
+# heading_font = "fonts/headings.woff2"
+
+# The people who write for the newsroom: each gets a page authors/<slug>/ listing their
+# articles, with its own feed; bylines with this name link to it.
+# [authors.jane-doe]
+# name = "Jane Doe"
+# role = "Health correspondent"
+# bio = "Jane has covered the region's hospitals since 2015."
+# photo = "people/jane-doe.jpg"
+# links = ["https://example.org/@jane"]
 
 # Remote images that imported articles show are downloaded into their bundles.
 [media]

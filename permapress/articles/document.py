@@ -21,6 +21,10 @@ article always gives the same bytes (and the same CID)::
     media_origins: ["harbour.jpg https://…"]  (only for images downloaded from a URL)
     draft: true                               (only for drafts)
     inferred: ["published"]                   (only when an importer inferred fields)
+    type: "opinion"                           (only when the type of work is given)
+    sources: ["Council minutes https://…"]    (only with sources and references)
+    methods: "We read …"                      (only with a "how we reported this")
+    location: "Harbourtown"                   (only with a location)
     ---
 
     Body Markdown, ending with one newline.
@@ -109,6 +113,14 @@ def to_markdown(article: Article) -> str:
         lines.append("draft: true")
     if article.inferred:
         lines.append(f"inferred: {_flow(article.inferred)}")
+    if article.genre:
+        lines.append(f"type: {quote(article.genre)}")
+    if article.sources:
+        lines.append(f"sources: {_flow(article.sources)}")
+    if article.methods:
+        lines.append(f"methods: {quote(article.methods)}")
+    if article.location:
+        lines.append(f"location: {quote(article.location)}")
     lines += ["---", "", article.body.rstrip("\n"), ""]
     return "\n".join(lines)
 
@@ -153,6 +165,7 @@ def from_markdown(
         draft=frontmatter.flag(meta["draft"], "draft", label) if "draft" in meta else False,
         source=source,
         inferred=names("inferred"),
+        **frontmatter.trust_fields(meta, label),
     )
     return validate(article, require_media=media is not None or not listed)
 

@@ -5,6 +5,8 @@
                                                      Pelican's "Title: …" lines up to a blank
                                                      line (every value text)
     has_front_matter(text) -> bool
+    trust_fields(meta, source) -> dict                 type of work, sources, methods, location
+                                                     as ``Article`` keyword arguments
 
 YAML is read with a safe loader that resolves only ``null``: every other scalar stays the text
 that was written, so ``lang: no`` is Norwegian rather than ``False``, ``title: 1.10`` keeps its
@@ -22,6 +24,7 @@ from typing import Any, Final
 
 import yaml
 
+from permapress.articles.model import GENRES, genre_name
 from permapress.errors import ArticleError
 
 _YAML_OPEN: Final = "---"
@@ -189,3 +192,49 @@ def filename_date(name: str) -> str | None:
     """The date at the start of a Jekyll post's file name (``2025-07-08-title.md``)."""
     match = _FILENAME_DATE.match(name)
     return match.group(1) if match else None
+
+
+def trust_fields(meta: dict[str, Any], source: str) -> dict[str, Any]:
+    """What a reader needs to judge the piece, from its front matter (every key optional):
+
+        type | genre                       news, opinion, analysis, review, sponsored, … (or a
+                                           spelling such as "Op-Ed", "Editorial", "Advertiser
+                                           content"); refused when it names none of them
+        sources | references | citations   a list; each item text ("Council minutes, 3 March
+                                           https://…") or a mapping with title and url
+        methods | how_we_reported          how the piece was reported: one paragraph
+        location | dateline                where it was reported from
+    """
+    fields: dict[str, Any] = {}
+    key, value = first(meta, "type", "genre")
+    if value is not None:
+        name = genre_name(text(value, key, source))
+        if name is None:
+            raise ArticleError(
+                f"'{key}' {value!r} is not a type of work: use one of {', '.join(GENRES)}",
+                source=source,
+            )
+        fields["genre"] = name
+    key, value = first(meta, "sources", "references", "citations")
+    if value is not None:
+        items = value if isinstance(value, list) else [value]
+        fields["sources"] = tuple(_reference(item, key, source) for item in items if item)
+    for field, keys in (("methods", ("methods", "how_we_reported")),
+                        ("location", ("location", "dateline"))):  # fmt: skip
+        key, value = first(meta, *keys)
+        if value is not None:
+            fields[field] = text(value, key, source)
+    return fields
+
+
+def _reference(item: Any, key: str, source: str) -> str:
+    """One source: its text, or "title url" from a mapping with a title (name, text) and url."""
+    if isinstance(item, dict):
+        lowered = {str(k).lower(): v for k, v in item.items()}
+        url = next((lowered[k] for k in ("url", "href", "link") if lowered.get(k)), None)
+        title = next((lowered[k] for k in ("title", "name", "text") if lowered.get(k)), None)
+        if url is None and title is None:
+            raise ArticleError(f"'{key}' entries need a title or a url", source=source)
+        parts = [text(part, key, source) for part in (title, url) if part is not None]
+        return " ".join(parts)
+    return text(item, key, source)

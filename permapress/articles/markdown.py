@@ -20,6 +20,7 @@ Front matter keys (case-insensitive; the first one present wins):
     image | images (first) | cover    a file beside the article, or an http(s) URL
     draft                             true/false; also Jekyll ``published: false`` and
                                       Pelican ``status: draft``
+    type, sources, methods, location  the reader's indicators (``frontmatter.trust_fields``)
 
 Dates are parsed by ``dates.parse_datetime``; a time without an offset is in ``tz``. Images the
 body references by a relative path (``![x](img/a.jpg)``, reference definitions, ``<img src>``)
@@ -132,6 +133,7 @@ def article_from_front_matter(
         image=image,
         draft=_draft(meta, source),
         source=source,
+        **frontmatter.trust_fields(meta, source),
     )
     return validate(article)
 

@@ -8,6 +8,16 @@
     content_key(article) -> str        sha256 hex over everything except ``source``
     INFERRED_FIELDS                    the fields an importer may have had to infer
     is_image_url(text) -> bool         an absolute http:// or https:// URL a lead image may be
+    GENRES, genre_name(text) -> str    the types of work and the spellings a source may use
+    reference_parts(text) -> (label, url | None)   one of ``sources`` split for a link
+
+What a reader needs to judge a piece (the Trust Project's indicators), all optional:
+``genre`` is the type of work ("news", "opinion", "analysis", "review", "sponsored", … from
+``GENRES``; "" when the source does not say, read as news), ``sources`` the sources and
+references (one line each: text, or text followed by its http(s) URL), ``methods`` how the
+piece was reported (one paragraph) and ``location`` where it was reported from (a dateline).
+Like ``inferred``, each appears in ``article_fields`` and article.md only when it is set, so the
+articles that have none keep their bytes and CIDs.
 
 ``inferred`` names the fields the source did not give and an importer filled in (a feed entry
 without a date gets the feed's date: ``("published",)``; without a title, its first sentence:
@@ -42,6 +52,25 @@ _LANGUAGE_RE: Final = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _MEDIA_NAME_RE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?")
 _MEDIA_TYPE_RE: Final = re.compile(r"[a-z]+/[a-z0-9][a-z0-9.+-]*")
 INFERRED_FIELDS: Final = ("published", "headline", "body")
+# The types of work, and what each is called in other systems' front matter and feeds.
+GENRES: Final = (
+    "news", "analysis", "opinion", "review", "explainer", "interview", "obituary", "letter",
+    "satire", "sponsored",
+)  # fmt: skip
+_GENRE_SPELLINGS: Final = {
+    "report": "news", "reporting": "news", "article": "news", "newsarticle": "news",
+    "analysis": "analysis", "analysisnewsarticle": "analysis",
+    "opinion": "opinion", "comment": "opinion", "commentary": "opinion", "column": "opinion",
+    "editorial": "opinion", "op-ed": "opinion", "oped": "opinion", "opinionnewsarticle": "opinion",
+    "review": "review", "reviewnewsarticle": "review", "criticism": "review",
+    "explainer": "explainer", "background": "explainer", "backgroundnewsarticle": "explainer",
+    "interview": "interview", "q&a": "interview", "obituary": "obituary", "obit": "obituary",
+    "letter": "letter", "letters": "letter", "letter to the editor": "letter",
+    "satire": "satire", "sponsored": "sponsored", "sponsored content": "sponsored",
+    "advertiser content": "sponsored", "advertisement": "sponsored", "paid": "sponsored",
+    "partner content": "sponsored", "advertisercontentarticle": "sponsored",
+}  # fmt: skip
+_URL_TAIL: Final = re.compile(r"^(.*?)\s*<?(https?://[^\s<>]+)>?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +102,29 @@ class Article:
     draft: bool = False
     source: str | None = None  # where it came from (path or URL); not part of the content
     inferred: tuple[str, ...] = ()  # fields the importer filled in (see INFERRED_FIELDS)
+    genre: str = ""  # type of work, one of GENRES ("" = not stated, read as news)
+    sources: tuple[str, ...] = ()  # sources and references, one line each (text [URL])
+    methods: str = ""  # how we reported this
+    location: str = ""  # where it was reported from
+
+
+def genre_name(text: str) -> str | None:
+    """The type of work ``text`` names ("Op-Ed" -> "opinion"), "" for nothing, else None."""
+    word = " ".join(text.split()).lower()
+    if not word:
+        return ""
+    if word in GENRES:
+        return word
+    return _GENRE_SPELLINGS.get(word)
+
+
+def reference_parts(text: str) -> tuple[str, str | None]:
+    """One source or reference as (what to show, its URL or None): "Council minutes
+    https://x.org/m" -> ("Council minutes", "https://x.org/m"); a bare URL shows itself."""
+    found = _URL_TAIL.match(text)
+    if found is None:
+        return text, None
+    return (found.group(1).rstrip(" -–—:,") or found.group(2)), found.group(2)
 
 
 def is_image_url(text: str) -> bool:
@@ -146,9 +198,17 @@ def validate(article: Article, *, require_media: bool = True) -> Article:
     if article.source is not None and not isinstance(article.source, str):
         raise fail(f"source must be text, not {type(article.source).__name__}")
     inferred = _inferred(article.inferred, fail)
-    for field, text in (("headline", headline), ("summary", article.summary), ("body", body)):
+    genre = _genre(article.genre, fail)
+    sources = _names(article.sources, "sources", fail)
+    for field in ("methods", "location"):
+        if not isinstance(getattr(article, field), str):
+            raise fail(f"{field} must be text, not {type(getattr(article, field)).__name__}")
+    methods, location = one_line(article.methods), one_line(article.location)
+    for field, text in (("headline", headline), ("summary", article.summary), ("body", body),
+                        ("methods", methods), ("location", location)):  # fmt: skip
         _check_encodable(text, field, fail)
-    for field, names in (("authors", authors), ("categories", categories), ("tags", tags)):
+    for field, names in (("authors", authors), ("categories", categories), ("tags", tags),
+                         ("sources", sources)):  # fmt: skip
         for name in names:
             _check_encodable(name, field, fail)
     return replace(
@@ -160,7 +220,18 @@ def validate(article: Article, *, require_media: bool = True) -> Article:
         summary=one_line(article.summary),
         body=body,
         inferred=inferred,
+        genre=genre,
+        sources=sources,
+        methods=methods,
+        location=location,
     )
+
+
+def _genre(value: object, fail: _Fail) -> str:
+    name = genre_name(value) if isinstance(value, str) else None
+    if name is None:
+        raise fail(f"type {value!r} is not a type of work: use one of {', '.join(GENRES)}")
+    return name
 
 
 def _inferred(values: object, fail: _Fail) -> tuple[str, ...]:
@@ -270,7 +341,32 @@ def article_fields(article: Article) -> dict[str, Any]:
     }
     if article.inferred:
         fields["inferred"] = list(article.inferred)
+    fields.update(trust_fields(article))
     return fields
+
+
+def trust_fields(article: Article) -> dict[str, Any]:
+    """The reader's indicators that ``article`` has, as JSON values (none when it has none)."""
+    fields: dict[str, Any] = {}
+    if article.genre:
+        fields["genre"] = article.genre
+    if article.sources:
+        fields["sources"] = list(article.sources)
+    if article.methods:
+        fields["methods"] = article.methods
+    if article.location:
+        fields["location"] = article.location
+    return fields
+
+
+def trust_from_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """``trust_fields`` read back: keyword arguments for ``Article``."""
+    return {
+        "genre": data.get("genre", ""),
+        "sources": tuple(data.get("sources", ())),
+        "methods": data.get("methods", ""),
+        "location": data.get("location", ""),
+    }
 
 
 def content_key(article: Article) -> str:

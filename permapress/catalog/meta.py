@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from permapress.articles.model import Article, Media, article_fields
+from permapress.articles.model import Article, Media, article_fields, trust_from_fields
 
 
 def article_meta(article: Article) -> str:
@@ -39,4 +39,5 @@ def article_from_meta(meta: str, media_data: dict[str, bytes] | None = None) -> 
         image=data["image"],
         draft=bool(data["draft"]),
         inferred=tuple(data.get("inferred", ())),
+        **trust_from_fields(data),
     )

@@ -132,6 +132,10 @@ CHANGES = {
     "image": "https://images.example/a.jpg",
     "draft": True,
     "inferred": ("published",),
+    "genre": "opinion",
+    "sources": ("Council minutes https://example.org/minutes",),
+    "methods": "We read the minutes.",
+    "location": "Harbourtown",
 }
 
 
@@ -157,3 +161,22 @@ def test_inferred_fields_are_checked_ordered_and_absent_when_empty(article: Arti
     assert article_fields(marked)["inferred"] == ["published", "body"]
     with pytest.raises(ArticleError, match="inferred must name fields"):
         validate(replace(article, inferred=("summary",)))
+
+
+def test_trust_fields_are_checked_spelled_one_way_and_absent_when_empty(article: Article) -> None:
+    assert not {"genre", "sources", "methods", "location"} & set(article_fields(article))
+    marked = validate(
+        replace(article, genre="Op-Ed", sources=("A  report", "a report"), methods=" We\nasked. ")
+    )
+    assert (marked.genre, marked.sources, marked.methods) == ("opinion", ("A report",), "We asked.")
+    assert article_fields(marked)["genre"] == "opinion"
+    with pytest.raises(ArticleError, match="is not a type of work"):
+        validate(replace(article, genre="gossip"))
+
+
+def test_reference_parts_split_a_trailing_url() -> None:
+    from permapress.articles.model import reference_parts
+
+    assert reference_parts("Minutes, 3 March https://x.org/m") == ("Minutes, 3 March", "https://x.org/m")
+    assert reference_parts("https://x.org/m") == ("https://x.org/m", "https://x.org/m")
+    assert reference_parts("Interview with the mayor") == ("Interview with the mayor", None)
