@@ -9,9 +9,9 @@ NODE_STAMP := tests/interop/node_modules/.installed
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup python node browser bench-tools run test bench lint typecheck golden fuzz clean
+.PHONY: setup python node browser admin-assets bench-tools run test bench lint typecheck golden fuzz clean
 
-setup: python node browser
+setup: python node browser admin-assets
 
 python: $(STAMP)
 
@@ -26,6 +26,19 @@ node: $(NODE_STAMP)
 $(NODE_STAMP): tests/interop/package.json tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
+
+# The editor's scripts and styles (admin-ui/: TinyMDE and our code, bundled by esbuild) go into
+# the package beside the admin templates; nothing is loaded from elsewhere at run time.
+ADMIN_UI := admin-ui
+ADMIN_STATIC := permapress/admin/ui/static
+admin-assets: $(ADMIN_STATIC)/admin.js
+
+$(ADMIN_UI)/node_modules/.installed: $(ADMIN_UI)/package.json $(ADMIN_UI)/package-lock.json
+	cd $(ADMIN_UI) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ADMIN_STATIC)/admin.js: $(ADMIN_UI)/node_modules/.installed $(ADMIN_UI)/build.mjs $(wildcard $(ADMIN_UI)/src/*)
+	cd $(ADMIN_UI) && node build.mjs
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 browser:
@@ -65,4 +78,4 @@ golden: python
 	$(BIN)/python tests/golden/regenerate.py
 
 clean:
-	rm -rf $(VENV) tests/interop/node_modules test-artifacts benchmarks/.work
+	rm -rf $(VENV) tests/interop/node_modules $(ADMIN_UI)/node_modules $(ADMIN_STATIC)/admin.js $(ADMIN_STATIC)/admin.css test-artifacts benchmarks/.work

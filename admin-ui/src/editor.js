@@ -1,0 +1,662 @@
+// The article editor: the Markdown body (TinyMDE with its toolbar), the front matter as form
+// fields, a live preview from our own renderer, autosave with conflict detection, media,
+// the workflow buttons the server allows this user, and the draft history.
+import { Editor, CommandBar } from "tiny-markdown-editor";
+import { api, articleUrl, ApiError } from "./api.js";
+import { $, $$, h, formatTime, splitList, joinList } from "./dom.js";
+import { diffLines } from "./diff.js";
+import { statusLabel } from "./list.js";
+
+const AUTOSAVE_EVERY_MS = 5000; // a change is saved within 5 s (the promise is 10 s)
+const PREVIEW_AFTER_MS = 400;
+const FIELDS = ["headline", "summary", "categories", "tags", "authors", "genre", "image"];
+const LIST_FIELDS = new Set(["categories", "tags", "authors"]);
+
+const state = {
+  slug: "",
+  revision: null,
+  article: null,
+  saved: null, // the fields as last saved (or loaded), to know what changed
+  saving: null, // the save under way (a promise)
+  conflict: null, // the server's article when a save was refused as a conflict
+  editor: null,
+  previewTimer: 0,
+  previewSeq: 0,
+};
+
+// ---- fields --------------------------------------------------------------------------------
+
+function fieldElement(name) {
+  return document.getElementById(`field-${name}`);
+}
+
+function readFields() {
+  const fields = { body: state.editor ? state.editor.getContent() : $("#body").value };
+  for (const name of FIELDS) {
+    const el = fieldElement(name);
+    if (!el) continue;
+    fields[name] = LIST_FIELDS.has(name) ? splitList(el.value) : el.value.trim();
+  }
+  if (!fields.image) fields.image = null;
+  return fields;
+}
+
+function writeFields(article) {
+  for (const name of FIELDS) {
+    const el = fieldElement(name);
+    if (!el) continue;
+    const value = article[name];
+    el.value = LIST_FIELDS.has(name) ? joinList(value) : value || "";
+  }
+  setBody(article.body || "");
+  showLeadImage();
+}
+
+function setBody(text) {
+  if (state.editor) state.editor.setContent(text);
+  else $("#body").value = text;
+}
+
+function sameFields(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function isDirty() {
+  return state.saved !== null && !sameFields(readFields(), state.saved);
+}
+
+// ---- status line ---------------------------------------------------------------------------
+
+function say(text, kind) {
+  const line = $("#save-state");
+  line.textContent = text;
+  line.dataset.kind = kind || "";
+}
+
+function notice(text, kind) {
+  const box = $("#notice");
+  box.replaceChildren();
+  if (!text) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  box.className = `notice ${kind || ""}`;
+  if (text instanceof Node) box.append(text);
+  else box.textContent = text;
+}
+
+function showStatus() {
+  const article = state.article;
+  const badge = $("#status");
+  badge.textContent = statusLabel(article.status);
+  badge.className = `status status-${article.status}`;
+  const when = $("#status-detail");
+  when.textContent = article.status === "scheduled" && article.publish_at
+    ? `publishes ${formatTime(article.publish_at)}`
+    : article.status === "published" && article.changed
+      ? "changes saved, not yet public"
+      : "";
+}
+
+// ---- loading and saving --------------------------------------------------------------------
+
+function applyArticle(article) {
+  state.article = article;
+  state.revision = article.revision ?? null;
+  if (article.slug) state.slug = article.slug;
+  document.body.dataset.slug = state.slug;
+  writeFields(article);
+  state.saved = readFields();
+  showStatus();
+  showActions();
+  const title = article.headline || "New article";
+  document.title = `${title} · permapress editor`;
+  const link = $("#public-link");
+  if (link) {
+    link.hidden = !article.ipfs_url;
+    if (article.ipfs_url) link.href = article.ipfs_url;
+  }
+}
+
+async function load() {
+  try {
+    const article = await api.get(articleUrl(state.slug));
+    applyArticle(article);
+    say(article.updated ? `Saved ${formatTime(article.updated)}` : "Opened", "saved");
+    schedulePreview(0);
+    loadHistory();
+  } catch (error) {
+    notice(error.message, "error");
+    say("Could not open the article", "error");
+  }
+}
+
+// Save what is on the page; resolves true when the server has it. Only one save at a time:
+// a second request waits for the first (so the revision it sends is the newest).
+function save(reason) {
+  if (state.saving) return state.saving.then(() => (isDirty() ? save(reason) : true));
+  if (state.conflict) return Promise.resolve(false);
+  const fields = readFields();
+  if (state.slug && sameFields(fields, state.saved) && reason !== "force") return Promise.resolve(true);
+  say(reason === "auto" ? "Saving…" : "Saving…", "saving");
+  state.saving = (async () => {
+    try {
+      if (!state.slug) {
+        const created = await api.post("/admin/api/articles", fields);
+        state.slug = created.slug;
+        history.replaceState(null, "", `/admin/articles/${encodeURIComponent(created.slug)}`);
+        const article = created.body === undefined ? await api.get(articleUrl(created.slug)) : created;
+        rememberSaved(article, fields);
+      } else {
+        const answer = await api.put(articleUrl(state.slug), { ...fields, revision: state.revision });
+        rememberSaved(answer || {}, fields);
+      }
+      say(`Saved ${formatTime(new Date().toISOString())}`, "saved");
+      notice("");
+      loadHistory();
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409 && error.data && error.data.current) {
+        showConflict(error.data, fields);
+        return false;
+      }
+      say("Not saved", "error");
+      notice(`${error.message}`, "error");
+      return false;
+    } finally {
+      state.saving = null;
+    }
+  })();
+  return state.saving;
+}
+
+function rememberSaved(answer, fields) {
+  if (answer.revision !== undefined) state.revision = answer.revision;
+  if (answer.status || answer.actions) {
+    state.article = { ...state.article, ...answer };
+    showStatus();
+    showActions();
+  }
+  state.saved = fields;
+}
+
+// ---- conflicts -----------------------------------------------------------------------------
+
+function theirArticle(data) {
+  return data.current || data.article || data;
+}
+
+function showConflict(data, mine) {
+  const theirs = theirArticle(data);
+  state.conflict = theirs;
+  say("Not saved: someone else saved a newer version", "conflict");
+  const panel = $("#conflict");
+  panel.hidden = false;
+  const who = theirs.updated_by && theirs.updated_by !== state.me ? " by someone else" : theirs.updated_by === state.me ? " (by you, in another tab or window)" : "";
+  const when = theirs.updated ? ` at ${formatTime(theirs.updated)}` : "";
+  $("#conflict-message").textContent =
+    `This article was saved${who}${when} after you opened it, so your save was refused. ` +
+    "Your text is still in the editor and nothing has been lost. Compare the two below, then keep yours or take theirs.";
+  const fieldRows = [];
+  for (const name of FIELDS) {
+    const a = LIST_FIELDS.has(name) ? joinList(theirs[name]) : theirs[name] || "";
+    const b = LIST_FIELDS.has(name) ? joinList(mine[name]) : mine[name] || "";
+    if (a !== b) {
+      fieldRows.push(
+        h("tr", {}, h("th", { scope: "row", text: name }), h("td", { class: "theirs", text: a }), h("td", { class: "mine", text: b })),
+      );
+    }
+  }
+  const fieldTable = $("#conflict-fields");
+  fieldTable.hidden = fieldRows.length === 0;
+  $("tbody", fieldTable).replaceChildren(...fieldRows);
+  const rows = diffLines(theirs.body || "", mine.body || "");
+  $("#conflict-diff").replaceChildren(
+    ...rows.map((row) =>
+      h("li", { class: `diff-${row.kind}` },
+        h("span", { class: "mark", "aria-hidden": "true", text: row.kind === "mine" ? "+" : row.kind === "theirs" ? "−" : " " }),
+        h("span", { class: "visually-hidden", text: row.kind === "mine" ? "yours: " : row.kind === "theirs" ? "theirs: " : "" }),
+        h("span", { class: "line", text: row.text === "" ? " " : row.text })),
+    ),
+  );
+  panel.scrollIntoView({ block: "start" });
+}
+
+async function keepMine() {
+  const theirs = state.conflict;
+  if (!theirs) return;
+  state.conflict = null;
+  state.revision = theirs.revision ?? state.revision;
+  $("#conflict").hidden = true;
+  await save("force");
+}
+
+function takeTheirs() {
+  const theirs = state.conflict;
+  if (!theirs) return;
+  const mine = readFields();
+  state.conflict = null;
+  $("#conflict").hidden = true;
+  applyArticle({ ...state.article, ...theirs });
+  // keep what this page had, for copying from
+  const kept = $("#kept-text");
+  kept.hidden = false;
+  $("textarea", kept).value = mine.body;
+  say("Showing their version; your text is kept below the editor", "saved");
+  schedulePreview(0);
+}
+
+// ---- preview -------------------------------------------------------------------------------
+
+const DROP_ELEMENTS = "script, iframe, object, embed, form, base, link, meta, style";
+
+function cleanPreview(html) {
+  // The server's renderer sanitises already; this keeps anything active out of the page
+  // even if it did not.
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  for (const el of template.content.querySelectorAll(DROP_ELEMENTS)) el.remove();
+  for (const el of template.content.querySelectorAll("*")) {
+    for (const attr of Array.from(el.attributes)) {
+      const value = attr.value.trim().toLowerCase();
+      if (attr.name.startsWith("on") || value.startsWith("javascript:") || attr.name === "style") {
+        el.removeAttribute(attr.name);
+      }
+    }
+  }
+  // the article's own images: media/NAME in the text, served to the editor under /admin/media/
+  for (const img of template.content.querySelectorAll("img[src^='media/']")) {
+    if (state.slug) img.src = mediaUrl(img.getAttribute("src").slice("media/".length));
+  }
+  return template.content;
+}
+
+function schedulePreview(delay) {
+  clearTimeout(state.previewTimer);
+  state.previewTimer = setTimeout(renderPreview, delay ?? PREVIEW_AFTER_MS);
+}
+
+async function renderPreview() {
+  const seq = ++state.previewSeq;
+  const fields = readFields();
+  const target = $("#preview-body");
+  try {
+    const answer = await api.post("/admin/api/preview", { ...fields, slug: state.slug || null });
+    if (seq !== state.previewSeq) return;
+    $("#preview-headline").textContent = fields.headline;
+    $("#preview-summary").textContent = fields.summary;
+    target.replaceChildren(cleanPreview(answer.html || ""));
+    target.classList.remove("stale");
+  } catch (error) {
+    if (seq !== state.previewSeq) return;
+    target.classList.add("stale");
+    $("#preview-error").textContent = `Preview not updated: ${error.message}`;
+    return;
+  }
+  $("#preview-error").textContent = "";
+}
+
+// ---- workflow ------------------------------------------------------------------------------
+
+function published() {
+  const status = state.article && state.article.status;
+  return status === "published";
+}
+
+// which buttons to show: what the server allows, narrowed to what fits the article's status
+function visibleActions() {
+  const allowed = new Set((state.article && state.article.actions) || ["save"]);
+  const status = (state.article && state.article.status) || "draft";
+  const show = new Set();
+  if (!state.slug || allowed.has("save")) show.add("save");
+  if (status === "retracted") return new Set();
+  if (allowed.has("submit") && (status === "draft")) show.add("submit");
+  if (allowed.has("publish") && status !== "published") show.add("publish");
+  if (allowed.has("schedule") && status !== "published") show.add("schedule");
+  if (allowed.has("preview_link") && status !== "published") show.add("preview_link");
+  if (allowed.has("correct") && status === "published") show.add("correct");
+  if (allowed.has("retract") && status === "published") show.add("retract");
+  if (allowed.has("upload_media")) show.add("upload_media");
+  return show;
+}
+
+function showActions() {
+  const show = visibleActions();
+  for (const button of $$("[data-action]")) {
+    const action = button.dataset.action;
+    button.hidden = !show.has(action);
+  }
+  $("#media-upload").hidden = !show.has("upload_media");
+  $("#field-image-pick").hidden = false;
+  const saveButton = $('[data-action="save"]');
+  if (saveButton) saveButton.textContent = published() ? "Save changes (not yet public)" : "Save draft";
+}
+
+async function act(action, body, doneText) {
+  if (!(await save("before-" + action))) return null;
+  try {
+    const answer = await api.post(articleUrl(state.slug, action), { revision: state.revision, ...body });
+    if (answer && (answer.status || answer.revision !== undefined)) {
+      state.article = { ...state.article, ...answer };
+      if (answer.revision !== undefined) state.revision = answer.revision;
+    }
+    await load();
+    notice(doneText, "ok");
+    return answer;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) {
+      await save("force");
+    }
+    notice(error.message, "error");
+    return null;
+  }
+}
+
+function openDialog(id) {
+  const dialog = document.getElementById(id);
+  const form = $("form", dialog);
+  if (form) form.reset();
+  $$(".dialog-error", dialog).forEach((el) => (el.textContent = ""));
+  dialog.showModal();
+  return dialog;
+}
+
+function wireWorkflow() {
+  const buttons = {
+    save: async () => {
+      if (await save("button")) notice("Draft saved.", "ok");
+    },
+    submit: () => act("submit", {}, "Submitted for review: an editor will see it in the list under “In review”."),
+    publish: () => act("publish", {}, "Published. The site is rebuilt with this article."),
+    schedule: () => openDialog("schedule-dialog"),
+    preview_link: async () => {
+      if (!(await save("before-preview"))) return;
+      try {
+        const answer = await api.post(articleUrl(state.slug, "preview-link"), {});
+        const url = new URL(answer.url, window.location.href).href;
+        const box = h("div", {},
+          "Preview link (anyone with it can read this draft",
+          answer.expires ? ` until ${formatTime(answer.expires)}` : "",
+          "): ",
+          h("a", { href: url, target: "_blank", rel: "noopener", id: "preview-link", text: url }));
+        notice(box, "ok");
+      } catch (error) {
+        notice(error.message, "error");
+      }
+    },
+    correct: () => openDialog("correct-dialog"),
+    retract: () => openDialog("retract-dialog"),
+  };
+  for (const button of $$("[data-action]")) {
+    button.addEventListener("click", () => {
+      const run = buttons[button.dataset.action];
+      if (run) run();
+    });
+  }
+  dialogForm("schedule-dialog", async (form) => {
+    const local = form.elements.namedItem("publish_at").value;
+    if (!local) return "Choose the date and time it goes out.";
+    const when = new Date(local);
+    if (Number.isNaN(when.getTime())) return "That date could not be read.";
+    await act("schedule", { publish_at: when.toISOString() }, `Scheduled: it publishes by itself at ${formatTime(when.toISOString())}.`);
+    return null;
+  });
+  dialogForm("correct-dialog", async (form) => {
+    const note = form.elements.namedItem("note").value.trim();
+    if (!note) return "Say what was corrected: the note is shown to readers with the correction.";
+    await act("correct", { note }, "Correction published: the page and its history show it.");
+    return null;
+  });
+  dialogForm("retract-dialog", async (form) => {
+    const reason = form.elements.namedItem("reason").value.trim();
+    if (!reason) return "Give the reason: readers see it where the article was.";
+    await act("retract", { reason }, "Retracted: the article is off the listings, a notice with your reason stands in its place.");
+    return null;
+  });
+}
+
+function dialogForm(id, submit) {
+  const dialog = document.getElementById(id);
+  const form = $("form", dialog);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problem = await submit(form);
+    if (problem) {
+      $(".dialog-error", dialog).textContent = problem;
+      return;
+    }
+    dialog.close();
+  });
+  for (const cancel of $$("[data-close]", dialog)) cancel.addEventListener("click", () => dialog.close());
+}
+
+// ---- media ---------------------------------------------------------------------------------
+
+function mediaUrl(name) {
+  return `/admin/media/${encodeURIComponent(state.slug)}/${encodeURIComponent(name)}`;
+}
+
+// an image of another article is first copied into this one (the server keeps one copy)
+async function ownCopy(item) {
+  if (item.slug === state.slug) return item;
+  const params = new URLSearchParams({ slug: state.slug, from: String(item.id) });
+  const copy = await api.upload(`/admin/api/media?${params}`, new Blob([]));
+  state.media = [...(state.media || []), copy];
+  return copy;
+}
+
+function insertImage(item) {
+  const alt = (item.name || "image").replace(/\.[a-z0-9]+$/i, "").replace(/[-_]+/g, " ").replace(/[[\]]/g, "");
+  const markdown = item.markdown ? item.markdown.replace(/^!\[\]/, `![${alt}]`) : `![${alt}](media/${item.name})`;
+  const text = `\n${markdown}\n`;
+  if (state.editor) {
+    if (!state.editor.restoreLastSelection()) state.editor.setSelection({ row: state.editor.lines.length - 1, col: 0 });
+    state.editor.paste(text);
+  } else {
+    $("#body").value += text;
+  }
+  schedulePreview();
+}
+
+function useAsLead(item) {
+  fieldElement("image").value = item.name;
+  showLeadImage();
+  schedulePreview();
+}
+
+function showLeadImage() {
+  const value = fieldElement("image").value.trim();
+  const preview = $("#lead-preview");
+  preview.replaceChildren();
+  if (!value) return;
+  if (/^https?:\/\//i.test(value)) {
+    preview.append(h("span", { class: "hint", text: "A remote image: it is archived with the article when published." }));
+  } else if (state.slug) {
+    preview.append(h("img", { src: mediaUrl(value.replace(/^media\//, "")), alt: "" }));
+  }
+}
+
+async function loadMedia() {
+  const grid = $("#media-grid");
+  grid.replaceChildren(h("p", { text: "Loading…" }));
+  try {
+    const answer = await api.get("/admin/api/media?per_page=100");
+    state.media = answer.media || [];
+  } catch (error) {
+    grid.replaceChildren(h("p", { class: "error", text: error.message }));
+    return;
+  }
+  if (state.media.length === 0) {
+    grid.replaceChildren(h("p", { text: "No images yet: upload one with “Upload image”." }));
+    return;
+  }
+  grid.replaceChildren(
+    ...state.media.map((item) =>
+      h("figure", { class: "media-item" },
+        h("img", { src: item.url, alt: item.alt || "", loading: "lazy" }),
+        h("figcaption", { text: item.slug && item.slug !== state.slug ? `${item.name} (${item.slug})` : item.name || "" }),
+        h("div", { class: "media-buttons" },
+          h("button", { type: "button", class: "small", text: "Insert", onclick: () => pick(item, insertImage) }),
+          h("button", { type: "button", class: "small", text: "Lead image", onclick: () => pick(item, useAsLead) }))),
+    ),
+  );
+}
+
+async function pick(item, use) {
+  if (!state.slug && !(await save("before-media"))) return;
+  if (!state.slug) {
+    notice("Give the article a headline first: images are kept with their article.", "error");
+    return;
+  }
+  try {
+    use(await ownCopy(item));
+    $("#media-dialog").close();
+  } catch (error) {
+    notice(error.message, "error");
+    $("#media-dialog").close();
+  }
+}
+
+async function upload(file) {
+  if (!file) return;
+  if (!(await save("before-upload"))) return;
+  if (!state.slug) {
+    notice("Give the article a headline first: images are kept with their article.", "error");
+    return;
+  }
+  say(`Uploading ${file.name}…`, "saving");
+  try {
+    const params = new URLSearchParams({ slug: state.slug, name: file.name });
+    const item = await api.upload(`/admin/api/media?${params}`, file);
+    state.media = [...(state.media || []), item];
+    insertImage(item);
+    say(`Uploaded ${file.name}`, "saved");
+  } catch (error) {
+    say("Upload failed", "error");
+    notice(`${file.name}: ${error.message}`, "error");
+  }
+}
+
+function wireMedia() {
+  const input = $("#media-file");
+  $("#media-upload").addEventListener("click", () => input.click());
+  input.addEventListener("change", () => {
+    upload(input.files[0]);
+    input.value = "";
+  });
+  const openLibrary = () => {
+    $("#media-dialog").showModal();
+    loadMedia();
+  };
+  $("#media-library").addEventListener("click", openLibrary);
+  $("#field-image-pick").addEventListener("click", openLibrary);
+  $("#media-dialog [data-close]").addEventListener("click", () => $("#media-dialog").close());
+  fieldElement("image").addEventListener("change", showLeadImage);
+}
+
+// ---- history -------------------------------------------------------------------------------
+
+async function loadHistory() {
+  if (!state.slug) return;
+  const list = $("#history-list");
+  let answer;
+  try {
+    answer = await api.get(articleUrl(state.slug, "revisions"));
+  } catch (error) {
+    list.replaceChildren(h("li", { class: "error", text: error.message }));
+    return;
+  }
+  const revisions = [...(answer.revisions || [])].sort((a, b) => String(b.saved).localeCompare(String(a.saved)));
+  list.replaceChildren(
+    ...revisions.map((rev) =>
+      h("li", { dataset: { id: String(rev.id) } },
+        h("button", { type: "button", class: "link", onclick: () => showRevision(rev) },
+          formatTime(rev.saved)),
+        " ",
+        h("span", { class: "who", text: rev.user_id === state.me ? "you" : rev.user_id || "" }),
+        rev.kind === "conflict" ? h("span", { class: "note", text: " (text kept from a refused save)" }) : null),
+    ),
+  );
+  const versions = (state.article && state.article.versions) || [];
+  $("#versions").hidden = versions.length === 0;
+  $("#versions-list").replaceChildren(
+    ...versions.map((v) =>
+      h("li", {}, `v${v.number} · ${formatTime(v.time)}`, v.note ? ` · ${v.note}` : "")),
+  );
+}
+
+async function showRevision(rev) {
+  const view = $("#revision-view");
+  let article;
+  try {
+    const answer = await api.get(articleUrl(state.slug, `revisions/${encodeURIComponent(rev.id)}`));
+    article = answer.article || answer;
+  } catch (error) {
+    notice(error.message, "error");
+    return;
+  }
+  view.hidden = false;
+  $("#revision-title").textContent = `Saved ${formatTime(rev.saved)}${rev.kind === "conflict" ? " (kept from a refused save)" : ""}`;
+  $("#revision-text").textContent = article.body || "";
+  $("#revision-restore").onclick = () => {
+    writeFields({ ...readFields(), ...article, revision: undefined });
+    view.hidden = true;
+    say("Older version restored into the editor: save to keep it", "dirty");
+    schedulePreview(0);
+  };
+}
+
+// ---- start ---------------------------------------------------------------------------------
+
+function onChange() {
+  if (isDirty() && !state.conflict) say("Unsaved changes", "dirty");
+  schedulePreview();
+}
+
+export function startEditor() {
+  state.slug = document.body.dataset.slug || "";
+  state.me = document.body.dataset.user || "";
+  const textarea = $("#body");
+  state.editor = new Editor({ textarea, placeholder: "Write the article here. Markdown: **bold**, _italic_, ## heading, - list" });
+  new CommandBar({
+    element: "toolbar",
+    editor: state.editor,
+    commands: ["bold", "italic", "strikethrough", "|", "h1", "h2", "|", "ul", "ol", "blockquote", "|", "insertLink", "insertImage", "hr", "|", "undo", "redo"],
+  });
+  state.editor.addEventListener("change", onChange);
+  for (const name of FIELDS) {
+    const el = fieldElement(name);
+    if (el) el.addEventListener("input", onChange);
+  }
+  $("#conflict-keep-mine").addEventListener("click", keepMine);
+  $("#conflict-take-theirs").addEventListener("click", takeTheirs);
+  $("#revision-close").addEventListener("click", () => ($("#revision-view").hidden = true));
+  wireWorkflow();
+  wireMedia();
+  setInterval(() => {
+    if (isDirty() && !state.conflict && !state.saving) save("auto");
+  }, AUTOSAVE_EVERY_MS);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && isDirty()) save("auto");
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (isDirty() || state.conflict) event.preventDefault();
+  });
+  document.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+      event.preventDefault();
+      save("button");
+    }
+  });
+  if (state.slug) {
+    load();
+  } else {
+    state.article = { status: "draft", actions: ["save", "upload_media"] };
+    state.saved = readFields();
+    showStatus();
+    showActions();
+    say("New article: it is saved as a draft as soon as you write", "");
+    fieldElement("headline").focus();
+  }
+}
