@@ -33,6 +33,7 @@ def append_entry(
     record: str,
     note: str,
     time: datetime,
+    actor: str | None = None,
 ) -> SignedEntry:
     head = catalog.log_head()
     seq, previous = (head[0] + 1, head[1]) if head else (1, None)
@@ -47,6 +48,7 @@ def append_entry(
         record=record,
         previous=previous,
         note=note,
+        actor=actor,
     )
     catalog.append_log(seq, str(signed.entry.cid), signed.line().decode("utf-8"))
     return signed

@@ -8,6 +8,12 @@ Each entry is canonical JSON (see ``records.canonical_json``):
      "record": "<CID of that version's record>", "previous": "<CID of entry seq-1>" or null,
      "note": "…", "publisher": "ed25519:<hex>"}
 
+An entry made in the admin also names who acted: ``"actor": "u_…"``, the stable id of the
+signed-in user (never an email). Entries without it (the command line's, and every entry
+written before it existed) are exactly as before, so old logs keep their CIDs and verify. A
+"schedule" entry records a decision to publish at a later time (the note gives the time); it
+names the signed draft version that was scheduled, which is not published by it.
+
 An entry's CID is ``CID.hash(entry_bytes, RAW)``; the next entry names it in ``previous``, so
 dropping, reordering or editing an entry breaks the chain. The signature is Ed25519 over the
 entry's bytes. In the site the log is ``log.jsonl``: one line per entry, in order, each line the
@@ -40,8 +46,8 @@ from permapress.trust.records import canonical_json, record_cid
 
 LOG_TYPE = "permapress.log/1"
 LOG_FILE = "log.jsonl"
-Action = Literal["publish", "correct", "retract", "purge"]
-ACTIONS: tuple[str, ...] = ("publish", "correct", "retract", "purge")
+Action = Literal["publish", "correct", "retract", "purge", "schedule"]
+ACTIONS: tuple[str, ...] = ("publish", "correct", "retract", "purge", "schedule")
 _FIELDS = {"type", "seq", "time", "action", "article", "slug", "version", "record", "previous",
            "note", "publisher"}
 
@@ -58,14 +64,18 @@ class LogEntry:
     previous: str | None
     note: str
     publisher: bytes
+    actor: str | None = None  # the admin user who acted (absent: the command line)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "type": LOG_TYPE, "seq": self.seq, "time": self.time, "action": self.action,
             "article": self.article, "slug": self.slug, "version": self.version,
             "record": self.record, "previous": self.previous, "note": self.note,
             "publisher": key_text(self.publisher),
         }
+        if self.actor is not None:
+            data["actor"] = self.actor
+        return data
 
     def encode(self) -> bytes:
         return canonical_json(self.as_json())
@@ -96,17 +106,18 @@ def make_entry(
     record: str,
     previous: str | None,
     note: str,
+    actor: str | None = None,
 ) -> SignedEntry:
     if action not in ACTIONS:
         raise TrustError(f"log action {action!r} is not one of {', '.join(ACTIONS)}")
     entry = LogEntry(seq, time, action, article, slug, version, record, previous, note,
-                     public_bytes(key))
+                     public_bytes(key), actor)
     return SignedEntry(entry, sign(key, entry.encode()))
 
 
 def decode_entry(value: Any, what: str) -> LogEntry:
-    if not isinstance(value, dict) or set(value) != _FIELDS:
-        raise TrustError(f"{what}: expected the fields {sorted(_FIELDS)}")
+    if not isinstance(value, dict) or set(value) - {"actor"} != _FIELDS:
+        raise TrustError(f"{what}: expected the fields {sorted(_FIELDS)} (and maybe actor)")
     if value["type"] != LOG_TYPE:
         raise TrustError(f"{what}: type {value['type']!r} is not {LOG_TYPE!r}")
     if value["action"] not in ACTIONS:
@@ -119,10 +130,13 @@ def decode_entry(value: Any, what: str) -> LogEntry:
             raise TrustError(f"{what}: {name} is not text")
     if value["previous"] is not None and not isinstance(value["previous"], str):
         raise TrustError(f"{what}: previous is neither a CID nor null")
+    actor = value.get("actor")
+    if "actor" in value and (not isinstance(actor, str) or not actor):
+        raise TrustError(f"{what}: actor is not a user id")
     return LogEntry(
         value["seq"], value["time"], value["action"], value["article"], value["slug"],
         value["version"], value["record"], value["previous"], value["note"],
-        parse_key_text(value["publisher"]),
+        parse_key_text(value["publisher"]), actor,
     )
 
 
