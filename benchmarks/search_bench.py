@@ -30,9 +30,9 @@ from typing import Any
 
 from benchmarks.common import Result
 from benchmarks.corpus import write_corpus
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import read_file, resolve_path
-from permapress.newsroom.home import Newsroom
 from permapress.site import build, search, search_build
 from permapress.site.search import SearchDoc, query_plan, search_files
 

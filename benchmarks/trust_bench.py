@@ -22,9 +22,10 @@ GOAL_MS = 50.0
 
 def _article_car(work: Path) -> bytes:
     from permapress.articles.model import Article
+    from permapress.handle import Newsroom
     from permapress.ipfs.car import dag_blocks, write_car
     from permapress.ipfs.cid import CID
-    from permapress.newsroom.home import Newsroom, init_newsroom
+    from permapress.newsroom.home import init_newsroom
     from permapress.newsroom.record import record_article
 
     home = work / "newsroom"

@@ -68,8 +68,8 @@ def print_report(report: dict[str, Any], *, title: str = "Import") -> None:
 def export(out: Path, fmt: str, drafts: bool, home: Path | None, as_json: bool) -> None:
     """Write every article (latest version, with its media) to the new folder OUT, or with
     --format car the whole site to the file OUT."""
+    from permapress.handle import Newsroom
     from permapress.newsroom.exporting import export_newsroom
-    from permapress.newsroom.home import Newsroom
 
     if fmt == "car":
         _export_car(out, drafts, home, as_json)
@@ -83,8 +83,8 @@ def export(out: Path, fmt: str, drafts: bool, home: Path | None, as_json: bool) 
 
 
 def _export_car(out: Path, drafts: bool, home: Path | None, as_json: bool) -> None:
+    from permapress.handle import Newsroom
     from permapress.newsroom.exporting import export_car
-    from permapress.newsroom.home import Newsroom
 
     if drafts:
         raise ConfigError("--drafts does not apply to --format car: the CAR holds the published "
@@ -120,7 +120,7 @@ def watch(
 ) -> None:
     """Poll feeds (URLs or files) and record every change at the source as a new version."""
     from permapress.articles.items import ReadOptions
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.newsroom.watch import parse_interval
     from permapress.newsroom.watch import watch as run_watch
 

@@ -54,7 +54,8 @@ def _echo_json(data: Any) -> None:
 @click.option("--demo", is_flag=True, help="Also import the example articles.")
 def init(directory: Path, name: str | None, demo: bool) -> None:
     """Create a newsroom folder in DIRECTORY."""
-    from permapress.newsroom.home import Newsroom, init_newsroom
+    from permapress.handle import Newsroom
+    from permapress.newsroom.home import init_newsroom
 
     demo_name = "The Harbour Courier"
     config = init_newsroom(directory, name or (demo_name if demo else directory.resolve().name))
@@ -103,7 +104,7 @@ def import_(
     pages, RSS/Atom/JSON feeds, WordPress exports (WXR) and ninjs."""
     from permapress.articles.items import ReadOptions
     from permapress.cli.importers import print_report
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.newsroom.importing import import_paths
 
     now = datetime.now(UTC)
@@ -144,7 +145,7 @@ def import_(
 @json_option
 def list_(category: str | None, drafts: bool, home: Path | None, as_json: bool) -> None:
     """List the newsroom's articles, newest first."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.newsroom.query import list_articles
 
     with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
@@ -166,7 +167,7 @@ def list_(category: str | None, drafts: bool, home: Path | None, as_json: bool) 
 @json_option
 def show(slug: str, home: Path | None, as_json: bool) -> None:
     """Show one article with its versions and content addresses."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.newsroom.query import show_article
 
     with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
@@ -197,7 +198,7 @@ def show(slug: str, home: Path | None, as_json: bool) -> None:
 @json_option
 def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> None:
     """Render every article and the whole site; print the site's root CID."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.site.build import build_site
     from permapress.site.export import export_site
 

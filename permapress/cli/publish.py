@@ -72,7 +72,7 @@ class _Bar:
 @json_option
 def publish_cmd(names: tuple[str, ...], full: bool, home: Path | None, as_json: bool) -> None:
     """Publish the newest site to the targets in permapress.toml (resumable)."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.publish.run import exit_code, publish
     from permapress.publish.targets import read_targets, select
 
@@ -103,7 +103,7 @@ def publish_cmd(names: tuple[str, ...], full: bool, home: Path | None, as_json: 
 @json_option
 def status_cmd(home: Path | None, as_json: bool) -> None:
     """Show, per target, which site roots are pinned, pending or failed."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.publish.run import status
     from permapress.publish.targets import read_targets, select
 
@@ -146,7 +146,7 @@ def status_cmd(home: Path | None, as_json: bool) -> None:
 @json_option
 def dnslink_cmd(domain: str, pin_root: bool, home: Path | None, as_json: bool) -> None:
     """Print the _dnslink TXT record that points DOMAIN at the site."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.publish.dnslink import dnslink_record
     from permapress.publish.ipns import name_of_key
     from permapress.publish.run import latest_root
@@ -180,7 +180,7 @@ def ipns_group() -> None:
 @json_option
 def ipns_show(home: Path | None, as_json: bool) -> None:
     """Show the IPNS name and the newest record signed for it."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.publish.ipns import name_of_key, verify_record
     from permapress.publish.state import PublishState
     from permapress.trust.keys import load_private_key
@@ -225,7 +225,7 @@ def ipns_show(home: Path | None, as_json: bool) -> None:
 @json_option
 def ipns_publish(names: tuple[str, ...], home: Path | None, as_json: bool) -> None:
     """Sign a record for the newest site and put it on the kubo targets with ipns = true."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.publish.errors import PublishError
     from permapress.publish.http import TargetClient
     from permapress.publish.run import latest_root, publish_ipns

@@ -65,7 +65,7 @@ def keys_show(home: Path | None, as_json: bool) -> None:
 @json_option
 def correct(slug: str, file: Path, note: str, home: Path | None, as_json: bool) -> None:
     """Publish FILE (Markdown or a page) as a corrected version of article SLUG."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.newsroom.record import correct_article
 
     with Newsroom.open(resolve_home(home)) as newsroom:
@@ -87,7 +87,7 @@ def correct(slug: str, file: Path, note: str, home: Path | None, as_json: bool) 
 @json_option
 def retract(slug: str, reason: str, purge: bool, home: Path | None, as_json: bool) -> None:
     """Withdraw article SLUG: off listings and feeds, a tombstone page with the reason."""
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.trust.retract import retract_article
 
     with Newsroom.open(resolve_home(home)) as newsroom:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from permapress.demo import demo_articles_path
 from permapress.errors import PermapressError
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 from permapress.newsroom.importing import import_paths
 
 DEMO_NAME = "The Harbour Courier"

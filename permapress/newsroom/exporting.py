@@ -27,12 +27,12 @@ from pathlib import Path
 from permapress.articles.export import export_files, write_export
 from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy
+from permapress.catalog.published import is_draft
 from permapress.errors import ConfigError
+from permapress.handle import Newsroom
 from permapress.ipfs.car import dag_blocks
 from permapress.ipfs.carv2 import write_carv2
 from permapress.ipfs.cid import CID
-from permapress.newsroom.home import Newsroom
-from permapress.newsroom.published import is_draft
 from permapress.newsroom.record import load_article
 
 

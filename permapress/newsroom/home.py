@@ -1,4 +1,4 @@
-"""Open or create a newsroom folder.
+"""Create a newsroom folder (the handle of an open one is ``permapress.handle.Newsroom``).
 
     permapress.toml   settings (see ``permapress.config``)
     catalog.sqlite    articles, versions, categories, search index
@@ -14,47 +14,18 @@ once; ``key`` lets tests and the golden files use a fixed key instead of a fresh
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from permapress.catalog import Catalog
 from permapress.config import CONFIG_NAME, Config, default_config_text, load_config
 from permapress.errors import ConfigError
-from permapress.ipfs.blockstore import FileBlockstore
+from permapress.handle import Newsroom as Newsroom
 from permapress.staging import staged_folder
-from permapress.trust.keys import generate_key, load_private_key, save_key
+from permapress.trust.keys import generate_key, save_key
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-
-@dataclass(slots=True)
-class Newsroom:
-    """An open newsroom: its settings, catalog and blockstore."""
-
-    config: Config
-    catalog: Catalog
-    blocks: FileBlockstore
-
-    @classmethod
-    def open(cls, home: Path, *, readonly: bool = False) -> Newsroom:
-        config = load_config(home)
-        catalog = Catalog.open(config.catalog_path, readonly=readonly, create=not readonly)
-        return cls(config, catalog, FileBlockstore(config.blocks_path))
-
-    def signing_key(self) -> Ed25519PrivateKey:
-        """The publisher key (``TrustError`` saying how to create it when there is none)."""
-        return load_private_key(self.config.keys_path)
-
-    def close(self) -> None:
-        self.catalog.close()
-
-    def __enter__(self) -> Newsroom:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def init_newsroom(target: Path, name: str, *, key: Ed25519PrivateKey | None = None) -> Config:

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Final, Protocol, TypeVar
 
 from permapress.catalog.db import Batch
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 from permapress.newsroom.importmarks import Mark, last_import, set_mark
 
 T = TypeVar("T")

@@ -52,7 +52,7 @@ from permapress.articles.model import Article, content_key
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import VersionRow
 from permapress.errors import PermapressError
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 from permapress.newsroom.importbatch import Marks, batched, direct_marks
 from permapress.newsroom.media_archive import with_media
 from permapress.newsroom.reading import SKIPPED_FOLDERS as SKIPPED_FOLDERS

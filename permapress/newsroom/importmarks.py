@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from permapress.errors import CatalogError
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 
 _SCHEMA: Final = (
     "CREATE TABLE IF NOT EXISTS import_marks ("

@@ -30,7 +30,7 @@ from permapress.articles.remote_media import (
     remote_images,
 )
 from permapress.errors import PermapressError
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 
 
 def _known(newsroom: Newsroom, key: str) -> dict[str, Media]:

@@ -6,9 +6,9 @@ from typing import Any
 
 from permapress.catalog import VersionRow
 from permapress.catalog.meta import article_from_meta
+from permapress.catalog.published import is_draft
 from permapress.errors import CatalogError
-from permapress.newsroom.home import Newsroom
-from permapress.newsroom.published import is_draft
+from permapress.handle import Newsroom
 
 
 def _versions(rows: list[VersionRow]) -> list[dict[str, Any]]:

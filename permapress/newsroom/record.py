@@ -37,12 +37,12 @@ from permapress.articles.sources import read_source
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import ArticleRow, Catalog, MediaRow, VersionRow
 from permapress.catalog.meta import article_from_meta, article_meta
+from permapress.catalog.published import is_draft
 from permapress.errors import CatalogError, TrustError
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.profiles import get_profile
 from permapress.ipfs.reader import list_directory, stat
-from permapress.newsroom.home import Newsroom
-from permapress.newsroom.published import is_draft
 from permapress.site.bundle import ChainLink, build_bundle
 from permapress.site.carfile import car_file
 from permapress.site.metadata import article_uri

@@ -31,10 +31,11 @@ from starlette.applications import Starlette
 
 from permapress.config import CONFIG_NAME, Config, load_config
 from permapress.errors import ConfigError, PermapressError
+from permapress.handle import Newsroom
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.newsroom.demo import DEMO_NAME, import_demo
-from permapress.newsroom.home import Newsroom, init_newsroom
+from permapress.newsroom.home import init_newsroom
 from permapress.site.build import build_site
 
 

@@ -29,7 +29,7 @@ from typing import Any, Final
 from permapress.articles.items import ReadOptions
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import ConfigError
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 from permapress.newsroom.importing import empty_report, iter_items, record_item
 from permapress.newsroom.media_archive import with_media
 

@@ -29,8 +29,8 @@ from datetime import timedelta
 from typing import Protocol
 
 from permapress.errors import ConfigError, PermapressError
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
-from permapress.newsroom.home import Newsroom
 from permapress.publish.cluster import publish_cluster
 from permapress.publish.errors import PublishError
 from permapress.publish.http import TargetClient

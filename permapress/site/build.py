@@ -43,13 +43,13 @@ from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy, category_slug
 from permapress.catalog import CachedPage, Catalog, VersionRow
 from permapress.catalog.meta import article_from_meta
+from permapress.catalog.published import public, public_by_slug
+from permapress.handle import Newsroom
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_bytes, import_tree
 from permapress.ipfs.profiles import Profile, get_profile
-from permapress.newsroom.home import Newsroom
-from permapress.newsroom.published import public, public_by_slug
 from permapress.site import feeds, render, search_build, sitemaps
 from permapress.site.carfile import car_file
 from permapress.site.theme import PACKAGE_THEME, Theme, code_version, render_version
@@ -735,7 +735,7 @@ def build_site(
     cache = catalog.cached_pages(inside_articles=False)
     skeleton = bool(cache)
     # A first build renders every article: read them whole (bar their source and record) at once.
-    # Only public versions are shown: never a draft (``newsroom/published.py``).
+    # Only public versions are shown: never a draft (``catalog/published.py``).
     drafts = catalog.draft_versions()
     rows_by_slug = _on_site(catalog, drafts, pages=not skeleton, skeleton=skeleton)
     entries = _entries(rows_by_slug, skeleton)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from permapress.errors import SiteError
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, stat
-from permapress.newsroom.home import Newsroom
 from permapress.staging import staged_folder
 
 

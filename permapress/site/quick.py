@@ -40,12 +40,12 @@ from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import CachedPage, Catalog
 from permapress.catalog.meta import article_from_meta
+from permapress.catalog.published import is_draft
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported
 from permapress.ipfs.patch import NotPatchable, patch_tree
 from permapress.ipfs.profiles import get_profile
-from permapress.newsroom.home import Newsroom
-from permapress.newsroom.published import is_draft
 from permapress.site import build, feeds, search_build, sitemaps
 from permapress.site.theme import PACKAGE_THEME, Theme, render_version
 from permapress.site.views import ArticleEntry, Section, SiteInfo

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from permapress.catalog import CachedPage, Catalog, VersionRow
+from permapress.catalog.published import public_by_slug
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
-from permapress.newsroom.published import public_by_slug
 from permapress.site import render
 from permapress.site.search import SearchDoc, search_files
 from permapress.site.theme import PACKAGE_THEME, load

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from permapress.catalog import VersionRow
+from permapress.catalog.published import is_draft
 from permapress.errors import BlockNotFound, CatalogError, TrustError
+from permapress.handle import Newsroom
 from permapress.ipfs.car import block_links, dag_blocks
 from permapress.ipfs.cid import CID
-from permapress.newsroom.home import Newsroom
-from permapress.newsroom.published import is_draft
 from permapress.site.build import build_site
 from permapress.trust.journal import append_entry, log_time
 

@@ -11,9 +11,9 @@ import pytest
 from permapress.articles.export import FORMATS
 from permapress.cli import main
 from permapress.errors import ConfigError
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory
-from permapress.newsroom.home import Newsroom
 
 
 def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

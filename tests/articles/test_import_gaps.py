@@ -29,7 +29,7 @@ def _run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 
 def _stored(home: Path, slug: str) -> Article:
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.newsroom.record import load_article
 
     with Newsroom.open(home, readonly=True) as newsroom:

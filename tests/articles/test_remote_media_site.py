@@ -176,7 +176,7 @@ def test_a_built_site_shows_no_image_from_elsewhere(
     assert f"[A lost picture]({missing})" in body  # a link with its alt text, not an image
 
     # the image the feed entry and the Markdown file share is one file, one CID, in both
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
 
     with Newsroom.open(home, readonly=True) as newsroom:
         cids = [row.cid for slug in ("ferry-timetable-changes", "quay-lights")

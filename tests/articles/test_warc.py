@@ -166,9 +166,9 @@ def test_a_correction_moves_an_old_bundle_to_the_warc_and_keeps_history(tmp_path
     """An article recorded the old way (source.html + source.json) is exported, corrected with
     `permapress correct`: version 2 keeps source.warc.gz, version 1's bundle is unchanged."""
     from permapress.cli import main
+    from permapress.handle import Newsroom
     from permapress.ipfs.cid import CID
     from permapress.ipfs.reader import list_directory
-    from permapress.newsroom.home import Newsroom
     from permapress.newsroom.record import record_article
 
     from .conftest import make_article

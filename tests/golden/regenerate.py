@@ -36,8 +36,9 @@ def test_key() -> Ed25519PrivateKey:
 
 def build_demo(work: Path) -> dict[str, Any]:
     """Make the demo newsroom in ``work`` with the test key and clock; return what is pinned."""
+    from permapress.handle import Newsroom
     from permapress.newsroom.demo import DEMO_NAME, import_demo
-    from permapress.newsroom.home import Newsroom, init_newsroom
+    from permapress.newsroom.home import init_newsroom
     from permapress.site.build import build_site
     from permapress.trust.keys import fingerprint, public_bytes
 

@@ -130,7 +130,7 @@ def test_cars_without_out_is_refused(demo_home: Path, cli: Callable[..., Any]) -
 def test_worker_processes_build_the_same_site(demo_home: Path, monkeypatch: Any) -> None:
     import sqlite3
 
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.site import build as build_module
 
     def fresh_build(workers: int) -> Any:

@@ -51,7 +51,7 @@ def carried(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> di
         except SystemExit as exc:
             assert not exc.code, args
 
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
     from permapress.newsroom.query import list_articles
 
     with Newsroom.open(home, readonly=True) as room:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from permapress.catalog.db import Catalog
-from permapress.newsroom.home import Newsroom, init_newsroom
+from permapress.handle import Newsroom
+from permapress.newsroom.home import init_newsroom
 from permapress.newsroom.importbatch import batched
 from permapress.newsroom.importmarks import last_import
 

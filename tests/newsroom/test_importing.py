@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "importers"
 sys.path.insert(0, str(FIXTURES))

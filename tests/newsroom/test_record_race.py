@@ -10,7 +10,8 @@ import pytest
 
 from permapress.articles.model import Article
 from permapress.errors import CatalogError
-from permapress.newsroom.home import Newsroom, init_newsroom
+from permapress.handle import Newsroom
+from permapress.newsroom.home import init_newsroom
 from permapress.newsroom.record import record_article
 
 NOW = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)

@@ -63,7 +63,7 @@ def test_watch_once_records_a_silent_edit_with_a_note(home: Path, cli: Callable[
 def test_watch_loop_runs_bounded_rounds_and_reports_each(home: Path) -> None:
     from contextlib import contextmanager
 
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
 
     @contextmanager
     def open_newsroom():  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ def test_watch_loop_runs_bounded_rounds_and_reports_each(home: Path) -> None:
 def test_ctrl_c_stops_the_loop_cleanly(home: Path) -> None:
     from contextlib import contextmanager
 
-    from permapress.newsroom.home import Newsroom
+    from permapress.handle import Newsroom
 
     @contextmanager
     def open_newsroom():  # type: ignore[no-untyped-def]

@@ -22,12 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from permapress.demo import demo_articles_path
 from permapress.errors import PermapressError
+from permapress.handle import Newsroom
 from permapress.ipfs.blockstore import MemoryBlockstore
 from permapress.ipfs.car import dag_blocks, write_car
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import get_profile
-from permapress.newsroom.home import Newsroom, init_newsroom
+from permapress.newsroom.home import init_newsroom
 from permapress.newsroom.importing import import_paths
 from permapress.newsroom.record import correct_article
 from permapress.trust.check import read_bytes, tree_files

@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from permapress.handle import Newsroom
 from permapress.ipfs.car import read_car
 from permapress.ipfs.cid import CID, verify_block
 from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import get_profile
-from permapress.newsroom.home import Newsroom, init_newsroom
+from permapress.newsroom.home import init_newsroom
 from permapress.publish.http import TargetClient
 from permapress.publish.state import PublishState
 from permapress.publish.targets import Target

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from permapress.handle import Newsroom
 from permapress.ipfs.car import dag_blocks
-from permapress.newsroom.home import Newsroom
 from permapress.publish.cluster import peer_status, publish_cluster
 from permapress.publish.errors import RootMismatch, TokenRefused
 from permapress.publish.run import publish, status

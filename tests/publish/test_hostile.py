@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 from permapress.publish.run import publish
 from permapress.publish.state import PublishState
 from permapress.publish.targets import read_targets

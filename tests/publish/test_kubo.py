@@ -15,10 +15,10 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from permapress.handle import Newsroom
 from permapress.ipfs.car import dag_blocks, read_car
 from permapress.ipfs.cid import CID, b58encode
 from permapress.ipfs.reader import read_file, resolve_path
-from permapress.newsroom.home import Newsroom
 from permapress.publish.errors import (
     RootMismatch,
     TargetRejected,

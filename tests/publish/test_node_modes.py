@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from permapress.cli import main
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import b58encode
-from permapress.newsroom.home import Newsroom
 from permapress.publish.http import TargetClient
 from permapress.publish.ipns import create_record, name_of_key, verify_record
 from permapress.publish.kubo import Kubo

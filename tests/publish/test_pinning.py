@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from permapress.newsroom.home import Newsroom
+from permapress.handle import Newsroom
 from permapress.publish.errors import TargetRejected, TokenRefused
 from permapress.publish.http import TargetClient
 from permapress.publish.pinning import publish_pinning

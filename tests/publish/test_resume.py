@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from permapress.handle import Newsroom
 from permapress.ipfs.car import dag_blocks, read_car
 from permapress.ipfs.cid import CID
-from permapress.newsroom.home import Newsroom
 from permapress.publish.state import PublishState
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -23,9 +23,9 @@ import pytest
 
 from permapress.catalog.meta import article_from_meta
 from permapress.cli import main
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, resolve_path
-from permapress.newsroom.home import Newsroom
 from permapress.site.build import BuildResult, build_site
 from permapress.site.theme import PACKAGE_THEME, Theme
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from permapress.cli import main
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, resolve_path
-from permapress.newsroom.home import Newsroom
 from permapress.site import search
 from permapress.site.build import BuildResult, build_site
 from permapress.site.search import SearchDoc, search_files

@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from permapress.cli import main
+from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import read_file, resolve_path
-from permapress.newsroom.home import Newsroom
 from permapress.site.build import build_site
 from permapress.site.verifier import SCRIPT, SCRIPT_HASH, verify_page
 from permapress.site.views import SiteInfo
