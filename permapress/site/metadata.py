@@ -4,13 +4,24 @@ Pure functions; the same article gives the same output.
 
     news_article_jsonld(entry, site, url=…)  -> dict   schema.org NewsArticle for the site page:
         headline, dates, authors, section, keywords, image, language, publisher, the bundle CID
-        as ``identifier`` and ``archivedAt`` (ipfs://), and one CorrectionComment per update
+        as ``identifier`` and ``archivedAt`` (ipfs://), and one CorrectionComment per update;
+        each author with a page as a Person with url, jobTitle, description and sameAs, the
+        publisher as a NewsMediaOrganization with its policy pages (``organization``)
+    organization(site, root)                 -> dict   the NewsMediaOrganization: name, url,
+        logo, and publishingPrinciples, correctionsPolicy, ethicsPolicy, masthead,
+        actionableFeedbackPolicy, … for the newsroom pages that exist (``trustinfo.POLICIES``)
     article_jsonld(article, publisher=…, …)  -> dict   the same from an Article alone (bundles)
     script_json(data)                        -> JSON-LD text safe inside a <script> element
     open_graph(entry, site)                  -> [(property, content)] in a fixed order
     article_open_graph(article, …)           -> the same from an Article alone
     ninjs(article, version=…, taxonomy=…)    -> bytes  IPTC ninjs 3.1 for a bundle's
         article.json: canonical JSON (sorted keys, 2-space indent, trailing newline)
+
+The type of work sets the @type (OpinionNewsArticle, AnalysisNewsArticle, ReviewNewsArticle,
+AdvertiserContentArticle, … ``trustinfo.JSONLD_TYPES``) and ``genre``; sources and references
+become ``citation`` (CreativeWork with name and url), how it was reported ``backstory``, where
+``locationCreated``. In ninjs they are ``genres`` (with IPTC's genre code when there is one),
+``infoSources`` and ``places``. An article without them gives what it gave before.
 
 ninjs follows the 3.x schema's camelCase names (versionCreated, firstCreated, contentType).
 Its ``uri`` is ``article_uri(slug)`` = "urn:permapress:article:<slug>": stable across versions
@@ -31,7 +42,13 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from permapress.articles.model import Article
+from permapress.articles.model import Article, reference_parts
+from permapress.site.trustinfo import (
+    IPTC_GENRE_BASE,
+    IPTC_GENRES,
+    JSONLD_TYPES,
+    genre_label,
+)
 from permapress.site.views import (
     ArticleEntry,
     SiteInfo,
@@ -81,7 +98,7 @@ def article_jsonld(
     """NewsArticle JSON-LD from the article alone; ``image_prefix`` goes before "media/…"."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
-        "@type": "NewsArticle",
+        "@type": JSONLD_TYPES.get(article.genre, "NewsArticle"),
         "headline": article.headline,
         "datePublished": iso8601(article.published),
         "dateModified": modified or iso8601(article.modified or article.published),
@@ -105,7 +122,64 @@ def article_jsonld(
     if url:
         data["url"] = url
         data["mainEntityOfPage"] = {"@type": "WebPage", "@id": url}
+    if article.genre:
+        data["genre"] = genre_label(article.genre)
+    if article.sources:
+        data["citation"] = [_citation(text) for text in article.sources]
+    if article.methods:
+        data["backstory"] = article.methods
+    if article.location:
+        data["locationCreated"] = {"@type": "Place", "name": article.location}
     return data
+
+
+def _citation(text: str) -> dict[str, str]:
+    label, link = reference_parts(text)
+    found = {"@type": "CreativeWork", "name": label}
+    if link:
+        found["url"] = link
+    return found
+
+
+def _site_url(site: SiteInfo, path: str, root: str) -> str:
+    """A path of the site as an absolute URL with a base URL, else relative to the page."""
+    return site.absolute(path) or root + path
+
+
+def organization(site: SiteInfo, root: str) -> dict[str, Any]:
+    """The newsroom as a NewsMediaOrganization, with its policy pages; links from ``root``."""
+    data: dict[str, Any] = {"@type": "NewsMediaOrganization", "name": site.name}
+    if site.base_url:
+        data["url"] = site.base_url
+    if site.logo:
+        data["logo"] = _site_url(site, site.logo, root)
+    for page in site.pages:
+        for prop in page.policies:
+            data.setdefault(prop, _site_url(site, page.href, root))
+    return data
+
+
+def _person(name: str, site: SiteInfo, root: str) -> dict[str, Any]:
+    person: dict[str, Any] = {"@type": "Person", "name": name}
+    author = next((a for a in site.authors if a.name == name), None)
+    if author is None:
+        return person
+    person["url"] = _site_url(site, f"authors/{author.slug}/", root)
+    if author.role:
+        person["jobTitle"] = author.role
+    if author.bio:
+        person["description"] = " ".join(author.bio.split())
+    if author.links:
+        person["sameAs"] = list(author.links)
+    if author.photo:
+        person["image"] = _site_url(site, f"assets/theme/{author.photo}", root)
+    return person
+
+
+def author_href(name: str, site: SiteInfo) -> str | None:
+    """authors/<slug>/index.html for a byline name with an [authors.<slug>] table, else None."""
+    author = next((a for a in site.authors if a.name == name), None)
+    return f"authors/{author.slug}/index.html" if author else None
 
 
 def news_article_jsonld(entry: ArticleEntry, site: SiteInfo, *, url: str | None) -> dict[str, Any]:
@@ -119,8 +193,10 @@ def news_article_jsonld(entry: ArticleEntry, site: SiteInfo, *, url: str | None)
         image_prefix=f"{page}v/{entry.version_number}/",
         modified=iso8601(entry.modified),
     )
-    if site.base_url:
-        data["publisher"]["url"] = site.base_url
+    root = "../../"
+    data["publisher"] = organization(site, root)
+    if article.authors:
+        data["author"] = [_person(name, site, root) for name in article.authors]
     data["identifier"] = {
         "@type": "PropertyValue",
         "propertyID": "IPFS CID",
@@ -230,6 +306,15 @@ def ninjs_document(article: Article, *, version: int, taxonomy: TopicLookup) -> 
                 {"name": topic.label, "literal": name, "rel": "about", "uri": topic.uri}
             )
     subjects.extend({"name": tag, "rel": "keyword"} for tag in article.tags)
+    if article.genre:
+        genre = {"name": genre_label(article.genre)}
+        if article.genre in IPTC_GENRES:
+            genre["uri"] = IPTC_GENRE_BASE + IPTC_GENRES[article.genre]
+        doc["genres"] = [genre]
+    if article.sources:
+        doc["infoSources"] = [_infosource(text) for text in article.sources]
+    if article.location:
+        doc["places"] = [{"name": article.location}]
     if subjects:
         doc["subjects"] = subjects
     image = media_image(article)
@@ -251,6 +336,11 @@ def ninjs_document(article: Article, *, version: int, taxonomy: TopicLookup) -> 
             }
         ]
     return doc
+
+
+def _infosource(text: str) -> dict[str, str]:
+    label, link = reference_parts(text)
+    return {"name": label, **({"uri": link} if link else {})}
 
 
 def ninjs(article: Article, *, version: int, taxonomy: TopicLookup) -> bytes:

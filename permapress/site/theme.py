@@ -1,10 +1,22 @@
 """The site's look, and the render version: what decides a page's bytes besides its content.
 
-    Theme(templates, static)     the folder of the Jinja templates and the folder of the static
+    Theme(templates, static, newsroom=None, look=LookSettings())
+                                 the folder of the Jinja templates and the folder of the static
                                  files (the stylesheet ``site.css``); ``PACKAGE_THEME`` is the
-                                 package's own (``site/templates``, ``site/static``)
+                                 package's own (``site/templates``, ``site/static``). ``newsroom``
+                                 is a newsroom's ``theme/`` folder laid over it, ``look`` its
+                                 ``[look]`` settings
+    newsroom_theme(config, base) the theme a newsroom's pages are rendered with: ``base`` with
+                                 the newsroom's theme/ folder and [look] settings, when it has any
     load(theme) -> Look          the theme read once per process: every template's source, the
-                                 stylesheet, and every file's bytes
+                                 stylesheet, every file's bytes and the assets to publish
+
+A newsroom's theme/ folder: ``theme/site.css`` is added after the built-in stylesheet (after the
+rules ``[look]`` makes: the accent colour and the @font-face of each font file);
+``theme/templates/NAME.html`` replaces the built-in template NAME.html; every other file (the
+logo, fonts, photos) is published as ``assets/theme/<its path>`` (``Look.assets``), so the
+stylesheet names a font as ``url("theme/fonts/body.woff2")``. All of it is part of the render
+version: changing any of these files, or [look], renders every page again.
     code_version() -> str        hex SHA-256 of the Python sources the site build runs
     render_version(theme) -> str hex SHA-256 of the Jinja version, ``code_version()`` and every
                                  file of the theme (its name inside the theme and its bytes)
@@ -47,6 +59,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from permapress.config import Config, LookSettings
 from permapress.errors import SiteError
 
 _HERE = Path(__file__).resolve().parent
@@ -56,13 +69,27 @@ _BUILD_MODULES = ("permapress.site.build", "permapress.site.quick")
 
 @dataclass(frozen=True, slots=True)
 class Theme:
-    """Where a build reads its templates and its static files (``site.css``) from."""
+    """Where a build reads its templates and its static files (``site.css``) from, and the
+    newsroom's own theme/ folder and [look] settings laid over them."""
 
     templates: Path
     static: Path
+    newsroom: Path | None = None
+    look: LookSettings = LookSettings()
 
 
 PACKAGE_THEME = Theme(_HERE / "templates", _HERE / "static")
+ASSETS_FOLDER = "assets/theme/"
+_FONT_FORMATS = {".woff2": "woff2", ".woff": "woff", ".ttf": "truetype", ".otf": "opentype"}
+
+
+def newsroom_theme(config: Config, base: Theme = PACKAGE_THEME) -> Theme:
+    """``base`` with the newsroom's theme/ folder and [look] (``base`` itself without them)."""
+    folder = config.theme_path
+    newsroom = folder if folder.is_dir() else None
+    if newsroom is None and config.look == LookSettings():
+        return base
+    return Theme(base.templates, base.static, newsroom, config.look)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -74,6 +101,7 @@ class Look:
     templates: Mapping[str, str]
     css: str
     files: tuple[tuple[str, bytes], ...]
+    assets: tuple[tuple[str, bytes], ...] = ()  # (path from the site root, bytes) to publish
 
 
 @cache
@@ -96,7 +124,47 @@ def load(theme: Theme) -> Look:
         raise SiteError(f"{theme.static / 'site.css'}: must be UTF-8 text") from None
     files = tuple((f"templates/{n}", d) for n, d in templates)
     files += tuple((f"static/{n}", d) for n, d in static)
-    return Look(theme, sources, css_text, files)
+    assets: tuple[tuple[str, bytes], ...] = ()
+    if theme.newsroom is not None or theme.look != LookSettings():
+        own = _files(theme.newsroom) if theme.newsroom is not None else []
+        for name, data in own:
+            if name.startswith("templates/") and name.endswith(".html"):
+                try:
+                    sources[name.removeprefix("templates/")] = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise SiteError(f"theme/{name}: a template must be UTF-8 text") from None
+        extra = dict(own).get("site.css", b"")
+        try:
+            css_text += _look_css(theme.look) + "\n" + extra.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SiteError("theme/site.css: must be UTF-8 text") from None
+        published = [(n, d) for n, d in own if n != "site.css" and not n.startswith("templates/")]
+        assets = tuple((ASSETS_FOLDER + n, d) for n, d in published)
+        files += tuple((f"newsroom/{n}", d) for n, d in own)
+        files += (("look", repr(theme.look).encode()),)
+    return Look(theme, sources, css_text, files, assets)
+
+
+def _look_css(look: LookSettings) -> str:
+    """The rules [look] makes: the accent colour, and a font face for each font file."""
+    rules = ["", "/* the newsroom's [look] */"]
+    roots = []
+    if look.accent:
+        roots.append(f"--accent: {look.accent};")
+    for role, path, variable in (("body", look.body_font, "--serif"),
+                                 ("heading", look.heading_font, "--heading")):  # fmt: skip
+        if path is None:
+            continue
+        family = f"Newsroom {role.capitalize()}"
+        kind = _FONT_FORMATS.get(Path(path).suffix.lower(), "woff2")
+        rules.append(
+            f'@font-face {{ font-family: "{family}"; src: url("theme/{path}") '
+            f'format("{kind}"); font-display: swap; }}'
+        )
+        roots.append(f'{variable}: "{family}", Georgia, serif;')
+    if roots:
+        rules.append(":root { " + " ".join(roots) + " }")
+    return "\n".join(rules) + "\n"
 
 
 def _files(folder: Path) -> list[tuple[str, bytes]]:

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from permapress.articles.model import Article
+from permapress.config import Author
 from permapress.errors import SiteError
 from permapress.site.theme import PACKAGE_THEME, Theme
+from permapress.site.trustinfo import NewsroomPage
 
 # fmt: off
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -53,6 +55,11 @@ class SiteInfo:
     base_url: str | None
     fingerprint: str | None = None
     sections: tuple[Section, ...] = field(default=())
+    # Who the newsroom is (``trustinfo.py``): the authors with a page, the newsroom's own pages
+    # (footer, Organization JSON-LD) and its logo's path from the site root.
+    authors: tuple[Author, ...] = field(default=())
+    pages: tuple[NewsroomPage, ...] = field(default=())
+    logo: str | None = None
     # Where the templates and the stylesheet come from. Not in the repr, which stands for the
     # site in page fingerprints: the theme counts by its content (``theme.render_version``).
     theme: Theme = field(default=PACKAGE_THEME, repr=False)

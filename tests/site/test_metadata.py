@@ -199,7 +199,11 @@ def test_news_article_jsonld() -> None:
     )
     assert data["@type"] == "NewsArticle"
     assert data["dateModified"] == "2025-07-10T09:30:00Z"  # the newest correction wins
-    assert data["publisher"] == {"@type": "Organization", "name": SITE.name, "url": SITE.base_url}
+    assert data["publisher"] == {
+        "@type": "NewsMediaOrganization",
+        "name": SITE.name,
+        "url": SITE.base_url,
+    }
     assert [c["text"] for c in data["correction"]] == ["note 2", "note 3"]
     assert all(c["@type"] == "CorrectionComment" for c in data["correction"])
     assert data["version"] == "3"
@@ -236,3 +240,76 @@ def test_open_graph_order_is_fixed() -> None:
 def test_naive_dates_are_refused() -> None:
     with pytest.raises(SiteError, match="no timezone"):
         ninjs(article(published=datetime(2025, 1, 1)), version=1, taxonomy=Taxonomy())
+
+
+# --- the reader's indicators (type of work, sources, methods, authors, policies) -------------
+
+
+def test_type_of_work_sources_methods_and_location_in_jsonld_and_ninjs() -> None:
+    art = replace(
+        article(),
+        genre="opinion",
+        sources=("Council minutes, 3 March https://council.example/m", "Interview with the mayor"),
+        methods="We read the minutes and asked every councillor.",
+        location="Harbourtown",
+    )
+    data = news_article_jsonld(entry(art), SITE, url=None)
+    assert data["@type"] == "OpinionNewsArticle" and data["genre"] == "Opinion"
+    assert data["citation"] == [
+        {"@type": "CreativeWork", "name": "Council minutes, 3 March",
+         "url": "https://council.example/m"},
+        {"@type": "CreativeWork", "name": "Interview with the mayor"},
+    ]  # fmt: skip
+    assert data["backstory"].startswith("We read")
+    assert data["locationCreated"] == {"@type": "Place", "name": "Harbourtown"}
+    doc = ninjs_document(art, version=1, taxonomy=Taxonomy())
+    assert doc["genres"] == [{"name": "Opinion", "uri": "http://cv.iptc.org/newscodes/genre/Opinion"}]
+    assert doc["infoSources"][0] == {"name": "Council minutes, 3 March", "uri": "https://council.example/m"}
+    assert doc["places"] == [{"name": "Harbourtown"}]
+    assert set(doc) <= NINJS_31_PROPERTIES
+    for genre, kind in (("analysis", "AnalysisNewsArticle"), ("review", "ReviewNewsArticle"),
+                        ("sponsored", "AdvertiserContentArticle")):  # fmt: skip
+        typed = news_article_jsonld(entry(replace(art, genre=genre)), SITE, url=None)
+        assert typed["@type"] == kind
+
+
+def test_plain_article_metadata_has_no_indicators_it_does_not_hold() -> None:
+    data = news_article_jsonld(entry(article()), SITE, url=None)
+    assert not {"genre", "citation", "backstory", "locationCreated"} & set(data)
+    doc = ninjs_document(article(), version=1, taxonomy=Taxonomy())
+    assert not {"genres", "infoSources", "places"} & set(doc)
+
+
+def test_authors_with_a_page_and_the_newsroom_policies() -> None:
+    from permapress.config import Author
+    from permapress.site.trustinfo import NewsroomPage, page_policies
+
+    site = replace(
+        SITE,
+        authors=(Author("maya-cohen", art_author(), "Courts reporter", "Covers the courts.",
+                        None, ("https://social.example/@maya",)),),  # fmt: skip
+        pages=(
+            NewsroomPage("ethics", "Ethics", "articles/ethics/index.html",
+                         page_policies("ethics")),  # fmt: skip
+            NewsroomPage("corrections-policy", "Corrections", "articles/corrections-policy/"
+                         "index.html", page_policies("corrections-policy")),  # fmt: skip
+            NewsroomPage("contact", "Contact", "articles/contact/index.html",
+                         page_policies("contact")),  # fmt: skip
+            NewsroomPage("about", "About", "articles/about/index.html", page_policies("about")),
+        ),
+    )
+    data = news_article_jsonld(entry(article()), site, url=None)
+    person = data["author"][0]
+    assert person["url"] == "https://news.example.org/authors/maya-cohen/"
+    assert person["jobTitle"] == "Courts reporter"
+    assert person["sameAs"] == ["https://social.example/@maya"]
+    org = data["publisher"]
+    base = "https://news.example.org/articles/"
+    assert org["correctionsPolicy"] == base + "corrections-policy/index.html"
+    assert org["ethicsPolicy"] == org["publishingPrinciples"] == base + "ethics/index.html"
+    assert org["actionableFeedbackPolicy"] == base + "contact/index.html"
+    assert org["masthead"] == base + "about/index.html"
+
+
+def art_author() -> str:
+    return article().authors[0]
