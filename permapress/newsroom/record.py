@@ -95,6 +95,7 @@ def record_article(
     now: datetime,
     note: str | None = None,
     taxonomy: Taxonomy | None = None,
+    actor: str | None = None,
 ) -> Recorded:
     """Store ``article`` as a new article or a new version; see the module docstring."""
     article = validate(article)
@@ -188,7 +189,7 @@ def record_article(
     status_value = "draft" if article.draft and not was_published else "published"
     try:
         _store(catalog, existing, row, media_rows, article, status_value, signer, now,
-               was_published)  # fmt: skip
+               was_published, actor)  # fmt: skip
     except sqlite3.IntegrityError:
         raise CatalogError(
             f"another permapress command recorded {slug!r} at the same time; run this one again"
@@ -206,6 +207,7 @@ def _store(
     signer: Ed25519PrivateKey,
     now: datetime,
     was_published: bool,
+    actor: str | None = None,
 ) -> None:
     """Add the version (and the article, and the log entry) in one transaction."""
     slug, number = row.slug, row.number
@@ -227,6 +229,7 @@ def _store(
                 record=row.record_cid,
                 note=row.note,
                 time=now,
+                actor=actor,  # the admin user who published (docs/admin-api.md)
             )
 
 
