@@ -80,8 +80,15 @@ def _only_under(roots: Iterable[CID], keep: set[bytes], get: Callable[[CID], byt
 
 
 def retract_article(
-    newsroom: Newsroom, slug: str, *, reason: str, purge: bool = False, now: datetime
+    newsroom: Newsroom,
+    slug: str,
+    *,
+    reason: str,
+    purge: bool = False,
+    now: datetime,
+    actor: str | None = None,
 ) -> Retraction:
+    """See the module docstring; ``actor`` (an admin user's id) is named in the log entries."""
     catalog = newsroom.catalog
     row = catalog.article(slug)
     if row is None:
@@ -110,13 +117,13 @@ def retract_article(
         if row.status != "retracted":
             catalog.retract(slug, reason, log_time(now))
             append_entry(catalog, key, action="retract", slug=slug, version=latest.number,
-                         record=latest.record_cid, note=reason, time=now)
+                         record=latest.record_cid, note=reason, time=now, actor=actor)
         if purge:
             catalog.mark_purged(slug)
             for version in versions:
                 catalog.blank_version(slug, version.number, _blank_meta(version.meta))
             append_entry(catalog, key, action="purge", slug=slug, version=latest.number,
-                         record=latest.record_cid, note=reason, time=now)
+                         record=latest.record_cid, note=reason, time=now, actor=actor)
     if not purge:
         return Retraction(slug, latest.number, False, 0, None)
     result = build_site(newsroom)
