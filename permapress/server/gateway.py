@@ -92,7 +92,7 @@ class Gateway:
         A root that is not served makes the gateway ask ``refresh`` (when given) whether a
         newer build was published meanwhile, so a new site root answers at once.
         """
-        if self._is_served(cid) or self_contained(cid):
+        if self_contained(cid) or self._is_served(cid):  # the first never waits for a walk
             return True
         if self._refresh is not None:
             self._refresh()

@@ -13,6 +13,11 @@ A build or a retraction that is committed while the server runs is noticed
 - within ``CHECK_SECONDS`` by every other request (``root`` and ``is_served`` look again when
   that much time has passed), so a purged article's old root stops being served promptly.
 
+The first root's blocks are walked in a thread (``ServedSet.start``), so the server answers at
+once: pages at ``/`` need no walk, and the gateway's membership test is exact meanwhile (it
+waits for the walk only for blocks not yet reached). A build committed during that first walk is
+looked at when the walk is done.
+
 A look costs one ``PRAGMA data_version`` on the server's own read-only connection: SQLite
 changes that number whenever another connection commits, so the builds table is read only after
 a commit, and the served set is rebuilt only when the root really changed (``ServedSet`` reads
@@ -75,6 +80,8 @@ class PublishedSite:
     def _look(self) -> bool:
         """Read the newest build when the catalog changed (hold the lock)."""
         self._due = time.monotonic() + CHECK_SECONDS
+        if self._served.walking:
+            return False  # the first walk is running: look again when it is done
         try:
             version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
             if version == self._version:
@@ -89,6 +96,9 @@ class PublishedSite:
             return False
         if root is None or root == self._root:
             return False
-        self._served.replace([root])
+        if self._root is None and not self._served.roots:
+            self._served.start([root])  # the first root: walked in a thread, see above
+        else:
+            self._served.replace([root])
         self._root = root
         return True

@@ -111,3 +111,61 @@ def test_identity_cids_are_served_only_when_published_or_self_contained() -> Non
     served.replace([linked])
     assert served.is_served(nested) and served.is_served(sneaky)
     assert served.is_served(draft.cid)
+
+
+class GatedStore(CountingStore):
+    """A store whose reads wait for ``gate``: the walk can be held in the middle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import threading
+
+        self.gate = threading.Event()
+        self.reading = threading.Event()
+
+    def get(self, cid: CID) -> bytes:
+        self.reading.set()
+        assert self.gate.wait(30), "the test never opened the gate"
+        return super().get(cid)
+
+
+def test_a_background_walk_answers_exactly_while_it_runs() -> None:
+    import threading
+
+    store = GatedStore()
+    site = import_tree({"a.html": b"a" * 300, "sub": {"b.html": b"published"}}, PROFILE,
+                       store.put)  # fmt: skip
+    draft = import_tree({"draft.html": b"secret"}, PROFILE, store.put)
+    served = ServedSet(store.get, [site.cid], background=True)
+    assert store.reading.wait(30)
+    assert served.walking
+    # reached already (the root): answered at once, while the walk is held
+    assert served.is_served(site.cid)
+    # not reached yet: the answer waits for the whole walk, then is exact
+    answers: dict[str, bool] = {}
+
+    def ask(name: str, cid: CID) -> None:
+        answers[name] = served.is_served(cid)
+
+    askers = [threading.Thread(target=ask, args=("published", CID.hash(b"published"))),
+              threading.Thread(target=ask, args=("draft", draft.cid)),
+              threading.Thread(target=ask, args=("secret", CID.hash(b"secret")))]  # fmt: skip
+    for thread in askers:
+        thread.start()
+    assert served.walking and not answers, "nobody is answered before the walk can tell"
+    store.gate.set()
+    for thread in askers:
+        thread.join(30)
+    assert answers == {"published": True, "draft": False, "secret": False}
+    assert not served.walking and served.wait(0)
+    assert len(served) == 4
+
+
+def test_raw_leaves_are_never_read_by_the_walk() -> None:
+    store = CountingStore()
+    site = import_tree({"a.html": b"a", "sub": {"b.html": b"b", "c.html": b"c"}}, PROFILE,
+                       store.put)  # fmt: skip
+    served = ServedSet(store.get, [site.cid])
+    assert served.is_served(CID.hash(b"c"))
+    assert set(store.reads) == {site.cid, *(c for c in store if c.codec == DAG_PB)}
+    assert all(cid.codec == DAG_PB for cid in store.reads)
