@@ -53,27 +53,17 @@ from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import VersionRow
 from permapress.errors import PermapressError
 from permapress.handle import Newsroom
+from permapress.ipfs.profiles import get_profile
+from permapress.newsroom import prebuild
 from permapress.newsroom.importbatch import Marks, batched, direct_marks
 from permapress.newsroom.media_archive import with_media
+from permapress.newsroom.prebuild import source_key as source_key
 from permapress.newsroom.reading import SKIPPED_FOLDERS as SKIPPED_FOLDERS
 from permapress.newsroom.reading import iter_items as iter_items
 from permapress.newsroom.readpool import start_pool, worker_count
 from permapress.newsroom.record import load_article, record_article
 
 UNCHANGED_CORRECTED = "unchanged (corrected since)"
-
-
-def source_key(source: str) -> str:
-    """The key that matches a re-import of the same source: an absolute path, or as given."""
-    if is_url(source) or "#" in source:
-        return source
-    path = Path(source)
-    try:
-        if path.exists():
-            return str(path.resolve())
-    except OSError:
-        pass
-    return source
 
 
 def empty_report() -> dict[str, Any]:
@@ -115,6 +105,7 @@ def record_item(
     if isinstance(item, Failed):
         report["failed"].append({"source": item.source, "error": item.error})
         return None
+    built = prebuild.take(item)  # its first version, when a reader process built it
     key = source_key(item.source or label)
     article = replace(item, source=key)
     shown = key if "#" in key else label
@@ -146,7 +137,7 @@ def record_item(
                     report["notes"].append({"source": shown,
                                             "message": guard.forced_message()})  # fmt: skip
                 recorded = record_article(newsroom, article, now=now, note=version_note,
-                                          taxonomy=taxonomy)  # fmt: skip
+                                          taxonomy=taxonomy, prebuilt=built)  # fmt: skip
                 status, slug = recorded.status, recorded.slug
         if slug is not None and status in ("imported", "updated", "unchanged"):
             _mark(newsroom, slug, source_text, marks)
@@ -219,6 +210,18 @@ def _mark(newsroom: Newsroom, slug: str, source_text: str, marks: Marks) -> None
         marks.set(slug, latest.number, source_text)
 
 
+def _prebuild_context(newsroom: Newsroom, taxonomy: Taxonomy) -> prebuild.Context | None:
+    """What the reader processes need to build first versions (None: no key to sign with; each
+    article then fails as it is recorded, saying so)."""
+    config = newsroom.config
+    try:
+        key = newsroom.signing_key()
+    except PermapressError:
+        return None
+    return prebuild.Context(config.name, taxonomy, get_profile(config.profile), key,
+                            config.catalog_path, config.blocks_path)  # fmt: skip
+
+
 def import_paths(
     newsroom: Newsroom,
     paths: list[Path] | list[str] | list[Path | str],
@@ -241,8 +244,12 @@ def import_paths(
     console = Console(stderr=True)
     # a folder's Markdown files are read on every core; started before the progress bar's thread
     folders = any(not is_url(str(p)) and Path(p).is_dir() for p in paths)
-    pool = start_pool(worker_count()) if folders else None
+    workers = worker_count() if folders else 1
+    if workers > 1:  # they build new articles' first versions too
+        prebuild.prepare(_prebuild_context(newsroom, taxonomy))
+    pool = start_pool(workers)
     with ExitStack() as stack:
+        stack.callback(prebuild.prepare, None)
         if pool is not None:
             stack.callback(pool.shutdown, cancel_futures=True)
         bar = stack.enter_context(Progress(*columns, console=console, transient=True,

@@ -12,7 +12,8 @@ Every problem becomes a ``Failed`` naming the source (a reader's own bug too), a
 gives no article and no failure becomes a failure saying so. With ``pool``
 (``readpool.start_pool``), a folder of at least 16 Markdown files is read in the pool's worker
 processes in tasks of 8 files, each article coming back with its body HTML
-(``markup.remember_html`` keeps it, so recording does not render it again); the items come in
+(``markup.remember_html`` keeps it, so recording does not render it again) and, for a new
+article, its first version built and stored (``prebuild``); the items come in
 the folder's order, the same as one process reads them, and a broken pool leaves the rest to
 this process. Other formats are read here, in their turn.
 """
@@ -37,6 +38,8 @@ from permapress.articles.media import confined, outside_root
 from permapress.articles.model import Article
 from permapress.articles.sources import HEAD_BYTES, detect, read_source, readers
 from permapress.errors import ArticleError, PermapressError
+from permapress.newsroom import prebuild
+from permapress.newsroom.prebuild import Prebuilt
 from permapress.newsroom.readpool import BrokenExecutor, Task, in_order
 
 SKIPPED_FOLDERS = frozenset({"media"})
@@ -180,24 +183,29 @@ def _target_items(
         yield Failed(label, f"{label}: holds nothing to import{reason}")
 
 
-Read = tuple[str, Item, str | None]  # (label, item, the body's HTML when already rendered)
+# (label, item, the body's HTML when already rendered, its first version when already built)
+Read = tuple[str, Item, str | None, Prebuilt | None]
 Job = tuple[Path, Path, str | None, tzinfo, ReadOptions]
 
 
 def _read_files(jobs: list[Job]) -> list[Read]:
-    """Read files in a worker process: their items, each article's body HTML rendered too."""
+    """Read files in a worker process: their items, each article's body HTML rendered too, and
+    its bundle built when it is a new article (``prebuild``)."""
     out: list[Read] = []
     for target, root, fmt, tz, options in jobs:
         for item in _target_items(target, root, fmt, tz, options):
-            rendered = markdown_to_html(item.body) if isinstance(item, Article) else None
-            out.append((str(target), item, rendered))
+            if not isinstance(item, Article):
+                out.append((str(target), item, None, None))
+                continue
+            rendered = markdown_to_html(item.body)
+            out.append((str(target), item, rendered, prebuild.for_item(str(target), item)))
     return out
 
 
 def _inline(target: Path | str, root: Path, fmt: str | None, tz: tzinfo,
             options: ReadOptions) -> Iterator[Read]:  # fmt: skip
     label = str(target)
-    return ((label, item, None) for item in _target_items(target, root, fmt, tz, options))
+    return ((label, item, None, None) for item in _target_items(target, root, fmt, tz, options))
 
 
 def _tasks(
@@ -233,7 +241,7 @@ def _tasks(
         if chunk:
             yield flush()
         if isinstance(target, Failed):
-            yield None, partial(lambda f: [(f.source, f, None)], target)
+            yield None, partial(lambda f: [(f.source, f, None, None)], target)
         else:
             yield None, partial(_inline, target, root, fmt, tz, options)
     if chunk:
@@ -269,9 +277,11 @@ def iter_items(
                 targets = [Failed(text, f"{text}: does not exist")]
         tasks = _tasks(targets, root, formats, fmt, tz, options, pool)
         for reads in in_order(tasks, ahead=_AHEAD):
-            for label, item, rendered in reads:
+            for label, item, rendered, built in reads:
                 if rendered is not None and isinstance(item, Article):
                     remember_html(item.body, rendered)
+                if built is not None:
+                    prebuild.keep(item, built)
                 yield label, item
         if not targets:
             yield text, Failed(text, f"{text}: holds no file in a format I can read "

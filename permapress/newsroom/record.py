@@ -41,9 +41,11 @@ from permapress.catalog.published import is_draft
 from permapress.errors import CatalogError, TrustError
 from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
+from permapress.ipfs.importer import Imported
 from permapress.ipfs.profiles import get_profile
 from permapress.ipfs.reader import list_directory, stat
-from permapress.site.bundle import ChainLink, build_bundle
+from permapress.newsroom.prebuild import Prebuilt
+from permapress.site.bundle import ChainLink, SignedBundle, build_bundle
 from permapress.site.carfile import car_file
 from permapress.site.metadata import article_uri
 from permapress.site.views import iso8601
@@ -96,8 +98,11 @@ def record_article(
     note: str | None = None,
     taxonomy: Taxonomy | None = None,
     actor: str | None = None,
+    prebuilt: Prebuilt | None = None,
 ) -> Recorded:
-    """Store ``article`` as a new article or a new version; see the module docstring."""
+    """Store ``article`` as a new article or a new version; see the module docstring.
+    ``prebuilt``: its first version as an import's reader process built and stored it, used
+    when this records exactly that (``prebuild``)."""
     article = validate(article)
     catalog = newsroom.catalog
     key = content_key(article)
@@ -128,36 +133,15 @@ def record_article(
         if note is None:
             note = "Text changed since the previous version."
     taxonomy = taxonomy or Taxonomy(newsroom.config.category_topics)
-    profile = get_profile(newsroom.config.profile)
-    blocks = newsroom.blocks
     signer = newsroom.signing_key()
     earlier = catalog.versions(slug) if previous else []
     chain = _chain(newsroom, earlier, signer) if previous else []
     was_published = any(not is_draft(row) for row in earlier)
-    written: dict[CID, bytes] = {}
-
-    def sink(cid: CID, data: bytes) -> None:
-        written[cid] = data
-        blocks.put(cid, data)
-
-    bundle = build_bundle(
-        article,
-        version=number,
-        site_name=newsroom.config.name,
-        taxonomy=taxonomy,
-        profile=profile,
-        sink=sink,
-        key=signer,
-        chain=chain,
-        note=note or "",
-    )
-
-    # The version's "Download IPFS" file, made now from the blocks just written: a version
-    # never changes, so no build has to assemble it again.
-    def get(cid: CID) -> bytes:
-        return written[cid] if cid in written else blocks.get(cid)
-
-    car = car_file(bundle.cid, get, profile, blocks.put)
+    if (prebuilt is not None and existing is None and number == 1 and not note
+            and prebuilt.slug == slug == article.slug and prebuilt.source == article.source):
+        bundle, car = prebuilt.bundle, prebuilt.car  # its blocks are stored
+    else:
+        bundle, car = _build(newsroom, article, number, taxonomy, signer, chain, note)
     media_rows = []
     for m in article.media:  # stored in the bundle already: take their CIDs from it
         media_rows.append(
@@ -195,6 +179,45 @@ def record_article(
             f"another permapress command recorded {slug!r} at the same time; run this one again"
         ) from None
     return Recorded(slug, "updated" if previous else "imported", number, row.bundle_cid)
+
+
+def _build(
+    newsroom: Newsroom,
+    article: Article,
+    number: int,
+    taxonomy: Taxonomy,
+    signer: Ed25519PrivateKey,
+    chain: list[ChainLink],
+    note: str | None,
+) -> tuple[SignedBundle, Imported]:
+    """Build, sign and store version ``number``'s bundle and its CAR file."""
+    profile = get_profile(newsroom.config.profile)
+    blocks = newsroom.blocks
+    written: dict[CID, bytes] = {}
+
+    def sink(cid: CID, data: bytes) -> None:
+        written[cid] = data
+
+    bundle = build_bundle(
+        article,
+        version=number,
+        site_name=newsroom.config.name,
+        taxonomy=taxonomy,
+        profile=profile,
+        sink=sink,
+        key=signer,
+        chain=chain,
+        note=note or "",
+    )
+
+    # The version's "Download IPFS" file, made now from the blocks just built: a version
+    # never changes, so no build has to assemble it again.
+    def get(cid: CID) -> bytes:
+        return written[cid] if cid in written else blocks.get(cid)
+
+    car = car_file(bundle.cid, get, profile, sink)
+    blocks.put_many(written.items())
+    return bundle, car
 
 
 def _store(
