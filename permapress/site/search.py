@@ -1,6 +1,8 @@
 """The site's own search index: small script files the search page loads one by one.
 
     search_files(docs, language) -> dict[str, bytes]   files under ``search/`` by path
+    entry(doc, language) -> (Entry, bytes)             one article's part, and its text file
+    assemble(entries, language) -> dict[str, bytes]    meta.js and the chunks over the entries
     terms(text, language) -> list[str]                 the index terms of a text
     bucket(term, buckets) -> int                       the term chunk that holds a term
     query_plan(files, query) -> QueryPlan              the files a query loads, its first results
@@ -8,12 +10,18 @@
 Every published article is a ``SearchDoc``. Doc ids follow publication order (oldest first, then
 slug), so a new article takes the next id and a correction keeps its id. The files:
 
-- ``meta.js``: article count, bucket count, which term chunks exist, the stemming rules;
-- ``t/<bucket>.js``: the terms whose first three letters hash (FNV-1a, 32 bits, over UTF-8) to
-  the bucket, each with its document frequency and postings ``[id delta, impact, …]``: all of
-  a term's words that share a prefix sit in one chunk, so the page matches the last word typed
-  as a prefix by loading one chunk;
-- ``d/<n>.js``: articles ``8n … 8n+7``: slug, headline, date, a short excerpt.
+- ``meta.js``: article count, bucket count, the stemming rules, and the name hash of every
+  term chunk (``ABSENT`` for an empty bucket) and every docs chunk, ``HASH`` characters each;
+- ``t/<bucket>-<hash>.js``: the terms whose first three letters hash (FNV-1a, 32 bits, over
+  UTF-8) to the bucket, each with its document frequency and postings ``[id delta, impact,
+  …]``: all of a term's words that share a prefix sit in one chunk, so the page matches the
+  last word typed as a prefix by loading one chunk;
+- ``d/<n>-<hash>.js``: articles ``16n … 16n+15``: slug, headline, date, text file name;
+- ``x/<hash>.js``: one article's summary and body as plain text (up to ``TEXT_MAX``
+  characters), which the page cuts the snippet from, around the first matching word.
+
+Every name holds a hash of the file's content (SHA-256, base32), so a file under a name never
+changes: caches may keep it for ever, and a new version gets a new name.
 
 Each file is one call of the page's global ``ppSearch(kind, key, data)``: the page adds plain
 ``<script>`` elements, which browsers run from ``file://`` too (``fetch()`` is refused there).
@@ -27,7 +35,9 @@ so a word in every article costs a few kB, not the whole archive.
 
 Stability: buckets come from the term, the bucket count only from the number of articles,
 impacts only from the article itself: a correction changes exactly the chunks holding a term
-whose postings changed, plus the article's docs chunk. Same articles, same bytes.
+whose postings changed, the article's docs chunk and text file, and ``meta.js`` (which names
+them). Same articles, same bytes. What an article adds (``Entry``) depends on the article
+alone, so a build keeps it (``search_cache.py``) and reads no unchanged article again.
 
 Word forms: text is decomposed (NFKD), marks dropped, recomposed (NFC) and lower-cased; words
 are runs of letters and digits; Chinese, Japanese and Korean runs become character bigrams; a
@@ -38,6 +48,8 @@ rules read from ``meta.js``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import re
@@ -48,8 +60,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-FORMAT = 1
-DOCS_PER_CHUNK = 8
+FORMAT = 2
+DOCS_PER_CHUNK = 16
+HASH = 6  # base32 characters of a term or docs chunk's name hash (meta.js lists them all)
+ABSENT = "0" * HASH  # an empty bucket in meta.js's list ("0" is not a base32 character)
+TEXT_HASH = 12  # base32 characters of a text file's name (the docs chunk names it)
+TEXT_MAX = 4000
 MAX_POSTINGS = 1000
 NOMINAL_LENGTH = 400
 MIN_STEM = 3
@@ -183,7 +199,7 @@ def bucket_count(articles: int) -> int:
 
 
 def impact(weighted: float, length: float) -> int:
-    """BM25's term part as an integer (``search_files`` computes the same inline)."""
+    """BM25's term part as an integer (``entry`` computes the same inline)."""
     norm = K1 * (1 - B + B * length / NOMINAL_LENGTH)
     return round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1
 
@@ -198,19 +214,66 @@ def _weighted(doc: SearchDoc, language: str) -> dict[str, int]:
     return term_counts(text, language)
 
 
+_MARKUP = re.compile(r"[#*_>`\[\]|]+")
+
+
+def _plain(text: str) -> str:
+    return " ".join(_MARKUP.sub(" ", _LINK.sub(" ", text)).split())
+
+
+def _cut(text: str, size: int) -> str:
+    if len(text) <= size:
+        return text
+    return text[:size].rsplit(" ", 1)[0] + " …"
+
+
 def excerpt(doc: SearchDoc) -> str:
     """The summary, else the start of the body, cut at a word before ``EXCERPT`` characters."""
-    text = doc.summary.strip() or _LINK.sub(" ", doc.body)
-    text = " ".join(re.sub(r"[#*_>`\[\]|]+", " ", text).split())
-    if len(text) <= EXCERPT:
-        return text
-    cut = text[:EXCERPT].rsplit(" ", 1)[0]
-    return cut + " …"
+    return _cut(_plain(doc.summary.strip() or doc.body), EXCERPT)
 
 
-def _script(kind: str, key: int, data: object) -> bytes:
+def plain_text(doc: SearchDoc) -> str:
+    """What the page cuts snippets from: the summary and the body as plain text, one line
+    each, cut at a word before ``TEXT_MAX`` characters."""
+    summary = _plain(doc.summary)
+    return _cut(f"{summary}\n{_plain(doc.body)}" if summary else _plain(doc.body), TEXT_MAX)
+
+
+def name_hash(data: bytes, size: int = HASH) -> str:
+    """The first ``size`` characters of the data's SHA-256 in lower-case base32."""
+    return base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")[:size].lower()
+
+
+def _script(kind: str, key: int | str, data: object) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return f'ppSearch("{kind}",{key},{payload});\n'.encode()
+    return f"ppSearch({json.dumps(kind)},{json.dumps(key)},{payload});\n".encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One article's part of the index, made from the article alone (so it can be kept and
+    reused while the article's shown version is unchanged)."""
+
+    slug: str
+    headline: str
+    published: str  # ISO 8601: the order of doc ids
+    terms: str  # its index terms, separated by spaces
+    impacts: bytes  # the impact of each term (1 … 17), in the same order
+    text: str  # the name of its text file: x/<text>.js
+
+
+def entry(doc: SearchDoc, language: str) -> tuple[Entry, bytes]:
+    """The article's entry and its text file (``x/<name>.js``)."""
+    counts = _weighted(doc, language)
+    norm = K1 * (1 - B + B * sum(counts.values()) / NOMINAL_LENGTH)
+    impacts = bytes(
+        min(255, round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1)
+        for weighted in counts.values()
+    )
+    text = plain_text(doc)
+    name = name_hash(text.encode("utf-8"), TEXT_HASH)
+    made = Entry(doc.slug, doc.headline, doc.published, " ".join(counts), impacts, name)
+    return made, _script("x", name, text)
 
 
 def ordered(docs: Sequence[SearchDoc]) -> list[SearchDoc]:
@@ -218,52 +281,79 @@ def ordered(docs: Sequence[SearchDoc]) -> list[SearchDoc]:
     return sorted(docs, key=lambda d: (d.published, d.slug))
 
 
-def search_files(docs: Sequence[SearchDoc], language: str) -> dict[str, bytes]:
-    """Every file of the index by its path under ``search/`` (see the module docstring)."""
-    docs = ordered(docs)
-    buckets = bucket_count(len(docs))
-    postings: dict[str, list[tuple[int, int]]] = {}
-    for doc_id, doc in enumerate(docs):
-        counts = _weighted(doc, language)
-        norm = K1 * (1 - B + B * sum(counts.values()) / NOMINAL_LENGTH)
-        for term, weighted in counts.items():
-            value = round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1
-            postings.setdefault(term, []).append((doc_id, value))
+def _named(kind: str, key: int, data: object) -> tuple[str, str, bytes]:
+    """A chunk file: its name hash, its path (content-addressed) and its bytes."""
+    body = _script(kind, key, data)
+    digest = name_hash(body)
+    return digest, f"{kind}/{key}-{digest}.js", body
+
+
+def assemble(entries: Sequence[Entry], language: str) -> dict[str, bytes]:
+    """``meta.js``, the term chunks and the docs chunks over the articles' entries (the text
+    files come with the entries, from ``entry``)."""
+    entries = sorted(entries, key=lambda e: (e.published, e.slug))
+    buckets = bucket_count(len(entries))
+    postings: dict[str, list[int]] = {}
+    get = postings.get
+    for doc_id, one in enumerate(entries):
+        for term, value in zip(one.terms.split(" "), one.impacts, strict=True):
+            found = get(term)
+            if found is None:
+                postings[term] = [doc_id, value]
+            else:
+                found += (doc_id, value)
     chunks: dict[int, dict[str, list[int]]] = {}
-    for term, found in postings.items():
-        kept = found
-        if len(found) > MAX_POSTINGS:
-            best = sorted(found, key=lambda p: (-p[1], -p[0]))[:MAX_POSTINGS]
-            kept = sorted(best)
-        flat = [len(found)]
+    for term, flat in postings.items():
+        count = len(flat) // 2
+        pairs = flat
+        if count > MAX_POSTINGS:
+            best = sorted(zip(flat[1::2], flat[0::2], strict=True), reverse=True)[:MAX_POSTINGS]
+            pairs = [
+                x for value, doc_id in sorted(best, key=lambda p: p[1]) for x in (doc_id, value)
+            ]
+        out = [count]
         last = 0
-        for doc_id, weight in kept:
-            flat += [doc_id - last, weight]
-            last = doc_id
-        chunks.setdefault(bucket(term, buckets), {})[term] = flat
+        for i in range(0, len(pairs), 2):
+            out += (pairs[i] - last, pairs[i + 1])
+            last = pairs[i]
+        chunks.setdefault(bucket(term, buckets), {})[term] = out
     files: dict[str, bytes] = {}
+    term_names = [ABSENT] * buckets
     for number, table in chunks.items():
-        files[f"t/{number}.js"] = _script("t", number, table)
-    for start in range(0, len(docs), DOCS_PER_CHUNK):
-        rows = [
-            [d.slug, d.headline, d.published[:10], excerpt(d)]
-            for d in docs[start : start + DOCS_PER_CHUNK]
-        ]
-        files[f"d/{start // DOCS_PER_CHUNK}.js"] = _script("d", start // DOCS_PER_CHUNK, rows)
-    present = bytearray((buckets + 7) // 8)
-    for number in chunks:
-        present[number // 8] |= 1 << (number % 8)
+        term_names[number], path, files_body = _named("t", number, table)
+        files[path] = files_body
+    doc_names = []
+    for start in range(0, len(entries), DOCS_PER_CHUNK):
+        rows = [[e.slug, e.headline, e.published[:10], e.text]
+                for e in entries[start : start + DOCS_PER_CHUNK]]  # fmt: skip
+        digest, path, body = _named("d", start // DOCS_PER_CHUNK, rows)
+        doc_names.append(digest)
+        files[path] = body
     meta = {
         "format": FORMAT,
-        "n": len(docs),
+        "n": len(entries),
         "buckets": buckets,
-        "present": present.hex(),
+        "hash": HASH,
+        "t": "".join(term_names),
+        "d": "".join(doc_names),
         "per": DOCS_PER_CHUNK,
         "prefix": PREFIX,
         "min": MIN_STEM,
         "rules": [list(rule) for rule in rules(language)],
     }
     files["meta.js"] = _script("m", 0, meta)
+    return files
+
+
+def search_files(docs: Sequence[SearchDoc], language: str) -> dict[str, bytes]:
+    """Every file of the index by its path under ``search/`` (see the module docstring)."""
+    entries: list[Entry] = []
+    files: dict[str, bytes] = {}
+    for doc in docs:
+        made, text = entry(doc, language)
+        entries.append(made)
+        files[f"x/{made.text}.js"] = text
+    files.update(assemble(entries, language))
     return dict(sorted(files.items()))
 
 
@@ -285,10 +375,18 @@ def _registered(data: bytes) -> Any:
     return json.loads(data[start : data.rindex(b");")])
 
 
+def _chunk_path(meta: Mapping[str, Any], kind: str, number: int) -> str | None:
+    """The content-addressed path of term bucket or docs chunk ``number`` (None: empty)."""
+    size = meta["hash"]
+    digest = str(meta[kind][number * size : (number + 1) * size])
+    return None if digest in ("", ABSENT) else f"{kind}/{number}-{digest}.js"
+
+
 def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryPlan:
     """The files a query loads and its first ``page`` results, from ``search_files`` output:
     the reference for ``search.js`` (groups of words, the last one as a prefix, ranked by how
-    many words match, then the summed impact times idf, then newest)."""
+    many words match, then the summed impact times idf, then newest; then the docs chunks and
+    the text files of the results shown)."""
     meta = _registered(files["meta.js"])
     language_rules = tuple((s, r) for s, r in meta["rules"])
     words = _WORD.findall(normalize(query))
@@ -303,8 +401,8 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
     paths = ["meta.js"]
     hits: dict[int, list[float]] = {}
     for term, prefix in wanted:
-        path = f"t/{bucket(term, meta['buckets'])}.js"
-        if path not in files:
+        path = _chunk_path(meta, "t", bucket(term, meta["buckets"]))
+        if path is None:
             continue
         if path not in paths:
             paths.append(path)
@@ -322,8 +420,12 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
             found[0] += 1
             found[1] += score
     ranked = sorted(hits, key=lambda d: (-hits[d][0], -hits[d][1], -d))[:page]
+    texts = []
     for doc_id in ranked:
-        path = f"d/{doc_id // meta['per']}.js"
+        path = _chunk_path(meta, "d", doc_id // meta["per"])
+        assert path is not None
         if path not in paths:
             paths.append(path)
+        texts.append(f"x/{_registered(files[path])[doc_id % meta['per']][3]}.js")
+    paths += [path for path in dict.fromkeys(texts) if path not in paths]
     return QueryPlan(tuple(paths), tuple(ranked))

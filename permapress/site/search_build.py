@@ -6,8 +6,10 @@
 from the catalog here (the same way for a full build and for the quick path, so both make the
 same bytes). The folder is one node: its fingerprint covers the render version, the site, the
 language and every shown version's bundle CID. When it matches the cached ``search/`` row the
-node is reused without reading any article; else the index is made again (``search.py``) and
-imported, and only the chunks whose bytes changed get new CIDs.
+node is reused without reading any article; else the index is assembled again (``search.py``)
+from each article's entry, kept between builds by bundle CID (``search_cache.py``): only the
+articles whose shown version is new are read and tokenised, and only the chunks whose bytes
+changed get new names and CIDs.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from typing import Any
 from permapress.catalog import CachedPage, Catalog, VersionRow
 from permapress.catalog.published import public_by_slug
 from permapress.ipfs.cid import CID
-from permapress.ipfs.importer import Imported, import_tree
-from permapress.site import render
-from permapress.site.search import SearchDoc, search_files
+from permapress.ipfs.importer import Imported, import_bytes, import_tree
+from permapress.site import render, search, search_cache
+from permapress.site.search import SearchDoc
 from permapress.site.theme import PACKAGE_THEME, load
 from permapress.site.views import SiteInfo
 
@@ -70,6 +72,38 @@ def folder_key(version: str, site_key: str, language: str, rows: dict[str, Versi
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _entries(
+    catalog: Catalog, plan: Any, language: str, rows: dict[str, VersionRow]
+) -> tuple[list[search.Entry], dict[str, Imported]]:
+    """Every shown version's entry and text file: kept ones from the cache when the blockstore
+    still holds their text file, the others made from the articles (read here) and kept."""
+    made_by = search_cache.recipe(language)
+    with search_cache.EntryCache(catalog.path, readonly=catalog.readonly) as cache:
+        kept = cache.load(made_by)
+        entries: dict[str, search.Entry] = {}
+        texts: dict[str, Imported] = {}
+        missing: list[str] = []
+        for slug, row in rows.items():
+            hit = kept.get(row.bundle_cid)
+            if hit is None or hit.entry.slug != slug or not plan.has(CID.parse(hit.text_cid)):
+                missing.append(slug)
+                continue
+            entries[slug] = hit.entry
+            texts[hit.entry.text] = Imported(CID.parse(hit.text_cid), hit.text_tsize, 0)
+        fresh: dict[str, search_cache.Cached] = {}
+        if missing:
+            whole = {slug: row for slug in missing if '"body":' in (row := rows[slug]).meta}
+            whole |= shown_rows(catalog, [slug for slug in missing if slug not in whole])
+            for slug in missing:
+                made, text = search.entry(search_doc(whole[slug]), language)
+                node = import_bytes(text, plan.profile, plan.sink)
+                entries[slug] = made
+                texts[made.text] = node
+                fresh[whole[slug].bundle_cid] = search_cache.Cached(made, str(node.cid), node.tsize)
+        cache.store(made_by, fresh, (row.bundle_cid for row in rows.values()))
+    return list(entries.values()), texts
+
+
 def place_search(
     plan: Any,
     catalog: Catalog,
@@ -81,7 +115,8 @@ def place_search(
 
     ``shown``: the public versions of every article on the site, oldest first, when the caller
     read them already (the full build); skeleton or light rows are enough to recognise an
-    unchanged folder, and the texts are read again only when they lack the body."""
+    unchanged folder and to find the kept entries, and the texts are read only for articles
+    whose shown version has none kept (``search_cache.py``)."""
     wanted = list(slugs)
     rows = {slug: shown[slug][-1] for slug in wanted} if shown is not None else None
     if rows is None:
@@ -91,13 +126,12 @@ def place_search(
     if hit is not None and hit.fingerprint == key and plan.has(CID.parse(hit.cid)):
         plan.place("search", Imported(CID.parse(hit.cid), hit.tsize, 0))
         return
-    if not all('"body":' in row.meta for row in rows.values()):
-        rows = shown_rows(catalog, wanted)
+    entries, texts = _entries(catalog, plan, site.language, rows)
     tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
-    docs = [search_doc(row) for row in rows.values()]
-    for path, data in search_files(docs, site.language).items():
+    for path, data in search.assemble(entries, site.language).items():
         folder, name = path.split("/") if "/" in path else ("", path)
         (tree.setdefault(folder, {}) if folder else tree)[name] = data
+    tree["x"] = {f"{name}.js": node for name, node in texts.items()}
     node = import_tree(tree, plan.profile, plan.sink)
     plan.place("search", node)
     plan.fresh.append((FOLDER, CachedPage(key, str(node.cid), node.tsize, 0)))

@@ -224,8 +224,8 @@ def test_the_script_ranks_as_the_reference(out: Path, browser: Any) -> None:
         per = search.DOCS_PER_CHUNK
         slugs = []
         for doc_id in plan.ids:
-            rows = chunk_rows(files[f"d/{doc_id // per}.js"])
-            slugs.append(rows[doc_id % per][0])
+            (path,) = [p for p in files if p.startswith(f"d/{doc_id // per}-")]
+            slugs.append(chunk_rows(files[path])[doc_id % per][0])
         shown = scripted_results(page, (folder / "index.html").as_uri(), query)
         hrefs = page.eval_on_selector_all(
             "#pp-results .search__headline a",
@@ -233,6 +233,43 @@ def test_the_script_ranks_as_the_reference(out: Path, browser: Any) -> None:
         )
         assert len(shown) == len(hrefs)
         assert hrefs == slugs, query
+
+
+LONG = """---
+title: Ferry timetable changes from May
+date: 2025-09-22T10:00:00Z
+categories: [Transport]
+slug: ferry-timetable
+---
+
+{filler}
+
+The night crossing to the island now leaves at half past ten.
+
+{filler}
+"""
+
+
+def test_the_snippet_is_cut_around_the_match(
+    home: Path, cli: Callable[..., Any], tmp_path: Path, browser: Any
+) -> None:
+    filler = " ".join(["The harbour board met on Tuesday to discuss the season."] * 12)
+    source = tmp_path / "long.md"
+    source.write_text(LONG.format(filler=filler), encoding="utf-8")
+    assert cli("import", str(source), "--home", str(home)).code == 0
+    folder = tmp_path / "site"
+    assert cli("build", "--home", str(home), "--out", str(folder)).code == 0
+    page = browser.new_page()
+    found = scripted_results(page, (folder / "search" / "index.html").as_uri(), "crossing")
+    assert found == ["Ferry timetable changes from May"], found
+    snippet = page.inner_text("#pp-results .search__snippet")
+    # far into the body: the snippet starts near the word, not at the start of the article
+    assert snippet.startswith("… ") and "night crossing to the island" in snippet, snippet
+    assert len(snippet) < 300
+    assert page.locator("#pp-results .search__snippet mark").all_inner_texts() == ["crossing"]
+    # a word only in the headline: the snippet is the start of the text, unmarked
+    scripted_results(page, (folder / "search" / "index.html").as_uri(), "timetable")
+    assert page.inner_text("#pp-results .search__snippet").startswith("The harbour board")
 
 
 def chunk_rows(data: bytes) -> list[list[str]]:

@@ -39,9 +39,21 @@ def doc(i: int, body: str, headline: str = "", day: int = 1) -> SearchDoc:
 
 def chunk(data: bytes) -> object:
     """The data a chunk file registers."""
-    match = re.fullmatch(rb'ppSearch\("(\w)",(\d+),(.*)\);\n', data, re.S)
+    match = re.fullmatch(rb'ppSearch\("(\w)",(\d+|"\w+"),(.*)\);\n', data, re.S)
     assert match is not None, data[:80]
     return json.loads(match.group(3))
+
+
+def slot(files: dict[str, bytes], kind: str, number: int) -> bytes:
+    """The term bucket or docs chunk ``number`` (its name ends in a hash of its bytes)."""
+    found = [path for path in files if path.startswith(f"{kind}/{number}-")]
+    assert len(found) == 1, found
+    return files[found[0]]
+
+
+def slots(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files by place: t/<bucket>, d/<n>, x/ files and meta.js by name."""
+    return {re.sub(r"^([td]/\d+)-\w+\.js$", r"\1", path): data for path, data in files.items()}
 
 
 def test_word_forms_per_language() -> None:
@@ -78,23 +90,46 @@ def test_the_index_is_deterministic_and_complete() -> None:
     docs = [doc(i, f"harbour budget {i} flood") for i in range(40)]
     files = search_files(docs, "en")
     assert search_files(list(reversed(docs)), "en") == files
-    assert set(files) >= {"meta.js", "d/0.js", "d/4.js"} and "d/5.js" not in files
+    assert {"meta.js", "d/0", "d/2"} <= set(slots(files)) and "d/3" not in slots(files)
     meta = chunk(files["meta.js"])
     assert isinstance(meta, dict)
     assert (meta["n"], meta["buckets"], meta["per"]) == (40, 64, search.DOCS_PER_CHUNK)
-    table = chunk(files[f"t/{search.bucket('harbour', 64)}.js"])
+    table = chunk(slot(files, "t", search.bucket("harbour", 64)))
     assert isinstance(table, dict)
     postings = table["harbour"]
     assert postings[0] == 40 and len(postings) == 1 + 2 * 40
     assert sum(postings[1::2]) == 39  # id deltas: ids 0 … 39
-    rows = chunk(files["d/1.js"])
-    assert isinstance(rows, list) and rows[0][:3] == ["story-0008", "Story 8", "2025-01-01"]
+    rows = chunk(slot(files, "d", 1))
+    assert isinstance(rows, list) and rows[0][:3] == ["story-0016", "Story 16", "2025-01-01"]
+    assert chunk(files[f"x/{rows[0][3]}.js"]) == "harbour budget 16 flood"
+
+
+def test_file_names_hold_a_hash_of_their_content() -> None:
+    docs = [doc(i, f"harbour budget {i} flood", day=1 + i % 9) for i in range(40)]
+    files = search_files(docs, "en")
+    meta = chunk(files["meta.js"])
+    assert isinstance(meta, dict)
+    listed = set()
+    for path, data in files.items():
+        kind, _, rest = path.partition("/")
+        if kind in ("t", "d"):
+            number, digest = rest.removesuffix(".js").split("-")
+            assert digest == search.name_hash(data)
+            listed.add(path)
+            assert meta[kind][int(number) * search.HASH :][: search.HASH] == digest
+        elif kind == "x":
+            text = chunk(data)
+            assert isinstance(text, str)
+            assert rest == search.name_hash(text.encode(), search.TEXT_HASH) + ".js"
+    assert len(meta["t"]) == search.HASH * meta["buckets"]
+    empty = meta["t"].count(search.ABSENT)
+    assert len(listed) == meta["buckets"] - empty + len(meta["d"]) // search.HASH
 
 
 def test_the_headline_weighs_more() -> None:
     docs = [doc(0, "nothing here", headline="Harbour news"), doc(1, "harbour in the body")]
     files = search_files(docs, "en")
-    table = chunk(files[f"t/{search.bucket('harbour', 64)}.js"])
+    table = chunk(slot(files, "t", search.bucket("harbour", 64)))
     assert isinstance(table, dict)
     _df, first, weight0, _delta, weight1 = table["harbour"]
     assert first == 0 and weight0 > weight1
@@ -103,7 +138,7 @@ def test_the_headline_weighs_more() -> None:
 def test_a_word_in_every_article_keeps_its_best_postings() -> None:
     docs = [doc(i, "council " * (1 + i % 5), day=1 + i % 28) for i in range(1500)]
     files = search_files(docs, "en")
-    table = chunk(files[f"t/{search.bucket('council', search.bucket_count(1500))}.js"])
+    table = chunk(slot(files, "t", search.bucket("council", search.bucket_count(1500))))
     assert isinstance(table, dict)
     postings = table["council"]
     assert postings[0] == 1500  # the true document frequency, for idf
@@ -122,18 +157,24 @@ def test_one_correction_changes_only_the_chunks_of_its_words() -> None:
     fixed[123] = doc(123, docs[123].body + " harbour", headline=docs[123].headline)
     again = search_files(fixed, "en")
     buckets = search.bucket_count(500)
-    # the article's own docs chunk (its excerpt changed) and the chunk that holds "harbour";
-    # every word it had keeps its postings because its length barely changed
-    expected = {f"d/{123 // search.DOCS_PER_CHUNK}.js", f"t/{search.bucket('harbour', buckets)}.js"}
-    assert changed(files, again) - {"meta.js"} <= expected | {
-        f"t/{search.bucket(w, buckets)}.js" for w in docs[123].body.split()
+    moved = changed(slots(files), slots(again))
+    # the article's own docs chunk (it names the new text file), its text file (old and new),
+    # meta.js (it names every chunk) and the chunk that holds "harbour"; every word it had
+    # keeps its postings because its length barely changed
+    texts = {p for p in moved if p.startswith("x/")}
+    assert 1 <= len(texts) <= 2  # the old text stays when another article has it too
+    expected = {f"d/{123 // search.DOCS_PER_CHUNK}", f"t/{search.bucket('harbour', buckets)}"}
+    assert moved - texts - {"meta.js"} <= expected | {
+        f"t/{search.bucket(w, buckets)}" for w in docs[123].body.split()
     }
-    assert f"t/{search.bucket('harbour', buckets)}.js" in changed(files, again)
-    assert len(changed(files, again)) <= 1 + len(set(docs[123].body.split())) + 1
+    assert expected | {"meta.js"} <= moved
+    assert len(moved) <= 1 + len(set(docs[123].body.split())) + 1 + 1 + 2
+    # the names of unchanged chunks stay: a reader's cache keeps them
+    assert len(set(files) & set(again)) >= len(files) - len(moved)
     # a new article, the newest, changes the last docs chunk and its words' chunks, no other
     newer = [*docs, doc(999, "harbour", day=28)]
-    grown = changed(files, search_files(newer, "en"))
-    assert {p for p in grown if p.startswith("d/")} == {f"d/{500 // search.DOCS_PER_CHUNK}.js"}
+    grown = changed(slots(files), slots(search_files(newer, "en")))
+    assert {p for p in grown if p.startswith("d/")} == {f"d/{500 // search.DOCS_PER_CHUNK}"}
 
 
 def test_excerpt_is_the_summary_or_the_start_of_the_body() -> None:
@@ -181,7 +222,7 @@ def folder(home: Path, root: str) -> dict[str, str]:
         top, _ = resolve_path(CID.parse(root), ["search"], get)
         out: dict[str, str] = {}
         for name, child, _size in list_directory(top, get):
-            if name in ("t", "d"):
+            if name in ("t", "d", "x"):
                 for inner, cid, _ in list_directory(child, get):
                     out[f"{name}/{inner}"] = str(cid)
             else:
@@ -197,7 +238,8 @@ def read(home: Path, cid: str) -> bytes:
 def test_a_build_writes_the_search_folder(home: Path) -> None:
     made = build(home)
     files = folder(home, made.root_cid)
-    assert {"index.html", "search.js", "meta.js", "d/0.js"} <= set(files)
+    assert {"index.html", "search.js", "meta.js"} <= set(files)
+    assert any(p.startswith("d/0-") for p in files) and any(p.startswith("x/") for p in files)
     page = read(home, files["index.html"]).decode()
     assert '<script src="search.js"></script>' in page and "<noscript>" in page
     assert 'action="index.html"' in page
@@ -227,14 +269,18 @@ def test_a_correction_patches_only_the_chunks_it_changes(home: Path, tmp_path: P
     patched = build(home)
     assert patched.mode == "patched"
     new = folder(home, patched.root_cid)
-    moved = {path for path in old if old[path] != new.get(path)} | (new.keys() - old.keys())
-    assert moved  # the new words are somewhere
-    assert moved <= {p for p in new if p.startswith(("t/", "d/"))}
-    assert len(moved) < len(new) // 4, sorted(moved)
+    gone, added = old.keys() - new.keys(), new.keys() - old.keys()
+    assert {p for p in old.keys() & new.keys() if old[p] != new[p]} == {"meta.js"}
+    assert added  # the new words are somewhere, under new names
+    assert gone | added <= {p for p in old.keys() | new.keys() if p.startswith(("t/", "d/", "x/"))}
+    # one docs chunk and one text file replaced, and the term chunks of the new words
+    assert len(added) == len(gone) and len(added) < len(new) // 4, sorted(added)
+    assert sum(p.startswith("d/") for p in added) == sum(p.startswith("x/") for p in added) == 1
     meta = chunk(read(home, new["meta.js"]))
     assert isinstance(meta, dict)
     bucket = search.bucket("zyxwvut", meta["buckets"])
-    table = chunk(read(home, new[f"t/{bucket}.js"]))
+    digest = meta["t"][bucket * search.HASH :][: search.HASH]
+    table = chunk(read(home, new[f"t/{bucket}-{digest}.js"]))
     assert isinstance(table, dict) and table["zyxwvut"][0] == 1
     with sqlite3.connect(home / "catalog.sqlite") as db:
         db.execute("DELETE FROM page_cache")

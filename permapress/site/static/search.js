@@ -5,11 +5,12 @@
   "use strict";
   var here = document.currentScript ? document.currentScript.src : "";
   var base = here.replace(/[^\/]*$/, "");
-  var got = { m: {}, t: {}, d: {} };
+  var got = { m: {}, t: {}, d: {}, x: {} };
   var loading = {};
   var WORD = /[\p{L}\p{N}]+/gu;
   var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/g;
   var PAGE = 10;
+  var BEFORE = 70, SNIPPET = 220;
 
   window.ppSearch = function (kind, key, data) {
     if (got[kind]) got[kind][key] = data;
@@ -67,9 +68,10 @@
     return h % buckets;
   }
 
-  function present(meta, b) {
-    var byte = parseInt(meta.present.substr(2 * (b >> 3), 2), 16);
-    return (byte >> (b & 7)) & 1;
+  // The content-addressed path of term bucket or docs chunk n ("" when the bucket is empty).
+  function chunk(meta, kind, n) {
+    var hash = meta[kind].substr(n * meta.hash, meta.hash);
+    return !hash || /^0+$/.test(hash) ? "" : kind + "/" + n + "-" + hash + ".js";
   }
 
   // The query's word groups: each a term, matched exactly or (the last word) as a prefix.
@@ -120,8 +122,8 @@
   function chunksFor(query, meta) {
     var paths = [];
     groups(query, meta).forEach(function (g) {
-      var b = bucket(g.term, meta.buckets);
-      if (present(meta, b) && paths.indexOf("t/" + b + ".js") < 0) paths.push("t/" + b + ".js");
+      var path = chunk(meta, "t", bucket(g.term, meta.buckets));
+      if (path && paths.indexOf(path) < 0) paths.push(path);
     });
     return paths;
   }
@@ -144,13 +146,46 @@
     return frag;
   }
 
+  // The part of an article's text around its first matching word (the start when none).
+  function window_(text, matched, meta) {
+    var m, at = -1;
+    WORD.lastIndex = 0;
+    while ((m = WORD.exec(text)) !== null) {
+      if (wordTerms(norm(m[0]), meta).some(function (p) { return matched[p[0]] === 1; })) {
+        at = m.index;
+        break;
+      }
+    }
+    var start = 0;
+    if (at > BEFORE) {
+      var space = text.lastIndexOf(" ", at - BEFORE);
+      start = space >= at - BEFORE - 30 ? space + 1 : at - BEFORE;
+    }
+    var end = Math.min(text.length, start + SNIPPET);
+    if (end < text.length) {
+      var cut = text.lastIndexOf(" ", end);
+      if (cut > Math.max(start, at)) end = cut;
+    }
+    return (start > 0 ? "… " : "") + text.slice(start, end).replace(/\n/g, " ") +
+      (end < text.length ? " …" : "");
+  }
+
+  function docOf(h, meta) {
+    var rows = got.d[Math.floor(h.id / meta.per)];
+    return rows && rows[h.id % meta.per];
+  }
+
   function show(result, from, meta, list, more) {
     var page = result.hits.slice(from, from + PAGE);
-    var files = page.map(function (h) { return "d/" + Math.floor(h.id / meta.per) + ".js"; });
+    var files = page.map(function (h) { return chunk(meta, "d", Math.floor(h.id / meta.per)); });
     return Promise.all(files.map(load)).then(function () {
+      return Promise.all(page.map(function (h) {
+        var doc = docOf(h, meta);
+        return doc ? load("x/" + doc[3] + ".js") : null;
+      }));
+    }).then(function () {
       page.forEach(function (h) {
-        var rows = got.d[Math.floor(h.id / meta.per)];
-        var doc = rows && rows[h.id % meta.per];
+        var doc = docOf(h, meta);
         if (!doc) return;
         var li = document.createElement("li");
         li.className = "search__hit";
@@ -165,7 +200,10 @@
         date.textContent = doc[2];
         var snippet = document.createElement("p");
         snippet.className = "search__snippet";
-        snippet.appendChild(marked(doc[3], result.matched, meta));
+        var text = got.x[doc[3]];
+        if (typeof text === "string") {
+          snippet.appendChild(marked(window_(text, result.matched, meta), result.matched, meta));
+        }
         li.appendChild(title);
         li.appendChild(date);
         li.appendChild(snippet);
