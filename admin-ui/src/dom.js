@@ -26,7 +26,7 @@ export function $$(selector, root) {
   return Array.from((root || document).querySelectorAll(selector));
 }
 
-export function formatTime(iso) {
+export function formatTime(iso, withSeconds) {
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso);
@@ -36,6 +36,7 @@ export function formatTime(iso) {
     day: "numeric",
     hour: "2-digit",
     minute: "2-digit",
+    second: withSeconds ? "2-digit" : undefined,
   });
 }
 

@@ -152,7 +152,7 @@ function save(reason) {
         const answer = await api.put(articleUrl(state.slug), { ...fields, revision: state.revision });
         rememberSaved(answer || {}, fields);
       }
-      say(`Saved ${formatTime(new Date().toISOString())}`, "saved");
+      say(`Saved ${formatTime(new Date().toISOString(), true)}`, "saved");
       notice("");
       loadHistory();
       return true;
@@ -449,12 +449,16 @@ async function ownCopy(item) {
 function insertImage(item) {
   const alt = (item.name || "image").replace(/\.[a-z0-9]+$/i, "").replace(/[-_]+/g, " ").replace(/[[\]]/g, "");
   const markdown = item.markdown ? item.markdown.replace(/^!\[\]/, `![${alt}]`) : `![${alt}](media/${item.name})`;
-  const text = `\n${markdown}\n`;
   if (state.editor) {
-    if (!state.editor.restoreLastSelection()) state.editor.setSelection({ row: state.editor.lines.length - 1, col: 0 });
-    state.editor.paste(text);
+    // an image is a paragraph of its own: after the line the cursor is on (or at the end)
+    const editor = state.editor;
+    if (!editor.restoreLastSelection()) editor.setSelection({ row: editor.lines.length - 1, col: 0 });
+    const at = editor.getSelection() || { row: editor.lines.length - 1, col: 0 };
+    const line = editor.lines[at.row] || "";
+    editor.setSelection({ row: at.row, col: line.length });
+    editor.paste(`${line.trim() ? "\n\n" : ""}${markdown}\n`);
   } else {
-    $("#body").value += text;
+    $("#body").value += `\n\n${markdown}\n`;
   }
   schedulePreview();
 }
@@ -572,7 +576,7 @@ async function loadHistory() {
     ...revisions.map((rev) =>
       h("li", { dataset: { id: String(rev.id) } },
         h("button", { type: "button", class: "link", onclick: () => showRevision(rev) },
-          formatTime(rev.saved)),
+          formatTime(rev.saved, true)),
         " ",
         h("span", { class: "who", text: rev.user_id === state.me ? "you" : rev.user_id || "" }),
         rev.kind === "conflict" ? h("span", { class: "note", text: " (text kept from a refused save)" }) : null),

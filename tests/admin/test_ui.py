@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -223,9 +224,7 @@ def type_body(page: Any, lines: list[str]) -> None:
 
 
 def wait_saved(page: Any, timeout: float = 20_000) -> None:
-    page.wait_for_function(
-        "document.querySelector('#save-state').dataset.kind === 'saved'", timeout=timeout
-    )
+    page.wait_for_selector("#save-state[data-kind=saved]", timeout=timeout)
 
 
 def page_fetch(page: Any, method: str, path: str, body: Any = None, csrf: bool = True) -> Any:
@@ -277,6 +276,7 @@ def test_contributor_writes_editor_publishes_and_corrects(
     page.keyboard.press("Enter")
     page.click(".TMCommandButton_Inactive[title^='Bold'], .TMCommandButton[title^='Bold']")
     page.keyboard.type("Dates are final")
+    page.keyboard.press("End")
     # autosave, without pressing anything: the new article gets its slug and address
     page.wait_for_url(re.compile(r"/admin/articles/[a-z0-9-]+$"), timeout=20_000)
     wait_saved(page)
@@ -446,7 +446,7 @@ def test_markup_in_every_field_is_shown_as_text(newsroom: Newsroom, browser: Any
     assert XSS in row.inner_text()
     shot(page, "09-xss-list")
     page.goto(f"{room.admin}/admin/articles/{slug}")
-    page.wait_for_function("document.querySelector('#field-headline').value !== ''")
+    expect(page.locator("#field-headline")).not_to_have_value("")
     assert page.input_value("#field-headline") == fields["headline"]
     assert XSS in page.input_value("#field-tags")
     page.wait_for_selector("#preview-body p")
@@ -477,7 +477,7 @@ def test_two_tabs_on_one_article_lose_nothing(newsroom: Newsroom, browser: Any) 
     for tab in (first, second):
         tab.goto(f"{room.admin}/admin/articles/{slug}")
         tab.wait_for_selector("#status.status-draft")
-        tab.wait_for_function("document.querySelector('.TinyMDE').innerText.includes('Second')")
+        tab.wait_for_selector(".TinyMDE:has-text('Second paragraph.')")
     type_body(first, ["", "Added in the first tab."])
     first.click("[data-action=save]")
     wait_saved(first)
@@ -521,9 +521,7 @@ def test_autosave_saves_without_a_click(newsroom: Newsroom, browser: Any) -> Non
     page.goto(f"{room.admin}/admin/articles/{slug}")
     page.wait_for_selector("#status.status-draft")
     type_body(page, ["Typed and never saved by hand."])
-    page.wait_for_function(
-        "document.querySelector('#save-state').dataset.kind === 'dirty'", timeout=5_000
-    )
+    page.wait_for_selector("#save-state[data-kind=dirty]", timeout=5_000)
     wait_saved(page, timeout=15_000)
     body = room.api("author", "GET", f"/admin/api/articles/{slug}").json()["body"]
     assert "Typed and never saved by hand." in body
@@ -550,7 +548,7 @@ def test_buttons_a_role_may_not_use_are_absent_and_refused(
         assert published.status_code == 200, published.text
     context, page = signed_in(browser, room, role)
     page.goto(f"{room.admin}/admin/articles/{slug}")
-    page.wait_for_function("document.querySelector('#field-headline').value !== ''")
+    expect(page.locator("#field-headline")).not_to_have_value("")
     assert not (visible_actions(page) & absent)
     body: dict[str, Any] = {}
     if refused == "schedule":
