@@ -177,6 +177,7 @@ def run_server(
     workers: int = 1,
     car: Path | None = None,
     index_file: bool = True,
+    admin: Callable[[Path], None] | None = None,
 ) -> None:
     import uvicorn
 
@@ -190,6 +191,8 @@ def run_server(
             root = str(car_root)
         else:
             home = prepare_home(demo, home, resolve)
+            if admin is not None:  # the admin origin on its own port (permapress/admin/serve.py)
+                admin(home)
             app, root, config = newsroom_app(home)
             name = config.name
     except BaseException:
