@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("export", "watch"), "importers"),
     **dict.fromkeys(("keys", "correct", "retract", "verify"), "trust"),
     **dict.fromkeys(("publish", "status", "dnslink", "ipns"), "publish"),
+    **dict.fromkeys(("users", "tokens"), "users"),
 }
 
 

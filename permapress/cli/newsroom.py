@@ -259,6 +259,10 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
     help="With CAR_FILE: keep the index of a CAR that has none in memory instead of writing "
     "CAR_FILE.idx beside it.",
 )
+@click.option("--admin-port", "admin_port", default=None, metavar="[HOST:]PORT",
+              help="Serve the admin (sign-in, editor, API) on its own origin here "
+              "[default: 127.0.0.1:8001 when the newsroom has people].")
+@click.option("--no-admin", is_flag=True, help="Do not serve the admin.")
 @home_option
 def serve(
     car_file: Path | None,
@@ -267,14 +271,18 @@ def serve(
     demo: bool,
     workers: int,
     no_index_file: bool,
+    admin_port: str | None,
+    no_admin: bool,
     home: Path | None,
 ) -> None:
     """Serve the newest site at / and a trustless IPFS gateway at /ipfs/; with CAR_FILE, serve
     the site in that CAR file (read-only, every block verified as it is read)."""
+    from permapress.admin.serve import admin_server
     from permapress.newsroom.serving import run_server
 
+    admin = None if car_file else admin_server(home, admin_port, no_admin, resolve_home)
     run_server(host=host, port=port, demo=demo, home=home, resolve=resolve_home, workers=workers,
-               car=car_file, index_file=not no_index_file)  # fmt: skip
+               car=car_file, index_file=not no_index_file, admin=admin)  # fmt: skip
 
 
 COMMANDS = (init, import_, list_, show, build, serve)
