@@ -55,11 +55,13 @@ from markupsafe import Markup
 
 from permapress.articles.model import Article
 from permapress.errors import SiteError
+from permapress.site import storyparts
 from permapress.site.metadata import (
     article_jsonld,
     article_open_graph,
     news_article_jsonld,
     open_graph,
+    organization,
     script_json,
 )
 from permapress.site.theme import PACKAGE_THEME, Theme, load
@@ -136,6 +138,11 @@ class _Link:
     label: str
     href: str | None
     current: bool = False
+    featured: bool = True  # shown in the section bar itself, not only in its full menu
+
+
+# Sections the bar shows itself (the build lists the busiest first); the menu shows every one.
+FEATURED_SECTIONS = 8
 
 
 @cache
@@ -176,6 +183,10 @@ def _render(theme: Theme, template: str, **context: Any) -> bytes:
         "masthead_h1": False,
         "root": "",
         "strip": None,
+        "strip_href": None,
+        "logo": None,
+        "icon": None,
+        "newsroom_pages": [],
     }
     base.update(context)
     if "masthead" not in context:  # pages without the site's frame (bundles, 404.html)
@@ -187,9 +198,10 @@ def _render(theme: Theme, template: str, **context: Any) -> bytes:
 # The masthead with its section bar, and the footer, are the same on thousands of pages (they
 # change only with the page's depth and current section): each is rendered once per process.
 _MASTHEAD = (
-    "site_name", "tagline", "home_href", "masthead_h1", "nav", "strip", "search_href"
+    "site_name", "tagline", "home_href", "masthead_h1", "nav", "strip", "search_href", "logo",
+    "strip_href",
 )
-_FOOTER = ("site_name", "footer_links", "fingerprint")
+_FOOTER = ("site_name", "footer_links", "fingerprint", "newsroom_pages")
 
 
 def _add_pieces(context: dict[str, Any], theme: Theme) -> None:
@@ -212,8 +224,9 @@ def _piece(theme: Theme, template: str, *context: tuple[str, Any]) -> Markup:
 def _nav(site: SiteInfo, root: str, current: str | None = None) -> list[_Link]:
     items = [_Link("Front page", f"{root}index.html", current == "")]
     items += [
-        _Link(s.name, f"{root}categories/{s.slug}/index.html", current == s.slug)
-        for s in site.sections
+        _Link(s.name, f"{root}categories/{s.slug}/index.html", current == s.slug,
+              i < FEATURED_SECTIONS)  # fmt: skip
+        for i, s in enumerate(site.sections)
     ]
     items.append(_Link("Archive", f"{root}archive/index.html", current == "archive"))
     return items
@@ -266,6 +279,9 @@ def _frame(site: SiteInfo, root: str, current: str | None) -> dict[str, Any]:
         "search_href": f"{root}search/index.html",
         "nav": _nav(site, root, current),
         "fingerprint": site.fingerprint,
+        "logo": root + quote(site.logo) if site.logo else None,
+        "icon": storyparts.site_icon(site, root),
+        "newsroom_pages": [(page.title, root + page.href) for page in site.pages],
         "footer_links": [
             ("Front page", f"{root}index.html"),
             ("Archive", f"{root}archive/index.html"),
@@ -287,14 +303,34 @@ def _categories(article: Article, slugs: Mapping[str, str], prefix: str | None) 
 
 
 def _story(
-    article: Article, categories: list[_Link], media_prefix: str, recorded_html: str = ""
+    article: Article,
+    categories: list[_Link],
+    media_prefix: str,
+    recorded_html: str = "",
+    site: SiteInfo | None = None,
+    root: str = "",
 ) -> dict[str, Any]:
     image = media_image(article)
     modified = article.modified
+    genre, genre_label = storyparts.genre_row(article)
     return {
         "story_lang": article.language,
         "headline": article.headline,
-        "summary": article.summary,
+        "summary": storyparts.standfirst(article),
+        "genre": genre,
+        "genre_label": genre_label,
+        "references": storyparts.references(article),
+        "methods": article.methods,
+        "location": article.location,
+        "authors": storyparts.author_links(article.authors, site, root),
+        "author_cards": [
+            _Row(name=a.name, role=a.role, bio=a.bio, href=f"{root}authors/{a.slug}/index.html",
+                 photo=f"{root}assets/theme/{quote(a.photo)}" if a.photo else None)  # fmt: skip
+            for name in article.authors
+            for a in (site.authors if site else ())
+            if a.name == name
+        ],
+        "corrections_href": _policy_href(site, root, "correctionsPolicy"),
         "byline": byline(article.authors),
         "categories": categories,
         "tags": list(article.tags),
@@ -306,8 +342,16 @@ def _story(
             if image
             else None
         ),
-        "body_html": Markup(body_html(article, media_prefix, recorded_html)),
+        "body_html": Markup(storyparts.figures(body_html(article, media_prefix, recorded_html))),
     }
+
+
+def _policy_href(site: SiteInfo | None, root: str, policy: str) -> str | None:
+    """The link to the newsroom page that states ``policy`` ("correctionsPolicy"), if any."""
+    for page in site.pages if site else ():
+        if policy in page.policies:
+            return root + page.href
+    return None
 
 
 # --- the pages -------------------------------------------------------------------------------
@@ -342,10 +386,20 @@ def render_bundle_index(
         css_inline=Markup(site_css(PACKAGE_THEME)),
         site_name=site_name,
         strip=f"Permanent copy · version {version}" if version is not None else "Permanent copy",
+        # inside the site, a version's bundle is articles/<slug>/v/<n>/: back to the article
+        strip_href="../../index.html" if version is not None else None,
+        icon=storyparts.letter_icon(site_name),
+        home_href="../../../../index.html" if version is not None else None,
         provenance=provenance,
         has_media=bool(article.media),
         published_by=published_by,
-        **_story(article, _categories(article, {}, None), ""),
+        **{
+            **_story(article, _categories(article, {}, None), ""),
+            # "Updated" only in a real later version
+            "modified": _when(article.modified)
+            if version is not None and version > 1 and article.modified
+            else None,
+        },
     )
 
 
@@ -358,8 +412,11 @@ def render_article_page(
     number = entry.version_number
     prefix = f"v/{number}/"
     url = site.absolute(f"articles/{article.slug}/")
-    story = _story(article, _categories(article, category_slugs, root), prefix, entry.body_html)
-    story["modified"] = _when(entry.modified) if entry.modified > article.published else None
+    story = _story(
+        article, _categories(article, category_slugs, root), prefix, entry.body_html, site, root
+    )
+    # "Updated" only once there is a second version
+    story["modified"] = _when(entry.modified) if len(entry.versions) > 1 else None
     if len(entry.versions) > 1:
         last = entry.versions[-1]
         story["update_note"] = _Row(when=_when(last.created), text=last.note)
@@ -398,8 +455,11 @@ def _item(
 ) -> dict[str, Any]:
     article = entry.article
     base = f"{root}articles/{article.slug}/"
-    image = media_image(article)
+    image = storyparts.card_image(article)
+    genre, genre_label = storyparts.genre_row(article)
     return _Row(
+        genre=genre,
+        genre_label=genre_label,
         href=f"{base}index.html",
         lang=article.language if article.language != language else None,
         headline=article.headline,
@@ -478,6 +538,9 @@ def render_listing(
             if feeds is None
             else _feed_links(feeds, root, title)
         ),
+        jsonld=script_json(
+            {"@context": "https://schema.org", **organization(site, root)}
+        ) if kind == "home" and page == 1 else None,
         show_heading=kind != "home",
         heading=title,
         top=top,
@@ -525,13 +588,9 @@ def render_not_found(site: SiteInfo) -> bytes:
     return _render(
         site.theme,
         "notfound.html",
-        lang=site.language,
-        site_name=site.name,
-        tagline=site.tagline,
+        **_site_frame(site, "/"),  # the section bar too, with links from the server's root
         page_title=f"Page not found — {site.name}",
         css_inline=Markup(site_css(site.theme)),
-        home_href="/",
-        fingerprint=site.fingerprint,
     )
 
 
