@@ -38,6 +38,7 @@ import functools
 import itertools
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -55,6 +56,17 @@ def _proc_fds(pid: int) -> int:
     """This process's /proc/self/fd, opened once per process (a forked child has its own)."""
     del pid  # the cache key
     return os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+
+_THREADED_MIN = 4  # blocks: fewer are written one after the other
+_WRITER_THREADS = 4
+
+
+@functools.cache
+def _writers(pid: int) -> ThreadPoolExecutor:
+    """This process's block writer threads (started on first use; a forked child has its own)."""
+    del pid  # the cache key
+    return ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="blocks")
+
 
 SHARDING = "/repo/flatfs/shard/v1/next-to-last/2"
 _SUFFIX = ".data"
@@ -225,7 +237,15 @@ class FileBlockstore:
             raise IpfsError(f"cannot write block {cid} to {self.root}: {exc.strerror}") from None
 
     def put_many(self, blocks: Iterable[tuple[CID, bytes]]) -> int:
-        return put_many(self, blocks)
+        """Put every block; several files are written at once by a few threads (creating a
+        file mostly waits on the file system, and the threads wait together)."""
+        todo = list(blocks)
+        if len(todo) < _THREADED_MIN:
+            return put_many(self, todo)
+        pool = _writers(os.getpid())
+        for done in [pool.submit(self.put, cid, data) for cid, data in todo]:
+            done.result()  # raises the first error
+        return len(todo)
 
     def _write_atomic(self, path: Path | str, data: bytes) -> None:
         """Write a block so that readers see all of it or nothing: on Linux as an unnamed file

@@ -41,7 +41,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -62,6 +62,9 @@ from permapress.newsroom.reading import SKIPPED_FOLDERS as SKIPPED_FOLDERS
 from permapress.newsroom.reading import iter_items as iter_items
 from permapress.newsroom.readpool import start_pool, worker_count
 from permapress.newsroom.record import load_article, record_article
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 UNCHANGED_CORRECTED = "unchanged (corrected since)"
 
@@ -94,6 +97,7 @@ def record_item(
     taxonomy: Taxonomy,
     force: bool = False,
     marks: Marks | None = None,
+    signer: Ed25519PrivateKey | None = None,
 ) -> str | None:
     """Record one item into the catalog and the report; return its status (None: not an
     article or failed). See the module docstring for corrections and ``force``; ``marks``:
@@ -137,7 +141,8 @@ def record_item(
                     report["notes"].append({"source": shown,
                                             "message": guard.forced_message()})  # fmt: skip
                 recorded = record_article(newsroom, article, now=now, note=version_note,
-                                          taxonomy=taxonomy, prebuilt=built)  # fmt: skip
+                                          taxonomy=taxonomy, prebuilt=built,
+                                          signer=signer)  # fmt: skip
                 status, slug = recorded.status, recorded.slug
         if slug is not None and status in ("imported", "updated", "unchanged"):
             _mark(newsroom, slug, source_text, marks)
@@ -210,16 +215,13 @@ def _mark(newsroom: Newsroom, slug: str, source_text: str, marks: Marks) -> None
         marks.set(slug, latest.number, source_text)
 
 
-def _prebuild_context(newsroom: Newsroom, taxonomy: Taxonomy) -> prebuild.Context | None:
-    """What the reader processes need to build first versions (None: no key to sign with; each
-    article then fails as it is recorded, saying so)."""
-    config = newsroom.config
+def _signing_key(newsroom: Newsroom) -> Ed25519PrivateKey | None:
+    """The publisher key, or None when there is none (each article then fails as it is
+    recorded, saying so)."""
     try:
-        key = newsroom.signing_key()
+        return newsroom.signing_key()
     except PermapressError:
         return None
-    return prebuild.Context(config.name, taxonomy, get_profile(config.profile), key,
-                            config.catalog_path, config.blocks_path)  # fmt: skip
 
 
 def import_paths(
@@ -245,8 +247,11 @@ def import_paths(
     # a folder's Markdown files are read on every core; started before the progress bar's thread
     folders = any(not is_url(str(p)) and Path(p).is_dir() for p in paths)
     workers = worker_count() if folders else 1
-    if workers > 1:  # they build new articles' first versions too
-        prebuild.prepare(_prebuild_context(newsroom, taxonomy))
+    signer = _signing_key(newsroom)  # loaded once, not for every article
+    if workers > 1 and signer is not None:  # they build new articles' first versions too
+        prebuild.prepare(prebuild.Context(config.name, taxonomy, get_profile(config.profile),
+                                          signer, config.catalog_path,
+                                          config.blocks_path))  # fmt: skip
     pool = start_pool(workers)
     with ExitStack() as stack:
         stack.callback(prebuild.prepare, None)
@@ -261,7 +266,7 @@ def import_paths(
         for label, item in writes.paced(read):
             writes.begin()
             record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy,
-                        force=options.force, marks=writes)  # fmt: skip
+                        force=options.force, marks=writes, signer=signer)  # fmt: skip
             writes.done_one()
             done = report["imported"] + report["updated"] + report["unchanged"]
             name = label if len(label) <= 48 else "…" + label[-47:]

@@ -5,8 +5,10 @@
     prepare(context)                   set before the read pool forks (the workers inherit it)
     for_item(label, item) -> Prebuilt | None
                                        in a worker: the bundle and CAR of ``item`` as version 1
-                                       of a new article, its blocks already stored, or None when
-                                       the catalog already knows its source or slug
+                                       of a new article, or None when the catalog already knows
+                                       its source or slug
+    store()                            in a worker: store the blocks of what it built (before
+                                       the results go to the importing process)
     keep(item, prebuilt)               in the importing process: the result, for ``take``
     take(item) -> Prebuilt | None      the prebuilt result of exactly this item object
 
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 
     from permapress.articles.taxonomy import Taxonomy
     from permapress.catalog import Catalog
+    from permapress.ipfs.blockstore import FileBlockstore
+    from permapress.ipfs.cid import CID
     from permapress.ipfs.importer import Imported
     from permapress.ipfs.profiles import Profile
     from permapress.site.bundle import SignedBundle
@@ -83,6 +87,7 @@ class Prebuilt:
 _context: Context | None = None
 _catalogs: dict[int, Catalog] = {}  # a read-only catalog per worker process
 _kept: OrderedDict[int, tuple[Item, Prebuilt]] = OrderedDict()
+_pending: list[tuple[CID, bytes]] = []  # blocks built, to store before the results are given
 
 
 def prepare(context: Context | None) -> None:
@@ -118,13 +123,25 @@ def for_item(label: str, item: Item) -> Prebuilt | None:
         return None
 
 
-def _build(context: Context, article: Article) -> Prebuilt:
+def store() -> None:
+    """Store the blocks of the versions built since the last call (before their results go
+    to the importing process, which records them)."""
+    if _context is not None and _pending:
+        _blocks(_context).put_many(_pending)
+    _pending.clear()
+
+
+def _blocks(context: Context) -> FileBlockstore:
     from permapress.ipfs.blockstore import FileBlockstore
-    from permapress.ipfs.cid import CID
+
+    return FileBlockstore(context.blocks_path)
+
+
+def _build(context: Context, article: Article) -> Prebuilt:
     from permapress.site.bundle import build_bundle
     from permapress.site.carfile import car_file
 
-    blocks = FileBlockstore(context.blocks_path)
+    blocks = _blocks(context)
     written: dict[CID, bytes] = {}
 
     def sink(cid: CID, data: bytes) -> None:
@@ -145,8 +162,7 @@ def _build(context: Context, article: Article) -> Prebuilt:
         return written[cid] if cid in written else blocks.get(cid)
 
     car = car_file(bundle.cid, get, context.profile, sink)
-    for cid, data in written.items():
-        blocks.put(cid, data)
+    _pending.extend(written.items())
     assert article.source is not None
     return Prebuilt(article.source, article.slug, bundle, car)
 

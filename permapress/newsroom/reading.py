@@ -199,6 +199,7 @@ def _read_files(jobs: list[Job]) -> list[Read]:
                 continue
             rendered = markdown_to_html(item.body)
             out.append((str(target), item, rendered, prebuild.for_item(str(target), item)))
+    prebuild.store()  # the blocks are stored before the importing process records them
     return out
 
 

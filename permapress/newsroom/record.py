@@ -99,10 +99,12 @@ def record_article(
     taxonomy: Taxonomy | None = None,
     actor: str | None = None,
     prebuilt: Prebuilt | None = None,
+    signer: Ed25519PrivateKey | None = None,
 ) -> Recorded:
     """Store ``article`` as a new article or a new version; see the module docstring.
     ``prebuilt``: its first version as an import's reader process built and stored it, used
-    when this records exactly that (``prebuild``)."""
+    when this records exactly that (``prebuild``); ``signer``: the newsroom's key, when the
+    caller has loaded it already."""
     article = validate(article)
     catalog = newsroom.catalog
     key = content_key(article)
@@ -133,7 +135,7 @@ def record_article(
         if note is None:
             note = "Text changed since the previous version."
     taxonomy = taxonomy or Taxonomy(newsroom.config.category_topics)
-    signer = newsroom.signing_key()
+    signer = signer or newsroom.signing_key()
     earlier = catalog.versions(slug) if previous else []
     chain = _chain(newsroom, earlier, signer) if previous else []
     was_published = any(not is_draft(row) for row in earlier)

@@ -17,6 +17,7 @@ import pytest
 from permapress.articles import markup
 from permapress.articles.items import Failed, ReadOptions
 from permapress.articles.model import Article
+from permapress.newsroom import record
 from permapress.newsroom.reading import iter_items
 from permapress.newsroom.readpool import ENV, BrokenExecutor, Task, in_order, start_pool
 
@@ -136,3 +137,44 @@ def test_a_folder_is_still_read_when_the_pool_broke(tmp_path: Path) -> None:
     finally:
         pool.shutdown()
     assert got == list(iter_items([folder], fmt=None, tz=UTC, options=ReadOptions()))
+
+
+def _blocks(home: Path) -> set[str]:
+    return {p.name for p in (home / "blocks").rglob("*.data")}
+
+
+def test_new_articles_are_built_in_the_reader_processes_with_the_same_bytes(
+    tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(tmp_path)
+    # two files asking for one slug, and one whose slug the newsroom already holds: those are
+    # built by the importing process (slug-2, a new slug), the other new articles are not
+    for name in ("twin-a.md", "twin-b.md"):
+        (folder / name).write_text("---\ntitle: Twin\nslug: twin\ndate: 2025-04-01\n---\n\nTwo.\n")
+    taken = tmp_path / "taken.md"
+    taken.write_text("---\ntitle: Taken\nslug: story-4\ndate: 2025-04-02\n---\n\nFirst.\n")
+    one, many = tmp_path / "one", tmp_path / "many"
+    assert cli("init", str(one)).code == 0
+    shutil.copytree(one, many)  # the same key: the same bundles
+    for home in (one, many):
+        monkeypatch.setenv(ENV, "1")
+        assert cli("import", str(taken), "--home", str(home)).code == 0
+    built: list[str] = []
+    real_build = record._build
+
+    def counting(newsroom: Any, article: Article, *args: Any) -> Any:
+        built.append(article.slug)
+        return real_build(newsroom, article, *args)
+
+    monkeypatch.setattr(record, "_build", counting)
+    serial = cli("import", str(folder), "--home", str(one), "--json")
+    assert len(built) == serial.json()["imported"]  # one process builds every one
+    built.clear()
+    monkeypatch.setenv(ENV, "3")
+    parallel = cli("import", str(folder), "--home", str(many), "--json")
+    assert serial.json() == parallel.json()
+    assert _catalog(many) == _catalog(one)
+    assert _blocks(one) <= _blocks(many)
+    # here: the second twin and story 4 (new slugs), and the feed's items (read here)
+    feed = [i["slug"] for i in parallel.json()["items"] if not i["source"].endswith(".md")]
+    assert feed and sorted(built) == sorted(["twin-2", "story-4-2", *feed])
