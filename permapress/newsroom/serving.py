@@ -12,6 +12,14 @@ verified as it is read, so a damaged block gives an error page, never its bytes)
 single root is the site at ``/``; the gateway serves exactly the blocks reachable from it (the
 pages, every version's bundle, the signed records, the publisher log and key). Nothing is
 written except the index file.
+
+The server is granian (``run_server``): its HTTP/1.1 core is in Rust, and with the app's
+cached-response shortcut (``server/app.py``) an article page or its CAR costs little Python per
+request; measured against uvicorn (httptools + uvloop) in docs/gateway.md. Every worker is a
+process forked from this one, which has already built the site (or opened the CAR and its
+index), so a worker's own start is short: it opens the catalog and walks the served set in a
+thread while it answers (``server.served.ServedSet``). "Serving … at …" is printed once the port
+answers.
 """
 
 from __future__ import annotations
@@ -20,11 +28,12 @@ import errno
 import os
 import socket
 import tempfile
+import threading
+import time
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from starlette.applications import Starlette
@@ -37,6 +46,11 @@ from permapress.ipfs.cid import CID
 from permapress.newsroom.demo import DEMO_NAME, import_demo
 from permapress.newsroom.home import init_newsroom
 from permapress.site.build import build_site
+
+if TYPE_CHECKING:
+    from granian.server.common import AbstractServer
+
+    from permapress.ipfs.carstore import CarBlockstore
 
 
 def prepare_home(demo: bool, home: Path | None, resolve: Callable[[Path | None], Path]) -> Path:
@@ -79,10 +93,21 @@ def serving_app(home: Path) -> Starlette:
 
 def car_app(path: Path, *, index_file: bool = True) -> tuple[Starlette, CID, str]:
     """The web app over one CAR file (read-only): the app, the site root and the site's name."""
-    from permapress.ipfs.carstore import CarBlockstore
     from permapress.server.app import create_app
     from permapress.server.carstream import CarLimits
     from permapress.server.served import ServedSet
+
+    store, root, name = open_car(path, index_file=index_file)
+    served = ServedSet(store.get, (root,), background=True)
+    app = create_app(blocks=store, site_root=lambda: root, is_served=served.is_served,
+                     car_limits=CarLimits(), site_name=name)  # fmt: skip
+    return app, root, name
+
+
+def open_car(path: Path, *, index_file: bool = True) -> tuple[CarBlockstore, CID, str]:
+    """The CAR as a store, its single root (the site) and the site's name; ``ConfigError`` for a
+    CAR with more or fewer roots."""
+    from permapress.ipfs.carstore import CarBlockstore
 
     store = CarBlockstore(path, index_file=index_file)
     if len(store.roots) != 1:
@@ -91,11 +116,7 @@ def car_app(path: Path, *, index_file: bool = True) -> tuple[Starlette, CID, str
             f"{path} has {len(store.roots)} roots; serve needs a CAR with one root (a site)"
         )
     root = store.roots[0]
-    served = ServedSet(store.get, (root,))
-    name = _site_name(root, store.get) or path.stem
-    app = create_app(blocks=store, site_root=lambda: root, is_served=served.is_served,
-                     car_limits=CarLimits(), site_name=name)  # fmt: skip
-    return app, root, name
+    return store, root, _site_name(root, store.get) or path.stem
 
 
 def _site_name(root: CID, get: Callable[[CID], bytes]) -> str | None:
@@ -126,13 +147,25 @@ def newsroom_app(home: Path) -> tuple[Starlette, str, Config]:
 _WORKER_HOME = "PERMAPRESS_SERVE_HOME"
 _WORKER_CAR = "PERMAPRESS_SERVE_CAR"
 _WORKER_NO_INDEX = "PERMAPRESS_SERVE_NO_INDEX_FILE"
+# The CAR opened by the serving process, inherited by the workers it forks (its index, read or
+# built once; reads use os.pread, so the processes share the descriptor safely).
+_OPENED: tuple[CarBlockstore, CID, str] | None = None
 
 
 def worker_app() -> Starlette:
-    """Entry point of each worker process when serving with --workers N > 1."""
+    """Entry point of each worker process (granian loads it by name in every worker)."""
+    from permapress.server.app import create_app
+    from permapress.server.carstream import CarLimits
+    from permapress.server.served import ServedSet
+
     car = os.environ.get(_WORKER_CAR)
     if car:
-        return car_app(Path(car), index_file=not os.environ.get(_WORKER_NO_INDEX))[0]
+        if _OPENED is None:  # a worker started afresh rather than forked
+            return car_app(Path(car), index_file=not os.environ.get(_WORKER_NO_INDEX))[0]
+        store, root, name = _OPENED
+        served = ServedSet(store.get, (root,), background=True)
+        return create_app(blocks=store, site_root=lambda: root, is_served=served.is_served,
+                          car_limits=CarLimits(), site_name=name)  # fmt: skip
     return serving_app(Path(os.environ[_WORKER_HOME]))
 
 
@@ -179,50 +212,75 @@ def run_server(
     index_file: bool = True,
     admin: Callable[[Path], None] | None = None,
 ) -> None:
-    import uvicorn
-
+    global _OPENED
     if car is not None and (demo or home is not None):
         raise ConfigError("serve FILE.car serves the file alone: leave out --demo and --home")
     # The address first: a busy port is reported before any work, and never after "Serving".
     sock = listen_socket(host, port)
     try:
         if car is not None:
-            app, car_root, name = car_app(car, index_file=index_file)
+            _OPENED = open_car(car, index_file=index_file)
+            _store, car_root, name = _OPENED
             root = str(car_root)
-        else:
-            home = prepare_home(demo, home, resolve)
-            if admin is not None:  # the admin origin on its own port (permapress/admin/serve.py)
-                admin(home)
-            app, root, config = newsroom_app(home)
-            name = config.name
-    except BaseException:
-        sock.close()
-        raise
-    port = int(sock.getsockname()[1])  # the port the system chose for --port 0
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    click.echo(f"Site root {root}")
-    click.echo(f"Serving {name} at http://{shown}:{port}/  (Ctrl+C to stop)")
-    options: dict[str, Any] = {"log_level": "warning", "access_log": False}
-    if workers > 1:
-        # uvicorn binds the workers' socket itself: hand the port over at the last moment.
-        sock.close()
-        if car is not None:
             os.environ[_WORKER_CAR] = str(car.resolve())
             if not index_file:
                 os.environ[_WORKER_NO_INDEX] = "1"
         else:
-            assert home is not None
+            home = prepare_home(demo, home, resolve)
+            if admin is not None:  # the admin origin on its own port (permapress/admin/serve.py)
+                admin(home)
+            root, name = newsroom_root(home)
             os.environ[_WORKER_HOME] = str(home.resolve())
-        with suppress(KeyboardInterrupt):  # Ctrl+C is how a server is stopped: no error
-            uvicorn.run(
-                "permapress.newsroom.serving:worker_app",
-                factory=True,
-                workers=workers,
-                host=host,
-                port=port,
-                **options,
-            )
-        return
-    with sock, suppress(KeyboardInterrupt):
-        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options))
-        server.run(sockets=[sock])
+        port = int(sock.getsockname()[1])  # the port the system chose for --port 0
+    finally:
+        # granian binds the port in each worker: hand it over at the last moment
+        sock.close()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"Site root {root}")
+    announce = threading.Thread(target=_announce, args=(shown, port, name), daemon=True)
+    announce.start()
+    _granian(host, port, workers).serve()
+
+
+def newsroom_root(home: Path) -> tuple[str, str]:
+    """Build the newsroom's site (incrementally; a mirror folder is never built): its root and
+    the newsroom's name."""
+    from permapress.newsroom.mirror import adopted_root
+
+    config = load_config(home)
+    mirrored = adopted_root(home)
+    if mirrored is not None:
+        return mirrored, config.name
+    with Newsroom.open(home) as newsroom:
+        return build_site(newsroom).root_cid, config.name
+
+
+def _announce(host: str, port: int, name: str) -> None:
+    """Say where the site is served once the port answers (the workers bind it themselves)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    while True:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1)
+            if probe.connect_ex((host, port)) == 0:
+                break
+        time.sleep(0.05)
+    click.echo(f"Serving {name} at http://{host}:{port}/  (Ctrl+C to stop)")
+
+
+def _granian(host: str, port: int, workers: int) -> AbstractServer[Any]:
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+
+    return Granian(
+        "permapress.newsroom.serving:worker_app",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGINL,  # the app has no lifespan events
+        workers=workers,
+        http=HTTPModes.http1,  # as before: no HTTP/2, no websockets
+        websockets=False,
+        log_level=LogLevels.warning,
+        log_access=False,
+    )
