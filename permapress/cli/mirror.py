@@ -9,12 +9,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import click
 
 from permapress.newsroom.mirror import HistoryRefused, MirrorResult, mirror_once
-from permapress.newsroom.mirror_fetch import Limits, MirrorError
+from permapress.newsroom.mirror_fetch import Limits, MirrorError, dns_lookup
 
 DEFAULT_INTERVAL = 60.0
 
@@ -68,18 +69,31 @@ def _say(result: MirrorResult, as_json: bool) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Blocks requested at the same time.")
 @click.option("--timeout", type=click.FloatRange(min=1.0), default=30.0, show_default=True,
-              help="Seconds to wait for the source before giving up.")
+              help="Seconds to wait for the source before giving up (each request must have "
+              "finished within twice as long).")
+@click.option("--gateway", metavar="URL", default=None,
+              help="The trustless gateway that resolves an ipns://NAME source and serves its "
+              "blocks.")
+@click.option("--rpc", metavar="URL", default=None,
+              help="Read blocks block by block through this IPFS node's RPC API "
+              "(/api/v0/block/get), for a node whose gateway is not trustless.")
+@click.option("--dns", "dns_server", metavar="HOST[:PORT]", default=None,
+              help="The DNS server for DNSLink lookups (default: the system's).")
 def mirror(
     source: str, directory: Path, key: str | None, as_json: bool, watch: float | None,
-    workers: int, timeout: float,
+    workers: int, timeout: float, gateway: str | None, rpc: str | None, dns_server: str | None,
 ) -> None:  # fmt: skip
-    """Mirror the site at SOURCE (its address, or a gateway address of its root) into DIRECTORY,
-    verifying the publisher's key, log and signed versions; a rewritten history is refused."""
+    """Mirror the site at SOURCE into DIRECTORY, verifying the publisher's key, log and signed
+    versions; a rewritten history is refused. SOURCE is the site's address, a gateway address
+    of its root (https://gw/ipfs/CID/) or of its name (https://gw/ipns/NAME/), or ipns://NAME
+    with --gateway; NAME is an IPNS key name (k51…) or a domain with DNSLink."""
     limits = Limits(timeout=timeout, workers=workers)
+    lookup = dns_lookup(dns_server, timeout) if dns_server is not None else None
     shown = sys.stderr.isatty()
+    run = partial(mirror_once, key=key, limits=limits, gateway=gateway, rpc=rpc, lookup=lookup)
     if watch is None:
         with _progress(shown) as on_block:
-            result = mirror_once(source, directory, key=key, limits=limits, on_block=on_block)
+            result = run(source, directory, on_block=on_block)
         _say(result, as_json)
         return
     failed = False
@@ -88,8 +102,7 @@ def mirror(
         while True:
             try:
                 with _progress(shown) as on_block:
-                    result = mirror_once(source, directory, key=key, limits=limits,
-                                         on_block=on_block, check_held=first)
+                    result = run(source, directory, on_block=on_block, check_held=first)
                 first = False
                 failed = False
                 if result.adopted or as_json:

@@ -53,6 +53,7 @@ from permapress.ipfs.verify import checked_getter
 from permapress.newsroom.mirror_fetch import (
     Fetcher,
     Limits,
+    Lookup,
     MirrorError,
     OnBlock,
     parse_source,
@@ -169,6 +170,9 @@ class MirrorResult:
     name: str
     articles: int
     log_entries: int
+    blocks_refetched: int = 0  # arrived although held already (shared blocks of a batch)
+    bytes_refetched: int = 0
+    batches: int = 0  # CAR requests (the first mirror's whole site, then one per new subtree)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -241,11 +245,31 @@ def _adopt(folder: Path, state: MirrorState, info: PublisherInfo, articles: int)
         "# A mirror made by `permapress mirror`; serve it with `permapress serve --home`.\n"
         f"[newsroom]\nname = {json.dumps(info.name)}\nprofile = {json.dumps(info.profile)}\n"
     )
-    _write_atomic(config, text.encode("utf-8"))
+    _write_atomic(config, (text + _own_tables(config)).encode("utf-8"))
     assert state.root is not None and state.adopted is not None
     with Catalog.open(folder / "catalog.sqlite", create=True) as catalog, catalog.transaction():
         catalog.add_build(state.root, state.adopted, articles, 0)
     _write_atomic(folder / STATE_FILE, state.encode())
+
+
+def _own_tables(config: Path) -> str:
+    """The tables the mirror's operator added to its ``permapress.toml`` (``[publish.*]``,
+    ``[serve]``, …): everything after the ``[newsroom]`` table, kept as written."""
+    try:
+        lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MirrorError(f"{config}: cannot be read ({exc}); fix or remove it") from None
+    kept: list[str] = []
+    inside = False
+    for line in lines:
+        header = line.strip()
+        if header.startswith("["):
+            inside = header.replace(" ", "") == "[newsroom]"
+        if not inside and (kept or header.startswith("[")):
+            kept.append(line)
+    return ("\n" if kept else "") + "".join(kept)
 
 
 def _prepare(folder: Path) -> None:
@@ -267,17 +291,22 @@ def mirror_once(
     on_block: OnBlock | None = None,
     now: datetime | None = None,
     check_held: bool = True,
+    gateway: str | None = None,
+    rpc: str | None = None,
+    lookup: Lookup | None = None,
 ) -> MirrorResult:
     """One mirror run (see the module docstring). ``check_held=False``: when the root is the
-    one adopted, do not walk its blocks again (``--watch`` polls after the first)."""
+    one adopted, do not walk its blocks again (``--watch`` polls after the first).
+    ``gateway``: the gateway of an ``ipns://`` source; ``rpc``: read blocks through this IPFS
+    node's RPC API; ``lookup``: DNS TXT lookups for DNSLink (see ``mirror_fetch``)."""
     if key is not None:
         check_expected_key(key)
-    source = parse_source(source_text)
+    source = parse_source(source_text, gateway=gateway, rpc=rpc)
     _prepare(folder)
     state = load_state(folder)
     store = FileBlockstore(folder / "blocks")
     fresh = store_is_empty(store)
-    with Fetcher(source, store, limits) as fetcher:
+    with Fetcher(source, store, limits, lookup=lookup) as fetcher:
         root = fetcher.site_root()
         fetch = checked_getter(fetcher.block)
         info = decode_publisher_document(_site_file(root, PUBLISHER_FILE, fetch))
@@ -324,5 +353,5 @@ def _result(
 ) -> MirrorResult:
     return MirrorResult(
         str(root), fetcher.blocks_fetched, fetcher.bytes_fetched, adopted, info.name, articles,
-        entries,
+        entries, fetcher.blocks_refetched, fetcher.bytes_refetched, fetcher.batches,
     )  # fmt: skip

@@ -1,51 +1,88 @@
 """Fetching a site's blocks from a trustless gateway, each one checked against its CID.
 
-    source = parse_source(text)                  a site base URL or ``http(s)://gw/ipfs/<cid>/``
-    with Fetcher(source, store, limits) as f:
+    source = parse_source(text, gateway=None, rpc=None)
+        a site base URL, ``http(s)://gw/ipfs/<cid>/``, ``http(s)://gw/ipns/<name>/`` or
+        ``ipns://<name>`` (with ``gateway``); ``<name>`` is an IPNS key name (``k51…``) or a
+        DNSLink domain
+    with Fetcher(source, store, limits, lookup=None) as f:
         f.site_root() -> CID                     the root the source serves now
         f.block(cid) -> bytes                    one block (``?format=raw``), checked, stored
         f.fill(root, on_block=…) -> FillStats    every block under ``root`` not yet held
 
-A base URL's root is the ``X-Ipfs-Path`` header ``permapress serve`` sends with
-``/publisher.json`` (``/ipfs/<root>/publisher.json``); a gateway URL names its root itself.
+**The root.** A base URL's root is the ``X-Ipfs-Path`` header ``permapress serve`` sends with
+``/publisher.json`` (``/ipfs/<root>/publisher.json``); a gateway URL of a root names it itself.
+An IPNS key name is resolved through the gateway: its record is fetched as
+``application/vnd.ipfs.ipns-record`` (``/ipns/<name>?format=ipns-record``) and verified against
+the name (``publish.ipns.verify_record``: signature by the key the name commits to, V1/V2
+agreement, not expired), so the gateway cannot point the mirror anywhere the name's owner did
+not. A domain is resolved by DNSLink: the TXT records of ``_dnslink.<domain>`` (``lookup``,
+by default dnspython with the system's resolver, or ``dns_lookup(server)``), the first
+``dnslink=/ipfs/…`` or ``dnslink=/ipns/…`` in sorted order. ``/ipns/`` values are followed
+again, at most ``MAX_NAME_DEPTH`` times; the end must be ``/ipfs/<cid>``. (DNS itself is not
+signed: a DNSLink source trusts the domain's DNS for *which* root, and the mirror's checks of
+the publisher's key and log for everything else.)
 
-``fill`` walks the DAG from ``root`` breadth-first. A block already held is read from the store
-(and hashed: a damaged file is fetched again); a missing one is requested as one raw block,
-``limits.workers`` requests at a time, and written to the store the moment it has arrived and
-matched its CID, so an interrupted run (even ``kill -9``) loses at most the requests in flight
-and a rerun continues from what is held. A first mirror (the store held no block when the run began)
-asks for the whole DAG in one streamed CAR (``?format=car&dag-scope=all``) instead, storing each
-block as it arrives; the walk then fills whatever that CAR did not carry.
+**The walk.** ``fill`` walks the DAG from ``root`` breadth-first. A block already held is read
+from the store (and hashed: a damaged file is fetched again). A missing one is requested as
+one raw block; when none of the blocks it links to is held either, it starts a subtree the
+mirror has never seen (a new article, the part of the site a killed run did not reach), and
+that whole subtree is asked for as one CAR (``?format=car&dag-scope=all``): one batch.
+``limits.workers`` requests run at a time. Every block is written to the store the moment it
+has arrived and matched its CID, so an interrupted run (even ``kill -9``) loses at most the
+requests in flight, and a rerun continues from what is held. A first mirror (the store held no
+block when the run began) asks for the whole DAG in one streamed CAR instead; the walk then
+fills whatever that CAR did not carry. ``blocks_refetched``/``bytes_refetched`` count blocks
+that arrived although the store held them already (a batch's shared blocks, the root of a
+batch fetched once raw): what the batching costs.
 
-An answer whose ``Content-Type`` is not ``application/vnd.ipld.raw`` (or ``.car``) comes from a
-server that is no trustless gateway (a plain path gateway redirects to a page): that is said in
-so many words. Nothing from the network is trusted: a raw block or CAR section that does not
-hash to the CID it was asked for (or that the CAR names), a CAR block no block before it links
-to, a block over
-``limits.max_block`` bytes, a CAR over ``limits.max_bytes``, more than ``limits.max_blocks``
-blocks, a redirect loop (more than ``MAX_REDIRECTS``) and a silent server (``limits.timeout``
-seconds) each end the run with ``MirrorError`` naming the URL and what was wrong.
+**Nodes that are no trustless gateway.** An answer whose ``Content-Type`` is not
+``application/vnd.ipld.raw`` (or ``.car``) comes from a path gateway (one that answers with
+the file or a folder page); the run ends saying so. An IPFS node whose RPC API is reachable
+(``rpc``: Kubo, or the npm ``ipfs`` daemon whose gateway is a path gateway only) is read block
+by block with ``POST /api/v0/block/get`` instead, each block checked just the same.
+
+**Bounds.** Nothing from the network is trusted: a raw block or CAR section that does not hash
+to the CID it was asked for (or that the CAR names), a CAR block no block before it links to, a
+block over ``limits.max_block`` bytes, more than ``limits.max_bytes`` or ``limits.max_blocks``
+in one run, a redirect loop (more than ``MAX_REDIRECTS``), a silent server (``limits.timeout``
+seconds) and a server that trickles (a ``Watchdog`` ends every request that has not finished
+``limits.deadline`` seconds after it was sent; a CAR, which may rightly take longer, must have
+its headers by then and keep arriving at ``limits.min_rate`` bytes a second on average) each
+end the run with ``MirrorError`` naming the URL and what was wrong.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, BinaryIO, cast
-from urllib.parse import urlsplit
+from typing import BinaryIO, cast
+from urllib.parse import quote, urlsplit
 
 import httpx
 
-from permapress.errors import FormatError, IpfsError, PermapressError
+from permapress.errors import ConfigError, FormatError, IpfsError, PermapressError
 from permapress.ipfs.blockstore import FileBlockstore, identity_data
 from permapress.ipfs.car import block_links, read_car
 from permapress.ipfs.cid import CID, verify_block
+from permapress.publish.dnslink import normalise_domain
+from permapress.publish.ipns import (
+    CONTENT_TYPE as IPNS_RECORD_TYPE,
+)
+from permapress.publish.ipns import (
+    MAX_RECORD_SIZE,
+    IpnsRecordError,
+    verify_record,
+)
+from permapress.publish.names import IpnsName, parse_name
 from permapress.trust.log import PUBLISHER_FILE
+from permapress.watchdog import Watchdog
 
 MAX_REDIRECTS = 5
+MAX_NAME_DEPTH = 8
 CAR_TYPE = "application/vnd.ipld.car"
 RAW_TYPE = "application/vnd.ipld.raw"
 
@@ -56,47 +93,133 @@ class MirrorError(PermapressError):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    timeout: float = 30.0
+    timeout: float = 30.0  # each read
     max_block: int = 4 << 20  # the largest block accepted (IPFS blocks are at most 2 MiB)
     max_bytes: int = 64 << 30  # all blocks fetched in one run
     max_blocks: int = 10_000_000
     max_document: int = 1 << 20  # publisher.json read from a base URL
     workers: int = 8
+    min_rate: int = 4096  # a CAR's average bytes a second, once ``deadline`` has passed
+
+    @property
+    def deadline(self) -> float:
+        """Seconds a whole request may take (a CAR: until its headers have arrived)."""
+        return 2 * self.timeout
+
+
+# host -> its TXT records (each as one string); [] when there are none
+Lookup = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where to mirror from: the gateway's base (``…/ipfs/`` is appended) and either the site's
-    base URL (its root is looked up) or a fixed root."""
+    """Where to mirror from: the gateway's base (``…/ipfs/`` is appended) and one of the site's
+    base URL (its root is looked up), a fixed root, or a name (IPNS key name or DNSLink
+    domain) resolved on every run. ``rpc``: read blocks through this node's RPC API."""
 
     text: str
     gateway: str
     site: str | None
     root: CID | None
+    name: str | None = None
+    rpc: str | None = None
 
 
-def parse_source(text: str) -> Source:
-    """A site base URL or a gateway URL of a root; ``MirrorError`` for anything else."""
+def _name(text: str, shown: str) -> str:
+    """An IPNS key name (canonical ``k51…``) or a DNSLink domain (normalised)."""
+    try:
+        return str(parse_name(text))
+    except (FormatError, IpfsError):
+        pass
+    try:
+        return normalise_domain(text)
+    except ConfigError:
+        raise MirrorError(
+            f"{shown}: {text!r} is neither an IPNS key name (k51…) nor a domain with DNSLink"
+        ) from None
+
+
+def _base(text: str, what: str) -> str:
     parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise MirrorError(f"{what} {text!r}: give an http:// or https:// address")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def parse_source(text: str, *, gateway: str | None = None, rpc: str | None = None) -> Source:
+    """A site base URL, a gateway URL of a root or of a name, or ``ipns://<name>`` (which needs
+    ``gateway``); ``MirrorError`` for anything else. ``rpc``: see ``Source``."""
+    rpc_base = _base(rpc, "--rpc") if rpc is not None else None
+    parts = urlsplit(text)
+    if parts.scheme == "ipns":
+        if gateway is None:
+            raise MirrorError(
+                f"{text}: an ipns:// source needs --gateway URL (a trustless gateway that "
+                "answers /ipns/ records, such as the site's own address)"
+            )
+        if parts.path.strip("/") or parts.query or not parts.netloc:
+            raise MirrorError(f"{text}: give the name alone, ipns://<name>")
+        return Source(text, _base(gateway, "--gateway"), None, None,
+                      _name(parts.netloc, text), rpc_base)  # fmt: skip
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise MirrorError(
-            f"{text}: give the site's address (http://… or https://…) or a gateway address "
-            "of its root (https://gateway/ipfs/<cid>/)"
+            f"{text}: give the site's address (http://… or https://…), a gateway address "
+            "of its root (https://gateway/ipfs/<cid>/) or an IPNS name (ipns://<name>)"
         )
     path = parts.path
     origin = f"{parts.scheme}://{parts.netloc}"
-    if "/ipfs/" in path + "/" and path.rstrip("/").rsplit("/ipfs/", 1)[-1]:
-        prefix, _sep, rest = path.partition("/ipfs/")
-        segments = [s for s in rest.split("/") if s]
-        if len(segments) != 1:
-            raise MirrorError(f"{text}: give the gateway address of the site root itself")
-        try:
-            root = CID.parse(segments[0])
-        except IpfsError as exc:
-            raise MirrorError(f"{text}: {segments[0]!r} is not a CID ({exc})") from None
-        return Source(text, origin + prefix, None, root)
+    for kind in ("ipfs", "ipns"):
+        marker = f"/{kind}/"
+        if marker in path + "/" and path.rstrip("/").rsplit(marker, 1)[-1]:
+            prefix, _sep, rest = path.partition(marker)
+            segments = [s for s in rest.split("/") if s]
+            if len(segments) != 1:
+                raise MirrorError(f"{text}: give the gateway address of the site root itself")
+            if kind == "ipns":
+                return Source(text, origin + prefix, None, None, _name(segments[0], text),
+                              rpc_base)  # fmt: skip
+            try:
+                root = CID.parse(segments[0])
+            except IpfsError as exc:
+                raise MirrorError(f"{text}: {segments[0]!r} is not a CID ({exc})") from None
+            return Source(text, origin + prefix, None, root, None, rpc_base)
     base = origin + path.rstrip("/")
-    return Source(text, base, base, None)
+    return Source(text, base, base, None, None, rpc_base)
+
+
+def dns_lookup(server: str | None = None, timeout: float = 10.0) -> Lookup:
+    """TXT lookups through dnspython: the system's resolver, or ``server`` (``HOST`` or
+    ``HOST:PORT``, an IP address)."""
+    import dns.exception
+    import dns.resolver
+
+    try:
+        resolver = dns.resolver.Resolver(configure=server is None)
+    except dns.exception.DNSException as exc:
+        raise MirrorError(f"no DNS resolver is configured on this machine ({exc}); "
+                          "give one with --dns HOST[:PORT]") from None  # fmt: skip
+    if server is not None:
+        host, _sep, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
+        if not port.isdigit() and port:
+            raise MirrorError(f"--dns {server!r}: give HOST or HOST:PORT")
+        resolver.nameservers = [host or server]
+        if port:
+            resolver.port = int(port)
+    resolver.lifetime = timeout
+
+    def lookup(host: str) -> list[str]:
+        try:
+            answer = resolver.resolve(host, "TXT")
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except (dns.exception.DNSException, ValueError) as exc:
+            raise MirrorError(f"{host}: the DNS lookup failed ({exc})") from None
+        return [
+            b"".join(record.strings).decode("utf-8", "replace")
+            for record in answer
+        ]
+
+    return lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,19 +235,32 @@ OnBlock = Callable[[int, bool], None]  # (bytes of the block, fetched now?)
 class Fetcher:
     """HTTP access to one source, storing checked blocks into ``store``."""
 
-    def __init__(self, source: Source, store: FileBlockstore, limits: Limits = Limits()) -> None:
+    def __init__(
+        self,
+        source: Source,
+        store: FileBlockstore,
+        limits: Limits = Limits(),
+        *,
+        lookup: Lookup | None = None,
+    ) -> None:
         self.source = source
         self.store = store
         self.limits = limits
         self.blocks_fetched = 0
         self.bytes_fetched = 0
+        self.blocks_refetched = 0
+        self.bytes_refetched = 0
+        self.batches = 0
+        self._lookup = lookup
         self._count_lock = threading.Lock()
+        # No kept-alive connections: each request opens its own, so its Watchdog sees the
+        # socket it must shut (a pooled connection has no connect event to trace).
         self._client = httpx.Client(
             timeout=httpx.Timeout(limits.timeout),
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
-            limits=httpx.Limits(max_connections=limits.workers + 2),
-            headers={"User-Agent": "permapress-mirror"},
+            limits=httpx.Limits(max_connections=limits.workers + 2, max_keepalive_connections=0),
+            headers={"User-Agent": "permapress-mirror", "Accept-Encoding": "identity"},
         )
 
     def close(self) -> None:
@@ -138,20 +274,33 @@ class Fetcher:
 
     # --- requests ---------------------------------------------------------------------------
 
-    def _stream(self, url: str, accept: str) -> Any:
-        return self._client.stream("GET", url, headers={"Accept": accept})
-
-    def _fail(self, url: str, exc: Exception) -> MirrorError:
+    def _fail(self, url: str, exc: Exception, watchdog: Watchdog) -> MirrorError:
+        if watchdog.fired:
+            return self._too_slow(url)
         if isinstance(exc, httpx.TooManyRedirects):
             return MirrorError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
         if isinstance(exc, httpx.TimeoutException):
             return MirrorError(f"{url}: no answer within {self.limits.timeout:g} seconds")
         return MirrorError(f"{url}: cannot be fetched ({type(exc).__name__}: {exc})")
 
-    def _bounded(self, url: str, accept: str, limit: int) -> tuple[bytes, httpx.Headers]:
-        """The body of a GET (at most ``limit`` bytes) and its headers; 200 only."""
+    def _too_slow(self, url: str) -> MirrorError:
+        return MirrorError(
+            f"{url}: the answer did not arrive within {self.limits.deadline:g} seconds (the "
+            "server sends it too slowly); try again later or raise --timeout"
+        )
+
+    def _bounded(
+        self, url: str, accept: str, limit: int, *, method: str = "GET"
+    ) -> tuple[bytes, httpx.Headers]:
+        """The body of a request (at most ``limit`` bytes, all of it within the deadline) and
+        its headers; 200 only."""
+        watchdog = Watchdog(self.limits.deadline)
+        watchdog.arm()
+        ends = time.monotonic() + self.limits.deadline
         try:
-            with self._stream(url, accept) as response:
+            with self._client.stream(
+                method, url, headers={"Accept": accept}, extensions={"trace": watchdog.trace}
+            ) as response:
                 if response.status_code != 200:
                     raise MirrorError(f"{url}: the server answered {response.status_code}")
                 body = bytearray()
@@ -159,14 +308,21 @@ class Fetcher:
                     body += chunk
                     if len(body) > limit:
                         raise MirrorError(f"{url}: the answer is over {limit} bytes; refused")
+                    if time.monotonic() > ends:
+                        raise self._too_slow(url)
                 return bytes(body), response.headers
         except httpx.HTTPError as exc:
-            raise self._fail(url, exc) from None
+            raise self._fail(url, exc, watchdog) from None
+        finally:
+            watchdog.cancel()
 
-    def _count(self, size: int) -> None:
+    def _count(self, size: int, held: bool) -> None:
         with self._count_lock:
             self.blocks_fetched += 1
             self.bytes_fetched += size
+            if held:
+                self.blocks_refetched += 1
+                self.bytes_refetched += size
             if self.blocks_fetched > self.limits.max_blocks:
                 raise MirrorError(f"{self.source.text}: more than {self.limits.max_blocks} blocks")
             if self.bytes_fetched > self.limits.max_bytes:
@@ -174,10 +330,14 @@ class Fetcher:
                     f"{self.source.text}: more than {self.limits.max_bytes} bytes of blocks"
                 )
 
+    # --- the root ---------------------------------------------------------------------------
+
     def site_root(self) -> CID:
         """The root the source serves now (see the module docstring)."""
         if self.source.root is not None:
             return self.source.root
+        if self.source.name is not None:
+            return self._resolve(self.source.name)
         assert self.source.site is not None
         url = f"{self.source.site}/{PUBLISHER_FILE}"
         _body, headers = self._bounded(url, "application/json", self.limits.max_document)
@@ -193,48 +353,145 @@ class Fetcher:
         except IpfsError:
             raise MirrorError(f"{url}: X-Ipfs-Path names {segments[2]!r}, not a CID") from None
 
+    def _resolve(self, name: str) -> CID:
+        """Follow an IPNS name or DNSLink domain to ``/ipfs/<cid>`` (see the module docstring)."""
+        trail = [name]
+        value = self._name_value(name)
+        while value.startswith("/ipns/"):
+            if len(trail) > MAX_NAME_DEPTH:
+                raise MirrorError(f"{' -> '.join(trail)}: more than {MAX_NAME_DEPTH} names "
+                                  "lead to one another; give the site root's address")  # fmt: skip
+            inner = value[len("/ipns/") :].strip("/")
+            if "/" in inner:
+                break
+            trail.append(_name(inner, " -> ".join(trail)))
+            value = self._name_value(trail[-1])
+        segments = [s for s in value.split("/") if s]
+        if len(segments) != 2 or segments[0] != "ipfs":
+            raise MirrorError(
+                f"{' -> '.join(trail)} names {value!r}, not a site root (/ipfs/<cid>); "
+                "give the site root's address"
+            )
+        try:
+            return CID.parse(segments[1])
+        except IpfsError as exc:
+            raise MirrorError(f"{' -> '.join(trail)} names {value!r}: not a CID ({exc})") from None
+
+    def _name_value(self, name: str) -> str:
+        try:
+            key_name: IpnsName | None = parse_name(name)
+        except (FormatError, IpfsError):
+            key_name = None
+        if key_name is not None:
+            return self._ipns_value(key_name)
+        return self._dnslink_value(name)
+
+    def _ipns_value(self, name: IpnsName) -> str:
+        url = f"{self.source.gateway}/ipns/{name}?format=ipns-record"
+        data, headers = self._bounded(url, IPNS_RECORD_TYPE, MAX_RECORD_SIZE)
+        _trustless(url, headers, IPNS_RECORD_TYPE)
+        try:
+            return verify_record(name, data).value
+        except IpnsRecordError as exc:
+            raise MirrorError(f"{url}: the IPNS record is refused ({exc})") from None
+
+    def _dnslink_value(self, domain: str) -> str:
+        host = f"_dnslink.{domain}"
+        lookup = self._lookup if self._lookup is not None else dns_lookup(None, self.limits.timeout)
+        values = sorted(
+            text[len("dnslink=") :].strip()
+            for text in lookup(host)
+            if text.startswith("dnslink=")
+        )
+        found = [v for v in values if v.startswith(("/ipfs/", "/ipns/"))]
+        if not found:
+            raise MirrorError(
+                f"{host}: no TXT record dnslink=/ipfs/<cid> or dnslink=/ipns/<name>; "
+                "check the domain's DNSLink"
+            )
+        return found[0]
+
+    # --- blocks -----------------------------------------------------------------------------
+
     def block(self, cid: CID) -> bytes:
         """One block: from the store, or fetched raw, checked and stored."""
         inline = identity_data(cid)
         if inline is not None:
             return inline
-        if self.store.has(cid):
+        held = self.store.has(cid)
+        if held:
             data = self.store.get(cid)
             if verify_block(cid, data):
                 return data
-        url = f"{self.source.gateway}/ipfs/{cid}?format=raw"
-        data, headers = self._bounded(url, RAW_TYPE, self.limits.max_block)
-        _trustless(url, headers, RAW_TYPE)
+        if self.source.rpc is not None:
+            url = f"{self.source.rpc}/api/v0/block/get?arg={quote(str(cid))}"
+            data, _headers = self._bounded(url, "*/*", self.limits.max_block, method="POST")
+        else:
+            url = f"{self.source.gateway}/ipfs/{cid}?format=raw"
+            data, headers = self._bounded(url, RAW_TYPE, self.limits.max_block)
+            _trustless(url, headers, RAW_TYPE, rpc_hint=True)
         if not verify_block(cid, data):
-            raise MirrorError(f"{url}: the block does not hash to {cid}; the gateway is lying")
-        self._count(len(data))
-        self.store.delete(cid)  # a damaged copy, if any, is replaced
+            raise MirrorError(f"{url}: the block does not hash to {cid}; the source is lying")
+        self._count(len(data), False)
+        if held:
+            self.store.delete(cid)  # a damaged copy is replaced
         self.store.put(cid, data)
         return data
 
-    def dag_car(self, root: CID, on_block: OnBlock | None = None) -> None:
+    def dag_car(self, root: CID, on_block: OnBlock | None = None) -> bool:
         """The DAG under ``root`` as one CAR (``dag-scope=all``): every block checked and stored
-        as it arrives. A CAR cut short leaves what arrived (the walk fills the rest)."""
+        as it arrives. A CAR cut short leaves what arrived (the walk fills the rest). False when
+        the source cannot send CARs (an RPC source; the walk fetches block by block)."""
+        if self.source.rpc is not None:
+            return False
         url = f"{self.source.gateway}/ipfs/{root}?format=car&dag-scope=all"
+        watchdog = Watchdog(self.limits.deadline)
+        watchdog.arm()
+        started = time.monotonic()
+        received = 0
+        self.batches += 1
         try:
-            with self._stream(url, CAR_TYPE) as response:
+            with self._client.stream(
+                "GET", url, headers={"Accept": CAR_TYPE}, extensions={"trace": watchdog.trace}
+            ) as response:
+                watchdog.cancel()  # the headers are in: the body is paced below
                 if response.status_code != 200:
                     raise MirrorError(f"{url}: the server answered {response.status_code}")
-                _trustless(url, response.headers, CAR_TYPE)
-                reader = read_car(cast(BinaryIO, _Chunks(response.iter_bytes())))
+                _trustless(url, response.headers, CAR_TYPE, rpc_hint=True)
+
+                def paced() -> Iterator[bytes]:
+                    nonlocal received
+                    for chunk in response.iter_bytes():
+                        received += len(chunk)
+                        elapsed = time.monotonic() - started
+                        if (
+                            elapsed > self.limits.deadline
+                            and received < self.limits.min_rate * elapsed
+                        ):
+                            raise MirrorError(
+                                f"{url}: the CAR arrives at {received / elapsed:.0f} bytes a "
+                                f"second, under {self.limits.min_rate}; the server sends too "
+                                "slowly"
+                            )
+                        yield chunk
+
+                reader = read_car(cast(BinaryIO, _Chunks(paced())))
                 if tuple(reader.roots) != (root,):
                     raise MirrorError(f"{url}: the CAR's root is not {root}")
                 wanted = {root}
                 for cid, data in reader:
                     self._take(url, cid, data, wanted, on_block)
         except httpx.HTTPError as exc:
-            if isinstance(exc, httpx.TooManyRedirects | httpx.TimeoutException):
-                raise self._fail(url, exc) from None
-            return  # a broken transfer: what arrived is kept, the walk fetches the rest
+            if watchdog.fired or isinstance(exc, httpx.TooManyRedirects | httpx.TimeoutException):
+                raise self._fail(url, exc, watchdog) from None
+            return True  # a broken transfer: what arrived is kept, the walk fetches the rest
         except FormatError as exc:
             if "truncated" in str(exc):
-                return
+                return True
             raise MirrorError(f"{url}: not a valid CAR ({exc})") from None
+        finally:
+            watchdog.cancel()
+        return True
 
     def _take(
         self, url: str, cid: CID, data: bytes, wanted: set[CID], on_block: OnBlock | None
@@ -245,9 +502,11 @@ class Fetcher:
             raise MirrorError(f"{url}: block {cid} is over {self.limits.max_block} bytes")
         if not verify_block(cid, data):
             raise MirrorError(f"{url}: block {cid} does not hash to its CID; the gateway is lying")
-        self._count(len(data))
+        held = self.store.has(cid)
+        self._count(len(data), held)
         wanted.update(block_links(cid, data))
-        self.store.put(cid, data)
+        if not held:
+            self.store.put(cid, data)
         if on_block is not None:
             on_block(len(data), True)
 
@@ -257,13 +516,24 @@ class Fetcher:
         """Make the store hold every block under ``root`` (see the module docstring);
         ``whole``: ask for the whole DAG as one CAR first (the store held nothing before)."""
         start_blocks, start_bytes = self.blocks_fetched, self.bytes_fetched
-        if whole:
+        cars = self.source.rpc is None
+        if whole and cars:
             self.dag_car(root, on_block)
         held = 0
         seen: set[bytes] = set()
         pending: deque[CID] = deque([root])
-        running: dict[Future[bytes], CID] = {}
+        # a future gives (cid, its block, whether a CAR of its subtree was fetched)
+        running: dict[Future[tuple[CID, bytes, bool]], CID] = {}
         pool = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="mirror")
+
+        def missing(cid: CID) -> tuple[CID, bytes, bool]:
+            data = self.block(cid)
+            links = _links(cid, data)
+            if cars and links and not any(self.store.has(link) for link in links):
+                # nothing under it is held: a subtree never seen, fetched as one batch
+                return cid, data, self.dag_car(cid, on_block)
+            return cid, data, False
+
         try:
             while pending or running:
                 while pending and len(running) < self.limits.workers * 4:
@@ -273,7 +543,7 @@ class Fetcher:
                     seen.add(cid.multihash)
                     data = self._held(cid)
                     if data is None:
-                        running[pool.submit(self.block, cid)] = cid
+                        running[pool.submit(missing, cid)] = cid
                         continue
                     held += identity_data(cid) is None
                     if on_block is not None and identity_data(cid) is None:
@@ -283,14 +553,15 @@ class Fetcher:
                     continue
                 done, _rest = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    cid = running.pop(future)
-                    data = future.result()
+                    running.pop(future)
+                    cid, data, _batched = future.result()
                     if on_block is not None:
                         on_block(len(data), True)
+                    # after a batch its blocks are held: the walk checks them as it goes on
                     pending.extend(_links(cid, data))
         except BaseException:
             # Ctrl+C or a refused block: stop at once; requests in flight end by their
-            # timeout, and what they fetch is checked before it is stored.
+            # deadline, and what they fetch is checked before it is stored.
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
@@ -309,14 +580,20 @@ class Fetcher:
         return data if verify_block(cid, data) else None
 
 
-def _trustless(url: str, headers: httpx.Headers, wanted: str) -> None:
-    """A gateway that answers a trustless request with anything else (a page, a listing) is not
-    a trustless gateway: say so rather than call its answer a forgery."""
+def _trustless(url: str, headers: httpx.Headers, wanted: str, *, rpc_hint: bool = False) -> None:
+    """A gateway that answers a trustless request with anything else (a page, a listing, the
+    file itself) is not a trustless gateway: say so rather than call its answer a forgery."""
     found = headers.get("content-type", "").split(";")[0].strip().lower()
     if found != wanted:
+        hint = (
+            "; an IPFS node whose RPC API you can reach (such as the npm ipfs daemon) can be "
+            "read with --rpc http://HOST:PORT"
+            if rpc_hint
+            else ""
+        )
         raise MirrorError(
             f"{url}: answered with {found or 'no Content-Type'}, not {wanted}: this server is not "
-            "a trustless gateway (give the address of one that is)"
+            f"a trustless gateway (give the address of one that is{hint})"
         )
 
 

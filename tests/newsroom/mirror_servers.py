@@ -109,3 +109,46 @@ def answer(handler: BaseHTTPRequestHandler, status: int, body: bytes,
     handler.end_headers()
     handler.wfile.write(body)
     handler.close_connection = True
+
+
+@contextmanager
+def dns_server(records: dict[str, list[str]]) -> Iterator[str]:
+    """A DNS server on 127.0.0.1 (UDP) answering TXT questions from ``records`` (host -> the
+    TXT strings), NXDOMAIN for any other name: ``HOST:PORT`` for ``--dns``."""
+    import dns.message
+    import dns.rcode
+    import dns.rdatatype
+    import dns.rrset
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                data, client = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            query = dns.message.from_wire(data)
+            reply = dns.message.make_response(query)
+            question = query.question[0]
+            host = question.name.to_text(omit_final_dot=True).lower()
+            if question.rdtype == dns.rdatatype.TXT and records.get(host):
+                quoted = [f'"{text}"' for text in records[host]]
+                reply.answer.append(dns.rrset.from_text(question.name, 60, "IN", "TXT", *quoted))
+            else:
+                reply.set_rcode(dns.rcode.NXDOMAIN)
+            sock.sendto(reply.to_wire(), client)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        sock.close()
