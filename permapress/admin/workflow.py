@@ -578,7 +578,12 @@ def retract(ctx: AdminContext, who: SignedIn, slug: str, reason: Any) -> tuple[s
 
     if not isinstance(reason, str) or not reason.strip():
         raise bad_request("a retraction needs a reason readers will see")
-    _ensure_draft(ctx, who, slug)
+    draft = _ensure_draft(ctx, who, slug)
+    if draft.status == "retracted":
+        raise conflict(f"{slug!r} is already retracted")
+    if not _ever_published(ctx, slug):
+        raise conflict(f"{slug!r} was never published; there is nothing to retract (a draft "
+                       "is simply left unpublished)")  # fmt: skip
     now = datetime.fromtimestamp(ctx.clock(), UTC).replace(microsecond=0)
     with ctx.publishing, _newsroom(ctx) as newsroom:
         retract_article(newsroom, slug, reason=reason, now=now, actor=who.user_id)
