@@ -64,7 +64,7 @@ from permapress.errors import SiteError
 
 _HERE = Path(__file__).resolve().parent
 _SOURCES = _HERE.parents[1]  # the folder that holds the ``permapress`` package
-_BUILD_MODULES = ("permapress.site.build", "permapress.site.quick")
+_BUILD_MODULES = ("permapress.site.build",)
 
 
 @dataclass(frozen=True, slots=True)

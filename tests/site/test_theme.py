@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from permapress.errors import SiteError
-from permapress.site import build, theme
+from permapress.site import build, state, theme
 from permapress.site.render import render_not_found, site_css
 from permapress.site.theme import PACKAGE_THEME, Theme, load, render_version, source_digest
 from permapress.site.views import SiteInfo
@@ -88,7 +88,7 @@ def test_the_theme_does_not_change_the_site_key(tmp_path: Path) -> None:
     from dataclasses import replace
 
     moved = replace(SITE, theme=copy_theme(tmp_path / "moved"))
-    assert build._site_key(moved) == build._site_key(SITE)
+    assert state.site_key(moved) == state.site_key(SITE)
 
 
 def test_a_broken_theme_is_one_clear_error(tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_the_digest_covers_every_module_a_build_loads() -> None:
     history pages it reaches inside functions, is part of the code version."""
     script = (
         "import json, sys\n"
-        "import permapress.site.build, permapress.site.quick\n"
+        "import permapress.site.build, permapress.site.patch\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('permapress'))))\n"
     )
     done = subprocess.run(
@@ -173,4 +173,4 @@ def test_the_digest_covers_every_module_a_build_loads() -> None:
     reached = set(theme._reached(theme._SOURCES, theme._BUILD_MODULES))
     assert "permapress.site.render" in loaded
     assert loaded - reached == set()
-    assert {"permapress.articles.markup", "permapress.trust.sitepages"} <= reached
+    assert {"permapress.articles.markup", "permapress.site.history"} <= reached

@@ -1,4 +1,5 @@
-"""The site pages that make an article's history public: plans for the builder, no I/O.
+"""The pages that make an article's history, and the publisher, public (page kinds, as in
+``pages.py``; no I/O).
 
     history_pages(entry, site, rows, downloads=…, retraction=None) -> [PlannedPage]
         articles/<slug>/history/index.html       every version, newest first: date, note, CID,
@@ -10,40 +11,26 @@
     retracted_pages(entry, site, article_row, rows) -> [PlannedPage]
         the tombstone, the history (without links once purged) and, once purged, the signed
         records at articles/<slug>/records/<n>.json and <n>.sig
-    publisher_pages(info, head, log_lines) -> [PlannedPage]   publisher.json and log.jsonl
-    version_car_name(slug, n) -> "<slug>-v<n>.car"
+    publisher_pages(name, public_key, profile, head, log_lines) -> [PlannedPage]
+        publisher.json (the key, its fingerprint, the log's head and length) and log.jsonl
 
-Each ``PlannedPage`` has the inputs that decide its bytes (the builder's page cache compares
-them) and a function that renders it. Diffs compare the catalog's stored versions.
+Diffs compare the catalog's stored versions (``trust/diff.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Any
 
 from permapress.catalog import ArticleRow, VersionRow
 from permapress.catalog.meta import article_from_meta
-from permapress.site import render
+from permapress.site import paths, render
+from permapress.site.plan import PlannedPage, fixed
 from permapress.site.views import ArticleEntry, SiteInfo
 from permapress.trust.diff import article_text, changed_words, diff_html, word_diff
 from permapress.trust.log import LOG_FILE, PUBLISHER_FILE, PublisherInfo, publisher_document
 from permapress.trust.records import encode_signature
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedPage:
-    path: str
-    inputs: Any
-    render: Callable[[], bytes]
-
-
-def version_car_name(slug: str, number: int) -> str:
-    return f"{slug}-v{number}.car"
 
 
 def _diff_page(entry: ArticleEntry, site: SiteInfo, old: VersionRow, new: VersionRow) -> bytes:
@@ -67,12 +54,11 @@ def history_pages(
     retraction: ArticleRow | None = None,
 ) -> list[PlannedPage]:
     slug = entry.article.slug
-    base = f"articles/{slug}/history/"
     reason = None if retraction is None else retraction.reason
     versions = [(r.number, r.bundle_cid, r.record_cid, r.effective, r.note) for r in rows]
     pages = [
-        PlannedPage(
-            base + "index.html",
+        fixed(
+            paths.history_page(slug),
             [site, "history", slug, entry.article.headline, versions, downloads, reason],
             partial(render.render_history_page, entry, site, downloads=downloads,
                     records={r.number: r.record_cid for r in rows}, retraction=reason),
@@ -81,8 +67,8 @@ def history_pages(
     if downloads:
         for old, new in zip(rows, rows[1:], strict=False):
             pages.append(
-                PlannedPage(
-                    f"{base}{new.number}/index.html",
+                fixed(
+                    paths.diff_page(slug, new.number),
                     [site, "diff", slug, old.bundle_cid, new.bundle_cid, new.note],
                     partial(_diff_page, entry, site, old, new),
                 )
@@ -92,8 +78,8 @@ def history_pages(
 
 def tombstone_page(entry: ArticleEntry, site: SiteInfo, row: ArticleRow) -> PlannedPage:
     when = datetime.fromisoformat((row.retracted or row.first_seen).replace("Z", "+00:00"))
-    return PlannedPage(
-        f"articles/{entry.article.slug}/index.html",
+    return fixed(
+        paths.article_page(entry.article.slug),
         [site, "tombstone", entry.article.slug, entry.article.headline, row.reason,
          row.retracted, row.purged, [v.bundle_cid for v in entry.versions]],
         partial(render.render_tombstone, entry, site, reason=row.reason, retracted=when,
@@ -111,7 +97,7 @@ def record_files(rows: list[VersionRow]) -> dict[str, bytes]:
 
 
 def _file(path: str, data: bytes) -> PlannedPage:
-    return PlannedPage(path, [hashlib.sha256(data).hexdigest()], partial(bytes, data))
+    return fixed(path, [hashlib.sha256(data).hexdigest()], partial(bytes, data))
 
 
 def retracted_pages(
@@ -120,15 +106,15 @@ def retracted_pages(
     pages = [tombstone_page(entry, site, row)]
     pages += history_pages(entry, site, rows, downloads=not row.purged, retraction=row)
     if row.purged:
-        base = f"articles/{entry.article.slug}/records/"
+        base = paths.records_folder(entry.article.slug)
         pages += [_file(base + name, data) for name, data in record_files(rows).items()]
     return pages
 
 
 def publisher_pages(
-    info: PublisherInfo, head: tuple[int, str] | None, log_lines: list[str]
+    name: str, public_key: bytes, profile: str, head: tuple[int, str] | None, log_lines: list[str]
 ) -> list[PlannedPage]:
     """publisher.json (with the log's head and length) and log.jsonl."""
-    info = replace(info, head=head[1] if head else None, entries=len(log_lines))
+    info = PublisherInfo(name, public_key, profile, head[1] if head else None, len(log_lines))
     log = "".join(log_lines).encode("utf-8")
     return [_file(LOG_FILE, log), _file(PUBLISHER_FILE, publisher_document(info))]

@@ -1,0 +1,102 @@
+"""An article's folder, ``articles/<slug>/``, planned as one job.
+
+    folder_key(version, site_key, own_slugs, rows) -> str   the whole folder's fingerprint
+    ArticleFolder(slug, rows, category_slugs, fingerprint, cache)   an article whose folder changed
+    plan_folder(plan, folder, blocks)      one job that makes the folder (in a worker when big)
+    place_versions(plan, get, slug, rows, current=…)   every version's bundle and CAR
+
+The folder holds the article page, every version's bundle (``v/<n>/``, linked as it is) and CAR,
+the current version's CAR and the history pages (``history.py``). A folder whose fingerprint did
+not change is reused whole by the build, without looking inside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from permapress.catalog import CachedPage, VersionRow
+from permapress.ipfs.blockstore import Blockstore
+from permapress.ipfs.cid import CID
+from permapress.ipfs.importer import Imported, import_tree
+from permapress.ipfs.profiles import Profile
+from permapress.site import entries, history, pages, paths
+from permapress.site.plan import MadeFolder, Plan, fingerprint
+from permapress.site.views import SiteInfo
+
+
+def folder_key(
+    version: str, site_key: str, own_slugs: dict[str, str], rows: list[VersionRow]
+) -> str:
+    """The fingerprint of an article's whole folder (``version``: the render version)."""
+    shown = [(r.number, r.bundle_cid, r.bundle_size, r.note, r.effective) for r in rows]
+    return fingerprint((version, site_key, "article folder", own_slugs, shown))
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFolder:
+    """An article whose folder changed: its versions (oldest first), its categories' slugs, the
+    folder's fingerprint and the cached pages inside it from earlier builds."""
+
+    slug: str
+    rows: list[VersionRow]
+    category_slugs: dict[str, str]
+    fingerprint: str
+    cache: dict[str, CachedPage]
+
+
+def plan_folder(plan: Plan, folder: ArticleFolder, blocks: Blockstore) -> None:
+    assert plan.site is not None
+    make = partial(
+        _make_folder, folder, plan.site, plan.site_key, plan.version, plan.profile, blocks
+    )
+    plan.folder(paths.article_folder(folder.slug).rstrip("/"), folder.fingerprint, make)
+
+
+def place_versions(
+    plan: Plan,
+    get: Callable[[CID], bytes],
+    slug: str,
+    rows: list[VersionRow],
+    *,
+    current: bool = False,
+) -> None:
+    """Every version's bundle at v/<n>/ and its CAR at <slug>-v<n>.car, and the current one's
+    CAR at <slug>.car (each made when the version was recorded, else made here)."""
+    base = paths.article_folder(slug)
+    for row in rows:
+        bundle = Imported(CID.parse(row.bundle_cid), row.bundle_size, 0)
+        plan.place(base + paths.version_name(row.number), bundle)
+        cars = [base + paths.version_car(slug, row.number)]
+        if current and row is rows[-1]:
+            cars.append(base + paths.current_car(slug))
+        for path in cars:
+            if row.car_cid:
+                plan.place(path, Imported(CID.parse(row.car_cid), row.car_tsize, row.car_size))
+            else:
+                plan.car(path, bundle.cid, get)
+
+
+def _make_folder(
+    folder: ArticleFolder,
+    site: SiteInfo,
+    site_key: str,
+    version: str,
+    profile: Profile,
+    blocks: Blockstore,
+) -> MadeFolder:
+    """articles/<slug>/ made whole (in a worker process on a big build): the article page,
+    every version's bundle and CAR, the current CAR and the history pages, then the folder."""
+    slug = folder.slug
+    plan = Plan(profile, blocks.put, folder.cache, version, site=site, site_key=site_key)
+    entry = entries.entries({slug: folder.rows})[0]
+    plan.page(pages.article_page(entry, site, folder.category_slugs))
+    place_versions(plan, blocks.get, slug, folder.rows, current=True)
+    for page in history.history_pages(entry, site, folder.rows, downloads=True):
+        plan.page(page)
+    plan.flush()
+    node = import_tree(plan.tree[paths.ARTICLES.rstrip("/")][slug], profile, blocks.put)
+    row = CachedPage(folder.fingerprint, str(node.cid), node.tsize, plan.pages)
+    plan.fresh.append((paths.article_folder(slug), row))
+    return MadeFolder(node, plan.fresh, plan.pages, plan.rendered)

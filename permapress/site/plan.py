@@ -1,0 +1,350 @@
+"""The build's plan: every file of the site placed in a tree, rendered only when it changed.
+
+    PlannedPage(path, inputs, make)   a page as ``pages.py`` gives it (see there)
+    Plan(profile, sink, cache, version, …)
+        .page(planned)                place a page: its cached node, or a job that renders it
+        .car(path, bundle, get)       place a bundle's CAR file: cached, or a job that makes it
+        .folder(path, key, make)      a folder made whole by one job (an article's folder)
+        .place(path, node)            put a finished node in the tree
+        .start() / .flush() / .abandon()   hand jobs to worker processes, collect, or stop them
+        .directory(path, entries)     a big folder's node, reused when its entries did not change
+    fingerprint(value) -> str         a digest of plain values (their repr)
+    nodes(tree)                       (path, node) for every finished node of a tree
+
+Jobs run in this process, or in forked worker processes (one per core) when there are at least
+``parallel_min`` of them and the blockstore is on disk. Workers find their jobs in ``_JOBS`` by
+index (nothing is pickled but the index and what a job made); ``gc.freeze`` keeps the collector
+from touching, and so copying, the parent's objects while they run. A worker ignores Ctrl+C: the
+parent ends them and reports one line.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from permapress.catalog import CachedPage
+from permapress.ipfs.cid import CID
+from permapress.ipfs.hamt import ShardCache
+from permapress.ipfs.importer import Imported, build_directory, import_bytes
+from permapress.ipfs.profiles import Profile
+from permapress.site.carfile import car_file
+from permapress.site.theme import code_version
+from permapress.site.views import SiteInfo
+
+Tree = dict[str, Any]
+Render = Callable[[], bytes]
+
+# Below this many changed pages, worker processes cost more than they save.
+PARALLEL_MIN = 200
+
+# Page-cache rows that remember the sub-shards of a big directory: "#hamt/articles/<key>".
+SHARD_PREFIX = "#hamt/"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPage:
+    """A page of the site: where it goes, everything its bytes depend on (besides the render
+    version) and how to render it. ``make`` is called in the building process, and only when the
+    page renders (its fingerprint changed): it reads what the page needs (articles from the
+    catalog) and gives the function that renders the bytes, which may run in a worker process."""
+
+    path: str
+    inputs: Any
+    make: Callable[[], Render]
+
+
+def fixed(path: str, inputs: Any, render: Render) -> PlannedPage:
+    """A page that needs nothing read before it renders."""
+    return PlannedPage(path, inputs, lambda: render)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Work for a page or CAR that changed: ``make`` renders and stores it, giving its node."""
+
+    paths: tuple[str, ...]
+    fingerprint: str
+    make: Callable[[], Imported | MadeFolder]
+
+
+@dataclass(frozen=True, slots=True)
+class MadeFolder:
+    """What a folder job made: the folder's node, the page-cache rows of the folder and of every
+    file in it, its page count and how many files it rendered."""
+
+    node: Imported
+    rows: list[tuple[str, CachedPage]]
+    pages: int
+    rendered: int
+
+
+# The jobs of the running build, where forked worker processes find them by index.
+_JOBS: list[Job] = []
+
+
+def _run_job(index: int) -> tuple[int, Imported | MadeFolder]:
+    return index, _JOBS[index].make()
+
+
+def _worker_start() -> None:
+    """A worker ignores Ctrl+C: the parent stops the build and ends the workers, so one line
+    reports the interruption instead of a traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _start_pool(workers: int) -> Any:
+    """A pool of forked workers. SIGINT is blocked while they are forked (a Ctrl+C then waits
+    for this process), so no worker can receive one before it ignores it."""
+    import multiprocessing
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def fingerprint(value: Any) -> str:
+    """A digest of plain values (tuples, lists, dicts built in a fixed order, str, int,
+    datetimes, frozen dataclasses of those): their repr is deterministic. Never sets."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class Plan:
+    """Pages to place in the tree, each rendered only when its fingerprint changed.
+
+    Changed pages and CARs become jobs; ``flush`` runs them (in worker processes when there are
+    many and the blockstore is on disk) and places their nodes in the tree.
+    """
+
+    profile: Profile
+    sink: Callable[[CID, bytes], None]
+    cache: dict[str, CachedPage]
+    # the render version (``theme.render_version``), part of every page's fingerprint
+    version: str
+    site: SiteInfo | None = None
+    site_key: str = ""
+    workers: int = 1
+    parallel_min: int = PARALLEL_MIN
+    tree: Tree = field(default_factory=dict)
+    fresh: list[tuple[str, CachedPage]] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    cars: dict[CID, int] = field(default_factory=dict)
+    stale: list[str] = field(default_factory=list)
+    has: Callable[[CID], bool] = lambda cid: False
+    rendered: int = 0
+    pages: int = 0
+    planned: set[str] = field(default_factory=set)
+    # jobs handed to workers by ``start``: (the jobs, the pool, its results as they come)
+    running: tuple[list[Job], Any, Any] | None = None
+
+    def place(self, path: str, node: Imported) -> None:
+        parts = path.split("/")
+        folder = self.tree
+        for part in parts[:-1]:
+            folder = folder.setdefault(part, {})
+        folder[parts[-1]] = node
+
+    def cached(self, path: str, digest: str) -> CachedPage | None:
+        hit = self.cache.get(path)
+        return hit if hit is not None and hit.fingerprint == digest else None
+
+    def place_cached(self, path: str, digest: str) -> CachedPage | None:
+        """Place the cached node of ``path`` when its fingerprint is ``digest``."""
+        hit = self.cached(path, digest)
+        if hit is not None:
+            self.place(path, Imported(CID.parse(hit.cid), hit.tsize, hit.size))
+        return hit
+
+    def fingerprint(self, inputs: Any) -> str:
+        if isinstance(inputs, list) and self.site is not None:
+            inputs = [self.site_key if item is self.site else item for item in inputs]
+        return fingerprint([self.version, inputs])
+
+    def page(self, planned: PlannedPage) -> None:
+        """Place the page: its cached node when its inputs did not change, else a job that
+        renders it (what it reads to render is read now, in this process)."""
+        path = planned.path
+        if path in self.planned:  # the quick path can reach a page twice: once is enough
+            return
+        self.planned.add(path)
+        digest = self.fingerprint(planned.inputs)
+        if path.endswith(".html"):
+            self.pages += 1
+        if self.place_cached(path, digest) is not None:
+            return
+        render = planned.make()
+        profile, sink = self.profile, self.sink
+        self.jobs.append(Job((path,), digest, lambda: import_bytes(render(), profile, sink)))
+
+    def car(self, path: str, bundle: CID, get: Callable[[CID], bytes]) -> None:
+        """The bundle's CAR file, made once per bundle and only when the bundle is new (or the
+        code that writes CARs changed: templates do not shape a CAR)."""
+        digest = f"car:{bundle}:{code_version()}"
+        if self.place_cached(path, digest) is not None:
+            return
+        if bundle in self.cars:
+            job = self.jobs[self.cars[bundle]]
+            self.jobs[self.cars[bundle]] = Job((*job.paths, path), job.fingerprint, job.make)
+            return
+        profile, sink = self.profile, self.sink
+        self.cars[bundle] = len(self.jobs)
+        self.jobs.append(Job((path,), digest, lambda: car_file(bundle, get, profile, sink)))
+
+    def folder(self, path: str, digest: str, make: Callable[[], MadeFolder]) -> None:
+        """A folder that changed, made whole by one job."""
+        self.jobs.append(Job((path,), digest, make))
+
+    def start(self) -> None:
+        """Hand the jobs planned so far to worker processes now (when there are enough of them,
+        and more than one worker), so that this process plans and renders the rest meanwhile;
+        ``flush`` collects what the workers made."""
+        global _JOBS
+        if self.workers <= 1 or len(self.jobs) < self.parallel_min or self.running is not None:
+            return
+        jobs, self.jobs, self.cars = self.jobs, [], {}
+        _JOBS = jobs
+        # Objects made so far are never freed while the workers run: keep the collector off
+        # them, so that forked workers do not copy every page of memory by touching them.
+        gc.freeze()
+        pool = _start_pool(self.workers)
+        chunk = max(16, len(jobs) // (self.workers * 20))
+        self.running = (jobs, pool, pool.imap_unordered(_run_job, range(len(jobs)), chunk))
+
+    def abandon(self) -> None:
+        """End the workers of a build that stops half-way (what they made is not kept)."""
+        running, self.running = self.running, None
+        if running is not None:
+            _stop(running[1])
+
+    def flush(self, progress: bool = False) -> None:
+        """Run every pending job and place what it made (with a progress bar when asked): the
+        jobs handed to workers by ``start`` (or here, when there are many), the rest here."""
+        if self.running is None:
+            self.start()
+        running, self.running = self.running, None
+        jobs, self.jobs, self.cars = self.jobs, [], {}
+        away: list[Job] = running[0] if running is not None else []
+        made_away: list[Imported | MadeFolder | None] = [None] * len(away)
+        made_here: list[Imported | MadeFolder] = []
+        try:
+            with _progress_bar(progress) as bar:
+                task = bar.add_task("Rendering", total=len(away) + len(jobs))
+                for job in jobs:
+                    made_here.append(job.make())
+                    bar.advance(task)
+                if running is not None:
+                    for index, node in running[2]:
+                        made_away[index] = node
+                        bar.advance(task)
+        finally:
+            if running is not None:
+                _stop(running[1])
+        for job, made in zip([*away, *jobs], [*made_away, *made_here], strict=True):
+            assert made is not None
+            if isinstance(made, MadeFolder):
+                self.place(job.paths[0], made.node)
+                self.fresh += made.rows
+                self.pages += made.pages
+                self.rendered += made.rendered
+                continue
+            self.rendered += 1
+            for path in job.paths:
+                self.place(path, made)
+                self.fresh.append(
+                    (path, CachedPage(job.fingerprint, str(made.cid), made.tsize, made.size))
+                )
+
+    def directory(self, path: str, entries: Tree) -> Imported | Tree:
+        """The directory node of ``entries`` when every entry is a finished node, taken from the
+        page cache when the same entries made it before (a 10,000-entry sharded directory costs
+        more to build than to recognise)."""
+        if not all(isinstance(node, Imported) for node in entries.values()):
+            return entries
+        key = hashlib.sha256()
+        for name in sorted(entries):
+            node = entries[name]
+            key.update(f"{name}\0{node.tsize}\0".encode() + bytes(node.cid))
+        digest = key.hexdigest()
+        hit = self.cached(path, digest)
+        if hit is not None:
+            return Imported(CID.parse(hit.cid), hit.tsize, 0)
+        prefix = SHARD_PREFIX + path
+        known = {
+            name[len(prefix) :]: (CID.parse(page.cid), page.tsize)
+            for name, page in self.cache.items()
+            if name.startswith(prefix)
+        }
+        shards = ShardCache(known=known, has=self.has)
+        made = build_directory(entries, self.profile, self.sink, shard_cache=shards)
+        self.fresh.append((path, CachedPage(digest, str(made.cid), made.tsize, 0)))
+        for name, (cid, tsize) in shards.used.items():
+            self.fresh.append((prefix + name, CachedPage(name, str(cid), tsize, 0)))
+        self.stale += [prefix + name for name in known if name not in shards.used]
+        return made
+
+    def forget_missing(self) -> None:
+        """Mark every cached page that is no longer part of the tree as stale."""
+        self.stale += [
+            path for path in self.cache if not path.startswith("#") and not in_tree(self.tree, path)
+        ]
+
+
+def _stop(pool: Any) -> None:
+    global _JOBS
+    pool.terminate()
+    pool.join()
+    _JOBS = []
+    gc.unfreeze()
+
+
+def in_tree(tree: Tree, path: str) -> bool:
+    """Is ``path`` (a file, or a folder when it ends with "/") still part of the site?"""
+    node: Any = tree
+    for part in path.rstrip("/").split("/"):
+        if not isinstance(node, dict):
+            return isinstance(node, Imported)  # inside a folder that was reused whole
+        if part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def nodes(tree: Tree, prefix: str = "") -> Iterator[tuple[str, Imported]]:
+    """(path, node) for every finished node of ``tree``."""
+    for name, value in tree.items():
+        if isinstance(value, Imported):
+            yield prefix + name, value
+        else:
+            yield from nodes(value, prefix + name + "/")
+
+
+def _progress_bar(shown: bool) -> Any:
+    """A rich progress bar on standard error (rich is imported only when it is shown)."""
+    if not shown:
+        return _NoBar()
+    from rich.console import Console
+    from rich.progress import Progress
+
+    return Progress(console=Console(stderr=True), transient=True)
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int) -> int:
+        return 0
+
+    def advance(self, task: int) -> None:
+        return None
