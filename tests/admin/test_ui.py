@@ -19,6 +19,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -118,10 +119,18 @@ def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
+def workdir() -> Iterator[Path]:
+    """A folder of this module's own (pytest's numbered temporary folders can be cleared by
+    another pytest run on the same machine while a long browser test still uses them)."""
+    with tempfile.TemporaryDirectory(prefix="permapress-ui-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="module")
+def newsroom(workdir: Path) -> Iterator[Newsroom]:
     if not (STATIC / "admin.js").is_file():
         pytest.fail("the editor's bundle is missing: run `make admin-assets`")
-    home = tmp_path_factory.mktemp("ui") / "newsroom"
+    home = workdir / "newsroom"
     subprocess.run(
         [_permapress(), "init", str(home), "--name", "The Harbour Ledger"],
         check=True,
@@ -254,7 +263,7 @@ def visible_actions(page: Any) -> set[str]:
 
 
 def test_contributor_writes_editor_publishes_and_corrects(
-    newsroom: Newsroom, browser: Any, tmp_path: Path
+    newsroom: Newsroom, browser: Any, workdir: Path
 ) -> None:
     room = newsroom
     context, page = signed_in(browser, room, "contributor")
@@ -284,7 +293,7 @@ def test_contributor_writes_editor_publishes_and_corrects(
     # the live preview is our renderer's HTML
     page.wait_for_selector("#preview-body strong:has-text('Dates are final')")
     # an image, uploaded into the article's media and put in the text
-    image = tmp_path / "north-channel.png"
+    image = workdir / "north-channel.png"
     image.write_bytes(_png())
     page.set_input_files("#media-file", str(image))
     page.wait_for_selector("#preview-body img")
@@ -330,9 +339,16 @@ def test_contributor_writes_editor_publishes_and_corrects(
     assert href
     car = httpx.get(httpx.URL(reader.url).join(href), timeout=60)
     assert car.status_code == 200
-    car_file = tmp_path / f"{slug}.car"
+    car_file = workdir / f"{slug}.car"
     car_file.write_bytes(car.content)
-    room.cli("verify", str(car_file))
+    fingerprint = json.loads(room.cli("keys", "show", "--json"))["fingerprint"]
+    verified = subprocess.run(
+        [_permapress(), "verify", str(car_file), "--key", fingerprint],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
     shot(reader, "05-site-article")
 
     # a correction through the editor: on the page and in the history
@@ -350,7 +366,7 @@ def test_contributor_writes_editor_publishes_and_corrects(
     shot(page, "06-editor-corrected")
     reader.reload()
     assert "Work on the south quay starts in April." in reader.inner_text(".body")
-    assert "not March" in reader.inner_text("header")
+    assert "not March" in reader.inner_text(".story__head .updated")
     reader.click("a:has-text('Version history')")
     reader.wait_for_selector("text=not March")
     shot(reader, "07-site-history")
