@@ -122,7 +122,7 @@ def build_site(
                      pages.robots(site), pages.stylesheet(site)):  # fmt: skip
             plan.page(page)
         slugs = [e.article.slug for e in found.entries]
-        search_build.place_search(plan, catalog, site, slugs, found.rows)
+        search_build.place_search(plan, catalog, site, slugs, found.rows, get=blocks.get)
         plan.flush(progress)
     except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
         plan.abandon()

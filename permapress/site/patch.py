@@ -218,7 +218,7 @@ def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResu
     for page in history.publisher_pages(config.name, under_way.public_key, profile.name,
                                         catalog.log_head(), catalog.log_lines()):  # fmt: skip
         plan.page(page)
-    search_build.place_search(plan, catalog, site, order)  # the chunks a correction changed
+    search_build.place_search(plan, catalog, site, order, get=blocks.get)  # the chunks it changed
     plan.flush()
     made = dict(nodes(plan.tree))
     count_pages += plan.pages - sum(1 for path in made if path.endswith(".html"))

@@ -55,7 +55,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -288,10 +288,47 @@ def _named(kind: str, key: int, data: object) -> tuple[str, str, bytes]:
     return digest, f"{kind}/{key}-{digest}.js", body
 
 
+def in_order(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries in doc-id order: oldest first, then by slug."""
+    return sorted(entries, key=lambda e: (e.published, e.slug))
+
+
+def _docs_chunk(entries: Sequence[Entry], number: int) -> tuple[str, str, bytes]:
+    rows = [[e.slug, e.headline, e.published[:10], e.text]
+            for e in entries[number * DOCS_PER_CHUNK : (number + 1) * DOCS_PER_CHUNK]]  # fmt: skip
+    return _named("d", number, rows)
+
+
+def _meta(count: int, term_names: str, doc_names: str, language: str) -> bytes:
+    meta = {
+        "format": FORMAT,
+        "n": count,
+        "buckets": bucket_count(count),
+        "hash": HASH,
+        "t": term_names,
+        "d": doc_names,
+        "per": DOCS_PER_CHUNK,
+        "prefix": PREFIX,
+        "min": MIN_STEM,
+        "rules": [list(rule) for rule in rules(language)],
+    }
+    return _script("m", 0, meta)
+
+
+def _delta_coded(count: int, pairs: Sequence[tuple[int, int]]) -> list[int]:
+    """``[df, id delta, impact, …]`` of ``pairs`` (id, impact) in id order."""
+    out = [count]
+    last = 0
+    for doc_id, value in pairs:
+        out += (doc_id - last, value)
+        last = doc_id
+    return out
+
+
 def assemble(entries: Sequence[Entry], language: str) -> dict[str, bytes]:
     """``meta.js``, the term chunks and the docs chunks over the articles' entries (the text
     files come with the entries, from ``entry``)."""
-    entries = sorted(entries, key=lambda e: (e.published, e.slug))
+    entries = in_order(entries)
     buckets = bucket_count(len(entries))
     postings: dict[str, list[int]] = {}
     get = postings.get
@@ -323,26 +360,111 @@ def assemble(entries: Sequence[Entry], language: str) -> dict[str, bytes]:
         term_names[number], path, files_body = _named("t", number, table)
         files[path] = files_body
     doc_names = []
-    for start in range(0, len(entries), DOCS_PER_CHUNK):
-        rows = [[e.slug, e.headline, e.published[:10], e.text]
-                for e in entries[start : start + DOCS_PER_CHUNK]]  # fmt: skip
-        digest, path, body = _named("d", start // DOCS_PER_CHUNK, rows)
+    for number in range((len(entries) + DOCS_PER_CHUNK - 1) // DOCS_PER_CHUNK):
+        digest, path, body = _docs_chunk(entries, number)
         doc_names.append(digest)
         files[path] = body
-    meta = {
-        "format": FORMAT,
-        "n": len(entries),
-        "buckets": buckets,
-        "hash": HASH,
-        "t": "".join(term_names),
-        "d": "".join(doc_names),
-        "per": DOCS_PER_CHUNK,
-        "prefix": PREFIX,
-        "min": MIN_STEM,
-        "rules": [list(rule) for rule in rules(language)],
-    }
-    files["meta.js"] = _script("m", 0, meta)
+    files["meta.js"] = _meta(len(entries), "".join(term_names), "".join(doc_names), language)
     return files
+
+
+class NotPatchable(Exception):
+    """The change cannot be made to the last index alone (``patch`` says why)."""
+
+
+def _counts(one: Entry) -> dict[str, int]:
+    return dict(zip(one.terms.split(" "), one.impacts, strict=True))
+
+
+def _patch_term(
+    postings: list[int] | None, changes: list[tuple[int, int | None, int | None]]
+) -> list[int]:
+    """A term's stored postings with some articles' impacts changed (``(id, before, after)``,
+    None where the article lacks the term), capped as ``assemble`` caps them; ``NotPatchable``
+    when the cap left out a posting that is now needed."""
+    count, kept = 0, {}
+    if postings:
+        count, doc_id = postings[0], 0
+        for i in range(1, len(postings) - 1, 2):
+            doc_id += postings[i]
+            kept[doc_id] = postings[i + 1]
+    for doc_id, old, value in changes:
+        complete = count == len(kept)
+        had = doc_id in kept
+        if not complete and had and (value is None or value < kept[doc_id]):
+            raise NotPatchable(f"a capped term: article {doc_id} may fall below the cut")
+        count += (value is not None) - (old is not None)
+        if value is None:
+            kept.pop(doc_id, None)
+            continue
+        if complete or had or not kept:
+            kept[doc_id] = value
+        else:  # below the cut before: in the top now only if it beats the lowest kept one
+            low = min(kept.items(), key=lambda p: (p[1], p[0]))
+            if (value, doc_id) > (low[1], low[0]):
+                del kept[low[0]]
+                kept[doc_id] = value
+        if len(kept) > MAX_POSTINGS:
+            low = min(kept.items(), key=lambda p: (p[1], p[0]))
+            del kept[low[0]]
+    return _delta_coded(count, sorted(kept.items())) if count else []
+
+
+def patch(
+    meta: Mapping[str, Any],
+    read: Callable[[str], bytes],
+    before: Sequence[Entry],
+    after: Sequence[Entry],
+    language: str,
+) -> dict[str, bytes | None]:
+    """What changes in the index whose ``meta.js`` is ``meta`` (its chunks read by path with
+    ``read``) when the articles ``before`` (in doc-id order, the entries it was made from)
+    become ``after``: the new files by path, and None for each file to drop. Equal to
+    ``assemble(after)``; ``NotPatchable`` when the articles were not changed in place (added,
+    removed, reordered) or a capped term needs the postings it left out."""
+    if len(before) != len(after) or meta["n"] != len(after) or meta["hash"] != HASH:
+        raise NotPatchable("the articles are not the same")
+    buckets = meta["buckets"]
+    changed: dict[int, dict[str, list[tuple[int, int | None, int | None]]]] = {}
+    docs: set[int] = set()
+    for doc_id, (old, new) in enumerate(zip(before, after, strict=True)):
+        if old == new:
+            continue
+        if (old.slug, old.published) != (new.slug, new.published):
+            raise NotPatchable("an article moved")
+        docs.add(doc_id // DOCS_PER_CHUNK)
+        was, now = _counts(old), _counts(new)
+        for term in was.keys() | now.keys():
+            if was.get(term) != now.get(term):
+                held = changed.setdefault(bucket(term, buckets), {})
+                held.setdefault(term, []).append((doc_id, was.get(term), now.get(term)))
+    out: dict[str, bytes | None] = {}
+    term_names = [meta["t"][i * HASH : (i + 1) * HASH] for i in range(buckets)]
+    for number, terms_changed in sorted(changed.items()):
+        old_path = _chunk_path(meta, "t", number)
+        table: dict[str, list[int]] = registered(read(old_path)) if old_path else {}
+        for term, changes in sorted(terms_changed.items()):
+            postings = _patch_term(table.get(term), sorted(changes))
+            if postings:
+                table[term] = postings
+            else:
+                table.pop(term, None)
+        if old_path:
+            out[old_path] = None
+        if table:
+            term_names[number], path, data = _named("t", number, table)
+            out[path] = data
+        else:
+            term_names[number] = ABSENT
+    doc_names = [meta["d"][i * HASH : (i + 1) * HASH] for i in range(len(meta["d"]) // HASH)]
+    for number in sorted(docs):
+        old_path = _chunk_path(meta, "d", number)
+        if old_path:
+            out[old_path] = None
+        doc_names[number], path, data = _docs_chunk(after, number)
+        out[path] = data
+    out["meta.js"] = _meta(len(after), "".join(term_names), "".join(doc_names), language)
+    return out
 
 
 def search_files(docs: Sequence[SearchDoc], language: str) -> dict[str, bytes]:
@@ -370,7 +492,8 @@ class QueryPlan:
     ids: tuple[int, ...]
 
 
-def _registered(data: bytes) -> Any:
+def registered(data: bytes) -> Any:
+    """The data a file of the index registers (its third argument)."""
     start = data.index(b",", data.index(b",") + 1) + 1
     return json.loads(data[start : data.rindex(b");")])
 
@@ -387,7 +510,7 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
     the reference for ``search.js`` (groups of words, the last one as a prefix, ranked by how
     many words match, then the summed impact times idf, then newest; then the docs chunks and
     the text files of the results shown)."""
-    meta = _registered(files["meta.js"])
+    meta = registered(files["meta.js"])
     language_rules = tuple((s, r) for s, r in meta["rules"])
     words = _WORD.findall(normalize(query))
     open_end = not query[-1:].isspace()
@@ -407,7 +530,7 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
         if path not in paths:
             paths.append(path)
         best: dict[int, float] = {}
-        for key, postings in _registered(files[path]).items():
+        for key, postings in registered(files[path]).items():
             if key != term and not (prefix and key.startswith(term)):
                 continue
             weight = idf(postings[0], meta["n"])
@@ -426,6 +549,6 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
         assert path is not None
         if path not in paths:
             paths.append(path)
-        texts.append(f"x/{_registered(files[path])[doc_id % meta['per']][3]}.js")
+        texts.append(f"x/{registered(files[path])[doc_id % meta['per']][3]}.js")
     paths += [path for path in dict.fromkeys(texts) if path not in paths]
     return QueryPlan(tuple(paths), tuple(ranked))

@@ -1,6 +1,6 @@
 """The ``search/`` folder of a site build: the search page, its script and the index chunks.
 
-    place_search(plan, catalog, site, slugs) -> None
+    place_search(plan, catalog, site, slugs, shown=None, get=None) -> None
 
 ``slugs`` are the articles on the site; the version each shows is its newest public one, read
 from the catalog here (the same way for a full build and for the quick path, so both make the
@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from permapress.catalog import CachedPage, Catalog, VersionRow
 from permapress.catalog.published import public_by_slug
+from permapress.errors import PermapressError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_bytes, import_tree
+from permapress.ipfs.reader import list_directory, read_file
 from permapress.site import render, search, search_cache
 from permapress.site.search import SearchDoc
 from permapress.site.theme import PACKAGE_THEME, load
@@ -73,35 +75,81 @@ def folder_key(version: str, site_key: str, language: str, rows: dict[str, Versi
 
 
 def _entries(
-    catalog: Catalog, plan: Any, language: str, rows: dict[str, VersionRow]
-) -> tuple[list[search.Entry], dict[str, Imported]]:
-    """Every shown version's entry and text file: kept ones from the cache when the blockstore
-    still holds their text file, the others made from the articles (read here) and kept."""
-    made_by = search_cache.recipe(language)
-    with search_cache.EntryCache(catalog.path, readonly=catalog.readonly) as cache:
-        kept = cache.load(made_by)
-        entries: dict[str, search.Entry] = {}
-        texts: dict[str, Imported] = {}
-        missing: list[str] = []
-        for slug, row in rows.items():
-            hit = kept.get(row.bundle_cid)
-            if hit is None or hit.entry.slug != slug or not plan.has(CID.parse(hit.text_cid)):
-                missing.append(slug)
-                continue
-            entries[slug] = hit.entry
-            texts[hit.entry.text] = Imported(CID.parse(hit.text_cid), hit.text_tsize, 0)
-        fresh: dict[str, search_cache.Cached] = {}
-        if missing:
-            whole = {slug: row for slug in missing if '"body":' in (row := rows[slug]).meta}
-            whole |= shown_rows(catalog, [slug for slug in missing if slug not in whole])
-            for slug in missing:
-                made, text = search.entry(search_doc(whole[slug]), language)
-                node = import_bytes(text, plan.profile, plan.sink)
-                entries[slug] = made
-                texts[made.text] = node
-                fresh[whole[slug].bundle_cid] = search_cache.Cached(made, str(node.cid), node.tsize)
-        cache.store(made_by, fresh, (row.bundle_cid for row in rows.values()))
-    return list(entries.values()), texts
+    catalog: Catalog,
+    plan: Any,
+    language: str,
+    rows: dict[str, VersionRow],
+    kept: dict[str, search_cache.Cached],
+) -> tuple[list[search.Entry], dict[str, Imported], dict[str, search_cache.Cached]]:
+    """Every shown version's entry and text file: kept ones when the blockstore still holds
+    their text file, the others made from the articles (read here); and those made."""
+    entries: dict[str, search.Entry] = {}
+    texts: dict[str, Imported] = {}
+    missing: list[str] = []
+    for slug, row in rows.items():
+        hit = kept.get(row.bundle_cid)
+        if hit is None or hit.entry.slug != slug or not plan.has(CID.parse(hit.text_cid)):
+            missing.append(slug)
+            continue
+        entries[slug] = hit.entry
+        texts[hit.entry.text] = Imported(CID.parse(hit.text_cid), hit.text_tsize, 0)
+    fresh: dict[str, search_cache.Cached] = {}
+    if missing:
+        whole = {slug: row for slug in missing if '"body":' in (row := rows[slug]).meta}
+        whole |= shown_rows(catalog, [slug for slug in missing if slug not in whole])
+        for slug in missing:
+            made, text = search.entry(search_doc(whole[slug]), language)
+            node = import_bytes(text, plan.profile, plan.sink)
+            entries[slug] = made
+            texts[made.text] = node
+            fresh[whole[slug].bundle_cid] = search_cache.Cached(made, str(node.cid), node.tsize)
+    return list(entries.values()), texts, fresh
+
+
+def _read(cid: CID, get: Callable[[CID], bytes]) -> bytes:
+    return b"".join(read_file(cid, get))
+
+
+def _patched(
+    get: Callable[[CID], bytes],
+    folder: str,
+    state: search_cache.State | None,
+    kept: dict[str, search_cache.Cached],
+    entries: list[search.Entry],
+    language: str,
+) -> dict[str, Any] | None:
+    """``meta.js``, ``t/`` and ``d/`` of the last folder with the chunks the changed articles
+    touch made again (the rest linked as they are), or None when it cannot be patched."""
+    if state is None or state.folder_cid != folder:
+        return None
+    try:
+        before = [kept[bundle].entry for bundle in state.bundles]
+        top = {name: (cid, tsize) for name, cid, tsize in list_directory(CID.parse(folder), get)}
+        meta = search.registered(_read(top["meta.js"][0], get))
+        parts: dict[str, dict[str, Any]] = {
+            kind: {
+                name: Imported(cid, tsize or 0, 0)
+                for name, cid, tsize in list_directory(top[kind][0], get)
+            }  # fmt: skip
+            for kind in ("t", "d")
+        }
+
+        def read(path: str) -> bytes:
+            kind, name = path.split("/")
+            node: Imported = parts[kind][name]
+            return _read(node.cid, get)
+
+        changes = search.patch(meta, read, before, entries, language)
+    except (KeyError, ValueError, PermapressError, search.NotPatchable):
+        return None
+    out: dict[str, Any] = {"meta.js": changes.pop("meta.js"), **parts}
+    for path, data in changes.items():
+        kind, name = path.split("/")
+        if data is None:
+            parts[kind].pop(name, None)
+        else:
+            parts[kind][name] = data
+    return out
 
 
 def place_search(
@@ -110,13 +158,16 @@ def place_search(
     site: SiteInfo,
     slugs: Iterable[str],
     shown: dict[str, list[VersionRow]] | None = None,
+    get: Callable[[CID], bytes] | None = None,
 ) -> None:
-    """Put ``search/`` into the plan's tree (``plan`` is ``build._Plan``), reused or made.
+    """Put ``search/`` into the plan's tree (``plan`` is ``plan.Plan``), reused or made.
 
     ``shown``: the public versions of every article on the site, oldest first, when the caller
     read them already (the full build); skeleton or light rows are enough to recognise an
     unchanged folder and to find the kept entries, and the texts are read only for articles
-    whose shown version has none kept (``search_cache.py``)."""
+    whose shown version has none kept (``search_cache.py``). ``get`` (the blockstore's):
+    when only some articles changed in place, the last folder's chunks are read and only
+    those the changes touch are made again; without it the index is assembled whole."""
     wanted = list(slugs)
     rows = {slug: shown[slug][-1] for slug in wanted} if shown is not None else None
     if rows is None:
@@ -126,12 +177,27 @@ def place_search(
     if hit is not None and hit.fingerprint == key and plan.has(CID.parse(hit.cid)):
         plan.place("search", Imported(CID.parse(hit.cid), hit.tsize, 0))
         return
-    entries, texts = _entries(catalog, plan, site.language, rows)
-    tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
-    for path, data in search.assemble(entries, site.language).items():
-        folder, name = path.split("/") if "/" in path else ("", path)
-        (tree.setdefault(folder, {}) if folder else tree)[name] = data
-    tree["x"] = {f"{name}.js": node for name, node in texts.items()}
-    node = import_tree(tree, plan.profile, plan.sink)
+    made_by = search_cache.recipe(site.language)
+    with search_cache.EntryCache(catalog.path, readonly=catalog.readonly) as cache:
+        kept = cache.load(made_by)
+        entries, texts, fresh = _entries(catalog, plan, site.language, rows, kept)
+        entries = search.in_order(entries)
+        tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
+        patched = None
+        if get is not None and hit is not None and plan.has(CID.parse(hit.cid)):
+            state = cache.state()
+            patched = _patched(get, hit.cid, state, kept, entries, site.language)
+        if patched is not None:
+            tree |= patched
+        else:
+            for path, data in search.assemble(entries, site.language).items():
+                folder, name = path.split("/") if "/" in path else ("", path)
+                (tree.setdefault(folder, {}) if folder else tree)[name] = data
+        tree["x"] = {f"{name}.js": node for name, node in texts.items()}
+        node = import_tree(tree, plan.profile, plan.sink)
+        bundle_of = {slug: row.bundle_cid for slug, row in rows.items()}
+        order = tuple(bundle_of[e.slug] for e in entries)
+        state = search_cache.State(made_by, str(node.cid), order)
+        cache.store(made_by, fresh, bundle_of.values(), state)
     plan.place("search", node)
     plan.fresh.append((FOLDER, CachedPage(key, str(node.cid), node.tsize, 0)))

@@ -3,7 +3,9 @@
     EntryCache(catalog_path, readonly=False)       one connection of its own (WAL, busy timeout)
     recipe(language) -> str                        what an entry is made with: index code + language
     cache.load(recipe) -> dict[str, Cached]        every kept entry made that way, by bundle CID
-    cache.store(recipe, made, keep) -> None        add new entries, drop those of other bundles
+    cache.store(recipe, made, keep, state) -> None add new entries, drop those of other bundles,
+                                                   remember the folder made (``State``)
+    cache.state() -> State | None                  the last folder made and its articles
 
 An entry (``search.Entry``: the article's terms and their impacts, its headline and date, the
 name of its text file) depends only on the shown version, which its bundle CID names, and on
@@ -12,8 +14,11 @@ articles whose shown version is new to it. The text file's CID and size are kept
 the ``x/`` folder is linked from the kept CIDs without making the files again (the build checks
 that the blockstore still holds them). Each build keeps only the entries of the versions it
 shows: an article's earlier versions, a retracted or purged article leave nothing here after
-the next build. Opened read-only, or on a catalog it cannot write, the cache is empty and
-stores nothing: the index is then made from the articles, with the same bytes.
+the next build. ``search_state`` names the last folder made and the versions it holds, so that
+the next build, when only some articles changed in place (corrections), reads the chunks of
+that folder their words fall in and changes only those (``search.patch``). Opened read-only,
+or on a catalog it cannot write, the cache is empty and stores nothing: the index is then made
+from the articles, with the same bytes.
 """
 
 from __future__ import annotations
@@ -41,7 +46,23 @@ CREATE TABLE IF NOT EXISTS search_entries (
     text_tsize INTEGER NOT NULL,
     PRIMARY KEY (bundle_cid, recipe)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_state (
+    one        INTEGER PRIMARY KEY CHECK (one = 1),
+    recipe     TEXT NOT NULL,
+    folder_cid TEXT NOT NULL,
+    bundles    TEXT NOT NULL
+);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """The last ``search/`` folder made: its CID and the bundle CIDs of its articles in doc-id
+    order (a build patches that folder when only some of them changed)."""
+
+    recipe: str
+    folder_cid: str
+    bundles: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +120,22 @@ class EntryCache:
             for row in rows
         }
 
-    def store(self, made_by: str, made: dict[str, Cached], keep: Iterable[str]) -> None:
-        """Add the entries ``made`` (by bundle CID); keep no entry but those of ``keep``."""
+    def state(self) -> State | None:
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute(
+                "SELECT recipe, folder_cid, bundles FROM search_state WHERE one = 1"
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else State(row[0], row[1], tuple(row[2].split()))
+
+    def store(
+        self, made_by: str, made: dict[str, Cached], keep: Iterable[str], state: State
+    ) -> None:
+        """Add the entries ``made`` (by bundle CID); keep no entry but those of ``keep``;
+        remember ``state``."""
         if self._conn is None or self.readonly:
             return
         wanted = set(keep) | set(made)
@@ -131,6 +166,10 @@ class EntryCache:
                         )
                         for cid, c in sorted(made.items())
                     ],  # fmt: skip
+                )
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO search_state VALUES (1, ?, ?, ?)",
+                    (state.recipe, state.folder_cid, "\n".join(state.bundles)),
                 )
         except sqlite3.Error:
             return  # a cache that cannot be written is only slower next time

@@ -9,6 +9,7 @@ build from scratch and leaves every other chunk's CID as it was.
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 import sqlite3
@@ -286,3 +287,51 @@ def test_a_correction_patches_only_the_chunks_it_changes(home: Path, tmp_path: P
         db.execute("DELETE FROM page_cache")
     full = build(home)
     assert full.mode == "full" and full.root_cid == patched.root_cid
+
+
+def patched(
+    before: list[SearchDoc], after: list[SearchDoc], language: str = "en"
+) -> dict[str, bytes]:
+    """The files of ``before``'s index with ``search.patch`` applied for ``after``."""
+    files = search_files(before, language)
+    meta = chunk(files["meta.js"])
+    assert isinstance(meta, dict)
+    old = search.in_order([search.entry(d, language)[0] for d in before])
+    made = {d.slug: search.entry(d, language) for d in after}
+    new = search.in_order([entry for entry, _text in made.values()])
+    changes = search.patch(meta, files.__getitem__, old, new, language)
+    out = {path: data for path, data in files.items() if not path.startswith("x/")}
+    for path, data in changes.items():
+        if data is None:
+            out.pop(path, None)
+        else:
+            out[path] = data
+    out |= {f"x/{entry.text}.js": text for entry, text in made.values()}
+    return dict(sorted(out.items()))
+
+
+@pytest.mark.parametrize("cap", [1000, 6])
+def test_a_patched_index_equals_one_made_again(cap: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Corrections applied to the last index give the bytes of an index made from scratch,
+    also for words in more articles than a term keeps postings for (``cap``)."""
+    monkeypatch.setattr(search, "MAX_POSTINGS", cap)
+    rng = random.Random(13)
+    words = ["harbour", "budget", "ferry", "council", "flood", "strike", "rent", "school"]
+    docs = [doc(i, " ".join(rng.choices(words, k=rng.randint(1, 12))), day=1 + i % 20)
+            for i in range(60)]  # fmt: skip
+    for _round in range(12):
+        after = list(docs)
+        for i in rng.sample(range(len(docs)), rng.randint(1, 3)):
+            old = docs[i]
+            body = " ".join(rng.choices(words + ["tide"], k=rng.randint(1, 12)))
+            after[i] = SearchDoc(old.slug, old.headline, old.summary, body, old.authors,
+                                 old.categories, old.published)  # fmt: skip
+        try:
+            made = patched(docs, after)
+        except search.NotPatchable:
+            assert cap < 1000  # only a capped term may need what the cap left out
+        else:
+            assert made == search_files(after, "en")
+        docs = after
+    with pytest.raises(search.NotPatchable):
+        patched(docs, [*docs[:-1], doc(99, "new", day=28)])
