@@ -14,7 +14,10 @@ import argon2
 import pyotp
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_HASHER = argon2.PasswordHasher(type=argon2.Type.ID)
+# argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane): a fraction of a second per
+# sign-in, and each guess costs an attacker as much; older hashes with other parameters verify.
+_HASHER = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1,
+                                type=argon2.Type.ID)  # fmt: skip
 MIN_PASSWORD = 10
 
 

@@ -60,9 +60,13 @@ class World:
         assert answer.status_code == 201, answer.text
         return str(answer.json()["slug"])
 
+    def fresh_client(self) -> TestClient:
+        """Another browser: a client of the same app with no cookies."""
+        return TestClient(self.client.app, base_url="http://testserver")
+
     def signed_in_client(self, who: str) -> tuple[TestClient, str]:
         """A second client with a session cookie for ``who``; and its CSRF token."""
-        client = TestClient(self.client.app, base_url="http://testserver")
+        client = self.fresh_client()
         answer = client.post("/admin/login", json={"email": self.people[who].email,
                                                    "password": PASSWORD})  # fmt: skip
         assert answer.status_code == 200, answer.text
