@@ -13,7 +13,8 @@
 
 What a reader needs to judge a piece (the Trust Project's indicators), all optional:
 ``genre`` is the type of work ("news", "opinion", "analysis", "review", "sponsored", … from
-``GENRES``; "" when the source does not say, read as news), ``sources`` the sources and
+``GENRES``; "" when the source does not say, read as news; "page" is a page of the
+newsroom's own, such as About or its corrections policy, kept out of listings and feeds), ``sources`` the sources and
 references (one line each: text, or text followed by its http(s) URL), ``methods`` how the
 piece was reported (one paragraph) and ``location`` where it was reported from (a dateline).
 Like ``inferred``, each appears in ``article_fields`` and article.md only when it is set, so the
@@ -55,7 +56,7 @@ INFERRED_FIELDS: Final = ("published", "headline", "body")
 # The types of work, and what each is called in other systems' front matter and feeds.
 GENRES: Final = (
     "news", "analysis", "opinion", "review", "explainer", "interview", "obituary", "letter",
-    "satire", "sponsored",
+    "satire", "sponsored", "page",
 )  # fmt: skip
 _GENRE_SPELLINGS: Final = {
     "report": "news", "reporting": "news", "article": "news", "newsarticle": "news",

@@ -176,6 +176,14 @@ def _person(name: str, site: SiteInfo, root: str) -> dict[str, Any]:
     return person
 
 
+def profile_page(name: str, site: SiteInfo, root: str) -> dict[str, Any]:
+    """An author's page as a schema.org ProfilePage about the Person, who works for the
+    newsroom."""
+    person = _person(name, site, root)
+    person["worksFor"] = organization(site, root)
+    return {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person}
+
+
 def author_href(name: str, site: SiteInfo) -> str | None:
     """authors/<slug>/index.html for a byline name with an [authors.<slug>] table, else None."""
     author = next((a for a in site.authors if a.name == name), None)

@@ -7,7 +7,7 @@
                                                 page can stand for, and the words that name them
     page_policies(slug, tags) -> tuple[str, ...]
                                                 which of them a page stands for: the tags that
-                                                name a property ("correctionsPolicy"), else the
+                                                name a property ("diversityPolicy") and the
                                                 words of its slug ("corrections-policy")
     author_slug(name) -> str                    authors/<slug>/ of a byline name without a table
     GENRE_LABELS, genre_label(genre) -> str     what a card or an article calls its type of work
@@ -62,6 +62,7 @@ GENRE_LABELS: Final = {
     "letter": "Letter to the editor",
     "satire": "Satire",
     "sponsored": "Sponsored content",
+    "page": "About us",
 }
 
 JSONLD_TYPES: Final = {
@@ -75,6 +76,7 @@ JSONLD_TYPES: Final = {
     "letter": "OpinionNewsArticle",
     "satire": "SatiricalArticle",
     "sponsored": "AdvertiserContentArticle",
+    "page": "WebPage",
 }
 
 # IPTC's genre NewsCodes for the types that have one (ninjs ``genres``)
@@ -96,11 +98,10 @@ def genre_label(genre: str) -> str:
 
 def page_policies(slug: str, tags: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The Organization properties a newsroom page stands for (see ``POLICIES``)."""
-    named = tuple(p for p in POLICIES if p in tags)
-    if named:
-        return named
     words = slug.split("-")
-    return tuple(p for p, keys in POLICIES.items() if any(k in words for k in keys))
+    return tuple(
+        p for p, keys in POLICIES.items() if p in tags or any(k in words for k in keys)
+    )
 
 
 def author_slug(name: str) -> str:

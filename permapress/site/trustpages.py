@@ -1,0 +1,119 @@
+"""The pages that tell readers who stands behind the site: author pages and the newsroom's own.
+
+    newsroom_pages(articles) -> tuple[NewsroomPage, ...]
+        the newsroom's own pages (articles whose type of work is "page": About, the corrections
+        policy, …), ordered for the footer; each is an article like any other (signed,
+        versioned, with its history at articles/<slug>/), kept out of listings and feeds
+    listed(entries) -> list[ArticleEntry]      the entries without the newsroom's pages
+    author_members(entries, site) -> {slug: [ArticleEntry]}
+        the articles of each author that has an [authors.<slug>] table, by byline name
+    author_path(slug, page) -> str             authors/<slug>/index.html, …/page/<n>/index.html
+    author_feeds(slug) -> {kind: path}         authors/<slug>/feed.xml, rss.xml, feed.json
+    render_author_page(site, author, entries=…, page=…, pages=…) -> bytes
+        authors/<slug>/…: name, role, photo, bio, links and their own feed, then their
+        articles, newest first (the listing's cards)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from permapress.articles.model import Article
+from permapress.config import Author
+from permapress.site import render, templating
+from permapress.site.metadata import profile_page, script_json
+from permapress.site.trustinfo import NewsroomPage, page_policies
+from permapress.site.views import ArticleEntry, SiteInfo, newest_first
+
+# the footer lists these first, in this order; other pages follow by title
+_PAGE_ORDER = ("about", "masthead", "ethics", "standards", "corrections-policy", "corrections",
+               "contact")  # fmt: skip
+
+
+def newsroom_pages(articles: Iterable[Article]) -> tuple[NewsroomPage, ...]:
+    found = [
+        NewsroomPage(
+            a.slug, a.headline, f"articles/{a.slug}/index.html", page_policies(a.slug, a.tags)
+        )
+        for a in articles
+        if a.genre == "page"
+    ]
+
+    def order(page: NewsroomPage) -> tuple[int, str]:
+        rank = _PAGE_ORDER.index(page.slug) if page.slug in _PAGE_ORDER else len(_PAGE_ORDER)
+        return rank, page.title.casefold()
+
+    return tuple(sorted(found, key=order))
+
+
+def listed(entries: Iterable[ArticleEntry]) -> list[ArticleEntry]:
+    """The entries that listings, feeds and sitemaps of news show: not the newsroom's pages."""
+    return [e for e in entries if e.article.genre != "page"]
+
+
+def author_members(
+    entries: Iterable[ArticleEntry], site: SiteInfo
+) -> dict[str, list[ArticleEntry]]:
+    by_name = {a.name: a.slug for a in site.authors}
+    members: dict[str, list[ArticleEntry]] = {a.slug: [] for a in site.authors}
+    for entry in entries:
+        if entry.article.genre == "page":
+            continue
+        for name in entry.article.authors:
+            if name in by_name:
+                members[by_name[name]].append(entry)
+    return members
+
+
+def author_path(slug: str, page: int = 1) -> str:
+    return render.listing_path(f"authors/{slug}/", page)
+
+
+def author_feeds(slug: str) -> dict[str, str]:
+    base = f"authors/{slug}/"
+    return {kind: base + name for kind, name in templating.SITE_FEEDS.items()}
+
+
+def render_author_page(
+    site: SiteInfo,
+    author: Author,
+    *,
+    entries: Sequence[ArticleEntry],
+    page: int = 1,
+    pages: int = 1,
+    category_slugs: dict[str, str] | None = None,
+) -> bytes:
+    """One page of authors/<slug>/: the author, then their articles."""
+    root = render.relative_root(author_path(author.slug, page))
+    slugs = {s.name: s.slug for s in site.sections}
+    slugs.update(category_slugs or {})
+    items = [render._item(e, root, slugs, site.language) for e in newest_first(entries)]
+    feeds = author_feeds(author.slug)
+    person: dict[str, Any] = {
+        "name": author.name,
+        "role": author.role,
+        "bio": author.bio,
+        "links": list(author.links),
+        "photo": f"{root}assets/theme/{quote(author.photo)}" if author.photo else None,
+        "feed": root + feeds["atom"] if page == 1 else None,
+    }
+    title = author.name + (f" — page {page}" if page > 1 else "") + f" — {site.name}"
+    description = author.bio or f"Articles by {author.name}, {site.name}."
+    return templating.render_template(
+        site.theme,
+        "author.html",
+        **templating.site_frame(site, root),
+        page_title=title,
+        description=" ".join(description.split()),
+        canonical=site.absolute(author_path(author.slug, page)[: -len("index.html")]),
+        feeds=templating.feed_links(feeds, root, f"{site.name}: {author.name}"),
+        jsonld=script_json(profile_page(author.name, site, root)),
+        show_heading=True,
+        heading=author.name,
+        author=templating.Row(person),
+        top=None,
+        items=items,
+        pager=render._pager(page, pages),
+    )
