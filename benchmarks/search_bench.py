@@ -100,10 +100,10 @@ def _full_build(home: Path, with_search: bool, kept: bool = True) -> tuple[float
     spent = [0.0]
     original = search_build.place_search
 
-    def timed_place(*args: Any) -> None:
+    def timed_place(*args: Any, **kwargs: Any) -> None:
         started = time.process_time()
         if with_search:
-            original(*args)
+            original(*args, **kwargs)
         spent[0] += time.process_time() - started
 
     # the build calls search_build.place_search: time it there, for this one build

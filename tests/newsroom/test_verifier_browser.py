@@ -30,7 +30,7 @@ from verifier_cases import KEY_FP, Case, cli_output, make_cases  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = pytest.mark.browser
-DONE = "#result[data-valid=yes], #result[data-valid=no], #result[data-valid=error]"
+DONE = ", ".join(f"#result[data-valid={v}]" for v in ("yes", "no", "error", "unchecked"))
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,27 @@ def test_a_file_that_is_not_a_car_and_a_bad_key_are_one_clear_line(
     state, shown = check_in_page(page, Case("junk", junk, "not-a-key"))
     assert state == "error"
     assert "is neither a fingerprint (like K7QF-2M4D-XW3A-9TJB-EC5R) nor a public key" in shown
+
+
+def test_a_whole_site_car_is_named_and_left_to_the_command_line(
+    demo_home: Path, cli: Callable[..., Any], browser: Any, tmp_path: Path
+) -> None:
+    """The page checks one article's CAR; the site's export is recognised and not checked
+    (its log and every article are ``permapress verify``'s), and the page says so up front."""
+    assert cli("build", "--home", str(demo_home)).code == 0
+    site_car = tmp_path / "site.car"
+    assert cli("export", "--format", "car", str(site_car), "--home", str(demo_home)).code == 0
+    saved = tmp_path / "verify.html"
+    saved.write_bytes(verify_page(SiteInfo("The Harbour Courier", "", "en", None, KEY_FP)))
+    page = browser.new_page()
+    page.goto(saved.as_uri())
+    assert "permapress export --format car" in page.inner_text("main")
+    state, shown = check_in_page(page, Case("site", site_car, ""))
+    assert (state, shown) == (
+        "unchecked",
+        "NOT CHECKED: site.car: this CAR is a whole site (publisher.json at its root): check it "
+        "with `permapress verify`",
+    )
 
 
 def test_served_by_permapress_serve_the_page_checks_an_article_download(

@@ -384,7 +384,7 @@ return async (bytes, key) => {
   const root = car.roots[0], get = getter(car.store);
   let names = [];
   try { names = list(root, get).map(l => l.name); } catch { /* not a folder: a bundle with problems */ }
-  if (names.includes("publisher.json")) throw new Trust("this CAR is a whole site: check it with `permapress verify`");
+  if (names.includes("publisher.json")) throw Object.assign(new Trust("this CAR is a whole site (publisher.json at its root): check it with `permapress verify`"), { site: true });
   const b = await bundle(root, car.store, expected), r = b.record;
   const valid = !b.problems.length, corr = b.chain.slice(1);
   const lines = [`${valid ? "VALID" : "NOT VALID"}: ${b.headline || "(no headline)"}`];

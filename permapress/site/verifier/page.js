@@ -1,5 +1,6 @@
 // The verify page: a dropped or chosen .car is checked by ppCheck; the verdict is shown in
-// #result (data-valid="yes|no|error") as the lines `permapress verify` prints.
+// #result (data-valid="yes|no|error", "unchecked" for a whole site's CAR) as the lines
+// `permapress verify` prints.
 "use strict";
 (() => {
   const $ = id => document.getElementById(id), out = $("result"), drop = $("drop");
@@ -15,8 +16,9 @@
       out.textContent = report.lines.join("\n");
     } catch (e) {
       if (mine !== seq) return;
-      out.dataset.valid = "error";
-      out.textContent = "NOT VALID: " + file.name + ": " + e.message;
+      // a whole site is not checked here: not a verdict on it, only a pointer to the command line
+      out.dataset.valid = e.site ? "unchecked" : "error";
+      out.textContent = (e.site ? "NOT CHECKED: " : "NOT VALID: ") + file.name + ": " + e.message;
     }
   }
   let last = null;
