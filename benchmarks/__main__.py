@@ -21,6 +21,7 @@ from benchmarks import (
     extraction_bench,
     import_bench,
     import_real,
+    mirror_bench,
     search_bench,
     serve_bench,
     trust_bench,
@@ -39,6 +40,7 @@ GROUPS = {
     "realimport": import_real.run,
     "carry": carry_bench.run,
     "search": search_bench.run,
+    "mirror": mirror_bench.run,
 }
 
 

@@ -173,6 +173,7 @@ class MirrorResult:
     blocks_refetched: int = 0  # arrived although held already (shared blocks of a batch)
     bytes_refetched: int = 0
     batches: int = 0  # CAR requests (the first mirror's whole site, then one per new subtree)
+    largest_batch: int = 0  # bytes of the largest CAR received
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -354,4 +355,5 @@ def _result(
     return MirrorResult(
         str(root), fetcher.blocks_fetched, fetcher.bytes_fetched, adopted, info.name, articles,
         entries, fetcher.blocks_refetched, fetcher.bytes_refetched, fetcher.batches,
+        fetcher.largest_batch,
     )  # fmt: skip

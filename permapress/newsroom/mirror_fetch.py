@@ -251,6 +251,7 @@ class Fetcher:
         self.blocks_refetched = 0
         self.bytes_refetched = 0
         self.batches = 0
+        self.largest_batch = 0  # bytes of the largest CAR received
         self._lookup = lookup
         self._count_lock = threading.Lock()
         # No kept-alive connections: each request opens its own, so its Watchdog sees the
@@ -482,16 +483,23 @@ class Fetcher:
                 for cid, data in reader:
                     self._take(url, cid, data, wanted, on_block)
         except httpx.HTTPError as exc:
+            self._batch_done(received)
             if watchdog.fired or isinstance(exc, httpx.TooManyRedirects | httpx.TimeoutException):
                 raise self._fail(url, exc, watchdog) from None
             return True  # a broken transfer: what arrived is kept, the walk fetches the rest
         except FormatError as exc:
+            self._batch_done(received)
             if "truncated" in str(exc):
                 return True
             raise MirrorError(f"{url}: not a valid CAR ({exc})") from None
         finally:
             watchdog.cancel()
+        self._batch_done(received)
         return True
+
+    def _batch_done(self, received: int) -> None:
+        with self._count_lock:
+            self.largest_batch = max(self.largest_batch, received)
 
     def _take(
         self, url: str, cid: CID, data: bytes, wanted: set[CID], on_block: OnBlock | None
