@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from permapress.site.metadata import article_uri
+from permapress.site.paths import article_folder
 from permapress.site.sitemaps import RELATIVE_NOTE, XmlOut, site_url
 from permapress.site.views import (
     ArticleEntry,
@@ -63,7 +64,7 @@ def _chosen(entries: Sequence[ArticleEntry]) -> list[ArticleEntry]:
 
 
 def _link(site: SiteInfo, entry: ArticleEntry, self_path: str) -> str:
-    return site_url(site, f"articles/{entry.article.slug}/", from_path=self_path)
+    return site_url(site, article_folder(entry.article.slug), from_path=self_path)
 
 
 def _content(site: SiteInfo, entry: ArticleEntry, self_path: str) -> str:

@@ -7,6 +7,7 @@ Paths are relative to the site root, with "/" and no leading slash; a folder end
     current_car(slug)             <slug>.car                the current bundle's CAR (in the folder)
     version_car(slug, n)          <slug>-v<n>.car           version n's CAR (in the folder)
     version_folder(slug, n)       articles/<slug>/v/<n>     version n's bundle, linked as it is
+    version_page(n)               v/<n>/index.html          its page, from the article's folder
     history_folder(slug)          articles/<slug>/history/  every version, and what changed
     diff_page(slug, n)            articles/<slug>/history/<n>/index.html
     records_folder(slug)          articles/<slug>/records/  a purged article's signed records
@@ -27,6 +28,8 @@ ARTICLES = "articles/"
 HOME = ""
 ARCHIVE_INDEX = "archive/index.html"
 NOT_FOUND = "404.html"
+SEARCH_PAGE = "search/index.html"
+HISTORY = "history/"
 VERIFY_PAGE = "verify/index.html"
 ROBOTS = "robots.txt"
 SITE_CSS = "assets/site.css"
@@ -66,12 +69,17 @@ def version_name(number: int) -> str:
     return f"v/{number}"
 
 
+def version_page(number: int) -> str:
+    """Version ``number``'s own index.html, from the article's folder."""
+    return f"{version_name(number)}/{INDEX}"
+
+
 def version_folder(slug: str, number: int) -> str:
     return article_folder(slug) + version_name(number)
 
 
 def history_folder(slug: str) -> str:
-    return article_folder(slug) + "history/"
+    return article_folder(slug) + HISTORY
 
 
 def history_page(slug: str) -> str:

@@ -14,24 +14,10 @@ articles/<slug>/index.html; ``relative_root(path)`` computes it. Public URLs wri
 metadata (canonical, Open Graph) are absolute and use the folder form "…/articles/<slug>/";
 they appear only when ``SiteInfo.base_url`` is known.
 
-Paths of the site, relative to its root (the builder writes ``Page`` values at these paths):
-
-    index.html, page/<n>/index.html                 home (page 1, then 2, 3 …)
-    articles/<slug>/index.html                      article page (root "../../")
-    articles/<slug>/<slug>.car                      the current bundle as a CAR ("Download IPFS")
-    articles/<slug>/<slug>-v<n>.car                 version n's bundle as a CAR
-    articles/<slug>/v/<n>/                          bundle of version n (its own index.html)
-    articles/<slug>/history/index.html              every version (root "../../../")
-    articles/<slug>/history/<n>/index.html          what changed in version n (root "../../../../")
-    categories/<slug>/index.html, …/page/<n>/…      category listing
-    archive/index.html, archive/<yyyy>/<mm>/…       archive index and monthly listings
-    404.html                                        served at any depth, so its CSS is inline
-                                                    and its links are "/" plus "index.html"
-
-Pagination: page 1 of a listing is ``<base>index.html``, page n > 1 is
-``<base>page/<n>/index.html`` (``listing_path``); ``render_listing`` links between them with
-paths relative to the page being rendered. ``feeds`` maps "atom" / "rss" / "json" to paths
-relative to the site root.
+Paths of the site and every page's ``root`` come from ``paths.py``; the frame around every
+page, the story's context and the Jinja environment from ``templating.py``. ``render_listing``
+links between the pages of a listing (``pagination.py``); ``feeds`` maps "atom" / "rss" /
+"json" to paths relative to the site root.
 
 Images: an article's lead image is a name in its ``media`` (an absolute URL is not shown, since
 pages fetch nothing from elsewhere). In a bundle it is "media/<name>"; in the site it is the
@@ -44,18 +30,15 @@ Errors: a naive datetime or a bad base URL raises ``SiteError`` naming the value
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
 from typing import Any, Literal
 from urllib.parse import quote
 
-import jinja2
 from markupsafe import Markup
 
 from permapress.articles.model import Article
 from permapress.errors import SiteError
-from permapress.site import storyparts
+from permapress.site import paths, storyparts
 from permapress.site.metadata import (
     article_jsonld,
     article_open_graph,
@@ -64,295 +47,29 @@ from permapress.site.metadata import (
     organization,
     script_json,
 )
-from permapress.site.theme import PACKAGE_THEME, Theme, load
+from permapress.site.pagination import page_href
+from permapress.site.paths import listing_path as listing_path
+from permapress.site.paths import relative_root as relative_root
+from permapress.site.templating import FEATURED_SECTIONS as FEATURED_SECTIONS
+from permapress.site.templating import SITE_FEEDS as SITE_FEEDS
+from permapress.site.templating import Row as _Row
+from permapress.site.templating import category_links as _categories
+from permapress.site.templating import feed_links as _feed_links
+from permapress.site.templating import render_template as _render
+from permapress.site.templating import site_css as site_css
+from permapress.site.templating import site_frame as _site_frame
+from permapress.site.templating import story as _story
+from permapress.site.templating import when as _when
+from permapress.site.theme import PACKAGE_THEME
 from permapress.site.views import (
     ArticleEntry,
     SiteInfo,
-    body_html,
     byline,
     human_date,
-    image_text,
-    iso8601,
-    media_image,
     month_name,
     newest_first,
 )
 from permapress.site.views import month_title as month_title  # the builder titles archives
-
-SITE_FEEDS: Mapping[str, str] = {"atom": "feed.xml", "rss": "rss.xml", "json": "feed.json"}
-_FEED_TYPES = {
-    "atom": ("application/atom+xml", "Atom"),
-    "rss": ("application/rss+xml", "RSS"),
-    "json": ("application/feed+json", "JSON Feed"),
-}
-
-
-# --- helpers the builder shares --------------------------------------------------------------
-
-
-def relative_root(path: str) -> str:
-    """The prefix from the page at ``path`` back to the site root: "a/b/index.html" -> "../../"."""
-    return "../" * path.count("/")
-
-
-def listing_path(base: str, page: int) -> str:
-    """Where page ``page`` of the listing rooted at ``base`` ("", "categories/x/") lives."""
-    return f"{base}index.html" if page <= 1 else f"{base}page/{page}/index.html"
-
-
-# --- template plumbing ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _When:
-    iso: str
-    human: str
-
-
-def _when(moment: datetime) -> _When:
-    # the offset is part of the key: equal instants in two time zones read differently
-    return _when_at(moment, moment.utcoffset())
-
-
-@lru_cache(maxsize=8192)
-def _when_at(moment: datetime, offset: Any) -> _When:
-    del offset  # the cache key
-    return _When(iso8601(moment), human_date(moment))
-
-
-class _Row(dict[str, Any]):
-    """A dict whose keys templates read as attributes (``item.href``) without a failed
-    attribute lookup first: Jinja tries attributes before keys."""
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-@dataclass(frozen=True, slots=True)
-class _Link:
-    label: str
-    href: str | None
-    current: bool = False
-    featured: bool = True  # shown in the section bar itself, not only in its full menu
-
-
-# Sections the bar shows itself (the build lists the busiest first); the menu shows every one.
-FEATURED_SECTIONS = 8
-
-
-@cache
-def _environment(theme: Theme) -> jinja2.Environment:
-    """The templates of ``theme`` as read once (``theme.load``): what renders is what the render
-    version hashed."""
-    return jinja2.Environment(
-        loader=jinja2.DictLoader(dict(load(theme).templates)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,  # a theme does not change while the process runs
-        # compiled templates are kept between runs (keyed by each template's source checksum)
-        bytecode_cache=jinja2.FileSystemBytecodeCache(),
-    )
-
-
-def site_css(theme: Theme = PACKAGE_THEME) -> str:
-    """The stylesheet served as assets/site.css and inlined into bundles and 404.html."""
-    return load(theme).css
-
-
-def _render(theme: Theme, template: str, **context: Any) -> bytes:
-    base: dict[str, Any] = {
-        "canonical": None,
-        "description": "",
-        "feeds": [],
-        "og": [],
-        "jsonld": None,
-        "css_inline": None,
-        "nav": [],
-        "footer_links": [],
-        "fingerprint": None,
-        "home_href": None,
-        "tagline": "",
-        "masthead_h1": False,
-        "root": "",
-        "strip": None,
-        "strip_href": None,
-        "logo": None,
-        "icon": None,
-        "newsroom_pages": [],
-    }
-    base.update(context)
-    if "masthead" not in context:  # pages without the site's frame (bundles, 404.html)
-        _add_pieces(base, theme)
-    text = _environment(theme).get_template(template).render(**base)
-    return text.encode("utf-8")
-
-
-# The masthead with its section bar, and the footer, are the same on thousands of pages (they
-# change only with the page's depth and current section): each is rendered once per process.
-_MASTHEAD = (
-    "site_name", "tagline", "home_href", "masthead_h1", "nav", "strip", "search_href", "logo",
-    "strip_href",
-)
-_FOOTER = ("site_name", "footer_links", "fingerprint", "newsroom_pages")
-
-
-def _add_pieces(context: dict[str, Any], theme: Theme) -> None:
-    """Put the masthead and the footer of ``context`` into it, rendered."""
-    masthead = (_frozen(context, n) for n in _MASTHEAD)
-    context["masthead"] = _piece(theme, "_masthead.html", *masthead)
-    context["footer"] = _piece(theme, "_footer.html", *(_frozen(context, n) for n in _FOOTER))
-
-
-def _frozen(context: Mapping[str, Any], name: str) -> tuple[str, Any]:
-    value = context.get(name)
-    return name, tuple(value) if isinstance(value, list) else value
-
-
-@lru_cache(maxsize=512)
-def _piece(theme: Theme, template: str, *context: tuple[str, Any]) -> Markup:
-    return Markup(_environment(theme).get_template(template).render(dict(context)))
-
-
-def _nav(site: SiteInfo, root: str, current: str | None = None) -> list[_Link]:
-    items = [_Link("Front page", f"{root}index.html", current == "")]
-    items += [
-        _Link(s.name, f"{root}categories/{s.slug}/index.html", current == s.slug,
-              i < FEATURED_SECTIONS)  # fmt: skip
-        for i, s in enumerate(site.sections)
-    ]
-    items.append(_Link("Archive", f"{root}archive/index.html", current == "archive"))
-    return items
-
-
-def _feed_links(feeds: Mapping[str, str], root: str, title: str) -> list[_Row]:
-    unknown = sorted(set(feeds) - set(_FEED_TYPES))
-    if unknown:
-        raise SiteError(f"feed kind {unknown[0]!r} is not one of 'atom', 'rss', 'json'")
-    return [
-        _Row(
-            type=_FEED_TYPES[k][0],
-            title=f"{title} ({_FEED_TYPES[k][1]})",
-            href=root + feeds[k],
-        )
-        for k in _FEED_TYPES
-        if k in feeds
-    ]
-
-
-# The frames of the running process by (site, root, current section, masthead as h1).
-_FRAMES: dict[tuple[int, str, str | None, bool], tuple[SiteInfo, dict[str, Any]]] = {}
-
-
-def _site_frame(
-    site: SiteInfo, root: str, current: str | None = None, masthead_h1: bool = False
-) -> dict[str, Any]:
-    """What every page of the site shows around its content at ``root``, with its masthead and
-    footer rendered: made once per process for each depth and section."""
-    key = (id(site), root, current, masthead_h1)
-    hit = _FRAMES.get(key)
-    if hit is not None and hit[0] is site:
-        return hit[1]
-    frame = _frame(site, root, current)
-    frame["masthead_h1"] = masthead_h1
-    _add_pieces(frame, site.theme)
-    if len(_FRAMES) > 512:
-        _FRAMES.clear()
-    _FRAMES[key] = (site, frame)
-    return frame
-
-
-def _frame(site: SiteInfo, root: str, current: str | None) -> dict[str, Any]:
-    return {
-        "lang": site.language,
-        "site_name": site.name,
-        "tagline": site.tagline,
-        "root": root,
-        "home_href": f"{root}index.html",
-        "search_href": f"{root}search/index.html",
-        "nav": _nav(site, root, current),
-        "fingerprint": site.fingerprint,
-        "logo": root + quote(site.logo) if site.logo else None,
-        "icon": storyparts.site_icon(site, root),
-        "newsroom_pages": [(page.title, root + page.href) for page in site.pages],
-        "footer_links": [
-            ("Front page", f"{root}index.html"),
-            ("Archive", f"{root}archive/index.html"),
-            ("Atom feed", f"{root}{SITE_FEEDS['atom']}"),
-            ("RSS", f"{root}{SITE_FEEDS['rss']}"),
-            ("JSON Feed", f"{root}{SITE_FEEDS['json']}"),
-        ],
-    }
-
-
-def _categories(article: Article, slugs: Mapping[str, str], prefix: str | None) -> list[_Link]:
-    """Category links (text only when the slug is unknown or ``prefix`` is None)."""
-    out = []
-    for name in article.categories:
-        slug = slugs.get(name)
-        href = f"{prefix}categories/{slug}/index.html" if slug and prefix is not None else None
-        out.append(_Link(name, href))
-    return out
-
-
-def _story(
-    article: Article,
-    categories: list[_Link],
-    media_prefix: str,
-    recorded_html: str = "",
-    site: SiteInfo | None = None,
-    root: str = "",
-) -> dict[str, Any]:
-    image = media_image(article)
-    modified = article.modified
-    genre, genre_label = storyparts.genre_row(article)
-    return {
-        "story_lang": article.language,
-        "headline": article.headline,
-        "summary": storyparts.standfirst(article),
-        "genre": genre,
-        "genre_label": genre_label,
-        "references": storyparts.references(article),
-        "methods": article.methods,
-        "location": article.location,
-        "authors": storyparts.author_links(article.authors, site, root),
-        "author_cards": [
-            _Row(name=a.name, role=a.role, bio=a.bio, href=f"{root}authors/{a.slug}/index.html",
-                 photo=f"{root}assets/theme/{quote(a.photo)}" if a.photo else None)  # fmt: skip
-            for name in article.authors
-            for a in (site.authors if site else ())
-            if a.name == name
-        ],
-        "corrections_href": _policy_href(site, root, "correctionsPolicy"),
-        "byline": byline(article.authors),
-        "categories": categories,
-        "tags": list(article.tags),
-        "published": _when(article.published),
-        "modified": _when(modified) if modified and modified > article.published else None,
-        "update_note": None,
-        "lead_image": (
-            _Row(src=f"{media_prefix}media/{quote(image)}", caption=image_text(article, image))
-            if image
-            else None
-        ),
-        "body_html": Markup(storyparts.figures(body_html(article, media_prefix, recorded_html))),
-    }
-
-
-def _policy_href(site: SiteInfo | None, root: str, policy: str) -> str | None:
-    """The link to the newsroom page that states ``policy`` ("correctionsPolicy"), if any."""
-    for page in site.pages if site else ():
-        if policy in page.policies:
-            return root + page.href
-    return None
-
 
 # --- the pages -------------------------------------------------------------------------------
 
@@ -370,6 +87,10 @@ def render_bundle_index(
     where the CID comes from instead. ``version`` is the version number when known.
     """
     which = f"version {version}" if version is not None else "one version"
+    # inside the site, a version's bundle is articles/<slug>/v/<n>/: back to the article
+    to_article = "" if version is None else relative_root(paths.version_page(version))
+    folder = "" if version is None else paths.version_folder(article.slug, version) + "/"
+    to_root = relative_root(folder)
     provenance = (
         f"This is {which} of an article published by {site_name}, "
         f"first published {human_date(article.published)}."
@@ -386,10 +107,9 @@ def render_bundle_index(
         css_inline=Markup(site_css(PACKAGE_THEME)),
         site_name=site_name,
         strip=f"Permanent copy · version {version}" if version is not None else "Permanent copy",
-        # inside the site, a version's bundle is articles/<slug>/v/<n>/: back to the article
-        strip_href="../../index.html" if version is not None else None,
+        strip_href=None if version is None else to_article + paths.INDEX,
         icon=storyparts.letter_icon(site_name),
-        home_href="../../../../index.html" if version is not None else None,
+        home_href=None if version is None else to_root + paths.INDEX,
         provenance=provenance,
         has_media=bool(article.media),
         published_by=published_by,
@@ -408,10 +128,10 @@ def render_article_page(
 ) -> bytes:
     """articles/<slug>/index.html: the article around its bundle, with the Download IPFS link."""
     article = entry.article
-    root = "../../"
+    root = relative_root(paths.article_page(article.slug))
     number = entry.version_number
     prefix = f"v/{number}/"
-    url = site.absolute(f"articles/{article.slug}/")
+    url = site.absolute(paths.article_folder(article.slug))
     story = _story(
         article, _categories(article, category_slugs, root), prefix, entry.body_html, site, root
     )
@@ -426,7 +146,7 @@ def render_article_page(
             when=_when(v.created),
             note=v.note,
             cid=v.bundle_cid,
-            href=f"v/{v.number}/index.html",
+            href=paths.version_page(v.number),
             current=i == len(entry.versions) - 1,
         )
         for i, v in enumerate(entry.versions)
@@ -454,7 +174,7 @@ def _item(
     entry: ArticleEntry, root: str, slugs: Mapping[str, str], language: str
 ) -> dict[str, Any]:
     article = entry.article
-    base = f"{root}articles/{article.slug}/"
+    base = root + paths.article_folder(article.slug)
     image = storyparts.card_image(article)
     genre, genre_label = storyparts.genre_row(article)
     return _Row(
@@ -479,7 +199,7 @@ def _pager(page: int, pages: int) -> dict[str, Any] | None:
     def href(target: int) -> str:
         if page == 1:
             return listing_path("", target)
-        return "../../index.html" if target == 1 else f"../{target}/index.html"
+        return page_href(page, target)
 
     return _Row(
         newer=href(page - 1) if page > 1 else None,
@@ -563,10 +283,10 @@ def render_archive_index(site: SiteInfo, months: Sequence[tuple[int, int, int]])
     return _render(
         site.theme,
         "archive.html",
-        **_site_frame(site, "../", "archive"),
+        **_site_frame(site, relative_root(paths.ARCHIVE_INDEX), "archive"),
         page_title=f"Archive — {site.name}",
         description=f"Every article published by {site.name}, month by month.",
-        feeds=_feed_links(SITE_FEEDS, "../", site.name),
+        feeds=_feed_links(SITE_FEEDS, relative_root(paths.ARCHIVE_INDEX), site.name),
         years=list(years.items()),
     )
 
@@ -576,7 +296,7 @@ def render_search(site: SiteInfo) -> bytes:
     return _render(
         site.theme,
         "search.html",
-        **_site_frame(site, "../"),
+        **_site_frame(site, relative_root(paths.SEARCH_PAGE)),
         page_title=f"Search — {site.name}",
         description=f"Search every article published by {site.name}.",
     )
@@ -634,7 +354,7 @@ def render_history_page(
     ``retraction`` is the reason when the article was retracted.
     """
     article = entry.article
-    root = "../../../"
+    root = relative_root(paths.history_page(article.slug))
     return _render(
         site.theme,
         "history.html",
@@ -666,10 +386,13 @@ def render_diff_page(
     version = next((v for v in entry.versions if v.number == number), None)
     if version is None or number < 2:
         raise SiteError(f"version {number} of {article.slug!r} has no earlier version to compare")
+    # from history/<n>/ back to the article's folder
+    page = paths.diff_page(article.slug, number)
+    to_article = relative_root(page.removeprefix(paths.article_folder(article.slug)))
     return _render(
         site.theme,
         "diff.html",
-        **_site_frame(site, "../../../../"),
+        **_site_frame(site, relative_root(page)),
         page_title=f"What changed in version {number}: {article.headline} — {site.name}",
         description=f"The changes in version {number} of “{article.headline}”.",
         story_lang=article.language,
@@ -681,9 +404,9 @@ def render_diff_page(
         deleted=deleted,
         diff=Markup(diff),
         history_href="../index.html",
-        article_href="../../index.html",
-        before_href=f"../../v/{number - 1}/index.html",
-        after_href=f"../../v/{number}/index.html",
+        article_href=to_article + paths.INDEX,
+        before_href=to_article + paths.version_page(number - 1),
+        after_href=to_article + paths.version_page(number),
     )
 
 
@@ -695,7 +418,7 @@ def render_tombstone(
     return _render(
         site.theme,
         "tombstone.html",
-        **_site_frame(site, "../../"),
+        **_site_frame(site, relative_root(paths.article_page(article.slug))),
         page_title=f"Retracted: {article.headline} — {site.name}",
         description=f"{site.name} retracted this article: {reason}",
         story_lang=article.language,

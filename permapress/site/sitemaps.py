@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from permapress.site.paths import NEWS_SITEMAP, article_folder, relative_root
 from permapress.site.views import ArticleEntry, SiteInfo, iso8601, newest_first
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -100,7 +101,7 @@ def site_url(site: SiteInfo, path: str, *, from_path: str = "") -> str:
     absolute = site.absolute(path)
     if absolute is not None:
         return absolute
-    return ("../" * from_path.count("/") + path) or "./"
+    return (relative_root(from_path) + path) or "./"
 
 
 def sitemap_xml(
@@ -150,7 +151,7 @@ def news_sitemap_xml(site: SiteInfo, entries: Sequence[ArticleEntry]) -> bytes:
     for entry in newest_first(entries)[:NEWS_LIMIT]:
         article = entry.article
         out.start("url")
-        out.leaf("loc", site_url(site, f"articles/{article.slug}/", from_path="news-sitemap.xml"))
+        out.leaf("loc", site_url(site, article_folder(article.slug), from_path=NEWS_SITEMAP))
         out.start("news:news")
         out.start("news:publication")
         out.leaf("news:name", site.name)

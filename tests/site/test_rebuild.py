@@ -333,7 +333,7 @@ def test_editing_the_installed_package_renders_the_pages_again(home: Path, tmp_p
     article = page(home, str(themed["root_cid"]), f"articles/{slug}/index.html")
     assert "Download the copy" in article
 
-    edit(package / "site" / "render.py", '_Link("Front page"', '_Link("Home"')
+    edit(package / "site" / "templating.py", 'Link("Front page"', 'Link("Home"')
     made = run_copy(source, home)
     assert made["mode"] == "incremental" and made["root_cid"] != themed["root_cid"]
     assert isinstance(made["rendered"], int) and made["rendered"] > articles
