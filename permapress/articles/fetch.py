@@ -27,14 +27,15 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
-
-import httpx
 
 from permapress import __version__
 from permapress.errors import ArticleError
 from permapress.watchdog import Watchdog
+
+if TYPE_CHECKING:  # imported where a request is made: importing a file needs no HTTP client
+    import httpx
 
 USER_AGENT: Final = f"permapress/{__version__} (+newsroom archiver)"
 ACCEPT: Final = (
@@ -101,6 +102,8 @@ def _raw(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
 
 
 def _client(limits: Limits) -> httpx.Client:
+    import httpx
+
     timeout = httpx.Timeout(limits.timeout, connect=limits.connect_timeout)
     return httpx.Client(
         follow_redirects=True,
@@ -132,6 +135,8 @@ def fetch(
 
 
 def _get(http: httpx.Client, url: str, limits: Limits, headers: dict[str, str]) -> Fetched:
+    import httpx
+
     mib = limits.max_bytes / (1024 * 1024)
     ends = time.monotonic() + limits.deadline
     too_slow = FetchError(

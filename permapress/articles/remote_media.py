@@ -63,10 +63,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote, urljoin, urlsplit
 
-import httpx
 from markdown_it.common.utils import unescapeAll
 
 from permapress.articles.fetch import USER_AGENT
@@ -76,6 +75,9 @@ from permapress.articles.model import Article, Media
 from permapress.articles.slug import slugify
 from permapress.config import MediaSettings
 from permapress.watchdog import Watchdog
+
+if TYPE_CHECKING:  # imported when an image is fetched: an import without any starts sooner
+    import httpx
 
 MIB: Final = 1024 * 1024
 ACCEPT_IMAGES: Final = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.5"
@@ -187,6 +189,8 @@ class Downloader:
             self._folder = None
 
     def _http(self) -> httpx.Client:
+        import httpx
+
         if self._client is None:
             self._client = httpx.Client(
                 follow_redirects=False,
@@ -214,6 +218,8 @@ class Downloader:
         if self._host_failures.get(host, 0) >= HOST_FAILURES:
             result: Downloaded | str = f"not tried: {host} did not answer {HOST_FAILURES} times"
         else:
+            import httpx
+
             try:
                 result = self._download(url)
             except _Refused as exc:
@@ -246,6 +252,8 @@ class Downloader:
     def _request(self, url: str, deadline: float, retry: bool = True) -> bytes | str:
         """The body of ``url`` (bytes) or the Location it redirects to (str); a protocol error
         is tried once more, on a new connection."""
+        import httpx
+
         limits = self.limits
         left = deadline - time.monotonic()
         if left <= 0:

@@ -116,8 +116,25 @@ def extensions(reader: Reader) -> tuple[str, ...]:
     return tuple(str(e).lower() for e in found) if isinstance(found, (tuple, list)) else ()
 
 
+def _detect_loaded(path: Path, head: bytes) -> str | None:
+    """The format when a reader already loaded (Markdown, pages) claims both the file's
+    extension and its content: ``detect`` would choose it whatever the optional readers say, so
+    they are not imported for it (importing one Markdown file starts sooner)."""
+    ext = _extension(path)
+    if ext in FEED_EXTENSIONS or looks_binary(head):
+        return None
+    for name, reader in list(FORMATS.items()):
+        if ext in extensions(reader) and reader.sniff(path, head):
+            return name
+    return None
+
+
 def detect(path: Path, head: bytes) -> str | None:
     """The format of ``path`` from its first bytes ``head``; see the module docstring."""
+    if not _optional_loaded:
+        quick = _detect_loaded(path, head)
+        if quick is not None:
+            return quick
     known = readers()
     by_extension = [name for name, r in known.items() if _extension(path) in extensions(r)]
     if looks_binary(head):
@@ -154,7 +171,7 @@ def _what(fmt: str, head: bytes) -> str:
 
 
 def _reader(fmt: str) -> Reader:
-    known = readers()
+    known = FORMATS if fmt in FORMATS else readers()  # Markdown and pages are loaded
     if fmt not in known:
         choices = ", ".join(sorted(known))
         raise ArticleError(f"unknown format {fmt!r}; choose one of: {choices}")

@@ -30,8 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from permapress.articles import feed, html, ninjs, wxr
-from permapress.articles.fetch import Fetched, fetch, is_url
+from permapress.articles.fetch import is_url
 from permapress.articles.items import Failed, Item, Note, ReadOptions
 from permapress.articles.markup import markdown_to_html, remember_html
 from permapress.articles.media import confined, outside_root
@@ -103,6 +102,8 @@ def _line(error: object, where: object) -> str:
 
 
 def _file_items(path: Path, fmt: str | None, tz: tzinfo, options: ReadOptions) -> Iterator[Item]:
+    # each reader of these formats (and what it uses: HTML extraction, feed parsing) is
+    # imported when such a file comes: importing one Markdown file starts sooner
     if fmt is None:
         with path.open("rb") as handle:
             fmt = detect(path, handle.read(HEAD_BYTES))
@@ -111,21 +112,32 @@ def _file_items(path: Path, fmt: str | None, tz: tzinfo, options: ReadOptions) -
             raise ArticleError(f"is not in a format I can read ({choices}); name the format "
                                "with --format if it is one", str(path))  # fmt: skip
     if fmt == "wxr":
+        from permapress.articles import wxr
+
         yield from wxr.iter_items(path, tz=tz, options=options)
     elif fmt == "feed":
+        from permapress.articles import feed
+
         yield from feed.iter_items(path.read_bytes(), feed_key=str(path.resolve()),
                                    folder=path.parent, tz=tz, options=options)  # fmt: skip
     elif fmt == "ninjs":
+        from permapress.articles import ninjs
+
         yield from ninjs.iter_items(path.read_bytes(), source=str(path.resolve()),
                                     folder=path.parent, tz=tz, options=options)  # fmt: skip
     elif fmt == "html":
+        from permapress.articles import html
+
         yield from html.read(path, tz=tz, options=options)
     else:
         yield from read_source(path, fmt, tz)
 
 
 def _url_items(url: str, fmt: str | None, tz: tzinfo, options: ReadOptions) -> Iterator[Item]:
-    got: Fetched = fetch(url, limits=options.limits)
+    from permapress.articles import feed, html, ninjs, wxr
+    from permapress.articles.fetch import fetch
+
+    got = fetch(url, limits=options.limits)
     head = got.data[:HEAD_BYTES]
     probe = Path(got.final_url.rsplit("/", 1)[-1] or "index")
     if fmt is None:

@@ -20,13 +20,11 @@ order, is the same with any number of workers.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool as BrokenExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future
 from typing import Final, TypeVar
 
 R = TypeVar("R")
@@ -60,7 +58,12 @@ def _worker_start() -> None:
 
 def start_pool(workers: int) -> Executor | None:
     """A pool of ``workers`` forked processes, all started before this returns."""
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2:
+        return None
+    import multiprocessing  # here: a small import (one file) starts without it
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return None
     # SIGINT is blocked while the workers are forked, so none gets one before it ignores it
     before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
