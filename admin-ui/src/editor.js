@@ -601,6 +601,7 @@ async function showRevision(rev) {
     return;
   }
   view.hidden = false;
+  view.dataset.id = String(rev.id);
   $("#revision-title").textContent = `Saved ${formatTime(rev.saved)}${rev.kind === "conflict" ? " (kept from a refused save)" : ""}`;
   $("#revision-text").textContent = article.body || "";
   $("#revision-restore").onclick = () => {
