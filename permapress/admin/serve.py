@@ -16,6 +16,7 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -66,6 +67,7 @@ class AdminServer:
             raise ConfigError(str(exc).replace("--port", "--admin-port")) from None
         self.port = int(self.sock.getsockname()[1])
         self.thread: threading.Thread | None = None
+        self.server: Any = None
 
     @property
     def url(self) -> str:
@@ -80,6 +82,7 @@ class AdminServer:
         app = admin_app(home, base_url=self.url, scheduler=True)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
                                                lifespan="on"))  # fmt: skip
+        self.server = server
         sock: socket.socket = self.sock
         self.thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                                        name="permapress-admin", daemon=True)  # fmt: skip
@@ -87,4 +90,8 @@ class AdminServer:
         click.echo(f"Admin (sign-in and the editor) at {self.url}/admin/")
 
     def close(self) -> None:
+        """Stop serving (when started) and let the port go."""
+        if self.server is not None and self.thread is not None:
+            self.server.should_exit = True
+            self.thread.join(30)
         self.sock.close()

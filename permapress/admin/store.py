@@ -8,7 +8,8 @@
     admin_failures   failed sign-ins per account and per address (the rate limit's memory)
     admin_articles   the editable copy of each article worked on in the admin: the fields as
                      JSON, its workflow status (draft | submitted | scheduled | published |
-                     retracted), owner, revision counter, publish_at
+                     retracted), owner, revision counter (one per save), publish_at, and the
+                     revision last published
     admin_revisions  every saved revision of a draft (and every refused conflicting save), so
                      nothing typed is lost; never public
     admin_previews   preview links (SHA-256 of the secret, article, expiry)
@@ -89,7 +90,8 @@ CREATE TABLE IF NOT EXISTS admin_articles (
     created    TEXT NOT NULL,
     updated    TEXT NOT NULL,
     updated_by TEXT,
-    publish_at TEXT
+    publish_at TEXT,
+    published_revision INTEGER
 );
 CREATE INDEX IF NOT EXISTS admin_articles_due ON admin_articles(publish_at)
     WHERE status = 'scheduled';
@@ -197,15 +199,19 @@ class Draft:
     updated: str
     updated_by: str | None
     publish_at: str | None
+    published_revision: int | None  # the revision last published (None: never)
 
 
-_DRAFT_COLUMNS = "slug, owner, status, revision, data, created, updated, updated_by, publish_at"
+_DRAFT_COLUMNS = (
+    "slug, owner, status, revision, data, created, updated, updated_by, publish_at, "
+    "published_revision"
+)
 
 
 def _draft(row: Sequence[Any]) -> Draft:
     return Draft(
         str(row[0]), row[1], str(row[2]), int(row[3]), json.loads(row[4]), str(row[5]),
-        str(row[6]), row[7], row[8],
+        str(row[6]), row[7], row[8], row[9],
     )  # fmt: skip
 
 

@@ -156,7 +156,6 @@ def catalog_view(ctx: AdminContext, slug: str) -> dict[str, Any] | None:
              "recorded": v.recorded, "draft": is_draft(v)}
             for v in versions
         ],  # fmt: skip
-        "shown_fields": fields_of(article_from_meta(shown[-1].meta)) if shown else None,
     }
 
 
@@ -185,7 +184,7 @@ def article_json(ctx: AdminContext, slug: str, who: SignedIn | None) -> dict[str
         "publish_at": draft.publish_at if draft is not None else None,
         "updated": draft.updated if draft is not None else None,
         "updated_by": draft.updated_by if draft is not None else None,
-        "changed": bool(view is None or view["shown_fields"] != _comparable(fields)),
+        "changed": _changed(draft, view),
         "bundle_cid": view["bundle_cid"] if view else None,
         "ipfs_url": f"ipfs://{view['bundle_cid']}" if view and view["bundle_cid"] else None,
         "versions": view["versions"] if view else [],
@@ -197,8 +196,11 @@ def article_json(ctx: AdminContext, slug: str, who: SignedIn | None) -> dict[str
     return data
 
 
-def _comparable(fields: dict[str, Any]) -> dict[str, Any]:
-    return {name: fields.get(name) for name in FIELDS}
+def _changed(draft: Draft | None, view: dict[str, Any] | None) -> bool:
+    """Whether there are saved edits readers do not see yet."""
+    if draft is None:
+        return view is None or view["bundle_cid"] is None
+    return draft.published_revision != draft.revision
 
 
 def article_state(ctx: AdminContext, slug: str) -> tuple[str | None, str, bool]:
@@ -350,8 +352,8 @@ def set_status(ctx: AdminContext, who: SignedIn, slug: str, status: str,
     now = iso_now(ctx.clock())
     with ctx.store.transaction() as conn:
         conn.execute(
-            "UPDATE admin_articles SET status = ?, publish_at = ?, updated = ?, updated_by = ?, "
-            "revision = revision + 1 WHERE slug = ?",
+            "UPDATE admin_articles SET status = ?, publish_at = ?, updated = ?, updated_by = ? "
+            "WHERE slug = ?",
             (status, publish_at, now, who.user_id, slug),
         )
         conn.execute("UPDATE admin_index SET status = ?, updated = ? WHERE slug = ?",
@@ -367,10 +369,11 @@ def _ensure_draft(ctx: AdminContext, who: SignedIn, slug: str) -> Draft:
     if view is None:
         raise not_found(f"no article with slug {slug!r}")
     now = iso_now(ctx.clock())
+    shown = 1 if view["bundle_cid"] else None  # the copy is what readers see
     ctx.store.execute(
         "INSERT OR IGNORE INTO admin_articles (slug, owner, status, revision, data, created, "
-        "updated, updated_by) VALUES (?, NULL, ?, 1, ?, ?, ?, ?)",
-        (slug, view["status"], dumps(view["fields"]), now, now, who.user_id),
+        "updated, updated_by, published_revision) VALUES (?, NULL, ?, 1, ?, ?, ?, ?, ?)",
+        (slug, view["status"], dumps(view["fields"]), now, now, who.user_id, shown),
     )
     draft = ctx.store.draft(slug)
     assert draft is not None
@@ -473,8 +476,8 @@ def _record(ctx: AdminContext, actor: str, slug: str, *, note: str | None,
     with ctx.store.transaction() as conn:
         conn.execute(
             "UPDATE admin_articles SET status = 'published', publish_at = NULL, updated = ?, "
-            "revision = revision + 1 WHERE slug = ?",
-            (stamp, slug),
+            "published_revision = ? WHERE slug = ?",
+            (stamp, draft.revision, slug),
         )
         _index(ctx, conn, slug, draft.data, "published", draft.owner, stamp,
                (first or now).isoformat())  # fmt: skip
