@@ -38,12 +38,14 @@ import functools
 import itertools
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from permapress.errors import BlockNotFound, ConfigError, FormatError, IpfsError
 from permapress.ipfs.cid import CID, IDENTITY, RAW, decode_multihash
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 _TEMP_NUMBERS = itertools.count()
 
@@ -65,6 +67,8 @@ _WRITER_THREADS = 4
 def _writers(pid: int) -> ThreadPoolExecutor:
     """This process's block writer threads (started on first use; a forked child has its own)."""
     del pid  # the cache key
+    from concurrent.futures import ThreadPoolExecutor  # here: a small command starts sooner
+
     return ThreadPoolExecutor(_WRITER_THREADS, thread_name_prefix="blocks")
 
 
