@@ -115,7 +115,12 @@ function applyArticle(article) {
   const link = $("#public-link");
   if (link) {
     link.hidden = !article.ipfs_url;
-    if (article.ipfs_url) link.href = article.ipfs_url;
+    if (article.ipfs_url) {
+      link.href = article.ipfs_url;
+      const cid = article.bundle_cid || "";
+      link.textContent = cid ? `ipfs://${cid.slice(0, 10)}…${cid.slice(-6)}` : "Permanent copy";
+      link.title = `The published version's permanent copy: ${article.ipfs_url}`;
+    }
   }
 }
 
@@ -193,7 +198,9 @@ function showConflict(data, mine) {
   say("Not saved: someone else saved a newer version", "conflict");
   const panel = $("#conflict");
   panel.hidden = false;
-  const who = theirs.updated_by && theirs.updated_by !== state.me ? " by someone else" : theirs.updated_by === state.me ? " (by you, in another tab or window)" : "";
+  const mine2 = theirs.updated_by && theirs.updated_by === state.me;
+  const who = mine2 ? " by you, in another tab or window," : theirs.updated_by_name ? ` by ${theirs.updated_by_name}` : " by someone else";
+  $("#conflict-title").textContent = mine2 ? "A newer version was saved in another tab" : "Someone else saved this article";
   const when = theirs.updated ? ` at ${formatTime(theirs.updated)}` : "";
   $("#conflict-message").textContent =
     `This article was saved${who}${when} after you opened it, so your save was refused. ` +
@@ -221,6 +228,7 @@ function showConflict(data, mine) {
     ),
   );
   panel.scrollIntoView({ block: "start" });
+  loadHistory();
 }
 
 async function keepMine() {
@@ -578,7 +586,7 @@ async function loadHistory() {
         h("button", { type: "button", class: "link", onclick: () => showRevision(rev) },
           formatTime(rev.saved, true)),
         " ",
-        h("span", { class: "who", text: rev.user_id === state.me ? "you" : rev.user_id || "" }),
+        h("span", { class: "who", text: rev.user_id === state.me ? "you" : rev.user_name || "a colleague" }),
         rev.kind === "conflict" ? h("span", { class: "note", text: " (text kept from a refused save)" }) : null),
     ),
   );

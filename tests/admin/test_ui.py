@@ -220,6 +220,7 @@ def signed_in(browser: Any, room: Newsroom, role: str, *, width: int = 1280) -> 
 
 
 def shot(page: Any, name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -485,12 +486,20 @@ def test_markup_in_every_field_is_shown_as_text(newsroom: Newsroom, browser: Any
         == 0
     )
     assert page.locator("#preview-body a[href^='javascript']").count() == 0
-    # the sign-in page's message comes from the address: shown as text too
-    page.goto(room.admin + "/admin/login?error=" + httpx.QueryParams({"e": XSS})["e"])
     shot(page, "10-xss-editor")
     assert page.evaluate("window.__xss") is None
     assert not watch.dialogs
     context.close()
+    # the sign-in page's message comes from the address: shown as text too
+    outsider = browser.new_page()
+    outside = Watch(outsider)
+    outsider.goto(room.admin + "/admin/login?" + str(httpx.QueryParams({"error": XSS})))
+    assert outsider.inner_text("#login-error") == XSS
+    assert outsider.locator("form img, form script").count() == 0
+    shot(outsider, "10-xss-login")
+    assert outsider.evaluate("window.__xss") is None
+    assert not outside.dialogs
+    outsider.close()
 
 
 def test_two_tabs_on_one_article_lose_nothing(newsroom: Newsroom, browser: Any) -> None:
