@@ -104,9 +104,10 @@ class MirrorState:
     log_head: str | None
     log_entries: int
     adopted: str | None
+    ipns: tuple[tuple[str, int], ...] = ()  # (name, sequence) of the IPNS records followed
 
     def encode(self) -> bytes:
-        data = {
+        data: dict[str, Any] = {
             "type": STATE_TYPE,
             "source": self.source,
             "key": key_text(self.key),
@@ -115,6 +116,8 @@ class MirrorState:
             "log": {"head": self.log_head, "entries": self.log_entries},
             "adopted": self.adopted,
         }
+        if self.ipns:
+            data["ipns"] = dict(self.ipns)
         return (json.dumps(data, sort_keys=True, indent=2) + "\n").encode("utf-8")
 
 
@@ -142,11 +145,13 @@ def load_state(folder: Path) -> MirrorState | None:
     try:
         if value["type"] != STATE_TYPE:
             raise KeyError("type")
+        ipns = value.get("ipns", {})
         return MirrorState(
             str(value["source"]), parse_key_text(value["key"]), value["root"],
             value["log"]["head"], int(value["log"]["entries"]), value["adopted"],
+            tuple((str(name), int(seq)) for name, seq in sorted(ipns.items())),
         )  # fmt: skip
-    except (KeyError, TypeError, ValueError, TrustError):
+    except (KeyError, TypeError, ValueError, AttributeError, TrustError):
         raise MirrorError(
             f"{path}: not a {STATE_TYPE} file (type, source, key, root, log); fix or remove it"
         ) from None
@@ -273,6 +278,19 @@ def _own_tables(config: Path) -> str:
     return ("\n" if kept else "") + "".join(kept)
 
 
+def _check_sequences(state: MirrorState, seen: dict[str, int], root: CID) -> None:
+    """An IPNS record older than one the mirror followed (a gateway's stale copy) is not a
+    rewritten history: the mirror waits for the newer one instead of refusing."""
+    held = dict(state.ipns)
+    for name, sequence in seen.items():
+        if name in held and sequence < held[name]:
+            raise MirrorError(
+                f"the gateway serves an older IPNS record of {name} (sequence {sequence}, naming "
+                f"{root}); this mirror has followed sequence {held[name]}; the mirror keeps what "
+                "it has: try again later or another gateway"
+            )
+
+
 def _prepare(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise MirrorError(f"{folder}: is a file; give a folder for the mirror")
@@ -309,6 +327,8 @@ def mirror_once(
     fresh = store_is_empty(store)
     with Fetcher(source, store, limits, lookup=lookup) as fetcher:
         root = fetcher.site_root()
+        if state is not None and state.root != str(root):
+            _check_sequences(state, fetcher.ipns_seen, root)
         fetch = checked_getter(fetcher.block)
         info = decode_publisher_document(_site_file(root, PUBLISHER_FILE, fetch))
         if state is not None and state.root == str(root):
@@ -344,6 +364,7 @@ def mirror_once(
         adopted = MirrorState(
             source.text, info.key, str(root), head, len(entries),
             (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            tuple(sorted({**dict(state.ipns if state else ()), **fetcher.ipns_seen}.items())),
         )  # fmt: skip
         _adopt(folder, adopted, info, len(report.articles))
         return _result(root, fetcher, True, info, len(entries), len(report.articles))

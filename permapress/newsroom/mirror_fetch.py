@@ -252,6 +252,7 @@ class Fetcher:
         self.bytes_refetched = 0
         self.batches = 0
         self.largest_batch = 0  # bytes of the largest CAR received
+        self.ipns_seen: dict[str, int] = {}  # name -> sequence of the records followed
         self._lookup = lookup
         self._count_lock = threading.Lock()
         # No kept-alive connections: each request opens its own, so its Watchdog sees the
@@ -392,9 +393,11 @@ class Fetcher:
         data, headers = self._bounded(url, IPNS_RECORD_TYPE, MAX_RECORD_SIZE)
         _trustless(url, headers, IPNS_RECORD_TYPE)
         try:
-            return verify_record(name, data).value
+            verified = verify_record(name, data)
         except IpnsRecordError as exc:
             raise MirrorError(f"{url}: the IPNS record is refused ({exc})") from None
+        self.ipns_seen[str(name)] = verified.sequence
+        return verified.value
 
     def _dnslink_value(self, domain: str) -> str:
         host = f"_dnslink.{domain}"

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from permapress.config import load_config
@@ -47,6 +48,7 @@ def test_an_ipns_name_is_resolved_verified_and_followed(
         name = _sign(demo_home, root)
         first = cli("mirror", f"ipns://{name}", str(mirror), "--gateway", base, "--json")
         assert first.code == 0, first.err
+        old_record = httpx.get(f"{base}/ipns/{name}?format=ipns-record").content
         assert first.json()["root_cid"] == root and first.json()["adopted"] is True
         # the gateway form of the same name
         again = cli("mirror", f"{base}/ipns/{name}/", str(tmp_path / "other"), "--json")
@@ -56,10 +58,17 @@ def test_an_ipns_name_is_resolved_verified_and_followed(
         new_root = _correct(demo_home, cli, tmp_path)
         assert _sign(demo_home, new_root) == name
         second = cli("mirror", f"ipns://{name}", str(mirror), "--gateway", base, "--json")
-    assert second.code == 0, second.err
-    assert second.json()["root_cid"] == new_root and second.json()["adopted"] is True
-    state = load_state(mirror)
-    assert state is not None and state.source == f"ipns://{name}" and state.root == new_root
+        assert second.code == 0, second.err
+        assert second.json()["root_cid"] == new_root and second.json()["adopted"] is True
+        state = load_state(mirror)
+        assert state is not None and state.source == f"ipns://{name}" and state.root == new_root
+        assert state.ipns == ((name, 1),)
+        # a gateway still serving the first record (a stale cache) is not a rewritten history
+        with proxy(base, _hostile_record(old_record)) as stale:
+            run = cli("mirror", f"ipns://{name}", str(mirror), "--gateway", stale)
+    assert run.code == 1 and "serves an older IPNS record" in run.err
+    assert "this mirror has followed sequence 1" in run.err and "refused" not in run.err
+    assert load_state(mirror) == state
 
 
 def _hostile_record(record: bytes) -> Callable[[BaseHTTPRequestHandler, str], bool]:
