@@ -60,6 +60,7 @@ test: setup
 
 bench: setup bench-tools
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks scale
 
 # A long fuzzing session, not part of `make test`: FUZZ_EXAMPLES random inputs per reader.
 FUZZ_EXAMPLES ?= 5000

@@ -64,3 +64,18 @@ def write_corpus(folder: Path, n: int) -> Path:
     for i in range(n):
         (folder / f"story-{i:05d}.md").write_text(article_text(i), encoding="utf-8")
     return folder
+
+
+def ensure_corpus(folder: Path, n: int) -> Path:
+    """``write_corpus(folder, n)`` unless the folder already holds exactly that corpus (its n
+    files, the first and the last as they would be written): 100,000 files are not written
+    again for every run."""
+    names = [f"story-{i:05d}.md" for i in (0, n - 1)]
+    try:
+        same = sum(1 for _ in folder.glob("story-*.md")) == n and all(
+            (folder / name).read_text(encoding="utf-8") == article_text(i)
+            for name, i in zip(names, (0, n - 1), strict=True)
+        )
+    except OSError:
+        same = False
+    return folder if same else write_corpus(folder, n)

@@ -28,7 +28,7 @@ from benchmarks.common import NODE_BIN, ROOT, Result, have, run_timed, timed
 from benchmarks.corpus import write_corpus
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_file, import_path
-from permapress.ipfs.profiles import PROFILES
+from permapress.ipfs.profiles import PROFILES, Profile
 
 GIB = 1 << 30
 PERMAPRESS = str(Path(sys.executable).with_name("permapress"))
@@ -109,7 +109,7 @@ def run(work: Path) -> list[Result]:
     results.append(Result("sha256 pass over 1 GiB (anchor)", base, "s"))
     for name, profile in PROFILES.items():
 
-        def once(profile=profile) -> None:
+        def once(profile: Profile = profile) -> None:
             with big.open("rb") as f:
                 import_file(f, profile, _discard)
 
