@@ -188,8 +188,8 @@ def parse_source(text: str, *, gateway: str | None = None, rpc: str | None = Non
 
 
 def dns_lookup(server: str | None = None, timeout: float = 10.0) -> Lookup:
-    """TXT lookups through dnspython: the system's resolver, or ``server`` (``HOST`` or
-    ``HOST:PORT``, an IP address)."""
+    """TXT lookups through dnspython: the system's resolver, or ``server`` (an IP address,
+    ``IP:PORT`` or ``[IPv6]:PORT``)."""
     import dns.exception
     import dns.resolver
 
@@ -199,12 +199,21 @@ def dns_lookup(server: str | None = None, timeout: float = 10.0) -> Lookup:
         raise MirrorError(f"no DNS resolver is configured on this machine ({exc}); "
                           "give one with --dns HOST[:PORT]") from None  # fmt: skip
     if server is not None:
-        host, _sep, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
-        if not port.isdigit() and port:
-            raise MirrorError(f"--dns {server!r}: give HOST or HOST:PORT")
-        resolver.nameservers = [host or server]
-        if port:
+        host, port = server, "53"
+        if server.startswith("[") and "]:" in server:  # [IPv6]:PORT
+            host, port = server[1:].split("]:", 1)
+        elif server.count(":") == 1:
+            host, port = server.split(":")
+        try:
+            if not 0 < int(port) < 65536:
+                raise ValueError(port)
+            resolver.nameservers = [host]
             resolver.port = int(port)
+        except ValueError:
+            raise MirrorError(
+                f"--dns {server!r}: give the DNS server's IP address, as IP or IP:PORT "
+                "([IPv6]:PORT)"
+            ) from None
     resolver.lifetime = timeout
 
     def lookup(host: str) -> list[str]:

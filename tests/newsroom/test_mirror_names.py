@@ -167,6 +167,9 @@ def test_name_sources_that_cannot_work_are_one_line(
         ["ipns://news.example/articles", "--gateway", "http://127.0.0.1:9"],
         ["ipns://news.example", "--gateway", "ftp://127.0.0.1:9"],
         ["http://127.0.0.1:9/ipns/x/y/"],
+        ["ipns://news.example", "--gateway", "http://127.0.0.1:9", "--dns", "dns.example"],
+        ["ipns://news.example", "--gateway", "http://127.0.0.1:9", "--dns", "127.0.0.1:99999"],
+        ["http://127.0.0.1:9/ipfs/x/", "--rpc", "127.0.0.1:5001"],
     ):
         run = cli("mirror", *args, str(tmp_path / "m"))
         assert run.code == 1 and run.err.startswith("Error: "), (args, run.err)
