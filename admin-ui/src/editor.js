@@ -336,9 +336,27 @@ function showActions() {
     button.hidden = !show.has(action);
   }
   $("#media-upload").hidden = !show.has("upload_media");
-  $("#field-image-pick").hidden = false;
+  setReadOnly(!show.has("save"));
   const saveButton = $('[data-action="save"]');
   if (saveButton) saveButton.textContent = published() ? "Save changes (not yet public)" : "Save draft";
+}
+
+// an article this person may not change (retracted, or published and theirs only to read)
+function setReadOnly(readOnly) {
+  document.body.classList.toggle("read-only", readOnly);
+  for (const name of FIELDS) {
+    const el = fieldElement(name);
+    if (el) el.disabled = readOnly;
+  }
+  for (const id of ["field-image-pick", "media-library"]) $(`#${id}`).hidden = readOnly;
+  $("#toolbar").hidden = readOnly;
+  if (state.editor && state.editor.e) state.editor.e.contentEditable = readOnly ? "false" : "true";
+  const banner = $("#read-only");
+  const status = state.article && state.article.status;
+  banner.hidden = !readOnly;
+  banner.textContent = status === "retracted"
+    ? "This article is retracted: it stays as it is, on the record."
+    : "You can read this article but not change it.";
 }
 
 async function act(action, body, doneText) {

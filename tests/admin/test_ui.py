@@ -102,6 +102,7 @@ class Newsroom:
 
     def api(self, role: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.people[role].token}"}
+        headers.update(kwargs.pop("headers", {}))
         return httpx.request(method, self.admin + path, headers=headers, timeout=60, **kwargs)
 
 
@@ -620,4 +621,147 @@ def test_a_contributor_cannot_open_someone_elses_article(newsroom: Newsroom, bro
     answer = page_fetch(page, "PUT", f"/admin/api/articles/{slug}", {"headline": "Mine now"})
     assert answer["status"] == 403
     assert json.dumps(answer["data"]).count("error") >= 1
+    context.close()
+
+
+# ---- the rest of the workflow ------------------------------------------------------------------
+
+
+def test_an_invitation_link_sets_a_password_in_the_browser(
+    newsroom: Newsroom, browser: Any
+) -> None:
+    room = newsroom
+    out = room.cli("users", "add", "new.reporter@harbour.example", "--role", "contributor")
+    link = re.search(r"\S+/admin/invite/[A-Za-z0-9_\-]+", out)
+    assert link, out
+    path = link.group(0)[link.group(0).index("/admin/invite/") :]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(room.admin + path)
+    page.wait_for_selector("#invite-about:has-text('new.reporter@harbour.example')")
+    page.fill("#name", "New Reporter")
+    page.fill("#password", "short")
+    page.click("button[type=submit]")  # too short: the browser says so, nothing is sent
+    assert page.evaluate("document.querySelector('#password').validity.valid") is False
+    assert "/admin/invite/" in page.url
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(room.admin + "/admin/")
+    assert "New Reporter" in page.inner_text(".topbar")
+    shot(page, "13-invited")
+    # the link works once
+    again = browser.new_page()
+    again.goto(room.admin + path)
+    again.wait_for_selector("#invite-error:not([hidden])")
+    again.close()
+    context.close()
+
+
+def test_preview_link_schedule_and_retract_from_the_editor(
+    newsroom: Newsroom, browser: Any
+) -> None:
+    room = newsroom
+    draft = room.api(
+        "editor",
+        "POST",
+        "/admin/api/articles",
+        json={"headline": "Ferry timetable changes", "body": "The winter timetable is out."},
+    ).json()["slug"]
+    context, page = signed_in(browser, room, "editor")
+    page.goto(f"{room.admin}/admin/articles/{draft}")
+    page.wait_for_selector("#status.status-draft")
+    # a preview link: readable without signing in
+    page.click("[data-action=preview_link]")
+    link = page.wait_for_selector("#preview-link")
+    url = link.get_attribute("href")
+    assert url
+    stranger = browser.new_context()
+    outside = stranger.new_page()
+    outside.goto(url)
+    assert "The winter timetable is out." in outside.inner_text("body")
+    stranger.close()
+    # scheduled for tomorrow: embargoed, shown as scheduled
+    page.click("[data-action=schedule]")
+    page.fill("#publish-at", "2099-01-01T08:00")
+    page.click("#schedule-dialog button[type=submit]")
+    page.wait_for_selector("#status.status-scheduled")
+    assert "publishes" in page.inner_text("#status-detail")
+    assert room.api("editor", "GET", f"/admin/api/articles/{draft}").json()["publish_at"]
+    shot(page, "14-scheduled")
+    assert httpx.get(room.site + "/", timeout=30).text.count("Ferry timetable changes") == 0
+    # a published article retracted with a reason: the reason stands on the site
+    live = room.api(
+        "editor",
+        "POST",
+        "/admin/api/articles",
+        json={"headline": "Quay collapse feared", "body": "Engineers were called."},
+    ).json()["slug"]
+    assert room.api("editor", "POST", f"/admin/api/articles/{live}/publish").status_code == 200
+    page.goto(f"{room.admin}/admin/articles/{live}")
+    page.wait_for_selector("#status.status-published")
+    page.click("[data-action=retract]")
+    page.click("#retract-dialog button[type=submit]")  # no reason: asked for one
+    assert page.evaluate("document.querySelector('#retract-reason').validity.valid") is False
+    assert page.locator("#retract-dialog[open]").count() == 1
+    page.fill("#retract-reason", "The report relied on a source we could not confirm.")
+    page.click("#retract-dialog button[type=submit]")
+    page.wait_for_selector("#status.status-retracted", timeout=60_000)
+    assert visible_actions(page) == set()
+    assert page.is_disabled("#field-headline")
+    assert page.get_attribute(".TinyMDE", "contenteditable") == "false"
+    shot(page, "15-retracted")
+    reader = browser.new_page()
+    reader.goto(room.site + "/")
+    assert reader.locator("text=Quay collapse feared").count() == 0
+    reader.close()
+    context.close()
+
+
+def test_the_media_library_gives_an_image_to_another_article(
+    newsroom: Newsroom, browser: Any
+) -> None:
+    room = newsroom
+    first = room.api(
+        "author", "POST", "/admin/api/articles", json={"headline": "Lighthouse repainted"}
+    ).json()["slug"]
+    uploaded = room.api(
+        "author",
+        "POST",
+        f"/admin/api/media?slug={first}&name=lighthouse.png",
+        content=_png(),
+        headers={"Content-Type": "image/png"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    second = room.api(
+        "author", "POST", "/admin/api/articles", json={"headline": "Lighthouse reopens"}
+    ).json()["slug"]
+    context, page = signed_in(browser, room, "author")
+    page.goto(f"{room.admin}/admin/articles/{second}")
+    page.wait_for_selector("#status.status-draft")
+    page.click("#field-image-pick")
+    item = page.wait_for_selector(".media-item:has-text('lighthouse.png')")
+    shot(page, "16-media-library")
+    item.query_selector("button:has-text('Lead image')").click()
+    expect(page.locator("#field-image")).to_have_value("lighthouse.png")
+    page.wait_for_selector("#lead-preview img")
+    page.click("[data-action=save]")
+    wait_saved(page)
+    saved = room.api("author", "GET", f"/admin/api/articles/{second}").json()
+    assert saved["image"] == "lighthouse.png"
+    assert "lighthouse.png" in saved["media"]
+    context.close()
+
+
+def test_the_editor_fits_a_phone(newsroom: Newsroom, browser: Any) -> None:
+    room = newsroom
+    slug = room.api(
+        "contributor", "POST", "/admin/api/articles", json={"headline": "On the phone"}
+    ).json()["slug"]
+    context, page = signed_in(browser, room, "contributor", width=390)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "17-phone-list")
+    page.goto(f"{room.admin}/admin/articles/{slug}")
+    page.wait_for_selector("#status.status-draft")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "18-phone-editor")
     context.close()
