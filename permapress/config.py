@@ -129,6 +129,11 @@ class Config:
         """The name a category is shown under: its alias's target, else itself."""
         return dict(self.aliases).get(name, name)
 
+    def category_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """``names`` with each alias replaced by the name it stands for, each name once."""
+        found = [self.category_name(name) for name in names]
+        return tuple(name for i, name in enumerate(found) if name not in found[:i])
+
 
 def find_home(explicit: Path | None, cwd: Path, env: Mapping[str, str]) -> Path:
     """The newsroom folder for this command, or ConfigError saying how to get one."""

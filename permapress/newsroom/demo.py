@@ -35,7 +35,7 @@ def _settle(newsroom: Newsroom, demo: Path) -> None:
     home = newsroom.config.home
     path = home / CONFIG_NAME
     text = path.read_text(encoding="utf-8")
-    if "[authors." not in text:
+    if "\n[authors.hannah-okafor]" not in text:
         text = text.replace("[look]\n", _LOOK, 1).replace("[categories]\n", _ALIAS, 1)
         text += "\n" + (demo / "newsroom.toml").read_text(encoding="utf-8")
         path.write_text(text, encoding="utf-8")

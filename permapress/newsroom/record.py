@@ -105,7 +105,13 @@ def record_article(
     ``prebuilt``: its first version as an import's reader process built and stored it, used
     when this records exactly that (``prebuild``); ``signer``: the newsroom's key, when the
     caller has loaded it already."""
+    # a category alias of permapress.toml ("Politics" = "Politics & Government") is recorded
+    # under the name it stands for: one section, one page
     article = validate(article)
+    categories = newsroom.config.category_names(article.categories)
+    if categories != article.categories:
+        prebuilt = None  # it was built with the names as written
+        article = replace(article, categories=categories)
     catalog = newsroom.catalog
     key = content_key(article)
     existing = catalog.article_by_source(article.source) if article.source else None

@@ -53,12 +53,13 @@ def skeleton_article(meta: str) -> Article:
         slug=data["slug"],
         published=datetime.fromisoformat(data["published"]),
         modified=datetime.fromisoformat(data["modified"]) if data["modified"] else None,
-        authors=(),
+        authors=tuple(data.get("authors") or ()),
         categories=tuple(data["categories"]),
         tags=(),
         summary="",
         language="",
         body="",
+        genre=data.get("genre") or "",
     )
 
 

@@ -62,8 +62,9 @@ def home(site: SiteInfo) -> Listing:
 
 
 def category(taxonomy: Taxonomy, site: SiteInfo, name: str) -> Listing:
-    topic = taxonomy.topic(name)
-    return Listing(name, "category", f"IPTC Media Topic: {topic.label}" if topic else "")
+    # the line under the title speaks to readers; the IPTC Media Topic is in the metadata
+    del taxonomy
+    return Listing(name, "category", f"Every article {site.name} filed under {name}, newest first.")
 
 
 def category_feed_title(site: SiteInfo, name: str) -> str:

@@ -7,23 +7,27 @@ Pure functions the renderers call:
     figures(html) -> str                    every paragraph holding only an image becomes a
                                             <figure> with a <figcaption> from its title, else
                                             its alt text
-    card_image(article) -> str | None       the lead image, else the first of the body's own
-                                            images (a media file): the thumbnail on listings
+    card_image(article) -> str | None       the lead image, else the first image among its
+                                            media files: the thumbnail on listings
     references(article) -> [(label, url)]   the sources and references, split for links
     author_links(names, site, root)         each byline name with the href of its page or None
     genre_row(article) -> (key, label)      the type of work for labels ("news", "News")
     site_icon(site, root) -> str            the href of the site's icon: the logo, else a
                                             small SVG letter in the page itself (no request)
+    logo_href(site, root) -> str | None     the logo's href (inline on the 404 page)
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import mimetypes
 import re
 from typing import Final
 from urllib.parse import quote
 
 from permapress.articles.model import Article, reference_parts
+from permapress.site.theme import load
 from permapress.site.trustinfo import genre_label
 from permapress.site.views import SiteInfo, media_image
 
@@ -31,9 +35,6 @@ _WORD: Final = re.compile(r"\w+", re.UNICODE)
 _MARKUP: Final = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|<[^>]+>|[*_`>#]")
 _LONE_IMAGE: Final = re.compile(r"<p>\s*(<img\s[^>]*>)\s*</p>")
 _ATTRIBUTE: Final = re.compile(r'\s(alt|title)="([^"]*)"')
-_BODY_IMAGE: Final = re.compile(
-    r"!\[[^\]\n]*\]\(<?media/([^)\s>]+)|<img\b[^>]*?src=\"media/([^\"]+)\""
-)
 
 
 def _words(text: str) -> list[str]:
@@ -75,17 +76,13 @@ def figures(body: str) -> str:
 
 
 def card_image(article: Article) -> str | None:
-    """The media name a listing shows for ``article``: its lead image, else the body's first
-    image that is one of its media files."""
+    """The media name a listing shows for ``article``: its lead image, else the first image
+    among its media files (in the order the body shows them). Listings read articles without
+    their bodies, so the media list is what tells."""
     lead = media_image(article)
     if lead:
         return lead
-    names = {m.name for m in article.media if m.media_type.startswith("image/")}
-    for found in _BODY_IMAGE.finditer(article.body):
-        name = found.group(1) or found.group(2)
-        if name in names:
-            return name
-    return None
+    return next((m.name for m in article.media if m.media_type.startswith("image/")), None)
 
 
 def references(article: Article) -> list[tuple[str, str | None]]:
@@ -111,9 +108,21 @@ def genre_row(article: Article) -> tuple[str, str]:
 def site_icon(site: SiteInfo, root: str) -> str:
     """The icon link's href: the newsroom's logo, else an SVG of the name's first letter as a
     data: URL, so that no page asks for /favicon.ico."""
-    if site.logo:
+    return logo_href(site, root) or letter_icon(site.name)
+
+
+def logo_href(site: SiteInfo, root: str) -> str | None:
+    """Where a page at ``root`` finds the newsroom's logo; in the page itself (a data: URL) for
+    the 404 page, which is served at any depth ("/" as its root)."""
+    if not site.logo:
+        return None
+    if root != "/":
         return root + quote(site.logo)
-    return letter_icon(site.name)
+    data = dict(load(site.theme).assets).get(site.logo)
+    if data is None:
+        return root + quote(site.logo)
+    kind = mimetypes.guess_type(site.logo)[0] or "image/png"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def letter_icon(name: str) -> str:

@@ -226,7 +226,7 @@ def _frame(site: SiteInfo, root: str, current: str | None) -> dict[str, Any]:
         "search_href": root + paths.SEARCH_PAGE,
         "nav": nav(site, root, current),
         "fingerprint": site.fingerprint,
-        "logo": root + quote(site.logo) if site.logo else None,
+        "logo": storyparts.logo_href(site, root),
         "icon": storyparts.site_icon(site, root),
         "newsroom_pages": [(page.title, root + page.href) for page in site.pages],
         "footer_links": [

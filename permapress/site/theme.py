@@ -164,6 +164,12 @@ def _look_css(look: LookSettings) -> str:
         roots.append(f'{variable}: "{family}", Georgia, serif;')
     if roots:
         rules.append(":root { " + " ".join(roots) + " }")
+    if look.accent:
+        # on dark paper the accent is lightened, so labels and links keep their contrast
+        rules.append(
+            "@media (prefers-color-scheme: dark) { :root { --accent: "
+            f"color-mix(in srgb, {look.accent} 35%, #ffffff); }} }}"
+        )
     return "\n".join(rules) + "\n"
 
 

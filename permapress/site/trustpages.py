@@ -12,18 +12,32 @@
     render_author_page(site, author, entries=…, page=…, pages=…) -> bytes
         authors/<slug>/…: name, role, photo, bio, links and their own feed, then their
         articles, newest first (the listing's cards)
+    author_pages(site, news, per_page=…, category_slugs=…, full=…, bodies=…) -> [PlannedPage]
+        every author's pages and feeds, planned for the build
+    theme_assets(site) -> [PlannedPage]        the newsroom theme's files under assets/theme/
+    author_order(news, site), patched_author_pages(site, order, slug, …)
+        what the quick path of a build needs to place the author pages a correction changes
+        (each author's articles, kept in the build's state), and those pages
+    authors_changed(site, before, after)       a correction that moves an article onto or off
+        an author's page (the quick path steps aside)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from permapress.articles.model import Article
 from permapress.config import Author
-from permapress.site import render, templating
+from permapress.site import feeds, pages, render, templating
+from permapress.site.entries import listing_key
 from permapress.site.metadata import profile_page, script_json
+from permapress.site.pagination import page_of, split
+from permapress.site.plan import PlannedPage, Render, fixed
+from permapress.site.theme import load
 from permapress.site.trustinfo import NewsroomPage, page_policies
 from permapress.site.views import ArticleEntry, SiteInfo, newest_first
 
@@ -117,3 +131,97 @@ def render_author_page(
         items=items,
         pager=render._pager(page, pages),
     )
+
+
+Reader = Callable[[list[ArticleEntry]], list[ArticleEntry]]
+
+
+def author_page(
+    site: SiteInfo,
+    author: Author,
+    chunk: list[ArticleEntry],
+    number: int,
+    count: int,
+    *,
+    category_slugs: dict[str, str],
+    full: Reader,
+) -> PlannedPage:
+    """Page ``number`` of ``count`` of authors/<slug>/, showing ``chunk``."""
+    shown = [category_slugs.get(c) for e in chunk for c in e.article.categories]
+    inputs = [site, author, number, count, [listing_key(e) for e in chunk], shown]
+
+    def make() -> Render:
+        return partial(render_author_page, site, author, entries=full(chunk), page=number,
+                       pages=count, category_slugs=category_slugs)  # fmt: skip
+
+    return PlannedPage(author_path(author.slug, number), inputs, make)
+
+
+def author_pages(
+    site: SiteInfo,
+    news: Sequence[ArticleEntry],
+    *,
+    per_page: int,
+    category_slugs: dict[str, str],
+    full: Reader,
+    bodies: Reader,
+) -> list[PlannedPage]:
+    """authors/<slug>/ (paginated) and its feeds, for every author with a page."""
+    planned: list[PlannedPage] = []
+    members = author_members(news, site)
+    for author in site.authors:
+        chunks = split(members[author.slug], per_page)
+        for number, chunk in enumerate(chunks, start=1):
+            planned.append(author_page(site, author, chunk, number, len(chunks),
+                                       category_slugs=category_slugs, full=full))  # fmt: skip
+        planned += pages.feed_pages(site, f"authors/{author.slug}/", members[author.slug],
+                                    f"{site.name}: {author.name}", bodies)  # fmt: skip
+    return planned
+
+
+def author_order(news: Sequence[ArticleEntry], site: SiteInfo) -> dict[str, list[str]]:
+    """Each author's articles by slug, newest first: what the quick path needs to place them."""
+    return {slug: [e.article.slug for e in got] for slug, got in author_members(news, site).items()}
+
+
+def patched_author_pages(
+    site: SiteInfo,
+    order: dict[str, list[str]],
+    slug: str,
+    *,
+    per_page: int,
+    category_slugs: dict[str, str],
+    listed: Callable[[list[str]], list[ArticleEntry]],
+    bodies: Reader,
+) -> list[PlannedPage]:
+    """What a correction of ``slug`` changes on author pages: the page of each of its authors'
+    listings that shows it, and their feeds when it is among the newest (the quick path)."""
+    planned: list[PlannedPage] = []
+    for author in site.authors:
+        members = order.get(author.slug, [])
+        if slug not in members:
+            continue
+        at = members.index(slug)
+        chunk, number, count = page_of(members, at, per_page)
+        planned.append(author_page(site, author, listed(chunk), number, count,
+                                   category_slugs=category_slugs, full=lambda e: e))  # fmt: skip
+        if at < feeds.FEED_SIZE:
+            newest = listed(members[: feeds.FEED_SIZE])
+            planned += pages.feed_pages(site, f"authors/{author.slug}/", newest,
+                                        f"{site.name}: {author.name}", bodies)  # fmt: skip
+    return planned
+
+
+def theme_assets(site: SiteInfo) -> list[PlannedPage]:
+    """The files of the newsroom's theme/ folder that pages use (logo, fonts, photos)."""
+    return [
+        fixed(path, [hashlib.sha256(data).hexdigest()], partial(bytes, data))
+        for path, data in load(site.theme).assets
+    ]
+
+
+def authors_changed(site: SiteInfo, before: Article, after: Article) -> bool:
+    """Did a correction move an article onto or off an author's page? (the quick path cannot
+    place that: the author's listing changes order)"""
+    names = {a.name for a in site.authors}
+    return names.intersection(before.authors) != names.intersection(after.authors)

@@ -597,7 +597,7 @@ def test_trust_indicators_are_on_the_pages(site: tuple[Path, dict[str, str]]) ->
     opinion = (folder / "articles/story-8/index.html").read_text()
     assert 'class="genre genre--opinion">Opinion<' in opinion
     assert '"@type":"OpinionNewsArticle"' in opinion
-    home = (folder / "index.html").read_text()
+    home = (folder / "index.html").read_text() + (folder / "page/2/index.html").read_text()
     assert 'class="genre genre--sponsored">Sponsored content<' in home
     assert ">Corrections policy</a>" in home
     single = (folder / "articles/story-2/index.html").read_text()

@@ -109,7 +109,9 @@ def newest_first(home: Path) -> list[str]:
         for row in catalog.articles("published"):
             latest = catalog.latest(row.slug)
             assert latest is not None
-            dated.append((article_from_meta(latest.meta).published, row.slug))
+            article = article_from_meta(latest.meta)
+            if article.genre != "page":  # the newsroom's own pages are not listed
+                dated.append((article.published, row.slug))
     return [slug for _, slug in sorted(dated, reverse=True)]
 
 
