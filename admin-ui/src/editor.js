@@ -280,6 +280,13 @@ function cleanPreview(html) {
   return template.content;
 }
 
+function showPreviewLead(image) {
+  const box = $("#preview-lead");
+  box.replaceChildren();
+  if (!image || !state.slug || /^[a-z]+:/i.test(image)) return;
+  box.append(h("img", { src: mediaUrl(image.replace(/^media\//, "")), alt: "" }));
+}
+
 function schedulePreview(delay) {
   clearTimeout(state.previewTimer);
   state.previewTimer = setTimeout(renderPreview, delay ?? PREVIEW_AFTER_MS);
@@ -294,6 +301,7 @@ async function renderPreview() {
     if (seq !== state.previewSeq) return;
     $("#preview-headline").textContent = fields.headline;
     $("#preview-summary").textContent = fields.summary;
+    showPreviewLead(fields.image);
     target.replaceChildren(cleanPreview(answer.html || ""));
     target.classList.remove("stale");
   } catch (error) {
@@ -656,6 +664,11 @@ export function startEditor() {
     commands: ["bold", "italic", "strikethrough", "|", "h1", "h2", "|", "ul", "ol", "blockquote", "|", "insertLink", "insertImage", "hr", "|", "undo", "redo"],
   });
   state.editor.addEventListener("change", onChange);
+  if (state.editor.e) {
+    state.editor.e.setAttribute("role", "textbox");
+    state.editor.e.setAttribute("aria-multiline", "true");
+    state.editor.e.setAttribute("aria-label", "Text of the article (Markdown)");
+  }
   for (const name of FIELDS) {
     const el = fieldElement(name);
     if (el) el.addEventListener("input", onChange);

@@ -765,3 +765,30 @@ def test_the_editor_fits_a_phone(newsroom: Newsroom, browser: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "18-phone-editor")
     context.close()
+
+
+def test_admin_pages_allow_only_their_own_scripts(newsroom: Newsroom, browser: Any) -> None:
+    room = newsroom
+    context, page = signed_in(browser, room, "editor")
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security" in msg.text else None,
+    )
+    for path in ("/admin/", "/admin/articles/new", "/admin/login"):
+        answer = page.goto(room.admin + path)
+        assert answer is not None
+        policy = answer.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        html = answer.text()  # as served (scripts may set styles later, through the CSSOM)
+        inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+        assert not inline, inline
+        assert not re.search(r"\sstyle=", html)
+        assert not re.search(r"\son[a-z]+=", html)
+    # every script and stylesheet comes from this origin
+    sources = page.eval_on_selector_all(
+        "script[src], link[rel=stylesheet]", "els => els.map(e => e.src || e.href)"
+    )
+    assert sources and all(s.startswith(room.admin + "/admin/static/") for s in sources)
+    assert not violations, violations
+    context.close()
