@@ -279,8 +279,9 @@ def _granian(host: str, port: int, workers: int) -> AbstractServer[Any]:
         port=port,
         interface=Interfaces.ASGINL,  # the app has no lifespan events
         workers=workers,
-        http=HTTPModes.http1,  # as before: no HTTP/2, no websockets
-        websockets=False,
+        http=HTTPModes.http1,  # as before: no HTTP/2
+        # as before: an upgrade to a websocket reaches the app as one, which refuses it (403)
+        websockets=True,
         log_level=LogLevels.warning,
         log_access=False,
     )

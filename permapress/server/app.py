@@ -27,6 +27,14 @@ path. What a cached answer depends on is in its key or checked on every hit (``i
 the gateway, ``site_root()`` for the website), so the shortcut answers exactly what the full
 path would.
 
+Requests the HTTP server lets through but the app refuses itself (granian, the server
+``permapress serve`` runs, is more lenient here than uvicorn was, and these answers stay as they
+were): a request with a ``Transfer-Encoding`` (with ``Content-Length`` too it is the shape of
+request smuggling; granian drops the ``Content-Length`` before the app sees it, so any
+``Transfer-Encoding`` is refused: no reader's GET has a body) and a target that is not a path
+(``CONNECT host:port``, which Starlette would redirect to that host) get 400 and the connection
+is closed.
+
 Every response leaves with the security headers (``responses.secure``): cached answers carry
 them already, every other response (streams, redirects, Starlette's own 404/405/500, /ipns/)
 gets the ones it lacks as it starts. A CAR stream that must stop early (a missing block, a
@@ -50,7 +58,7 @@ from permapress.ipfs.cid import CID
 from permapress.server.carstream import CarLimits
 from permapress.server.gateway import Gateway
 from permapress.server.hot import HotRequest
-from permapress.server.responses import secure
+from permapress.server.responses import secure, text_error
 from permapress.server.search import Search
 from permapress.server.website import Website
 
@@ -73,6 +81,9 @@ class PermapressApp(Starlette):
                 if hit is not None:
                     await hit(scope, receive, send)
                     return
+        if scope["type"] == "http" and _malformed(scope):
+            await _refuse(scope, receive, send)
+            return
         started = False
 
         async def send_secure(message: Message) -> None:
@@ -89,6 +100,19 @@ class PermapressApp(Starlette):
                 raise
             # the body was cut off: returning without completing the response makes the
             # server drop the connection, which is what a client must see
+
+
+def _malformed(scope: Scope) -> bool:
+    """A Transfer-Encoding header, or a target that is not a path."""
+    path = scope["path"]
+    if scope["method"] == "CONNECT" or not (path.startswith("/") or path == "*"):
+        return True
+    return any(name == b"transfer-encoding" for name, _value in scope["headers"])
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    message = "Invalid HTTP request received: this request cannot be answered"
+    await text_error(400, message, [("connection", "close")])(scope, receive, send)
 
 
 def create_app(

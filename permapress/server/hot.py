@@ -3,7 +3,8 @@
     HotRequest.of(scope) -> HotRequest | None
         the request facts a cached answer depends on (raw path, query, Accept, If-None-Match),
         or None when the request must take the full path: a method other than GET/HEAD, a
-        ``Range``, ``Cache-Control`` (``only-if-cached``, reloads) or ``Service-Worker`` header,
+        ``Range``, ``Cache-Control`` (``only-if-cached``, reloads), ``Service-Worker`` or
+        ``Transfer-Encoding`` header (the app looks at those requests more closely),
         or a path, query and Accept longer than ``MAX_KEY`` bytes together (so no one can fill
         the caches with huge keys).
     answer(prepared, hot) -> Prepared
@@ -29,7 +30,7 @@ from permapress.server.responses import Prepared
 
 MAX_BODY: Final = 1 << 20
 MAX_KEY: Final = 2048
-_BYPASS: Final = frozenset({b"range", b"cache-control", b"service-worker"})
+_BYPASS: Final = frozenset({b"range", b"cache-control", b"service-worker", b"transfer-encoding"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ from starlette.types import Receive, Scope, Send
 from permapress.site.verifier import SCRIPT_HASH
 
 RawHeaders = list[tuple[bytes, bytes]]
+_EMPTY: Final = {"type": "http.response.body", "body": b""}
 
 IMMUTABLE: Final = "public, max-age=29030400, immutable"
 SHORT: Final = "public, max-age=60"
@@ -126,6 +127,9 @@ class Prepared(Response):
         self.raw_headers = headers
         self.etag = etag
         self.cacheable = cacheable
+        # the ASGI messages, made once: a cached response is replayed by sending the same dicts
+        self._start = {"type": "http.response.start", "status": status, "headers": headers}
+        self._body = {"type": "http.response.body", "body": body}
 
     @classmethod
     def build(
@@ -162,11 +166,11 @@ class Prepared(Response):
         return Prepared(304, headers, etag=self.etag)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
-        head = scope.get("method") == "HEAD" or self.status_code == 304
-        await send({"type": "http.response.body", "body": b"" if head else self.body})
+        await send(self._start)
+        if scope["method"] == "HEAD" or self.status_code == 304:
+            await send(_EMPTY)
+        else:
+            await send(self._body)
 
 
 def content_disposition(kind: str, filename: str) -> str:

@@ -14,8 +14,9 @@
 - ``/search/index.html?q=…`` (with ``search``, see ``server/search.py``): the site's search page
   with the catalog's results rendered in it, so search works with scripts off.
 
-Hot path: complete small responses are cached per (site root, path, query), so a new build
-is picked up at once and old entries age out of the LRU.
+Hot path: complete small responses are cached per (path, query) for one site root; the first
+response cached for a newer root empties the cache, so a new build is picked up at once. A hit
+compares the root and looks up a key of two byte strings (no CID to hash).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from permapress.server.responses import SHORT, Prepared, text_error
 from permapress.server.search import Search, results_page
 from permapress.server.unixfs_view import directory_redirect, serve_file
 
-SiteKey = tuple[CID, bytes, bytes]
+SiteKey = tuple[bytes, bytes]
 
 
 class Website:
@@ -59,10 +60,22 @@ class Website:
         self.resolve = resolve
         self.site_name = site_name
         self._hot: LRU[SiteKey, Prepared] = LRU(1 << 14, hot_bytes, lambda p: len(p.body) + 512)
+        self._hot_root: CID | None = None  # the site root every entry of _hot belongs to
 
     def cached(self, hot: HotRequest, root: CID) -> Prepared | None:
-        hit = self._hot.get((root, hot.raw_path, hot.query_string))
+        if root is not self._hot_root and root != self._hot_root:
+            return None
+        hit = self._hot.get((hot.raw_path, hot.query_string))
         return None if hit is None else answer(hit, hot)
+
+    def remember(self, hot: HotRequest, root: CID, response: Prepared) -> None:
+        """Cache a complete response made for ``root`` (dropping entries of an older root)."""
+        if root != self._hot_root:
+            if root != self.site_root():
+                return  # made for a root that is no longer (or not yet) the site's
+            self._hot.clear()
+            self._hot_root = root
+        self._hot.put((hot.raw_path, hot.query_string), response)
 
     async def handle(self, request: Request) -> Response:
         root = self.site_root()
@@ -82,7 +95,7 @@ class Website:
         response = await run_in_threadpool(self.respond, info, root)
         if hot is not None and cacheable(response):
             assert isinstance(response, Prepared)
-            self._hot.put((root, hot.raw_path, hot.query_string), response)
+            self.remember(hot, root, response)
         return response
 
     def respond(self, info: RequestInfo, root: CID) -> Response:
