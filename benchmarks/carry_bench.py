@@ -34,7 +34,7 @@ WORKERS = os.cpu_count() or 1
 ROUNDS = 3
 
 
-def _newsroom(work: Path) -> Path:
+def newsroom(work: Path) -> Path:
     """A built newsroom of the corpus, made once and kept in the work folder."""
     home = work / f"carry-newsroom-{ARTICLES}"
     if (home / ".built").exists():
@@ -64,6 +64,18 @@ def _serve(args: list[str], probe: str) -> tuple[subprocess.Popen[bytes], int, f
         proc.wait(30)
         raise
     return proc, port, time.perf_counter() - start
+
+
+_newsroom = newsroom  # the name the mirror benchmark imports
+
+
+def exported(work: Path, home: Path) -> Path:
+    """The newsroom's CAR file: the one this benchmark wrote, or a new export."""
+    car = work / f"carry-{ARTICLES}.car"
+    if not car.exists():
+        subprocess.run([PERMAPRESS, "export", "--format", "car", str(car), "--home", str(home)],
+                       check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    return car
 
 
 LUA = """local paths = {{{paths}}}
@@ -99,12 +111,13 @@ def _measure(port: int, path: str) -> tuple[float, float, int]:
 
 
 def run(work: Path) -> list[Result]:
-    home = _newsroom(work)
+    home = newsroom(work)
     car = work / f"carry-{ARTICLES}.car"
     # the newest code may render pages differently: build first, so that the CAR and the
     # blockstore server hold the same site
     subprocess.run([PERMAPRESS, "build", "--home", str(home)], check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip
+    car.unlink(missing_ok=True)
     seconds, peak, out = _run_measured(
         [PERMAPRESS, "export", "--format", "car", str(car), "--home", str(home), "--json"]
     )

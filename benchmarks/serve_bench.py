@@ -1,7 +1,12 @@
 """Serving: wrk against `permapress serve` and against nginx serving the same exported folder,
-for one article page and its CAR download.
+for one article page and its CAR download; and how long `permapress serve` takes to start on the
+10,000-article site (the carry benchmark's newsroom).
 
-Goal (issue: the newsroom): at least 0.3x nginx's requests per second for both, with no errors.
+Both servers run at once with one worker per core and wrk alternates between them, ROUNDS times
+per path (best of each kept), so load from elsewhere on the machine weighs on both alike.
+
+Goal (issue: the site build, redesigned): at least 0.5x nginx's requests per second for both
+(bar 0.4), with no errors.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -21,6 +27,8 @@ from benchmarks.common import Result, have
 
 PERMAPRESS = str(Path(sys.executable).with_name("permapress"))
 DURATION = "8s"
+ROUNDS = 3
+GOAL, BAR = 0.5, 0.4
 # nginx runs one worker per core ("worker_processes auto"); so does permapress here.
 WORKERS = os.cpu_count() or 1
 
@@ -132,8 +140,15 @@ def run(work: Path) -> list[Result]:
         _wait(f"http://127.0.0.1:{ours_port}/{page}")
         _wait(f"http://127.0.0.1:{nginx_port}/{page}")
         for label, path in (("article page", page), ("article CAR", car)):
-            theirs, their_lat, their_err = _wrk(f"http://127.0.0.1:{nginx_port}/{path}")
-            ours, our_lat, our_err = _wrk(f"http://127.0.0.1:{ours_port}/{path}")
+            best = {"nginx": (0.0, 0.0, 0), "serve": (0.0, 0.0, 0)}
+            for _round in range(ROUNDS):
+                for name, port in (("nginx", nginx_port), ("serve", ours_port)):
+                    rps, lat, err = _wrk(f"http://127.0.0.1:{port}/{path}")
+                    so_far = best[name]
+                    kept = (rps, lat) if rps > so_far[0] else so_far[:2]
+                    best[name] = (*kept, so_far[2] + err)
+            theirs, their_lat, their_err = best["nginx"]
+            ours, our_lat, our_err = best["serve"]
             results.append(
                 Result(
                     f"nginx {label} (anchor), latency {their_lat:.2f} ms, errors {their_err}",
@@ -149,8 +164,8 @@ def run(work: Path) -> list[Result]:
                     "req/s",
                     "nginx",
                     ratio,
-                    ">= 0.3, 0 errors",
-                    ratio >= 0.3 and our_err == 0,
+                    f">= {GOAL} (bar {BAR}), 0 errors",
+                    ratio >= GOAL and our_err == 0,
                 )
             )
     finally:
@@ -158,4 +173,53 @@ def run(work: Path) -> list[Result]:
         nginx.terminate()
         server.wait(10)
         nginx.wait(10)
+    return results + startup(work)
+
+
+# A CID this server cannot hold as published: the gateway's answer (404) needs the whole walk of
+# the served set, so it tells when the walk is done.
+UNPUBLISHED = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+
+
+def _status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=900) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return None
+
+
+def startup(work: Path) -> list[Result]:
+    """Start-up of `serve --home` and `serve FILE.car` on the 10,000-article site: seconds until
+    the site answers, and until the gateway knows every published block (the served set)."""
+    from benchmarks import carry_bench
+
+    home = carry_bench.newsroom(work)
+    subprocess.run([PERMAPRESS, "build", "--home", str(home)], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    car = carry_bench.exported(work, home)
+    results = []
+    for label, args in (("serve --home", ["--home", str(home)]), ("serve FILE.car", [str(car)])):
+        port = _free_port()
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [PERMAPRESS, "serve", *args, "--port", str(port), "--workers", str(WORKERS)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            while _status(f"http://127.0.0.1:{port}/") != 200:
+                if proc.poll() is not None or time.perf_counter() - start > 900:
+                    raise RuntimeError(f"{label} did not start")
+                time.sleep(0.1)
+            answering = time.perf_counter() - start
+            _status(f"http://127.0.0.1:{port}/ipfs/{UNPUBLISHED}")
+            walked = time.perf_counter() - start
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        articles = carry_bench.ARTICLES
+        results.append(Result(f"{label} ({articles} articles): site answers after", answering, "s"))
+        results.append(Result(f"{label}: gateway knows every published block after", walked, "s"))
     return results
