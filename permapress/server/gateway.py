@@ -33,7 +33,9 @@ Headers: ``Etag`` (``"<cid>"`` for files, ``"<cid>.raw"``, ``"<cid>.car…"``,
 ``X-Ipfs-Roots``, ``Vary: Accept``, CORS headers, ``X-Content-Type-Options: nosniff``.
 
 Hot path: resolution results are cached per (root, path) and complete small responses per
-(raw path, query, Accept); a cached hit costs one ``is_served`` check and a dict lookup.
+(raw path, query, Accept); a cached hit costs one ``is_served`` check and a dict lookup. A path
+not resolved before reuses the directories and HAMT shards decoded for earlier ones
+(``resolve.Nodes``).
 Everything that reads blocks runs in a worker thread.
 """
 
@@ -54,7 +56,14 @@ from permapress.server.files import FileReader
 from permapress.server.hot import HotRequest, answer, cacheable
 from permapress.server.negotiate import negotiate
 from permapress.server.request import RequestInfo
-from permapress.server.resolve import MissingBlock, Resolved, resolve, small_path, split_path
+from permapress.server.resolve import (
+    MissingBlock,
+    Nodes,
+    Resolved,
+    resolve,
+    small_path,
+    split_path,
+)
 from permapress.server.responses import CORS_HEADERS, Prepared, text_error
 from permapress.server.served import self_contained
 from permapress.server.trustless import BlockResponses
@@ -79,6 +88,7 @@ class Gateway:
         self._refresh = refresh
         self.files = files or FileReader(blocks.get)
         self._resolved: LRU[tuple[CID, tuple[str, ...]], Resolved | GatewayError] = LRU(1 << 15)
+        self._nodes = Nodes()  # decoded directories and HAMT shards, for resolving new paths
         # hot entries: (root CID, is it self-contained, the complete response)
         self._hot: LRU[HotKey, tuple[CID, bool, Prepared]] = LRU(
             1 << 14, hot_bytes, weigh=lambda entry: len(entry[2].body) + 512
@@ -157,7 +167,7 @@ class Gateway:
         known = self._resolved.get(key)
         if known is None:
             try:
-                known = resolve(root, segments, self.blocks.get)
+                known = resolve(root, segments, self.blocks.get, self._nodes)
             except MissingBlock:
                 raise
             except GatewayError as exc:

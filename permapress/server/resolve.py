@@ -11,7 +11,11 @@
                      terminal excluded, HAMT shards included, in traversal order
                      (what a CAR response sends before the terminal's own blocks)
 
-UnixFS steps go through ``reader.resolve_path`` one segment at a time; steps that start in a
+UnixFS steps go one segment at a time, through the directory or HAMT shards decoded once
+(``Nodes``: each gateway keeps its own bounded cache of decoded dag-pb UnixFS nodes by CID, so
+the root shard of a 10,000-article site's ``articles/`` is not decoded again for every page);
+anything unusual on the way (a name not there, a node that is not a directory, a bad shard) is
+handed to ``reader.resolve_path``, which raises exactly what it always did; steps that start in a
 DAG-CBOR or DAG-JSON block follow IPLD links (``ipld.follow``). Failures raise
 ``GatewayError``: 404 when a segment does not exist, a block on the way is missing, or the
 path goes into something that is not a directory; 501 for paths into IPLD values that are not
@@ -32,9 +36,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from permapress.errors import BlockNotFound, GatewayError, IpfsError, VerifyError
+from permapress.errors import BlockNotFound, GatewayError, IpfsError, UnsupportedError, VerifyError
 from permapress.ipfs import reader
 from permapress.ipfs.cid import CID, DAG_PB, RAW
+from permapress.ipfs.dagpb import PBNode
+from permapress.ipfs.hamt import MURMUR3_X64_64, hamt_index
+from permapress.ipfs.unixfs import DIRECTORY, HAMT_SHARD, UnixFSData
+from permapress.server.cache import LRU
 from permapress.server.ipld import PATHABLE, follow
 
 Getter = Callable[[CID], bytes]
@@ -78,7 +86,76 @@ def _shown(root: CID, segments: Sequence[str]) -> str:
     return "/ipfs/" + "/".join([str(root), *segments])
 
 
-def resolve(root: CID, segments: Sequence[str], get: Getter) -> Resolved:
+Decoded = tuple[PBNode, UnixFSData]
+
+
+class Nodes:
+    """Decoded directories and HAMT shards by CID (bounded by count and by links held)."""
+
+    def __init__(self, max_items: int = 4096, max_links: int = 1 << 20) -> None:
+        # a link costs about 200 bytes decoded: a million links is some 200 MiB at most
+        self._lru: LRU[CID, Decoded] = LRU(max_items, max_links, lambda d: len(d[0].links) + 1)
+
+    def get(self, cid: CID, get: Getter) -> Decoded | None:
+        """The decoded node, or None when it is not a UnixFS directory or shard."""
+        known = self._lru.get(cid)
+        if known is not None:
+            return known
+        decoded = reader.unixfs_node(cid, reader.load(cid, get))
+        if decoded is None or decoded[1].type not in (DIRECTORY, HAMT_SHARD):
+            return None
+        self._lru.put(cid, decoded)
+        return decoded
+
+
+def _step(current: CID, segment: str, get: Getter, nodes: Nodes) -> tuple[CID, list[CID]]:
+    """One UnixFS path step (see the module docstring): (the CID reached, blocks traversed)."""
+    traversed = [current]
+    decoded = nodes.get(current, get)
+    found = None
+    if decoded is not None:
+        node, fs = decoded
+        if fs.type == DIRECTORY:
+            found = next((link.cid for link in node.links if link.name == segment), None)
+        else:
+            found = _in_hamt(current, decoded, segment, get, nodes, traversed)
+    if found is None:  # let the reader say what is wrong, as it always has
+        return reader.resolve_path(current, [segment], get)
+    return found, traversed
+
+
+def _in_hamt(
+    cid: CID, decoded: Decoded, name: str, get: Getter, nodes: Nodes, traversed: list[CID]
+) -> CID | None:
+    """``name`` in the HAMT at ``cid``; None for anything but a plain find."""
+    node, fs = decoded
+    for depth in range(reader.MAX_HAMT_DEPTH + 1):
+        fanout = fs.fanout or 0
+        if fs.hash_type != MURMUR3_X64_64 or fanout < 2 or fanout & (fanout - 1):
+            return None
+        if fanout > 1 << 16:
+            return None
+        try:
+            label = f"{hamt_index(name, depth, fanout):0{len(f'{fanout - 1:X}')}X}"
+        except UnsupportedError:
+            return None
+        child = next((link for link in node.links if (link.name or "").startswith(label)), None)
+        if child is None:
+            return None
+        link_name = child.name or ""
+        if link_name != label:
+            return child.cid if link_name == label + name else None
+        sub = nodes.get(child.cid, get)
+        if sub is None or sub[1].type != HAMT_SHARD:
+            return None
+        traversed.append(child.cid)
+        node, fs = sub
+    return None
+
+
+def resolve(
+    root: CID, segments: Sequence[str], get: Getter, nodes: Nodes | None = None
+) -> Resolved:
     """Follow ``segments`` from ``root``; see the module docstring."""
     roots = [root]
     blocks: list[CID] = []
@@ -99,7 +176,10 @@ def resolve(root: CID, segments: Sequence[str], get: Getter) -> Resolved:
                 current = link
                 index += used
             elif current.codec == DAG_PB:
-                following, traversed = reader.resolve_path(current, [segments[index]], get)
+                if nodes is None:
+                    following, traversed = reader.resolve_path(current, [segments[index]], get)
+                else:
+                    following, traversed = _step(current, segments[index], get, nodes)
                 note(current)
                 for cid in traversed:
                     if cid != following:
