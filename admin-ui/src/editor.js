@@ -144,6 +144,11 @@ function save(reason) {
   if (state.conflict) return Promise.resolve(false);
   const fields = readFields();
   if (state.slug && sameFields(fields, state.saved) && reason !== "force") return Promise.resolve(true);
+  if (!state.slug && !fields.headline) {
+    say("Give the article a headline and it is saved as a draft", "dirty");
+    if (reason !== "auto") fieldElement("headline").focus();
+    return Promise.resolve(false);
+  }
   say(reason === "auto" ? "Saving…" : "Saving…", "saving");
   state.saving = (async () => {
     try {

@@ -100,6 +100,22 @@ class Newsroom:
         assert done.returncode == 0, done.stderr or done.stdout
         return done.stdout
 
+    def add_person(self, key: str, role: str) -> Person:
+        """Invite someone with the command line and accept the invitation with the API."""
+        email = f"{key}@harbour.example"
+        out = self.cli("users", "add", email, "--role", role)
+        match = re.search(r"/admin/invite/([A-Za-z0-9_\-]+)", out)
+        assert match, out
+        token = self.cli("tokens", "create", "--user", email).strip().splitlines()[-1]
+        self.people[key] = Person(email, role, token.strip())
+        answer = httpx.post(
+            f"{self.admin}/admin/api/invite/{match.group(1)}",
+            json={"password": PASSWORD, "name": f"{key.title()} Person"},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        return self.people[key]
+
     def api(self, role: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.people[role].token}"}
         headers.update(kwargs.pop("headers", {}))
@@ -149,11 +165,12 @@ def newsroom(workdir: Path) -> Iterator[Newsroom]:
         invites[role] = match.group(1)
         token = room.cli("tokens", "create", "--user", email).strip().splitlines()[-1]
         room.people[role] = Person(email, role, token.strip())
+    log = (workdir / "serve.log").open("wb")
     proc = subprocess.Popen(
         [_permapress(), "serve", "--home", str(home)]
         + ["--port", str(site_port), "--admin-port", str(admin_port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for(admin + "/admin/login", proc)
@@ -173,6 +190,7 @@ def newsroom(workdir: Path) -> Iterator[Newsroom]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -382,18 +400,19 @@ def test_login_asks_for_the_code_when_a_second_factor_is_set(
     import pyotp
 
     room = newsroom
-    started = room.api("author", "POST", "/admin/api/me/totp")
+    room.add_person("guarded", "author")  # a person of its own: the others keep signing in
+    started = room.api("guarded", "POST", "/admin/api/me/totp")
     assert started.status_code == 200, started.text
     secret = started.json()["secret"]
     code = pyotp.TOTP(secret).now()
     confirmed = room.api(
-        "author", "POST", "/admin/api/me/totp/confirm", json={"secret": secret, "code": code}
+        "guarded", "POST", "/admin/api/me/totp/confirm", json={"secret": secret, "code": code}
     )
     assert confirmed.status_code == 200, confirmed.text
     page = browser.new_page()
     page.goto(room.admin + "/admin/login")
     assert page.locator("#totp").count() == 0
-    page.fill("#email", room.people["author"].email)
+    page.fill("#email", room.people["guarded"].email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#totp")
@@ -758,8 +777,8 @@ def test_the_editor_fits_a_phone(newsroom: Newsroom, browser: Any) -> None:
         "contributor", "POST", "/admin/api/articles", json={"headline": "On the phone"}
     ).json()["slug"]
     context, page = signed_in(browser, room, "contributor", width=390)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "17-phone-list")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.goto(f"{room.admin}/admin/articles/{slug}")
     page.wait_for_selector("#status.status-draft")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
