@@ -16,9 +16,11 @@ slug), so a new article takes the next id and a correction keeps its id. The fil
   UTF-8) to the bucket, each with its document frequency and postings ``[id delta, impact,
   …]``: all of a term's words that share a prefix sit in one chunk, so the page matches the
   last word typed as a prefix by loading one chunk;
-- ``d/<n>-<hash>.js``: articles ``16n … 16n+15``: slug, headline, date, text file name;
-- ``x/<hash>.js``: one article's summary and body as plain text (up to ``TEXT_MAX``
-  characters), which the page cuts the snippet from, around the first matching word.
+- ``d/<n>-<hash>.js``: the text file names of articles ``64n … 64n+63``, ``TEXT_HASH``
+  characters each, one string;
+- ``x/<hash>.js``: one article as a result shows it: slug, headline, date, and its summary and
+  body as plain text (up to ``TEXT_MAX`` characters), which the page cuts the snippet from,
+  around the first matching word.
 
 Every name holds a hash of the file's content (SHA-256, base32), so a file under a name never
 changes: caches may keep it for ever, and a new version gets a new name.
@@ -61,7 +63,7 @@ from functools import lru_cache
 from typing import Any
 
 FORMAT = 2
-DOCS_PER_CHUNK = 16
+DOCS_PER_CHUNK = 64
 HASH = 6  # base32 characters of a term or docs chunk's name hash (meta.js lists them all)
 ABSENT = "0" * HASH  # an empty bucket in meta.js's list ("0" is not a base32 character)
 TEXT_HASH = 12  # base32 characters of a text file's name (the docs chunk names it)
@@ -204,12 +206,13 @@ def impact(weighted: float, length: float) -> int:
     return round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1
 
 
-def _weighted(doc: SearchDoc, language: str) -> dict[str, int]:
-    """Weighted counts: each field's text repeated as often as its weight, counted at once."""
+def _weighted(doc: SearchDoc, language: str, body: str | None = None) -> dict[str, int]:
+    """Weighted counts: each field's text repeated as often as its weight, counted at once
+    (``body``: the body without links, when the caller has it)."""
     authors, categories = " ".join(doc.authors), " ".join(doc.categories)
     text = " ".join(
-        (_LINK.sub(" ", doc.body), *[doc.headline] * 3, *[authors] * 2, *[categories] * 2,
-         *[doc.summary] * 2)
+        (_LINK.sub(" ", doc.body) if body is None else body, *[doc.headline] * 3,
+         *[authors] * 2, *[categories] * 2, *[doc.summary] * 2)
     )  # fmt: skip
     return term_counts(text, language)
 
@@ -217,8 +220,8 @@ def _weighted(doc: SearchDoc, language: str) -> dict[str, int]:
 _MARKUP = re.compile(r"[#*_>`\[\]|]+")
 
 
-def _plain(text: str) -> str:
-    return " ".join(_MARKUP.sub(" ", _LINK.sub(" ", text)).split())
+def _plain(text: str, linked: bool = True) -> str:
+    return " ".join(_MARKUP.sub(" ", _LINK.sub(" ", text) if linked else text).split())
 
 
 def _cut(text: str, size: int) -> str:
@@ -232,11 +235,12 @@ def excerpt(doc: SearchDoc) -> str:
     return _cut(_plain(doc.summary.strip() or doc.body), EXCERPT)
 
 
-def plain_text(doc: SearchDoc) -> str:
+def plain_text(doc: SearchDoc, body: str | None = None) -> str:
     """What the page cuts snippets from: the summary and the body as plain text, one line
-    each, cut at a word before ``TEXT_MAX`` characters."""
+    each, cut at a word before ``TEXT_MAX`` characters (``body``: without links, if known)."""
     summary = _plain(doc.summary)
-    return _cut(f"{summary}\n{_plain(doc.body)}" if summary else _plain(doc.body), TEXT_MAX)
+    text = _plain(doc.body) if body is None else _plain(body, linked=False)
+    return _cut(f"{summary}\n{text}" if summary else text, TEXT_MAX)
 
 
 def name_hash(data: bytes, size: int = HASH) -> str:
@@ -259,21 +263,22 @@ class Entry:
     published: str  # ISO 8601: the order of doc ids
     terms: str  # its index terms, separated by spaces
     impacts: bytes  # the impact of each term (1 … 17), in the same order
-    text: str  # the name of its text file: x/<text>.js
+    text: str  # the name of its text file: x/<text>.js (a hash of what it shows)
 
 
 def entry(doc: SearchDoc, language: str) -> tuple[Entry, bytes]:
     """The article's entry and its text file (``x/<name>.js``)."""
-    counts = _weighted(doc, language)
+    body = _LINK.sub(" ", doc.body)
+    counts = _weighted(doc, language, body)
     norm = K1 * (1 - B + B * sum(counts.values()) / NOMINAL_LENGTH)
     impacts = bytes(
         min(255, round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1)
         for weighted in counts.values()
     )
-    text = plain_text(doc)
-    name = name_hash(text.encode("utf-8"), TEXT_HASH)
+    shown = [doc.slug, doc.headline, doc.published[:10], plain_text(doc, body)]
+    name = name_hash(json.dumps(shown, ensure_ascii=False).encode("utf-8"), TEXT_HASH)
     made = Entry(doc.slug, doc.headline, doc.published, " ".join(counts), impacts, name)
-    return made, _script("x", name, text)
+    return made, _script("x", name, shown)
 
 
 def ordered(docs: Sequence[SearchDoc]) -> list[SearchDoc]:
@@ -294,9 +299,8 @@ def in_order(entries: Sequence[Entry]) -> list[Entry]:
 
 
 def _docs_chunk(entries: Sequence[Entry], number: int) -> tuple[str, str, bytes]:
-    rows = [[e.slug, e.headline, e.published[:10], e.text]
-            for e in entries[number * DOCS_PER_CHUNK : (number + 1) * DOCS_PER_CHUNK]]  # fmt: skip
-    return _named("d", number, rows)
+    names = "".join(e.text for e in entries[number * DOCS_PER_CHUNK :][:DOCS_PER_CHUNK])
+    return _named("d", number, names)
 
 
 def _meta(count: int, term_names: str, doc_names: str, language: str) -> bytes:
@@ -305,6 +309,7 @@ def _meta(count: int, term_names: str, doc_names: str, language: str) -> bytes:
         "n": count,
         "buckets": bucket_count(count),
         "hash": HASH,
+        "text": TEXT_HASH,
         "t": term_names,
         "d": doc_names,
         "per": DOCS_PER_CHUNK,
@@ -549,6 +554,7 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
         assert path is not None
         if path not in paths:
             paths.append(path)
-        texts.append(f"x/{registered(files[path])[doc_id % meta['per']][3]}.js")
+        at = doc_id % meta["per"] * TEXT_HASH
+        texts.append(f"x/{registered(files[path])[at : at + TEXT_HASH]}.js")
     paths += [path for path in dict.fromkeys(texts) if path not in paths]
     return QueryPlan(tuple(paths), tuple(ranked))

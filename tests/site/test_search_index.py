@@ -91,7 +91,7 @@ def test_the_index_is_deterministic_and_complete() -> None:
     docs = [doc(i, f"harbour budget {i} flood") for i in range(40)]
     files = search_files(docs, "en")
     assert search_files(list(reversed(docs)), "en") == files
-    assert {"meta.js", "d/0", "d/2"} <= set(slots(files)) and "d/3" not in slots(files)
+    assert {"meta.js", "d/0"} <= set(slots(files)) and "d/1" not in slots(files)
     meta = chunk(files["meta.js"])
     assert isinstance(meta, dict)
     assert (meta["n"], meta["buckets"], meta["per"]) == (40, 64, search.DOCS_PER_CHUNK)
@@ -100,9 +100,11 @@ def test_the_index_is_deterministic_and_complete() -> None:
     postings = table["harbour"]
     assert postings[0] == 40 and len(postings) == 1 + 2 * 40
     assert sum(postings[1::2]) == 39  # id deltas: ids 0 … 39
-    rows = chunk(slot(files, "d", 1))
-    assert isinstance(rows, list) and rows[0][:3] == ["story-0016", "Story 16", "2025-01-01"]
-    assert chunk(files[f"x/{rows[0][3]}.js"]) == "harbour budget 16 flood"
+    names = chunk(slot(files, "d", 0))
+    assert isinstance(names, str) and len(names) == 40 * search.TEXT_HASH
+    name = names[16 * search.TEXT_HASH :][: search.TEXT_HASH]
+    shown = ["story-0016", "Story 16", "2025-01-01", "harbour budget 16 flood"]
+    assert chunk(files[f"x/{name}.js"]) == shown
 
 
 def test_file_names_hold_a_hash_of_their_content() -> None:
@@ -119,9 +121,10 @@ def test_file_names_hold_a_hash_of_their_content() -> None:
             listed.add(path)
             assert meta[kind][int(number) * search.HASH :][: search.HASH] == digest
         elif kind == "x":
-            text = chunk(data)
-            assert isinstance(text, str)
-            assert rest == search.name_hash(text.encode(), search.TEXT_HASH) + ".js"
+            shown = chunk(data)
+            assert isinstance(shown, list) and len(shown) == 4
+            payload = json.dumps(shown, ensure_ascii=False).encode()
+            assert rest == search.name_hash(payload, search.TEXT_HASH) + ".js"
     assert len(meta["t"]) == search.HASH * meta["buckets"]
     empty = meta["t"].count(search.ABSENT)
     assert len(listed) == meta["buckets"] - empty + len(meta["d"]) // search.HASH

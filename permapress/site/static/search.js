@@ -170,9 +170,15 @@
       (end < text.length ? " …" : "");
   }
 
+  // A result's article: [slug, headline, date, text] from its text file, named in its docs chunk.
+  function nameOf(h, meta) {
+    var names = got.d[Math.floor(h.id / meta.per)], at = (h.id % meta.per) * meta.text;
+    return typeof names === "string" ? names.substr(at, meta.text) : "";
+  }
+
   function docOf(h, meta) {
-    var rows = got.d[Math.floor(h.id / meta.per)];
-    return rows && rows[h.id % meta.per];
+    var name = nameOf(h, meta);
+    return name ? got.x[name] : null;
   }
 
   function show(result, from, meta, list, more) {
@@ -180,8 +186,8 @@
     var files = page.map(function (h) { return chunk(meta, "d", Math.floor(h.id / meta.per)); });
     return Promise.all(files.map(load)).then(function () {
       return Promise.all(page.map(function (h) {
-        var doc = docOf(h, meta);
-        return doc ? load("x/" + doc[3] + ".js") : null;
+        var name = nameOf(h, meta);
+        return name ? load("x/" + name + ".js") : null;
       }));
     }).then(function () {
       page.forEach(function (h) {
@@ -200,10 +206,7 @@
         date.textContent = doc[2];
         var snippet = document.createElement("p");
         snippet.className = "search__snippet";
-        var text = got.x[doc[3]];
-        if (typeof text === "string") {
-          snippet.appendChild(marked(window_(text, result.matched, meta), result.matched, meta));
-        }
+        snippet.appendChild(marked(window_(doc[3], result.matched, meta), result.matched, meta));
         li.appendChild(title);
         li.appendChild(date);
         li.appendChild(snippet);
