@@ -18,6 +18,8 @@ Field mapping (3.x camelCase name / 2.x lowercase name):
                   body_html, body_xhtml, body_text (HTML through ``htmltomd``)
     language      language, else ``options.language``;  slug: slugline, else the headline's
     draft         pubStatus / pubstatus "withheld" (or "canceled")
+    genre         genres / genre: the first whose name (or IPTC code) is a type of work
+                  ("Opinion", "Analysis", …); else not stated
     media         associations (3.x list, 2.x object) whose renditions ``href`` is a path
                   relative to the JSON file: read from there (the file name is the media name);
                   the association named "leadimage" (or "featureimage") is the lead image, an
@@ -60,7 +62,14 @@ from permapress.articles.items import (
     load_media,
 )
 from permapress.articles.markup import markdown_to_text, summarize
-from permapress.articles.model import Article, Media, is_image_url, one_line, validate
+from permapress.articles.model import (
+    Article,
+    Media,
+    genre_name,
+    is_image_url,
+    one_line,
+    validate,
+)
 from permapress.articles.sanitize import sanitize_markdown
 from permapress.articles.slug import headline_slug
 from permapress.articles.textfile import head_text, read_bytes
@@ -319,5 +328,19 @@ def _article(
         draft=status in ("withheld", "canceled", "cancelled"),
         source=key,
         inferred=tuple(inferred),
+        genre=_genre(item),
     )
     return validate(article), notes
+
+
+def _genre(item: dict[str, Any]) -> str:
+    """The type of work from ``genres`` (3.x) or ``genre`` (2.x): the first name (or the code at
+    the end of its uri) that names one of ours, else "" (not stated)."""
+    found = _get(item, "genres", "genre")
+    for entry in found if isinstance(found, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        for text in (entry.get("name"), str(entry.get("uri") or "").rsplit("/", 1)[-1]):
+            if isinstance(text, str) and (name := genre_name(text)):
+                return name
+    return ""
