@@ -278,8 +278,10 @@ async def revisions(request: Request) -> Response:
         "ORDER BY id DESC LIMIT 500",
         (slug,),
     )
+    names = {u.id: u.name or u.email.split("@")[0] for u in ctx.store.users()}
     return _ok({"revisions": [
-        {"id": r[0], "revision": r[1], "kind": r[2], "saved": r[3], "user_id": r[4]}
+        {"id": r[0], "revision": r[1], "kind": r[2], "saved": r[3], "user_id": r[4],
+         "user_name": names.get(r[4])}
         for r in rows
     ]})  # fmt: skip
 

@@ -184,6 +184,8 @@ def article_json(ctx: AdminContext, slug: str, who: SignedIn | None) -> dict[str
         "publish_at": draft.publish_at if draft is not None else None,
         "updated": draft.updated if draft is not None else None,
         "updated_by": draft.updated_by if draft is not None else None,
+        "updated_by_name": user_name(ctx, draft.updated_by if draft is not None else None),
+        "owner_name": user_name(ctx, owner),
         "changed": _changed(draft, view),
         "bundle_cid": view["bundle_cid"] if view else None,
         "ipfs_url": f"ipfs://{view['bundle_cid']}" if view and view["bundle_cid"] else None,
@@ -194,6 +196,16 @@ def article_json(ctx: AdminContext, slug: str, who: SignedIn | None) -> dict[str
         own = owner is not None and owner == who.user_id
         data["actions"] = actions_for(who.role, own=own, published=published)
     return data
+
+
+def user_name(ctx: AdminContext, user_id: str | None) -> str | None:
+    """The name the admin shows for a user id (their name, else the start of their email)."""
+    if user_id is None:
+        return None
+    user = ctx.store.user(user_id)
+    if user is None:
+        return None
+    return user.name or user.email.split("@")[0]
 
 
 def _changed(draft: Draft | None, view: dict[str, Any] | None) -> bool:
@@ -576,8 +588,8 @@ def publish_due(ctx: AdminContext) -> list[Published]:
 
 def retract(ctx: AdminContext, who: SignedIn, slug: str, reason: Any) -> tuple[str, str, float]:
     """Retract ``slug`` (a signed "retract" entry naming ``who``) and rebuild the site."""
+    from permapress.newsroom.retract import retract_article
     from permapress.site.build import build_site
-    from permapress.trust.retract import retract_article
 
     if not isinstance(reason, str) or not reason.strip():
         raise bad_request("a retraction needs a reason readers will see")
