@@ -10,7 +10,9 @@
     media      the media files of each version (their bytes live in the blockstore)
     search     FTS5 index of the current version's headline, summary and body
     builds     every site root built, newest last
-    page_cache what each rendered page was made from, so unchanged pages are not rendered again
+
+Other layers keep their own tables in the same file: the site build's page cache
+(``site/pagecache.py``), publishing (``publish/state.py``).
 
 One writer (``Catalog.open(path)``), any number of read-only readers
 (``Catalog.open(path, readonly=True)``). The file is readable with any SQLite tool.
@@ -22,7 +24,6 @@ before that have an empty record: they were never signed and are shown as such.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -89,17 +90,6 @@ CREATE TABLE IF NOT EXISTS log (
     cid       TEXT NOT NULL,
     line      TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS build_state (
-    id    INTEGER PRIMARY KEY CHECK (id = 1),
-    state TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS page_cache (
-    path        TEXT PRIMARY KEY,
-    fingerprint TEXT NOT NULL,
-    cid         TEXT NOT NULL,
-    tsize       INTEGER NOT NULL,
-    size        INTEGER NOT NULL
-);
 """
 
 
@@ -145,17 +135,6 @@ class MediaRow:
     cid: str
     size: int
 
-
-@dataclass(frozen=True, slots=True)
-class CachedPage:
-    fingerprint: str
-    cid: str
-    tsize: int
-    size: int
-
-
-# The page-cache row that vouches for the build state (its fingerprint is the state's SHA-256).
-STATE_PATH = "#state"
 
 _VERSION_COLUMNS = (
     "slug, number, content_key, bundle_cid, bundle_size, published, effective, recorded, note, "
@@ -309,6 +288,12 @@ class Catalog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The connection, for a layer that keeps its own tables in this file and writes them
+        inside ``transaction()`` (the site build's page cache)."""
+        return self._conn
 
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside happen together or not at all."""
@@ -556,58 +541,7 @@ class Catalog:
     def build_roots(self) -> list[str]:
         return [str(r[0]) for r in self._conn.execute("SELECT DISTINCT root_cid FROM builds")]
 
-    def cached_pages(self, *, inside_articles: bool = True) -> dict[str, CachedPage]:
-        """The page cache; without ``inside_articles``, the files inside article folders are
-        left out (the folders themselves are in): load those with ``cached_pages_under``."""
-        sql = "SELECT path, fingerprint, cid, tsize, size FROM page_cache"
-        if not inside_articles:
-            sql += " WHERE NOT (path GLOB 'articles/*/?*')"
-        return {row[0]: CachedPage(*row[1:]) for row in self._conn.execute(sql)}
-
-    def cached_page(self, path: str) -> CachedPage | None:
-        row = self._conn.execute(
-            "SELECT fingerprint, cid, tsize, size FROM page_cache WHERE path = ?", (path,)
-        ).fetchone()
-        return CachedPage(*row) if row else None
-
-    def cached_pages_under(self, folder: str) -> dict[str, CachedPage]:
-        """The cached files inside ``folder`` (which ends with "/"), by an index range scan."""
-        upper = folder[:-1] + chr(ord(folder[-1]) + 1)
-        rows = self._conn.execute(
-            "SELECT path, fingerprint, cid, tsize, size FROM page_cache "
-            "WHERE path > ? AND path < ?",
-            (folder, upper),
-        )
-        return {row[0]: CachedPage(*row[1:]) for row in rows}
-
-    def store_pages(self, pages: Sequence[tuple[str, CachedPage]]) -> None:
-        self._conn.executemany(
-            "INSERT OR REPLACE INTO page_cache (path, fingerprint, cid, tsize, size) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(path, p.fingerprint, p.cid, p.tsize, p.size) for path, p in pages],
-        )
-
-    def build_state(self) -> str | None:
-        """What the last build left for the next one (``site.quick``), or None. It counts only
-        while the page cache still holds its checksum: clearing the cache clears the state."""
-        row = self._conn.execute(
-            "SELECT s.state, p.fingerprint FROM build_state s "
-            "JOIN page_cache p ON p.path = ? WHERE s.id = 1",
-            (STATE_PATH,),
-        ).fetchone()
-        if row is None or hashlib.sha256(row[0].encode()).hexdigest() != row[1]:
-            return None
-        return str(row[0])
-
-    def save_build_state(self, state: str) -> None:
-        digest = hashlib.sha256(state.encode()).hexdigest()
-        self._conn.execute("INSERT OR REPLACE INTO build_state (id, state) VALUES (1, ?)", (state,))
-        self.store_pages([(STATE_PATH, CachedPage(digest, "", 0, 0))])
-
     def log_since(self, seq: int) -> list[str]:
         """The publisher-log lines after entry ``seq``, oldest first."""
         rows = self._conn.execute("SELECT line FROM log WHERE seq > ? ORDER BY seq", (seq,))
         return [str(r[0]) for r in rows]
-
-    def forget_pages(self, paths: Sequence[str]) -> None:
-        self._conn.executemany("DELETE FROM page_cache WHERE path = ?", [(p,) for p in paths])

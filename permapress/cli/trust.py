@@ -88,7 +88,7 @@ def correct(slug: str, file: Path, note: str, home: Path | None, as_json: bool) 
 def retract(slug: str, reason: str, purge: bool, home: Path | None, as_json: bool) -> None:
     """Withdraw article SLUG: off listings and feeds, a tombstone page with the reason."""
     from permapress.handle import Newsroom
-    from permapress.trust.retract import retract_article
+    from permapress.newsroom.retract import retract_article
 
     with Newsroom.open(resolve_home(home)) as newsroom:
         done = retract_article(newsroom, slug, reason=reason, purge=purge, now=datetime.now(UTC))

@@ -39,6 +39,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.site import entries, folders, history, pages, patch, paths, search_build, sitemaps
+from permapress.site.pagecache import PageCache
 from permapress.site.pagination import split
 from permapress.site.plan import PARALLEL_MIN, Plan
 from permapress.site.state import (
@@ -97,7 +98,9 @@ def build_site(
     config, catalog, blocks = newsroom.config, newsroom.catalog, newsroom.blocks
     # Skeleton rows when earlier pages are cached (most pages will not render again): a page that
     # renders reads its articles in full then. A cold build reads them light (without bodies).
-    cache = catalog.cached_pages(inside_articles=False)
+    pagecache = PageCache(catalog)
+    pagecache.create()
+    cache = pagecache.pages(inside_articles=False)
     found = _collect(catalog, skeleton=bool(cache))
     public_key = load_public_key(config.keys_path)
     sections_shown = sections(found.by_category, found.category_slugs)
@@ -179,7 +182,7 @@ def _plan_articles(plan: Plan, newsroom: Newsroom, found: _Site) -> None:
             plan.pages += hit.size  # a folder's row counts its pages
             continue
         rows = public(catalog.versions(slug), found.drafts) if found.skeleton else found.rows[slug]
-        inner = catalog.cached_pages_under(base) if plan.cache else {}  # none on a first build
+        inner = PageCache(catalog).under(base) if plan.cache else {}  # none on a first build
         plan.cache.update(inner)
         folder = folders.ArticleFolder(slug, rows, own_slugs, key, inner)
         folders.plan_folder(plan, folder, newsroom.blocks)
@@ -193,7 +196,7 @@ def _plan_retracted(plan: Plan, newsroom: Newsroom, drafts: set[tuple[str, int]]
     for row in catalog.articles("retracted"):
         taken = retracted_rows.get(row.slug)
         if taken:
-            plan.cache.update(catalog.cached_pages_under(paths.article_folder(row.slug)))
+            plan.cache.update(PageCache(catalog).under(paths.article_folder(row.slug)))
             entry = entries.entries({row.slug: taken})[0]
             for page in history.retracted_pages(entry, plan.site, row, taken):
                 plan.page(page)

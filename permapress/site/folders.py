@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from permapress.catalog import CachedPage, VersionRow
+from permapress.catalog import VersionRow
 from permapress.ipfs.blockstore import Blockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.profiles import Profile
 from permapress.site import entries, history, pages, paths
+from permapress.site.pagecache import CachedPage
 from permapress.site.plan import MadeFolder, Plan, fingerprint
 from permapress.site.views import SiteInfo
 

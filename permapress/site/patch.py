@@ -36,7 +36,7 @@ from datetime import datetime
 from functools import partial
 
 from permapress.articles.taxonomy import Taxonomy
-from permapress.catalog import CachedPage, Catalog, VersionRow
+from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.meta import article_from_meta
 from permapress.catalog.published import is_draft
 from permapress.handle import Newsroom
@@ -44,6 +44,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.patch import NotPatchable, patch_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.site import entries, feeds, folders, history, pages, paths, search_build, sitemaps
+from permapress.site.pagecache import CachedPage, PageCache
 from permapress.site.pagination import page_of
 from permapress.site.plan import Plan, nodes
 from permapress.site.state import (
@@ -94,7 +95,7 @@ def quick_build(
 ) -> BuildResult | None:
     """The build as a patch of the last one, or None when it must be built the ordinary way."""
     catalog = newsroom.catalog
-    text = catalog.build_state()
+    text = PageCache(catalog).state()
     state = State.loads(text) if text is not None else None
     if state is None:
         return None
@@ -165,6 +166,7 @@ def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResu
     taxonomy = Taxonomy(config.category_topics)
     order = [item[0] for item in state.order]
     listed_entries = _Listed(catalog)
+    pagecache = PageCache(catalog)
     keep = entries.as_they_are
     bodies = partial(entries.with_bodies, catalog)
     per_page = config.per_page
@@ -191,10 +193,10 @@ def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResu
         own = {name: slugs_of[name] for name in categories}
         key = folders.folder_key(under_way.version, under_way.site_key, own, rows)
         base = paths.article_folder(slug)
-        before = catalog.cached_page(base)
+        before = pagecache.page(base)
         if before is not None and before.fingerprint == key:
             continue  # already built (the log line was a correction the last build saw)
-        inner = catalog.cached_pages_under(base)
+        inner = pagecache.under(base)
         plan.cache.update(inner)
         folders.plan_folder(plan, folders.ArticleFolder(slug, rows, own, key, inner), blocks)
         count_pages -= before.size if before is not None else 0

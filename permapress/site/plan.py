@@ -27,12 +27,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from permapress.catalog import CachedPage
 from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_bytes
 from permapress.ipfs.profiles import Profile
 from permapress.site.carfile import car_file
+from permapress.site.pagecache import CachedPage
 from permapress.site.theme import code_version
 from permapress.site.views import SiteInfo
 

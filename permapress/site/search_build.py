@@ -19,13 +19,14 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from permapress.catalog import CachedPage, Catalog, VersionRow
+from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.published import public_by_slug
 from permapress.errors import PermapressError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_bytes, import_tree
 from permapress.ipfs.reader import list_directory, read_file
 from permapress.site import render, search, search_cache
+from permapress.site.pagecache import CachedPage, PageCache
 from permapress.site.search import SearchDoc
 from permapress.site.theme import PACKAGE_THEME, load
 from permapress.site.views import SiteInfo
@@ -173,7 +174,7 @@ def place_search(
     if rows is None:
         rows = shown_rows(catalog, wanted)
     key = folder_key(plan.version, plan.site_key, site.language, rows)
-    hit = catalog.cached_page(FOLDER)
+    hit = PageCache(catalog).page(FOLDER)
     if hit is not None and hit.fingerprint == key and plan.has(CID.parse(hit.cid)):
         plan.place("search", Imported(CID.parse(hit.cid), hit.tsize, 0))
         return

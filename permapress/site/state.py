@@ -23,9 +23,10 @@ from datetime import UTC, datetime
 from permapress import __version__
 from permapress.articles.model import Article
 from permapress.articles.taxonomy import category_slug
-from permapress.catalog import CachedPage, Catalog
+from permapress.catalog import Catalog
 from permapress.config import Config
 from permapress.handle import Newsroom
+from permapress.site.pagecache import CachedPage, PageCache
 from permapress.site.theme import PACKAGE_THEME, Theme
 from permapress.site.verifier import digest as verifier_digest
 from permapress.site.views import ArticleEntry, Section, SiteInfo
@@ -61,7 +62,7 @@ def listed(article: Article) -> Listed:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """What a build leaves for the next one (JSON in the catalog, see ``Catalog.build_state``)."""
+    """What a build leaves for the next one (JSON, kept by ``PageCache.save_state``)."""
 
     context: str
     log_seq: int
@@ -120,11 +121,12 @@ def record_build(
     built_at: str,
 ) -> None:
     """Keep a finished build: its pages in the page cache, its root and its state, together."""
+    cache = PageCache(catalog)
     with catalog.transaction():
-        catalog.store_pages(fresh)
-        catalog.forget_pages(stale)
+        cache.store(fresh)
+        cache.forget(stale)
         catalog.add_build(state.root, built_at, len(state.order), state.pages)
-        catalog.save_build_state(state.dumps())
+        cache.save_state(state.dumps())
 
 
 def site_info(

@@ -1,4 +1,4 @@
-"""The SQLite catalog: one writer, read-only readers, versions, search, page cache."""
+"""The SQLite catalog: one writer, read-only readers, versions, search, builds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from permapress.catalog import CachedPage, Catalog, MediaRow, VersionRow
+from permapress.catalog import Catalog, MediaRow, VersionRow
 from permapress.errors import CatalogError
 
 
@@ -70,13 +70,8 @@ def test_missing_catalog_is_a_clear_error(tmp_path: Path) -> None:
         Catalog.open(tmp_path / "none.sqlite")
 
 
-def test_page_cache_and_builds(tmp_path: Path) -> None:
+def test_builds(tmp_path: Path) -> None:
     with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog:
-        catalog.store_pages([("index.html", CachedPage("f1", "bafk1", 5, 5))])
-        catalog.store_pages([("index.html", CachedPage("f2", "bafk2", 6, 6))])
-        assert catalog.cached_pages() == {"index.html": CachedPage("f2", "bafk2", 6, 6)}
-        catalog.forget_pages(["index.html"])
-        assert catalog.cached_pages() == {}
         assert catalog.latest_build() is None
         catalog.add_build("bafyroot1", "t1", 1, 2)
         catalog.add_build("bafyroot2", "t2", 1, 2)
@@ -86,22 +81,3 @@ def test_page_cache_and_builds(tmp_path: Path) -> None:
 def test_bad_search_query_is_our_error(tmp_path: Path) -> None:
     with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog, pytest.raises(CatalogError):
         catalog.search('"unbalanced')
-
-
-def test_page_cache_can_leave_article_folders_for_later(tmp_path: Path) -> None:
-    pages = {
-        "index.html": CachedPage("a", "bafk1", 1, 1),
-        "articles/x/": CachedPage("b", "bafy2", 2, 3),
-        "articles/x/index.html": CachedPage("c", "bafk3", 3, 3),
-        "articles/x/v/1": CachedPage("d", "bafy4", 4, 0),
-        "articles/xy/index.html": CachedPage("e", "bafk5", 5, 5),
-    }
-    with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog:
-        catalog.store_pages(list(pages.items()))
-        outside = catalog.cached_pages(inside_articles=False)
-        assert sorted(outside) == ["articles/x/", "index.html"]
-        assert catalog.cached_pages_under("articles/x/") == {
-            "articles/x/index.html": pages["articles/x/index.html"],
-            "articles/x/v/1": pages["articles/x/v/1"],
-        }
-        assert catalog.cached_pages() == pages

@@ -1,5 +1,9 @@
 """``permapress retract``: take an article down in public, and optionally delete its blocks.
 
+A newsroom operation: it writes the catalog and the publisher log (``trust/journal.py``), builds
+the site (``site/build.py``) and deletes blocks, so it lives beside the other operations on a
+newsroom folder.
+
     retract_article(newsroom, slug, reason=…, purge=False, now=…) -> Retraction
 
 Retracting marks the article retracted with its reason and appends a signed "retract" entry to
@@ -35,6 +39,8 @@ from permapress.handle import Newsroom
 from permapress.ipfs.car import block_links, dag_blocks
 from permapress.ipfs.cid import CID
 from permapress.site.build import build_site
+from permapress.site.pagecache import PageCache
+from permapress.site.paths import article_folder
 from permapress.trust.journal import append_entry, log_time
 
 
@@ -110,8 +116,8 @@ def retract_article(
     key = newsroom.signing_key()
     old_pages = [
         CID.parse(page.cid)
-        for path, page in catalog.cached_pages().items()
-        if path.startswith(f"articles/{slug}/")
+        for path, page in PageCache(catalog).pages().items()
+        if path.startswith(article_folder(slug))
     ]
     with catalog.transaction():
         if row.status != "retracted":
