@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
@@ -112,9 +112,12 @@ def _who_json(who: SignedIn) -> dict[str, Any]:
     return {"user": who.user.as_json(), "csrf_token": who.csrf}
 
 
-def _set_cookie(ctx: AdminContext, response: Response, secret: str) -> None:
+def _set_cookie(ctx: AdminContext, request: Request, response: Response, secret: str) -> None:
+    """The session cookie: Secure when the admin is reached over HTTPS (directly, or through a
+    local proxy that says so: uvicorn trusts X-Forwarded-Proto from 127.0.0.1)."""
+    secure = ctx.secure or request.url.scheme == "https"
     response.set_cookie(COOKIE, secret, max_age=ctx.session_seconds, path="/admin",
-                        httponly=True, samesite="strict", secure=ctx.secure)  # fmt: skip
+                        httponly=True, samesite="strict", secure=secure)  # fmt: skip
 
 
 def _address(request: Request) -> str:
@@ -124,10 +127,8 @@ def _address(request: Request) -> str:
 def _same_origin(request: Request) -> None:
     """Sign-in from another site's page is refused (login CSRF)."""
     origin = request.headers.get("origin")
-    if origin and origin != "null":
-        expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
-        if origin != expected:
-            raise forbidden("sign in from the admin's own page")
+    if origin and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host")):
+        raise forbidden("sign in from the admin's own page")
 
 
 # --- sign-in --------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ async def login_endpoint(request: Request) -> Response:
         response: Response = RedirectResponse(target, status_code=303)
     else:
         response = _ok({"user": user.as_json(), "csrf_token": csrf})
-    _set_cookie(ctx, response, secret)
+    _set_cookie(ctx, request, response, secret)
     return response
 
 
@@ -209,7 +210,7 @@ async def invite_accept(request: Request) -> Response:
     secret, csrf = create_session(ctx.store, user.id, ctx.clock(), ctx.session_seconds)
     response: Response = (RedirectResponse("/admin/", status_code=303) if form
                           else _ok({"user": user.as_json(), "csrf_token": csrf}))  # fmt: skip
-    _set_cookie(ctx, response, secret)
+    _set_cookie(ctx, request, response, secret)
     return response
 
 
@@ -233,12 +234,14 @@ async def articles_list(request: Request) -> Response:
         raise bad_request(f"status must be one of {', '.join(listing.STATUSES)}")
     page = _int(request, "page", 1, 1_000_000)
     per_page = _int(request, "per_page", 50, listing.MAX_PER_PAGE)
-    listing.sync(ctx.store, ctx.config.catalog_path)
+    await run_in_threadpool(listing.sync, ctx.store, ctx.config.catalog_path)
     sees_all = who.role in ("editor", "admin")
-    rows, total = listing.list_articles(
-        ctx.store, status=status, section=params.get("section"), author=params.get("author"),
-        owner=None if sees_all else who.user_id, q=params.get("q"), page=page,
-        per_page=per_page,
+    rows, total = await run_in_threadpool(
+        lambda: listing.list_articles(
+            ctx.store, status=status, section=params.get("section"),
+            author=params.get("author"), owner=None if sees_all else who.user_id,
+            q=params.get("q"), page=page, per_page=per_page,
+        )
     )  # fmt: skip
     return _ok({"articles": [listing.row_json(r) for r in rows], "total": total, "page": page,
                 "per_page": per_page})  # fmt: skip

@@ -120,9 +120,14 @@ async def _publish_when_due(ctx: AdminContext) -> None:
     """Every few seconds, publish the scheduled articles whose time has come."""
     from starlette.concurrency import run_in_threadpool
 
+    from permapress.admin.listing import sync
     from permapress.admin.workflow import publish_due
 
     while True:
+        try:  # the article list follows the catalog (imports and commands beside the admin)
+            await run_in_threadpool(sync, ctx.store, ctx.config.catalog_path)
+        except Exception:
+            _LOG.exception("reading the catalog into the article list failed")
         await asyncio.sleep(SCHEDULE_SECONDS)
         try:
             for done in await run_in_threadpool(publish_due, ctx):

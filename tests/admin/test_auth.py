@@ -68,10 +68,16 @@ def test_login_sets_a_strict_http_only_cookie_and_logout_ends_it(world: World) -
 
 
 def test_cookie_is_secure_over_https(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
     world = make_world(tmp_path, secure=True)
-    answer = world.client.post("/admin/login", json={"email": "author@ledger.example",
-                                                     "password": PASSWORD})  # fmt: skip
+    login = {"email": "author@ledger.example", "password": PASSWORD}
+    answer = world.client.post("/admin/login", json=login)
     assert "Secure" in answer.headers["set-cookie"]
+    # reached over HTTPS (directly or through a local proxy), without being told
+    plain = make_world(tmp_path / "plain")
+    https = TestClient(plain.client.app, base_url="https://admin.example")
+    assert "Secure" in https.post("/admin/login", json=login).headers["set-cookie"]
 
 
 def test_wrong_password_is_401_with_one_message_for_both_cases(world: World) -> None:
