@@ -250,8 +250,8 @@ def import_paths(
     signer = _signing_key(newsroom)  # loaded once, not for every article
     if workers > 1 and signer is not None:  # they build new articles' first versions too
         prebuild.prepare(prebuild.Context(config.name, taxonomy, get_profile(config.profile),
-                                          signer, config.catalog_path,
-                                          config.blocks_path))  # fmt: skip
+                                          signer, config.catalog_path, config.blocks_path,
+                                          options.media and config.media.archive))  # fmt: skip
     pool = start_pool(workers)
     with ExitStack() as stack:
         stack.callback(prebuild.prepare, None)

@@ -72,6 +72,7 @@ class Context:
     key: Ed25519PrivateKey
     catalog_path: Path
     blocks_path: Path
+    archiving: bool = False  # remote images are archived: such an item changes on the way
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,8 @@ def for_item(label: str, item: Item) -> Prebuilt | None:
     context = _context
     if context is None or not isinstance(item, Article):
         return None
+    if context.archiving and _has_remote_images(item):
+        return None  # recorded with its images archived: built by the importing process
     try:
         article = validate(replace(item, source=source_key(item.source or label)))
         catalog = _catalog(context)
@@ -135,6 +138,12 @@ def _blocks(context: Context) -> FileBlockstore:
     from permapress.ipfs.blockstore import FileBlockstore
 
     return FileBlockstore(context.blocks_path)
+
+
+def _has_remote_images(article: Article) -> bool:
+    from permapress.articles.remote_media import remote_images
+
+    return bool(remote_images(article))
 
 
 def _build(context: Context, article: Article) -> Prebuilt:
