@@ -15,7 +15,8 @@
     admin_previews   preview links (SHA-256 of the secret, article, expiry)
     admin_media      images uploaded for an article (bytes in the blockstore by CID)
     admin_index      one row per article (catalog and admin alike) for the article list:
-                     headline, status, owner, dates; admin_index_terms (sections, authors) and
+                     headline, status, owner, dates; admin_index_terms (sections, authors, in
+                     the order of the last change, so a filtered page is one index range) and
                      admin_fts (FTS5 over headline, summary, authors, tags) for filters and search
     admin_sync       how far admin_index has read the catalog (versions rowid, log seq)
 
@@ -137,10 +138,11 @@ CREATE INDEX IF NOT EXISTS admin_index_updated ON admin_index(updated, slug);
 CREATE INDEX IF NOT EXISTS admin_index_status ON admin_index(status, updated, slug);
 CREATE INDEX IF NOT EXISTS admin_index_owner ON admin_index(owner, updated, slug);
 CREATE TABLE IF NOT EXISTS admin_index_terms (
-    kind  TEXT NOT NULL,
-    value TEXT NOT NULL,
-    slug  TEXT NOT NULL,
-    PRIMARY KEY (kind, value, slug)
+    kind    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    slug    TEXT NOT NULL,
+    PRIMARY KEY (kind, value, updated, slug)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS admin_index_terms_slug ON admin_index_terms(slug);
 CREATE VIRTUAL TABLE IF NOT EXISTS admin_fts USING fts5(
@@ -359,25 +361,35 @@ class AdminStore:
     # --- the article list's index ---------------------------------------------------------
 
     def index_article(self, conn: sqlite3.Connection, row: IndexRow, tags: Sequence[str]) -> None:
-        """Put (or replace) one article in the list's index; call inside ``transaction``."""
-        conn.execute("DELETE FROM admin_index_terms WHERE slug = ?", (row.slug,))
-        conn.execute("DELETE FROM admin_fts WHERE slug = ?", (row.slug,))
-        conn.execute(
-            "INSERT OR REPLACE INTO admin_index (slug, headline, status, owner, updated, "
-            "published, summary, sections, authors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """Put (or replace) one article in the list's index; call inside ``transaction``.
+
+        The search row has the index row's rowid (kept by the upsert), so replacing it is a
+        lookup by rowid, never a scan of the search table."""
+        old = conn.execute("SELECT rowid FROM admin_index WHERE slug = ?", (row.slug,)).fetchone()
+        if old is not None:
+            conn.execute("DELETE FROM admin_index_terms WHERE slug = ?", (row.slug,))
+            conn.execute("DELETE FROM admin_fts WHERE rowid = ?", (old[0],))
+        rowid = conn.execute(
+            "INSERT INTO admin_index (slug, headline, status, owner, updated, published, summary, "
+            "sections, authors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO UPDATE "
+            "SET headline = excluded.headline, status = excluded.status, owner = excluded.owner, "
+            "updated = excluded.updated, published = excluded.published, "
+            "summary = excluded.summary, sections = excluded.sections, authors = excluded.authors "
+            "RETURNING rowid",
             (row.slug, row.headline, row.status, row.owner, row.updated, row.published,
              row.summary, dumps(row.sections), dumps(row.authors)),
-        )  # fmt: skip
+        ).fetchone()[0]  # fmt: skip
         terms = {("section", s.casefold()) for s in row.sections}
         terms |= {("author", a.casefold()) for a in row.authors}
         conn.executemany(
-            "INSERT OR IGNORE INTO admin_index_terms (kind, value, slug) VALUES (?, ?, ?)",
-            [(kind, value, row.slug) for kind, value in sorted(terms)],
+            "INSERT OR IGNORE INTO admin_index_terms (kind, value, updated, slug) "
+            "VALUES (?, ?, ?, ?)",
+            [(kind, value, row.updated, row.slug) for kind, value in sorted(terms)],
         )
         conn.execute(
-            "INSERT INTO admin_fts (slug, headline, summary, authors, tags) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (row.slug, row.headline, row.summary, " ".join(row.authors), " ".join(tags)),
+            "INSERT INTO admin_fts (rowid, slug, headline, summary, authors, tags) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (rowid, row.slug, row.headline, row.summary, " ".join(row.authors), " ".join(tags)),
         )
 
     def index_row(self, slug: str) -> IndexRow | None:

@@ -370,6 +370,7 @@ def set_status(ctx: AdminContext, who: SignedIn, slug: str, status: str,
         )
         conn.execute("UPDATE admin_index SET status = ?, updated = ? WHERE slug = ?",
                      (status, now, slug))  # fmt: skip
+        conn.execute("UPDATE admin_index_terms SET updated = ? WHERE slug = ?", (now, slug))
 
 
 def _ensure_draft(ctx: AdminContext, who: SignedIn, slug: str) -> Draft:
