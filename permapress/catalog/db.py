@@ -33,7 +33,7 @@ from pathlib import Path
 
 from permapress.errors import CatalogError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -148,7 +148,9 @@ _SKELETON = (
     "json_object('slug', json_extract(meta, '$.slug'), "
     "'published', json_extract(meta, '$.published'), "
     "'modified', json_extract(meta, '$.modified'), "
-    "'categories', json(json_extract(meta, '$.categories')))"
+    "'categories', json(json_extract(meta, '$.categories')), "
+    "'authors', json(json_extract(meta, '$.authors')), "
+    "'genre', json_extract(meta, '$.genre'))"
 )
 
 # Columns and tables added by each schema version, applied to older files in order.
@@ -170,6 +172,8 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE versions ADD COLUMN car_tsize INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE versions ADD COLUMN car_size INTEGER NOT NULL DEFAULT 0",
     ),
+    # the skeleton names the authors (their pages) and the type of work (the newsroom's pages)
+    5: (f"UPDATE versions SET skeleton = {_SKELETON}",),
 }
 
 

@@ -38,7 +38,17 @@ from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.profiles import get_profile
-from permapress.site import entries, folders, history, pages, patch, paths, search_build, sitemaps
+from permapress.site import (
+    entries,
+    folders,
+    history,
+    pages,
+    patch,
+    paths,
+    search_build,
+    sitemaps,
+    trustpages,
+)
 from permapress.site.pagecache import PageCache
 from permapress.site.pagination import split
 from permapress.site.plan import PARALLEL_MIN, Plan
@@ -55,7 +65,7 @@ from permapress.site.state import (
     site_key,
 )
 from permapress.site.state import category_slugs as slugs_of_categories
-from permapress.site.theme import PACKAGE_THEME, Theme, render_version
+from permapress.site.theme import PACKAGE_THEME, Theme, newsroom_theme, render_version
 from permapress.site.views import ArticleEntry
 from permapress.trust.keys import fingerprint, load_public_key
 
@@ -69,7 +79,8 @@ class _Site:
     """What the build collected: the articles on the site and how the listings group them."""
 
     rows: dict[str, list[VersionRow]]
-    entries: list[ArticleEntry]
+    entries: list[ArticleEntry]  # every article, the newsroom's own pages too
+    news: list[ArticleEntry]  # what listings, feeds and sitemaps of news show
     by_category: dict[str, list[ArticleEntry]]
     by_month: dict[Month, list[ArticleEntry]]
     category_slugs: dict[str, str]
@@ -92,6 +103,7 @@ def build_site(
     is where the templates and the stylesheet are read from."""
     started = time.perf_counter()
     built_at = built_at or now()
+    theme = newsroom_theme(newsroom.config, theme)  # the newsroom's theme/ folder and [look]
     made = patch.quick_build(newsroom, built_at=built_at, started=started, theme=theme)
     if made is not None:
         return made
@@ -104,7 +116,10 @@ def build_site(
     found = _collect(catalog, skeleton=bool(cache))
     public_key = load_public_key(config.keys_path)
     sections_shown = sections(found.by_category, found.category_slugs)
-    site = site_info(newsroom, sections_shown, fingerprint(public_key), theme)
+    full = entries.FullArticles(catalog, found.skeleton)
+    own = full([e for e in found.entries if e.article.genre == "page"])
+    own_pages = trustpages.newsroom_pages(e.article for e in own)
+    site = site_info(newsroom, sections_shown, fingerprint(public_key), theme, own_pages)
     version = render_version(theme)
     on_disk = isinstance(blocks, FileBlockstore)
     plan = Plan(get_profile(config.profile), blocks.put, cache, version, site=site,
@@ -117,14 +132,18 @@ def build_site(
         plan.start()  # the article folders are most of the work: workers start on them now
         _plan_retracted(plan, newsroom, found.drafts)
         _plan_publisher(plan, newsroom, public_key)
-        full = entries.FullArticles(catalog, found.skeleton)
         _plan_listings(plan, newsroom, found, full)
         lastmod = _plan_months(plan, found, full)
-        plan.page(pages.news_sitemap(site, found.entries[: sitemaps.NEWS_LIMIT], full))
+        plan.page(pages.news_sitemap(site, found.news[: sitemaps.NEWS_LIMIT], full))
+        for page in trustpages.author_pages(
+            site, found.news, per_page=config.per_page, category_slugs=found.category_slugs,
+            full=full, bodies=partial(entries.with_bodies, catalog),
+        ) + trustpages.theme_assets(site):  # fmt: skip
+            plan.page(page)
         for page in (pages.not_found(site), pages.verify_page(site), pages.badge_script(),
                      pages.robots(site), pages.stylesheet(site)):  # fmt: skip
             plan.page(page)
-        slugs = [e.article.slug for e in found.entries]
+        slugs = [e.article.slug for e in found.news]  # as the quick path has them
         search_build.place_search(plan, catalog, site, slugs, found.rows, get=blocks.get)
         plan.flush(progress)
     except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
@@ -140,15 +159,17 @@ def build_site(
         log_seq=log_seq(catalog),
         root=root,
         pages=plan.pages,
-        order=[listed(e.article) for e in found.entries],
+        order=[listed(e.article) for e in found.news],
         lastmod=lastmod,
         sections=site.sections,
         category_slugs=found.category_slugs,
+        newsroom_pages=site.pages,
+        author_order=trustpages.author_order(found.news, site),
     )
     record_build(catalog, state, plan.fresh, plan.stale, built_at)
     seconds = time.perf_counter() - started
     mode = "incremental" if cache else "full"
-    return BuildResult(root, len(found.entries), plan.pages, plan.rendered, seconds, mode)
+    return BuildResult(root, len(found.news), plan.pages, plan.rendered, seconds, mode)
 
 
 def _collect(catalog: Catalog, *, skeleton: bool) -> _Site:
@@ -157,14 +178,15 @@ def _collect(catalog: Catalog, *, skeleton: bool) -> _Site:
     drafts = catalog.draft_versions()
     rows = entries.on_site(catalog, drafts, pages=not skeleton, skeleton=skeleton)
     shown = entries.entries(rows, skeleton)
+    news = trustpages.listed(shown)
     by_category: dict[str, list[ArticleEntry]] = defaultdict(list)
     by_month: dict[Month, list[ArticleEntry]] = defaultdict(list)
-    for entry in shown:
+    for entry in news:
         for name in entry.article.categories:
             by_category[name].append(entry)
         by_month[(entry.article.published.year, entry.article.published.month)].append(entry)
     slugs = slugs_of_categories(by_category)
-    return _Site(rows, shown, by_category, by_month, slugs, drafts, skeleton)
+    return _Site(rows, shown, news, by_category, by_month, slugs, drafts, skeleton)
 
 
 def _plan_articles(plan: Plan, newsroom: Newsroom, found: _Site) -> None:
@@ -221,7 +243,7 @@ def _plan_listings(plan: Plan, newsroom: Newsroom, found: _Site, full: pages.Rea
     bodies = partial(entries.with_bodies, newsroom.catalog)
     taxonomy = Taxonomy(newsroom.config.category_topics)
     listings: list[tuple[str, pages.Listing, list[ArticleEntry], str, str | None]] = [
-        (paths.HOME, pages.home(site), found.entries, site.name, None)
+        (paths.HOME, pages.home(site), found.news, site.name, None)
     ]
     for name, members in sorted(found.by_category.items()):
         base = paths.category_folder(found.category_slugs[name])

@@ -43,7 +43,17 @@ from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.patch import NotPatchable, patch_tree
 from permapress.ipfs.profiles import get_profile
-from permapress.site import entries, feeds, folders, history, pages, paths, search_build, sitemaps
+from permapress.site import (
+    entries,
+    feeds,
+    folders,
+    history,
+    pages,
+    paths,
+    search_build,
+    sitemaps,
+    trustpages,
+)
 from permapress.site.pagecache import CachedPage, PageCache
 from permapress.site.pagination import page_of
 from permapress.site.plan import Plan, nodes
@@ -106,11 +116,13 @@ def quick_build(
     if not newsroom.blocks.has(CID.parse(state.root)):
         return None
     public_key = load_public_key(config.keys_path)
-    site = site_info(newsroom, state.sections, fingerprint(public_key), theme)
+    site = site_info(newsroom, state.sections, fingerprint(public_key), theme, state.newsroom_pages)
     key = site_key(site)
     version = render_version(theme)
     if context(config, key, state.category_slugs, version) != state.context:
         return None  # settings, key, categories, templates, stylesheet or code changed
+    if set(state.author_order) != {a.slug for a in site.authors}:
+        return None  # the last build did not keep the author pages' order
     position = {item[0]: index for index, item in enumerate(state.order)}
     changed: dict[str, list[VersionRow]] = {}
     for slug in slugs:
@@ -123,6 +135,9 @@ def quick_build(
         article = article_from_meta(rows[-1].meta)
         if listed(article) != state.order[position[slug]]:
             return None  # it moves in the listings: the ordinary build places everything
+        before = article_from_meta(rows[-2].meta) if len(rows) > 1 else article
+        if trustpages.authors_changed(site, before, article):
+            return None  # it moves onto or off an author's page
         changed[slug] = rows
     under_way = _Patch(newsroom, state, site, key, version, public_key, built_at, started)
     try:
@@ -207,6 +222,11 @@ def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResu
             folder = paths.category_folder(slugs_of[name])
             listing(folder, pages.category(taxonomy, site, name), members, slug,
                     pages.category_feed_title(site, name), folder)  # fmt: skip
+        for page in trustpages.patched_author_pages(
+            site, state.author_order, slug, per_page=per_page, category_slugs=slugs_of,
+            listed=listed_entries, bodies=bodies,
+        ):  # fmt: skip
+            plan.page(page)
         month_members = listed_entries([i[0] for i in state.order if (i[3], i[4]) == (year, month)])
         plan.page(pages.archive_month(site, year, month, month_members, slugs_of, keep))
         sitemap, lastmod[(year, month)] = pages.month_sitemap(site, year, month, month_members)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from permapress import __version__
@@ -27,7 +27,8 @@ from permapress.catalog import Catalog
 from permapress.config import Config
 from permapress.handle import Newsroom
 from permapress.site.pagecache import CachedPage, PageCache
-from permapress.site.theme import PACKAGE_THEME, Theme
+from permapress.site.theme import ASSETS_FOLDER, PACKAGE_THEME, Theme
+from permapress.site.trustinfo import NewsroomPage
 from permapress.site.verifier import digest as verifier_digest
 from permapress.site.views import ArticleEntry, Section, SiteInfo
 
@@ -72,6 +73,8 @@ class State:
     lastmod: dict[tuple[int, int], datetime]
     sections: tuple[Section, ...]
     category_slugs: dict[str, str]
+    newsroom_pages: tuple[NewsroomPage, ...] = ()
+    author_order: dict[str, list[str]] = field(default_factory=dict)  # author -> slugs
 
     def dumps(self) -> str:
         return json.dumps(
@@ -85,6 +88,10 @@ class State:
                 "lastmod": [[y, m, when.isoformat()] for (y, m), when in self.lastmod.items()],
                 "sections": [[s.name, s.slug] for s in self.sections],
                 "category_slugs": self.category_slugs,
+                "newsroom_pages": [
+                    [p.slug, p.title, p.href, list(p.policies)] for p in self.newsroom_pages
+                ],
+                "author_order": self.author_order,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -104,6 +111,11 @@ class State:
             lastmod={(y, m): datetime.fromisoformat(w) for y, m, w in data["lastmod"]},
             sections=tuple(Section(name, slug) for name, slug in data["sections"]),
             category_slugs=data["category_slugs"],
+            newsroom_pages=tuple(
+                NewsroomPage(slug, title, href, tuple(policies))
+                for slug, title, href, policies in data.get("newsroom_pages", [])
+            ),
+            author_order=data.get("author_order", {}),
         )
 
 
@@ -134,6 +146,7 @@ def site_info(
     sections: tuple[Section, ...] = (),
     key_fingerprint: str | None = None,
     theme: Theme = PACKAGE_THEME,
+    newsroom_pages: tuple[NewsroomPage, ...] = (),
 ) -> SiteInfo:
     config = newsroom.config
     return SiteInfo(
@@ -143,6 +156,9 @@ def site_info(
         base_url=config.base_url,
         fingerprint=key_fingerprint,
         sections=sections,
+        authors=config.authors,
+        pages=newsroom_pages,
+        logo=ASSETS_FOLDER + config.look.logo if config.look.logo else None,
         theme=theme,
     )
 
@@ -164,9 +180,11 @@ def category_slugs(by_category: dict[str, list[ArticleEntry]]) -> dict[str, str]
 def sections(
     by_category: dict[str, list[ArticleEntry]], slugs: dict[str, str]
 ) -> tuple[Section, ...]:
-    """The busiest categories, in alphabetical order, for the navigation bar."""
+    """Every category for the navigation: the busiest ``NAV_SECTIONS`` first (the bar shows
+    them), then the others (in its menu), each group in alphabetical order."""
     busiest = sorted(by_category, key=lambda name: (-len(by_category[name]), name))[:NAV_SECTIONS]
-    return tuple(Section(name, slugs[name]) for name in sorted(busiest))
+    rest = sorted(set(by_category) - set(busiest))
+    return tuple(Section(name, slugs[name]) for name in [*sorted(busiest), *rest])
 
 
 def site_key(site: SiteInfo) -> str:

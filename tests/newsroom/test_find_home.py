@@ -22,7 +22,7 @@ def test_a_command_in_a_subfolder_finds_the_newsroom_above_it(
     monkeypatch.chdir(deep)
     listed = cli("list", "--json")
     assert listed.code == 0, listed.err
-    assert len(listed.json()) == 16
+    assert len(listed.json()) == 21  # the demo's 17 articles and its 4 pages (About, …)
     # The folder's own blocks folder is inside the newsroom too.
     monkeypatch.chdir(demo_home / "blocks")
     assert cli("keys", "show", "--json").code == 0
@@ -38,11 +38,11 @@ def test_the_nearest_newsroom_wins_then_home_then_the_environment(
     monkeypatch.setenv("PERMAPRESS_HOME", str(demo_home))
     monkeypatch.chdir(inner / "notes")
     assert cli("list", "--json").json() == []  # the inner newsroom, not the one above it
-    assert len(cli("list", "--json", "--home", str(demo_home)).json()) == 16
+    assert len(cli("list", "--json", "--home", str(demo_home)).json()) == 21
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    assert len(cli("list", "--json").json()) == 16  # no newsroom above: $PERMAPRESS_HOME
+    assert len(cli("list", "--json").json()) == 21  # no newsroom above: $PERMAPRESS_HOME
     monkeypatch.delenv("PERMAPRESS_HOME")
     missing = cli("list")
     assert missing.code == 1
@@ -60,5 +60,5 @@ def test_a_real_process_started_in_a_subfolder_builds_the_newsroom(
         cwd=sub, env=env, capture_output=True, text=True, timeout=300,
     )
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["articles"] == 16
+    assert json.loads(run.stdout)["articles"] == 17  # the demo's listed articles
     assert not (sub / "catalog.sqlite").exists()

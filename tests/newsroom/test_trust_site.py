@@ -18,6 +18,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from permapress.catalog import Catalog
+from permapress.catalog.db import SCHEMA_VERSION
 from permapress.ipfs.cid import CID
 from permapress.trust.keys import fingerprint, load_public_key
 
@@ -77,15 +78,16 @@ def test_the_site_publishes_the_key_and_the_log(demo_home: Path, cli: Cli, tmp_p
     assert doc["fingerprint"] == fingerprint(public)
     assert doc["name"] == "The Harbour Courier" and doc["profile"] == "unixfs-v1-2025"
     lines = (out / "log.jsonl").read_bytes().splitlines()
-    assert doc["log"]["entries"] == len(lines) == 16
-    assert {json.loads(line)["entry"]["action"] for line in lines} == {"publish"}
+    # the demo's 17 articles and 4 pages of its own, and the correction it publishes
+    assert doc["log"]["entries"] == len(lines) == 22
+    assert {json.loads(line)["entry"]["action"] for line in lines} == {"publish", "correct"}
     for page in ("index.html", f"articles/{SLUG}/index.html", "archive/index.html", "404.html"):
         assert fingerprint(public) in (out / page).read_text(), page
     bundle_page = (out / "articles" / SLUG / "v" / "1" / "index.html").read_text()
     assert fingerprint(public) in bundle_page
     report = _ok(cli, "verify", str(out), "--json", "--key", fingerprint(public)).json()
-    assert report["valid"] and report["kind"] == "site" and report["log_entries"] == 16
-    assert len(report["articles"]) == 16
+    assert report["valid"] and report["kind"] == "site" and report["log_entries"] == 22
+    assert len(report["articles"]) == 21
 
 
 def test_a_correction_is_public_signed_and_diffed(
@@ -137,8 +139,12 @@ def test_a_correction_is_public_signed_and_diffed(
     assert "Corrected the vote count." in diff.text_content()
     assert not diff.xpath("//div[@class='diff__text']//*[not(self::ins or self::del)]")
     site = _ok(cli, "verify", str(out), "--json").json()
-    assert site["valid"] and site["versions"] == 17
-    assert [c["note"] for c in site["corrections"]] == ["Corrected the vote count."]
+    # the demo's 21 articles and pages, its own corrected article's second version, and this one
+    assert site["valid"] and site["versions"] == 23
+    assert sorted(c["note"] for c in site["corrections"]) == [
+        "Corrected the number of ballots checked in the recount: 2,946, not 2,964.",
+        "Corrected the vote count.",
+    ]
     log = [json.loads(line)["entry"] for line in (out / "log.jsonl").read_bytes().splitlines()]
     assert log[-1]["action"] == "correct" and log[-1]["version"] == 2
 
@@ -304,7 +310,7 @@ def test_an_old_catalog_is_migrated_and_old_versions_get_records(
         assert row is not None and row.retracted is None and row.purged is False
         assert catalog.log_head() is None
     with sqlite3.connect(old) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = {r[1] for r in db.execute("PRAGMA table_info(versions)")}
         assert {"record_cid", "record", "signature", "skeleton", "body_html", "car_cid"} <= columns
 
