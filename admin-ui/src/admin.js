@@ -3,8 +3,10 @@ import { startList } from "./list.js";
 import { startEditor } from "./editor.js";
 import { startLogin } from "./login.js";
 import { startInvite } from "./invite.js";
+import { startPeople } from "./people.js";
+import { startAccount } from "./account.js";
 
-const pages = { list: startList, editor: startEditor, login: startLogin, invite: startInvite };
+const pages = { list: startList, editor: startEditor, login: startLogin, invite: startInvite, people: startPeople, account: startAccount };
 
 function start() {
   const page = document.body.dataset.page;

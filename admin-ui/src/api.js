@@ -59,6 +59,7 @@ async function send(method, url, body, isForm) {
 }
 
 export const api = {
+  send: (method, url, body) => send(method, url, body),
   get: (url) => send("GET", url),
   post: (url, body) => send("POST", url, body === undefined ? {} : body),
   put: (url, body) => send("PUT", url, body),

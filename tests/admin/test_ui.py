@@ -234,7 +234,11 @@ def signed_in(browser: Any, room: Newsroom, role: str, *, width: int = 1280) -> 
     page.fill("#email", room.people[role].email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(room.admin + "/admin/")
+    try:
+        page.wait_for_url(room.admin + "/admin/")
+    except Exception:
+        shot(page, f"failed-sign-in-{role}")
+        raise
     return context, page
 
 
@@ -394,34 +398,82 @@ def test_contributor_writes_editor_publishes_and_corrects(
     context.close()
 
 
-def test_login_asks_for_the_code_when_a_second_factor_is_set(
+def test_a_second_factor_set_up_in_the_browser_is_asked_for_at_sign_in(
     newsroom: Newsroom, browser: Any
 ) -> None:
     import pyotp
 
     room = newsroom
     room.add_person("guarded", "author")  # a person of its own: the others keep signing in
-    started = room.api("guarded", "POST", "/admin/api/me/totp")
-    assert started.status_code == 200, started.text
-    secret = started.json()["secret"]
-    code = pyotp.TOTP(secret).now()
-    confirmed = room.api(
-        "guarded", "POST", "/admin/api/me/totp/confirm", json={"secret": secret, "code": code}
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    page = browser.new_page()
-    page.goto(room.admin + "/admin/login")
+    context, page = signed_in(browser, room, "guarded")
+    page.click(".topbar .who")
+    page.wait_for_selector("#totp-state:has-text('Off')")
+    page.click("#totp-start")
+    secret = page.inner_text("#totp-secret").replace(" ", "")
+    assert page.get_attribute("#totp-uri", "href", timeout=5_000).startswith("otpauth://")
+    page.fill("#totp-code", "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    page.click("#totp-confirm button[type=submit]")
+    page.wait_for_selector("#account-message.error")  # a wrong code: said, nothing changed
+    page.fill("#totp-code", pyotp.TOTP(secret).now())
+    page.click("#totp-confirm button[type=submit]")
+    page.wait_for_selector("#totp-state:has-text('On')")
+    shot(page, "08-account-second-factor")
+    page.click(".topbar button:has-text('Sign out')")
+    page.wait_for_url(re.compile(r"/admin/login"))
+    # signing in again: the code field comes after the password, the email is kept
     assert page.locator("#totp").count() == 0
     page.fill("#email", room.people["guarded"].email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#totp")
+    expect(page.locator("#email")).to_have_value(room.people["guarded"].email)
     shot(page, "08-login-code")
     page.fill("#password", PASSWORD)
     page.fill("#totp", pyotp.TOTP(secret).now())
     page.click("button[type=submit]")
     page.wait_for_url(room.admin + "/admin/")
-    page.context.close()
+    context.close()
+
+
+def test_people_are_invited_and_managed_by_role(newsroom: Newsroom, browser: Any) -> None:
+    room = newsroom
+    # an editor invites authors and contributors, nobody else
+    context, page = signed_in(browser, room, "editor")
+    page.click(".topbar a:has-text('People')")
+    page.wait_for_selector("#people tbody tr")
+    options = page.eval_on_selector_all("#invite-role option", "os => os.map(o => o.value)")
+    assert sorted(options) == ["author", "contributor"]
+    page.fill("#invite-email", "stringer@harbour.example")
+    page.fill("#invite-name", "Sam Stringer")
+    page.click("#invite-new button[type=submit]")
+    page.wait_for_selector("#invite-result:not([hidden])")
+    assert "/admin/invite/" in page.input_value("#invite-link")
+    page.wait_for_selector("#people tr:has-text('stringer@harbour.example')")
+    assert page.locator("#people select").count() == 0  # no role changes for editors
+    shot(page, "19-people-editor")
+    refused = page_fetch(
+        page, "POST", "/admin/api/users", {"email": "x@y.example", "role": "admin"}
+    )
+    assert refused["status"] == 403
+    context.close()
+    # an admin changes a role and removes someone (asked twice)
+    context, page = signed_in(browser, room, "admin")
+    page.goto(room.admin + "/admin/people")
+    row = page.wait_for_selector("#people tr:has-text('stringer@harbour.example')")
+    row.query_selector("select").select_option("author")
+    page.wait_for_selector("#people tr:has-text('stringer@harbour.example') td:has-text('author')")
+    page.click("#people tr:has-text('stringer@harbour.example') button:has-text('Remove')")
+    page.click("#people tr:has-text('stringer@harbour.example') button:has-text('Remove')")
+    expect(page.locator("#people tr:has-text('stringer@harbour.example')")).to_have_count(0)
+    shot(page, "20-people-admin")
+    context.close()
+    # a contributor has no People page: no link, and the page and the API refuse
+    context, page = signed_in(browser, room, "contributor")
+    assert page.locator(".topbar a:has-text('People')").count() == 0
+    answer = page.goto(room.admin + "/admin/people")
+    assert answer is not None and answer.status == 403
+    assert page_fetch(page, "GET", "/admin/api/users")["status"] == 403
+    context.close()
 
 
 # ---- safety ------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ JSON API, and the bundle itself under ``/admin/static/``.
     GET /admin/invite/{secret}     set a password for an invitation
     GET /admin/articles/new        a new article in the editor
     GET /admin/articles/{slug}     the editor
+    GET /admin/people              invite people, change roles (editors and admins)
+    GET /admin/account             your account: the second factor
     GET /admin/static/admin.js|css the bundle ``make admin-assets`` builds from admin-ui/
 
 Pages that need a person redirect to the sign-in form when nobody is signed in. Every page
@@ -28,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from permapress.admin.app import AdminContext, context
 from permapress.admin.auth import signed_in
+from permapress.admin.roles import INVITES, allowed
 from permapress.articles.model import GENRES
 
 HERE = Path(__file__).resolve().parent
@@ -51,6 +54,7 @@ def _render(request: Request, template: str, page: str, **values: Any) -> HTMLRe
     html = _ENV.get_template(template).render(
         page=page,
         who=who,
+        may_invite=who is not None and allowed(who.role, "invite"),
         csrf=who.csrf if who is not None else None,
         newsroom=ctx.config.name,
         assets_built=assets_built(),
@@ -120,6 +124,29 @@ async def editor_page(request: Request) -> Response:
     )
 
 
+async def people_page(request: Request) -> Response:
+    who = signed_in(request)
+    if who is None:
+        return _to_login(request)
+    if not allowed(who.role, "invite"):
+        response = _render(request, "refused.html", "refused")
+        response.status_code = 403
+        return response
+    return _render(
+        request,
+        "people.html",
+        "people",
+        invitable=INVITES.get(who.role, ()),
+        manage=allowed(who.role, "manage_users"),
+    )
+
+
+async def account_page(request: Request) -> Response:
+    if signed_in(request) is None:
+        return _to_login(request)
+    return _render(request, "account.html", "account")
+
+
 async def _to_list(request: Request) -> Response:
     return RedirectResponse("/admin/", status_code=308)
 
@@ -134,5 +161,7 @@ def ui_routes(ctx: AdminContext) -> list[BaseRoute]:
         Route("/admin/invite/{secret}", invite_page, methods=["GET", "HEAD"]),
         Route("/admin/articles/new", editor_page, methods=["GET", "HEAD"]),
         Route("/admin/articles/{slug}", editor_page, methods=["GET", "HEAD"]),
+        Route("/admin/people", people_page, methods=["GET", "HEAD"]),
+        Route("/admin/account", account_page, methods=["GET", "HEAD"]),
         Mount("/admin/static", StaticFiles(directory=STATIC, check_dir=False), name="admin-static"),
     ]
