@@ -24,12 +24,12 @@ async function load() {
   $("#people tbody").replaceChildren(
     ...answer.users.map((user) => {
       const cells = [
-        h("td", { class: "headline", text: user.name || "—" }),
+        h("td", { class: "name", text: user.name || "—" }),
         h("td", { text: user.email }),
         h("td", { text: user.owner ? `${user.role} (owner)` : user.role }),
         h("td", { text: user.status === "invited" ? "invited, not signed in yet" : `active${user.totp ? " · second factor" : ""}` }),
       ];
-      if (manage) cells.push(h("td", { class: "row-actions" }, user.owner || user.id === me ? null : actions(user)));
+      if (manage) cells.push(h("td", {}, user.owner || user.id === me ? null : h("div", { class: "row-actions" }, actions(user))));
       return h("tr", { dataset: { id: user.id } }, ...cells);
     }),
   );
