@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -92,6 +93,7 @@ def test_serve_puts_the_admin_on_its_own_origin(home: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     site, admin = f"http://127.0.0.1:{site_port}", f"http://127.0.0.1:{admin_port}"
+    auth = {"Authorization": f"Bearer {token}"}
     try:
         _answering(admin + "/admin/api/me", proc)
         _answering(site + "/", proc)
@@ -110,12 +112,24 @@ def test_serve_puts_the_admin_on_its_own_origin(home: Path) -> None:
         while httpx.get(f"{site}/articles/{slug}/").status_code != 200:
             assert time.monotonic() < deadline, "the site did not show the published article"
             time.sleep(0.3)
+        # an embargo ends while serve runs: the scheduler publishes it at its time
+        later = httpx.post(admin + "/admin/api/articles", json={"headline": "Quay embargo",
+                           "body": "Embargoed news."}, headers=auth).json()["slug"]  # fmt: skip
+        when = datetime.fromtimestamp(time.time() + 3, UTC).isoformat()
+        planned = httpx.post(f"{admin}/admin/api/articles/{later}/schedule", timeout=120,
+                             json={"publish_at": when}, headers=auth)  # fmt: skip
+        assert planned.status_code == 200 and planned.json()["status"] == "scheduled"
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{admin}/admin/api/articles/{later}",
+                        headers=auth).json()["status"] != "published":  # fmt: skip
+            assert time.monotonic() < deadline, "the scheduled article was not published"
+            time.sleep(0.5)
         # two origins: the site has no admin, the admin has no gateway
         assert httpx.get(site + "/admin/api/me").status_code == 404
         assert httpx.get(site + "/admin/login").status_code == 404
-        root = done.json()["root_cid"]
-        assert httpx.get(f"{site}/ipfs/{root}/").status_code == 200
-        assert httpx.get(f"{admin}/ipfs/{root}/").status_code == 404
+        bundle = done.json()["bundle_cid"]
+        assert httpx.get(f"{site}/ipfs/{bundle}/article.md").status_code == 200
+        assert httpx.get(f"{admin}/ipfs/{bundle}/article.md").status_code == 404
     finally:
         proc.terminate()
         try:
