@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from permapress.catalog import Catalog
 from permapress.config import CONFIG_NAME, Config, default_config_text, load_config
 from permapress.errors import ConfigError
-from permapress.handle import Newsroom as Newsroom
 from permapress.staging import staged_folder
 from permapress.trust.keys import generate_key, save_key
 

@@ -6,7 +6,7 @@
 carries its history); and adds the version and its publisher-log entry ("publish" for the first
 published version, "correct" after that; drafts are not logged) in one transaction. A draft
 version of an article that was published leaves it "published": the site keeps showing its
-last published version (``newsroom/published.py``). Blocks are
+last published version (``catalog/published.py``). Blocks are
 written before the catalog row, so a crash leaves at most unreferenced blocks, never a version
 without its bundle.
 
@@ -177,7 +177,7 @@ def record_article(
         car_size=car.size,
     )
     # A published article stays on the site when a draft version follows: its status stays
-    # "published" (the site shows its last published version; see newsroom/published.py).
+    # "published" (the site shows its last published version; see catalog/published.py).
     status_value = "draft" if article.draft and not was_published else "published"
     try:
         _store(catalog, existing, row, media_rows, article, status_value, signer, now,

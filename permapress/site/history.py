@@ -25,7 +25,7 @@ from functools import partial
 
 from permapress.catalog import ArticleRow, VersionRow
 from permapress.catalog.meta import article_from_meta
-from permapress.site import paths, render
+from permapress.site import paths, render_record
 from permapress.site.plan import PlannedPage, fixed
 from permapress.site.views import ArticleEntry, SiteInfo
 from permapress.trust.diff import article_text, changed_words, diff_html, word_diff
@@ -39,7 +39,7 @@ def _diff_page(entry: ArticleEntry, site: SiteInfo, old: VersionRow, new: Versio
         article_text(before.headline, before.body), article_text(after.headline, after.body)
     )
     inserted, deleted = changed_words(pieces)
-    return render.render_diff_page(
+    return render_record.render_diff_page(
         entry, site, number=new.number, diff=diff_html(pieces), inserted=inserted,
         deleted=deleted,
     )
@@ -60,7 +60,7 @@ def history_pages(
         fixed(
             paths.history_page(slug),
             [site, "history", slug, entry.article.headline, versions, downloads, reason],
-            partial(render.render_history_page, entry, site, downloads=downloads,
+            partial(render_record.render_history_page, entry, site, downloads=downloads,
                     records={r.number: r.record_cid for r in rows}, retraction=reason),
         )
     ]
@@ -82,7 +82,7 @@ def tombstone_page(entry: ArticleEntry, site: SiteInfo, row: ArticleRow) -> Plan
         paths.article_page(entry.article.slug),
         [site, "tombstone", entry.article.slug, entry.article.headline, row.reason,
          row.retracted, row.purged, [v.bundle_cid for v in entry.versions]],
-        partial(render.render_tombstone, entry, site, reason=row.reason, retracted=when,
+        partial(render_record.render_tombstone, entry, site, reason=row.reason, retracted=when,
                 purged=row.purged),
     )
 

@@ -31,7 +31,7 @@ has the package's version.
 Which code counts: every module the site build reaches, followed from ``permapress.site.build``
 through each ``import permapress…`` and ``from permapress… import …`` written in the sources,
 imports inside functions too, found by reading the files' bytes (nothing is imported for it). So
-the renderers, feeds, sitemaps, ``trust/sitepages.py`` and the diff, the Markdown renderer (used
+the renderers, feeds, sitemaps, ``site/history.py`` and the diff, the Markdown renderer (used
 for versions recorded without body HTML), the catalog reading and the IPFS importer that turns a
 page into blocks are all in it. The rule errs wide: counting a module too many costs a render of
 every page after editing it; missing one would keep stale pages.

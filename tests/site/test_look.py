@@ -34,12 +34,11 @@ from permapress.site.render import (
     render_archive_index,
     render_article_page,
     render_bundle_index,
-    render_diff_page,
-    render_history_page,
     render_listing,
     render_not_found,
     site_css,
 )
+from permapress.site.render_record import render_diff_page, render_history_page
 from permapress.site.trustinfo import NewsroomPage, page_policies
 from permapress.site.trustpages import author_path, render_author_page
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo

@@ -19,11 +19,10 @@ from permapress.site.render import (
     render_archive_index,
     render_article_page,
     render_bundle_index,
-    render_diff_page,
-    render_history_page,
     render_listing,
     render_not_found,
 )
+from permapress.site.render_record import render_diff_page, render_history_page
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
 
 CID1 = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
