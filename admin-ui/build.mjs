@@ -2,7 +2,7 @@
 // admin server serves at /admin/static/ (nothing is loaded from anywhere else).
 // Run by `make admin-assets`; `node build.mjs --check` fails when the bundle is missing.
 import { build } from "esbuild";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -10,6 +10,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "permapress", "admin", "ui", "static");
 
 await mkdir(out, { recursive: true });
+// TinyMDE's MIT licence travels with the bundle that contains it
+const licence = await readFile(join(here, "node_modules", "tiny-markdown-editor", "LICENSE"), "utf8");
+const banner = `/*! permapress editor. Contains TinyMDE (tiny-markdown-editor):\n${licence.replaceAll("*/", "* /").trim()}\n*/`;
 await build({
   entryPoints: { admin: join(here, "src", "admin.js") },
   bundle: true,
@@ -17,6 +20,7 @@ await build({
   format: "iife",
   target: ["chrome110", "firefox110", "safari16"],
   legalComments: "eof",
+  banner: { js: banner },
   outdir: out,
   logLevel: "warning",
 });
@@ -24,6 +28,7 @@ await build({
   entryPoints: { admin: join(here, "src", "admin.css") },
   bundle: true,
   minify: true,
+  banner: { css: banner },
   outdir: out,
   logLevel: "warning",
 });
