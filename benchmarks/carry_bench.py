@@ -14,6 +14,7 @@ for the page and for the CAR, with no errors.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,8 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from benchmarks.build_bench import _run_measured
@@ -49,6 +52,10 @@ def newsroom(work: Path) -> Path:
     return home
 
 
+# A CID no site holds: the gateway answers it (404) once its served set is walked.
+UNPUBLISHED = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+
+
 def _serve(args: list[str], probe: str) -> tuple[subprocess.Popen[bytes], int, float]:
     port = _free_port()
     start = time.perf_counter()
@@ -59,11 +66,15 @@ def _serve(args: list[str], probe: str) -> tuple[subprocess.Popen[bytes], int, f
     )
     try:
         _wait(f"http://127.0.0.1:{port}/{probe}", seconds=600)
+        ready = time.perf_counter() - start
+        # measured once the walk of what may be served is done (steady state)
+        with contextlib.suppress(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/ipfs/{UNPUBLISHED}", timeout=900)
     except BaseException:
         proc.terminate()
         proc.wait(30)
         raise
-    return proc, port, time.perf_counter() - start
+    return proc, port, ready
 
 
 _newsroom = newsroom  # the name the mirror benchmark imports

@@ -39,7 +39,8 @@ tens of seconds, so a server walks in a thread and answers meanwhile. ``is_serve
 during the walk: a block the walk has reached is served (it is reachable from a published root);
 for any other block the caller waits until the walk has finished and gets the final answer, so
 an unpublished block is never served and a published one never refused. The website (``/``)
-needs no membership test at all, so pages are served from the first moment.
+needs no membership test at all, so pages are served from the first moment. The walk pauses
+for a millisecond after every few blocks it reads, so requests are not slowed much meanwhile.
 
 ``replace`` and ``add`` build the new set aside and swap it in with one assignment, so requests
 served meanwhile see either the old or the new set, never a half-built one. Concurrent
@@ -49,6 +50,7 @@ served meanwhile see either the old or the new set, never a half-built one. Conc
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -61,6 +63,10 @@ from permapress.server import ipld
 Getter = Callable[[CID], bytes]
 Key = tuple[int, bytes]
 _LINKING = frozenset({DAG_PB, DAG_CBOR, DAG_JSON})  # the codecs whose blocks may hold links
+# A background walk pauses this long after every so many blocks read, so the thread answering
+# requests is not kept waiting for the interpreter while a large site is walked.
+_YIELD_EVERY = 8
+_YIELD_SECONDS = 0.001
 
 
 def _key(cid: CID) -> Key:
@@ -176,6 +182,7 @@ class ServedSet:
         reached (the first walk's partial set)."""
         reached: set[CID] = set()
         stack = list(roots)
+        reads = 0
         while stack:
             cid = stack.pop()
             if cid in reached:
@@ -188,6 +195,9 @@ class ServedSet:
             children = self._links.get(cid)
             if children is None:
                 children = self._read_links(cid)
+                reads += 1
+                if keys is not None and reads % _YIELD_EVERY == 0:
+                    time.sleep(_YIELD_SECONDS)  # the serving thread gets the interpreter
                 if children is None:
                     continue
                 self._links[cid] = children
