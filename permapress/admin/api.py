@@ -21,7 +21,6 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from permapress.admin import listing, people, workflow
-from permapress.admin.app import AdminContext, context
 from permapress.admin.auth import (
     COOKIE,
     SignedIn,
@@ -31,6 +30,7 @@ from permapress.admin.auth import (
     require_user,
     signed_in,
 )
+from permapress.admin.context import AdminContext, context
 from permapress.admin.errors import AdminError, bad_request, forbidden, not_found
 from permapress.admin.media import (
     MAX_UPLOAD,

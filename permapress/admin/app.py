@@ -10,7 +10,7 @@ Every answer carries ``Cache-Control: no-store`` and a strict Content-Security-P
 scripts, styles and images only; no framing); nothing here is ever served on the origin of
 ``/ipfs/`` content, so a published page can never read an editor's session.
 
-``AdminContext`` is what every handler (ours and the pages') reaches through
+``AdminContext`` (``context.py``) is what every handler (ours and the pages') reaches through
 ``request.app.state.admin``: the newsroom folder, its settings, admin.sqlite, the clock and
 the lock that serialises publishing.
 """
@@ -20,11 +20,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -34,10 +32,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from permapress.admin.api import api_routes
 from permapress.admin.auth import AuthMiddleware
+from permapress.admin.context import AdminContext as AdminContext
+from permapress.admin.context import context as context
 from permapress.admin.errors import AdminError
+from permapress.admin.listing import sync
 from permapress.admin.store import AdminStore
-from permapress.config import Config, load_config
+from permapress.admin.workflow import publish_due
+from permapress.config import load_config
 from permapress.errors import PermapressError
 
 UI_MODULE = "permapress.admin.ui.pages"
@@ -47,25 +50,6 @@ CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-
-
-@dataclass
-class AdminContext:
-    """The admin's state, shared by every handler (``request.app.state.admin``)."""
-
-    home: Path
-    config: Config
-    store: AdminStore
-    clock: Callable[[], float] = time.time
-    secure: bool = False  # served over HTTPS: cookies get Secure
-    base_url: str = "http://127.0.0.1:8001"
-    publishing: threading.Lock = field(default_factory=threading.Lock)
-    session_seconds: int = 12 * 3600
-
-
-def context(request: Request) -> AdminContext:
-    ctx: AdminContext = request.app.state.admin
-    return ctx
 
 
 class _Headers:
@@ -120,9 +104,6 @@ async def _publish_when_due(ctx: AdminContext) -> None:
     """Every few seconds, publish the scheduled articles whose time has come."""
     from starlette.concurrency import run_in_threadpool
 
-    from permapress.admin.listing import sync
-    from permapress.admin.workflow import publish_due
-
     while True:
         try:  # the article list follows the catalog (imports and commands beside the admin)
             await run_in_threadpool(sync, ctx.store, ctx.config.catalog_path)
@@ -160,8 +141,6 @@ def admin_app(
 ) -> Starlette:
     """The admin app over the newsroom in ``home`` (admin.sqlite is created when missing).
     ``scheduler``: while the app runs, publish scheduled articles when their time comes."""
-    from permapress.admin.api import api_routes
-
     config = load_config(home)
     ctx = AdminContext(
         home=home,

@@ -36,8 +36,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from permapress.admin.app import AdminContext
 from permapress.admin.auth import SignedIn
+from permapress.admin.context import AdminContext
 from permapress.admin.errors import AdminError, bad_request, conflict, not_found
 from permapress.admin.people import iso_now
 from permapress.admin.store import Draft, IndexRow, dumps
