@@ -14,7 +14,25 @@ export function csrfToken() {
   return meta ? meta.content : "";
 }
 
-async function send(method, url, body, isForm) {
+// After signing in again (in another tab, once the session had ended) the page's token is the
+// old session's: ask the server for the current one (a same-origin read no other site can
+// make) and try the request once more.
+async function refreshToken() {
+  try {
+    const response = await fetch("/admin/api/me", { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
+    if (!response.ok) return false;
+    const data = await response.json();
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    if (!meta || !data.csrf_token || data.csrf_token === meta.content) return false;
+    meta.content = data.csrf_token;
+    for (const field of document.querySelectorAll('input[name="csrf_token"]')) field.value = data.csrf_token;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function send(method, url, body, isForm, retried) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
   let payload;
@@ -49,6 +67,10 @@ async function send(method, url, body, isForm) {
     }
   }
   if (!response.ok) {
+    const said = (data && (data.message || data.error)) || "";
+    if (response.status === 403 && method !== "GET" && !retried && /csrf/i.test(said) && (await refreshToken())) {
+      return send(method, url, body, isForm, true);
+    }
     if (response.status === 401 && !url.endsWith("/login")) {
       throw new ApiError(401, "You are signed out (the session expired). Sign in again in another tab, then save: your text is kept here.", data);
     }

@@ -863,3 +863,35 @@ def test_admin_pages_allow_only_their_own_scripts(newsroom: Newsroom, browser: A
     assert sources and all(s.startswith(room.admin + "/admin/static/") for s in sources)
     assert not violations, violations
     context.close()
+
+
+def test_a_session_that_ended_keeps_the_text_until_signed_in_again(
+    newsroom: Newsroom, browser: Any
+) -> None:
+    room = newsroom
+    slug = room.api(
+        "editor", "POST", "/admin/api/articles", json={"headline": "Night shift", "body": "Start."}
+    ).json()["slug"]
+    context, page = signed_in(browser, room, "editor")
+    page.goto(f"{room.admin}/admin/articles/{slug}")
+    page.wait_for_selector("#status.status-draft")
+    # signed out elsewhere (another tab of the same browser)
+    other = context.new_page()
+    other.goto(room.admin + "/admin/")
+    other.click(".topbar button:has-text('Sign out')")
+    other.wait_for_url(re.compile(r"/admin/login"))
+    type_body(page, ["", "Written after the session ended."])
+    page.click("[data-action=save]")
+    page.wait_for_selector("#notice.error:has-text('signed out')")
+    assert "Written after the session ended." in page.inner_text(".TinyMDE")
+    shot(page, "21-signed-out")
+    # signed in again in the other tab: this page saves with the new session's token
+    other.fill("#email", room.people["editor"].email)
+    other.fill("#password", PASSWORD)
+    other.click("button[type=submit]")
+    other.wait_for_url(room.admin + "/admin/")
+    page.click("[data-action=save]")
+    wait_saved(page)
+    body = room.api("editor", "GET", f"/admin/api/articles/{slug}").json()["body"]
+    assert "Written after the session ended." in body
+    context.close()
