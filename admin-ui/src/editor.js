@@ -172,7 +172,14 @@ function save(reason) {
         return false;
       }
       say("Not saved", "error");
-      notice(`${error.message}`, "error");
+      if (error instanceof ApiError && error.status === 401) {
+        notice(h("span", {},
+          "You are signed out (the session ended). ",
+          h("a", { href: "/admin/login", target: "_blank", rel: "noopener", text: "Sign in again in a new tab" }),
+          ", then save here: your text is kept on this page."), "error");
+      } else {
+        notice(`${error.message}`, "error");
+      }
       return false;
     } finally {
       state.saving = null;
