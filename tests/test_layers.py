@@ -35,8 +35,6 @@ KNOWN_UPWARD = {
     # the ninjs writer lives in site/ (issue 12: ninjs reading and writing together in articles/)
     ("permapress.articles.export", "permapress.site.metadata"),
     ("permapress.articles.export", "permapress.site.views"),
-    # the publisher log names an article by its URI, which site/metadata.py makes
-    ("permapress.trust.journal", "permapress.site.metadata"),
 }
 
 # Circles that are known and have an issue of their own (issue 12 names the first two); this

@@ -96,7 +96,7 @@ def ninjs_item(article: Article, *, taxonomy: Taxonomy) -> dict[str, Any]:
 
 def jsonfeed_item(article: Article) -> dict[str, Any]:
     """One JSON Feed 1.1 item with the exact ``_permapress`` extension."""
-    from permapress.site.metadata import article_uri
+    from permapress.articles.slug import article_uri
     from permapress.site.views import body_html
 
     item: dict[str, Any] = {

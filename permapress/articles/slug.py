@@ -10,6 +10,9 @@ accents (Unicode NFKD); a few letters that do not decompose are spelled out (ß 
 empty, so that a newsroom writing in Cyrillic, Greek, Korean or Arabic gets readable slugs;
 readers that have a better source (a page's or feed entry's own URL) try it first. Pure and
 deterministic.
+
+``article_uri(slug)`` is the article's identifier across all its versions and wherever it is
+hosted: "urn:permapress:article:<slug>" (the publisher log, feeds, JSON-LD and ninjs name it).
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ from unidecode import unidecode
 from permapress.articles.model import SLUG_MAX
 
 FALLBACK: Final = "article"
+
+
+def article_uri(slug: str) -> str:
+    """The identifier of an article across all its versions and wherever it is hosted."""
+    return f"urn:permapress:article:{slug}"
+
 
 _SPELLED: Final = {
     "ß": "ss",

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from permapress.articles.document import to_markdown
 from permapress.articles.markup import markdown_to_html
 from permapress.articles.model import Article, content_key, validate
+from permapress.articles.slug import article_uri
 from permapress.articles.sources import read_source
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import ArticleRow, Catalog, MediaRow, VersionRow
@@ -47,7 +48,6 @@ from permapress.ipfs.reader import list_directory, stat
 from permapress.newsroom.prebuild import Prebuilt
 from permapress.site.bundle import ChainLink, SignedBundle, build_bundle
 from permapress.site.carfile import car_file
-from permapress.site.metadata import article_uri
 from permapress.site.views import iso8601
 from permapress.trust.journal import append_entry
 from permapress.trust.keys import public_bytes, sign

@@ -26,12 +26,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from permapress.articles.document import to_markdown
 from permapress.articles.model import Article
+from permapress.articles.slug import article_uri
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import TrustError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, Sink, import_bytes, import_tree
 from permapress.ipfs.profiles import Profile
-from permapress.site.metadata import article_uri, ninjs
+from permapress.site.metadata import ninjs
 from permapress.site.render import render_bundle_index
 from permapress.site.views import iso8601
 from permapress.trust.keys import fingerprint, public_bytes, sign

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from permapress.site.metadata import article_uri
+from permapress.articles.slug import article_uri
 from permapress.site.paths import article_folder
 from permapress.site.sitemaps import RELATIVE_NOTE, XmlOut, site_url
 from permapress.site.views import (

@@ -43,6 +43,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from permapress.articles.model import Article, reference_parts
+from permapress.articles.slug import article_uri
 from permapress.site.trustinfo import (
     IPTC_GENRE_BASE,
     IPTC_GENRES,
@@ -76,11 +77,6 @@ class TopicLookup(Protocol):
     """Anything that maps a category name to a Media Topic (``articles.taxonomy.Taxonomy``)."""
 
     def topic(self, name: str) -> Topic | None: ...
-
-
-def article_uri(slug: str) -> str:
-    """The identifier of an article across all its versions and wherever it is hosted."""
-    return f"urn:permapress:article:{slug}"
 
 
 def _is_absolute(url: str) -> bool:

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from permapress.articles.slug import article_uri
 from permapress.catalog import Catalog
-from permapress.site.metadata import article_uri
 from permapress.trust.log import SignedEntry, make_entry, parse_log
 
 
