@@ -162,7 +162,9 @@ function save(reason) {
         const answer = await api.put(articleUrl(state.slug), { ...fields, revision: state.revision });
         rememberSaved(answer || {}, fields);
       }
-      say(`Saved ${formatTime(new Date().toISOString(), true)}`, "saved");
+      // typed on while it was saving: say so (the next save follows)
+      if (isDirty()) say("Unsaved changes", "dirty");
+      else say(`Saved ${formatTime(new Date().toISOString(), true)}`, "saved");
       notice("");
       loadHistory();
       return true;
@@ -217,6 +219,15 @@ function showConflict(data, mine) {
   $("#conflict-message").textContent =
     `This article was saved${who}${when} after you opened it, so your save was refused. ` +
     "Your text is still in the editor and nothing has been lost. Compare the two below, then keep yours or take theirs.";
+  renderDifferences(mine);
+  panel.scrollIntoView({ block: "start" });
+  loadHistory();
+}
+
+// theirs (saved) against what this page has now; redrawn as the person keeps typing
+function renderDifferences(mine) {
+  const theirs = state.conflict;
+  if (!theirs) return;
   const fieldRows = [];
   for (const name of FIELDS) {
     const a = LIST_FIELDS.has(name) ? joinList(theirs[name]) : theirs[name] || "";
@@ -239,8 +250,6 @@ function showConflict(data, mine) {
         h("span", { class: "line", text: row.text === "" ? " " : row.text })),
     ),
   );
-  panel.scrollIntoView({ block: "start" });
-  loadHistory();
 }
 
 async function keepMine() {
@@ -661,7 +670,8 @@ async function showRevision(rev) {
 // ---- start ---------------------------------------------------------------------------------
 
 function onChange() {
-  if (isDirty() && !state.conflict) say("Unsaved changes", "dirty");
+  if (state.conflict) renderDifferences(readFields());
+  else if (isDirty()) say("Unsaved changes", "dirty");
   schedulePreview();
 }
 
