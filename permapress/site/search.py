@@ -271,14 +271,14 @@ def entry(doc: SearchDoc, language: str) -> tuple[Entry, bytes]:
     body = _LINK.sub(" ", doc.body)
     counts = _weighted(doc, language, body)
     norm = K1 * (1 - B + B * sum(counts.values()) / NOMINAL_LENGTH)
-    impacts = bytes(
-        min(255, round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1)
-        for weighted in counts.values()
-    )
+    # few distinct counts per article: each one's impact computed once
+    table = {w: min(255, round(SCALE * w * (K1 + 1) / (w + norm)) or 1) for w in {*counts.values()}}
+    impacts = bytes(map(table.__getitem__, counts.values()))
     shown = [doc.slug, doc.headline, doc.published[:10], plain_text(doc, body)]
-    name = name_hash(json.dumps(shown, ensure_ascii=False).encode("utf-8"), TEXT_HASH)
+    payload = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    name = name_hash(payload.encode("utf-8"), TEXT_HASH)
     made = Entry(doc.slug, doc.headline, doc.published, " ".join(counts), impacts, name)
-    return made, _script("x", name, shown)
+    return made, f'ppSearch("x","{name}",{payload});\n'.encode()
 
 
 def ordered(docs: Sequence[SearchDoc]) -> list[SearchDoc]:

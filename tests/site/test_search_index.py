@@ -123,7 +123,7 @@ def test_file_names_hold_a_hash_of_their_content() -> None:
         elif kind == "x":
             shown = chunk(data)
             assert isinstance(shown, list) and len(shown) == 4
-            payload = json.dumps(shown, ensure_ascii=False).encode()
+            payload = json.dumps(shown, ensure_ascii=False, separators=(",", ":")).encode()
             assert rest == search.name_hash(payload, search.TEXT_HASH) + ".js"
     assert len(meta["t"]) == search.HASH * meta["buckets"]
     empty = meta["t"].count(search.ABSENT)
