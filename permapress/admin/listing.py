@@ -22,7 +22,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from permapress.admin.store import AdminStore, IndexRow, index_rows
+from permapress.admin.store import AdminStore, IndexRow, facet, index_rows
 
 STATUSES = ("draft", "submitted", "scheduled", "published", "retracted")
 MAX_PER_PAGE = 200
@@ -139,16 +139,37 @@ def list_articles(
 
     Each page is one index range read in order: ``admin_index(updated)``, or
     ``(status, updated)``, ``(owner, updated)``, or for a section or author the terms table,
-    which keeps the time of the last change beside each term; a search narrows it by the FTS5
-    match (by rowid)."""
+    which keeps the time of the last change beside each term. A search, with any filters, is
+    one FTS5 query (the filters are tokens of the search rows) that also gives the count."""
     match = fts_query(q) if q else None
     if q and match is None:
         return [], 0
+    columns = ("i.slug, i.headline, i.status, i.owner, i.updated, i.published, i.summary, "
+               "i.sections, i.authors")  # fmt: skip
+    limit = [per_page, (page - 1) * per_page]
+    filters = [(kind, value) for kind, value in
+               (("section", section), ("author", author), ("status", status)) if value]  # fmt: skip
+    if owner is not None:
+        filters.append(("owner", owner))
+    if match is not None:
+        # the words and the filters' tokens (which no typed word can be): one FTS5 query
+        query = " AND ".join([match, *(facet(kind, value) for kind, value in filters)])
+        total = int(store.query("SELECT count(*) FROM admin_fts WHERE admin_fts MATCH ?",
+                                [query])[0][0])  # fmt: skip
+        # Few matches: read them by rowid and sort them. Many: walk the list in its order and
+        # keep the matching ones (a page fills after a few rows), instead of sorting thousands.
+        rowid = "i.rowid" if total <= 2000 else "(i.rowid + 0)"
+        rows = store.query(
+            f"SELECT {columns} FROM admin_index i WHERE {rowid} IN (SELECT rowid FROM admin_fts "
+            "WHERE admin_fts MATCH ?) ORDER BY i.updated DESC, i.slug DESC LIMIT ? OFFSET ?",
+            [query, *limit],
+        )
+        return index_rows(rows), total
     where: list[str] = []
     args: list[Any] = []
     source, order = "admin_index i", "i.updated DESC, i.slug DESC"
-    terms = [(kind, value.strip().casefold()) for kind, value in
-             (("section", section), ("author", author)) if value and value.strip()]  # fmt: skip
+    terms = [(kind, value.strip().casefold()) for kind, value in filters
+             if kind in ("section", "author")]  # fmt: skip
     if terms:
         kind, value = terms[0]
         source = "admin_index_terms t JOIN admin_index i ON i.slug = t.slug"
@@ -165,27 +186,13 @@ def list_articles(
     if owner is not None:
         where.append("i.owner = ?")
         args.append(owner)
-    columns = ("i.slug, i.headline, i.status, i.owner, i.updated, i.published, i.summary, "
-               "i.sections, i.authors")  # fmt: skip
-    found = None
-    if match is not None:
-        found = store.query("SELECT count(*) FROM admin_fts WHERE admin_fts MATCH ?",
-                            [match])[0][0]  # fmt: skip
-        # Few matches: read them by rowid and sort them. Many: walk the list in its order and
-        # keep the matching ones (a page fills after a few rows), instead of sorting thousands.
-        rowid = "i.rowid" if found <= 2000 else "(i.rowid + 0)"
-        where.append(f"{rowid} IN (SELECT rowid FROM admin_fts WHERE admin_fts MATCH ?)")
-        args.append(match)
     condition = f"WHERE {' AND '.join(where)}" if where else ""
-    if found is not None and len(where) == 1:  # a search alone: its count is the total
-        total = found
-    else:
-        total = store.query(f"SELECT count(*) FROM {source} {condition}", args)[0][0]
+    total = int(store.query(f"SELECT count(*) FROM {source} {condition}", args)[0][0])
     rows = store.query(
         f"SELECT {columns} FROM {source} {condition} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*args, per_page, (page - 1) * per_page],
+        [*args, *limit],
     )
-    return index_rows(rows), int(total)
+    return index_rows(rows), total
 
 
 def row_json(row: IndexRow) -> dict[str, Any]:

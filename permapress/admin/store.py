@@ -17,7 +17,8 @@
     admin_index      one row per article (catalog and admin alike) for the article list:
                      headline, status, owner, dates; admin_index_terms (sections, authors, in
                      the order of the last change, so a filtered page is one index range) and
-                     admin_fts (FTS5 over headline, summary, authors, tags) for filters and search
+                     admin_fts (FTS5 over headline, summary, authors, tags, and the filters as
+                     tokens of their own, so a search with filters is one FTS5 query)
     admin_sync       how far admin_index has read the catalog (versions rowid, log seq)
 
 Why a file of its own: it holds password hashes and session secrets, which must never travel
@@ -32,6 +33,7 @@ single statements or run inside ``transaction``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -146,7 +148,8 @@ CREATE TABLE IF NOT EXISTS admin_index_terms (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS admin_index_terms_slug ON admin_index_terms(slug);
 CREATE VIRTUAL TABLE IF NOT EXISTS admin_fts USING fts5(
-    slug UNINDEXED, headline, summary, authors, tags, tokenize = 'unicode61 remove_diacritics 2'
+    slug UNINDEXED, headline, summary, authors, tags, facets,
+    tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS admin_sync (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
@@ -387,9 +390,10 @@ class AdminStore:
             [(kind, value, row.updated, row.slug) for kind, value in sorted(terms)],
         )
         conn.execute(
-            "INSERT INTO admin_fts (rowid, slug, headline, summary, authors, tags) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (rowid, row.slug, row.headline, row.summary, " ".join(row.authors), " ".join(tags)),
+            "INSERT INTO admin_fts (rowid, slug, headline, summary, authors, tags, facets) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rowid, row.slug, row.headline, row.summary, " ".join(row.authors), " ".join(tags),
+             " ".join(facets(row))),
         )
 
     def index_row(self, slug: str) -> IndexRow | None:
@@ -403,6 +407,20 @@ class AdminStore:
     def sync_state(self) -> tuple[int, int]:
         rows = self.query("SELECT versions, log FROM admin_sync WHERE id = 1")
         return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
+
+
+def facet(kind: str, value: str) -> str:
+    """One filter as a search token of its own: the kind's letter and a digest of the value
+    (letters and digits only, so the tokenizer keeps it whole)."""
+    digest = hashlib.sha256(value.strip().casefold().encode("utf-8")).hexdigest()[:16]
+    return f"z{kind[0]}{digest}"
+
+
+def facets(row: IndexRow) -> list[str]:
+    found = [facet("status", row.status), facet("owner", row.owner or "")]
+    found += [facet("section", s) for s in row.sections]
+    found += [facet("author", a) for a in row.authors]
+    return found
 
 
 def _index_row(r: Sequence[Any]) -> IndexRow:

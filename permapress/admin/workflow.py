@@ -368,9 +368,12 @@ def set_status(ctx: AdminContext, who: SignedIn, slug: str, status: str,
             "WHERE slug = ?",
             (status, publish_at, now, who.user_id, slug),
         )
-        conn.execute("UPDATE admin_index SET status = ?, updated = ? WHERE slug = ?",
-                     (status, now, slug))  # fmt: skip
-        conn.execute("UPDATE admin_index_terms SET updated = ? WHERE slug = ?", (now, slug))
+        row = ctx.store.index_row(slug)
+        if row is not None:  # its search row carries the status too
+            tags = conn.execute("SELECT tags FROM admin_fts WHERE rowid = (SELECT rowid FROM "
+                                "admin_index WHERE slug = ?)", (slug,)).fetchone()  # fmt: skip
+            ctx.store.index_article(conn, replace(row, status=status, updated=now),
+                                    (tags[0] if tags else "").split())  # fmt: skip
 
 
 def _ensure_draft(ctx: AdminContext, who: SignedIn, slug: str) -> Draft:
