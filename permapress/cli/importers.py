@@ -22,7 +22,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from permapress.cli.newsroom import _echo_json, home_option, json_option, resolve_home
+from permapress.cli.options import echo_json, home_option, json_option, resolve_home
 from permapress.errors import ConfigError
 
 
@@ -77,7 +77,7 @@ def export(out: Path, fmt: str, drafts: bool, home: Path | None, as_json: bool) 
     with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
         count = export_newsroom(newsroom, fmt, out, drafts=drafts)
     if as_json:
-        _echo_json({"format": fmt, "out": str(out), "articles": count})
+        echo_json({"format": fmt, "out": str(out), "articles": count})
     else:
         click.echo(f"Exported {count} articles as {fmt} to {out}")
 
@@ -92,7 +92,7 @@ def _export_car(out: Path, drafts: bool, home: Path | None, as_json: bool) -> No
     with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
         done = export_car(newsroom, out)
     if as_json:
-        _echo_json({"format": "car", "out": str(out), "root_cid": done.root_cid,
+        echo_json({"format": "car", "out": str(out), "root_cid": done.root_cid,
                     "blocks": done.blocks, "bytes": done.size})
     else:
         click.echo(f"Exported the site ({done.blocks} blocks, {done.size} bytes) to {out}")
@@ -137,7 +137,7 @@ def watch(
         nonlocal failures
         failures += len(report["failed"])
         if as_json:
-            _echo_json({"round": number, **report})
+            echo_json({"round": number, **report})
         else:
             when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             print_report(report, title=f"Poll {number} at {when}")

@@ -9,43 +9,15 @@ last line where there is one.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from permapress.cli import Interrupted
-from permapress.config import find_home
+from permapress.cli.options import echo_json, home_option, json_option, resolve_home
 from permapress.errors import ConfigError, PermapressError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def home_option(func: F) -> F:
-    return click.option(
-        "--home",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Newsroom folder (default: the current folder or the nearest one above it that "
-        "holds permapress.toml, else $PERMAPRESS_HOME).",
-    )(func)
-
-
-def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
-
-
-def resolve_home(home: Path | None) -> Path:
-    return find_home(home, Path.cwd(), os.environ)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @click.command()
@@ -131,7 +103,7 @@ def import_(
             options=options,
         )
     if as_json:
-        _echo_json(report)
+        echo_json(report)
     else:
         print_report(report)
     if report["failed"]:
@@ -151,7 +123,7 @@ def list_(category: str | None, drafts: bool, home: Path | None, as_json: bool) 
     with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
         rows = list_articles(newsroom, category=category, drafts=drafts)
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     if not rows:
         click.echo("No articles yet. Import some with `permapress import PATH`.")
@@ -173,7 +145,7 @@ def show(slug: str, home: Path | None, as_json: bool) -> None:
     with Newsroom.open(resolve_home(home), readonly=True) as newsroom:
         data = show_article(newsroom, slug)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(data["headline"])
     click.echo(f"published {data['published']}  by {', '.join(data['authors']) or 'unknown'}")
@@ -214,7 +186,7 @@ def build(out: Path | None, cars: bool, home: Path | None, as_json: bool) -> Non
         # the --out folder is written aside and renamed into place (or removed).
         raise Interrupted("interrupted; run build again to finish") from None
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "root_cid": result.root_cid,
                 "articles": result.articles,

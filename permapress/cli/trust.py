@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from permapress.cli.newsroom import home_option, json_option, resolve_home
+from permapress.cli.options import home_option, json_option, resolve_home
 
 
 def _echo_json(data: Any) -> None:

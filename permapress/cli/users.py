@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from permapress.cli.newsroom import home_option, json_option, resolve_home
+from permapress.cli.options import home_option, json_option, resolve_home
 
 ADMIN_URL = "http://127.0.0.1:8001"
 
