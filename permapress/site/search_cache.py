@@ -9,16 +9,16 @@
 
 An entry (``search.Entry``: the article's terms and their impacts, its headline and date, the
 name of its text file) depends only on the shown version, which its bundle CID names, and on
-the code that makes it (``search.py``) and the site's language; so a build tokenises only the
-articles whose shown version is new to it. The text file's CID and size are kept beside it, so
-the ``x/`` folder is linked from the kept CIDs without making the files again (the build checks
-that the blockstore still holds them). Each build keeps only the entries of the versions it
-shows: an article's earlier versions, a retracted or purged article leave nothing here after
-the next build. ``search_state`` names the last folder made and the versions it holds, so that
-the next build, when only some articles changed in place (corrections), reads the chunks of
-that folder their words fall in and changes only those (``search.patch``). Opened read-only,
-or on a catalog it cannot write, the cache is empty and stores nothing: the index is then made
-from the articles, with the same bytes.
+the code that makes it (``search.py``, ``search_build.py``) and the site's language; so a build
+tokenises only the articles whose shown version is new to it. The text file's CID and size are
+kept beside it, so the ``x/`` folder is linked from the kept CIDs without making the files
+again (the build checks that the blockstore still holds them). Each build keeps only the
+entries of the versions it shows: an article's earlier versions, a retracted or purged article
+leave nothing here after the next build. ``search_state`` names the last folder made and the
+versions it holds, so that the next build, when only some articles changed in place
+(corrections), reads the chunks of that folder their words fall in and changes only those
+(``search.patch``). Opened read-only, or on a catalog it cannot write, the cache is empty and
+stores nothing: the index is then made from the articles, with the same bytes.
 """
 
 from __future__ import annotations
@@ -73,9 +73,14 @@ class Cached:
 
 
 def recipe(language: str) -> str:
-    """The code that makes entries (``search.py``'s bytes) and the site's language."""
-    source = Path(search.__file__).read_bytes()
-    return hashlib.sha256(source + b"\0" + language.encode()).hexdigest()[:32]
+    """The code that makes entries (``search.py``, and ``search_build.py``, which reads the
+    articles for it: their bytes) and the site's language."""
+    here = Path(search.__file__)
+    sha = hashlib.sha256()
+    for source in (here, here.with_name("search_build.py")):
+        sha.update(source.read_bytes() + b"\0")
+    sha.update(language.encode())
+    return sha.hexdigest()[:32]
 
 
 class EntryCache:
