@@ -39,6 +39,7 @@ def describe(newsroom: Newsroom, slug: str, status: str) -> dict[str, Any]:
         "tags": list(article.tags),
         "summary": article.summary,
         "language": article.language,
+        "type": article.genre or "news",  # the type of work; "page": the newsroom's own
         "status": status,
         "bundle_cid": current.bundle_cid,
         "ipfs_url": f"ipfs://{current.bundle_cid}",

@@ -128,6 +128,12 @@ def quick_build(
     for slug in slugs:
         rows = [row for row in catalog.versions(slug) if not is_draft(row)]
         article_row = catalog.article(slug)
+        published = article_row is not None and article_row.status == "published"
+        if slug not in position and rows and published and trustpages.page_kept(
+            state.newsroom_pages, article_from_meta(rows[-1].meta)
+        ):
+            changed[slug] = rows  # a page of the newsroom's own: its folder alone changes
+            continue
         if slug not in position or not rows or article_row is None:
             return None
         if article_row.status != "published":
@@ -202,9 +208,12 @@ def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResu
 
     count_pages = state.pages
     lastmod = dict(state.lastmod)
+    position = {slug: index for index, slug in enumerate(order)}
     for slug, rows in changed.items():
-        at = order.index(slug)
-        _slug, _published, categories, year, month = state.order[at]
+        page_only = slug not in position  # one of the newsroom's own pages (not listed)
+        at = -1 if page_only else position[slug]
+        placed = ("", "", (), 0, 0) if page_only else state.order[at]
+        _slug, _published, categories, year, month = placed
         own = {name: slugs_of[name] for name in categories}
         key = folders.folder_key(under_way.version, under_way.site_key, own, rows)
         base = paths.article_folder(slug)
@@ -215,6 +224,8 @@ def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResu
         plan.cache.update(inner)
         folders.plan_folder(plan, folders.ArticleFolder(slug, rows, own, key, inner), blocks)
         count_pages -= before.size if before is not None else 0
+        if page_only:
+            continue
 
         listing(paths.HOME, pages.home(site), order, slug, site.name, None)
         for name in categories:

@@ -220,6 +220,18 @@ def theme_assets(site: SiteInfo) -> list[PlannedPage]:
     ]
 
 
+def page_kept(shown: tuple[NewsroomPage, ...], article: Article) -> bool:
+    """Is ``article`` one of the newsroom's pages, still with the title and policies the
+    footer and the Organization JSON-LD show? (then a correction changes its folder alone)"""
+    found = next((page for page in shown if page.slug == article.slug), None)
+    return (
+        found is not None
+        and article.genre == "page"
+        and found.title == article.headline
+        and found.policies == page_policies(article.slug, article.tags)
+    )
+
+
 def authors_changed(site: SiteInfo, before: Article, after: Article) -> bool:
     """Did a correction move an article onto or off an author's page? (the quick path cannot
     place that: the author's listing changes order)"""

@@ -3,6 +3,7 @@ ordinary way. Whichever way a build goes, its root must be the root of a build f
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -40,10 +41,13 @@ def write(
     source = folder / f"{slug}.md"
     source.write_text(
         "---\n"
-        f"title: {headline or shown['headline']}\n"
+        f"title: {json.dumps(headline or shown['headline'])}\n"
         f"date: {shown['published']}\n"
         f"slug: {slug}\n"
-        f"categories: [{', '.join(categories or shown['categories'])}]\n"
+        f"categories: {json.dumps(categories or shown['categories'])}\n"
+        f"authors: {json.dumps(shown['authors'])}\n"  # who is on an author's page stays
+        f"tags: {json.dumps(shown['tags'])}\n"  # a newsroom page's tags name its policies
+        f"type: {shown['type']}\n"
         f"---\n\n{body}\n",
         encoding="utf-8",
     )
