@@ -132,6 +132,7 @@ async function load() {
     schedulePreview(0);
     loadHistory();
   } catch (error) {
+    if (!state.article) document.body.classList.add("load-failed");
     notice(error.message, "error");
     say("Could not open the article", "error");
   }
@@ -351,6 +352,7 @@ function visibleActions() {
   if (allowed.has("submit") && (status === "draft")) show.add("submit");
   if (allowed.has("publish") && status !== "published") show.add("publish");
   if (allowed.has("schedule") && status !== "published") show.add("schedule");
+  if (allowed.has("schedule") && status === "scheduled") show.add("unschedule");
   if (allowed.has("preview_link") && status !== "published") show.add("preview_link");
   if (allowed.has("correct") && status === "published") show.add("correct");
   if (allowed.has("retract") && status === "published") show.add("retract");
@@ -400,9 +402,9 @@ async function act(action, body, doneText) {
     notice(doneText, "ok");
     return answer;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 409) {
-      await save("force");
-    }
+    // the article changed state meanwhile (published by someone else…): show it as it is now;
+    // the text was saved just before, so loading loses nothing
+    if (error instanceof ApiError && error.status === 409 && !isDirty()) await load();
     notice(error.message, "error");
     return null;
   }
@@ -425,6 +427,7 @@ function wireWorkflow() {
     submit: () => act("submit", {}, "Submitted for review: an editor will see it in the list under “In review”."),
     publish: () => act("publish", {}, "Published. The site is rebuilt with this article."),
     schedule: () => openDialog("schedule-dialog"),
+    unschedule: () => act("schedule", { publish_at: null }, "No longer scheduled: it waits as a draft until someone publishes or schedules it."),
     preview_link: async () => {
       if (!(await save("before-preview"))) return;
       try {

@@ -760,6 +760,9 @@ def test_preview_link_schedule_and_retract_from_the_editor(
     assert room.api("editor", "GET", f"/admin/api/articles/{draft}").json()["publish_at"]
     shot(page, "14-scheduled")
     assert httpx.get(room.site + "/", timeout=30).text.count("Ferry timetable changes") == 0
+    page.click("[data-action=unschedule]")
+    page.wait_for_selector("#status:not(.status-scheduled)")
+    assert not room.api("editor", "GET", f"/admin/api/articles/{draft}").json()["publish_at"]
     # a published article retracted with a reason: the reason stands on the site
     live = room.api(
         "editor",
