@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from permapress.articles.model import Article, Media
+from permapress.articles.slug import article_uri
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import SiteError
 from permapress.site.metadata import (
-    article_uri,
     news_article_jsonld,
     ninjs,
     ninjs_document,

@@ -72,7 +72,9 @@ def test_every_indicator_is_in_the_demo_and_its_jsonld(demo: tuple[Path, str]) -
             "court, and has sat through every full council meeting since 2021.",
         }
     ]
-    assert [c["text"] for c in data["correction"]] == [  # type: ignore[index,union-attr]
+    corrections = data["correction"]
+    assert isinstance(corrections, list)
+    assert [c["text"] for c in corrections] == [
         "Corrected the number of ballots checked in the recount: 2,946, not 2,964."
     ]
     assert "citation" in data and "backstory" in data and "locationCreated" in data
