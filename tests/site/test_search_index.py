@@ -21,7 +21,7 @@ from permapress.cli import main
 from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, resolve_path
-from permapress.site import search
+from permapress.site import search, search_build
 from permapress.site.build import BuildResult, build_site
 from permapress.site.search import SearchDoc, search_files
 
@@ -343,3 +343,41 @@ def test_a_patched_index_equals_one_made_again(cap: int, monkeypatch: pytest.Mon
         docs = after
     with pytest.raises(search.NotPatchable):
         patched(docs, [*docs[:-1], doc(99, "new", day=28)])
+
+
+def test_kept_entries_follow_the_shown_versions_and_change_no_byte(
+    home: Path, tmp_path: Path
+) -> None:
+    first = build(home)
+
+    def kept() -> set[tuple[str, str]]:
+        with sqlite3.connect(home / "catalog.sqlite") as db:
+            return set(db.execute("SELECT slug, bundle_cid FROM search_entries"))
+
+    with Newsroom.open(home, readonly=True) as newsroom:
+        slugs = [row.slug for row in newsroom.catalog.articles("published")]
+        rows = search_build.shown_rows(newsroom.catalog, slugs)
+        shown = {(slug, row.bundle_cid) for slug, row in rows.items()}
+    meta = chunk(read(home, folder(home, first.root_cid)["meta.js"]))
+    assert isinstance(meta, dict)
+    assert kept() <= shown and len(kept()) == meta["n"]  # the shown version of each one indexed
+    with Newsroom.open(home, readonly=True) as newsroom:
+        slug = sorted(slug for slug, _ in kept())[0]
+        latest = newsroom.catalog.latest(slug)
+        assert latest is not None
+    source = tmp_path / f"{slug}.md"
+    source.write_text(latest.document.rstrip("\n") + "\n\nA sentence more.\n", encoding="utf-8")
+    cli("correct", slug, str(source), "--note", "Added a sentence.", "--home", str(home))
+    again = build(home)
+    with Newsroom.open(home, readonly=True) as newsroom:
+        now = newsroom.catalog.latest(slug)
+        assert now is not None
+    # the corrected article's entry is the new version's; its old one is gone
+    before = {pair for pair in shown if pair[0] in {s for s, _ in kept()} | {slug}}
+    assert kept() == (before - {(slug, latest.bundle_cid)}) | {(slug, now.bundle_cid)}
+    # without any kept entry, and without the page cache, the same site
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+        db.execute("DELETE FROM search_entries")
+        db.execute("DELETE FROM search_state")
+    assert build(home).root_cid == again.root_cid
