@@ -40,7 +40,6 @@ nothing can be read, and a feed with no items, raise ``ArticleError``.
 
 from __future__ import annotations
 
-import hashlib
 import html as html_lib
 import re
 from collections.abc import Iterator
@@ -48,7 +47,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import unquote, urlsplit
 
 import feedparser  # type: ignore[import-untyped]
 
@@ -65,10 +63,17 @@ from permapress.articles.infer import (
     trimmed_url,
     when,
 )
-from permapress.articles.items import Failed, Item, Note, ReadOptions, articles_of
+from permapress.articles.items import (
+    Failed,
+    Item,
+    Note,
+    ReadOptions,
+    articles_of,
+    entry_slug,
+    split_terms,
+)
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, is_image_url, one_line, validate
-from permapress.articles.slug import FALLBACK, slugify
 from permapress.articles.taxonomy import Taxonomy
 from permapress.articles.textfile import decode_text, head_text, read_bytes
 from permapress.errors import ArticleError, PermapressError
@@ -269,13 +274,6 @@ def _terms(entry: Any) -> list[str]:
     return out
 
 
-def split_terms(terms: list[str], taxonomy: Taxonomy) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(categories, tags): terms that are Media Topics, else the first term; the rest tags."""
-    known = [t for t in terms if taxonomy.topic(t) is not None]
-    categories = known or terms[:1]
-    return tuple(categories), tuple(t for t in terms if t not in categories)
-
-
 def _image(entry: Any) -> str | None:
     candidates = [m.get("url") for m in entry.get("media_content") or [] if
                   str(m.get("medium", "image")) == "image" or
@@ -286,20 +284,6 @@ def _image(entry: Any) -> str | None:
                    str(link.get("type", "")).startswith("image/")]  # fmt: skip
     urls = (trimmed_url(c) for c in candidates)
     return next((c for c in urls if c and is_image_url(c)), None)
-
-
-def entry_slug(headline: str, link: str | None, key: str) -> str:
-    """slugify(headline), else the link's last path segment, else the headline transliterated
-    (``headline_slug``), else "entry-<hash>"."""
-    slug = slugify(headline)
-    if slug == FALLBACK and link:
-        segment = unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1])
-        slug = slugify(re.sub(r"\.(?:s?html?|php)$", "", segment))
-    if slug == FALLBACK or slug.isdigit():
-        slug = slugify(headline, transliterate=True)
-    if slug == FALLBACK or slug.isdigit():
-        slug = f"entry-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
-    return slug
 
 
 def _article(

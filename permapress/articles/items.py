@@ -13,6 +13,10 @@
                                                        ``source.json`` pair as that WARC
     PROVENANCE_NAMES                   {"source.warc.gz", "source.html", "source.json"}
     without_provenance(article)        the article minus those files
+    outside_root(item, root) -> item | Failed   a file found in the imported folder that is a
+                                       symlink to elsewhere becomes a failure
+    entry_slug(headline, link, key)    a feed entry's slug (RSS/Atom, JSON Feed, WordPress)
+    split_terms(terms, taxonomy)       (categories, tags) of a feed entry's terms
 
 A page imported from HTML keeps the original as a WARC file, ``media/source.warc.gz``
 (``warc``: the request and response of the fetch, or a ``resource`` record for a saved file).
@@ -25,17 +29,21 @@ fetches of an unchanged article differ in these files only, so the importer comp
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
-from urllib.parse import unquote
+from typing import Final, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from permapress.articles.fetch import Fetched, Limits
 from permapress.articles.media import import_root, inside_root
 from permapress.articles.model import Article, Media
+from permapress.articles.slug import FALLBACK, slugify
+from permapress.articles.taxonomy import Taxonomy
 from permapress.articles.warc import SOURCE_WARC, Exchange, legacy_warc, page_warc
 from permapress.errors import ArticleError
 
@@ -81,6 +89,7 @@ class Note:
 
 
 Item = Article | Failed | Note
+T = TypeVar("T")
 
 
 def articles_of(items: Iterable[Item]) -> list[Article]:
@@ -166,3 +175,37 @@ def without_provenance(article: Article) -> Article:
     """``article`` without its kept original page (for comparing fetches)."""
     kept = tuple(m for m in article.media if m.name not in PROVENANCE_NAMES)
     return article if len(kept) == len(article.media) else replace(article, media=kept)
+
+
+def outside_root(item: T, root: Path) -> T | Failed:
+    """``item`` (a path a folder walk found) as it is, or a ``Failed`` naming it when it is, or
+    lies under, a symlink that leads out of ``root``: its text is not the folder's to publish."""
+    if not isinstance(item, Path) or inside_root(item, root):
+        return item
+    try:
+        real = str(item.resolve())
+    except (OSError, RuntimeError):
+        real = "a loop"
+    reason = f"is a symlink to {real}, outside the folder being imported ({root}); not read"
+    return Failed(str(item), f"{item}: {reason} (copy the file into the folder)")
+
+
+def entry_slug(headline: str, link: str | None, key: str) -> str:
+    """slugify(headline), else the link's last path segment, else the headline transliterated
+    (``headline_slug``), else "entry-<hash>"."""
+    slug = slugify(headline)
+    if slug == FALLBACK and link:
+        segment = unquote(urlsplit(link).path.rstrip("/").rsplit("/", 1)[-1])
+        slug = slugify(re.sub(r"\.(?:s?html?|php)$", "", segment))
+    if slug == FALLBACK or slug.isdigit():
+        slug = slugify(headline, transliterate=True)
+    if slug == FALLBACK or slug.isdigit():
+        slug = f"entry-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
+    return slug
+
+
+def split_terms(terms: list[str], taxonomy: Taxonomy) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(categories, tags): terms that are Media Topics, else the first term; the rest tags."""
+    known = [t for t in terms if taxonomy.topic(t) is not None]
+    categories = known or terms[:1]
+    return tuple(categories), tuple(t for t in terms if t not in categories)

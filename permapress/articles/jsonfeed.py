@@ -40,7 +40,16 @@ from permapress.articles.infer import (
     trimmed_url,
     when,
 )
-from permapress.articles.items import Failed, Item, Note, ReadOptions, load_json, load_media
+from permapress.articles.items import (
+    Failed,
+    Item,
+    Note,
+    ReadOptions,
+    entry_slug,
+    load_json,
+    load_media,
+    split_terms,
+)
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, Media, is_image_url, one_line, validate
 from permapress.articles.sanitize import sanitize_markdown
@@ -187,7 +196,6 @@ def _plain(
     item: dict[str, Any], key: str, feed: dict[str, Any], language: str, tz: tzinfo,
     taxonomy: Taxonomy, options: ReadOptions,
 ) -> tuple[Article, list[str]]:
-    from permapress.articles.feed import entry_slug, split_terms
 
     notes: list[str] = []
     inferred: list[str] = []

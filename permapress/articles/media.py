@@ -10,8 +10,7 @@
     import_root() -> Path | None                the folder being imported, while one is
     confined(items, root) -> Iterator            ``items`` read with ``import_root()`` = root
     inside_root(path, root) -> bool             ``path`` (symlinks resolved) is under ``root``
-    outside_root(item, root) -> item | Failed   a file found in the imported folder that is a
-                                                symlink to elsewhere becomes a failure
+    (``items.outside_root`` turns a file found in the folder that leads out of it into a failure)
     with_origins(media, entries) -> tuple[Media, ...]
                                                 the URLs that article.md's ``media_origins``
                                                 lists ("name url") set on the named media
@@ -36,7 +35,7 @@ from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Final, TypeVar
 from urllib.parse import unquote
 
 from markdown_it.common.utils import unescapeAll
@@ -44,9 +43,6 @@ from markdown_it.common.utils import unescapeAll
 from permapress.articles.model import Media
 from permapress.articles.slug import slugify
 from permapress.errors import ArticleError
-
-if TYPE_CHECKING:
-    from permapress.articles.items import Failed
 
 EXTENSIONS: Final = {
     "image/jpeg": "jpg",
@@ -116,21 +112,6 @@ def image_type(data: bytes) -> str | None:
 def _looks_svg(data: bytes) -> bool:
     head = data[:1024].lstrip().lower()
     return head.startswith((b"<svg", b"<?xml")) and b"<svg" in head
-
-
-def outside_root(item: T, root: Path) -> T | Failed:
-    """``item`` (a path a folder walk found) as it is, or a ``Failed`` naming it when it is, or
-    lies under, a symlink that leads out of ``root``: its text is not the folder's to publish."""
-    from permapress.articles.items import Failed  # items builds on this module
-
-    if not isinstance(item, Path) or inside_root(item, root):
-        return item
-    try:
-        real = str(item.resolve())
-    except (OSError, RuntimeError):
-        real = "a loop"
-    reason = f"is a symlink to {real}, outside the folder being imported ({root}); not read"
-    return Failed(str(item), f"{item}: {reason} (copy the file into the folder)")
 
 
 def with_origins(media: tuple[Media, ...], entries: Sequence[str]) -> tuple[Media, ...]:

@@ -57,7 +57,6 @@ from urllib.parse import unquote
 from lxml import etree
 
 from permapress.articles.dates import parse_datetime
-from permapress.articles.feed import entry_slug
 from permapress.articles.htmlmeta import language_tag
 from permapress.articles.htmltomd import html_to_markdown
 from permapress.articles.infer import (
@@ -67,7 +66,7 @@ from permapress.articles.infer import (
     trimmed_url,
     when,
 )
-from permapress.articles.items import Failed, Item, Note, ReadOptions
+from permapress.articles.items import Failed, Item, Note, ReadOptions, entry_slug
 from permapress.articles.markup import summarize
 from permapress.articles.model import Article, is_image_url, one_line, validate
 from permapress.articles.slug import FALLBACK, slugify

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Final
 
 from permapress.articles.fetch import is_url
-from permapress.articles.items import Failed, Item, Note, ReadOptions
+from permapress.articles.items import Failed, Item, Note, ReadOptions, outside_root
 from permapress.articles.markup import markdown_to_html, remember_html
-from permapress.articles.media import confined, outside_root
+from permapress.articles.media import confined
 from permapress.articles.model import Article
 from permapress.articles.sources import HEAD_BYTES, detect, read_source, readers
 from permapress.errors import ArticleError, PermapressError
