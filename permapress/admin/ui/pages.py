@@ -28,8 +28,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from permapress.admin.context import AdminContext, context
 from permapress.admin.auth import signed_in
+from permapress.admin.context import AdminContext, context
 from permapress.admin.roles import INVITES, allowed
 from permapress.articles.model import GENRES
 
