@@ -18,7 +18,7 @@ export function statusLabel(status) {
 function currentQuery() {
   const params = new URLSearchParams(window.location.search);
   const query = {};
-  for (const key of ["q", "status", "section", "author", "page"]) {
+  for (const key of ["q", "status", "section", "author", "page", "per_page"]) {
     const value = params.get(key);
     if (value) query[key] = value;
   }
@@ -110,6 +110,8 @@ export function startList() {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const next = {};
+    const kept = currentQuery().per_page;
+    if (kept) next.per_page = kept;
     for (const key of ["q", "status", "section", "author"]) {
       const value = form.elements.namedItem(key).value.trim();
       if (value) next[key] = value;

@@ -898,3 +898,54 @@ def test_a_session_that_ended_keeps_the_text_until_signed_in_again(
     body = room.api("editor", "GET", f"/admin/api/articles/{slug}").json()["body"]
     assert "Written after the session ended." in body
     context.close()
+
+
+def test_the_list_filters_searches_and_pages(newsroom: Newsroom, browser: Any) -> None:
+    room = newsroom
+    for number, (section, author) in enumerate(
+        [
+            ("Sport", "Ana Ruiz"),
+            ("Sport", "Ben Okafor"),
+            ("Sport", "Ana Ruiz"),
+            ("Culture", "Ana Ruiz"),
+        ]
+    ):
+        answer = room.api(
+            "editor",
+            "POST",
+            "/admin/api/articles",
+            json={
+                "headline": f"Regatta report {number}",
+                "summary": "Boats." if number != 2 else "Boats and a kraken.",
+                "categories": [section],
+                "authors": [author],
+            },
+        )
+        assert answer.status_code == 201, answer.text
+    context, page = signed_in(browser, room, "editor")
+    page.goto(room.admin + "/admin/?per_page=2")
+    page.fill("#section", "Sport")
+    page.fill("#author", "Ana Ruiz")
+    page.click("#filters button[type=submit]")
+    expect(page.locator("#list-summary")).to_have_text("1–2 of 2 articles")
+    rows = page.locator("#articles tbody tr")
+    expect(rows).to_have_count(2)
+    assert "section=Sport" in page.url and "author=Ana+Ruiz" in page.url
+    # search on top of the filters
+    page.fill("#q", "kraken")
+    page.press("#q", "Enter")
+    expect(page.locator("#articles tbody tr")).to_have_count(1)
+    assert "Regatta report 2" in page.inner_text("#articles tbody")
+    # pages of two, from the server
+    page.fill("#q", "regatta")
+    page.fill("#section", "")
+    page.fill("#author", "")
+    page.press("#q", "Enter")
+    expect(page.locator("#list-summary")).to_have_text("1–2 of 4 articles")
+    page.click("#pager a[rel=next]")
+    expect(page.locator("#list-summary")).to_have_text("3–4 of 4 articles")
+    assert "page=2" in page.url
+    shot(page, "22-list-pages")
+    page.go_back()
+    expect(page.locator("#list-summary")).to_have_text("1–2 of 4 articles")
+    context.close()
