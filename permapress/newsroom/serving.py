@@ -69,9 +69,9 @@ def prepare_home(demo: bool, home: Path | None, resolve: Callable[[Path | None],
 
 def serving_app(home: Path) -> Starlette:
     """The web app over an already built newsroom (read-only)."""
+    from permapress.publish.state import ipns_lookup
     from permapress.server.app import create_app
     from permapress.server.carstream import CarLimits
-    from permapress.server.ipns import records_from
     from permapress.server.published import PublishedSite
     from permapress.server.search import catalog_search
 
@@ -86,7 +86,7 @@ def serving_app(home: Path) -> Starlette:
         car_limits=CarLimits(max_bytes=int(config.serve.car_max_mb * (1 << 20)),
                              max_blocks=config.serve.car_max_blocks),
         site_name=config.name,
-        ipns_records=records_from(config.catalog_path),
+        ipns_records=ipns_lookup(config.catalog_path),
         search=catalog_search(config.catalog_path),
     )
 

@@ -12,12 +12,16 @@ A row becomes ``pinned`` only after the target said so, and blocks are added to
 publish resumes from what was confirmed. ``PublishState`` uses its own sqlite3 connection (WAL,
 busy timeout), so it works beside the catalog's writer. Opened ``readonly`` (for ``status`` and
 the gateway) it never creates anything and reads a catalog without these tables as empty.
+
+``ipns_lookup(catalog_path)`` is what the gateway is given to serve ``/ipns/`` (``server/ipns.py``):
+a function from a ``k51…`` name to its newest stored record, so the server reads no table itself.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -222,3 +226,25 @@ class PublishState:
             (target,),
         )
         return (str(rows[0][0]), int(rows[0][1]), str(rows[0][2])) if rows else None
+
+
+def ipns_lookup(catalog_path: Path) -> Callable[[str], bytes | None]:
+    """The newest stored record of a name, or None (no such record, no catalog yet, or it
+    cannot be read). The catalog is opened read-only on the first lookup, once per process;
+    lookups from several threads take turns."""
+    lock = threading.Lock()
+    opened: list[PublishState] = []
+
+    def lookup(name: str) -> bytes | None:
+        if not name:
+            return None
+        with lock:
+            try:
+                if not opened:
+                    opened.append(PublishState.open(catalog_path, readonly=True))
+                row = opened[0].latest_ipns(name)
+            except (sqlite3.Error, CatalogError):
+                return None
+        return row.record if row is not None else None
+
+    return lookup

@@ -1,8 +1,8 @@
 """``/ipns/{name}``: the newsroom's IPNS records, served by our own gateway.
 
     IpnsGateway(records).handle(request) -> Response
-    records_from(catalog_path) -> Callable[[str], bytes | None]   the newest record per name,
-                                                                  read from ``publish_ipns``
+        ``records(name)`` gives the newest record of a name or None; the newsroom passes
+        ``publish.state.ipns_lookup(catalog_path)``
 
 - ``GET /ipns/{name}?format=ipns-record`` (or ``Accept: application/vnd.ipfs.ipns-record``):
   the signed record bytes as they were published, ``application/vnd.ipfs.ipns-record``, so
@@ -20,43 +20,18 @@ Nothing here writes; records only ever come from ``records(name)``.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from permapress.catalog.db import connect
 from permapress.errors import FormatError
 from permapress.ipfs.cid import MAX_CID_TEXT
 from permapress.publish.ipns import CONTENT_TYPE, IpnsRecordError, verify_record
 from permapress.publish.names import IpnsName, parse_name
 
 Records = Callable[[str], bytes | None]
-
-
-def records_from(catalog_path: Path) -> Records:
-    """Look up the newest stored record of a ``k51…`` name in the catalog (read-only)."""
-    lock = threading.Lock()
-    conn: list[sqlite3.Connection] = []
-
-    def lookup(name: str) -> bytes | None:
-        with lock:
-            try:
-                if not conn:
-                    conn.append(connect(catalog_path, readonly=True))
-                row = conn[0].execute(
-                    "SELECT record FROM publish_ipns WHERE name = ? ORDER BY sequence DESC LIMIT 1",
-                    (name,),
-                ).fetchone()
-            except sqlite3.Error:
-                return None
-        return bytes(row[0]) if row else None
-
-    return lookup
 
 
 def _wants_record(request: Request) -> bool:

@@ -19,9 +19,8 @@ from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import get_profile
 from permapress.publish.ipns import create_record, decode_record, encode_record, name_of_key
 from permapress.publish.names import parse_name
-from permapress.publish.state import PublishState
+from permapress.publish.state import PublishState, ipns_lookup
 from permapress.server.app import create_app
-from permapress.server.ipns import records_from
 from permapress.server.served import ServedSet
 
 with warnings.catch_warnings():
@@ -123,12 +122,12 @@ def test_conformance_fixture_record_is_served_byte_identical(site: Site) -> None
         assert redirect.headers["location"] == "/ipfs/bafkqadtwgiww63tmpeqhezldn5zgi/"
 
 
-def test_records_from_the_catalog(tmp_path: Path, site: Site) -> None:
+def test_records_come_from_the_catalog(tmp_path: Path, site: Site) -> None:
     catalog = tmp_path / "catalog.sqlite"
-    lookup = records_from(catalog)
+    lookup = ipns_lookup(catalog)
     assert lookup(site.name) is None  # no catalog yet
     with PublishState.open(catalog) as state:
         state.save_ipns(
             site.name, 3, f"/ipfs/{site.root}", "2099-01-01T00:00:00Z", site.records[site.name]
         )
-    assert records_from(catalog)(site.name) == site.records[site.name]
+    assert ipns_lookup(catalog)(site.name) == site.records[site.name]
