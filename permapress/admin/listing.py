@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -114,14 +115,34 @@ def _reindex(store: AdminStore, conn: sqlite3.Connection, slugs: list[str]) -> N
                 )
 
 
-def fts_query(text: str) -> str | None:
-    """The FTS5 query for what someone typed: every word, the last one as a prefix."""
-    words = _WORD.findall(text)[:12]
+def fts_query(text: str, store: AdminStore | None = None) -> str | None:
+    """The FTS5 query for what someone typed: every word, the last one as a prefix.
+
+    With ``store``, the prefix is spelled out as the words of the index that start with it
+    (``("harbour" OR "harbours")``), when they are few: FTS5 reads those as it goes, where a
+    prefix query first gathers every match in memory."""
+    words = [_fold(w) for w in _WORD.findall(text)[:12]]
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
-    return " ".join(quoted)
+    if store is not None:
+        last = words[-1]
+        found = store.query(
+            "SELECT term FROM admin_fts_terms WHERE term >= ? AND term < ? LIMIT 21",
+            (last, last + "\U0010ffff"),
+        )
+        if len(found) <= 20:
+            if not found:
+                return None
+            quoted[-1] = "(" + " OR ".join(f'"{term}"' for (term,) in found) + ")"
+    return " AND ".join(quoted)
+
+
+def _fold(word: str) -> str:
+    """A typed word as the index spells it: lower case, accents removed."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def list_articles(
@@ -141,7 +162,7 @@ def list_articles(
     ``(status, updated)``, ``(owner, updated)``, or for a section or author the terms table,
     which keeps the time of the last change beside each term. A search, with any filters, is
     one FTS5 query (the filters are tokens of the search rows) that also gives the count."""
-    match = fts_query(q) if q else None
+    match = fts_query(q, store) if q else None
     if q and match is None:
         return [], 0
     columns = ("i.slug, i.headline, i.status, i.owner, i.updated, i.published, i.summary, "
@@ -151,20 +172,7 @@ def list_articles(
                (("section", section), ("author", author), ("status", status)) if value]  # fmt: skip
     if owner is not None:
         filters.append(("owner", owner))
-    if match is not None:
-        # the words and the filters' tokens (which no typed word can be): one FTS5 query
-        query = " AND ".join([match, *(facet(kind, value) for kind, value in filters)])
-        total = int(store.query("SELECT count(*) FROM admin_fts WHERE admin_fts MATCH ?",
-                                [query])[0][0])  # fmt: skip
-        # Few matches: read them by rowid and sort them. Many: walk the list in its order and
-        # keep the matching ones (a page fills after a few rows), instead of sorting thousands.
-        rowid = "i.rowid" if total <= 2000 else "(i.rowid + 0)"
-        rows = store.query(
-            f"SELECT {columns} FROM admin_index i WHERE {rowid} IN (SELECT rowid FROM admin_fts "
-            "WHERE admin_fts MATCH ?) ORDER BY i.updated DESC, i.slug DESC LIMIT ? OFFSET ?",
-            [query, *limit],
-        )
-        return index_rows(rows), total
+    # the filters as an index range read in the list's order
     where: list[str] = []
     args: list[Any] = []
     source, order = "admin_index i", "i.updated DESC, i.slug DESC"
@@ -186,13 +194,44 @@ def list_articles(
     if owner is not None:
         where.append("i.owner = ?")
         args.append(owner)
-    condition = f"WHERE {' AND '.join(where)}" if where else ""
-    total = int(store.query(f"SELECT count(*) FROM {source} {condition}", args)[0][0])
+
+    def page_of(conditions: list[str], values: list[Any]) -> list[IndexRow]:
+        condition = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return index_rows(store.query(
+            f"SELECT {columns} FROM {source} {condition} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*values, *limit],
+        ))  # fmt: skip
+
+    def count(conditions: list[str], values: list[Any]) -> int:
+        condition = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return int(store.query(f"SELECT count(*) FROM {source} {condition}", values)[0][0])
+
+    if match is None:
+        return page_of(where, args), count(where, args)
+    # A search: the words and the filters' tokens (which no typed word can be) make one FTS5
+    # query. When its matches are a tenth of the filtered list or more, walk the list in its
+    # order asking the search index about each row (a page fills within a few hundred rows);
+    # when fewer, gather them once (their number is the count) and sort them.
+    query = " AND ".join([match, *(facet(kind, value) for kind, value in filters)])
+    if "*" not in query:
+        total = int(store.query("SELECT count(*) FROM admin_fts WHERE admin_fts MATCH ?",
+                                [query])[0][0])  # fmt: skip
+        if not where:
+            size = int(store.query("SELECT coalesce(max(rowid), 0) FROM admin_index")[0][0])
+        else:
+            size = count(where, args)
+        if total * 10 >= size:
+            exists = ("EXISTS (SELECT 1 FROM admin_fts WHERE admin_fts MATCH ? "
+                      "AND admin_fts.rowid = i.rowid)")  # fmt: skip
+            return page_of([*where, exists], [*args, query]), total
+    ids = [r[0] for r in store.query("SELECT rowid FROM admin_fts WHERE admin_fts MATCH ?",
+                                     [query])]  # fmt: skip
     rows = store.query(
-        f"SELECT {columns} FROM {source} {condition} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*args, *limit],
+        f"SELECT {columns} FROM admin_index i WHERE i.rowid IN (SELECT value FROM json_each(?)) "
+        "ORDER BY i.updated DESC, i.slug DESC LIMIT ? OFFSET ?",
+        [json.dumps(ids), *limit],
     )
-    return index_rows(rows), total
+    return index_rows(rows), len(ids)
 
 
 def row_json(row: IndexRow) -> dict[str, Any]:

@@ -151,6 +151,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS admin_fts USING fts5(
     slug UNINDEXED, headline, summary, authors, tags, facets,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS admin_fts_terms USING fts5vocab(admin_fts, 'row');
 CREATE TABLE IF NOT EXISTS admin_sync (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     versions INTEGER NOT NULL,

@@ -326,3 +326,20 @@ def test_articles_imported_on_the_command_line_are_listed_and_editable(
                       json={"note": "A misprint."})  # fmt: skip
     assert fixed.status_code == 200 and fixed.json()["version"] == 2
     _site_valid(world)
+
+
+def test_search_folds_accents_and_completes_the_last_word(world: World) -> None:
+    cafe = world.new_article("author", "Café owners protest", categories=["Economy"])
+    canteen = world.new_article("author", "Cafeteria closes", categories=["Health"])
+
+    def found(query: str) -> set[str]:
+        answer = world.api("editor", "GET", f"/admin/api/articles?q={query}").json()
+        assert answer["total"] == len(answer["articles"])
+        return {a["slug"] for a in answer["articles"]}
+
+    assert found("cafe") == found("café") == found("caf") == {cafe, canteen}
+    assert found("Café own") == found("protest cafe") == {cafe}
+    assert found("cafeteria") == {canteen}
+    assert found("zebra") == set()
+    narrowed = world.api("editor", "GET", "/admin/api/articles?q=caf&section=health").json()
+    assert narrowed["total"] == 1 and narrowed["articles"][0]["slug"] == canteen
