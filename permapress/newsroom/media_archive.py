@@ -66,7 +66,7 @@ def with_media(
                 })  # fmt: skip
             yield label, item
         return
-    from permapress.newsroom.importing import source_key
+    from permapress.newsroom.prebuild import source_key
 
     with Downloader(media_limits(settings)) as downloader:
         for label, item in items:
