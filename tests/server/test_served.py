@@ -83,7 +83,7 @@ def test_missing_and_undecodable_blocks_do_not_stop_the_walk() -> None:
 
 def test_links_in_dag_cbor_and_dag_json_are_followed() -> None:
     store = MemoryBlockstore()
-    roots = []
+    roots: list[CID] = []
     for name in ("dag-json-traversal.car", "dag-cbor-traversal.car"):
         roots += load_car(FIXTURES / "path_gateway_dag" / name, store)
     served = ServedSet(store.get, roots)
