@@ -245,7 +245,9 @@ def plain_text(doc: SearchDoc, body: str | None = None) -> str:
 
 def name_hash(data: bytes, size: int = HASH) -> str:
     """The first ``size`` characters of the data's SHA-256 in lower-case base32."""
-    return base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")[:size].lower()
+    # base32 turns each 5 bytes into 8 characters: encode only the bytes the name shows
+    wanted = hashlib.sha256(data).digest()[: (size + 7) // 8 * 5]
+    return base64.b32encode(wanted).decode("ascii")[:size].lower()
 
 
 def _script(kind: str, key: int | str, data: object) -> bytes:
