@@ -37,11 +37,9 @@ KNOWN_UPWARD = {
     ("permapress.articles.export", "permapress.site.views"),
 }
 
-# Circles that are known and have an issue of their own; this
-# list only shrinks. A new circle fails the test.
-KNOWN_CYCLES = [
-    ["permapress.admin.api", "permapress.admin.app", "permapress.admin.workflow"],
-]
+# Circles that are known and have an issue of their own; this list only shrinks. A new circle
+# fails the test.
+KNOWN_CYCLES: list[list[str]] = []
 
 SITE_MODULE_LINES = 400
 # Modules of the site over that, with an issue of their own; this list only shrinks.
