@@ -64,7 +64,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from permapress.errors import ConfigError, FormatError, IpfsError, PermapressError
+from permapress.errors import (
+    ConfigError,
+    FormatError,
+    IpfsError,
+    PermapressError,
+    UnsupportedError,
+)
 from permapress.ipfs.blockstore import FileBlockstore, identity_data
 from permapress.ipfs.car import block_links, read_car
 from permapress.ipfs.cid import CID, verify_block
@@ -262,6 +268,7 @@ class Fetcher:
         self.batches = 0
         self.largest_batch = 0  # bytes of the largest CAR received
         self.ipns_seen: dict[str, int] = {}  # name -> sequence of the records followed
+        self._arrived: set[bytes] = set()  # multihashes fetched by this run
         self._lookup = lookup
         self._count_lock = threading.Lock()
         # No kept-alive connections: each request opens its own, so its Watchdog sees the
@@ -327,10 +334,13 @@ class Fetcher:
         finally:
             watchdog.cancel()
 
-    def _count(self, size: int, held: bool) -> None:
+    def _count(self, cid: CID, size: int, held: bool) -> None:
         with self._count_lock:
             self.blocks_fetched += 1
             self.bytes_fetched += size
+            # held before, or fetched by another request of this run a moment ago
+            held = held or cid.multihash in self._arrived
+            self._arrived.add(cid.multihash)
             if held:
                 self.blocks_refetched += 1
                 self.bytes_refetched += size
@@ -445,7 +455,7 @@ class Fetcher:
             _trustless(url, headers, RAW_TYPE, rpc_hint=True)
         if not verify_block(cid, data):
             raise MirrorError(f"{url}: the block does not hash to {cid}; the source is lying")
-        self._count(len(data), False)
+        self._count(cid, len(data), False)
         if held:
             self.store.delete(cid)  # a damaged copy is replaced
         self.store.put(cid, data)
@@ -499,9 +509,9 @@ class Fetcher:
             if watchdog.fired or isinstance(exc, httpx.TooManyRedirects | httpx.TimeoutException):
                 raise self._fail(url, exc, watchdog) from None
             return True  # a broken transfer: what arrived is kept, the walk fetches the rest
-        except FormatError as exc:
+        except (FormatError, UnsupportedError) as exc:
             self._batch_done(received)
-            if "truncated" in str(exc):
+            if isinstance(exc, FormatError) and "truncated" in str(exc):
                 return True
             raise MirrorError(f"{url}: not a valid CAR ({exc})") from None
         finally:
@@ -523,7 +533,7 @@ class Fetcher:
         if not verify_block(cid, data):
             raise MirrorError(f"{url}: block {cid} does not hash to its CID; the gateway is lying")
         held = self.store.has(cid)
-        self._count(len(data), held)
+        self._count(cid, len(data), held)
         wanted.update(block_links(cid, data))
         if not held:
             self.store.put(cid, data)

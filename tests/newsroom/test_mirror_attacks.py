@@ -177,7 +177,7 @@ def test_a_mirror_killed_mid_transfer_resumes_without_fetching_a_block_twice(
     # raw to see that nothing under it is held, then again at the head of its CAR) and the
     # blocks the subtree shares with what is held
     assert resumed.blocks_fetched - resumed.blocks_refetched == total - again
-    assert resumed.batches > 0 and resumed.blocks_refetched <= resumed.batches + 2
+    assert resumed.batches > 0 and resumed.bytes_refetched <= resumed.largest_batch
     assert _blocks(folder) == total
 
 
@@ -202,7 +202,7 @@ def test_a_trickling_gateway_cannot_hang_the_mirror(
     demo_home: Path, serve: Callable[[Path], Any], tmp_path: Path
 ) -> None:
     """Each byte comes well within the read timeout; the whole answer never does."""
-    limits = Limits(timeout=1)  # every request must be done within 2 s
+    limits = Limits(timeout=5)  # every request must be done within 10 s
     with serve(demo_home) as (base, root):
         reference = tmp_path / "reference"
         mirror_once(base, reference)
@@ -211,7 +211,7 @@ def test_a_trickling_gateway_cannot_hang_the_mirror(
             if "format=raw" not in path:
                 return False
             _trickle(handler, b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ipld.raw\r\n",
-                     20)  # fmt: skip
+                     60)  # fmt: skip
             return True
 
         def car_body(handler: BaseHTTPRequestHandler, path: str) -> bool:
@@ -220,12 +220,22 @@ def test_a_trickling_gateway_cannot_hang_the_mirror(
             handler.send_response(200)
             handler.send_header("Content-Type", "application/vnd.ipld.car")
             handler.end_headers()
-            _trickle(handler, car_header([CID.parse(root)]), 20)
+            # a section that says it is 100,000 bytes long, whose bytes then trickle in
+            _trickle(handler, car_header([CID.parse(root)]) + encode_varint(100_000), 60)
             return True
 
         with proxy(base, headers) as hostile:
             # publisher.json is read block by block: the first raw request trickles
-            _refused(hostile, tmp_path / "a", "did not arrive within 2 seconds", limits)
+            _refused(hostile, tmp_path / "a", "did not arrive within 10 seconds", limits)
+        def spaces(handler: BaseHTTPRequestHandler, path: str) -> bool:
+            if "format=car" not in path:
+                return False
+            answer(handler, 200, car_header([CID.parse(root)]) + b" " * 64,
+                   {"Content-Type": "application/vnd.ipld.car"})  # fmt: skip
+            return True
+
+        with proxy(base, spaces) as hostile:
+            _refused(hostile, tmp_path / "c", "not a valid CAR", limits)
         with proxy(base, car_body) as hostile:
             # (the messages are the watchdog's: neither run waited for its trickle to end)
             _refused(hostile, tmp_path / "b", "the server sends too slowly", limits)
