@@ -792,7 +792,7 @@ def test_preview_link_schedule_and_retract_from_the_editor(
 
 
 def test_the_media_library_gives_an_image_to_another_article(
-    newsroom: Newsroom, browser: Any
+    newsroom: Newsroom, browser: Any, workdir: Path
 ) -> None:
     room = newsroom
     first = room.api(
@@ -823,6 +823,16 @@ def test_the_media_library_gives_an_image_to_another_article(
     saved = room.api("author", "GET", f"/admin/api/articles/{second}").json()
     assert saved["image"] == "lighthouse.png"
     assert "lighthouse.png" in saved["media"]
+    # a file that only calls itself an image is refused, with the reason on the page
+    fake = workdir / "not-really.png"
+    fake.write_text("<html><script>window.__xss=1</script></html>")
+    page.set_input_files("#media-file", str(fake))
+    page.wait_for_selector("#notice.error:has-text('not-really.png')")
+    assert (
+        "not-really.png"
+        not in room.api("author", "GET", f"/admin/api/articles/{second}").json()["media"]
+    )
+    shot(page, "23-upload-refused")
     context.close()
 
 
