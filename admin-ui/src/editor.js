@@ -665,7 +665,7 @@ async function showRevision(rev) {
   $("#revision-restore").onclick = () => {
     writeFields({ ...readFields(), ...article, revision: undefined });
     view.hidden = true;
-    say("Older version restored into the editor: save to keep it", "dirty");
+    say("Older version restored into the editor; it is saved like any change", "dirty");
     schedulePreview(0);
   };
 }
