@@ -52,6 +52,7 @@ def _fill_index(store: Any, n: int) -> None:
             row = IndexRow(f"article-{i}", headline, rng.choice(statuses), None, stamp, stamp,
                            summary, [rng.choice(CATEGORIES)], [rng.choice(authors)])  # fmt: skip
             store.index_article(conn, row, [rng.choice(WORDS)])
+    store.optimize_search()  # as the catalog sync does after a bulk load
 
 
 def _prose(words: int) -> str:

@@ -56,6 +56,8 @@ def sync(store: AdminStore, catalog_path: Path) -> int:
         for (line,) in conn.execute("SELECT line FROM log WHERE seq > ?", (last_log,)):
             slugs.add(json.loads(line)["entry"]["slug"])
         _reindex(store, conn, sorted(slugs))
+        if len(slugs) > 1000:  # a bulk load: the first sync of a large catalog
+            store.optimize_search()
         store.execute(
             "INSERT OR REPLACE INTO admin_sync (id, versions, log) VALUES (1, ?, ?)",
             (top_version, top_log),
