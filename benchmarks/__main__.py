@@ -18,7 +18,6 @@ from pathlib import Path
 
 from benchmarks import (
     admin_bench,
-    admin_bench,
     build_bench,
     carry_bench,
     extraction_bench,
@@ -45,7 +44,6 @@ GROUPS = {
     "carry": carry_bench.run,
     "search": search_bench.run,
     "mirror": mirror_bench.run,
-    "admin": admin_bench.run,
     "admin": admin_bench.run,
     "scale": scale_bench.run,  # about an hour: run by name (`make bench` runs it after the rest)
 }
