@@ -14,7 +14,8 @@ Every format puts each article's media under ``<slug>/media/<name>`` (byte for b
                                  "withheld" for drafts
     jsonfeed   feed.json         JSON Feed 1.1 with content_html, summary, dates, authors,
                                  tags, attachments and the ``_permapress`` extension that holds
-                                 the exact Markdown, slug, categories, tags and media list
+                                 the exact Markdown, slug, categories, tags and media list (and
+                                 the type of work, sources, methods and location when set)
     markdown   <slug>/index.md   the bundle's article.md (YAML front matter + body), so Hugo
                                  page bundles, Jekyll and permapress all read it
 
@@ -37,7 +38,7 @@ from urllib.parse import quote
 
 from permapress.articles.document import to_markdown
 from permapress.articles.jsonfeed import EXTENSION
-from permapress.articles.model import Article
+from permapress.articles.model import Article, trust_fields
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import ConfigError
 from permapress.staging import staged_folder
@@ -116,6 +117,7 @@ def jsonfeed_item(article: Article) -> dict[str, Any]:
             "tags": list(article.tags),
             "image": article.image,
             "draft": article.draft,
+            **trust_fields(article),  # type of work, sources, methods, location (when set)
             "media": [
                 {"name": m.name, "media_type": m.media_type, "path": _media_href(article, m.name)}
                 for m in article.media

@@ -51,7 +51,14 @@ from permapress.articles.items import (
     split_terms,
 )
 from permapress.articles.markup import summarize
-from permapress.articles.model import Article, Media, is_image_url, one_line, validate
+from permapress.articles.model import (
+    Article,
+    Media,
+    is_image_url,
+    one_line,
+    trust_from_fields,
+    validate,
+)
 from permapress.articles.sanitize import sanitize_markdown
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import ArticleError, PermapressError
@@ -175,6 +182,7 @@ def _exact(
         image=ext.get("image"),
         draft=ext.get("draft") is True,
         source=key,
+        **trust_from_fields(ext),
     )
     return validate(article)
 

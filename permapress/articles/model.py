@@ -14,9 +14,10 @@
 What a reader needs to judge a piece (the Trust Project's indicators), all optional:
 ``genre`` is the type of work ("news", "opinion", "analysis", "review", "sponsored", … from
 ``GENRES``; "" when the source does not say, read as news; "page" is a page of the
-newsroom's own, such as About or its corrections policy, kept out of listings and feeds), ``sources`` the sources and
-references (one line each: text, or text followed by its http(s) URL), ``methods`` how the
-piece was reported (one paragraph) and ``location`` where it was reported from (a dateline).
+newsroom's own, such as About or its corrections policy, kept out of listings and feeds),
+``sources`` the sources and references (one line each: text, or text followed by its http(s)
+URL), ``methods`` how the piece was reported (one paragraph) and ``location`` where it was
+reported from (a dateline).
 Like ``inferred``, each appears in ``article_fields`` and article.md only when it is set, so the
 articles that have none keep their bytes and CIDs.
 

@@ -329,8 +329,33 @@ def _article(
         source=key,
         inferred=tuple(inferred),
         genre=_genre(item),
+        **_reporting(item),
     )
     return validate(article), notes
+
+
+def _reporting(item: dict[str, Any]) -> dict[str, Any]:
+    """Sources (``infoSources``: name and uri), location (the first of ``places``) and how it
+    was reported (the description with role "methods"), as ``export`` writes them."""
+    found: dict[str, Any] = {}
+    sources = item.get("infoSources")
+    if isinstance(sources, list):
+        found["sources"] = tuple(
+            " ".join(str(s[k]) for k in ("name", "uri") if isinstance(s.get(k), str) and s[k])
+            for s in sources
+            if isinstance(s, dict) and (s.get("name") or s.get("uri"))
+        )
+    places = item.get("places")
+    first = places[0] if isinstance(places, list) and places else None
+    if isinstance(first, dict) and isinstance(first.get("name"), str):
+        found["location"] = first["name"]
+    descriptions = item.get("descriptions")
+    for entry in descriptions if isinstance(descriptions, list) else []:
+        if isinstance(entry, dict) and entry.get("role") == "methods":
+            if isinstance(entry.get("value"), str):
+                found["methods"] = entry["value"]
+            break
+    return found
 
 
 def _genre(item: dict[str, Any]) -> str:

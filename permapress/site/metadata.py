@@ -44,6 +44,8 @@ from markupsafe import Markup
 
 from permapress.articles.model import Article, reference_parts
 from permapress.articles.slug import article_uri
+from permapress.site import paths
+from permapress.site.theme import ASSETS_FOLDER
 from permapress.site.trustinfo import (
     IPTC_GENRE_BASE,
     IPTC_GENRES,
@@ -160,7 +162,7 @@ def _person(name: str, site: SiteInfo, root: str) -> dict[str, Any]:
     author = next((a for a in site.authors if a.name == name), None)
     if author is None:
         return person
-    person["url"] = _site_url(site, f"authors/{author.slug}/", root)
+    person["url"] = _site_url(site, paths.author_folder(author.slug), root)
     if author.role:
         person["jobTitle"] = author.role
     if author.bio:
@@ -168,7 +170,7 @@ def _person(name: str, site: SiteInfo, root: str) -> dict[str, Any]:
     if author.links:
         person["sameAs"] = list(author.links)
     if author.photo:
-        person["image"] = _site_url(site, f"assets/theme/{author.photo}", root)
+        person["image"] = _site_url(site, ASSETS_FOLDER + author.photo, root)
     return person
 
 
@@ -178,12 +180,6 @@ def profile_page(name: str, site: SiteInfo, root: str) -> dict[str, Any]:
     person = _person(name, site, root)
     person["worksFor"] = organization(site, root)
     return {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person}
-
-
-def author_href(name: str, site: SiteInfo) -> str | None:
-    """authors/<slug>/index.html for a byline name with an [authors.<slug>] table, else None."""
-    author = next((a for a in site.authors if a.name == name), None)
-    return f"authors/{author.slug}/index.html" if author else None
 
 
 def news_article_jsonld(entry: ArticleEntry, site: SiteInfo, *, url: str | None) -> dict[str, Any]:
@@ -319,6 +315,8 @@ def ninjs_document(article: Article, *, version: int, taxonomy: TopicLookup) -> 
         doc["infoSources"] = [_infosource(text) for text in article.sources]
     if article.location:
         doc["places"] = [{"name": article.location}]
+    if article.methods:
+        doc.setdefault("descriptions", []).append({"role": "methods", "value": article.methods})
     if subjects:
         doc["subjects"] = subjects
     image = media_image(article)

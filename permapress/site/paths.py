@@ -102,6 +102,15 @@ def category_page(slug: str) -> str:
     return category_folder(slug) + INDEX
 
 
+def author_folder(slug: str) -> str:
+    """An author's page and feeds ([authors.<slug>] in permapress.toml)."""
+    return f"authors/{slug}/"
+
+
+def author_page(slug: str) -> str:
+    return author_folder(slug) + INDEX
+
+
 def archive_month(year: int, month: int) -> str:
     return f"archive/{year:04d}/{month:02d}/"
 

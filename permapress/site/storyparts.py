@@ -27,6 +27,7 @@ from typing import Final
 from urllib.parse import quote
 
 from permapress.articles.model import Article, reference_parts
+from permapress.site import paths
 from permapress.site.theme import load
 from permapress.site.trustinfo import genre_label
 from permapress.site.views import SiteInfo, media_image
@@ -95,7 +96,7 @@ def author_links(
     """(name, href of the author's page or None) for each name of a byline."""
     by_name = {a.name: a.slug for a in site.authors} if site else {}
     return [
-        (name, f"{root}authors/{by_name[name]}/index.html" if name in by_name else None)
+        (name, root + paths.author_page(by_name[name]) if name in by_name else None)
         for name in names
     ]
 

@@ -271,7 +271,7 @@ def story(
         "location": article.location,
         "authors": storyparts.author_links(article.authors, site, root),
         "author_cards": [
-            Row(name=a.name, role=a.role, bio=a.bio, href=f"{root}authors/{a.slug}/index.html",
+            Row(name=a.name, role=a.role, bio=a.bio, href=root + paths.author_page(a.slug),
                  photo=f"{root}assets/theme/{quote(a.photo)}" if a.photo else None)  # fmt: skip
             for name in article.authors
             for a in (site.authors if site else ())

@@ -62,7 +62,7 @@ GENRE_LABELS: Final = {
     "letter": "Letter to the editor",
     "satire": "Satire",
     "sponsored": "Sponsored content",
-    "page": "About us",
+    "page": "Page",
 }
 
 JSONLD_TYPES: Final = {

@@ -32,12 +32,12 @@ from urllib.parse import quote
 
 from permapress.articles.model import Article
 from permapress.config import Author
-from permapress.site import feeds, pages, render, templating
+from permapress.site import feeds, pages, paths, render, templating
 from permapress.site.entries import listing_key
 from permapress.site.metadata import profile_page, script_json
 from permapress.site.pagination import page_of, split
 from permapress.site.plan import PlannedPage, Render, fixed
-from permapress.site.theme import load
+from permapress.site.theme import ASSETS_FOLDER, load
 from permapress.site.trustinfo import NewsroomPage, page_policies
 from permapress.site.views import ArticleEntry, SiteInfo, newest_first
 
@@ -49,7 +49,7 @@ _PAGE_ORDER = ("about", "masthead", "ethics", "standards", "corrections-policy",
 def newsroom_pages(articles: Iterable[Article]) -> tuple[NewsroomPage, ...]:
     found = [
         NewsroomPage(
-            a.slug, a.headline, f"articles/{a.slug}/index.html", page_policies(a.slug, a.tags)
+            a.slug, a.headline, paths.article_page(a.slug), page_policies(a.slug, a.tags)
         )
         for a in articles
         if a.genre == "page"
@@ -82,11 +82,11 @@ def author_members(
 
 
 def author_path(slug: str, page: int = 1) -> str:
-    return render.listing_path(f"authors/{slug}/", page)
+    return paths.listing_path(paths.author_folder(slug), page)
 
 
 def author_feeds(slug: str) -> dict[str, str]:
-    base = f"authors/{slug}/"
+    base = paths.author_folder(slug)
     return {kind: base + name for kind, name in templating.SITE_FEEDS.items()}
 
 
@@ -100,7 +100,7 @@ def render_author_page(
     category_slugs: dict[str, str] | None = None,
 ) -> bytes:
     """One page of authors/<slug>/: the author, then their articles."""
-    root = render.relative_root(author_path(author.slug, page))
+    root = paths.relative_root(author_path(author.slug, page))
     slugs = {s.name: s.slug for s in site.sections}
     slugs.update(category_slugs or {})
     items = [render._item(e, root, slugs, site.language) for e in newest_first(entries)]
@@ -110,7 +110,7 @@ def render_author_page(
         "role": author.role,
         "bio": author.bio,
         "links": list(author.links),
-        "photo": f"{root}assets/theme/{quote(author.photo)}" if author.photo else None,
+        "photo": f"{root}{ASSETS_FOLDER}{quote(author.photo)}" if author.photo else None,
         "feed": root + feeds["atom"] if page == 1 else None,
     }
     title = author.name + (f" — page {page}" if page > 1 else "") + f" — {site.name}"
@@ -174,7 +174,7 @@ def author_pages(
         for number, chunk in enumerate(chunks, start=1):
             planned.append(author_page(site, author, chunk, number, len(chunks),
                                        category_slugs=category_slugs, full=full))  # fmt: skip
-        planned += pages.feed_pages(site, f"authors/{author.slug}/", members[author.slug],
+        planned += pages.feed_pages(site, paths.author_folder(author.slug), members[author.slug],
                                     f"{site.name}: {author.name}", bodies)  # fmt: skip
     return planned
 
@@ -207,7 +207,7 @@ def patched_author_pages(
                                    category_slugs=category_slugs, full=lambda e: e))  # fmt: skip
         if at < feeds.FEED_SIZE:
             newest = listed(members[: feeds.FEED_SIZE])
-            planned += pages.feed_pages(site, f"authors/{author.slug}/", newest,
+            planned += pages.feed_pages(site, paths.author_folder(author.slug), newest,
                                         f"{site.name}: {author.name}", bodies)  # fmt: skip
     return planned
 

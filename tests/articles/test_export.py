@@ -30,7 +30,7 @@ def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 WEB_PAGE = (
     Path(__file__).resolve().parents[1] / "fixtures" / "importers" / "html" / "ferry-fares-en.html"
 )
-ARTICLES = 17  # the 16 demo articles and one web page (which keeps source.warc.gz)
+ARTICLES = 22  # the 17 demo articles, its 4 pages and one web page (which keeps source.warc.gz)
 
 
 @pytest.fixture(scope="module")
