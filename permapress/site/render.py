@@ -117,6 +117,7 @@ def render_bundle_index(
             # "Updated" only in a real later version
             "modified": _when(article.modified)
             if version is not None and version > 1 and article.modified
+            and human_date(article.modified) != human_date(article.published)
             else None,
         },
     )
