@@ -225,7 +225,8 @@ def list_articles(
         if total * 10 >= size:
             exists = ("EXISTS (SELECT 1 FROM admin_fts WHERE admin_fts MATCH ? "
                       "AND admin_fts.rowid = i.rowid)")  # fmt: skip
-            return page_of([*where, exists], [*args, query]), total
+            # the filters are the walked range already: ask only about the words
+            return page_of([*where, exists], [*args, match]), total
     ids = [r[0] for r in store.query("SELECT rowid FROM admin_fts WHERE admin_fts MATCH ?",
                                      [query])]  # fmt: skip
     rows = store.query(
