@@ -4,15 +4,17 @@
 import { Editor, CommandBar } from "tiny-markdown-editor";
 import { api, articleUrl, ApiError } from "./api.js";
 import { $, $$, h, formatTime, splitList, joinList } from "./dom.js";
-import { diffLines } from "./diff.js";
 import { statusLabel } from "./list.js";
+import { keepMine, renderDifferences, showConflict, takeTheirs } from "./conflict.js";
+import { schedulePreview } from "./preview.js";
+import { showLeadImage, wireMedia } from "./media.js";
+import { loadHistory } from "./history.js";
 
 const AUTOSAVE_EVERY_MS = 5000; // a change is saved within 5 s (the promise is 10 s)
-const PREVIEW_AFTER_MS = 400;
-const FIELDS = ["headline", "summary", "categories", "tags", "authors", "genre", "image"];
-const LIST_FIELDS = new Set(["categories", "tags", "authors"]);
+export const FIELDS = ["headline", "summary", "categories", "tags", "authors", "genre", "image"];
+export const LIST_FIELDS = new Set(["categories", "tags", "authors"]);
 
-const state = {
+export const state = {
   slug: "",
   revision: null,
   article: null,
@@ -26,11 +28,11 @@ const state = {
 
 // ---- fields --------------------------------------------------------------------------------
 
-function fieldElement(name) {
+export function fieldElement(name) {
   return document.getElementById(`field-${name}`);
 }
 
-function readFields() {
+export function readFields() {
   const fields = { body: state.editor ? state.editor.getContent() : $("#body").value };
   for (const name of FIELDS) {
     const el = fieldElement(name);
@@ -41,7 +43,7 @@ function readFields() {
   return fields;
 }
 
-function writeFields(article) {
+export function writeFields(article) {
   for (const name of FIELDS) {
     const el = fieldElement(name);
     if (!el) continue;
@@ -61,19 +63,19 @@ function sameFields(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function isDirty() {
+export function isDirty() {
   return state.saved !== null && !sameFields(readFields(), state.saved);
 }
 
 // ---- status line ---------------------------------------------------------------------------
 
-function say(text, kind) {
+export function say(text, kind) {
   const line = $("#save-state");
   line.textContent = text;
   line.dataset.kind = kind || "";
 }
 
-function notice(text, kind) {
+export function notice(text, kind) {
   const box = $("#notice");
   box.replaceChildren();
   if (!text) {
@@ -101,7 +103,7 @@ function showStatus() {
 
 // ---- loading and saving --------------------------------------------------------------------
 
-function applyArticle(article) {
+export function applyArticle(article) {
   state.article = article;
   state.revision = article.revision ?? null;
   if (article.slug) state.slug = article.slug;
@@ -140,7 +142,7 @@ async function load() {
 
 // Save what is on the page; resolves true when the server has it. Only one save at a time:
 // a second request waits for the first (so the revision it sends is the newest).
-function save(reason) {
+export function save(reason) {
   if (state.saving) return state.saving.then(() => (isDirty() ? save(reason) : true));
   if (state.conflict) return Promise.resolve(false);
   const fields = readFields();
@@ -199,140 +201,6 @@ function rememberSaved(answer, fields) {
     showActions();
   }
   state.saved = fields;
-}
-
-// ---- conflicts -----------------------------------------------------------------------------
-
-function theirArticle(data) {
-  return data.current || data.article || data;
-}
-
-function showConflict(data, mine) {
-  const theirs = theirArticle(data);
-  state.conflict = theirs;
-  say("Not saved: someone else saved a newer version", "conflict");
-  const panel = $("#conflict");
-  panel.hidden = false;
-  const mine2 = theirs.updated_by && theirs.updated_by === state.me;
-  const who = mine2 ? " by you, in another tab or window," : theirs.updated_by_name ? ` by ${theirs.updated_by_name}` : " by someone else";
-  $("#conflict-title").textContent = mine2 ? "A newer version was saved in another tab" : "Someone else saved this article";
-  const when = theirs.updated ? ` at ${formatTime(theirs.updated)}` : "";
-  $("#conflict-message").textContent =
-    `This article was saved${who}${when} after you opened it, so your save was refused. ` +
-    "Your text is still in the editor and nothing has been lost. Compare the two below, then keep yours or take theirs.";
-  renderDifferences(mine);
-  panel.scrollIntoView({ block: "start" });
-  loadHistory();
-}
-
-// theirs (saved) against what this page has now; redrawn as the person keeps typing
-function renderDifferences(mine) {
-  const theirs = state.conflict;
-  if (!theirs) return;
-  const fieldRows = [];
-  for (const name of FIELDS) {
-    const a = LIST_FIELDS.has(name) ? joinList(theirs[name]) : theirs[name] || "";
-    const b = LIST_FIELDS.has(name) ? joinList(mine[name]) : mine[name] || "";
-    if (a !== b) {
-      fieldRows.push(
-        h("tr", {}, h("th", { scope: "row", text: name }), h("td", { class: "theirs", text: a }), h("td", { class: "mine", text: b })),
-      );
-    }
-  }
-  const fieldTable = $("#conflict-fields");
-  fieldTable.hidden = fieldRows.length === 0;
-  $("tbody", fieldTable).replaceChildren(...fieldRows);
-  const rows = diffLines(theirs.body || "", mine.body || "");
-  $("#conflict-diff").replaceChildren(
-    ...rows.map((row) =>
-      h("li", { class: `diff-${row.kind}` },
-        h("span", { class: "mark", "aria-hidden": "true", text: row.kind === "mine" ? "+" : row.kind === "theirs" ? "−" : " " }),
-        h("span", { class: "visually-hidden", text: row.kind === "mine" ? "yours: " : row.kind === "theirs" ? "theirs: " : "" }),
-        h("span", { class: "line", text: row.text === "" ? " " : row.text })),
-    ),
-  );
-}
-
-async function keepMine() {
-  const theirs = state.conflict;
-  if (!theirs) return;
-  state.conflict = null;
-  state.revision = theirs.revision ?? state.revision;
-  $("#conflict").hidden = true;
-  await save("force");
-}
-
-function takeTheirs() {
-  const theirs = state.conflict;
-  if (!theirs) return;
-  const mine = readFields();
-  state.conflict = null;
-  $("#conflict").hidden = true;
-  applyArticle({ ...state.article, ...theirs });
-  // keep what this page had, for copying from
-  const kept = $("#kept-text");
-  kept.hidden = false;
-  $("textarea", kept).value = mine.body;
-  say("Showing their version; your text is kept below the editor", "saved");
-  schedulePreview(0);
-}
-
-// ---- preview -------------------------------------------------------------------------------
-
-const DROP_ELEMENTS = "script, iframe, object, embed, form, base, link, meta, style";
-
-function cleanPreview(html) {
-  // The server's renderer sanitises already; this keeps anything active out of the page
-  // even if it did not.
-  const template = document.createElement("template");
-  template.innerHTML = html;
-  for (const el of template.content.querySelectorAll(DROP_ELEMENTS)) el.remove();
-  for (const el of template.content.querySelectorAll("*")) {
-    for (const attr of Array.from(el.attributes)) {
-      const value = attr.value.trim().toLowerCase();
-      if (attr.name.startsWith("on") || value.startsWith("javascript:") || attr.name === "style") {
-        el.removeAttribute(attr.name);
-      }
-    }
-  }
-  // the article's own images: media/NAME in the text, served to the editor under /admin/media/
-  for (const img of template.content.querySelectorAll("img[src^='media/']")) {
-    if (state.slug) img.src = mediaUrl(img.getAttribute("src").slice("media/".length));
-  }
-  return template.content;
-}
-
-function showPreviewLead(image) {
-  const box = $("#preview-lead");
-  box.replaceChildren();
-  if (!image || !state.slug || /^[a-z]+:/i.test(image)) return;
-  box.append(h("img", { src: mediaUrl(image.replace(/^media\//, "")), alt: "" }));
-}
-
-function schedulePreview(delay) {
-  clearTimeout(state.previewTimer);
-  state.previewTimer = setTimeout(renderPreview, delay ?? PREVIEW_AFTER_MS);
-}
-
-async function renderPreview() {
-  const seq = ++state.previewSeq;
-  const fields = readFields();
-  const target = $("#preview-body");
-  try {
-    const answer = await api.post("/admin/api/preview", { ...fields, slug: state.slug || null });
-    if (seq !== state.previewSeq) return;
-    $("#preview-headline").textContent = fields.headline;
-    $("#preview-summary").textContent = fields.summary;
-    showPreviewLead(fields.image);
-    target.replaceChildren(cleanPreview(answer.html || ""));
-    target.classList.remove("stale");
-  } catch (error) {
-    if (seq !== state.previewSeq) return;
-    target.classList.add("stale");
-    $("#preview-error").textContent = `Preview not updated: ${error.message}`;
-    return;
-  }
-  $("#preview-error").textContent = "";
 }
 
 // ---- workflow ------------------------------------------------------------------------------
@@ -487,187 +355,6 @@ function dialogForm(id, submit) {
     dialog.close();
   });
   for (const cancel of $$("[data-close]", dialog)) cancel.addEventListener("click", () => dialog.close());
-}
-
-// ---- media ---------------------------------------------------------------------------------
-
-function mediaUrl(name) {
-  return `/admin/media/${encodeURIComponent(state.slug)}/${encodeURIComponent(name)}`;
-}
-
-// an image of another article is first copied into this one (the server keeps one copy)
-async function ownCopy(item) {
-  if (item.slug === state.slug) return item;
-  const params = new URLSearchParams({ slug: state.slug, from: String(item.id) });
-  const copy = await api.upload(`/admin/api/media?${params}`, new Blob([]));
-  state.media = [...(state.media || []), copy];
-  return copy;
-}
-
-function insertImage(item) {
-  const alt = (item.name || "image").replace(/\.[a-z0-9]+$/i, "").replace(/[-_]+/g, " ").replace(/[[\]]/g, "");
-  const markdown = item.markdown ? item.markdown.replace(/^!\[\]/, `![${alt}]`) : `![${alt}](media/${item.name})`;
-  if (state.editor) {
-    // an image is a paragraph of its own: after the line the cursor is on (or at the end)
-    const editor = state.editor;
-    if (!editor.restoreLastSelection()) editor.setSelection({ row: editor.lines.length - 1, col: 0 });
-    const at = editor.getSelection() || { row: editor.lines.length - 1, col: 0 };
-    const line = editor.lines[at.row] || "";
-    editor.setSelection({ row: at.row, col: line.length });
-    editor.paste(`${line.trim() ? "\n\n" : ""}${markdown}\n`);
-  } else {
-    $("#body").value += `\n\n${markdown}\n`;
-  }
-  schedulePreview();
-}
-
-function useAsLead(item) {
-  fieldElement("image").value = item.name;
-  showLeadImage();
-  schedulePreview();
-}
-
-function showLeadImage() {
-  const value = fieldElement("image").value.trim();
-  const preview = $("#lead-preview");
-  preview.replaceChildren();
-  if (!value) return;
-  if (/^https?:\/\//i.test(value)) {
-    preview.append(h("span", { class: "hint", text: "A remote image: it is archived with the article when published." }));
-  } else if (state.slug) {
-    preview.append(h("img", { src: mediaUrl(value.replace(/^media\//, "")), alt: "" }));
-  }
-}
-
-async function loadMedia() {
-  const grid = $("#media-grid");
-  grid.replaceChildren(h("p", { text: "Loading…" }));
-  try {
-    const answer = await api.get("/admin/api/media?per_page=100");
-    state.media = answer.media || [];
-  } catch (error) {
-    grid.replaceChildren(h("p", { class: "error", text: error.message }));
-    return;
-  }
-  if (state.media.length === 0) {
-    grid.replaceChildren(h("p", { text: "No images yet: upload one with “Upload image”." }));
-    return;
-  }
-  grid.replaceChildren(
-    ...state.media.map((item) =>
-      h("figure", { class: "media-item" },
-        h("img", { src: item.url, alt: item.alt || "", loading: "lazy" }),
-        h("figcaption", { text: item.slug && item.slug !== state.slug ? `${item.name} (${item.slug})` : item.name || "" }),
-        h("div", { class: "media-buttons" },
-          h("button", { type: "button", class: "small", text: "Insert", onclick: () => pick(item, insertImage) }),
-          h("button", { type: "button", class: "small", text: "Lead image", onclick: () => pick(item, useAsLead) }))),
-    ),
-  );
-}
-
-async function pick(item, use) {
-  if (!state.slug && !(await save("before-media"))) return;
-  if (!state.slug) {
-    notice("Give the article a headline first: images are kept with their article.", "error");
-    return;
-  }
-  try {
-    use(await ownCopy(item));
-    $("#media-dialog").close();
-  } catch (error) {
-    notice(error.message, "error");
-    $("#media-dialog").close();
-  }
-}
-
-async function upload(file) {
-  if (!file) return;
-  if (!(await save("before-upload"))) return;
-  if (!state.slug) {
-    notice("Give the article a headline first: images are kept with their article.", "error");
-    return;
-  }
-  say(`Uploading ${file.name}…`, "saving");
-  try {
-    const params = new URLSearchParams({ slug: state.slug, name: file.name });
-    const item = await api.upload(`/admin/api/media?${params}`, file);
-    state.media = [...(state.media || []), item];
-    insertImage(item);
-    say(`Uploaded ${file.name}`, "saved");
-  } catch (error) {
-    say("Upload failed", "error");
-    notice(`${file.name}: ${error.message}`, "error");
-  }
-}
-
-function wireMedia() {
-  const input = $("#media-file");
-  $("#media-upload").addEventListener("click", () => input.click());
-  input.addEventListener("change", () => {
-    upload(input.files[0]);
-    input.value = "";
-  });
-  const openLibrary = () => {
-    $("#media-dialog").showModal();
-    loadMedia();
-  };
-  $("#media-library").addEventListener("click", openLibrary);
-  $("#field-image-pick").addEventListener("click", openLibrary);
-  $("#media-dialog [data-close]").addEventListener("click", () => $("#media-dialog").close());
-  fieldElement("image").addEventListener("change", showLeadImage);
-}
-
-// ---- history -------------------------------------------------------------------------------
-
-async function loadHistory() {
-  if (!state.slug) return;
-  const list = $("#history-list");
-  let answer;
-  try {
-    answer = await api.get(articleUrl(state.slug, "revisions"));
-  } catch (error) {
-    list.replaceChildren(h("li", { class: "error", text: error.message }));
-    return;
-  }
-  const revisions = [...(answer.revisions || [])].sort((a, b) => String(b.saved).localeCompare(String(a.saved)));
-  list.replaceChildren(
-    ...revisions.map((rev) =>
-      h("li", { dataset: { id: String(rev.id) } },
-        h("button", { type: "button", class: "link", onclick: () => showRevision(rev) },
-          formatTime(rev.saved, true)),
-        " ",
-        h("span", { class: "who", text: rev.user_id === state.me ? "you" : rev.user_name || "a colleague" }),
-        rev.kind === "conflict" ? h("span", { class: "note", text: " (text kept from a refused save)" }) : null),
-    ),
-  );
-  const versions = (state.article && state.article.versions) || [];
-  $("#versions").hidden = versions.length === 0;
-  $("#versions-list").replaceChildren(
-    ...versions.map((v) =>
-      h("li", {}, `v${v.number} · ${formatTime(v.time)}`, v.note ? ` · ${v.note}` : "")),
-  );
-}
-
-async function showRevision(rev) {
-  const view = $("#revision-view");
-  let article;
-  try {
-    const answer = await api.get(articleUrl(state.slug, `revisions/${encodeURIComponent(rev.id)}`));
-    article = answer.article || answer;
-  } catch (error) {
-    notice(error.message, "error");
-    return;
-  }
-  view.hidden = false;
-  view.dataset.id = String(rev.id);
-  $("#revision-title").textContent = `Saved ${formatTime(rev.saved)}${rev.kind === "conflict" ? " (kept from a refused save)" : ""}`;
-  $("#revision-text").textContent = article.body || "";
-  $("#revision-restore").onclick = () => {
-    writeFields({ ...readFields(), ...article, revision: undefined });
-    view.hidden = true;
-    say("Older version restored into the editor; it is saved like any change", "dirty");
-    schedulePreview(0);
-  };
 }
 
 // ---- start ---------------------------------------------------------------------------------
