@@ -36,8 +36,34 @@ def _catalog(path: Path) -> sqlite3.Connection | None:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
 
 
+_SEEN: dict[Path, tuple[int, ...]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, ...]:
+    """The catalog's files' sizes and times: unchanged, the catalog has nothing new."""
+    out: list[int] = []
+    for name in (path, path.with_name(path.name + "-wal")):
+        try:
+            found = name.stat()
+        except OSError:
+            out += [-1, -1]
+            continue
+        out += [found.st_size, found.st_mtime_ns]
+    return tuple(out)
+
+
 def sync(store: AdminStore, catalog_path: Path) -> int:
-    """Bring ``admin_index`` up to date with the catalog; returns how many articles changed."""
+    """Bring ``admin_index`` up to date with the catalog; returns how many articles changed.
+    When the catalog's files have not changed since the last look, nothing is opened."""
+    stamp = _stamp(catalog_path)
+    if _SEEN.get(store.path) == stamp:
+        return 0
+    changed = _sync(store, catalog_path)
+    _SEEN[store.path] = stamp
+    return changed
+
+
+def _sync(store: AdminStore, catalog_path: Path) -> int:
     conn = _catalog(catalog_path)
     if conn is None:
         return 0
