@@ -597,27 +597,27 @@ def test_two_tabs_on_one_article_lose_nothing(newsroom: Newsroom, browser: Any) 
     second.click("[data-action=save]")
     second.wait_for_selector("#conflict:not([hidden])")
     diff = second.inner_text("#conflict-diff")
-    assert "Added in the first tab." in diff and "Added in the second tab." in diff
-    assert second.locator("#conflict-diff .diff-theirs:has-text('first tab')").count() == 1
-    assert second.locator("#conflict-diff .diff-mine:has-text('second tab')").count() == 1
+    assert "Added in the first tab." in diff and "Added in the second tab." in diff, diff
+    expect(second.locator("#conflict-diff .diff-theirs:has-text('first tab')")).to_have_count(1)
+    expect(second.locator("#conflict-diff .diff-mine:has-text('second tab')")).to_have_count(1)
     assert "Added in the second tab." in second.inner_text(".TinyMDE")
     shot(second, "11-conflict")
     # the server kept what was refused, and nothing of the first tab was overwritten
     current = room.api("editor", "GET", f"/admin/api/articles/{slug}").json()
-    assert "Added in the first tab." in current["body"]
-    assert "Added in the second tab." not in current["body"]
+    assert "Added in the first tab." in current["body"], current["body"]
+    assert "Added in the second tab." not in current["body"], current["body"]
     # autosave does not silently overwrite while the conflict is open
     second.wait_for_timeout(6_000)
     current = room.api("editor", "GET", f"/admin/api/articles/{slug}").json()
-    assert "Added in the second tab." not in current["body"]
+    assert "Added in the second tab." not in current["body"], current["body"]
     second.click("#conflict-keep-mine")
     wait_saved(second)
     current = room.api("editor", "GET", f"/admin/api/articles/{slug}").json()
-    assert "Added in the second tab." in current["body"]
+    assert "Added in the second tab." in current["body"], current["body"]
     # the first tab's text is in the history, to bring back
     first.reload()
     first.wait_for_selector("#history-list li:nth-child(3)")
-    assert first.locator("#history-list li:has-text('refused save')").count() == 1
+    expect(first.locator("#history-list li:has-text('refused save')")).to_have_count(1)
     texts = []
     for item in first.locator("#history-list li").all():
         item.locator("button").click()
