@@ -538,6 +538,7 @@ def parse_time(text: Any) -> datetime:
 def schedule(ctx: AdminContext, who: SignedIn, slug: str, publish_at: Any) -> None:
     """Schedule (or, with ``publish_at`` None, unschedule) the publication of ``slug``."""
     from permapress.newsroom.record import record_article
+    from permapress.site.build import build_site
     from permapress.trust.journal import append_entry
 
     draft = _ensure_draft(ctx, who, slug)
@@ -565,6 +566,7 @@ def schedule(ctx: AdminContext, who: SignedIn, slug: str, publish_at: Any) -> No
                 version=recorded.version, record=latest.record_cid,
                 note=f"to be published at {when}", time=now, actor=who.user_id,
             )  # fmt: skip
+        build_site(newsroom)  # the site's log.jsonl carries the entry (the draft stays out)
     set_status(ctx, who, slug, "scheduled", when)
     ctx.store.execute("UPDATE admin_articles SET data = json_set(data, '$.scheduled_by', ?) "
                       "WHERE slug = ?", (who.user_id, slug))  # fmt: skip

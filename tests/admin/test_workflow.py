@@ -192,6 +192,9 @@ def test_scheduled_article_is_published_at_its_time(world: World) -> None:
     assert "2027-01-15T09:00:00Z" in entries[0].note
     assert publish_due(ctx) == []  # not yet
     assert _site_file(world, f"articles/{slug}/index.html") is None
+    site_log = _site_file(world, "log.jsonl") or ""  # the site was rebuilt with the entry
+    assert '"action":"schedule"' in site_log and "Embargoed" not in site_log
+    _site_valid(world)
     world.clock.now = soon + 1
     published = publish_due(ctx)
     assert [p.slug for p in published] == [slug]
