@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from permapress.trust.diff import Piece, article_text, changed_words, diff_html, word_diff
@@ -40,6 +40,7 @@ words = st.lists(st.sampled_from(["a", "b", "c", "the", "vote", "7", "\n\n"]), m
 
 
 @given(words, words)
+@settings(suppress_health_check=[HealthCheck.too_slow])
 def test_both_sides_can_be_rebuilt_from_the_pieces(old: list[str], new: list[str]) -> None:
     a, b = " ".join(old), " ".join(new)
     pieces = word_diff(a, b)
