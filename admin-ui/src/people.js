@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { $, h } from "./dom.js";
 
 const ROLES = ["contributor", "author", "editor", "admin"];
+const armed = new Set(); // people whose Remove was pressed once (kept when the table is redrawn)
 
 function problem(text) {
   const box = $("#people-error");
@@ -48,13 +49,15 @@ function actions(user) {
       select.value = user.role;
     }
   });
-  const remove = h("button", { type: "button", class: "small danger", text: "Remove" });
+  const label = () => (armed.has(user.id) ? `Remove ${user.email}?` : "Remove");
+  const remove = h("button", { type: "button", class: "small danger", text: label() });
   remove.addEventListener("click", async () => {
-    if (remove.dataset.armed !== "yes") {
-      remove.dataset.armed = "yes";
-      remove.textContent = `Remove ${user.email}?`;
+    if (!armed.has(user.id)) {
+      armed.add(user.id);
+      remove.textContent = label();
       return;
     }
+    armed.delete(user.id);
     try {
       await api.send("DELETE", `/admin/api/users/${encodeURIComponent(user.id)}`);
       problem("");

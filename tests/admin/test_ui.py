@@ -45,6 +45,8 @@ FLAGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
 STATIC = Path(__file__).resolve().parents[2] / "permapress" / "admin" / "ui" / "static"
 PASSWORD = "correct horse battery staple"
+# a busy machine (the whole suite, other work) can take seconds per request: wait that long
+expect.set_options(timeout=20_000)
 XSS = '<img src=x onerror="window.__xss=1">"><script>window.__xss=2</script>'
 
 
