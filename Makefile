@@ -9,7 +9,7 @@ NODE_STAMP := tests/interop/node_modules/.installed
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup python node browser admin-assets bench-tools run test bench lint typecheck golden fuzz clean
+.PHONY: setup python node browser admin-assets verifier-assets bench-tools run test bench lint typecheck golden fuzz clean
 
 setup: python node browser admin-assets
 
@@ -39,6 +39,12 @@ $(ADMIN_UI)/node_modules/.installed: $(ADMIN_UI)/package.json $(ADMIN_UI)/packag
 
 $(ADMIN_STATIC)/admin.js: $(ADMIN_UI)/node_modules/.installed $(ADMIN_UI)/build.mjs $(wildcard $(ADMIN_UI)/src/*)
 	cd $(ADMIN_UI) && node build.mjs
+
+# The reader's verifier scripts, minified by the same esbuild into permapress/site/verifier/dist/
+# (committed: a site builds without Node; tests/site/test_verifier_assets.py checks they are fresh).
+VERIFIER := permapress/site/verifier
+verifier-assets: $(ADMIN_UI)/node_modules/.installed
+	node $(VERIFIER)/build.mjs
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 browser:

@@ -85,7 +85,8 @@ def test_the_build_places_the_page_with_the_newsroom_key(tmp_path: Path) -> None
 
 def test_an_edit_of_the_script_builds_the_page_again(tmp_path: Path) -> None:
     """The page is made from .js and .html files the render version does not read: an edit of
-    them must still make the next build render it (not "patched" with the old page)."""
+    them (here of the minified script the package ships) must still make the next build render
+    it (not "patched" with the old page)."""
     import permapress
 
     home = tmp_path / "newsroom"
@@ -97,7 +98,8 @@ def test_an_edit_of_the_script_builds_the_page_again(tmp_path: Path) -> None:
     shutil.copytree(Path(permapress.__file__).parent, source / "permapress",
                     ignore=shutil.ignore_patterns("__pycache__"))
     before = run_copy(source, home)
-    edit(source / "permapress" / "site" / "verifier" / "page.js", "Checking ", "Now checking ")
+    edit(source / "permapress" / "site" / "verifier" / "dist" / "verify.min.js", "Checking ",
+         "Now checking ")
     after = run_copy(source, home)
     assert after["mode"] != "patched" and after["root_cid"] != before["root_cid"]
     assert "Now checking " in _site_page(home, after["root_cid"])

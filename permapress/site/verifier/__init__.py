@@ -2,11 +2,12 @@
 
     verify_page(site) -> bytes     the page: one self-contained HTML file (inline script and
                                    stylesheet, no external fetches), the site's key filled in
-    SCRIPT                         the inline script (core.js + page.js, comment lines and
-                                   indentation dropped)
+    SCRIPT                         the inline script: dist/verify.min.js (core.js + page.js,
+                                   minified by ``make verifier-assets``; committed, so a site
+                                   builds without Node, and tested to equal a fresh build)
     SCRIPT_HASH                    its CSP source, "'sha256-…'", for a server that serves it
-    BADGE_PATH, BADGE_SCRIPT       assets/pp-verify.js: core.js + badge.js, the article page's
-                                   optional self-check (its #pp-verify badge)
+    BADGE_PATH, BADGE_SCRIPT       assets/pp-verify.js: dist/badge.min.js (core.js + badge.js),
+                                   the article page's optional self-check (its #pp-verify badge)
     digest() -> str                SHA-256 over the files the page is made from
 
 ``core.js`` reads a CARv1/v2 in the browser, checks every block against its CID (SHA-256 via
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # the server imports SCRIPT_HASH without the renderer
     from permapress.site.views import SiteInfo
 
 _HERE = Path(__file__).parent
-_FILES = ("core.js", "page.js", "page.html", "badge.js")
+_FILES = ("core.js", "page.js", "page.html", "badge.js", "dist/verify.min.js", "dist/badge.min.js")
 BADGE_PATH = "assets/pp-verify.js"
 _STYLE = (
     "#drop{border:2px dashed var(--rule);padding:1rem;margin:1rem 0}"
@@ -49,12 +50,6 @@ _STYLE = (
 )
 
 
-def _compact(source: str) -> str:
-    """Comment lines and indentation dropped (the sources keep no multi-line strings)."""
-    lines = (line.strip() for line in source.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
-
-
 def _read(name: str) -> str:
     return (_HERE / name).read_text(encoding="utf-8")
 
@@ -63,9 +58,9 @@ def _csp_source(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-SCRIPT = _compact(_read("core.js") + "\n" + _read("page.js"))
+SCRIPT = _read("dist/verify.min.js").rstrip("\n")
 SCRIPT_HASH = _csp_source(SCRIPT)
-BADGE_SCRIPT = _compact(_read("core.js") + "\n" + _read("badge.js")).encode("utf-8")
+BADGE_SCRIPT = _read("dist/badge.min.js").encode("utf-8")
 
 
 @cache

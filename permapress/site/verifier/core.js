@@ -11,6 +11,7 @@ class Trust extends Error {}
 const fail = m => { throw new Ipfs(m); };
 const text = b => new TextDecoder().decode(b);
 const hex = b => Array.from(b, x => x.toString(16).padStart(2, "0")).join("");
+const unhex = t => Uint8Array.from(t.match(/../g) || [], h => parseInt(h, 16));
 const cat = (...a) => { const o = new Uint8Array(a.reduce((n, x) => n + x.length, 0));
   let i = 0; for (const x of a) { o.set(x, i); i += x.length; } return o; };
 const sha = async b => new Uint8Array(await crypto.subtle.digest("SHA-256", b));
@@ -70,7 +71,7 @@ function parseCid(t) {
     if (t.length === 46 && t.startsWith("Qm")) { const r = unb58(t); return r && r.length === 34 ? cid(0, PB, r) : null; }
     const f = t[0], body = t.slice(1);
     const r = f === "b" || f === "B" ? unb32(body) : f === "z" ? unb58(body)
-      : f === "f" && /^([0-9a-fA-F]{2})*$/.test(body) ? Uint8Array.from(body.match(/../g) || [], h => parseInt(h, 16)) : null;
+      : f === "f" && /^([0-9a-fA-F]{2})*$/.test(body) ? unhex(body) : null;
     if (!r || r[0] !== 1) return null;
     const p = { i: 0 }, c = cidAt(r, p);
     return p.i === r.length ? c : null;
@@ -113,7 +114,9 @@ function unixfs(b) {
   return fs;
 }
 const node = (c, d) => { if (c.codec !== PB) return null; const n = pbNode(d); return n.data ? [n, unixfs(n.data)] : null; };
-const fileSize = fs => fs.size ?? fs.data.length + fs.sizes.reduce((a, x) => a + x, 0);
+const held = fs => fs.data.length + fs.sizes.reduce((a, x) => a + x, 0);
+const fileSize = fs => fs.size ?? held(fs);
+const sub = (path, name) => (path ? path + "/" : "") + seg(name || "");
 const seg = s => { s = printable(s); return s.length > 40 ? s.slice(0, 20) + "…" + s.slice(-20) : s; };
 function printable(s) {
   return s.replace(/[\p{C}\p{Z}]/gu, c => c === " " ? c : (c.codePointAt(0) < 256 ? "\\x" + c.codePointAt(0).toString(16).padStart(2, "0") : "\\u" + c.codePointAt(0).toString(16).padStart(4, "0")));
@@ -189,12 +192,12 @@ function checkDag(root, store) {
     let n, fs; const kids = [];
     try { n = pbNode(d); } catch (e) { bad(c, path, "malformed", `dag-pb does not decode: ${e.message}`); continue; }
     if (!n.data) { if (role !== "node") bad(c, path, "malformed", "dag-pb block without UnixFS data");
-      else n.links.forEach(l => kids.push([l.cid, path ? path + "/" + seg(l.name || "") : seg(l.name || ""), "node", null])); }
+      else n.links.forEach(l => kids.push([l.cid, sub(path, l.name), "node", null])); }
     else {
       try { fs = unixfs(n.data); } catch (e) { bad(c, path, "malformed", `UnixFS data does not decode: ${e.message}`); continue; }
       if (role === "file" && fs.type !== 2 && fs.type !== 0) { bad(c, path, "malformed", "a file links to a block that is not file data"); continue; }
       if (fs.type === 2 || fs.type === 0) {
-        const total = fs.data.length + fs.sizes.reduce((a, x) => a + x, 0);
+        const total = held(fs);
         if (fs.sizes.length !== n.links.length) { bad(c, path, "malformed", `file node has ${n.links.length} links but ${fs.sizes.length} blocksizes`); continue; }
         if (fs.size !== null && fs.size !== total) bad(c, path, "malformed", `filesize is ${fs.size} but the parts hold ${total}`);
         if (want !== null && want !== total) bad(c, path, "malformed", `file node holds ${total} bytes but its parent says ${want}`);
@@ -204,10 +207,10 @@ function checkDag(root, store) {
         n.links.forEach((l, i) => {
           if (!l.name) bad(c, path, "malformed", `directory entry ${i} has no name`);
           else if (names.has(l.name)) bad(c, path, "malformed", `directory has two entries ${rep(seg(l.name))}`);
-          else { names.add(l.name); kids.push([l.cid, path ? path + "/" + seg(l.name) : seg(l.name), "node", null]); }
+          else { names.add(l.name); kids.push([l.cid, sub(path, l.name), "node", null]); }
         });
       } else if (fs.type === 5) bad(c, path, "unsupported", "HAMT folders are not checked in the browser; use permapress verify");
-      else n.links.forEach(l => kids.push([l.cid, path ? path + "/" + seg(l.name || "") : seg(l.name || ""), "node", null]));
+      else n.links.forEach(l => kids.push([l.cid, sub(path, l.name), "node", null]));
     }
     stack.push(...kids.reverse());
   }
@@ -269,7 +272,7 @@ async function fingerprint(key) { return b32(await sha(key)).toUpperCase().slice
 function keyOf(t) {
   const body = typeof t === "string" && t.startsWith("ed25519:") ? t.slice(8) : "";
   if (!/^[0-9a-f]{64}$/.test(body)) throw new Trust(`${typeof t === "string" ? rep(t) : rep(t).slice(0, 80)} is not a public key of the form 'ed25519:<64 hex digits>'`);
-  return Uint8Array.from(body.match(/../g), h => parseInt(h, 16));
+  return unhex(body);
 }
 async function record(data, what) {
   let v;
@@ -304,7 +307,7 @@ async function record(data, what) {
 function signature(data, what) {
   const t = text(data);
   if (!t.endsWith("\n") || !/^[0-9a-f]{128}$/.test(t.slice(0, -1))) throw new Trust(`${what} is not 128 lowercase hex digits and a newline`);
-  return Uint8Array.from(t.slice(0, -1).match(/../g), h => parseInt(h, 16));
+  return unhex(t.slice(0, -1));
 }
 async function sigOk(key, data, sig) {
   try { return await crypto.subtle.verify("Ed25519", await crypto.subtle.importKey("raw", key, "Ed25519", false, ["verify"]), sig, data); }
