@@ -28,7 +28,6 @@ the state (publishing a published article, correcting a draft …) and answers 4
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -613,9 +612,5 @@ def retract(ctx: AdminContext, who: SignedIn, slug: str, reason: Any) -> tuple[s
     return result.root_cid, result.mode, result.seconds
 
 
-def json_fields(draft: Draft) -> str:
-    return json.dumps({n: draft.data.get(n) for n in FIELDS}, ensure_ascii=False)
-
-
 __all__ = ["Published", "create", "save", "submit", "publish", "correct", "schedule", "retract",
-           "publish_due", "article_json", "replace"]  # fmt: skip
+           "publish_due", "article_json"]  # fmt: skip
