@@ -30,22 +30,28 @@ import json
 import os
 import shutil
 import signal
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
+from permapress.cli.ipfs_add import (
+    ByteCounter,
+    add_profile,
+    folder_of,
+    import_progress,
+    newsroom_home,
+    write_car_file,
+)
 from permapress.errors import ConfigError, IpfsError, VerifyError
 from permapress.ipfs.blockstore import FileBlockstore
-from permapress.ipfs.car import dag_blocks, write_car
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import import_path
-from permapress.ipfs.profiles import DEFAULT_PROFILE, Profile, get_profile
 from permapress.ipfs.reader import stat
+from permapress.ipfs.report import VerifyReport
 from permapress.ipfs.sourcecar import SourceBackedStore
 from permapress.ipfs.spool import SpoolBlockstore
 from permapress.ipfs.unpack import (
@@ -57,14 +63,11 @@ from permapress.ipfs.unpack import (
 )
 from permapress.ipfs.verify import (
     LoadedCar,
-    VerifyReport,
     load_car,
     roots_text,
     verify_dag,
     verify_loaded,
 )
-
-PROGRESS_MIN_BYTES = 8 << 20
 
 
 @click.group()
@@ -73,100 +76,6 @@ def ipfs() -> None:
 
 
 # --- add -------------------------------------------------------------------------------------
-
-
-def _newsroom(home: Path | None) -> Path | None:
-    from permapress.config import find_home
-
-    if home is not None:
-        return find_home(home, Path.cwd(), {})
-    try:
-        return find_home(None, Path.cwd(), {})
-    except ConfigError:
-        return None
-
-
-def _tree_size(path: Path, hidden: bool) -> int:
-    """Bytes of the regular files under ``path`` (for the progress bar's total)."""
-    if path.is_symlink() or not path.is_dir():
-        return path.stat().st_size if path.is_file() and not path.is_symlink() else 0
-    total = 0
-    for folder, dirs, files in os.walk(path):
-        if not hidden:
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            entry = Path(folder) / name
-            if (hidden or not name.startswith(".")) and not entry.is_symlink():
-                with suppress(OSError):
-                    total += entry.stat().st_size
-    return total
-
-
-class _Counter:
-    """Counts the file bytes the importer reads (its ``progress`` callback)."""
-
-    def __init__(self) -> None:
-        self.total = 0
-
-    def __call__(self, nbytes: int) -> None:
-        self.total += nbytes
-
-
-@contextmanager
-def _progress(path: Path, hidden: bool, counter: _Counter) -> Iterator[Callable[[int], None]]:
-    """A progress callback; draws a bar on stderr for big inputs when stderr is a terminal."""
-    total = _tree_size(path, hidden) if sys.stderr.isatty() else 0
-    if total < PROGRESS_MIN_BYTES:
-        yield counter
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"importing {path.name}", total=total)
-
-        def advance(nbytes: int) -> None:
-            counter(nbytes)
-            bar.advance(task, nbytes)
-
-        yield advance
-
-
-def _folder_of(target: Path) -> Path:
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ConfigError(f"cannot write {target}: folder {folder} does not exist")
-    return folder
-
-
-def _write_car_file(
-    target: Path, root: CID, store: SourceBackedStore | SpoolBlockstore
-) -> int:
-    """Write the CAR next to ``target`` under a temporary name, then rename it into place."""
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {target}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            written = write_car([root], dag_blocks(root, store.get), out)
-        os.replace(temp, target)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {target}: {exc.strerror}") from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return written
 
 
 @ipfs.command()
@@ -192,12 +101,12 @@ def add(
     """Import a file or folder as UnixFS and print its CID."""
     if not path.exists() and not path.is_symlink():
         raise ConfigError(f"{path}: no such file or folder")
-    newsroom = _newsroom(home)
-    profile = _profile(profile_name, newsroom)
+    newsroom = newsroom_home(home)
+    profile = add_profile(profile_name, newsroom)
     store = FileBlockstore(newsroom / "blocks") if newsroom and not only_hash else None
     memory: SourceBackedStore | SpoolBlockstore | None = None
     if car_path is not None:
-        folder = _folder_of(car_path)
+        folder = folder_of(car_path)
         memory = SourceBackedStore(path) if profile.raw_leaves else SpoolBlockstore(folder)
     seen: set[bytes] = set()
     block_bytes = [0]
@@ -211,14 +120,14 @@ def add(
         if memory is not None:
             memory.put(cid, block)
 
-    counter = _Counter()
+    counter = ByteCounter()
     try:
-        with _progress(path, hidden, counter) as progress:
+        with import_progress(path, hidden, counter) as progress:
             imported = import_path(path, profile, sink, hidden=hidden, progress=progress)
         if car_path is not None and memory is not None:
             if isinstance(memory, SourceBackedStore):
                 memory.locate(imported.cid)
-            _write_car_file(car_path, imported.cid, memory)
+            write_car_file(car_path, imported.cid, memory)
     finally:
         if memory is not None:
             memory.close()
@@ -241,16 +150,6 @@ def add(
     click.echo(f"{len(seen)} blocks, {block_bytes[0]} bytes, profile {profile.name}: "
                + "; ".join(where))
     click.echo(str(imported.cid))
-
-
-def _profile(name: str | None, newsroom: Path | None) -> Profile:
-    if name is not None:
-        return get_profile(name)
-    if newsroom is not None:
-        from permapress.config import load_config
-
-        return get_profile(load_config(newsroom).profile)
-    return DEFAULT_PROFILE
 
 
 # --- verify ----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from pathlib import Path
 from permapress.errors import ConfigError, IpfsError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, stat
-from permapress.ipfs.verify import printable
+from permapress.ipfs.report import printable
 
 Getter = Callable[[CID], bytes]
 

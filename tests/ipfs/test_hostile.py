@@ -22,6 +22,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.dagpb import PBLink, PBNode, encode_node
 from permapress.ipfs.hamt import MURMUR3_X64_64
 from permapress.ipfs.reader import MAX_FILE_DEPTH, list_directory, read_file
+from permapress.ipfs.report import ROOT
 from permapress.ipfs.unixfs import FILE, HAMT_SHARD, UnixFSData, encode_data
 from permapress.ipfs.unpack import (
     UnpackPlan,
@@ -30,7 +31,7 @@ from permapress.ipfs.unpack import (
     parse_size,
     plan_unpack,
 )
-from permapress.ipfs.verify import ROOT, checked_getter, verify_dag
+from permapress.ipfs.verify import checked_getter, verify_dag
 from permapress.trust.check import MAX_BUNDLE_ENTRIES, tree_files
 
 sys.path.insert(0, str(Path(__file__).parent))  # the suite runs with --import-mode=importlib

@@ -20,8 +20,9 @@ from permapress.ipfs.dagpb import PBLink, PBNode, encode_node
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.profiles import PROFILES, Profile
 from permapress.ipfs.reader import resolve_path
+from permapress.ipfs.report import Problem, VerifyReport
 from permapress.ipfs.unixfs import DIRECTORY, FILE, HAMT_SHARD, SYMLINK, UnixFSData, encode_data
-from permapress.ipfs.verify import Problem, VerifyReport, verify_car, verify_dag
+from permapress.ipfs.verify import verify_car, verify_dag
 
 # small chunks and few links per node, so a few KiB give multi-level files
 SMALL = dataclasses.replace(PROFILES["unixfs-v1-2025"], name="small", chunk_size=256, max_links=4)
@@ -306,13 +307,13 @@ def test_any_flipped_bit_anywhere_is_caught_or_harmless(position: int, bit: int)
 def test_link_paths_of_a_huge_list_cost_memory_for_the_links_only() -> None:
     import tracemalloc
 
-    from permapress.ipfs.verify import _cbor_links
+    from permapress.ipfs.dagwalk import cbor_links
 
     link = CID.hash(b"x")
     value: dagcbor.DagValue = {"big": [0] * 500_000 + [link], "n": {"x": [[link]]}}
     tracemalloc.start()
     try:
-        found = list(_cbor_links(value))
+        found = list(cbor_links(value))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
