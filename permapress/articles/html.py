@@ -49,22 +49,17 @@ import lxml.html
 import trafilatura
 from trafilatura.metadata import extract_metadata
 
+from permapress.articles.bylines import author_names, clean_authors
 from permapress.articles.dates import parse_datetime
 from permapress.articles.extract import clean_blocks, main_html
 from permapress.articles.fetch import Fetched, fetch
-from permapress.articles.htmlmeta import (
-    PageMeta,
-    author_names,
-    clean_authors,
-    language_tag,
-    page_meta,
-)
+from permapress.articles.htmlmeta import PageMeta, language_tag, page_meta
 from permapress.articles.htmltomd import html_to_markdown
+from permapress.articles.image_refs import largest_sources
 from permapress.articles.items import ReadOptions, provenance_media
 from permapress.articles.markup import summarize
 from permapress.articles.media import MediaCollector, is_local_reference
 from permapress.articles.model import Article, is_image_url, one_line, validate
-from permapress.articles.remote_media import largest_sources
 from permapress.articles.slug import FALLBACK, slugify
 from permapress.articles.textfile import decode_text, head_text
 from permapress.errors import ArticleError

@@ -4,9 +4,6 @@
     PageMeta(headline, authors, published, modified, summary, image, language, categories,
              tags, canonical, site_name, dates, body)
     language_tag(text) -> str | None      "en_GB" / "EN-gb" -> "en-GB"; None if not BCP 47-ish
-    author_names(text) -> [str]           "By Jane Doe and John Smith" -> ["Jane Doe", "John Smith"]
-    clean_authors(names, publishers=()) -> (str, ...)   placeholders and the publisher removed
-    strip_site_name(title, sites=(), *, short_tail=True) -> str   "Headline | Paper" -> "Headline"
 
 Sources in order of trust, the first one that has a value wins:
 
@@ -22,14 +19,10 @@ Sources in order of trust, the first one that has a value wins:
    author) and plain meta tags (author, description, date, news_keywords, Dublin Core).
 3. The document: ``<html lang>``, ``<link rel=canonical>``, ``<time datetime>``, ``<title>``.
 
-Headlines lose a site name the page appends or prepends ("Storm hits coast | The Japan
-Times", "Storm hits coast - BBC News", "The Paper » Storm hits coast"): the part beyond a
-separator is cut when it names the site (og:site_name, the JSON-LD publisher, application-name,
-the domain), and after " | " also when it is a short tail of at most four words; a leading
-section name equal to the article's section goes too ("Opinion | …"). Authors: a
-byline is split at ";", "&", " and " (und, et, y, e) and at commas between full names (not in
-"Doe, Jane"); placeholders ("No Author", "Staff", "Admin", "Staff Writer", "Anonymous", "Unknown"
-…) and names equal to the publisher or the site are dropped, and repeats are removed.
+Headlines lose a site name the page appends or prepends, and a leading section name equal to
+the article's section; the site's names are og:site_name, the JSON-LD publisher,
+application-name and the domain. Bylines are split and cleaned as ``permapress.articles.bylines``
+does (``author_names``, ``clean_authors``, ``strip_site_name``).
 
 Values are raw text (dates unparsed: ``dates`` lists every candidate, best first); URLs are made
 absolute against the canonical URL or ``base_url``. Author values that are URLs (profile links)
@@ -48,6 +41,13 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
+from permapress.articles.bylines import (
+    author_names,
+    clean_authors,
+    strip_section,
+    strip_site_name,
+)
+
 ARTICLE_TYPES: Final = frozenset(
     {
         "NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
@@ -57,27 +57,8 @@ ARTICLE_TYPES: Final = frozenset(
     }
 )  # fmt: skip
 _LANGUAGE_RE: Final = re.compile(r"([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{1,8}))*")
-_NAME_SPLIT: Final = re.compile(r"\s*;\s*|\s+(?:and|und|et|y|e)\s+|\s*&\s*|\s*,\s*")
-_BY: Final = re.compile(r"^(?i:by)\s+|^(?:von|par|por|di|door|av|af)\s+(?=[A-ZÀ-Þ])")
-_NAME_SPLIT_NO_COMMA: Final = re.compile(r"\s*;\s*|\s+(?:and|und|et|y|e)\s+|\s*&\s*")
-_PLACEHOLDERS: Final = frozenset(
-    {
-        "no author", "none", "null", "unknown", "anonymous", "anon", "n/a", "na", "author",
-        "staff", "staff writer", "staff writers", "staff reporter", "staff reporters", "admin",
-        "administrator", "administrador", "webmaster", "editor", "editors", "the editors",
-        "editorial", "editorial staff", "editorial team", "editorial board", "newsroom",
-        "news desk", "newsdesk", "web desk", "webdesk", "desk", "guest", "guest author",
-        "contributor", "contributors", "redaktion", "rédaction", "redacción", "redazione",
-        "redactie", "redação", "user", "default", "wire", "wire service", "wires",
-    }
-)  # fmt: skip
 _GENERIC: Final = frozenset({"www", "www2", "com", "org", "net", "gov", "edu", "news", "amp",
                              "blog", "blogs", "info", "online", "web"})  # fmt: skip
-_ROLES: Final = frozenset({"writer", "reporter", "correspondent", "editor", "columnist",
-                           "contributor", "staff", "desk", "bureau"})  # fmt: skip
-_AFFILIATION: Final = re.compile(r"\s*(?:[,|/]|\s[-–—]|\.)\s+(?P<tail>[^,|/]+)$")
-_DOMAIN_LIKE: Final = re.compile(r"\b[\w-]+\.(?:com|org|net|co|news|io|de|fr|uk|in|ru)\b", re.I)
-_SEPARATOR: Final = re.compile(r"\s+[|\-–—:·•»/]\s+|\s*[|·•»]\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,101 +151,6 @@ def _names(value: Any, graph: dict[str, dict[str, Any]]) -> list[str]:
     return names
 
 
-def _key(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-def author_names(text: str) -> list[str]:
-    """Names from a byline ("By Jane Doe and John Smith"); URLs are not names."""
-    text = _BY.sub("", " ".join(text.split()))
-    if not text or "://" in text or text.startswith("@"):
-        return []
-    names: list[str] = []
-    for part in _NAME_SPLIT_NO_COMMA.split(text):
-        pieces = [piece.strip() for piece in part.split(",")]
-        # "Doe, Jane" is one name; "Jane Doe, John Smith" are two.
-        if len(pieces) > 1 and all(len(piece.split()) >= 2 for piece in pieces if piece):
-            names.extend(piece for piece in pieces if piece)
-        elif part.strip():
-            names.append(part.strip())
-    return [_BY.sub("", name) for name in names if name and "://" not in name]
-
-
-def clean_authors(
-    names: list[str] | tuple[str, ...], publishers: tuple[str, ...] = ()
-) -> tuple[str, ...]:
-    """``names`` without placeholders, the publisher's or site's own name, and repeats."""
-    banned = {_key(p) for p in publishers if p} - {""}
-    kept: list[str] = []
-    seen: set[str] = set()
-    for raw in names:
-        name = " ".join(raw.split()).strip(" ,;|-–—")
-        affiliation = _AFFILIATION.search(name)
-        if affiliation and (
-            _DOMAIN_LIKE.search(affiliation["tail"])
-            or _is_site(affiliation["tail"], publishers, loose=True)
-            or affiliation["tail"].split()[-1].casefold() in _ROLES
-        ):
-            name = name[: affiliation.start()].strip()  # "Jane Doe, Example.com" -> "Jane Doe"
-        words = name.split()
-        if words and words[-1].casefold().rstrip("s") in _ROLES:
-            continue  # a role, not a name: "AP Auto Writer", "Metro Desk"
-        key = _key(name)
-        lowered = name.casefold()
-        if not key or key in seen or key.isdigit() or lowered in _PLACEHOLDERS:
-            continue
-        if key in banned or lowered.endswith((" staff", " staff writer", " staff reporter")):
-            continue
-        if "@" in name and " " not in name:
-            continue  # an e-mail address or handle
-        seen.add(key)
-        kept.append(name)
-    return tuple(kept)
-
-
-def _is_site(part: str, sites: tuple[str, ...], *, loose: bool) -> bool:
-    """``part`` names the site: equal to one of ``sites`` or, ``loose``, a short text holding
-    one ("BBC News" for bbc.co.uk)."""
-    key = _key(part)
-    if not key:
-        return False
-    for site in sites:
-        other = _key(site)
-        if other == key:
-            return True
-        if loose and len(other) >= 3 and len(part.split()) <= 6 and (other in key or key in other):
-            return True
-    return False
-
-
-def _strip_section(title: str, sections: tuple[str, ...]) -> str:
-    """``title`` without a leading section name ("Opinion | The budget is wrong")."""
-    head, separator, rest = title.partition(" | ")
-    if separator and rest and any(_key(head) == _key(s) for s in sections if s):
-        return rest.strip()
-    return title
-
-
-def strip_site_name(title: str, sites: tuple[str, ...] = (), *, short_tail: bool = True) -> str:
-    """``title`` without the site's name appended or prepended after a separator (and, with
-    ``short_tail``, without a tail of at most four words after " | ")."""
-    title = " ".join(title.split())
-    parts = _SEPARATOR.split(title)
-    seps = _SEPARATOR.findall(title)
-    if len(parts) < 2:
-        return title
-    while len(parts) > 1 and _is_site(parts[-1], sites, loose=True):
-        parts, seps = parts[:-1], seps[:-1]
-    while len(parts) > 1 and _is_site(parts[0], sites, loose=False):
-        parts, seps = parts[1:], seps[1:]
-    if short_tail and len(parts) > 1 and "|" in seps[-1] and len(parts[-1].split()) <= 4:
-        head = "".join(p + s for p, s in zip(parts[:-2], seps[:-1], strict=True)) + parts[-2]
-        if len(head.split()) >= 3:
-            parts, seps = parts[:-1], seps[:-1]
-    out = parts[0]
-    for sep, part in zip(seps, parts[1:], strict=True):
-        out += sep + part
-    return out.strip() or title
 
 
 def _body_text(value: Any) -> str | None:
@@ -397,7 +283,7 @@ def page_meta(root: lxml.html.HtmlElement, base_url: str | None = None) -> PageM
         headline = strip_site_name(other_title, sites) if other_title else None
     categories = tuple(_list(ld.get("articleSection")) or tags("article:section"))
     if headline:
-        headline = _strip_section(headline, categories)
+        headline = strip_section(headline, categories)
     return PageMeta(
         headline=headline,
         authors=clean_authors(authors, sites),

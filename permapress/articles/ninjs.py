@@ -43,8 +43,9 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import unquote
 
+from permapress.articles.bylines import author_names
 from permapress.articles.dates import parse_datetime
-from permapress.articles.htmlmeta import author_names, language_tag
+from permapress.articles.htmlmeta import language_tag
 from permapress.articles.htmltomd import html_to_markdown
 from permapress.articles.infer import (
     headline_from_link,

@@ -43,18 +43,14 @@ no link becomes ``Failed``; the others still import.
 
 from __future__ import annotations
 
-import codecs
 import html
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import Any, Final
 from urllib.parse import unquote
-
-from lxml import etree
 
 from permapress.articles.dates import parse_datetime
 from permapress.articles.htmlmeta import language_tag
@@ -72,20 +68,12 @@ from permapress.articles.model import Article, is_image_url, one_line, validate
 from permapress.articles.slug import FALLBACK, slugify
 from permapress.articles.textfile import head_text
 from permapress.articles.wpbody import wp_html
+from permapress.articles.wxrxml import element_name, elements, item_fields
 from permapress.errors import ArticleError, PermapressError
 
 FORMAT: Final = "wxr"
 VERSIONS: Final = ("1.0", "1.1", "1.2")
 EXTENSIONS: Final = (".wxr",)
-CHUNK: Final = 64 * 1024
-_PREFIXES: Final = (
-    ("wordpress.org/export/", "/excerpt/", "excerpt"),
-    ("wordpress.org/export/", "", "wp"),
-    ("purl.org/rss/1.0/modules/content", "", "content"),
-    ("purl.org/dc/elements/1.1", "", "dc"),
-)
-_XML_CONTROL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_DECLARED: Final = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""")
 _NO_DATE: Final = "0000-00-00 00:00:00"
 _SKIP_CATEGORIES: Final = frozenset({"uncategorized", "uncategorised", "non classé",
                                      "sin categoría", "allgemein"})  # fmt: skip
@@ -96,113 +84,6 @@ def sniff(path: Path, head: bytes) -> bool:
     text = head_text(head).lower()
     return "<rss" in text and ("wordpress.org/export/" in text or "<wp:wxr_version" in text)
 
-
-def _fallback(error: UnicodeError) -> tuple[str | bytes, int]:
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    bad = bytes(error.object[error.start : error.end])
-    return bad.decode("cp1252", errors="replace"), error.end
-
-
-codecs.register_error("permapress-cp1252", _fallback)
-
-
-def _encoding(declared: str) -> str:
-    """The codec for a declared encoding: utf-8 when it is unknown, not a text encoding
-    ("base64"), or does not read ASCII as ASCII ("utf-16": a file whose declaration was just
-    read as ASCII is not UTF-16, whatever it says)."""
-    try:
-        if b"<?xml version".decode(declared) == "<?xml version":
-            return codecs.lookup(declared).name
-    except (LookupError, UnicodeError):
-        pass
-    return "utf-8"
-
-
-class _Repaired:
-    """A binary stream of the file as clean UTF-8 XML (see the module docstring)."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self._raw = raw
-        head = raw.read(CHUNK)
-        declared = _DECLARED.match(head)
-        encoding = _encoding(declared.group(1).decode("ascii") if declared else "utf-8")
-        if head.startswith(codecs.BOM_UTF8):
-            head, encoding = head[3:], "utf-8"
-        errors = "permapress-cp1252" if encoding == "utf-8" else "replace"
-        self._decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
-        if declared:
-            start, end = declared.span(1)
-            head = head[:start] + b"UTF-8" + head[end:]
-        self._pending = self._convert(head, final=False)
-        self._done = False
-
-    def _convert(self, data: bytes, *, final: bool) -> bytes:
-        text = self._decoder.decode(data, final=final)
-        return _XML_CONTROL.sub("", text).encode("utf-8")
-
-    def read(self, size: int = -1) -> bytes:
-        while not self._done and (size < 0 or len(self._pending) < size):
-            data = self._raw.read(CHUNK)
-            self._pending += self._convert(data, final=not data)
-            self._done = not data
-        if size < 0 or size >= len(self._pending):
-            out, self._pending = self._pending, b""
-            return out
-        out, self._pending = self._pending[:size], self._pending[size:]
-        return out
-
-
-def _name(element: Any) -> str:
-    """"wp:post_name", "content:encoded", "title" … whatever the namespace version."""
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag.startswith("{"):
-        uri, local = tag[1:].split("}", 1)
-        for marker, sub, prefix in _PREFIXES:
-            if marker in uri and sub in uri:
-                return f"{prefix}:{local}"
-        return local
-    return tag
-
-
-def _events(path: Path, tags: tuple[str, ...], *, strict: bool = False) -> Iterator[Any]:
-    """(element) for every element named in ``tags`` (by local name), cleared afterwards;
-    ``strict``: an XML error raises instead of being recovered from."""
-    try:
-        with path.open("rb") as raw:
-            stream = _Repaired(raw)
-            parser = etree.iterparse(stream, events=("end",), recover=not strict, huge_tree=True,
-                                     resolve_entities=False, no_network=True)  # fmt: skip
-            for _, element in parser:
-                if _name(element).split(":")[-1] in tags and element.getparent() is not None:
-                    yield element
-                    parent = element.getparent()
-                    element.clear(keep_tail=False)
-                    if parent is not None:
-                        while element.getprevious() is not None:
-                            del parent[0]
-    except OSError as exc:
-        raise ArticleError(f"cannot read the file ({exc.strerror or exc})", str(path)) from None
-    except etree.XMLSyntaxError as exc:
-        where = f"line {exc.lineno}: " if exc.lineno else ""
-        raise ArticleError(
-            f"is not well-formed XML ({where}{exc.msg}); a WordPress export is cut short or "
-            "damaged: export it again", str(path)
-        ) from None
-
-
-def _fields(element: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {"category": [], "postmeta": {}}
-    for child in element:
-        name = _name(child)
-        if name == "category":
-            fields["category"].append((child.get("domain") or "category", child.text or ""))
-        elif name == "wp:postmeta":
-            meta = {_name(c): (c.text or "") for c in child}
-            fields["postmeta"][meta.get("wp:meta_key", "")] = meta.get("wp:meta_value", "")
-        elif name != "wp:comment":
-            fields[name] = child.text or ""
-    return fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,11 +111,11 @@ def _channel(path: Path) -> _Export:
     offsets: list[tuple[datetime, timedelta]] = []
     wanted = ("item", "author", "link", "language", "base_site_url", "base_blog_url", "title",
               "wxr_version", "pubDate")  # fmt: skip
-    for element in _events(path, wanted, strict=True):
-        name = _name(element)
-        parent = _name(element.getparent())
+    for element in elements(path, wanted, strict=True):
+        name = element_name(element)
+        parent = element_name(element.getparent())
         if name == "item":
-            fields = _fields(element)
+            fields = item_fields(element)
             url = (fields.get("wp:attachment_url") or "").strip()
             if fields.get("wp:post_type", "").strip() == "attachment" and url:
                 attachments[fields.get("wp:post_id", "").strip()] = url
@@ -242,7 +123,7 @@ def _channel(path: Path) -> _Export:
             if offset is not None:
                 offsets.append(offset)
         elif name == "wp:author":
-            fields = _fields(element)
+            fields = item_fields(element)
             login = fields.get("wp:author_login", "").strip()
             display = _plain(fields.get("wp:author_display_name", "")) or login
             if login:
@@ -327,8 +208,8 @@ def iter_items(
             or channel.get("wp:base_site_url") or str(path.resolve())).rstrip("/")  # fmt: skip
     language = language_tag(channel.get("language")) or options.language
     skipped: Counter[str] = Counter()
-    for element in _events(path, ("item",)):
-        fields = _fields(element)
+    for element in elements(path, ("item",)):
+        fields = item_fields(element)
         post_id = fields.get("wp:post_id", "").strip()
         key = f"{site}#post-{post_id or fields.get('guid', '').strip()}"
         wanted, draft, why = _wanted(fields, options)

@@ -20,15 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from permapress.articles.downloader import Downloader, media_limits
 from permapress.articles.items import Item
 from permapress.articles.model import Article, Media
-from permapress.articles.remote_media import (
-    Downloader,
-    archive_article,
-    as_links,
-    media_limits,
-    remote_images,
-)
+from permapress.articles.remote_media import archive_article, as_links, remote_images
 from permapress.errors import PermapressError
 from permapress.handle import Newsroom
 

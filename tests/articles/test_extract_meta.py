@@ -1,4 +1,4 @@
-"""htmlmeta.py: headline, date and author of a page, from small snippets written here."""
+"""htmlmeta.py and bylines.py: headline, date and author of a page, from small snippets."""
 
 from __future__ import annotations
 
@@ -8,13 +8,8 @@ from typing import Any
 import lxml.html
 import pytest
 
-from permapress.articles.htmlmeta import (
-    PageMeta,
-    author_names,
-    clean_authors,
-    page_meta,
-    strip_site_name,
-)
+from permapress.articles.bylines import author_names, clean_authors, strip_site_name
+from permapress.articles.htmlmeta import PageMeta, page_meta
 
 
 def meta(head: str, body: str = "<p>Text.</p>", url: str | None = None) -> PageMeta:

@@ -1,5 +1,5 @@
-"""remote_media.py: remote images downloaded into the bundle, within limits, against a real
-(and sometimes hostile) HTTP server on 127.0.0.1."""
+"""remote_media.py, downloader.py, image_refs.py: remote images downloaded into the bundle,
+within limits, against a real (and sometimes hostile) HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,16 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from permapress.articles.downloader import Downloader, MediaLimits, media_limits
 from permapress.articles.htmltomd import html_to_markdown, largest_candidate
 from permapress.articles.markup import markdown_to_html
 from permapress.articles.model import Article, Media, validate
-from permapress.articles.remote_media import (
-    Downloader,
-    MediaLimits,
-    archive_article,
-    media_limits,
-    remote_images,
-)
+from permapress.articles.remote_media import archive_article, remote_images
 from permapress.config import MediaSettings, load_config
 from permapress.errors import ConfigError
 

@@ -20,7 +20,7 @@ from htmldate.extractors import get_external_parser
 from hypothesis import given
 
 from permapress.articles import frontmatter, wxr
-from permapress.articles.htmlmeta import strip_site_name
+from permapress.articles.bylines import strip_site_name
 from permapress.articles.items import ReadOptions
 from permapress.articles.model import Article, validate
 from permapress.articles.sources import read_source
