@@ -1,7 +1,7 @@
 """Site search on the generated corpus (10,000 articles unless PERMAPRESS_BENCH_ARTICLES says).
 
 - bytes a query loads: meta.js, the term chunks and the docs chunks of the first ten results
-  (``search.query_plan``, the reference of what ``search.js`` loads), for typical queries; the
+  (``search_query.query_plan``, the reference of what ``search.js`` loads), for typical queries; the
   page and its script (index.html, search.js) are listed once, as a reader's browser keeps them;
 - the index's share of a full build: the corpus imported into a newsroom and built from scratch
   in this process (page cache emptied, after one build to warm up), once with ``search/`` left
@@ -41,8 +41,9 @@ from benchmarks.corpus import write_corpus
 from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import read_file, resolve_path
-from permapress.site import build, search, search_build, verifier
-from permapress.site.search import SearchDoc, query_plan, search_files
+from permapress.site import build, search, search_build, search_words, verifier
+from permapress.site.search import SearchDoc, search_files
+from permapress.site.search_query import query_plan
 
 ARTICLES = int(os.environ.get("PERMAPRESS_BENCH_ARTICLES", "10000"))
 PERMAPRESS = str(Path(sys.executable).with_name("permapress"))
@@ -213,7 +214,7 @@ def _correction(docs: list[SearchDoc], files: dict[str, bytes]) -> list[Result]:
     buckets = search.bucket_count(len(docs))
     words = {
         f"t/{search.bucket(t, buckets)}"
-        for t in set(search.terms(old.body, "en")) | set(search.terms(fixed.body, "en"))
+        for t in set(search_words.terms(old.body, "en")) | set(search_words.terms(fixed.body, "en"))
     }
     own = {"meta.js", f"d/{target // search.DOCS_PER_CHUNK}"}
     terms_changed = [p for p in changed if p.startswith("t/")]

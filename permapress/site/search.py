@@ -3,9 +3,7 @@
     search_files(docs, language) -> dict[str, bytes]   files under ``search/`` by path
     entry(doc, language) -> (Entry, bytes)             one article's part, and its text file
     assemble(entries, language) -> dict[str, bytes]    meta.js and the chunks over the entries
-    terms(text, language) -> list[str]                 the index terms of a text
     bucket(term, buckets) -> int                       the term chunk that holds a term
-    query_plan(files, query) -> QueryPlan              the files a query loads, its first results
 
 Every published article is a ``SearchDoc``. Doc ids follow publication order (oldest first, then
 slug), so a new article takes the next id and a correction keeps its id. The files:
@@ -41,11 +39,8 @@ whose postings changed, the article's docs chunk and text file, and ``meta.js`` 
 them). Same articles, same bytes. What an article adds (``Entry``) depends on the article
 alone, so a build keeps it (``search_cache.py``) and reads no unchanged article again.
 
-Word forms: text is decomposed (NFKD), marks dropped, recomposed (NFC) and lower-cased; words
-are runs of letters and digits; Chinese, Japanese and Korean runs become character bigrams; a
-word loses the first suffix of its language's list that leaves at least ``MIN_STEM`` letters
-(``RULES``: en, de, fr, es, pt, it, nl). ``search.js`` does the same to the query, with the
-rules read from ``meta.js``.
+Word forms (``terms``, stemming, CJK bigrams) are in ``search_words.py``; what a query loads
+and ranks (``query_plan``, the reference for ``search.js``) in ``search_query.py``.
 """
 
 from __future__ import annotations
@@ -53,14 +48,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 import re
-import unicodedata
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
+
+from permapress.site.search_words import MIN_STEM, rules, term_counts
 
 FORMAT = 2
 DOCS_PER_CHUNK = 64
@@ -70,26 +63,12 @@ TEXT_HASH = 12  # base32 characters of a text file's name (the docs chunk names 
 TEXT_MAX = 4000
 MAX_POSTINGS = 1000
 NOMINAL_LENGTH = 400
-MIN_STEM = 3
 PREFIX = 3
 EXCERPT = 200
 K1 = 1.2
 B = 0.75
 SCALE = 8
 
-# Suffixes tried in order (the first one that fits is replaced); "" keeps the word as it is.
-RULES: dict[str, tuple[tuple[str, str], ...]] = {
-    "en": (("ies", "y"), ("sses", "ss"), ("ss", "ss"), ("us", "us"), ("is", "is"), ("s", "")),
-    "de": (("ern", ""), ("en", ""), ("er", ""), ("es", ""), ("e", ""), ("n", "")),
-    "fr": (("eaux", "eau"), ("aux", "al"), ("s", ""), ("x", ""), ("e", "")),
-    "es": (("ces", "z"), ("es", ""), ("s", "")),
-    "pt": (("oes", "ao"), ("aes", "ao"), ("ns", "m"), ("s", "")),
-    "it": (("i", ""), ("e", ""), ("a", ""), ("o", "")),
-    "nl": (("en", ""), ("s", "")),
-}
-
-_WORD = re.compile(r"[^\W_]+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 _LINK = re.compile(r"\]\([^)]*\)|<[^>]*>|https?://\S+")
 
 
@@ -104,86 +83,6 @@ class SearchDoc:
     authors: tuple[str, ...]
     categories: tuple[str, ...]
     published: str
-
-
-def rules(language: str) -> tuple[tuple[str, str], ...]:
-    return RULES.get(language.split("-")[0].lower(), ())
-
-
-@lru_cache(maxsize=4096)
-def _is_mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("M")
-
-
-def normalize(text: str) -> str:
-    """Decomposed, without marks, recomposed, lower case (``search.js`` does the same)."""
-    if text.isascii():
-        return text.lower()
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if c.isascii() or not _is_mark(c))
-    return unicodedata.normalize("NFC", text).lower()
-
-
-def stem(word: str, language_rules: tuple[tuple[str, str], ...]) -> str:
-    for suffix, replacement in language_rules:
-        if word.endswith(suffix):
-            if len(word) - len(suffix) >= MIN_STEM:
-                return word[: len(word) - len(suffix)] + replacement
-            return word
-    return word
-
-
-def _token_terms(token: str, language_rules: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    """The terms of one normalized word: itself stemmed, or its CJK runs as bigrams."""
-    if token.isascii() or not _CJK.search(token):
-        return (stem(token, language_rules),)
-    out: list[str] = []
-    at = 0
-    for run in _CJK.finditer(token):
-        if run.start() > at:
-            out.append(stem(token[at : run.start()], language_rules))
-        cjk = run.group()
-        if len(cjk) == 1:
-            out.append(cjk)
-        out += [cjk[i : i + 2] for i in range(len(cjk) - 1)]
-        at = run.end()
-    if at < len(token):
-        out.append(stem(token[at:], language_rules))
-    return tuple(out)
-
-
-# ASCII text: every character but letters and digits becomes a space, then split (fast).
-_ASCII_SPACES = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
-_TERMS: dict[tuple[tuple[str, str], ...], dict[str, tuple[str, ...]]] = {}
-
-
-def term_counts(text: str, language: str) -> dict[str, int]:
-    """How often each index term occurs in ``text``."""
-    language_rules = rules(language)
-    known = _TERMS.setdefault(language_rules, {})
-    text = normalize(text)
-    if text.isascii():
-        words = Counter(text.translate(_ASCII_SPACES).split())
-    else:
-        words = Counter(_WORD.findall(text))
-    counts: dict[str, int] = {}
-    get = counts.get
-    for word, n in words.items():
-        found = known.get(word)
-        if found is None:
-            if len(known) > 200_000:
-                known.clear()
-            found = known[word] = _token_terms(word, language_rules)
-        for term in found:
-            counts[term] = get(term, 0) + n
-    return counts
-
-
-def terms(text: str, language: str) -> list[str]:
-    """The index terms of ``text``, in order (repeats kept)."""
-    language_rules = rules(language)
-    words = _WORD.findall(normalize(text))
-    return [term for word in words for term in _token_terms(word, language_rules)]
 
 
 def bucket(term: str, buckets: int) -> int:
@@ -448,7 +347,7 @@ def patch(
     out: dict[str, bytes | None] = {}
     term_names = [meta["t"][i * HASH : (i + 1) * HASH] for i in range(buckets)]
     for number, terms_changed in sorted(changed.items()):
-        old_path = _chunk_path(meta, "t", number)
+        old_path = chunk_path(meta, "t", number)
         table: dict[str, list[int]] = registered(read(old_path)) if old_path else {}
         for term, changes in sorted(terms_changed.items()):
             postings = _patch_term(table.get(term), sorted(changes))
@@ -465,7 +364,7 @@ def patch(
             term_names[number] = ABSENT
     doc_names = [meta["d"][i * HASH : (i + 1) * HASH] for i in range(len(meta["d"]) // HASH)]
     for number in sorted(docs):
-        old_path = _chunk_path(meta, "d", number)
+        old_path = chunk_path(meta, "d", number)
         if old_path:
             out[old_path] = None
         doc_names[number], path, data = _docs_chunk(after, number)
@@ -486,77 +385,14 @@ def search_files(docs: Sequence[SearchDoc], language: str) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-def idf(df: int, n: int) -> float:
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
-@dataclass(frozen=True, slots=True)
-class QueryPlan:
-    """What the search page loads for a query (``search.js`` does the same): the paths of the
-    index files, in order, and the ids of the first results page, best first."""
-
-    paths: tuple[str, ...]
-    ids: tuple[int, ...]
-
-
 def registered(data: bytes) -> Any:
     """The data a file of the index registers (its third argument)."""
     start = data.index(b",", data.index(b",") + 1) + 1
     return json.loads(data[start : data.rindex(b");")])
 
 
-def _chunk_path(meta: Mapping[str, Any], kind: str, number: int) -> str | None:
+def chunk_path(meta: Mapping[str, Any], kind: str, number: int) -> str | None:
     """The content-addressed path of term bucket or docs chunk ``number`` (None: empty)."""
     size = meta["hash"]
     digest = str(meta[kind][number * size : (number + 1) * size])
     return None if digest in ("", ABSENT) else f"{kind}/{number}-{digest}.js"
-
-
-def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryPlan:
-    """The files a query loads and its first ``page`` results, from ``search_files`` output:
-    the reference for ``search.js`` (groups of words, the last one as a prefix, ranked by how
-    many words match, then the summed impact times idf, then newest; then the docs chunks and
-    the text files of the results shown)."""
-    meta = registered(files["meta.js"])
-    language_rules = tuple((s, r) for s, r in meta["rules"])
-    words = _WORD.findall(normalize(query))
-    open_end = not query[-1:].isspace()
-    wanted: list[tuple[str, bool]] = []
-    for w, word in enumerate(words):
-        for term in _token_terms(word, language_rules):
-            cjk = bool(_CJK.fullmatch(term))
-            prefix = open_end and w == len(words) - 1 and not cjk and len(term) >= meta["prefix"]
-            if (term, prefix) not in wanted:
-                wanted.append((term, prefix))
-    paths = ["meta.js"]
-    hits: dict[int, list[float]] = {}
-    for term, prefix in wanted:
-        path = _chunk_path(meta, "t", bucket(term, meta["buckets"]))
-        if path is None:
-            continue
-        if path not in paths:
-            paths.append(path)
-        best: dict[int, float] = {}
-        for key, postings in registered(files[path]).items():
-            if key != term and not (prefix and key.startswith(term)):
-                continue
-            weight = idf(postings[0], meta["n"])
-            doc_id = 0
-            for i in range(1, len(postings) - 1, 2):
-                doc_id += postings[i]
-                best[doc_id] = max(best.get(doc_id, 0.0), weight * postings[i + 1])
-        for doc_id, score in best.items():
-            found = hits.setdefault(doc_id, [0, 0.0])
-            found[0] += 1
-            found[1] += score
-    ranked = sorted(hits, key=lambda d: (-hits[d][0], -hits[d][1], -d))[:page]
-    texts = []
-    for doc_id in ranked:
-        path = _chunk_path(meta, "d", doc_id // meta["per"])
-        assert path is not None
-        if path not in paths:
-            paths.append(path)
-        at = doc_id % meta["per"] * TEXT_HASH
-        texts.append(f"x/{registered(files[path])[at : at + TEXT_HASH]}.js")
-    paths += [path for path in dict.fromkeys(texts) if path not in paths]
-    return QueryPlan(tuple(paths), tuple(ranked))

@@ -6,7 +6,7 @@ The demo newsroom, with an article in Chinese and one with accented words added,
 - under ``/ipfs/<root>/`` of the same server: the page's script loads the index chunks;
 - from a plain static server over the ``build --out`` folder, and from that folder by file://;
 - without scripts from file://: the page says search needs scripts.
-The script's word forms equal ``search.terms`` for words in each supported language.
+The script's word forms equal ``search_words.terms`` for words in each supported language.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from permapress.site import search
+from permapress.site import search, search_query, search_words
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 pytestmark = pytest.mark.browser
@@ -204,15 +204,15 @@ def test_the_script_finds_the_same_terms_as_the_index(out: Path, browser: Any) -
     page = browser.new_page()
     page.goto((out / "search" / "index.html").as_uri())
     for language, text in WORDS:
-        rules = [list(rule) for rule in search.rules(language)]
+        rules = [list(rule) for rule in search_words.rules(language)]
         shown = page.evaluate(
-            "([t, r, m]) => window.ppSearch.terms(t, r, m)", [text, rules, search.MIN_STEM]
+            "([t, r, m]) => window.ppSearch.terms(t, r, m)", [text, rules, search_words.MIN_STEM]
         )
-        assert shown == search.terms(text, language), (language, text)
+        assert shown == search_words.terms(text, language), (language, text)
 
 
 def test_the_script_ranks_as_the_reference(out: Path, browser: Any) -> None:
-    """The page's results, in order, are ``search.query_plan``'s for the same index files."""
+    """The page's results, in order, are ``search_query.query_plan``'s for the same index files."""
     folder = out / "search"
     files = {
         path.relative_to(folder).as_posix(): path.read_bytes()
@@ -221,7 +221,7 @@ def test_the_script_ranks_as_the_reference(out: Path, browser: Any) -> None:
     }
     page = browser.new_page()
     for query in ("harbour", "council vote", "flo", "the", "预算", "rain valley "):
-        plan = search.query_plan(files, query)
+        plan = search_query.query_plan(files, query)
         per = search.DOCS_PER_CHUNK
         slugs = []
         for doc_id in plan.ids:

@@ -24,6 +24,7 @@ from permapress.ipfs.reader import list_directory, read_file, resolve_path
 from permapress.site import search, search_build
 from permapress.site.build import BuildResult, build_site
 from permapress.site.search import SearchDoc, search_files
+from permapress.site.search_words import terms
 
 
 def doc(i: int, body: str, headline: str = "", day: int = 1) -> SearchDoc:
@@ -58,24 +59,24 @@ def slots(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def test_word_forms_per_language() -> None:
-    assert search.terms("Cities, councils and ferries", "en") == ["city", "council", "and", "ferry"]
-    assert search.terms("the bus is", "en") == ["the", "bus", "is"]  # too short to lose a letter
-    assert search.terms("Wahlen Häuser", "de") == ["wahl", "haus"]
-    assert search.terms("Wahl Haus", "de") == ["wahl", "haus"]
-    assert search.terms("châteaux journaux", "fr") == ["chateau", "journal"]
-    assert search.terms("ciudades actrices", "es") == ["ciudad", "actriz"]
-    assert search.terms("eleições", "pt") == ["eleicao"]
-    assert search.terms("ospedali ospedale", "it") == ["ospedal", "ospedal"]
-    assert search.terms("verkiezingen", "nl") == ["verkiezing"]
-    assert search.terms("Straße", "de") == ["straß"]  # NFKD keeps ß; both sides agree
-    assert search.terms("Ferries", "xx") == ["ferries"]  # no rules: words as they are
+    assert terms("Cities, councils and ferries", "en") == ["city", "council", "and", "ferry"]
+    assert terms("the bus is", "en") == ["the", "bus", "is"]  # too short to lose a letter
+    assert terms("Wahlen Häuser", "de") == ["wahl", "haus"]
+    assert terms("Wahl Haus", "de") == ["wahl", "haus"]
+    assert terms("châteaux journaux", "fr") == ["chateau", "journal"]
+    assert terms("ciudades actrices", "es") == ["ciudad", "actriz"]
+    assert terms("eleições", "pt") == ["eleicao"]
+    assert terms("ospedali ospedale", "it") == ["ospedal", "ospedal"]
+    assert terms("verkiezingen", "nl") == ["verkiezing"]
+    assert terms("Straße", "de") == ["straß"]  # NFKD keeps ß; both sides agree
+    assert terms("Ferries", "xx") == ["ferries"]  # no rules: words as they are
 
 
 def test_cjk_text_becomes_bigrams() -> None:
-    assert search.terms("港口预算", "zh") == ["港口", "口预", "预算"]
-    assert search.terms("港", "zh") == ["港"]
-    assert search.terms("mixed港口words", "en") == ["mixed", "港口", "word"]
-    assert search.terms("한국어", "ko") == ["한국", "국어"]  # Hangul survives NFKD and back
+    assert terms("港口预算", "zh") == ["港口", "口预", "预算"]
+    assert terms("港", "zh") == ["港"]
+    assert terms("mixed港口words", "en") == ["mixed", "港口", "word"]
+    assert terms("한국어", "ko") == ["한국", "국어"]  # Hangul survives NFKD and back
 
 
 def test_buckets_hash_the_first_three_letters() -> None:
