@@ -10,6 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check what is computed, never how fast: a busy machine must not fail them.
+settings.register_profile(
+    "permapress", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("permapress")
 
 # data_paths (where the test data lives) is importable from every test folder.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
