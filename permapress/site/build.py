@@ -108,12 +108,12 @@ def build_site(
     if made is not None:
         return made
     config, catalog, blocks = newsroom.config, newsroom.catalog, newsroom.blocks
-    # Skeleton rows (slug, dates, categories), cold build or not: a page that renders reads its
-    # articles in full then, so memory does not grow with the bodies of the whole archive.
+    # Skeleton rows when earlier pages are cached (most pages will not render again): a page that
+    # renders reads its articles in full then. A cold build reads them light (without bodies).
     pagecache = PageCache(catalog)
     pagecache.create()
     cache = pagecache.pages(inside_articles=False)
-    found = _collect(catalog, skeleton=True)
+    found = _collect(catalog, skeleton=bool(cache))
     public_key = load_public_key(config.keys_path)
     sections_shown = sections(found.by_category, found.category_slugs)
     full = entries.FullArticles(catalog, found.skeleton)
