@@ -11,13 +11,14 @@ the command line and is signed into the publisher log with the acting user's id.
                                              entry naming the actor), then the site is rebuilt
                                              (patched where the build can)
     correct(ctx, who, slug, note, fields)    the same, as a correction of a published article
-    schedule(ctx, who, slug, publish_at)     records the draft as a signed draft version and a
-                                             "schedule" log entry; ``publish_due`` (run by
-                                             ``serve``) publishes it at that time
+    schedule(ctx, who, slug, publish_at)     marks the draft scheduled (nothing public, not even
+                                             the slug: an embargo); ``publish_due`` (run by
+                                             ``serve``) publishes it at that time and signs a
+                                             "schedule" entry naming who scheduled it and when
     retract(ctx, who, slug, reason)          ``retract_article`` (a "retract" entry), rebuild
 
 Drafts live in admin.sqlite (``admin_articles``, every save in ``admin_revisions``), not in the
-catalog: a draft is not public and not signed until someone schedules or publishes it. An
+catalog: a draft is not public and not signed until it is published. An
 article that came in by ``permapress import`` is edited the same way: its first save copies
 the catalog's current version into admin.sqlite.
 
@@ -465,11 +466,16 @@ def _first_published(newsroom: Newsroom, slug: str) -> datetime | None:
     return article_from_meta(shown[0].meta).published if shown else None
 
 
-def _record(ctx: AdminContext, actor: str, slug: str, *, note: str | None,
-            correction: bool) -> Published:  # fmt: skip
-    """Record the admin copy of ``slug`` as a published version and rebuild the site."""
+def _record(ctx: AdminContext, actor: str, slug: str, *, note: str | None, correction: bool,
+            scheduled: tuple[str, str] | None = None) -> Published:  # fmt: skip
+    """Record the admin copy of ``slug`` as a published version and rebuild the site.
+
+    ``scheduled`` (when the decision was made, the time it named) adds a signed "schedule"
+    entry after the publication, naming the same version and who scheduled it.
+    """
     from permapress.newsroom.record import record_article
     from permapress.site.build import build_site
+    from permapress.trust.journal import append_entry
 
     draft = ctx.store.draft(slug)
     assert draft is not None
@@ -486,6 +492,16 @@ def _record(ctx: AdminContext, actor: str, slug: str, *, note: str | None,
         if recorded.status == "unchanged":
             raise conflict(f"{slug!r} has no changes since its published version; edit it "
                            "before correcting")  # fmt: skip
+        if scheduled is not None:
+            latest = newsroom.catalog.latest(slug)
+            assert latest is not None
+            decided, when = scheduled
+            with newsroom.catalog.transaction():
+                append_entry(
+                    newsroom.catalog, newsroom.signing_key(), action="schedule", slug=slug,
+                    version=recorded.version, record=latest.record_cid,
+                    note=f"scheduled on {decided} for {when}", time=now, actor=actor,
+                )  # fmt: skip
         result = build_site(newsroom)
     stamp = iso_now(ctx.clock())
     with ctx.store.transaction() as conn:
@@ -536,10 +552,6 @@ def parse_time(text: Any) -> datetime:
 
 def schedule(ctx: AdminContext, who: SignedIn, slug: str, publish_at: Any) -> None:
     """Schedule (or, with ``publish_at`` None, unschedule) the publication of ``slug``."""
-    from permapress.newsroom.record import record_article
-    from permapress.site.build import build_site
-    from permapress.trust.journal import append_entry
-
     draft = _ensure_draft(ctx, who, slug)
     if publish_at is None:
         if draft.status != "scheduled":
@@ -552,23 +564,16 @@ def schedule(ctx: AdminContext, who: SignedIn, slug: str, publish_at: Any) -> No
     now = datetime.fromtimestamp(ctx.clock(), UTC).replace(microsecond=0)
     if moment <= now:
         raise bad_request("publish_at is not in the future; publish now instead")
-    with ctx.publishing, _newsroom(ctx) as newsroom:
-        first = _first_published(newsroom, slug)
-        article = _article(ctx, newsroom, slug, draft.data, published=first or moment, draft=True)
-        recorded = record_article(newsroom, article, now=now, actor=who.user_id)
-        latest = newsroom.catalog.latest(slug)
-        assert latest is not None
-        when = moment.isoformat().replace("+00:00", "Z")
-        with newsroom.catalog.transaction():
-            append_entry(
-                newsroom.catalog, newsroom.signing_key(), action="schedule", slug=slug,
-                version=recorded.version, record=latest.record_cid,
-                note=f"to be published at {when}", time=now, actor=who.user_id,
-            )  # fmt: skip
-        build_site(newsroom)  # the site's log.jsonl carries the entry (the draft stays out)
+    # Nothing goes into the public log or the site yet: an embargo shows nothing, not even the
+    # slug. The decision is signed into the log when the article is published (``publish_due``).
+    when = moment.isoformat().replace("+00:00", "Z")
+    decided = now.isoformat().replace("+00:00", "Z")
     set_status(ctx, who, slug, "scheduled", when)
-    ctx.store.execute("UPDATE admin_articles SET data = json_set(data, '$.scheduled_by', ?) "
-                      "WHERE slug = ?", (who.user_id, slug))  # fmt: skip
+    ctx.store.execute(
+        "UPDATE admin_articles SET data = json_set(data, '$.scheduled_by', ?, '$.scheduled_on', ?) "
+        "WHERE slug = ?",
+        (who.user_id, decided, slug),
+    )
 
 
 def publish_due(ctx: AdminContext) -> list[Published]:
@@ -579,9 +584,11 @@ def publish_due(ctx: AdminContext) -> list[Published]:
         actor = str(draft.data.get("scheduled_by") or draft.updated_by or "")
         first_time = not _ever_published(ctx, draft.slug)
         try:
+            decided = str(draft.data.get("scheduled_on") or "")
             done.append(_record(ctx, actor or "scheduler", draft.slug,
                                 note=None if first_time else "Published as scheduled.",
-                                correction=not first_time))  # fmt: skip
+                                correction=not first_time,
+                                scheduled=(decided, str(draft.publish_at or now))))  # fmt: skip
         except (AdminError, PermapressError) as exc:
             ctx.store.execute(
                 "UPDATE admin_articles SET status = 'draft', publish_at = NULL, "

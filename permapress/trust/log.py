@@ -11,8 +11,8 @@ Each entry is canonical JSON (see ``records.canonical_json``):
 An entry made in the admin also names who acted: ``"actor": "u_…"``, the stable id of the
 signed-in user (never an email). Entries without it (the command line's, and every entry
 written before it existed) are exactly as before, so old logs keep their CIDs and verify. A
-"schedule" entry records a decision to publish at a later time (the note gives the time); it
-names the signed draft version that was scheduled, which is not published by it.
+"schedule" entry records that a publication was scheduled; it is signed when the embargo ends,
+after the "publish" entry of the same version (its note says when it was decided and for when).
 
 An entry's CID is ``CID.hash(entry_bytes, RAW)``; the next entry names it in ``previous``, so
 dropping, reordering or editing an entry breaks the chain. The signature is Ed25519 over the
