@@ -61,8 +61,10 @@ bench-tools:
 run: python
 	$(BIN)/permapress serve --demo
 
+# Two test processes, each taking whole files (module fixtures such as the npm daemon start once):
+# many tests wait on servers, browsers and subprocesses, so two halve the wall time.
 test: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: setup bench-tools
 	$(BIN)/python -m benchmarks
