@@ -17,9 +17,8 @@ Other layers keep their own tables in the same file: the site build's page cache
 One writer (``Catalog.open(path)``), any number of read-only readers
 (``Catalog.open(path, readonly=True)``). The file is readable with any SQLite tool.
 
-Schema versions (``PRAGMA user_version``): 1 had no records, retraction details or log; opening
-a version-1 file for writing adds those columns and tables (``_migrate``). Versions recorded
-before that have an empty record: they were never signed and are shown as such.
+The tables and their migrations are in ``schema.py``, the rows in ``rows.py``, connections
+and transactions in ``connection.py``.
 """
 
 from __future__ import annotations
@@ -28,240 +27,30 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
+from permapress.catalog.connection import Batch, connect, immediate_transaction
+from permapress.catalog.rows import (
+    ARTICLE_COLUMNS,
+    VERSION_COLUMNS,
+    ArticleRow,
+    MediaRow,
+    VersionRow,
+    article_row,
+)
+from permapress.catalog.schema import SCHEMA_VERSION, SKELETON, migrate
 from permapress.errors import CatalogError
 
-SCHEMA_VERSION = 5
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    slug      TEXT PRIMARY KEY,
-    source    TEXT,
-    status    TEXT NOT NULL CHECK (status IN ('published', 'draft', 'retracted')),
-    first_seen TEXT NOT NULL,
-    reason    TEXT NOT NULL DEFAULT '',
-    retracted TEXT,
-    purged    INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX IF NOT EXISTS articles_source ON articles(source) WHERE source IS NOT NULL;
-CREATE TABLE IF NOT EXISTS versions (
-    slug        TEXT NOT NULL REFERENCES articles(slug),
-    number      INTEGER NOT NULL,
-    content_key TEXT NOT NULL,
-    bundle_cid  TEXT NOT NULL,
-    bundle_size INTEGER NOT NULL,
-    published   TEXT NOT NULL,
-    effective   TEXT NOT NULL,
-    recorded    TEXT NOT NULL,
-    note        TEXT NOT NULL DEFAULT '',
-    document    TEXT NOT NULL,
-    meta        TEXT NOT NULL,
-    record_cid  TEXT NOT NULL DEFAULT '',
-    record      TEXT NOT NULL DEFAULT '',
-    signature   TEXT NOT NULL DEFAULT '',
-    skeleton    TEXT NOT NULL DEFAULT '',
-    body_html   TEXT NOT NULL DEFAULT '',
-    car_cid     TEXT NOT NULL DEFAULT '',
-    car_tsize   INTEGER NOT NULL DEFAULT 0,
-    car_size    INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (slug, number)
-);
-CREATE TABLE IF NOT EXISTS media (
-    slug       TEXT NOT NULL,
-    number     INTEGER NOT NULL,
-    name       TEXT NOT NULL,
-    media_type TEXT NOT NULL,
-    cid        TEXT NOT NULL,
-    size       INTEGER NOT NULL,
-    PRIMARY KEY (slug, number, name)
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(slug UNINDEXED, headline, summary, body);
-CREATE TABLE IF NOT EXISTS builds (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    root_cid TEXT NOT NULL,
-    built    TEXT NOT NULL,
-    articles INTEGER NOT NULL,
-    pages    INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS log (
-    seq       INTEGER PRIMARY KEY,
-    cid       TEXT NOT NULL,
-    line      TEXT NOT NULL
-);
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class VersionRow:
-    slug: str
-    number: int
-    content_key: str
-    bundle_cid: str
-    bundle_size: int
-    published: str
-    effective: str
-    recorded: str
-    note: str
-    document: str
-    meta: str
-    record_cid: str = ""
-    record: str = ""
-    signature: str = ""
-    # Made once when the version is recorded (a version never changes), so that no site build
-    # renders its Markdown or assembles its CAR again; empty for versions recorded before.
-    body_html: str = ""
-    car_cid: str = ""
-    car_tsize: int = 0
-    car_size: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleRow:
-    slug: str
-    source: str | None
-    status: str
-    first_seen: str
-    reason: str
-    retracted: str | None = None
-    purged: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class MediaRow:
-    name: str
-    media_type: str
-    cid: str
-    size: int
-
-
-_VERSION_COLUMNS = (
-    "slug, number, content_key, bundle_cid, bundle_size, published, effective, recorded, note, "
-    "document, meta, record_cid, record, signature, body_html, car_cid, car_tsize, car_size"
-)
-_ARTICLE_COLUMNS = "slug, source, status, first_seen, reason, retracted, purged"
-
-# What a warm site build needs of an article's version, kept beside its meta so that reading it
-# does not mean reading every article's whole metadata (``all_versions(skeleton=True)``).
-_SKELETON = (
-    "json_object('slug', json_extract(meta, '$.slug'), "
-    "'published', json_extract(meta, '$.published'), "
-    "'modified', json_extract(meta, '$.modified'), "
-    "'categories', json(json_extract(meta, '$.categories')), "
-    "'authors', json(json_extract(meta, '$.authors')), "
-    "'genre', json_extract(meta, '$.genre'))"
-)
-
-# Columns and tables added by each schema version, applied to older files in order.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (
-        "ALTER TABLE articles ADD COLUMN retracted TEXT",
-        "ALTER TABLE articles ADD COLUMN purged INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE versions ADD COLUMN record_cid TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE versions ADD COLUMN record TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE versions ADD COLUMN signature TEXT NOT NULL DEFAULT ''",
-    ),
-    3: (
-        "ALTER TABLE versions ADD COLUMN skeleton TEXT NOT NULL DEFAULT ''",
-        f"UPDATE versions SET skeleton = {_SKELETON}",
-    ),
-    4: (
-        "ALTER TABLE versions ADD COLUMN body_html TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE versions ADD COLUMN car_cid TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE versions ADD COLUMN car_tsize INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE versions ADD COLUMN car_size INTEGER NOT NULL DEFAULT 0",
-    ),
-    # the skeleton names the authors (their pages) and the type of work (the newsroom's pages)
-    5: (f"UPDATE versions SET skeleton = {_SKELETON}",),
-}
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Bring an older catalog up to ``SCHEMA_VERSION`` (a new file gets the schema directly)."""
-    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    tables = conn.execute("SELECT name FROM sqlite_master WHERE name = 'versions'").fetchone()
-    fresh = tables is None
-    if found > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(
-            f"schema version {found} is newer than this permapress ({SCHEMA_VERSION}); upgrade it"
-        )
-    if not fresh:
-        for version in range(max(found, 1) + 1, SCHEMA_VERSION + 1):
-            for statement in _MIGRATIONS.get(version, ()):
-                conn.execute(statement)
-    conn.executescript(SCHEMA)
-    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-
-
-def _article_row(row: Sequence[object]) -> ArticleRow:
-    slug, source, status, first_seen, reason, retracted, purged = row
-    return ArticleRow(
-        str(slug),
-        None if source is None else str(source),
-        str(status),
-        str(first_seen),
-        str(reason),
-        None if retracted is None else str(retracted),
-        bool(purged),
-    )
-
-
-def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    """A connection to catalog.sqlite: read-only for readers; for the writer, autocommit (use
-    ``immediate_transaction``) in WAL mode, so readers never wait for it."""
-    if readonly:
-        return sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30
-        )
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
-
-
-@contextmanager
-def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """Take the write lock now; commit on success, roll back on any exception. Inside a batch
-    (``Catalog.batch``) it is a savepoint: on an exception only its own writes are undone."""
-    if conn.in_transaction:
-        conn.execute("SAVEPOINT step")
-        try:
-            yield
-        except BaseException:
-            conn.execute("ROLLBACK TO step")
-            conn.execute("RELEASE step")
-            raise
-        conn.execute("RELEASE step")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-class Batch:
-    """Catalog writes grouped into transactions (``Catalog.batch``): ``begin`` takes the write
-    lock unless a transaction is open, ``commit`` ends it; each ``transaction()`` in between is
-    a savepoint."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    @property
-    def open(self) -> bool:
-        return self._conn.in_transaction
-
-    def begin(self) -> None:
-        if not self._conn.in_transaction:
-            self._conn.execute("BEGIN IMMEDIATE")
-
-    def commit(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("COMMIT")
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArticleRow",
+    "Batch",
+    "Catalog",
+    "MediaRow",
+    "VersionRow",
+    "connect",
+    "immediate_transaction",
+]
 
 
 class Catalog:
@@ -279,7 +68,7 @@ class Catalog:
         try:
             conn = connect(path, readonly=readonly)
             if not readonly:
-                _migrate(conn)
+                migrate(conn)
         except sqlite3.Error as exc:
             raise CatalogError(f"{path}: cannot open the catalog ({exc})") from None
         return cls(conn, path, readonly)
@@ -317,23 +106,23 @@ class Catalog:
 
     def article(self, slug: str) -> ArticleRow | None:
         row = self._conn.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE slug = ?", (slug,)
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE slug = ?", (slug,)
         ).fetchone()
-        return _article_row(row) if row else None
+        return article_row(row) if row else None
 
     def article_by_source(self, source: str) -> ArticleRow | None:
         row = self._conn.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE source = ?", (source,)
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE source = ?", (source,)
         ).fetchone()
-        return _article_row(row) if row else None
+        return article_row(row) if row else None
 
     def articles(self, status: str | None = None) -> list[ArticleRow]:
-        sql = f"SELECT {_ARTICLE_COLUMNS} FROM articles"
+        sql = f"SELECT {ARTICLE_COLUMNS} FROM articles"
         args: tuple[str, ...] = ()
         if status is not None:
             sql += " WHERE status = ?"
             args = (status,)
-        return [_article_row(row) for row in self._conn.execute(sql + " ORDER BY slug", args)]
+        return [article_row(row) for row in self._conn.execute(sql + " ORDER BY slug", args)]
 
     def add_article(self, slug: str, source: str | None, status: str, first_seen: str) -> None:
         self._conn.execute(
@@ -374,7 +163,7 @@ class Catalog:
         self, row: VersionRow, media: Sequence[MediaRow], search_text: tuple[str, str, str]
     ) -> None:
         self._conn.execute(
-            f"INSERT INTO versions ({_VERSION_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+            f"INSERT INTO versions ({VERSION_COLUMNS}) VALUES ({', '.join('?' * 18)})",
             (
                 row.slug,
                 row.number,
@@ -397,7 +186,7 @@ class Catalog:
             ),
         )
         self._conn.execute(
-            f"UPDATE versions SET skeleton = {_SKELETON} WHERE slug = ? AND number = ?",
+            f"UPDATE versions SET skeleton = {SKELETON} WHERE slug = ? AND number = ?",
             (row.slug, row.number),
         )
         self._conn.executemany(
@@ -431,13 +220,13 @@ class Catalog:
         return [
             VersionRow(*row)
             for row in self._conn.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE slug = ? ORDER BY number", (slug,)
+                f"SELECT {VERSION_COLUMNS} FROM versions WHERE slug = ? ORDER BY number", (slug,)
             )
         ]
 
     def latest(self, slug: str) -> VersionRow | None:
         row = self._conn.execute(
-            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE slug = ? ORDER BY number DESC LIMIT 1",
+            f"SELECT {VERSION_COLUMNS} FROM versions WHERE slug = ? ORDER BY number DESC LIMIT 1",
             (slug,),
         ).fetchone()
         return VersionRow(*row) if row else None
@@ -459,7 +248,7 @@ class Catalog:
         modified and categories. ``pages`` keeps everything pages show and leaves out only
         ``document`` and ``record``. ``slugs`` reads only those articles."""
         out: dict[str, list[VersionRow]] = {}
-        columns = [f"v.{c.strip()}" for c in _VERSION_COLUMNS.split(",")]
+        columns = [f"v.{c.strip()}" for c in VERSION_COLUMNS.split(",")]
         if light or skeleton:
             meta = "json_remove(v.meta, '$.body')"
             if skeleton:
