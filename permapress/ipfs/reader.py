@@ -91,7 +91,10 @@ def load(cid: CID, get: Getter) -> bytes:
     return inline if inline is not None else get(cid)
 
 
-def unixfs_node(cid: CID, data: bytes) -> tuple[PBNode, UnixFSData] | None:
+Decoded = tuple[PBNode, UnixFSData]
+
+
+def unixfs_node(cid: CID, data: bytes) -> Decoded | None:
     """Decode a dag-pb block and its UnixFS Data; None when the block is not dag-pb UnixFS."""
     if cid.codec != DAG_PB:
         return None
@@ -142,10 +145,21 @@ def _hamt_width(cid: CID, fs: UnixFSData) -> int:
     return len(f"{fanout - 1:X}")
 
 
-def _hamt_lookup(
-    cid: CID, node: PBNode, fs: UnixFSData, name: str, get: Getter, traversed: list[CID]
+def hamt_lookup(
+    cid: CID,
+    node: PBNode,
+    fs: UnixFSData,
+    name: str,
+    open_node: Callable[[CID], Decoded | None],
+    traversed: list[CID],
 ) -> CID | None:
-    """Find ``name`` in the HAMT rooted at ``cid``, appending every sub-shard read."""
+    """Find ``name`` in the HAMT rooted at ``cid``, appending every sub-shard read.
+
+    ``open_node(cid)`` decodes a block (``unixfs_node``, or a cache of it); None when there is no
+    such name. A shard that is not one, an unknown hash or fanout and a HAMT deeper than
+    ``MAX_HAMT_DEPTH`` are ``FormatError`` / ``UnsupportedError``. Both the reader and the
+    server's path resolver (with its cache of decoded nodes) look names up through this.
+    """
     depth = 0
     while True:
         width = _hamt_width(cid, fs)
@@ -161,9 +175,8 @@ def _hamt_lookup(
         if link_name != label:
             return child.cid if link_name == label + name else None
         cid = child.cid
-        data = load(cid, get)
+        decoded = open_node(cid)
         traversed.append(cid)
-        decoded = unixfs_node(cid, data)
         if decoded is None or decoded[1].type != HAMT_SHARD:
             raise FormatError(f"HAMT link {label} leads to {cid}, which is not a HAMT shard")
         node, fs = decoded
@@ -258,7 +271,9 @@ def resolve_path(root: CID, segments: Sequence[str], get: Getter) -> tuple[CID, 
         if fs.type == DIRECTORY:
             found = next((link.cid for link in node.links if link.name == segment), None)
         elif fs.type == HAMT_SHARD:
-            found = _hamt_lookup(current, node, fs, segment, get, traversed)
+            found = hamt_lookup(
+                current, node, fs, segment, lambda c: unixfs_node(c, load(c, get)), traversed
+            )
         else:
             raise PathNotFound(
                 f"{root}/{shown}: {'/'.join(segments[:index]) or root} is not a directory",

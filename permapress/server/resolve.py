@@ -36,12 +36,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from permapress.errors import BlockNotFound, GatewayError, IpfsError, UnsupportedError, VerifyError
+from permapress.errors import (
+    BlockNotFound,
+    FormatError,
+    GatewayError,
+    IpfsError,
+    UnsupportedError,
+    VerifyError,
+)
 from permapress.ipfs import reader
 from permapress.ipfs.cid import CID, DAG_PB, RAW
-from permapress.ipfs.dagpb import PBNode
-from permapress.ipfs.hamt import MURMUR3_X64_64, hamt_index
-from permapress.ipfs.unixfs import DIRECTORY, HAMT_SHARD, UnixFSData
+from permapress.ipfs.unixfs import DIRECTORY, HAMT_SHARD
 from permapress.server.cache import LRU
 from permapress.server.ipld import PATHABLE, follow
 
@@ -86,7 +91,7 @@ def _shown(root: CID, segments: Sequence[str]) -> str:
     return "/ipfs/" + "/".join([str(root), *segments])
 
 
-Decoded = tuple[PBNode, UnixFSData]
+Decoded = reader.Decoded
 
 
 class Nodes:
@@ -129,28 +134,10 @@ def _in_hamt(
 ) -> CID | None:
     """``name`` in the HAMT at ``cid``; None for anything but a plain find."""
     node, fs = decoded
-    for depth in range(reader.MAX_HAMT_DEPTH + 1):
-        fanout = fs.fanout or 0
-        if fs.hash_type != MURMUR3_X64_64 or fanout < 2 or fanout & (fanout - 1):
-            return None
-        if fanout > 1 << 16:
-            return None
-        try:
-            label = f"{hamt_index(name, depth, fanout):0{len(f'{fanout - 1:X}')}X}"
-        except UnsupportedError:
-            return None
-        child = next((link for link in node.links if (link.name or "").startswith(label)), None)
-        if child is None:
-            return None
-        link_name = child.name or ""
-        if link_name != label:
-            return child.cid if link_name == label + name else None
-        sub = nodes.get(child.cid, get)
-        if sub is None or sub[1].type != HAMT_SHARD:
-            return None
-        traversed.append(child.cid)
-        node, fs = sub
-    return None
+    try:
+        return reader.hamt_lookup(cid, node, fs, name, lambda c: nodes.get(c, get), traversed)
+    except (FormatError, UnsupportedError):
+        return None
 
 
 def resolve(
