@@ -48,6 +48,7 @@ from permapress.ipfs.reader import list_directory, stat
 from permapress.newsroom.prebuild import Prebuilt
 from permapress.site.bundle import ChainLink, SignedBundle, build_bundle
 from permapress.site.carfile import car_file
+from permapress.site.search_cache import remember
 from permapress.site.views import iso8601
 from permapress.trust.journal import append_entry
 from permapress.trust.keys import public_bytes, sign
@@ -186,6 +187,9 @@ def record_article(
         raise CatalogError(
             f"another permapress command recorded {slug!r} at the same time; run this one again"
         ) from None
+    # its search index entry, made once now (site/search_cache.py): builds only merge entries
+    config = newsroom.config
+    remember(catalog, newsroom.blocks.put, config.language, get_profile(config.profile), row)
     return Recorded(slug, "updated" if previous else "imported", number, row.bundle_cid)
 
 

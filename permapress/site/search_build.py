@@ -15,7 +15,6 @@ changed get new names and CIDs.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,21 +22,25 @@ from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.published import public_by_slug
 from permapress.errors import PermapressError
 from permapress.ipfs.cid import CID
-from permapress.ipfs.importer import Imported, import_bytes, import_tree
+from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.reader import list_directory, read_file
 from permapress.site import render, search, search_cache
 from permapress.site.pagecache import CachedPage, PageCache
-from permapress.site.search import SearchDoc
+from permapress.site.search_cache import search_doc as search_doc
 from permapress.site.theme import PACKAGE_THEME, load
 from permapress.site.views import SiteInfo
 
 FOLDER = "search/"
+# Articles whose texts are read at a time (a few MiB of rows), so memory stays flat.
+READ_BATCH = 1000
 
 
-def shown_rows(catalog: Catalog, slugs: Iterable[str]) -> dict[str, VersionRow]:
+def shown_rows(
+    catalog: Catalog, slugs: Iterable[str], drafts: set[tuple[str, int]] | None = None
+) -> dict[str, VersionRow]:
     """The newest public version of each of ``slugs``, with its metadata and body."""
     wanted = set(slugs)
-    drafts = catalog.draft_versions()
+    drafts = catalog.draft_versions() if drafts is None else drafts
     found: dict[str, VersionRow] = {}
     for status in ("published", "draft"):
         missing = sorted(wanted - set(found))
@@ -48,19 +51,6 @@ def shown_rows(catalog: Catalog, slugs: Iterable[str]) -> dict[str, VersionRow]:
             if slug in wanted:
                 found[slug] = kept[-1]
     return found
-
-
-def search_doc(row: VersionRow) -> SearchDoc:
-    data = json.loads(row.meta)
-    return SearchDoc(
-        slug=data["slug"],
-        headline=data["headline"],
-        summary=data["summary"],
-        body=data.get("body", ""),
-        authors=tuple(data["authors"]),
-        categories=tuple(data["categories"]),
-        published=data["published"],
-    )
 
 
 def script(site: SiteInfo) -> bytes:
@@ -95,15 +85,16 @@ def _entries(
         entries[slug] = hit.entry
         texts[hit.entry.text] = Imported(CID.parse(hit.text_cid), hit.text_tsize, 0)
     fresh: dict[str, search_cache.Cached] = {}
-    if missing:
-        whole = {slug: row for slug in missing if '"body":' in (row := rows[slug]).meta}
-        whole |= shown_rows(catalog, [slug for slug in missing if slug not in whole])
-        for slug in missing:
-            made, text = search.entry(search_doc(whole[slug]), language)
-            node = import_bytes(text, plan.profile, plan.sink)
-            entries[slug] = made
-            texts[made.text] = node
-            fresh[whole[slug].bundle_cid] = search_cache.Cached(made, str(node.cid), node.tsize)
+    drafts = catalog.draft_versions() if missing else set()
+    for start in range(0, len(missing), READ_BATCH):  # a full build of a big archive: in parts
+        batch = missing[start : start + READ_BATCH]
+        whole = {slug: row for slug in batch if '"body":' in (row := rows[slug]).meta}
+        whole |= shown_rows(catalog, [slug for slug in batch if slug not in whole], drafts)
+        for slug in batch:
+            kept_now = search_cache.make(whole[slug], language, plan.profile, plan.sink)
+            entries[slug] = made = kept_now.entry
+            texts[made.text] = Imported(CID.parse(kept_now.text_cid), kept_now.text_tsize, 0)
+            fresh[whole[slug].bundle_cid] = kept_now
     return list(entries.values()), texts, fresh
 
 
@@ -178,7 +169,7 @@ def place_search(
     if hit is not None and hit.fingerprint == key and plan.has(CID.parse(hit.cid)):
         plan.place("search", Imported(CID.parse(hit.cid), hit.tsize, 0))
         return
-    made_by = search_cache.recipe(site.language)
+    made_by = search_cache.recipe(site.language, plan.profile.name)
     with search_cache.EntryCache(catalog.path, readonly=catalog.readonly) as cache:
         kept = cache.load(made_by)
         entries, texts, fresh = _entries(catalog, plan, site.language, rows, kept)

@@ -1,7 +1,11 @@
 """What each article adds to the search index, kept between builds: the ``search_entries`` table.
 
     EntryCache(catalog_path, readonly=False)       one connection of its own (WAL, busy timeout)
-    recipe(language) -> str                        what an entry is made with: index code + language
+    recipe(language, profile) -> str               what an entry is made with: index code,
+                                                   language and import profile
+    remember(catalog, put, language, profile, row) the entry of a version just recorded, kept
+                                                   through the catalog's own connection
+    search_doc(row) -> SearchDoc                   what the index reads of a version
     cache.load(recipe) -> dict[str, Cached]        every kept entry made that way, by bundle CID
     cache.store(recipe, made, keep, state) -> None add new entries, drop those of other bundles,
                                                    remember the folder made (``State``)
@@ -9,12 +13,16 @@
 
 An entry (``search.Entry``: the article's terms and their impacts, its headline and date, the
 name of its text file) depends only on the shown version, which its bundle CID names, and on
-the code that makes it (``search.py``, ``search_build.py``) and the site's language; so a build
-tokenises only the articles whose shown version is new to it. The text file's CID and size are
-kept beside it, so the ``x/`` folder is linked from the kept CIDs without making the files
-again (the build checks that the blockstore still holds them). Each build keeps only the
-entries of the versions it shows: an article's earlier versions, a retracted or purged article
-leave nothing here after the next build. ``search_state`` names the last folder made and the
+the code that makes it (``search.py``, ``search_words.py``, this module), the site's language
+and the import profile (the text file's CID). It is made once, when the version is recorded
+(``remember``, called by ``newsroom/record.py`` inside the import's transaction), so the first
+build after an import reads and tokenises no article; a build makes only the entries it does
+not find (versions recorded by an older permapress, or after this code changed). The text
+file's CID and size are kept beside it, so the ``x/`` folder is linked from the kept CIDs
+without making the files again (the build checks that the blockstore still holds them). Each
+build keeps only the entries of the versions it shows (and the versions recorded since it read
+them): an article's earlier versions, a retracted or purged article leave nothing here after
+the next build. ``search_state`` names the last folder made and the
 versions it holds, so that the next build, when only some articles changed in place
 (corrections), reads the chunks of that folder their words fall in and changes only those
 (``search.patch``). Opened read-only, or on a catalog it cannot write, the cache is empty and
@@ -24,13 +32,21 @@ stores nothing: the index is then made from the articles, with the same bytes.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.db import connect
-from permapress.site import search
+from permapress.errors import PermapressError
+from permapress.ipfs.cid import CID
+from permapress.ipfs.importer import import_bytes
+from permapress.ipfs.profiles import Profile
+from permapress.site import search, search_words
+from permapress.site.search import SearchDoc
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS search_entries (
@@ -72,15 +88,85 @@ class Cached:
     text_tsize: int
 
 
-def recipe(language: str) -> str:
-    """The code that makes entries (``search.py``, and ``search_build.py``, which reads the
-    articles for it: their bytes) and the site's language."""
-    here = Path(search.__file__)
+@lru_cache(maxsize=16)
+def recipe(language: str, profile: str) -> str:
+    """The code that makes entries (``search.py``, ``search_words.py`` and this module, which
+    reads the articles for it: their bytes), the site's language and the import profile (the
+    name of a ``Profile``: it makes the text file's CID)."""
     sha = hashlib.sha256()
-    for source in (here, here.with_name("search_build.py")):
-        sha.update(source.read_bytes() + b"\0")
-    sha.update(language.encode())
+    for module in (search, search_words):
+        sha.update(Path(module.__file__ or "").read_bytes() + b"\0")
+    sha.update(Path(__file__).read_bytes() + b"\0")
+    sha.update(f"{language}\0{profile}".encode())
     return sha.hexdigest()[:32]
+
+
+def search_doc(row: VersionRow) -> SearchDoc:
+    """What the index reads of a version: its fields from the catalog's ``meta`` JSON."""
+    data = json.loads(row.meta)
+    return SearchDoc(
+        slug=data["slug"],
+        headline=data["headline"],
+        summary=data["summary"],
+        body=data.get("body", ""),
+        authors=tuple(data["authors"]),
+        categories=tuple(data["categories"]),
+        published=data["published"],
+    )
+
+
+def make(
+    row: VersionRow, language: str, profile: Profile, sink: Callable[[CID, bytes], None]
+) -> Cached:
+    """The entry of a version (its meta with the body) and its text file, whose blocks go to
+    ``sink``."""
+    made, text = search.entry(search_doc(row), language)
+    node = import_bytes(text, profile, sink)
+    return Cached(made, str(node.cid), node.tsize)
+
+
+_INSERT = "INSERT OR REPLACE INTO search_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def _values(cid: str, made_by: str, c: Cached) -> tuple[object, ...]:
+    e = c.entry
+    return (cid, made_by, e.slug, e.headline, e.published, e.terms, e.impacts, e.text,
+            c.text_cid, c.text_tsize)  # fmt: skip
+
+
+def remember(
+    catalog: Catalog,
+    put: Callable[[CID, bytes], None],
+    language: str,
+    profile: Profile,
+    row: VersionRow,
+) -> None:
+    """Make and keep the entry of a version just recorded (``row``, with its meta), through
+    the catalog's connection: inside the caller's transaction when one is open (an import's
+    batch), so a version and its entry are kept together. Its text file's block goes to
+    ``put`` (the blockstore's). A catalog that cannot take it keeps nothing: the build makes
+    the entry then."""
+    if catalog.readonly:
+        return
+    made_by = recipe(language, profile.name)
+    blocks: list[tuple[CID, bytes]] = []
+    try:
+        kept = make(row, language, profile, lambda cid, data: blocks.append((cid, data)))
+        for cid, data in blocks:
+            put(cid, data)
+        conn = catalog.connection
+        values = _values(row.bundle_cid, made_by, kept)
+        try:
+            conn.execute(_INSERT, values)
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            for statement in SCHEMA.split(";"):  # one by one: executescript would commit
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(_INSERT, values)
+    except (sqlite3.Error, PermapressError):
+        return  # only slower: the build makes the entry
 
 
 class EntryCache:
@@ -95,6 +181,7 @@ class EntryCache:
         except sqlite3.Error:
             self._conn = None
         self.readonly = readonly
+        self._seen: set[str] = set()  # the bundle CIDs ``load`` found
 
     def close(self) -> None:
         if self._conn is not None:
@@ -118,6 +205,7 @@ class EntryCache:
             ).fetchall()
         except sqlite3.Error:  # a read-only catalog from before this table
             return {}
+        self._seen = {row[0] for row in rows}
         return {
             row[0]: Cached(
                 search.Entry(row[1], row[2], row[3], row[4], row[5], row[6]), row[7], row[8]
@@ -139,38 +227,29 @@ class EntryCache:
     def store(
         self, made_by: str, made: dict[str, Cached], keep: Iterable[str], state: State
     ) -> None:
-        """Add the entries ``made`` (by bundle CID); keep no entry but those of ``keep``;
-        remember ``state``."""
+        """Add the entries ``made`` (by bundle CID); of those ``load`` found, keep none but
+        those of ``keep`` (an entry kept since, by ``remember``, stays for the next build);
+        drop every entry made another way; remember ``state``."""
         if self._conn is None or self.readonly:
             return
         wanted = set(keep) | set(made)
+        seen = self._seen
         try:
             with self._conn:
                 self._conn.execute("BEGIN IMMEDIATE")
                 known = self._conn.execute(
                     "SELECT bundle_cid, recipe FROM search_entries"
                 ).fetchall()
-                stale = [(cid, how) for cid, how in known if how != made_by or cid not in wanted]
+                stale = [
+                    (cid, how)
+                    for cid, how in known
+                    if how != made_by or (cid in seen and cid not in wanted)
+                ]
                 self._conn.executemany(
                     "DELETE FROM search_entries WHERE bundle_cid = ? AND recipe = ?", stale
                 )
                 self._conn.executemany(
-                    "INSERT OR REPLACE INTO search_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            cid,
-                            made_by,
-                            c.entry.slug,
-                            c.entry.headline,
-                            c.entry.published,
-                            c.entry.terms,
-                            c.entry.impacts,
-                            c.entry.text,
-                            c.text_cid,
-                            c.text_tsize,
-                        )
-                        for cid, c in sorted(made.items())
-                    ],  # fmt: skip
+                    _INSERT, [_values(cid, made_by, c) for cid, c in sorted(made.items())]
                 )
                 self._conn.execute(
                     "INSERT OR REPLACE INTO search_state VALUES (1, ?, ?, ?)",

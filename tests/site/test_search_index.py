@@ -382,3 +382,30 @@ def test_kept_entries_follow_the_shown_versions_and_change_no_byte(
         db.execute("DELETE FROM search_entries")
         db.execute("DELETE FROM search_state")
     assert build(home).root_cid == again.root_cid
+
+
+def test_entries_are_made_when_versions_are_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "fresh"
+    cli("init", str(home), "--demo")  # records the demo's versions; builds nothing
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        kept = set(db.execute("SELECT bundle_cid FROM search_entries"))
+        recorded = set(db.execute("SELECT bundle_cid FROM versions"))
+    assert kept and kept == recorded  # every version's entry, made as it was recorded
+    made: list[str] = []
+    entry = search.entry
+
+    def counted(doc: SearchDoc, language: str) -> tuple[search.Entry, bytes]:
+        made.append(doc.slug)
+        return entry(doc, language)
+
+    monkeypatch.setattr(search, "entry", counted)
+    first = build(home)
+    assert made == []  # the first build tokenised no article: it merged the kept entries
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+        db.execute("DELETE FROM search_entries")
+        db.execute("DELETE FROM search_state")
+    assert build(home).root_cid == first.root_cid  # the same bytes as entries made by a build
+    assert len(made) == first.articles
