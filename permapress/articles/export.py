@@ -7,7 +7,7 @@
 Every format puts each article's media under ``<slug>/media/<name>`` (byte for byte), beside:
 
     ninjs      <slug>.json       one ninjs 3.1 object per article: the same fields as the
-                                 bundle's article.json (``site.metadata.ninjs_document``), plus
+                                 bundle's article.json (``ninjs_write.ninjs_document``), plus
                                  ``people`` (the authors, rel "author"), every media file as an
                                  association whose rendition ``href`` is "<slug>/media/<name>"
                                  (the lead image named "leadimage") and ``pubStatus``
@@ -36,9 +36,12 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
+from permapress.articles.display import body_html
 from permapress.articles.document import to_markdown
 from permapress.articles.jsonfeed import EXTENSION
 from permapress.articles.model import Article, trust_fields
+from permapress.articles.ninjs_write import ninjs_document
+from permapress.articles.slug import article_uri
 from permapress.articles.taxonomy import Taxonomy
 from permapress.errors import ConfigError
 from permapress.staging import staged_folder
@@ -62,8 +65,6 @@ def _kind(media_type: str) -> str:
 
 def ninjs_item(article: Article, *, taxonomy: Taxonomy) -> dict[str, Any]:
     """The ninjs 3.1 object for ``article`` (see the module docstring)."""
-    from permapress.site.metadata import ninjs_document
-
     doc = ninjs_document(article, version=1, taxonomy=taxonomy)
     doc.pop("version", None)
     doc["firstCreated"] = article.published.isoformat()  # exact offset, for the round trip
@@ -97,9 +98,6 @@ def ninjs_item(article: Article, *, taxonomy: Taxonomy) -> dict[str, Any]:
 
 def jsonfeed_item(article: Article) -> dict[str, Any]:
     """One JSON Feed 1.1 item with the exact ``_permapress`` extension."""
-    from permapress.articles.slug import article_uri
-    from permapress.site.views import body_html
-
     item: dict[str, Any] = {
         "id": article_uri(article.slug),
         "title": article.headline,

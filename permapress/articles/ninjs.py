@@ -31,7 +31,8 @@ time of import, without a headline its first sentence (else its slugline, else i
 a body its description, else a link to its http(s) uri; each inferred field is named in
 ``inferred`` and told in a ``Note``. An item with none of these, or that does not read,
 becomes ``Failed``; a file that is not ninjs raises
-``ArticleError``. ``export`` writes exactly this shape, so exported articles import unchanged.
+``ArticleError``. ``export`` writes exactly this shape (through ``ninjs_write``, which also
+writes a bundle's article.json), so exported articles import unchanged.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Machine-readable descriptions of an article: schema.org JSON-LD, Open Graph and IPTC ninjs.
+"""Machine-readable descriptions of an article: schema.org JSON-LD and Open Graph.
 
 Pure functions; the same article gives the same output.
 
@@ -14,21 +14,14 @@ Pure functions; the same article gives the same output.
     script_json(data)                        -> JSON-LD text safe inside a <script> element
     open_graph(entry, site)                  -> [(property, content)] in a fixed order
     article_open_graph(article, …)           -> the same from an Article alone
-    ninjs(article, version=…, taxonomy=…)    -> bytes  IPTC ninjs 3.1 for a bundle's
-        article.json: canonical JSON (sorted keys, 2-space indent, trailing newline)
+
+The IPTC ninjs writer (``ninjs``, ``ninjs_document``) lives in ``articles/ninjs_write.py``
+beside its reader, since the export writes it too; it is importable from here as before.
 
 The type of work sets the @type (OpinionNewsArticle, AnalysisNewsArticle, ReviewNewsArticle,
 AdvertiserContentArticle, … ``trustinfo.JSONLD_TYPES``) and ``genre``; sources and references
 become ``citation`` (CreativeWork with name and url), how it was reported ``backstory``, where
-``locationCreated``. In ninjs they are ``genres`` (with IPTC's genre code when there is one),
-``infoSources`` and ``places``. An article without them gives what it gave before.
-
-ninjs follows the 3.x schema's camelCase names (versionCreated, firstCreated, contentType).
-Its ``uri`` is ``article_uri(slug)`` = "urn:permapress:article:<slug>": stable across versions
-and independent of where the site is hosted; the feeds use the same identifier. ninjs 3.x has
-no keywords field, so tags become ``subjects`` with only a name and ``rel`` "keyword";
-categories become subjects with ``rel`` "about", the newsroom's name as ``literal`` and, when
-the taxonomy knows them, the IPTC Media Topic's label as ``name`` and its URI as ``uri``.
+``locationCreated``. An article without them gives what it gave before.
 Open Graph needs absolute URLs: og:url and og:image appear only with a base URL.
 A naive datetime raises ``SiteError`` (from ``iso8601``).
 """
@@ -37,48 +30,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup
 
 from permapress.articles.model import Article, reference_parts
-from permapress.articles.slug import article_uri
+from permapress.articles.ninjs_write import ninjs as ninjs
+from permapress.articles.ninjs_write import ninjs_document as ninjs_document
 from permapress.site import paths
 from permapress.site.theme import ASSETS_FOLDER
-from permapress.site.trustinfo import (
-    IPTC_GENRE_BASE,
-    IPTC_GENRES,
-    JSONLD_TYPES,
-    genre_label,
-)
+from permapress.site.trustinfo import JSONLD_TYPES, genre_label
 from permapress.site.views import (
     ArticleEntry,
     SiteInfo,
-    body_html,
-    byline,
     iso8601,
     media_image,
 )
-
-NINJS_VERSION = "3.1"
-NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json#"
-
-
-class Topic(Protocol):
-    """An IPTC Media Topic as ``articles.taxonomy`` gives it."""
-
-    @property
-    def uri(self) -> str: ...
-
-    @property
-    def label(self) -> str: ...
-
-
-class TopicLookup(Protocol):
-    """Anything that maps a category name to a Media Topic (``articles.taxonomy.Taxonomy``)."""
-
-    def topic(self, name: str) -> Topic | None: ...
 
 
 def _is_absolute(url: str) -> bool:
@@ -271,81 +239,3 @@ def script_json(data: Mapping[str, Any]) -> Markup:
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
-
-
-def ninjs_document(article: Article, *, version: int, taxonomy: TopicLookup) -> dict[str, Any]:
-    """The ninjs 3.1 object for one version of an article (see ``ninjs`` for the bytes)."""
-    doc: dict[str, Any] = {
-        "uri": article_uri(article.slug),
-        "type": "text",
-        "representationType": "full",
-        "version": str(version),
-        "firstCreated": iso8601(article.published),
-        "versionCreated": iso8601(article.modified or article.published),
-        "pubStatus": "usable",
-        "language": article.language,
-        "slugline": article.slug,
-        "headlines": [{"role": "main", "value": article.headline}],
-        "bodies": [
-            {"role": "main", "contentType": "text/markdown", "value": article.body},
-            {"role": "main", "contentType": "text/html", "value": body_html(article)},
-        ],
-        "standard": {"name": "ninjs", "version": NINJS_VERSION, "schema": NINJS_SCHEMA},
-    }
-    if article.summary:
-        doc["descriptions"] = [{"role": "summary", "value": article.summary}]
-    if article.authors:
-        doc["by"] = byline(article.authors)
-    subjects: list[dict[str, str]] = []
-    for name in article.categories:
-        topic = taxonomy.topic(name)
-        if topic is None:
-            subjects.append({"name": name, "literal": name, "rel": "about"})
-        else:
-            subjects.append(
-                {"name": topic.label, "literal": name, "rel": "about", "uri": topic.uri}
-            )
-    subjects.extend({"name": tag, "rel": "keyword"} for tag in article.tags)
-    if article.genre:
-        genre = {"name": genre_label(article.genre)}
-        if article.genre in IPTC_GENRES:
-            genre["uri"] = IPTC_GENRE_BASE + IPTC_GENRES[article.genre]
-        doc["genres"] = [genre]
-    if article.sources:
-        doc["infoSources"] = [_infosource(text) for text in article.sources]
-    if article.location:
-        doc["places"] = [{"name": article.location}]
-    if article.methods:
-        doc.setdefault("descriptions", []).append({"role": "methods", "value": article.methods})
-    if subjects:
-        doc["subjects"] = subjects
-    image = media_image(article)
-    if image:
-        media = next(m for m in article.media if m.name == image)
-        doc["associations"] = [
-            {
-                "name": "leadimage",
-                "uri": f"{article_uri(article.slug)}:media:{quote(image)}",
-                "type": "picture",
-                "renditions": [
-                    {
-                        "name": "original",
-                        "href": f"media/{quote(image)}",
-                        "contentType": media.media_type,
-                        "sizeInBytes": len(media.data),
-                    }
-                ],
-            }
-        ]
-    return doc
-
-
-def _infosource(text: str) -> dict[str, str]:
-    label, link = reference_parts(text)
-    return {"name": label, **({"uri": link} if link else {})}
-
-
-def ninjs(article: Article, *, version: int, taxonomy: TopicLookup) -> bytes:
-    """article.json of a bundle: ninjs 3.1 as canonical JSON (sorted keys, 2-space indent)."""
-    doc = ninjs_document(article, version=version, taxonomy=taxonomy)
-    return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")

@@ -11,6 +11,7 @@
                                                 words of its slug ("corrections-policy")
     author_slug(name) -> str                    authors/<slug>/ of a byline name without a table
     GENRE_LABELS, genre_label(genre) -> str     what a card or an article calls its type of work
+                                                (from ``articles/display.py``)
     JSONLD_TYPES                                the schema.org type of each type of work
 
 The Trust Project's indicators map to these properties: best practices (publishingPrinciples,
@@ -25,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from permapress.articles.display import GENRE_LABELS as GENRE_LABELS
+from permapress.articles.display import genre_label as genre_label
 from permapress.articles.slug import slugify
 
 
@@ -51,20 +54,6 @@ POLICIES: Final = {
     "unnamedSourcesPolicy": ("sources", "anonymous"),
 }
 
-GENRE_LABELS: Final = {
-    "news": "News",
-    "analysis": "Analysis",
-    "opinion": "Opinion",
-    "review": "Review",
-    "explainer": "Explainer",
-    "interview": "Interview",
-    "obituary": "Obituary",
-    "letter": "Letter to the editor",
-    "satire": "Satire",
-    "sponsored": "Sponsored content",
-    "page": "Page",
-}
-
 JSONLD_TYPES: Final = {
     "news": "NewsArticle",
     "analysis": "AnalysisNewsArticle",
@@ -78,22 +67,6 @@ JSONLD_TYPES: Final = {
     "sponsored": "AdvertiserContentArticle",
     "page": "WebPage",
 }
-
-# IPTC's genre NewsCodes for the types that have one (ninjs ``genres``)
-IPTC_GENRES: Final = {
-    "analysis": "Analysis",
-    "opinion": "Opinion",
-    "review": "Review",
-    "interview": "Interview",
-    "obituary": "Obituary",
-    "explainer": "Background",
-}
-IPTC_GENRE_BASE: Final = "http://cv.iptc.org/newscodes/genre/"
-
-
-def genre_label(genre: str) -> str:
-    """ "Opinion" for "opinion"; "News" when the type of work is not stated."""
-    return GENRE_LABELS.get(genre or "news", genre.capitalize())
 
 
 def page_policies(slug: str, tags: tuple[str, ...] = ()) -> tuple[str, ...]:

@@ -12,6 +12,9 @@ the renderers never touch the catalog, the blockstore or the clock.
                   every version, oldest first (the last one is current)
     Page          one output file: a path relative to the site root and its bytes
 
+``iso8601``, ``byline``, ``media_image`` and ``body_html`` live in ``articles/display.py`` (the
+ninjs writer needs them too) and are importable from here as before.
+
 ``SiteInfo.base_url``, when known, is absolute and ends with "/"; building one that does not
 raises ``SiteError``. ``None`` means the public address is unknown: feeds and sitemaps then
 carry relative URLs and say so.
@@ -20,10 +23,14 @@ carry relative URLs and say so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from permapress.articles.display import body_html as body_html
+from permapress.articles.display import byline as byline
+from permapress.articles.display import iso8601 as iso8601
+from permapress.articles.display import media_image as media_image
 from permapress.articles.model import Article
 from permapress.config import Author
 from permapress.errors import SiteError
@@ -34,7 +41,6 @@ from permapress.site.trustinfo import NewsroomPage
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 # fmt: on
-_MEDIA_REF = re.compile(r'(\s(?:src|href)=")media/')
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,51 +139,6 @@ def newest_first(entries: Iterable[ArticleEntry]) -> list[ArticleEntry]:
     """Entries ordered latest published first; ties broken by slug so the order is stable."""
     by_slug = sorted(entries, key=lambda e: e.article.slug)
     return sorted(by_slug, key=lambda e: e.article.published, reverse=True)
-
-
-def iso8601(moment: datetime) -> str:
-    """RFC 3339 text of a timezone-aware time, "Z" for UTC, whole seconds.
-
-    Raises ``SiteError`` for a naive time, since its meaning depends on the reader's clock.
-    """
-    offset = moment.utcoffset()
-    if offset is None:
-        raise SiteError(f"time {moment.isoformat()} has no timezone; give every date a UTC offset")
-    text = moment.replace(microsecond=0, tzinfo=None).isoformat()
-    if offset == timedelta(0):
-        return text + "Z"
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def byline(authors: Sequence[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    if len(authors) <= 2:
-        return " and ".join(authors)
-    return ", ".join(authors[:-1]) + " and " + authors[-1]
-
-
-def media_image(article: Article) -> str | None:
-    """The lead image's file name when it is one of the article's media, else None."""
-    if article.image and any(m.name == article.image for m in article.media):
-        return article.image
-    return None
-
-
-def body_html(article: Article, media_prefix: str = "", recorded: str = "") -> str:
-    """The sanitised body HTML, its "media/…" references moved under ``media_prefix``.
-
-    ``recorded`` is the HTML the catalog kept when the version was recorded (the same that its
-    bundle shows); without it the Markdown is rendered."""
-    if not recorded:
-        from permapress.articles.markup import markdown_to_html  # Markdown only when needed
-
-        recorded = markdown_to_html(article.body)
-    html = recorded
-    if media_prefix and "media/" in html:
-        html = _MEDIA_REF.sub(lambda m: f"{m.group(1)}{media_prefix}media/", html)
-    return html
 
 
 def human_date(moment: datetime) -> str:
