@@ -9,6 +9,7 @@ that sanitising and image rewriting must edit are found here in the source text:
                                                   sanitising and rendering one body share a parse
                                                   (callers must not change the tokens)
     Source(text)                                  the text, its line offsets and its token stream
+    source_of(text) -> Source                     the same, shared like ``parse`` (read-only)
       .line_span(first, end) -> (start, stop)     character range of lines [first, end)
       .code                                       mask: fenced/indented code and code spans
       .html_blocks                                mask: lines of raw HTML blocks
@@ -81,7 +82,8 @@ class Destination:
 
 
 class Source:
-    """A Markdown text with its tokens, line offsets and protected regions."""
+    """A Markdown text with its tokens, line offsets and protected regions (``source_of``
+    gives the one already made for a text: treat it as read-only)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -123,6 +125,21 @@ class Source:
     def free(self, start: int, stop: int) -> bool:
         """True when no character in ``[start, stop)`` is code or raw HTML block."""
         return 1 not in self.code[start:stop] and 1 not in self.html_blocks[start:stop]
+
+
+_SOURCES: dict[str, Source] = {}
+
+
+def source_of(text: str) -> Source:
+    """``Source(text)``, shared: sanitising a body and then finding its images look at the same
+    text, so its masks are made once (callers must not change it)."""
+    found = _SOURCES.get(text)
+    if found is None:
+        found = Source(text)
+        if len(_SOURCES) >= _KEPT:
+            del _SOURCES[next(iter(_SOURCES))]  # the oldest entry
+        _SOURCES[text] = found
+    return found
 
 
 def _blank_line_after(text: str, newline: int) -> bool:

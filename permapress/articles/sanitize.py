@@ -29,7 +29,13 @@ from typing import Final
 import nh3
 from markdown_it.common.utils import unescapeAll
 
-from permapress.articles.mdscan import Source, destinations, find_in_lines, inline_html
+from permapress.articles.mdscan import (
+    Source,
+    destinations,
+    find_in_lines,
+    inline_html,
+    source_of,
+)
 from permapress.errors import ArticleError
 
 
@@ -182,7 +188,7 @@ def _block_edits(source: Source, first: int, end: int, content: str, precise: bo
 
 def _plan(text: str, precise: bool) -> tuple[list[Edit], bool]:
     """The edits that make ``text`` safer, and whether anything unsafe was seen at all."""
-    source = Source(text)
+    source = source_of(text)
     edits: list[Edit] = []
     unsafe = False
     for token in source.tokens:

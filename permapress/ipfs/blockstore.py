@@ -50,11 +50,19 @@ _TEMP_NUMBERS = itertools.count()
 _UNNAMED_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
 
 
-@functools.cache
-def _proc_fds(pid: int) -> int:
-    """This process's /proc/self/fd, opened once per process (a forked child has its own)."""
-    del pid  # the cache key
-    return os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+_PROC_FDS: list[int] = []  # this process's /proc/self/fd, once opened
+
+
+def _proc_fds() -> int:
+    """This process's /proc/self/fd, opened once per process (a forked child opens its own:
+    the inherited one shows the parent's descriptors)."""
+    if not _PROC_FDS:
+        _PROC_FDS.append(os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY))
+    return _PROC_FDS[0]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_PROC_FDS.clear)
 
 SHARDING = "/repo/flatfs/shard/v1/next-to-last/2"
 _SUFFIX = ".data"
@@ -250,7 +258,7 @@ class FileBlockstore:
         try:
             self._write_all(fd, data)
             with contextlib.suppress(FileExistsError):  # another writer stored it first
-                os.link(str(fd), path, src_dir_fd=_proc_fds(os.getpid()), follow_symlinks=True)
+                os.link(str(fd), path, src_dir_fd=_proc_fds(), follow_symlinks=True)
         finally:
             os.close(fd)
 

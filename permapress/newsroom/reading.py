@@ -255,8 +255,9 @@ def _tasks(
             yield flush()
         if isinstance(target, Failed):
             yield None, partial(lambda f: [(f.source, f, None, None)], target)
-        else:
-            yield None, partial(_inline, target, root, fmt, tz, options)
+        else:  # a folder's file is read in the format it was detected as, not detected again
+            known = formats.get(target, fmt) if isinstance(target, Path) else fmt
+            yield None, partial(_inline, target, root, known, tz, options)
     if chunk:
         yield flush()
 

@@ -167,7 +167,7 @@ def record_article(
         effective=effective.isoformat(),
         recorded=now.astimezone(UTC).isoformat(timespec="seconds"),
         note=note or "",
-        document=to_markdown(article),
+        document=bundle.document or to_markdown(article),  # its article.md
         meta=article_meta(article),
         record_cid=str(bundle.record_cid),
         record=bundle.record.decode("utf-8"),

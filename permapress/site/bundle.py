@@ -59,14 +59,16 @@ class ChainLink:
 
 @dataclass(frozen=True, slots=True)
 class SignedBundle:
-    """A built bundle: its root, the record (bytes, CID, signature) inside it, and the CID of
-    each content file by its path in the bundle (the record's manifest)."""
+    """A built bundle: its root, the record (bytes, CID, signature) inside it, the CID of
+    each content file by its path in the bundle (the record's manifest), and the text of its
+    article.md (the catalog keeps it as the version's document)."""
 
     root: Imported
     record: bytes
     record_cid: CID
     signature: bytes
     files: Mapping[str, str]
+    document: str = ""
 
     @property
     def cid(self) -> CID:
@@ -80,8 +82,10 @@ def bundle_files(
     site_name: str,
     taxonomy: Taxonomy,
     publisher_fingerprint: str | None = None,
+    document: str | None = None,
 ) -> Files:
-    """The content files of a bundle, by name (the record is added by ``build_bundle``)."""
+    """The content files of a bundle, by name (the record is added by ``build_bundle``);
+    ``document``: ``to_markdown(article)`` when the caller has it already."""
     published_by = (
         f"{site_name}, publisher key {publisher_fingerprint}" if publisher_fingerprint else None
     )
@@ -89,7 +93,7 @@ def bundle_files(
         "index.html": render_bundle_index(
             article, site_name=site_name, version=version, published_by=published_by
         ),
-        "article.md": to_markdown(article).encode("utf-8"),
+        "article.md": (to_markdown(article) if document is None else document).encode("utf-8"),
         "article.json": ninjs(article, version=version, taxonomy=taxonomy),
     }
     if article.media:
@@ -134,10 +138,11 @@ def build_bundle(
     numbers = [link.version for link in chain]
     if numbers != list(range(1, version)):
         raise TrustError(f"version {version} needs the records of 1..{version - 1}, got {numbers}")
-    public = public_bytes(key)
+    public, printed = _publisher(key)
+    document = to_markdown(article)
     files = bundle_files(
         article, version=version, site_name=site_name, taxonomy=taxonomy,
-        publisher_fingerprint=fingerprint(public),
+        publisher_fingerprint=printed, document=document,
     )
     tree, manifest = _import_content(files, profile, sink)
     record = VersionRecord(
@@ -155,4 +160,20 @@ def build_bundle(
         data, signature, [(link.version, link.record, link.signature) for link in chain]
     )
     root = import_tree(tree, profile, sink)
-    return SignedBundle(root, data, record_cid(data), signature, manifest)
+    return SignedBundle(root, data, record_cid(data), signature, manifest, document)
+
+
+_PUBLISHERS: dict[int, tuple[Ed25519PrivateKey, bytes, str]] = {}
+
+
+def _publisher(key: Ed25519PrivateKey) -> tuple[bytes, str]:
+    """The public key and its fingerprint, worked out once per key object (an import signs
+    thousands of bundles with one key)."""
+    known = _PUBLISHERS.get(id(key))
+    if known is None or known[0] is not key:
+        public = public_bytes(key)
+        known = (key, public, fingerprint(public))
+        if len(_PUBLISHERS) >= 8:
+            _PUBLISHERS.clear()
+        _PUBLISHERS[id(key)] = known
+    return known[1], known[2]

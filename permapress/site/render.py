@@ -30,6 +30,7 @@ Errors: a naive datetime or a bad base URL raises ``SiteError`` naming the value
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -72,6 +73,9 @@ from permapress.site.views import month_title as month_title  # the builder titl
 
 # --- the pages -------------------------------------------------------------------------------
 
+# one newsroom's icon, made once for the thousands of bundles an import renders
+_site_icon = lru_cache(maxsize=8)(storyparts.letter_icon)
+
 
 def render_bundle_index(
     article: Article,
@@ -107,7 +111,7 @@ def render_bundle_index(
         site_name=site_name,
         strip=f"Permanent copy · version {version}" if version is not None else "Permanent copy",
         strip_href=None if version is None else to_article + paths.INDEX,
-        icon=storyparts.letter_icon(site_name),
+        icon=_site_icon(site_name),
         home_href=None if version is None else to_root + paths.INDEX,
         provenance=provenance,
         has_media=bool(article.media),
