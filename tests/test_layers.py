@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "permapress"
 
 # Lowest first. A module may import its own layer and the ones below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("permapress", "errors", "config", "staging", "watchdog", "demo"),
+    ("permapress", "errors", "config", "staging", "watchdog", "demo", "jsonsafe"),
     ("ipfs",),
     ("articles",),
     ("catalog",),

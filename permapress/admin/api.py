@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from permapress import jsonsafe
 from permapress.admin import listing, people, workflow
 from permapress.admin.auth import (
     COOKIE,
@@ -61,8 +62,8 @@ async def _json(request: Request) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        value = json.loads(body)
-    except (ValueError, RecursionError):
+        value = jsonsafe.loads(body)
+    except ValueError:
         raise bad_request("the request body is not JSON") from None
     if not isinstance(value, dict):
         raise bad_request("the request body must be a JSON object")

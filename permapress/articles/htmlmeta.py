@@ -32,7 +32,6 @@ are ignored. Pure: no I/O; bad JSON-LD is skipped, never raised.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
+from permapress import jsonsafe
 from permapress.articles.bylines import (
     author_names,
     clean_authors,
@@ -134,8 +134,8 @@ def _jsonld_nodes(root: lxml.html.HtmlElement) -> list[dict[str, Any]]:
             continue
         text = (script.text or "").strip().removeprefix("<!--").removesuffix("-->").strip()
         try:
-            data = json.loads(text, strict=False)
-        except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
+            data = jsonsafe.loads(text, strict=False)
+        except ValueError:  # not JSON, or nested too deeply to read
             continue
         nodes.extend(_walk(data))
     return nodes

@@ -30,7 +30,6 @@ fetches of an unchanged article differ in these files only, so the importer comp
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from permapress import jsonsafe
 from permapress.articles.fetch import Fetched, Limits
 from permapress.articles.media import import_root, inside_root
 from permapress.articles.model import Article, Media
@@ -109,11 +109,11 @@ MAX_MEDIA_BYTES: Final = 50 * 1024 * 1024
 def load_json(data: bytes, source: str) -> object:
     """A JSON document (UTF-8, with or without BOM); ArticleError naming the source if not."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ArticleError(f"is not valid JSON ({exc})", source) from None
-    except RecursionError:
+        return jsonsafe.loads(data.decode("utf-8-sig"))
+    except jsonsafe.TooDeep:
         raise ArticleError("is JSON nested too deeply to read", source) from None
+    except ValueError as exc:  # bad UTF-8 too
+        raise ArticleError(f"is not valid JSON ({exc})", source) from None
 
 
 def load_media(folder: Path, ref: str, name: str, media_type: str, source: str) -> Media:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
+from permapress import jsonsafe
 from permapress.articles.model import Media
 
 # warcio is imported by the functions that write or read a WARC: importing a Markdown folder
@@ -153,9 +153,9 @@ def legacy_warc(source_html: bytes, source_json: bytes) -> Media | None:
     """The WARC for an older bundle's ``source.html`` and ``source.json`` (None when the JSON
     cannot be read: the caller keeps the pair as it was)."""
     try:
-        meta = json.loads(source_json.decode("utf-8"))
+        meta = jsonsafe.loads(source_json.decode("utf-8"))
         retrieved = datetime.fromisoformat(str(meta["retrieved"]))
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
+    except (ValueError, KeyError, TypeError):  # bad UTF-8 and absurd nesting are ValueErrors
         return None
     if not isinstance(meta, dict) or retrieved.tzinfo is None:
         return None

@@ -37,13 +37,13 @@ sends is shown on one line, control characters escaped, at most 200 characters.
 from __future__ import annotations
 
 import base64
-import json as jsonlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import httpx
 
+from permapress import jsonsafe
 from permapress.publish.errors import (
     PublishError,
     TargetRejected,
@@ -81,10 +81,7 @@ def _size(n: int) -> str:
 
 def parse_json(data: bytes | str) -> Any:
     """JSON, or ValueError for anything else (bad UTF-8, absurd nesting included)."""
-    try:
-        return jsonlib.loads(data)
-    except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+    return jsonsafe.loads(data)
 
 
 def error_detail(response: httpx.Response) -> str:

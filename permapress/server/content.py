@@ -13,9 +13,10 @@ plain text when no binary control bytes appear, else ``application/octet-stream`
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from typing import Final
+
+from permapress import jsonsafe
 
 _TABLE: Final = mimetypes.MimeTypes(filenames=())
 
@@ -131,8 +132,8 @@ def _is_json(data: bytes) -> bool:
     if start not in (b"{", b"["):
         return False
     try:
-        json.loads(data)
-    except (ValueError, RecursionError):  # nested past Python's limit: not served as JSON
+        jsonsafe.loads(data)
+    except ValueError:  # not JSON, or nested past Python's limit: not served as JSON
         return False
     return True
 

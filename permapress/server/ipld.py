@@ -17,10 +17,10 @@ continues from the linked block with the rest. Failures, as HTTP statuses:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Final
 
+from permapress import jsonsafe
 from permapress.errors import FormatError, GatewayError
 from permapress.ipfs import dagcbor
 from permapress.ipfs.cid import CID, DAG_CBOR, DAG_JSON
@@ -42,11 +42,11 @@ def _decode(cid: CID, data: bytes) -> object:
         # UTF-8; it is still a block whose links a client may follow.
         return dagcbor.decode_relaxed(data).value
     try:
-        return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FormatError(f"block {cid} is not valid DAG-JSON: {exc}") from None
-    except RecursionError:
+        return jsonsafe.loads(data)
+    except jsonsafe.TooDeep:
         raise FormatError(f"block {cid} is DAG-JSON nested too deeply to read") from None
+    except ValueError as exc:  # bad UTF-8 too
+        raise FormatError(f"block {cid} is not valid DAG-JSON: {exc}") from None
 
 
 def follow(cid: CID, data: bytes, segments: Sequence[str]) -> tuple[CID, int]:

@@ -32,11 +32,11 @@ no cycle can be followed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from permapress import jsonsafe
 from permapress.errors import IpfsError, TrustError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, stat
@@ -174,9 +174,9 @@ def _check_content(state: _State, files: dict[str, CID], record: VersionRecord) 
 
 def _headline(files: dict[str, CID], get: Getter) -> str | None:
     try:
-        data: Any = json.loads(read_bytes(files["article.json"], get))
+        data: Any = jsonsafe.loads(read_bytes(files["article.json"], get))
         return str(data["headlines"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError, RecursionError, IpfsError):
+    except (KeyError, IndexError, TypeError, ValueError, IpfsError):
         return None
 
 

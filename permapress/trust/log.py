@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from permapress import jsonsafe
 from permapress.errors import FormatError, TrustError
 from permapress.ipfs.cid import CID
 from permapress.trust.keys import (
@@ -144,8 +145,8 @@ def decode_line(line: bytes, number: int) -> SignedEntry:
     """One line of log.jsonl (with its newline), strictly."""
     what = f"log.jsonl line {number}"
     try:
-        value = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = jsonsafe.loads(line.decode("utf-8"))
+    except ValueError:  # bad UTF-8, not JSON, or nested too deeply
         raise TrustError(f"{what} is not UTF-8 JSON (or nested too deeply)") from None
     if canonical_json(value) != line:
         raise TrustError(f"{what} is not in canonical form")
@@ -223,8 +224,8 @@ def publisher_document(info: PublisherInfo) -> bytes:
 def decode_publisher_document(data: bytes) -> PublisherInfo:
     what = PUBLISHER_FILE
     try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = jsonsafe.loads(data.decode("utf-8"))
+    except ValueError:  # bad UTF-8, not JSON, or nested too deeply
         raise TrustError(f"{what} is not UTF-8 JSON (or nested too deeply)") from None
     if not isinstance(value, dict) or value.get("type") != PUBLISHER_TYPE:
         raise TrustError(f"{what}: type is not {PUBLISHER_TYPE!r}")

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from permapress import jsonsafe
 from permapress.errors import FormatError, TrustError
 from permapress.ipfs.cid import CID, RAW
 from permapress.trust.keys import fingerprint, key_text, parse_key_text
@@ -93,8 +94,8 @@ def canonical_json(value: Any) -> bytes:
 def load_canonical(data: bytes, what: str) -> Any:
     """Parse JSON that must be in canonical form (so its bytes, and its CID, are the only ones)."""
     try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = jsonsafe.loads(data.decode("utf-8"))
+    except ValueError:  # bad UTF-8, not JSON, or nested too deeply
         raise TrustError(f"{what} is not UTF-8 JSON (or nested too deeply)") from None
     if canonical_json(value) != data:
         raise TrustError(f"{what} is not in canonical form (sorted keys, no spaces, one newline)")
