@@ -176,6 +176,39 @@ class _Listed:
         return [self.known[slug] for slug in slugs]
 
 
+def _shown(
+    catalog: Catalog, order: list[str], changed: dict[str, list[VersionRow]]
+) -> dict[str, list[VersionRow]]:
+    """The version each listed article shows, as ``search_build.place_search`` takes them: the
+    ``changed`` articles' public rows as read, the others as light rows (number and bundle CID,
+    no metadata) read without the articles' text. An article on the site with one version shows
+    it; of one with more, the newest that is not a draft (``catalog.published``)."""
+    numbers: dict[str, list[tuple[int, str]]] = {}
+    for slug, number, bundle in catalog.connection.execute(
+        "SELECT slug, number, bundle_cid FROM versions ORDER BY slug, number"
+    ):
+        numbers.setdefault(slug, []).append((number, bundle))
+    several = [slug for slug in order if slug not in changed and len(numbers[slug]) > 1]
+    drafts: set[tuple[str, int]] = set()
+    if several:
+        drafts = {
+            (slug, number)
+            for slug, number in catalog.connection.execute(
+                "SELECT slug, number FROM versions WHERE slug IN (SELECT value FROM json_each(?)) "
+                "AND json_extract(meta, '$.draft')",
+                (json.dumps(several),),
+            )
+        }
+    shown: dict[str, list[VersionRow]] = {}
+    for slug in order:
+        if slug in changed:
+            shown[slug] = changed[slug]
+            continue
+        number, bundle = [item for item in numbers[slug] if (slug, item[0]) not in drafts][-1]
+        shown[slug] = [VersionRow(slug, number, "", bundle, 0, "", "", "", "", "", "")]
+    return shown
+
+
 def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResult:
     """Patch the last root with the files ``changed`` touches."""
     newsroom, state, site = under_way.newsroom, under_way.state, under_way.site
@@ -251,7 +284,8 @@ def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResu
     for page in history.publisher_pages(config.name, under_way.public_key, profile.name,
                                         catalog.log_head(), catalog.log_lines()):  # fmt: skip
         plan.page(page)
-    search_build.place_search(plan, catalog, site, order, get=blocks.get)  # the chunks it changed
+    shown = _shown(catalog, order, changed)
+    search_build.place_search(plan, catalog, site, order, shown, get=blocks.get)  # what changed
     plan.flush()
     made = dict(nodes(plan.tree))
     count_pages += plan.pages - sum(1 for path in made if path.endswith(".html"))

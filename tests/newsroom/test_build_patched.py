@@ -109,3 +109,33 @@ def test_changes_that_move_articles_take_the_ordinary_build(
     assert made["mode"] == "incremental"
     full = from_scratch(cli, demo_home)
     assert (made["root_cid"], made["pages"]) == (full["root_cid"], full["pages"])
+
+
+
+def test_a_later_draft_is_not_patched_in(
+    demo_home: Path, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """An article whose newest version is a draft keeps showing its last public version when
+    another article's correction is patched in (the search index among them)."""
+    source = tmp_path / "quay.md"
+    story = "---\ntitle: Quay wall repaired\ndate: 2025-09-01T08:00:00Z\n{draft}---\n\n{body}\n"
+    source.write_text(story.format(draft="", body="The quay reopened."), encoding="utf-8")
+    assert cli("import", str(source), "--home", str(demo_home)).code == 0
+    build(cli, demo_home)
+    source.write_text(story.format(draft="draft: true\n", body="A rewrite, zanzibarish."))
+    run = cli("import", str(source), "--home", str(demo_home), "--json")
+    assert run.code == 0, run.err
+    assert run.json()["updated"] == 1
+    other = next(slug for slug in slugs(cli, demo_home) if slug != "quay-wall-repaired")
+    write(cli, demo_home, tmp_path, other, body="Corrected beside a draft.")
+    patched = build(cli, demo_home)
+    assert patched["mode"] == "patched"
+    kept = search_row(demo_home)
+    full = from_scratch(cli, demo_home)
+    assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
+    assert kept == search_row(demo_home)  # the next build knows search/ for what it is
+
+
+def search_row(home: Path) -> Any:
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        return db.execute("SELECT * FROM page_cache WHERE path = 'search/'").fetchone()
