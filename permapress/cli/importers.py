@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from permapress.cli.options import echo_json, home_option, json_option, resolve_home
 from permapress.errors import ConfigError
@@ -28,6 +26,9 @@ from permapress.errors import ConfigError
 
 def print_report(report: dict[str, Any], *, title: str = "Import") -> None:
     """The report for people; see the module docstring."""
+    from rich.console import Console  # only here: `import --json` does without rich
+    from rich.table import Table
+
     for item in report["items"]:
         click.echo(f"{item['status']:<10} {item['slug']}  ({item['source']})")
     for note in report.get("notes", []):

@@ -75,7 +75,6 @@ def import_(
     """Import articles from files, folders or URLs: Markdown, pages like the seed, HTML
     pages, RSS/Atom/JSON feeds, WordPress exports (WXR) and ninjs."""
     from permapress.articles.items import ReadOptions
-    from permapress.cli.importers import print_report
     from permapress.handle import Newsroom
     from permapress.newsroom.importing import import_paths
 
@@ -105,6 +104,8 @@ def import_(
     if as_json:
         echo_json(report)
     else:
+        from permapress.cli.importers import print_report
+
         print_report(report)
     if report["failed"]:
         sys.exit(1)

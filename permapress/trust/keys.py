@@ -22,7 +22,6 @@ import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from permapress.errors import TrustError
@@ -30,11 +29,16 @@ from permapress.errors import TrustError
 PRIVATE_NAME = "publisher.key"
 PUBLIC_NAME = "publisher.pub"
 KEY_PREFIX = "ed25519:"
+# The PEM of an Ed25519 private key as save_key writes it (PKCS #8, RFC 8410): this DER prefix,
+# then the 32-byte seed. Read directly, so that opening a newsroom does without cryptography's
+# serialization module (it imports the other key types and ciphers); any other PEM goes to it.
+_PEM_LINES = ("-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----")
+_PKCS8_ED25519 = bytes.fromhex("302e020100300506032b657004220420")
 
 
 def public_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return public.public_bytes_raw()
 
 
 def fingerprint(public: bytes) -> str:
@@ -55,6 +59,8 @@ def generate_key(keys_dir: Path) -> Ed25519PrivateKey:
 
 def save_key(keys_dir: Path, key: Ed25519PrivateKey) -> None:
     """Write ``key`` (mode 0600, written atomically) and its public half."""
+    from cryptography.hazmat.primitives import serialization
+
     keys_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(keys_dir, 0o700)
     pem = key.private_bytes(
@@ -78,6 +84,11 @@ def load_private_key(keys_dir: Path) -> Ed25519PrivateKey:
         ) from None
     except OSError as exc:
         raise TrustError(f"{path}: cannot read the publisher key ({exc.strerror})") from None
+    seed = _ed25519_seed(data)
+    if seed is not None:
+        return Ed25519PrivateKey.from_private_bytes(seed)
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
@@ -85,6 +96,23 @@ def load_private_key(keys_dir: Path) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise TrustError(f"{path}: not an Ed25519 key")
     return key
+
+
+def _ed25519_seed(data: bytes) -> bytes | None:
+    """The seed in a PEM file of the form save_key writes, or None for any other text."""
+    lines = data.decode("ascii", "replace").split()
+    if len(lines) < 3 or " ".join(lines[:3]) != _PEM_LINES[0] or "-----END" not in lines:
+        return None
+    end = lines.index("-----END")
+    if " ".join(lines[end:]) != _PEM_LINES[1]:
+        return None
+    try:
+        der = base64.b64decode("".join(lines[3:end]), validate=True)
+    except ValueError:
+        return None
+    if len(der) != 48 or not der.startswith(_PKCS8_ED25519):
+        return None
+    return der[16:]
 
 
 def has_key(keys_dir: Path) -> bool:

@@ -81,3 +81,32 @@ def test_every_form_of_the_key_matches(form: str) -> None:
 def test_unusable_expected_keys_are_explained(bad: str) -> None:
     with pytest.raises(TrustError, match="neither a fingerprint"):
         check_expected_key(bad)
+
+
+@pytest.mark.parametrize("form", ["as saved", "crlf", "other key type", "truncated"])
+def test_a_key_file_reads_as_cryptography_reads_it(tmp_path: Path, form: str) -> None:
+    """The PEM that save_key writes is read without cryptography's serialization module; every
+    file reads as that module reads it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = KEY.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    if form == "crlf":
+        pem = pem.replace(b"\n", b"\r\n")
+    elif form == "other key type":
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    elif form == "truncated":
+        pem = pem.replace(pem.splitlines()[1], pem.splitlines()[1][:-8])
+    (tmp_path / "publisher.key").write_bytes(pem)
+    if form in ("as saved", "crlf"):
+        assert public_bytes(load_private_key(tmp_path)) == PUBLIC
+        assert load_private_key(tmp_path).private_bytes_raw() == KEY.private_bytes_raw()
+    else:
+        with pytest.raises(TrustError, match="not an Ed25519 key|not a PEM private key"):
+            load_private_key(tmp_path)
