@@ -7,9 +7,11 @@
   in this process (page cache emptied, after one build to warm up), once with ``search/`` left
   out and once with it; the share is CPU time (the step's, against the whole build's with its
   worker processes), as the wall time of a build on a shared machine varies more than the step
-  costs. Measured twice: with the articles' index entries kept from the last build
-  (``search_cache.py``: a build from scratch of articles built before) and without them (the
-  first build of these articles: every one read and tokenised);
+  costs. Measured twice: with the articles' index entries kept (``search_cache.py``: made when
+  each version was recorded, so also the first build after an import) and without any (after
+  the code that makes entries changed: every article read and tokenised in the build);
+- what recording a version spends on its entry (``search_cache.remember``: tokenise, cut the
+  text into pieces, store them), per article, as CPU time;
 - files changed by one correction (a sentence added to one article), against the files of the
   index before it, by place (a chunk gets a new name when its bytes change): term chunks, docs
   chunks, text files, and ``meta.js``, which names them all;
@@ -38,10 +40,20 @@ from typing import Any
 
 from benchmarks.common import Result
 from benchmarks.corpus import write_corpus
+from permapress.catalog import Catalog
 from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
+from permapress.ipfs.profiles import get_profile
 from permapress.ipfs.reader import read_file, resolve_path
-from permapress.site import build, search, search_build, search_words, verifier
+from permapress.site import (
+    build,
+    search,
+    search_build,
+    search_cache,
+    search_patch,
+    search_words,
+    verifier,
+)
 from permapress.site.search import SearchDoc, search_files
 from permapress.site.search_query import query_plan
 
@@ -61,7 +73,7 @@ def _docs(home: Path) -> list[SearchDoc]:
     with Newsroom.open(home, readonly=True) as newsroom:
         slugs = [row.slug for row in newsroom.catalog.articles("published")]
         rows = search_build.shown_rows(newsroom.catalog, slugs)
-    return [search_build.search_doc(row) for row in rows.values()]
+    return [search_cache.search_doc(row) for row in rows.values()]
 
 
 def _newsroom(work: Path) -> Path:
@@ -151,6 +163,7 @@ def run(work: Path) -> list[Result]:
     results.append(
         Result("  CPU time of the search/ step", cold_share, "s", ratio=cold_share / cold_cpu)
     )
+    results.append(_recording(home))
     page = 0
     with Newsroom.open(home, readonly=True) as newsroom:
         root = newsroom.catalog.latest_build()
@@ -176,9 +189,33 @@ def run(work: Path) -> list[Result]:
     return results
 
 
+def _recording(home: Path, count: int = 500) -> Result:
+    """CPU time ``search_cache.remember`` adds to recording a version, per article (on the
+    shown versions of ``count`` articles, into a copy of the catalog, blocks to nowhere)."""
+    with Newsroom.open(home, readonly=True) as newsroom:
+        slugs = [row.slug for row in newsroom.catalog.articles("published")][:count]
+        rows = list(search_build.shown_rows(newsroom.catalog, slugs).values())
+        language, profile = newsroom.config.language, get_profile(newsroom.config.profile)
+    scratch = home.parent / f"{home.name}-recording.sqlite"
+    scratch.unlink(missing_ok=True)
+    with sqlite3.connect(home / "catalog.sqlite") as source, sqlite3.connect(scratch) as copy:
+        source.backup(copy)
+    try:
+        with Catalog.open(scratch) as cat:
+            started = time.process_time()
+            for row in rows:
+                search_cache.remember(cat, lambda cid, data: None, language, profile, row)
+            spent = time.process_time() - started
+    finally:
+        scratch.unlink(missing_ok=True)
+    return Result("  recording a version: its entry (CPU per article)", spent / len(rows) * 1000,
+                  "ms")  # fmt: skip
+
+
 def _place(path: str) -> str:
-    """A file's place: ``t/<bucket>`` or ``d/<n>`` without the name's hash; others as named."""
-    return re.sub(r"^([td]/\d+)-\w+\.js$", r"\1", path)
+    """A file's place: ``t/<bucket>`` or ``d/<n>`` without the name's hash; an article's text
+    pieces as its one text folder ``x/<name>``; ``meta.js`` as named."""
+    return re.sub(r"^([td]/\d+)-\w+\.js$|^(x/\w+)/\d+\.js$", r"\1\2", path)
 
 
 def _correction(docs: list[SearchDoc], files: dict[str, bytes]) -> list[Result]:
@@ -197,8 +234,8 @@ def _correction(docs: list[SearchDoc], files: dict[str, bytes]) -> list[Result]:
     search.assemble(now, "en")
     whole = time.process_time() - started
     started = time.process_time()
-    changes = search.patch(search.registered(files["meta.js"]), files.__getitem__, entries, now,
-                           "en")  # fmt: skip
+    changes = search_patch.patch(search.registered(files["meta.js"]), files.__getitem__, entries,
+                                 now, "en")  # fmt: skip
     patching = time.process_time() - started
     patched = {p: d for p, d in files.items() if not p.startswith("x/")}
     for path, data in changes.items():

@@ -1,7 +1,7 @@
 """The site's own search index: small script files the search page loads one by one.
 
     search_files(docs, language) -> dict[str, bytes]   files under ``search/`` by path
-    entry(doc, language) -> (Entry, bytes)             one article's part, and its text file
+    entry(doc, language) -> (Entry, {name: bytes})     one article's part, and its text pieces
     assemble(entries, language) -> dict[str, bytes]    meta.js and the chunks over the entries
     bucket(term, buckets) -> int                       the term chunk that holds a term
 
@@ -11,14 +11,20 @@ slug), so a new article takes the next id and a correction keeps its id. The fil
 - ``meta.js``: article count, bucket count, the stemming rules, and the name hash of every
   term chunk (``ABSENT`` for an empty bucket) and every docs chunk, ``HASH`` characters each;
 - ``t/<bucket>-<hash>.js``: the terms whose first three letters hash (FNV-1a, 32 bits, over
-  UTF-8) to the bucket, each with its document frequency and postings ``[id delta, impact,
+  UTF-8) to the bucket, each with its document frequency and postings ``[id delta, value,
   …]``: all of a term's words that share a prefix sit in one chunk, so the page matches the
-  last word typed as a prefix by loading one chunk;
-- ``d/<n>-<hash>.js``: the text file names of articles ``64n … 64n+63``, ``TEXT_HASH``
+  last word typed as a prefix by loading one chunk. A value is ``impact + SPREAD * piece``:
+  the term's impact (1 … 18) and the piece of the article's text it first occurs in
+  (``NOWHERE``: only in the headline, authors or categories);
+- ``d/<n>-<hash>.js``: the text folder names of articles ``64n … 64n+63``, ``TEXT_HASH``
   characters each, one string;
-- ``x/<hash>.js``: one article as a result shows it: slug, headline, date, and its summary and
-  body as plain text (up to ``TEXT_MAX`` characters), which the page cuts the snippet from,
-  around the first matching word.
+- ``x/<hash>/<k>.js``: piece ``k`` of one article as a result shows it: slug, headline, date,
+  and a part of its summary and body as plain text (the whole is up to ``TEXT_MAX``
+  characters; each piece owns about ``PIECE`` of them and repeats a little of its neighbours',
+  so a snippet around a word near its edge is whole), and whether text comes before and after
+  it. The page loads, for each result, the piece where the first of the query's words occurs
+  (the smallest piece among its postings) and cuts the snippet there, around that word; so a
+  query loads about a sixth of its results' text.
 
 Every name holds a hash of the file's content (SHA-256, base32), so a file under a name never
 changes: caches may keep it for ever, and a new version gets a new name.
@@ -28,7 +34,7 @@ Each file is one call of the page's global ``ppSearch(kind, key, data)``: the pa
 
 Ranking: the impact of a term in an article is BM25's term part (k1 1.2, b 0.75) over the
 weighted count (headline 3, authors and categories 2, summary 2, body 1), against a fixed
-length ``NOMINAL_LENGTH`` instead of the corpus average, rounded to an integer 1..17. The page
+length ``NOMINAL_LENGTH`` instead of the corpus average, rounded to an integer 1..18. The page
 adds impact times idf (from the frequency the chunk stores) over the query's terms; ties go to
 the newer article. A term keeps the ``MAX_POSTINGS`` postings of highest impact (newest first),
 so a word in every article costs a few kB, not the whole archive.
@@ -40,7 +46,8 @@ them). Same articles, same bytes. What an article adds (``Entry``) depends on th
 alone, so a build keeps it (``search_cache.py``) and reads no unchanged article again.
 
 Word forms (``terms``, stemming, CJK bigrams) are in ``search_words.py``; what a query loads
-and ranks (``query_plan``, the reference for ``search.js``) in ``search_query.py``.
+and ranks (``query_plan``, the reference for ``search.js``) in ``search_query.py``; the index
+patched for articles changed in place in ``search_patch.py``.
 """
 
 from __future__ import annotations
@@ -49,18 +56,24 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from permapress.site.search_words import MIN_STEM, rules, term_counts
 
-FORMAT = 2
+FORMAT = 3
 DOCS_PER_CHUNK = 64
 HASH = 6  # base32 characters of a term or docs chunk's name hash (meta.js lists them all)
 ABSENT = "0" * HASH  # an empty bucket in meta.js's list ("0" is not a base32 character)
 TEXT_HASH = 12  # base32 characters of a text file's name (the docs chunk names it)
 TEXT_MAX = 4000
+PIECE = 600  # characters of the text a piece owns (cut at a space)
+PIECES = 8  # at most: the last one owns the rest
+AROUND = (70, 150)  # characters of the pieces before and after that a piece repeats
+IMPACT_MAX = 18  # SCALE * (K1 + 1), rounded
+SPREAD = IMPACT_MAX + 1  # a posting's value: impact + SPREAD * piece
+NOWHERE = 12  # the piece of a term that is not in the text (the largest that fits a byte)
 MAX_POSTINGS = 1000
 NOMINAL_LENGTH = 400
 PREFIX = 3
@@ -163,23 +176,64 @@ class Entry:
     headline: str
     published: str  # ISO 8601: the order of doc ids
     terms: str  # its index terms, separated by spaces
-    impacts: bytes  # the impact of each term (1 … 17), in the same order
-    text: str  # the name of its text file: x/<text>.js (a hash of what it shows)
+    impacts: bytes  # each term's posting value (impact + SPREAD * piece), in the same order
+    text: str  # the name of its text folder: x/<text>/ (a hash of what it shows)
 
 
-def entry(doc: SearchDoc, language: str) -> tuple[Entry, bytes]:
-    """The article's entry and its text file (``x/<name>.js``)."""
+def pieces(text: str) -> list[tuple[int, int]]:
+    """The parts of ``text`` its pieces own: ``(start, end)``, cut at spaces, about ``PIECE``
+    characters each, at most ``PIECES``."""
+    bounds = [0]
+    while len(text) - bounds[-1] > PIECE and len(bounds) < PIECES:
+        at = bounds[-1]
+        cut = text.rfind(" ", at + 1, at + PIECE + 1)
+        bounds.append(cut if cut > at else at + PIECE)
+    bounds.append(len(text))
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
+def _piece_files(
+    name: str, shown: list[str], text: str, parts: list[tuple[int, int]]
+) -> dict[str, bytes]:
+    files = {}
+    for k, (start, end) in enumerate(parts):
+        if start <= AROUND[0]:  # a few words of the piece before: begin after a space
+            start = 0
+        elif (at := text.find(" ", start - AROUND[0], start)) >= 0:
+            start = at + 1
+        if len(text) - end <= AROUND[1]:  # and of the piece after: end at a space
+            end = len(text)
+        elif (at := text.rfind(" ", end + 1, end + AROUND[1])) > end:
+            end = at
+        data = [*shown, text[start:end], int(start > 0), int(end < len(text))]
+        files[f"{k}.js"] = _script("x", f"{name}/{k}", data)
+    return files
+
+
+def entry(doc: SearchDoc, language: str) -> tuple[Entry, dict[str, bytes]]:
+    """The article's entry and its text pieces (``x/<name>/<k>.js`` by ``<k>.js``)."""
     body = _LINK.sub(" ", doc.body)
     counts = _weighted(doc, language, body)
     norm = K1 * (1 - B + B * sum(counts.values()) / NOMINAL_LENGTH)
     # few distinct counts per article: each one's impact computed once
-    table = {w: min(255, round(SCALE * w * (K1 + 1) / (w + norm)) or 1) for w in {*counts.values()}}
-    impacts = bytes(map(table.__getitem__, counts.values()))
-    shown = [doc.slug, doc.headline, doc.published[:10], plain_text(doc, body)]
-    payload = json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+    table = {
+        w: min(IMPACT_MAX, round(SCALE * w * (K1 + 1) / (w + norm)) or 1)
+        for w in {*counts.values()}
+    }  # fmt: skip
+    text = plain_text(doc, body)
+    parts = pieces(text)
+    where: dict[str, int] = {}
+    for k, (start, end) in enumerate(parts):
+        for term in term_counts(text[start:end], language):
+            where.setdefault(term, k)
+    impacts = bytes(
+        table[w] + SPREAD * where.get(term, NOWHERE) for term, w in counts.items()
+    )  # fmt: skip
+    shown = [doc.slug, doc.headline, doc.published[:10]]
+    payload = json.dumps([*shown, text], ensure_ascii=False, separators=(",", ":"))
     name = name_hash(payload.encode("utf-8"), TEXT_HASH)
     made = Entry(doc.slug, doc.headline, doc.published, " ".join(counts), impacts, name)
-    return made, f'ppSearch("x","{name}",{payload});\n'.encode()
+    return made, _piece_files(name, shown, text, parts)
 
 
 def ordered(docs: Sequence[SearchDoc]) -> list[SearchDoc]:
@@ -187,7 +241,7 @@ def ordered(docs: Sequence[SearchDoc]) -> list[SearchDoc]:
     return sorted(docs, key=lambda d: (d.published, d.slug))
 
 
-def _named(kind: str, key: int, data: object) -> tuple[str, str, bytes]:
+def named(kind: str, key: int, data: object) -> tuple[str, str, bytes]:
     """A chunk file: its name hash, its path (content-addressed) and its bytes."""
     body = _script(kind, key, data)
     digest = name_hash(body)
@@ -199,12 +253,12 @@ def in_order(entries: Sequence[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.published, e.slug))
 
 
-def _docs_chunk(entries: Sequence[Entry], number: int) -> tuple[str, str, bytes]:
+def docs_chunk(entries: Sequence[Entry], number: int) -> tuple[str, str, bytes]:
     names = "".join(e.text for e in entries[number * DOCS_PER_CHUNK :][:DOCS_PER_CHUNK])
-    return _named("d", number, names)
+    return named("d", number, names)
 
 
-def _meta(count: int, term_names: str, doc_names: str, language: str) -> bytes:
+def meta_file(count: int, term_names: str, doc_names: str, language: str) -> bytes:
     meta = {
         "format": FORMAT,
         "n": count,
@@ -214,6 +268,8 @@ def _meta(count: int, term_names: str, doc_names: str, language: str) -> bytes:
         "t": term_names,
         "d": doc_names,
         "per": DOCS_PER_CHUNK,
+        "spread": SPREAD,
+        "nowhere": NOWHERE,
         "prefix": PREFIX,
         "min": MIN_STEM,
         "rules": [list(rule) for rule in rules(language)],
@@ -221,7 +277,7 @@ def _meta(count: int, term_names: str, doc_names: str, language: str) -> bytes:
     return _script("m", 0, meta)
 
 
-def _delta_coded(count: int, pairs: Sequence[tuple[int, int]]) -> list[int]:
+def delta_coded(count: int, pairs: Sequence[tuple[int, int]]) -> list[int]:
     """``[df, id delta, impact, …]`` of ``pairs`` (id, impact) in id order."""
     out = [count]
     last = 0
@@ -249,11 +305,9 @@ def assemble(entries: Sequence[Entry], language: str) -> dict[str, bytes]:
     for term, flat in postings.items():
         count = len(flat) // 2
         pairs = flat
-        if count > MAX_POSTINGS:
-            best = sorted(zip(flat[1::2], flat[0::2], strict=True), reverse=True)[:MAX_POSTINGS]
-            pairs = [
-                x for value, doc_id in sorted(best, key=lambda p: p[1]) for x in (doc_id, value)
-            ]
+        if count > MAX_POSTINGS:  # the best impacts, the newest first among equal ones
+            ranked = sorted(range(0, len(flat), 2), key=lambda i: (flat[i + 1] % SPREAD, flat[i]))
+            pairs = [x for i in sorted(ranked[-MAX_POSTINGS:]) for x in flat[i : i + 2]]
         out = [count]
         last = 0
         for i in range(0, len(pairs), 2):
@@ -263,114 +317,15 @@ def assemble(entries: Sequence[Entry], language: str) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     term_names = [ABSENT] * buckets
     for number, table in chunks.items():
-        term_names[number], path, files_body = _named("t", number, table)
+        term_names[number], path, files_body = named("t", number, table)
         files[path] = files_body
     doc_names = []
     for number in range((len(entries) + DOCS_PER_CHUNK - 1) // DOCS_PER_CHUNK):
-        digest, path, body = _docs_chunk(entries, number)
+        digest, path, body = docs_chunk(entries, number)
         doc_names.append(digest)
         files[path] = body
-    files["meta.js"] = _meta(len(entries), "".join(term_names), "".join(doc_names), language)
+    files["meta.js"] = meta_file(len(entries), "".join(term_names), "".join(doc_names), language)
     return files
-
-
-class NotPatchable(Exception):
-    """The change cannot be made to the last index alone (``patch`` says why)."""
-
-
-def _counts(one: Entry) -> dict[str, int]:
-    return dict(zip(one.terms.split(" "), one.impacts, strict=True))
-
-
-def _patch_term(
-    postings: list[int] | None, changes: list[tuple[int, int | None, int | None]]
-) -> list[int]:
-    """A term's stored postings with some articles' impacts changed (``(id, before, after)``,
-    None where the article lacks the term), capped as ``assemble`` caps them; ``NotPatchable``
-    when the cap left out a posting that is now needed."""
-    count, kept = 0, {}
-    if postings:
-        count, doc_id = postings[0], 0
-        for i in range(1, len(postings) - 1, 2):
-            doc_id += postings[i]
-            kept[doc_id] = postings[i + 1]
-    for doc_id, old, value in changes:
-        complete = count == len(kept)
-        had = doc_id in kept
-        if not complete and had and (value is None or value < kept[doc_id]):
-            raise NotPatchable(f"a capped term: article {doc_id} may fall below the cut")
-        count += (value is not None) - (old is not None)
-        if value is None:
-            kept.pop(doc_id, None)
-            continue
-        if complete or had or not kept:
-            kept[doc_id] = value
-        else:  # below the cut before: in the top now only if it beats the lowest kept one
-            low = min(kept.items(), key=lambda p: (p[1], p[0]))
-            if (value, doc_id) > (low[1], low[0]):
-                del kept[low[0]]
-                kept[doc_id] = value
-        if len(kept) > MAX_POSTINGS:
-            low = min(kept.items(), key=lambda p: (p[1], p[0]))
-            del kept[low[0]]
-    return _delta_coded(count, sorted(kept.items())) if count else []
-
-
-def patch(
-    meta: Mapping[str, Any],
-    read: Callable[[str], bytes],
-    before: Sequence[Entry],
-    after: Sequence[Entry],
-    language: str,
-) -> dict[str, bytes | None]:
-    """What changes in the index whose ``meta.js`` is ``meta`` (its chunks read by path with
-    ``read``) when the articles ``before`` (in doc-id order, the entries it was made from)
-    become ``after``: the new files by path, and None for each file to drop. Equal to
-    ``assemble(after)``; ``NotPatchable`` when the articles were not changed in place (added,
-    removed, reordered) or a capped term needs the postings it left out."""
-    if len(before) != len(after) or meta["n"] != len(after) or meta["hash"] != HASH:
-        raise NotPatchable("the articles are not the same")
-    buckets = meta["buckets"]
-    changed: dict[int, dict[str, list[tuple[int, int | None, int | None]]]] = {}
-    docs: set[int] = set()
-    for doc_id, (old, new) in enumerate(zip(before, after, strict=True)):
-        if old == new:
-            continue
-        if (old.slug, old.published) != (new.slug, new.published):
-            raise NotPatchable("an article moved")
-        docs.add(doc_id // DOCS_PER_CHUNK)
-        was, now = _counts(old), _counts(new)
-        for term in was.keys() | now.keys():
-            if was.get(term) != now.get(term):
-                held = changed.setdefault(bucket(term, buckets), {})
-                held.setdefault(term, []).append((doc_id, was.get(term), now.get(term)))
-    out: dict[str, bytes | None] = {}
-    term_names = [meta["t"][i * HASH : (i + 1) * HASH] for i in range(buckets)]
-    for number, terms_changed in sorted(changed.items()):
-        old_path = chunk_path(meta, "t", number)
-        table: dict[str, list[int]] = registered(read(old_path)) if old_path else {}
-        for term, changes in sorted(terms_changed.items()):
-            postings = _patch_term(table.get(term), sorted(changes))
-            if postings:
-                table[term] = postings
-            else:
-                table.pop(term, None)
-        if old_path:
-            out[old_path] = None
-        if table:
-            term_names[number], path, data = _named("t", number, table)
-            out[path] = data
-        else:
-            term_names[number] = ABSENT
-    doc_names = [meta["d"][i * HASH : (i + 1) * HASH] for i in range(len(meta["d"]) // HASH)]
-    for number in sorted(docs):
-        old_path = chunk_path(meta, "d", number)
-        if old_path:
-            out[old_path] = None
-        doc_names[number], path, data = _docs_chunk(after, number)
-        out[path] = data
-    out["meta.js"] = _meta(len(after), "".join(term_names), "".join(doc_names), language)
-    return out
 
 
 def search_files(docs: Sequence[SearchDoc], language: str) -> dict[str, bytes]:
@@ -378,9 +333,9 @@ def search_files(docs: Sequence[SearchDoc], language: str) -> dict[str, bytes]:
     entries: list[Entry] = []
     files: dict[str, bytes] = {}
     for doc in docs:
-        made, text = entry(doc, language)
+        made, texts = entry(doc, language)
         entries.append(made)
-        files[f"x/{made.text}.js"] = text
+        files.update({f"x/{made.text}/{name}": data for name, data in texts.items()})
     files.update(assemble(entries, language))
     return dict(sorted(files.items()))
 

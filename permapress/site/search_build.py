@@ -24,7 +24,7 @@ from permapress.errors import PermapressError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.reader import list_directory, read_file
-from permapress.site import render, search, search_cache
+from permapress.site import render, search, search_cache, search_patch
 from permapress.site.pagecache import CachedPage, PageCache
 from permapress.site.search_cache import search_doc as search_doc
 from permapress.site.theme import PACKAGE_THEME, load
@@ -72,8 +72,8 @@ def _entries(
     rows: dict[str, VersionRow],
     kept: dict[str, search_cache.Cached],
 ) -> tuple[list[search.Entry], dict[str, Imported], dict[str, search_cache.Cached]]:
-    """Every shown version's entry and text file: kept ones when the blockstore still holds
-    their text file, the others made from the articles (read here); and those made."""
+    """Every shown version's entry and text folder: kept ones when the blockstore still holds
+    their text folder, the others made from the articles (read here); and those made."""
     entries: dict[str, search.Entry] = {}
     texts: dict[str, Imported] = {}
     missing: list[str] = []
@@ -131,8 +131,8 @@ def _patched(
             node: Imported = parts[kind][name]
             return _read(node.cid, get)
 
-        changes = search.patch(meta, read, before, entries, language)
-    except (KeyError, ValueError, PermapressError, search.NotPatchable):
+        changes = search_patch.patch(meta, read, before, entries, language)
+    except (KeyError, ValueError, PermapressError, search_patch.NotPatchable):
         return None
     out: dict[str, Any] = {"meta.js": changes.pop("meta.js"), **parts}
     for path, data in changes.items():
@@ -185,7 +185,7 @@ def place_search(
             for path, data in search.assemble(entries, site.language).items():
                 folder, name = path.split("/") if "/" in path else ("", path)
                 (tree.setdefault(folder, {}) if folder else tree)[name] = data
-        tree["x"] = {f"{name}.js": node for name, node in texts.items()}
+        tree["x"] = texts  # each article's text folder
         node = import_tree(tree, plan.profile, plan.sink)
         bundle_of = {slug: row.bundle_cid for slug, row in rows.items()}
         order = tuple(bundle_of[e.slug] for e in entries)

@@ -12,20 +12,21 @@
     cache.state() -> State | None                  the last folder made and its articles
 
 An entry (``search.Entry``: the article's terms and their impacts, its headline and date, the
-name of its text file) depends only on the shown version, which its bundle CID names, and on
+name of its text folder) depends only on the shown version, which its bundle CID names, and on
 the code that makes it (``search.py``, ``search_words.py``, this module), the site's language
-and the import profile (the text file's CID). It is made once, when the version is recorded
+and the import profile (the text folder's CID). It is made once, when the version is recorded
 (``remember``, called by ``newsroom/record.py`` inside the import's transaction), so the first
 build after an import reads and tokenises no article; a build makes only the entries it does
 not find (versions recorded by an older permapress, or after this code changed). The text
-file's CID and size are kept beside it, so the ``x/`` folder is linked from the kept CIDs
-without making the files again (the build checks that the blockstore still holds them). Each
+folder's CID and size are kept beside it, so the ``x/`` folder is linked from the kept CIDs
+without making the pieces again (the build checks that the blockstore still holds the folder's
+block, which is written after its pieces). Each
 build keeps only the entries of the versions it shows (and the versions recorded since it read
 them): an article's earlier versions, a retracted or purged article leave nothing here after
 the next build. ``search_state`` names the last folder made and the
 versions it holds, so that the next build, when only some articles changed in place
 (corrections), reads the chunks of that folder their words fall in and changes only those
-(``search.patch``). Opened read-only, or on a catalog it cannot write, the cache is empty and
+(``search_patch.py``). Opened read-only, or on a catalog it cannot write, the cache is empty and
 stores nothing: the index is then made from the articles, with the same bytes.
 """
 
@@ -43,7 +44,7 @@ from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.db import connect
 from permapress.errors import PermapressError
 from permapress.ipfs.cid import CID
-from permapress.ipfs.importer import import_bytes
+from permapress.ipfs.importer import import_tree
 from permapress.ipfs.profiles import Profile
 from permapress.site import search, search_words
 from permapress.site.search import SearchDoc
@@ -84,7 +85,7 @@ class State:
 @dataclass(frozen=True, slots=True)
 class Cached:
     entry: search.Entry
-    text_cid: str  # the CID of x/<entry.text>.js
+    text_cid: str  # the CID of the folder x/<entry.text>/ (its text pieces)
     text_tsize: int
 
 
@@ -92,7 +93,7 @@ class Cached:
 def recipe(language: str, profile: str) -> str:
     """The code that makes entries (``search.py``, ``search_words.py`` and this module, which
     reads the articles for it: their bytes), the site's language and the import profile (the
-    name of a ``Profile``: it makes the text file's CID)."""
+    name of a ``Profile``: it makes the text folder's CID)."""
     sha = hashlib.sha256()
     for module in (search, search_words):
         sha.update(Path(module.__file__ or "").read_bytes() + b"\0")
@@ -118,10 +119,10 @@ def search_doc(row: VersionRow) -> SearchDoc:
 def make(
     row: VersionRow, language: str, profile: Profile, sink: Callable[[CID, bytes], None]
 ) -> Cached:
-    """The entry of a version (its meta with the body) and its text file, whose blocks go to
-    ``sink``."""
-    made, text = search.entry(search_doc(row), language)
-    node = import_bytes(text, profile, sink)
+    """The entry of a version (its meta with the body) and its text folder (``x/<name>/``),
+    whose blocks go to ``sink``."""
+    made, texts = search.entry(search_doc(row), language)
+    node = import_tree(dict(texts), profile, sink)
     return Cached(made, str(node.cid), node.tsize)
 
 
@@ -143,7 +144,7 @@ def remember(
 ) -> None:
     """Make and keep the entry of a version just recorded (``row``, with its meta), through
     the catalog's connection: inside the caller's transaction when one is open (an import's
-    batch), so a version and its entry are kept together. Its text file's block goes to
+    batch), so a version and its entry are kept together. Its text folder's blocks go to
     ``put`` (the blockstore's). A catalog that cannot take it keeps nothing: the build makes
     the entry then."""
     if catalog.readonly:

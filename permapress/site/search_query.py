@@ -1,7 +1,7 @@
 """The reference of what the search page (``search.js``) loads for a query, and what it shows.
 
-    query_plan(files, query, page=10) -> QueryPlan   from ``search.search_files`` output
-    idf(df, n) -> float                              the inverse document frequency it ranks by
+query_plan(files, query, page=10) -> QueryPlan   from ``search.search_files`` output
+idf(df, n) -> float                              the inverse document frequency it ranks by
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from permapress.site.search import TEXT_HASH, bucket, chunk_path, registered
+from permapress.site.search import NOWHERE, SPREAD, TEXT_HASH, bucket, chunk_path, registered
 from permapress.site.search_words import CJK, WORD, normalize, token_terms
 
 
@@ -31,7 +31,7 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
     """The files a query loads and its first ``page`` results, from ``search_files`` output:
     the reference for ``search.js`` (groups of words, the last one as a prefix, ranked by how
     many words match, then the summed impact times idf, then newest; then the docs chunks and
-    the text files of the results shown)."""
+    the text piece of each result shown: the first holding a matched term, else the first)."""
     meta = registered(files["meta.js"])
     language_rules = tuple((s, r) for s, r in meta["rules"])
     words = WORD.findall(normalize(query))
@@ -45,6 +45,7 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
                 wanted.append((term, prefix))
     paths = ["meta.js"]
     hits: dict[int, list[float]] = {}
+    piece: dict[int, int] = {}  # the first piece of its text holding a matched term
     for term, prefix in wanted:
         path = chunk_path(meta, "t", bucket(term, meta["buckets"]))
         if path is None:
@@ -59,7 +60,9 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
             doc_id = 0
             for i in range(1, len(postings) - 1, 2):
                 doc_id += postings[i]
-                best[doc_id] = max(best.get(doc_id, 0.0), weight * postings[i + 1])
+                impact, where = postings[i + 1] % SPREAD, postings[i + 1] // SPREAD
+                best[doc_id] = max(best.get(doc_id, 0.0), weight * impact)
+                piece[doc_id] = min(piece.get(doc_id, NOWHERE), where)
         for doc_id, score in best.items():
             found = hits.setdefault(doc_id, [0, 0.0])
             found[0] += 1
@@ -72,6 +75,7 @@ def query_plan(files: Mapping[str, bytes], query: str, page: int = 10) -> QueryP
         if path not in paths:
             paths.append(path)
         at = doc_id % meta["per"] * TEXT_HASH
-        texts.append(f"x/{registered(files[path])[at : at + TEXT_HASH]}.js")
+        shown = piece[doc_id] if piece[doc_id] != NOWHERE else 0
+        texts.append(f"x/{registered(files[path])[at : at + TEXT_HASH]}/{shown}.js")
     paths += [path for path in dict.fromkeys(texts) if path not in paths]
     return QueryPlan(tuple(paths), tuple(ranked))

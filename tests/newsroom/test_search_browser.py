@@ -228,7 +228,7 @@ def test_the_script_ranks_as_the_reference(out: Path, browser: Any) -> None:
             (path,) = [p for p in files if p.startswith(f"d/{doc_id // per}-")]
             at = doc_id % per * search.TEXT_HASH
             name = registered(files[path])[at : at + search.TEXT_HASH]
-            slugs.append(registered(files[f"x/{name}.js"])[0])
+            slugs.append(registered(files[f"x/{name}/0.js"])[0])
         shown = scripted_results(page, (folder / "index.html").as_uri(), query)
         hrefs = page.eval_on_selector_all(
             "#pp-results .search__headline a",

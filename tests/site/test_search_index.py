@@ -21,7 +21,7 @@ from permapress.cli import main
 from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, read_file, resolve_path
-from permapress.site import search, search_build
+from permapress.site import search, search_build, search_patch, search_query
 from permapress.site.build import BuildResult, build_site
 from permapress.site.search import SearchDoc, search_files
 from permapress.site.search_words import terms
@@ -41,7 +41,7 @@ def doc(i: int, body: str, headline: str = "", day: int = 1) -> SearchDoc:
 
 def chunk(data: bytes) -> object:
     """The data a chunk file registers."""
-    match = re.fullmatch(rb'ppSearch\("(\w)",(\d+|"\w+"),(.*)\);\n', data, re.S)
+    match = re.fullmatch(rb'ppSearch\("(\w)",(\d+|"\w+(?:/\d+)?"),(.*)\);\n', data, re.S)
     assert match is not None, data[:80]
     return json.loads(match.group(3))
 
@@ -104,8 +104,8 @@ def test_the_index_is_deterministic_and_complete() -> None:
     names = chunk(slot(files, "d", 0))
     assert isinstance(names, str) and len(names) == 40 * search.TEXT_HASH
     name = names[16 * search.TEXT_HASH :][: search.TEXT_HASH]
-    shown = ["story-0016", "Story 16", "2025-01-01", "harbour budget 16 flood"]
-    assert chunk(files[f"x/{name}.js"]) == shown
+    shown = ["story-0016", "Story 16", "2025-01-01", "harbour budget 16 flood", 0, 0]
+    assert chunk(files[f"x/{name}/0.js"]) == shown  # a short text is one piece
 
 
 def test_file_names_hold_a_hash_of_their_content() -> None:
@@ -123,9 +123,9 @@ def test_file_names_hold_a_hash_of_their_content() -> None:
             assert meta[kind][int(number) * search.HASH :][: search.HASH] == digest
         elif kind == "x":
             shown = chunk(data)
-            assert isinstance(shown, list) and len(shown) == 4
-            payload = json.dumps(shown, ensure_ascii=False, separators=(",", ":")).encode()
-            assert rest == search.name_hash(payload, search.TEXT_HASH) + ".js"
+            assert isinstance(shown, list) and len(shown) == 6 and shown[4:] == [0, 0]
+            payload = json.dumps(shown[:4], ensure_ascii=False, separators=(",", ":")).encode()
+            assert rest == search.name_hash(payload, search.TEXT_HASH) + "/0.js"
     assert len(meta["t"]) == search.HASH * meta["buckets"]
     empty = meta["t"].count(search.ABSENT)
     assert len(listed) == meta["buckets"] - empty + len(meta["d"]) // search.HASH
@@ -136,8 +136,9 @@ def test_the_headline_weighs_more() -> None:
     files = search_files(docs, "en")
     table = chunk(slot(files, "t", search.bucket("harbour", 64)))
     assert isinstance(table, dict)
-    _df, first, weight0, _delta, weight1 = table["harbour"]
-    assert first == 0 and weight0 > weight1
+    _df, first, value0, _delta, value1 = table["harbour"]
+    assert first == 0 and value0 % search.SPREAD > value1 % search.SPREAD
+    assert value0 // search.SPREAD == search.NOWHERE and value1 // search.SPREAD == 0
 
 
 def test_a_word_in_every_article_keeps_its_best_postings() -> None:
@@ -308,14 +309,15 @@ def patched(
     old = search.in_order([search.entry(d, language)[0] for d in before])
     made = {d.slug: search.entry(d, language) for d in after}
     new = search.in_order([entry for entry, _text in made.values()])
-    changes = search.patch(meta, files.__getitem__, old, new, language)
+    changes = search_patch.patch(meta, files.__getitem__, old, new, language)
     out = {path: data for path, data in files.items() if not path.startswith("x/")}
     for path, data in changes.items():
         if data is None:
             out.pop(path, None)
         else:
             out[path] = data
-    out |= {f"x/{entry.text}.js": text for entry, text in made.values()}
+    for made_entry, texts in made.values():
+        out |= {f"x/{made_entry.text}/{name}": data for name, data in texts.items()}
     return dict(sorted(out.items()))
 
 
@@ -337,12 +339,12 @@ def test_a_patched_index_equals_one_made_again(cap: int, monkeypatch: pytest.Mon
                                  old.categories, old.published)  # fmt: skip
         try:
             made = patched(docs, after)
-        except search.NotPatchable:
+        except search_patch.NotPatchable:
             assert cap < 1000  # only a capped term may need what the cap left out
         else:
             assert made == search_files(after, "en")
         docs = after
-    with pytest.raises(search.NotPatchable):
+    with pytest.raises(search_patch.NotPatchable):
         patched(docs, [*docs[:-1], doc(99, "new", day=28)])
 
 
@@ -396,7 +398,7 @@ def test_entries_are_made_when_versions_are_recorded(
     made: list[str] = []
     entry = search.entry
 
-    def counted(doc: SearchDoc, language: str) -> tuple[search.Entry, bytes]:
+    def counted(doc: SearchDoc, language: str) -> tuple[search.Entry, dict[str, bytes]]:
         made.append(doc.slug)
         return entry(doc, language)
 
@@ -409,3 +411,34 @@ def test_entries_are_made_when_versions_are_recorded(
         db.execute("DELETE FROM search_state")
     assert build(home).root_cid == first.root_cid  # the same bytes as entries made by a build
     assert len(made) == first.articles
+
+
+def test_a_long_text_is_cut_into_pieces_and_a_query_loads_the_one_it_matches() -> None:
+    filler = " ".join(f"filler{n}" for n in range(400))  # about 3,300 characters
+    body = f"opening words {filler} ferry crossing at night"
+    docs = [doc(0, body, headline="Harbour timetable"), doc(1, "the ferry crossing", day=2)]
+    files = search_files(docs, "en")
+    made, texts = search.entry(docs[0], "en")
+    text = search.plain_text(docs[0])
+    parts = search.pieces(text)
+    assert 2 < len(parts) <= search.PIECES and parts[0][0] == 0 and parts[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:], strict=False))
+    assert set(texts) == {f"{k}.js" for k in range(len(parts))}
+    pieces = [chunk(texts[f"{k}.js"]) for k in range(len(parts))]
+    for k, (piece, (start, end)) in enumerate(zip(pieces, parts, strict=True)):
+        assert isinstance(piece, list) and piece[:3] == ["story-0000", "Harbour timetable",
+                                                         "2025-01-01"]  # fmt: skip
+        assert text[start:end].strip() in piece[3]  # its own part, and a little around it
+        assert piece[4:] == [int(k > 0), int(k < len(parts) - 1)]
+    values = dict(zip(made.terms.split(" "), made.impacts, strict=True))
+    assert values["opening"] // search.SPREAD == 0  # in the first piece
+    last = len(parts) - 1
+    assert "ferry" not in text[: parts[last][0]] and values["ferry"] // search.SPREAD == last
+    assert values["harbour"] // search.SPREAD == search.NOWHERE  # only in the headline
+    # the query loads the piece its word is in, not the whole text
+    plan = search_query.query_plan(files, "ferry crossing")
+    assert plan.ids == (0, 1) or plan.ids == (1, 0)
+    assert f"x/{made.text}/{last}.js" in plan.paths
+    assert not any(p.startswith(f"x/{made.text}/") and p != f"x/{made.text}/{last}.js"
+                   for p in plan.paths)  # fmt: skip
+    assert f"x/{made.text}/0.js" in search_query.query_plan(files, "harbour").paths

@@ -92,7 +92,7 @@
   function idf(df, n) { return Math.log(1 + (n - df + 0.5) / (df + 0.5)); }
 
   function rank(query, meta) {
-    var wanted = groups(query, meta), hits = {}, matched = {};
+    var wanted = groups(query, meta), hits = {}, matched = {}, piece = {};
     wanted.forEach(function (g, gi) {
       var table = got.t[bucket(g.term, meta.buckets)] || {};
       var best = {};
@@ -102,12 +102,16 @@
         var list = table[term], weight = idf(list[0], meta.n), id = 0;
         for (var i = 1; i + 1 < list.length; i += 2) {
           id += list[i];
-          var s = weight * list[i + 1];
+          // a value is impact + spread * piece (the first piece of the text holding the term)
+          var s = weight * (list[i + 1] % meta.spread);
+          var where = Math.floor(list[i + 1] / meta.spread);
           if (!(id in best) || best[id] < s) best[id] = s;
+          if (!(id in piece) || piece[id] > where) piece[id] = where;
         }
       });
       Object.keys(best).forEach(function (id) {
-        var h = hits[id] || (hits[id] = { id: +id, groups: 0, score: 0 });
+        var h = hits[id] || (hits[id] = { id: +id, groups: 0, score: 0, piece: meta.nowhere });
+        h.piece = Math.min(h.piece, piece[id]);
         h.groups += 1;
         h.score += best[id];
       });
@@ -170,10 +174,13 @@
       (end < text.length ? " …" : "");
   }
 
-  // A result's article: [slug, headline, date, text] from its text file, named in its docs chunk.
+  // A result's text piece: [slug, headline, date, text, before, after] (before, after: 1 when
+  // the article's text goes on there), in its text folder named in its docs chunk: the first
+  // piece holding a matched term, else the first.
   function nameOf(h, meta) {
     var names = got.d[Math.floor(h.id / meta.per)], at = (h.id % meta.per) * meta.text;
-    return typeof names === "string" ? names.substr(at, meta.text) : "";
+    var k = h.piece < meta.nowhere ? h.piece : 0;
+    return typeof names === "string" ? names.substr(at, meta.text) + "/" + k : "";
   }
 
   function docOf(h, meta) {
@@ -206,7 +213,10 @@
         date.textContent = doc[2];
         var snippet = document.createElement("p");
         snippet.className = "search__snippet";
-        snippet.appendChild(marked(window_(doc[3], result.matched, meta), result.matched, meta));
+        var cut = window_(doc[3], result.matched, meta);
+        if (doc[4] && cut.indexOf("… ") !== 0) cut = "… " + cut;
+        if (doc[5] && !/ …$/.test(cut)) cut += " …";
+        snippet.appendChild(marked(cut, result.matched, meta));
         li.appendChild(title);
         li.appendChild(date);
         li.appendChild(snippet);
