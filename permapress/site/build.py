@@ -32,7 +32,7 @@ from functools import partial
 
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import Catalog, VersionRow
-from permapress.catalog.published import public, public_by_slug
+from permapress.catalog.published import public_by_slug
 from permapress.handle import Newsroom
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
@@ -108,12 +108,13 @@ def build_site(
     if made is not None:
         return made
     config, catalog, blocks = newsroom.config, newsroom.catalog, newsroom.blocks
-    # Skeleton rows when earlier pages are cached (most pages will not render again): a page that
-    # renders reads its articles in full then. A cold build reads them light (without bodies).
+    # Skeleton rows (slug, dates, categories), on a cold build too: a page that renders reads
+    # its articles in full then, and an article folder's job reads its own versions when it runs
+    # (in a worker), so what this process holds does not grow with the archive's text.
     pagecache = PageCache(catalog)
     pagecache.create()
     cache = pagecache.pages(inside_articles=False)
-    found = _collect(catalog, skeleton=bool(cache))
+    found = _collect(catalog, skeleton=True)
     public_key = load_public_key(config.keys_path)
     sections_shown = sections(found.by_category, found.category_slugs)
     full = entries.FullArticles(catalog, found.skeleton)
@@ -173,8 +174,8 @@ def build_site(
 
 
 def _collect(catalog: Catalog, *, skeleton: bool) -> _Site:
-    """The articles on the site, read in one query (whole, bar source and record, on a first
-    build). Only public versions are shown: never a draft (``catalog/published.py``)."""
+    """The articles on the site, read in one query (as skeletons, or whole bar source and
+    record). Only public versions are shown: never a draft (``catalog/published.py``)."""
     drafts = catalog.draft_versions()
     rows = entries.on_site(catalog, drafts, pages=not skeleton, skeleton=skeleton)
     shown = entries.entries(rows, skeleton)
@@ -193,6 +194,7 @@ def _plan_articles(plan: Plan, newsroom: Newsroom, found: _Site) -> None:
     """Articles: page, CAR, every version's bundle and CAR, the history. A folder whose article
     did not change is reused whole, without looking inside; one that changed is one job."""
     catalog = newsroom.catalog
+    source = folders.VersionSource(catalog.path, catalog, found.drafts)
     for entry in found.entries:
         slug = entry.article.slug
         base = paths.article_folder(slug)
@@ -203,10 +205,9 @@ def _plan_articles(plan: Plan, newsroom: Newsroom, found: _Site) -> None:
             plan.place(base.rstrip("/"), Imported(CID.parse(hit.cid), hit.tsize, 0))
             plan.pages += hit.size  # a folder's row counts its pages
             continue
-        rows = public(catalog.versions(slug), found.drafts) if found.skeleton else found.rows[slug]
         inner = PageCache(catalog).under(base) if plan.cache else {}  # none on a first build
         plan.cache.update(inner)
-        folder = folders.ArticleFolder(slug, rows, own_slugs, key, inner)
+        folder = folders.ArticleFolder(slug, None, own_slugs, key, inner, source)
         folders.plan_folder(plan, folder, newsroom.blocks)
 
 

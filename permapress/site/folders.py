@@ -1,22 +1,33 @@
 """An article's folder, ``articles/<slug>/``, planned as one job.
 
     folder_key(version, site_key, own_slugs, rows) -> str   the whole folder's fingerprint
-    ArticleFolder(slug, rows, category_slugs, fingerprint, cache)   an article whose folder changed
+    ArticleFolder(slug, rows, category_slugs, fingerprint, cache, source=None)
+                                           an article whose folder changed
+    VersionSource(path, catalog, drafts)   where a job reads its article's versions itself
     plan_folder(plan, folder, blocks)      one job that makes the folder (in a worker when big)
     place_versions(plan, get, slug, rows, current=…)   every version's bundle and CAR
 
 The folder holds the article page, every version's bundle (``v/<n>/``, linked as it is) and CAR,
 the current version's CAR and the history pages (``history.py``). A folder whose fingerprint did
 not change is reused whole by the build, without looking inside.
+
+A full build plans a job for every article before the workers take them, so its jobs carry no
+versions (``rows`` None): the job reads them from the catalog when it runs, a worker process
+through a read-only connection of its own (a connection is never used across ``fork``). The
+building process then holds no article's text for the jobs, and a worker only the one article
+it is making.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
-from permapress.catalog import VersionRow
+from permapress.catalog import Catalog, VersionRow
+from permapress.catalog.published import public
 from permapress.ipfs.blockstore import Blockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
@@ -36,15 +47,51 @@ def folder_key(
 
 
 @dataclass(frozen=True, slots=True)
+class VersionSource:
+    """Where a folder job reads its article's public versions: ``catalog`` in the building
+    process, a read-only connection to ``path`` (opened once per process) in a worker."""
+
+    path: Path
+    catalog: Catalog
+    drafts: set[tuple[str, int]]
+    pid: int = field(default_factory=os.getpid)
+
+    def rows(self, slug: str) -> list[VersionRow]:
+        catalog = self.catalog if os.getpid() == self.pid else _worker_catalog(self.path)
+        return public(catalog.versions(slug), self.drafts)
+
+
+# The read-only catalog of this worker process: (its process id, the path, the catalog).
+_OPENED: list[tuple[int, Path, Catalog]] = []
+
+
+def _worker_catalog(path: Path) -> Catalog:
+    for pid, opened, catalog in _OPENED:
+        if pid == os.getpid() and opened == path:
+            return catalog
+    catalog = Catalog.open(path, readonly=True)
+    _OPENED[:] = [(os.getpid(), path, catalog)]
+    return catalog
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleFolder:
     """An article whose folder changed: its versions (oldest first), its categories' slugs, the
-    folder's fingerprint and the cached pages inside it from earlier builds."""
+    folder's fingerprint and the cached pages inside it from earlier builds. Without ``rows``,
+    the job reads the versions from ``source`` when it runs."""
 
     slug: str
-    rows: list[VersionRow]
+    rows: list[VersionRow] | None
     category_slugs: dict[str, str]
     fingerprint: str
     cache: dict[str, CachedPage]
+    source: VersionSource | None = None
+
+    def versions(self) -> list[VersionRow]:
+        if self.rows is not None:
+            return self.rows
+        assert self.source is not None, self.slug
+        return self.source.rows(self.slug)
 
 
 def plan_folder(plan: Plan, folder: ArticleFolder, blocks: Blockstore) -> None:
@@ -90,11 +137,12 @@ def _make_folder(
     """articles/<slug>/ made whole (in a worker process on a big build): the article page,
     every version's bundle and CAR, the current CAR and the history pages, then the folder."""
     slug = folder.slug
+    rows = folder.versions()
     plan = Plan(profile, blocks.put, folder.cache, version, site=site, site_key=site_key)
-    entry = entries.entries({slug: folder.rows})[0]
+    entry = entries.entries({slug: rows})[0]
     plan.page(pages.article_page(entry, site, folder.category_slugs))
-    place_versions(plan, blocks.get, slug, folder.rows, current=True)
-    for page in history.history_pages(entry, site, folder.rows, downloads=True):
+    place_versions(plan, blocks.get, slug, rows, current=True)
+    for page in history.history_pages(entry, site, rows, downloads=True):
         plan.page(page)
     plan.flush()
     node = import_tree(plan.tree[paths.ARTICLES.rstrip("/")][slug], profile, blocks.put)
