@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, tzinfo
-from email.utils import parsedate_to_datetime
 from typing import Final
 
 from permapress.errors import ArticleError
@@ -111,6 +110,8 @@ def _parse_words(text: str, field: str) -> datetime | None:
 
 
 def _parse_rfc2822(text: str) -> datetime | None:
+    from email.utils import parsedate_to_datetime  # here: feeds' dates, not Markdown's
+
     try:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

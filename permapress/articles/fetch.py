@@ -26,7 +26,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import Message
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
@@ -89,6 +88,8 @@ def is_url(text: str) -> bool:
 def _content_type(value: str | None) -> tuple[str, str | None]:
     if not value:
         return "", None
+    from email.message import Message  # here: a Markdown import fetches nothing
+
     message = Message()
     message["content-type"] = value
     media_type = message.get_content_type().lower() if "/" in value else ""

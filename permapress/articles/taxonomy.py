@@ -21,7 +21,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Final
 
 from permapress.articles.slug import slugify
@@ -59,7 +59,8 @@ def category_slug(name: str) -> str:
 @cache
 def _builtin() -> tuple[dict[str, str], dict[str, str]]:
     """(code digits -> label, name key -> code digits) from medtop.toml."""
-    text = resources.files("permapress.articles").joinpath("medtop.toml").read_text("utf-8")
+    # beside this module (importlib.resources would load zipfile and its compressors)
+    text = (Path(__file__).parent / "medtop.toml").read_text("utf-8")
     table = tomllib.loads(text)
     labels: dict[str, str] = dict(table["topics"])
     names = {name_key(label): code for code, label in labels.items()}

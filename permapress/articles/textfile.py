@@ -16,8 +16,6 @@ import codecs
 from pathlib import Path
 from typing import Final
 
-from charset_normalizer import from_bytes
-
 from permapress.errors import ArticleError
 
 _BOMS: Final = (
@@ -74,6 +72,8 @@ def decode_text(data: bytes, source: str) -> str:
         return _unify_newlines(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes  # here: most files are UTF-8
+
     matches = from_bytes(data)
     best = matches.best()
     if best is None or best.encoding is None:
