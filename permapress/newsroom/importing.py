@@ -37,14 +37,11 @@ The catalog is written in batches (``importbatch``).
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from permapress.articles.fetch import is_url
 from permapress.articles.items import Failed, Item, Note, ReadOptions, without_provenance
@@ -224,6 +221,27 @@ def _signing_key(newsroom: Newsroom) -> Ed25519PrivateKey | None:
         return None
 
 
+class _NoBar:
+    """The progress bar of an import that shows none (rich is then not even imported)."""
+
+    def add_task(self, description: str, total: int | None = None) -> int:
+        return 0
+
+    def update(self, task: int, **fields: Any) -> None:
+        pass
+
+
+def _progress_bar(progress: bool) -> AbstractContextManager[Any]:
+    if not progress:
+        return nullcontext(_NoBar())
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    return Progress(*columns, console=Console(stderr=True), transient=True)
+
+
 def import_paths(
     newsroom: Newsroom,
     paths: list[Path] | list[str] | list[Path | str],
@@ -241,9 +259,6 @@ def import_paths(
         options = replace(options, now=now)
     report = empty_report()
     taxonomy = Taxonomy(config.category_topics)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    console = Console(stderr=True)
     # a folder's Markdown files are read on every core; started before the progress bar's thread
     folders = any(not is_url(str(p)) and Path(p).is_dir() for p in paths)
     workers = worker_count() if folders else 1
@@ -257,8 +272,7 @@ def import_paths(
         stack.callback(prebuild.prepare, None)
         if pool is not None:
             stack.callback(pool.shutdown, cancel_futures=True)
-        bar = stack.enter_context(Progress(*columns, console=console, transient=True,
-                                           disable=not progress))  # fmt: skip
+        bar = stack.enter_context(_progress_bar(progress))
         task = bar.add_task("Importing", total=None)
         writes = stack.enter_context(batched(newsroom))  # one transaction per batch
         items = iter_items(paths, fmt=fmt, tz=config.tz, options=options, pool=pool)
