@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from permapress.errors import BlockNotFound, ConfigError, FormatError, IpfsError
-from permapress.ipfs.cid import CID, IDENTITY, RAW, decode_multihash
+from permapress.ipfs.cid import B32_UPPER, CID, IDENTITY, RAW, b32_spread, decode_multihash
 
 _TEMP_NUMBERS = itertools.count()
 
@@ -155,7 +155,7 @@ def block_key(cid: CID) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _relative_file(multihash: bytes) -> str:
     """``<shard>/<key>.data`` for a multihash; cached, since builds read the same blocks often."""
-    key = base64.b32encode(multihash).decode("ascii").rstrip("=")
+    key = b32_spread(multihash, B32_UPPER)
     return f"{shard_of(key)}/{key}{_SUFFIX}"
 
 

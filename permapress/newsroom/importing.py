@@ -107,7 +107,8 @@ def record_item(
         report["failed"].append({"source": item.source, "error": item.error})
         return None
     built = prebuild.take(item)  # its first version, when a reader process built it
-    key = source_key(item.source or label)
+    # the key the reader process worked out for exactly this item, else worked out here
+    key = built.source if built is not None else source_key(item.source or label)
     article = replace(item, source=key)
     shown = key if "#" in key else label
     try:

@@ -55,11 +55,12 @@ def source_key(source: str) -> str:
     """The key that matches a re-import of the same source: an absolute path, or as given."""
     if is_url(source) or "#" in source:
         return source
-    path = Path(source)
-    try:
-        if path.exists():
-            return str(path.resolve())
-    except OSError:
+    if not source:
+        return str(Path.cwd())  # what Path("") names
+    try:  # os.path rather than pathlib: an import asks this for every file
+        if os.path.exists(source):
+            return os.path.realpath(source)
+    except (OSError, ValueError):
         pass
     return source
 
