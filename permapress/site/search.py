@@ -118,15 +118,11 @@ def impact(weighted: float, length: float) -> int:
     return round(SCALE * weighted * (K1 + 1) / (weighted + norm)) or 1
 
 
-def _weighted(doc: SearchDoc, language: str, body: str | None = None) -> dict[str, int]:
-    """Weighted counts: each field's text repeated as often as its weight, counted at once
-    (``body``: the body without links, when the caller has it)."""
+def _fields(doc: SearchDoc) -> str:
+    """The fields besides the text (summary and body), each repeated as often as its weight
+    beyond 1 (the summary once more: the text holds it once)."""
     authors, categories = " ".join(doc.authors), " ".join(doc.categories)
-    text = " ".join(
-        (_LINK.sub(" ", doc.body) if body is None else body, *[doc.headline] * 3,
-         *[authors] * 2, *[categories] * 2, *[doc.summary] * 2)
-    )  # fmt: skip
-    return term_counts(text, language)
+    return " ".join((*[doc.headline] * 3, *[authors] * 2, *[categories] * 2, doc.summary))
 
 
 _MARKUP = re.compile(r"[#*_>`\[\]|]+")
@@ -147,12 +143,15 @@ def excerpt(doc: SearchDoc) -> str:
     return _cut(_plain(doc.summary.strip() or doc.body), EXCERPT)
 
 
-def plain_text(doc: SearchDoc, body: str | None = None) -> str:
+def plain_text(doc: SearchDoc) -> str:
     """What the page cuts snippets from: the summary and the body as plain text, one line
-    each, cut at a word before ``TEXT_MAX`` characters (``body``: without links, if known)."""
-    summary = _plain(doc.summary)
-    text = _plain(doc.body) if body is None else _plain(body, linked=False)
-    return _cut(f"{summary}\n{text}" if summary else text, TEXT_MAX)
+    each, cut at a word before ``TEXT_MAX`` characters."""
+    return _cut(_whole_text(doc), TEXT_MAX)
+
+
+def _whole_text(doc: SearchDoc) -> str:
+    summary, body = _plain(doc.summary), _plain(doc.body)
+    return f"{summary}\n{body}" if summary else body
 
 
 def name_hash(data: bytes, size: int = HASH) -> str:
@@ -212,20 +211,27 @@ def _piece_files(
 
 def entry(doc: SearchDoc, language: str) -> tuple[Entry, dict[str, bytes]]:
     """The article's entry and its text pieces (``x/<name>/<k>.js`` by ``<k>.js``)."""
-    body = _LINK.sub(" ", doc.body)
-    counts = _weighted(doc, language, body)
+    whole = _whole_text(doc)
+    text = _cut(whole, TEXT_MAX)
+    parts = pieces(text)
+    # weighted counts (headline 3, authors and categories 2, summary 2, body 1), counted by
+    # piece of the text, the rest of the text (past TEXT_MAX) and the other fields
+    where: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    get = counts.get
+    rest = whole[len(text) - 2 :] if len(text) < len(whole) else ""  # after the cut, "…" off
+    for k, (start, end) in enumerate([*parts, (-1, -1), (-1, -1)]):
+        piece = text[start:end] if start >= 0 else rest if k == len(parts) else _fields(doc)
+        for term, n in term_counts(piece, language).items():
+            counts[term] = get(term, 0) + n
+            if k < len(parts):
+                where.setdefault(term, k)
     norm = K1 * (1 - B + B * sum(counts.values()) / NOMINAL_LENGTH)
     # few distinct counts per article: each one's impact computed once
     table = {
         w: min(IMPACT_MAX, round(SCALE * w * (K1 + 1) / (w + norm)) or 1)
         for w in {*counts.values()}
     }  # fmt: skip
-    text = plain_text(doc, body)
-    parts = pieces(text)
-    where: dict[str, int] = {}
-    for k, (start, end) in enumerate(parts):
-        for term in term_counts(text[start:end], language):
-            where.setdefault(term, k)
     impacts = bytes(
         table[w] + SPREAD * where.get(term, NOWHERE) for term, w in counts.items()
     )  # fmt: skip

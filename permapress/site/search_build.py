@@ -71,15 +71,22 @@ def _entries(
     language: str,
     rows: dict[str, VersionRow],
     kept: dict[str, search_cache.Cached],
+    linked: set[str],
 ) -> tuple[list[search.Entry], dict[str, Imported], dict[str, search_cache.Cached]]:
     """Every shown version's entry and text folder: kept ones when the blockstore still holds
-    their text folder, the others made from the articles (read here); and those made."""
+    their text folder (those of ``linked``, the bundles of the last folder made, which links
+    their text folders, without asking), the others made from the articles (read here); and
+    those made."""
     entries: dict[str, search.Entry] = {}
     texts: dict[str, Imported] = {}
     missing: list[str] = []
     for slug, row in rows.items():
         hit = kept.get(row.bundle_cid)
-        if hit is None or hit.entry.slug != slug or not plan.has(CID.parse(hit.text_cid)):
+        if (
+            hit is None
+            or hit.entry.slug != slug
+            or (row.bundle_cid not in linked and not plan.has(CID.parse(hit.text_cid)))
+        ):
             missing.append(slug)
             continue
         entries[slug] = hit.entry
@@ -172,12 +179,15 @@ def place_search(
     made_by = search_cache.recipe(site.language, plan.profile.name)
     with search_cache.EntryCache(catalog.path, readonly=catalog.readonly) as cache:
         kept = cache.load(made_by)
-        entries, texts, fresh = _entries(catalog, plan, site.language, rows, kept)
+        state = cache.state()
+        linked = set()
+        if state is not None and state.recipe == made_by and plan.has(CID.parse(state.folder_cid)):
+            linked = set(state.bundles)  # the last folder is stored: so are the texts it links
+        entries, texts, fresh = _entries(catalog, plan, site.language, rows, kept, linked)
         entries = search.in_order(entries)
         tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
         patched = None
         if get is not None and hit is not None and plan.has(CID.parse(hit.cid)):
-            state = cache.state()
             patched = _patched(get, hit.cid, state, kept, entries, site.language)
         if patched is not None:
             tree |= patched

@@ -3,8 +3,11 @@
     EntryCache(catalog_path, readonly=False)       one connection of its own (WAL, busy timeout)
     recipe(language, profile) -> str               what an entry is made with: index code,
                                                    language and import profile
-    remember(catalog, put, language, profile, row) the entry of a version just recorded, kept
+    remember(catalog, put, language, profile, row, made=None)
+                                                   the entry of a version just recorded, kept
                                                    through the catalog's own connection
+    make(row, language, profile, sink) -> Cached   an entry and its text folder's blocks
+    make_meta(meta, language, profile, sink)       the same from a version's meta JSON
     search_doc(row) -> SearchDoc                   what the index reads of a version
     cache.load(recipe) -> dict[str, Cached]        every kept entry made that way, by bundle CID
     cache.store(recipe, made, keep, state) -> None add new entries, drop those of other bundles,
@@ -104,7 +107,11 @@ def recipe(language: str, profile: str) -> str:
 
 def search_doc(row: VersionRow) -> SearchDoc:
     """What the index reads of a version: its fields from the catalog's ``meta`` JSON."""
-    data = json.loads(row.meta)
+    return _doc(row.meta)
+
+
+def _doc(meta: str) -> SearchDoc:
+    data = json.loads(meta)
     return SearchDoc(
         slug=data["slug"],
         headline=data["headline"],
@@ -121,7 +128,15 @@ def make(
 ) -> Cached:
     """The entry of a version (its meta with the body) and its text folder (``x/<name>/``),
     whose blocks go to ``sink``."""
-    made, texts = search.entry(search_doc(row), language)
+    return make_meta(row.meta, language, profile, sink)
+
+
+def make_meta(
+    meta: str, language: str, profile: Profile, sink: Callable[[CID, bytes], None]
+) -> Cached:
+    """``make`` from a version's catalog ``meta`` JSON alone (an import's reader process makes
+    the entry with the bundle, before the version has a row)."""
+    made, texts = search.entry(_doc(meta), language)
     node = import_tree(dict(texts), profile, sink)
     return Cached(made, str(node.cid), node.tsize)
 
@@ -141,18 +156,21 @@ def remember(
     language: str,
     profile: Profile,
     row: VersionRow,
+    *,
+    made: Cached | None = None,
 ) -> None:
     """Make and keep the entry of a version just recorded (``row``, with its meta), through
     the catalog's connection: inside the caller's transaction when one is open (an import's
     batch), so a version and its entry are kept together. Its text folder's blocks go to
-    ``put`` (the blockstore's). A catalog that cannot take it keeps nothing: the build makes
-    the entry then."""
+    ``put`` (the blockstore's). ``made``: the entry as ``make_meta`` made it from this row's
+    meta with the same language and profile, its blocks stored already (an import's reader
+    process). A catalog that cannot take it keeps nothing: the build makes the entry then."""
     if catalog.readonly:
         return
     made_by = recipe(language, profile.name)
     blocks: list[tuple[CID, bytes]] = []
     try:
-        kept = make(row, language, profile, lambda cid, data: blocks.append((cid, data)))
+        kept = made or make(row, language, profile, lambda cid, data: blocks.append((cid, data)))
         for cid, data in blocks:
             put(cid, data)
         conn = catalog.connection
