@@ -267,7 +267,8 @@ def import_paths(
     if workers > 1 and signer is not None:  # they build new articles' first versions too
         prebuild.prepare(prebuild.Context(config.name, taxonomy, get_profile(config.profile),
                                           signer, config.catalog_path, config.blocks_path,
-                                          options.media and config.media.archive))  # fmt: skip
+                                          options.media and config.media.archive,
+                                          config.language))  # fmt: skip
     pool = start_pool(workers)
     with ExitStack() as stack:
         stack.callback(prebuild.prepare, None)

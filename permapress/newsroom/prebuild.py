@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from permapress.ipfs.importer import Imported
     from permapress.ipfs.profiles import Profile
     from permapress.site.bundle import SignedBundle
+    from permapress.site.search_cache import Cached
 
 _KEPT: Final = 512  # results waiting for their item (the read pool runs 16 tasks of 8 ahead)
 
@@ -74,16 +76,19 @@ class Context:
     catalog_path: Path
     blocks_path: Path
     archiving: bool = False  # remote images are archived: such an item changes on the way
+    language: str = ""  # the site's: its search index entry is made too (none when empty)
 
 
 @dataclass(frozen=True, slots=True)
 class Prebuilt:
-    """Version 1 of the article with this source key and slug, stored: bundle and CAR."""
+    """Version 1 of the article with this source key and slug, stored: bundle and CAR, and
+    its search index entry with the catalog ``meta`` it was made from."""
 
     source: str
     slug: str
     bundle: SignedBundle
     car: Imported
+    search: tuple[str, Cached] | None = None
 
 
 _context: Context | None = None
@@ -172,9 +177,27 @@ def _build(context: Context, article: Article) -> Prebuilt:
         return written[cid] if cid in written else blocks.get(cid)
 
     car = car_file(bundle.cid, get, context.profile, sink)
+    search = _search_entry(context, article, sink)
     _pending.extend(written.items())
     assert article.source is not None
-    return Prebuilt(article.source, article.slug, bundle, car)
+    return Prebuilt(article.source, article.slug, bundle, car, search)
+
+
+def _search_entry(
+    context: Context, article: Article, sink: Callable[[CID, bytes], None]
+) -> tuple[str, Cached] | None:
+    """The article's search index entry (its text pieces' blocks to ``sink``), as the importing
+    process would make it when recording the version (``search_cache.remember``)."""
+    if not context.language:
+        return None
+    from permapress.catalog.meta import article_meta
+    from permapress.site.search_cache import make_meta
+
+    meta = article_meta(article)
+    try:
+        return meta, make_meta(meta, context.language, context.profile, sink)
+    except PermapressError:  # the importing process tries again, and keeps what it can
+        return None
 
 
 def keep(item: Item, prebuilt: Prebuilt) -> None:

@@ -151,6 +151,7 @@ def record_article(
         bundle, car = prebuilt.bundle, prebuilt.car  # its blocks are stored
     else:
         bundle, car = _build(newsroom, article, number, taxonomy, signer, chain, note)
+        prebuilt = None
     media_rows = []
     for m in article.media:  # stored in the bundle already: take their CIDs from it
         media_rows.append(
@@ -188,8 +189,11 @@ def record_article(
             f"another permapress command recorded {slug!r} at the same time; run this one again"
         ) from None
     # its search index entry, made once now (site/search_cache.py): builds only merge entries
+    # (a reader process made it with the version, from this very meta: its blocks are stored)
     config = newsroom.config
-    remember(catalog, newsroom.blocks.put, config.language, get_profile(config.profile), row)
+    made = prebuilt.search if prebuilt is not None else None
+    remember(catalog, newsroom.blocks.put, config.language, get_profile(config.profile), row,
+             made=made[1] if made is not None and made[0] == row.meta else None)  # fmt: skip
     return Recorded(slug, "updated" if previous else "imported", number, row.bundle_cid)
 
 

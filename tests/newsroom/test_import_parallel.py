@@ -20,6 +20,7 @@ from permapress.articles.model import Article
 from permapress.newsroom import record
 from permapress.newsroom.reading import iter_items
 from permapress.newsroom.readpool import ENV, BrokenExecutor, Task, in_order, start_pool
+from permapress.site import search_cache
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "importers" / "feeds"
 PNG = bytes.fromhex(
@@ -160,21 +161,36 @@ def test_new_articles_are_built_in_the_reader_processes_with_the_same_bytes(
         monkeypatch.setenv(ENV, "1")
         assert cli("import", str(taken), "--home", str(home)).code == 0
     built: list[str] = []
-    real_build = record._build
+    indexed: list[str] = []  # search index entries made by the importing process
+    real_build, real_make = record._build, search_cache.make
 
     def counting(newsroom: Any, article: Article, *args: Any) -> Any:
         built.append(article.slug)
         return real_build(newsroom, article, *args)
 
+    def counting_entries(row: Any, *args: Any) -> Any:
+        indexed.append(row.slug)
+        return real_make(row, *args)
+
     monkeypatch.setattr(record, "_build", counting)
+    monkeypatch.setattr(search_cache, "make", counting_entries)
     serial = cli("import", str(folder), "--home", str(one), "--json")
-    assert len(built) == serial.json()["imported"]  # one process builds every one
+    assert len(built) == len(indexed) == serial.json()["imported"]  # one process makes all
     built.clear()
+    indexed.clear()
     monkeypatch.setenv(ENV, "3")
     parallel = cli("import", str(folder), "--home", str(many), "--json")
     assert serial.json() == parallel.json()
     assert _catalog(many) == _catalog(one)
+    assert _search_entries(many) == _search_entries(one)
     assert _blocks(one) <= _blocks(many)
-    # here: the second twin and story 4 (new slugs), and the feed's items (read here)
+    # here: the second twin and story 4 (new slugs), and the feed's items (read here); the
+    # reader processes made the other new articles' search entries with their bundles
     feed = [i["slug"] for i in parallel.json()["items"] if not i["source"].endswith(".md")]
     assert feed and sorted(built) == sorted(["twin-2", "story-4-2", *feed])
+    assert sorted(indexed) == sorted(built)
+
+
+def _search_entries(home: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        return db.execute("SELECT * FROM search_entries ORDER BY bundle_cid").fetchall()
