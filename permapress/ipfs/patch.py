@@ -21,8 +21,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from permapress.errors import IpfsError
-from permapress.ipfs.cid import CID, DAG_PB
-from permapress.ipfs.dagpb import PBLink, PBNode, decode_node, encode_link, encode_node
+from permapress.ipfs.cid import CID, DAG_PB, encode_varint
+from permapress.ipfs.dagpb import (
+    PBLink,
+    PBNode,
+    _decode_link,
+    _name_bytes,
+    decode_node,
+    encode_link,
+    encode_node,
+    read_uvarint,
+)
 from permapress.ipfs.hamt import hamt_index
 from permapress.ipfs.importer import _over_threshold
 from permapress.ipfs.layout import Imported
@@ -64,7 +73,11 @@ def patch_tree(
 def _patch(
     cid: CID, changes: dict[str, object], profile: Profile, get: Callable[[CID], bytes], sink: Sink
 ) -> Imported:
-    node = decode_node(get(cid))
+    block = get(cid)
+    made = _patch_flat(block, changes, profile, get, sink)
+    if made is not None:
+        return made
+    node = decode_node(block)
     if node.data is None:
         raise NotPatchable(f"{cid} is not a UnixFS directory")
     kind = decode_data(node.data)
@@ -123,6 +136,80 @@ def _patch_directory(
     if _over_threshold(links, block, profile):  # the rebuilt folder would be sharded
         raise NotPatchable("the directory grew past the profile's sharding threshold")
     return made
+
+
+def _patch_flat(
+    block: bytes,
+    changes: dict[str, object],
+    profile: Profile,
+    get: Callable[[CID], bytes],
+    sink: Sink,
+) -> Imported | None:
+    """A basic directory patched in its bytes: the links that change are decoded and encoded
+    again, the others are copied as they are, which is what ``_patch_directory`` writes too (it
+    encodes canonical links back to the same bytes) without decoding every link of a folder of
+    thousands of articles. None when ``block`` is not a basic directory in the canonical shape
+    read here (Hash, Name, Tsize in each link; Data last): the caller then decodes it."""
+    links: list[tuple[int, int, int, bytes]] = []  # each link: field start, body start, end, name
+    tsizes = estimate = 0
+    data: bytes | None = None
+    pos, end = 0, len(block)
+    while pos < end:
+        if block[pos] == 0x0A:  # Data, the last field
+            length, inner = read_uvarint(block, pos + 1)
+            if inner + length != end:
+                return None
+            data, pos = block[inner:end], end
+            continue
+        if block[pos] != 0x12:  # a link is field 2 (bytes)
+            return None
+        length, inner = read_uvarint(block, pos + 1)
+        stop = inner + length
+        if stop > end or inner >= stop or block[inner] != 0x0A:
+            return None
+        hash_length, at = read_uvarint(block, inner + 1)
+        at += hash_length
+        if at >= stop or block[at] != 0x12:
+            return None
+        name_length, at = read_uvarint(block, at + 1)
+        name, at = block[at : at + name_length], at + name_length
+        if at < stop:
+            if block[at] != 0x18:
+                return None
+            tsize, at = read_uvarint(block, at + 1)
+            tsizes += tsize
+        if at != stop:
+            return None
+        links.append((pos, inner, stop, name))
+        estimate += name_length + hash_length
+        pos = stop
+    if data is None or decode_data(data).type != DIRECTORY:
+        return None
+    wanted = {_name_bytes(name): (name, change) for name, change in changes.items()}
+    parts: list[bytes] = []
+    copied = 0
+    for index, (start, inner, stop, name) in enumerate(links):
+        hit = wanted.pop(name, None)
+        if hit is None:
+            continue
+        old = _decode_link(block[inner:stop], index)
+        new = _child(old, hit[1], profile, get, sink)
+        body = encode_link(new)
+        parts += [block[copied:start], b"\x12", encode_varint(len(body)), body]
+        copied = stop
+        tsizes += (new.tsize or 0) - (old.tsize or 0)
+        estimate += len(bytes(new.cid)) - len(bytes(old.cid))
+    if wanted:
+        missing = sorted(name for name, _change in wanted.values())
+        raise NotPatchable(f"no entry named {missing[0]!r} to replace")
+    parts.append(block[copied:])
+    made = b"".join(parts)
+    over = len(made) if profile.hamt_estimate == "block" else estimate
+    if over > profile.hamt_threshold:  # the rebuilt folder would be sharded
+        raise NotPatchable("the directory grew past the profile's sharding threshold")
+    cid = CID.hash(made, DAG_PB, profile.cid_version)
+    sink(cid, made)
+    return Imported(cid, len(made) + tsizes, 0)
 
 
 def _patch_shard(

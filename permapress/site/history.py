@@ -69,7 +69,9 @@ def history_pages(
             pages.append(
                 fixed(
                     paths.diff_page(slug, new.number),
-                    [site, "diff", slug, old.bundle_cid, new.bundle_cid, new.note],
+                    # the page names the article by its current headline, in its language
+                    [site, "diff", slug, old.bundle_cid, new.bundle_cid, new.note,
+                     entry.article.headline, entry.article.language],
                     partial(_diff_page, entry, site, old, new),
                 )
             )

@@ -14,11 +14,16 @@ each correction touches without reading the other articles:
 - the article's folder (page, history, every version and its CAR), made as in a full build;
 - the listing pages that show it: its page of the front page and of each of its categories,
   and its month's archive page;
-- the feeds it is among the newest of, the news sitemap when it is among the newest articles,
-  its month's sitemap and the sitemap index;
+- the feeds it is among the newest of, the news sitemap when it is among the newest articles
+  and its headline, language or date changed (the sitemap shows nothing else of it), its
+  month's sitemap and the sitemap index;
 - the publisher's log and key pages;
 - ``search/`` (``search_build.py``): the index made again from the articles, so only the chunks
-  holding the corrected words, and the article's docs chunk, get new CIDs.
+  holding the corrected words, and the article's docs chunk, get new CIDs; the articles'
+  shown versions are read as numbers and bundle CIDs, not as rows with their text.
+
+The directories on the way are patched in their bytes (``ipfs.patch``): in a big flat folder
+such as ``articles/`` only the changed article's link is written again.
 
 Those files are made by the very page functions the full build uses (``pages.py``,
 ``folders.py``), with the same fingerprints, and ``ipfs.patch.patch_tree`` writes them into the
@@ -88,16 +93,28 @@ class _Patch:
     started: float
 
 
-def _corrected(lines: list[str]) -> list[str] | None:
-    """The slugs the log lines correct, or None when any line does something else."""
-    slugs: list[str] = []
+def _corrected(lines: list[str]) -> dict[str, int] | None:
+    """The slugs the log lines correct, each with how many versions it gained (one log line
+    each), or None when any line does something else."""
+    slugs: dict[str, int] = {}
     for line in lines:
         entry = json.loads(line).get("entry", {})
         if entry.get("action") != "correct":
             return None
-        if entry["slug"] not in slugs:
-            slugs.append(entry["slug"])
+        slugs[entry["slug"]] = slugs.get(entry["slug"], 0) + 1
     return slugs
+
+
+def _in_the_news(rows: list[VersionRow], gained: int) -> bool:
+    """Did what the news sitemap says of the article (headline, language, publication date)
+    change since the version the last build showed? ``rows``: its public versions, the last
+    ``gained`` of them recorded since."""
+    if gained >= len(rows):
+        return True
+    before, after = (article_from_meta(rows[i].meta) for i in (-1 - gained, -1))
+    return (before.headline, before.language, before.published) != (
+        after.headline, after.language, after.published
+    )
 
 
 def quick_build(
@@ -147,7 +164,7 @@ def quick_build(
         changed[slug] = rows
     under_way = _Patch(newsroom, state, site, key, version, public_key, built_at, started)
     try:
-        return _patch(under_way, changed)
+        return _patch(under_way, changed, slugs)
     except NotPatchable:
         return None
 
@@ -209,7 +226,9 @@ def _shown(
     return shown
 
 
-def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResult:
+def _patch(
+    under_way: _Patch, changed: dict[str, list[VersionRow]], gained: dict[str, int]
+) -> BuildResult:
     """Patch the last root with the files ``changed`` touches."""
     newsroom, state, site = under_way.newsroom, under_way.state, under_way.site
     catalog, config, blocks = newsroom.catalog, newsroom.config, newsroom.blocks
@@ -275,7 +294,7 @@ def _patch(under_way: _Patch, changed: dict[str, list[VersionRow]]) -> BuildResu
         plan.page(pages.archive_month(site, year, month, month_members, slugs_of, keep))
         sitemap, lastmod[(year, month)] = pages.month_sitemap(site, year, month, month_members)
         plan.page(sitemap)
-        if at < sitemaps.NEWS_LIMIT:
+        if at < sitemaps.NEWS_LIMIT and _in_the_news(rows, gained[slug]):
             news = listed_entries(order[: sitemaps.NEWS_LIMIT])
             plan.page(pages.news_sitemap(site, news, keep))
     if not plan.jobs:

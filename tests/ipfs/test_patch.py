@@ -100,7 +100,9 @@ def test_a_name_that_is_not_there_is_not_patchable() -> None:
 def test_a_big_sharded_folder_changes_only_the_shards_on_the_way() -> None:
     profile = PROFILES["unixfs-v1-2025"]
     store = MemoryBlockstore()
-    tree = {"articles": {f"story-{n:05d}": f"story {n}".encode() for n in range(6000)}}
+    tree: dict[str, Any] = {
+        "articles": {f"story-{n:05d}": f"story {n}".encode() for n in range(6000)}
+    }
     tree["index.html"] = b"front page"
     root = import_tree(tree, profile, store.put)
     written: list[bytes] = []
@@ -118,3 +120,26 @@ def test_a_big_sharded_folder_changes_only_the_shards_on_the_way() -> None:
     tree["index.html"] = b"front page, again"
     assert patched == import_tree(tree, profile, MemoryBlockstore().put)
     assert len(written) <= 4  # the root shard, one sub-shard, the articles folder, the root
+
+
+@pytest.mark.parametrize("profile", [PROFILES[name] for name in sorted(PROFILES)], ids=str)
+def test_a_big_flat_folder_is_patched_in_its_bytes(profile: Profile) -> None:
+    """A folder of thousands of article folders that is not sharded: the changed entry's link
+    is written again, the others are copied, and the result is the folder built from scratch."""
+    store = MemoryBlockstore()
+    tree: dict[str, Any] = {
+        "articles": {f"story-{n:05d}": {"index.html": f"story {n}".encode()} for n in range(3000)},
+        "index.html": b"front page",
+    }
+    root = import_tree(tree, profile, store.put)
+    changes = {
+        "articles/story-00042/index.html": import_bytes(b"corrected", profile, store.put),
+        "articles/story-02999": import_tree({"index.html": b"last"}, profile, store.put),
+    }
+    patched = patch_tree(root.cid, changes, profile, store.get, store.put)
+    tree["articles"]["story-00042"]["index.html"] = b"corrected"
+    tree["articles"]["story-02999"] = {"index.html": b"last"}
+    assert patched == import_tree(tree, profile, MemoryBlockstore().put)
+    with pytest.raises(NotPatchable, match="'story-03000'"):
+        patch_tree(root.cid, {"articles/story-03000": changes["articles/story-02999"]},
+                   profile, store.get, store.put)  # fmt: skip

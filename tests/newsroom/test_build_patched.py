@@ -139,3 +139,19 @@ def test_a_later_draft_is_not_patched_in(
 def search_row(home: Path) -> Any:
     with sqlite3.connect(home / "catalog.sqlite") as db:
         return db.execute("SELECT * FROM page_cache WHERE path = 'search/'").fetchone()
+
+
+def test_a_new_headline_reaches_the_news_sitemap(
+    demo_home: Path, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The news sitemap is made again when a correction changes what it shows (the headline),
+    and left as it is when only the body changed."""
+    build(cli, demo_home)
+    slug = slugs(cli, demo_home)[1]
+    write(cli, demo_home, tmp_path, slug, body="Only the body changed.")
+    assert build(cli, demo_home)["mode"] == "patched"
+    write(cli, demo_home, tmp_path, slug, headline="Harbour wall: the second look")
+    patched = build(cli, demo_home)
+    assert patched["mode"] == "patched"
+    full = from_scratch(cli, demo_home)
+    assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
