@@ -9,6 +9,10 @@
         f.block(cid) -> bytes                    one block (``?format=raw``), checked, stored
         f.fill(root, on_block=…) -> FillStats    every block under ``root`` not yet held
 
+The source's address, its limits and DNS lookups are in ``mirror_source.py``, the bounded
+requests in ``mirror_http.py`` (``SourceClient``, which ``Fetcher`` extends); their names can be
+imported from here as before.
+
 **The root.** A base URL's root is the ``X-Ipfs-Path`` header ``permapress serve`` sends with
 ``/publisher.json`` (``/ipfs/<root>/publisher.json``); a gateway URL of a root names it itself.
 An IPNS key name is resolved through the gateway: its record is fetched as
@@ -53,28 +57,36 @@ end the run with ``MirrorError`` naming the URL and what was wrong.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import BinaryIO, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
-from permapress.errors import (
-    ConfigError,
-    FormatError,
-    IpfsError,
-    PermapressError,
-    UnsupportedError,
-)
+from permapress.errors import FormatError, IpfsError, UnsupportedError
 from permapress.ipfs.blockstore import FileBlockstore, identity_data
 from permapress.ipfs.car import block_links, read_car
 from permapress.ipfs.cid import CID, verify_block
-from permapress.publish.dnslink import normalise_domain
+from permapress.newsroom.mirror_http import (
+    CAR_TYPE,
+    RAW_TYPE,
+    BodyStream,
+    SourceClient,
+    trustless,
+)
+from permapress.newsroom.mirror_source import (
+    Limits,
+    Lookup,
+    MirrorError,
+    Source,
+    dns_lookup,
+    parse_source,
+    source_name,
+)
 from permapress.publish.ipns import (
     CONTENT_TYPE as IPNS_RECORD_TYPE,
 )
@@ -87,154 +99,7 @@ from permapress.publish.names import IpnsName, parse_name
 from permapress.trust.log import PUBLISHER_FILE
 from permapress.watchdog import Watchdog
 
-MAX_REDIRECTS = 5
 MAX_NAME_DEPTH = 8
-CAR_TYPE = "application/vnd.ipld.car"
-RAW_TYPE = "application/vnd.ipld.raw"
-
-
-class MirrorError(PermapressError):
-    """A source that cannot be mirrored, or a history the mirror refuses to follow."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    timeout: float = 30.0  # each read
-    max_block: int = 4 << 20  # the largest block accepted (IPFS blocks are at most 2 MiB)
-    max_bytes: int = 64 << 30  # all blocks fetched in one run
-    max_blocks: int = 10_000_000
-    max_document: int = 1 << 20  # publisher.json read from a base URL
-    workers: int = 8
-    min_rate: int = 4096  # a CAR's average bytes a second, once ``deadline`` has passed
-
-    @property
-    def deadline(self) -> float:
-        """Seconds a whole request may take (a CAR: until its headers have arrived)."""
-        return 2 * self.timeout
-
-
-# host -> its TXT records (each as one string); [] when there are none
-Lookup = Callable[[str], list[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where to mirror from: the gateway's base (``…/ipfs/`` is appended) and one of the site's
-    base URL (its root is looked up), a fixed root, or a name (IPNS key name or DNSLink
-    domain) resolved on every run. ``rpc``: read blocks through this node's RPC API."""
-
-    text: str
-    gateway: str
-    site: str | None
-    root: CID | None
-    name: str | None = None
-    rpc: str | None = None
-
-
-def _name(text: str, shown: str) -> str:
-    """An IPNS key name (canonical ``k51…``) or a DNSLink domain (normalised)."""
-    try:
-        return str(parse_name(text))
-    except (FormatError, IpfsError):
-        pass
-    try:
-        return normalise_domain(text)
-    except ConfigError:
-        raise MirrorError(
-            f"{shown}: {text!r} is neither an IPNS key name (k51…) nor a domain with DNSLink"
-        ) from None
-
-
-def _base(text: str, what: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-        raise MirrorError(f"{what} {text!r}: give an http:// or https:// address")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def parse_source(text: str, *, gateway: str | None = None, rpc: str | None = None) -> Source:
-    """A site base URL, a gateway URL of a root or of a name, or ``ipns://<name>`` (which needs
-    ``gateway``); ``MirrorError`` for anything else. ``rpc``: see ``Source``."""
-    rpc_base = _base(rpc, "--rpc") if rpc is not None else None
-    parts = urlsplit(text)
-    if parts.scheme == "ipns":
-        if gateway is None:
-            raise MirrorError(
-                f"{text}: an ipns:// source needs --gateway URL (a trustless gateway that "
-                "answers /ipns/ records, such as the site's own address)"
-            )
-        if parts.path.strip("/") or parts.query or not parts.netloc:
-            raise MirrorError(f"{text}: give the name alone, ipns://<name>")
-        return Source(text, _base(gateway, "--gateway"), None, None,
-                      _name(parts.netloc, text), rpc_base)  # fmt: skip
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise MirrorError(
-            f"{text}: give the site's address (http://… or https://…), a gateway address "
-            "of its root (https://gateway/ipfs/<cid>/) or an IPNS name (ipns://<name>)"
-        )
-    path = parts.path
-    origin = f"{parts.scheme}://{parts.netloc}"
-    for kind in ("ipfs", "ipns"):
-        marker = f"/{kind}/"
-        if marker in path + "/" and path.rstrip("/").rsplit(marker, 1)[-1]:
-            prefix, _sep, rest = path.partition(marker)
-            segments = [s for s in rest.split("/") if s]
-            if len(segments) != 1:
-                raise MirrorError(f"{text}: give the gateway address of the site root itself")
-            if kind == "ipns":
-                return Source(text, origin + prefix, None, None, _name(segments[0], text),
-                              rpc_base)  # fmt: skip
-            try:
-                root = CID.parse(segments[0])
-            except IpfsError as exc:
-                raise MirrorError(f"{text}: {segments[0]!r} is not a CID ({exc})") from None
-            return Source(text, origin + prefix, None, root, None, rpc_base)
-    base = origin + path.rstrip("/")
-    return Source(text, base, base, None, None, rpc_base)
-
-
-def dns_lookup(server: str | None = None, timeout: float = 10.0) -> Lookup:
-    """TXT lookups through dnspython: the system's resolver, or ``server`` (an IP address,
-    ``IP:PORT`` or ``[IPv6]:PORT``)."""
-    import dns.exception
-    import dns.resolver
-
-    try:
-        resolver = dns.resolver.Resolver(configure=server is None)
-    except dns.exception.DNSException as exc:
-        raise MirrorError(f"no DNS resolver is configured on this machine ({exc}); "
-                          "give one with --dns HOST[:PORT]") from None  # fmt: skip
-    if server is not None:
-        host, port = server, "53"
-        if server.startswith("[") and "]:" in server:  # [IPv6]:PORT
-            host, port = server[1:].split("]:", 1)
-        elif server.count(":") == 1:
-            host, port = server.split(":")
-        try:
-            if not 0 < int(port) < 65536:
-                raise ValueError(port)
-            resolver.nameservers = [host]
-            resolver.port = int(port)
-        except ValueError:
-            raise MirrorError(
-                f"--dns {server!r}: give the DNS server's IP address, as IP or IP:PORT "
-                "([IPv6]:PORT)"
-            ) from None
-    resolver.lifetime = timeout
-
-    def lookup(host: str) -> list[str]:
-        try:
-            answer = resolver.resolve(host, "TXT")
-        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-            return []
-        except (dns.exception.DNSException, ValueError) as exc:
-            raise MirrorError(f"{host}: the DNS lookup failed ({exc})") from None
-        return [
-            b"".join(record.strings).decode("utf-8", "replace")
-            for record in answer
-        ]
-
-    return lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,109 +112,11 @@ class FillStats:
 OnBlock = Callable[[int, bool], None]  # (bytes of the block, fetched now?)
 
 
-class Fetcher:
+class Fetcher(SourceClient):
     """HTTP access to one source, storing checked blocks into ``store``."""
-
-    def __init__(
-        self,
-        source: Source,
-        store: FileBlockstore,
-        limits: Limits = Limits(),
-        *,
-        lookup: Lookup | None = None,
-    ) -> None:
-        self.source = source
-        self.store = store
-        self.limits = limits
-        self.blocks_fetched = 0
-        self.bytes_fetched = 0
-        self.blocks_refetched = 0
-        self.bytes_refetched = 0
-        self.batches = 0
-        self.largest_batch = 0  # bytes of the largest CAR received
-        self.ipns_seen: dict[str, int] = {}  # name -> sequence of the records followed
-        self._arrived: set[bytes] = set()  # multihashes fetched by this run
-        self._lookup = lookup
-        self._count_lock = threading.Lock()
-        # No kept-alive connections: each request opens its own, so its Watchdog sees the
-        # socket it must shut (a pooled connection has no connect event to trace).
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(limits.timeout),
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
-            limits=httpx.Limits(max_connections=limits.workers + 2, max_keepalive_connections=0),
-            headers={"User-Agent": "permapress-mirror", "Accept-Encoding": "identity"},
-        )
-
-    def close(self) -> None:
-        self._client.close()
 
     def __enter__(self) -> Fetcher:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # --- requests ---------------------------------------------------------------------------
-
-    def _fail(self, url: str, exc: Exception, watchdog: Watchdog) -> MirrorError:
-        if watchdog.fired:
-            return self._too_slow(url)
-        if isinstance(exc, httpx.TooManyRedirects):
-            return MirrorError(f"{url}: more than {MAX_REDIRECTS} redirects (a redirect loop?)")
-        if isinstance(exc, httpx.TimeoutException):
-            return MirrorError(f"{url}: no answer within {self.limits.timeout:g} seconds")
-        return MirrorError(f"{url}: cannot be fetched ({type(exc).__name__}: {exc})")
-
-    def _too_slow(self, url: str) -> MirrorError:
-        return MirrorError(
-            f"{url}: the answer did not arrive within {self.limits.deadline:g} seconds (the "
-            "server sends it too slowly); try again later or raise --timeout"
-        )
-
-    def _bounded(
-        self, url: str, accept: str, limit: int, *, method: str = "GET"
-    ) -> tuple[bytes, httpx.Headers]:
-        """The body of a request (at most ``limit`` bytes, all of it within the deadline) and
-        its headers; 200 only."""
-        watchdog = Watchdog(self.limits.deadline)
-        watchdog.arm()
-        ends = time.monotonic() + self.limits.deadline
-        try:
-            with self._client.stream(
-                method, url, headers={"Accept": accept}, extensions={"trace": watchdog.trace}
-            ) as response:
-                if response.status_code != 200:
-                    raise MirrorError(f"{url}: the server answered {response.status_code}")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > limit:
-                        raise MirrorError(f"{url}: the answer is over {limit} bytes; refused")
-                    if time.monotonic() > ends:
-                        raise self._too_slow(url)
-                return bytes(body), response.headers
-        except httpx.HTTPError as exc:
-            raise self._fail(url, exc, watchdog) from None
-        finally:
-            watchdog.cancel()
-
-    def _count(self, cid: CID, size: int, held: bool) -> None:
-        with self._count_lock:
-            self.blocks_fetched += 1
-            self.bytes_fetched += size
-            # held before, or fetched by another request of this run a moment ago
-            held = held or cid.multihash in self._arrived
-            self._arrived.add(cid.multihash)
-            if held:
-                self.blocks_refetched += 1
-                self.bytes_refetched += size
-            if self.blocks_fetched > self.limits.max_blocks:
-                raise MirrorError(f"{self.source.text}: more than {self.limits.max_blocks} blocks")
-            if self.bytes_fetched > self.limits.max_bytes:
-                raise MirrorError(
-                    f"{self.source.text}: more than {self.limits.max_bytes} bytes of blocks"
-                )
 
     # --- the root ---------------------------------------------------------------------------
 
@@ -385,7 +152,7 @@ class Fetcher:
             inner = value[len("/ipns/") :].strip("/")
             if "/" in inner:
                 break
-            trail.append(_name(inner, " -> ".join(trail)))
+            trail.append(source_name(inner, " -> ".join(trail)))
             value = self._name_value(trail[-1])
         segments = [s for s in value.split("/") if s]
         if len(segments) != 2 or segments[0] != "ipfs":
@@ -410,7 +177,7 @@ class Fetcher:
     def _ipns_value(self, name: IpnsName) -> str:
         url = f"{self.source.gateway}/ipns/{name}?format=ipns-record"
         data, headers = self._bounded(url, IPNS_RECORD_TYPE, MAX_RECORD_SIZE)
-        _trustless(url, headers, IPNS_RECORD_TYPE)
+        trustless(url, headers, IPNS_RECORD_TYPE)
         try:
             verified = verify_record(name, data)
         except IpnsRecordError as exc:
@@ -452,7 +219,7 @@ class Fetcher:
         else:
             url = f"{self.source.gateway}/ipfs/{cid}?format=raw"
             data, headers = self._bounded(url, RAW_TYPE, self.limits.max_block)
-            _trustless(url, headers, RAW_TYPE, rpc_hint=True)
+            trustless(url, headers, RAW_TYPE, rpc_hint=True)
         if not verify_block(cid, data):
             raise MirrorError(f"{url}: the block does not hash to {cid}; the source is lying")
         self._count(cid, len(data), False)
@@ -480,7 +247,7 @@ class Fetcher:
                 watchdog.cancel()  # the headers are in: the body is paced below
                 if response.status_code != 200:
                     raise MirrorError(f"{url}: the server answered {response.status_code}")
-                _trustless(url, response.headers, CAR_TYPE, rpc_hint=True)
+                trustless(url, response.headers, CAR_TYPE, rpc_hint=True)
 
                 def paced() -> Iterator[bytes]:
                     nonlocal received
@@ -498,7 +265,7 @@ class Fetcher:
                             )
                         yield chunk
 
-                reader = read_car(cast(BinaryIO, _Chunks(paced())))
+                reader = read_car(cast(BinaryIO, BodyStream(paced())))
                 if tuple(reader.roots) != (root,):
                     raise MirrorError(f"{url}: the CAR's root is not {root}")
                 wanted = {root}
@@ -518,10 +285,6 @@ class Fetcher:
             watchdog.cancel()
         self._batch_done(received)
         return True
-
-    def _batch_done(self, received: int) -> None:
-        with self._count_lock:
-            self.largest_batch = max(self.largest_batch, received)
 
     def _take(
         self, url: str, cid: CID, data: bytes, wanted: set[CID], on_block: OnBlock | None
@@ -610,23 +373,6 @@ class Fetcher:
         return data if verify_block(cid, data) else None
 
 
-def _trustless(url: str, headers: httpx.Headers, wanted: str, *, rpc_hint: bool = False) -> None:
-    """A gateway that answers a trustless request with anything else (a page, a listing, the
-    file itself) is not a trustless gateway: say so rather than call its answer a forgery."""
-    found = headers.get("content-type", "").split(";")[0].strip().lower()
-    if found != wanted:
-        hint = (
-            "; an IPFS node whose RPC API you can reach (such as the npm ipfs daemon) can be "
-            "read with --rpc http://HOST:PORT"
-            if rpc_hint
-            else ""
-        )
-        raise MirrorError(
-            f"{url}: answered with {found or 'no Content-Type'}, not {wanted}: this server is not "
-            f"a trustless gateway (give the address of one that is{hint})"
-        )
-
-
 def _links(cid: CID, data: bytes) -> list[CID]:
     try:
         return block_links(cid, data)
@@ -638,24 +384,5 @@ def store_is_empty(store: FileBlockstore) -> bool:
     return next(iter(store), None) is None
 
 
-class _Chunks:
-    """A read()-able stream over an iterator of byte chunks (what ``read_car`` reads)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._buffer = bytearray()
-
-    def read(self, count: int = -1) -> bytes:
-        while count < 0 or len(self._buffer) < count:
-            try:
-                self._buffer += next(self._chunks)
-            except StopIteration:
-                break
-        if count < 0:
-            count = len(self._buffer)
-        out = bytes(self._buffer[:count])
-        del self._buffer[:count]
-        return out
-
-    def seekable(self) -> bool:
-        return False
+__all__ = ["Fetcher", "FillStats", "Limits", "Lookup", "MirrorError", "OnBlock", "Source",
+           "dns_lookup", "parse_source", "store_is_empty"]  # fmt: skip
