@@ -1,7 +1,7 @@
 """Run the benchmarks and print one table of results against the anchors the issues name.
 
     python -m benchmarks                 everything (about 10–20 minutes on 2 cores)
-    python -m benchmarks import build    only some groups: import, articles, build, serve,
+    python -m benchmarks import build    only some groups: import, articles, edit, build, serve,
                                          trust, extraction, realimport, carry,
                                          search; scale (100,000 articles, about an hour)
                                          only when named
@@ -20,6 +20,7 @@ from benchmarks import (
     admin_bench,
     build_bench,
     carry_bench,
+    edit_bench,
     extraction_bench,
     import_bench,
     import_real,
@@ -36,6 +37,7 @@ WORK = Path(__file__).resolve().parent / ".work"
 GROUPS = {
     "import": import_bench.run,
     "articles": import_bench.run_articles,
+    "edit": edit_bench.run,  # one edited file vs Hugo, and start-up (about a minute once made)
     "build": build_bench.run,
     "serve": serve_bench.run,
     "trust": trust_bench.run,
