@@ -12,6 +12,8 @@ the blocks it needs; identity CIDs are answered from the CID itself.
         of the name, never scanning sibling shards) and dag-cbor maps/lists. ``traversed`` lists
         the blocks read on the way, in order: the root, every HAMT shard, every intermediate
         node; the terminal CID itself is not in it (it was not needed to resolve the path).
+    hamt_lookup(cid, node, fs, name, open_node, traversed) -> CID | None
+        one name in a HAMT, reading its blocks through ``open_node`` (the server's cache)
     list_directory(cid, get) -> (name, CID, Tsize or None) …
         basic directories in link order; HAMT shards in link order, recursing into sub-shards.
     read_file(cid, get, start=0, end=None) -> bytes chunks of [start, end) (end exclusive)
@@ -92,6 +94,7 @@ def load(cid: CID, get: Getter) -> bytes:
 
 
 Decoded = tuple[PBNode, UnixFSData]
+Opener = Callable[[CID], Decoded | None]
 
 
 def unixfs_node(cid: CID, data: bytes) -> Decoded | None:
@@ -146,20 +149,10 @@ def _hamt_width(cid: CID, fs: UnixFSData) -> int:
 
 
 def hamt_lookup(
-    cid: CID,
-    node: PBNode,
-    fs: UnixFSData,
-    name: str,
-    open_node: Callable[[CID], Decoded | None],
-    traversed: list[CID],
+    cid: CID, node: PBNode, fs: UnixFSData, name: str, open_node: Opener, traversed: list[CID]
 ) -> CID | None:
-    """Find ``name`` in the HAMT rooted at ``cid``, appending every sub-shard read.
-
-    ``open_node(cid)`` decodes a block (``unixfs_node``, or a cache of it); None when there is no
-    such name. A shard that is not one, an unknown hash or fanout and a HAMT deeper than
-    ``MAX_HAMT_DEPTH`` are ``FormatError`` / ``UnsupportedError``. Both the reader and the
-    server's path resolver (with its cache of decoded nodes) look names up through this.
-    """
+    """Find ``name`` in the HAMT rooted at ``cid`` (None: not there), appending every sub-shard
+    read; ``open_node`` decodes a block (the server's path resolver passes its cache of them)."""
     depth = 0
     while True:
         width = _hamt_width(cid, fs)
