@@ -11,7 +11,8 @@ Goals (issue: the site build): peak memory at 100,000 articles at most 1 GiB (go
 100k time / 10k time at most 11 (goal 10).
 
 PERMAPRESS_BENCH_SCALE_SIZES changes the sizes (two, run in the order given), e.g. "1000,10000"
-("100000,10000" gives the large one's numbers first).
+("100000,10000" gives the large one's numbers first). ``make bench`` runs this group after the
+others; ``python -m benchmarks`` alone leaves it out, ``python -m benchmarks scale`` runs only it.
 """
 
 from __future__ import annotations
@@ -102,6 +103,9 @@ def run(work: Path) -> list[Result]:
             edit = one_import.seconds + one_build.seconds
             results.append(Result(f"scale {n}: one file edited, import + build ({mode})", edit,
                                   "s", "import + build", edit / wall))  # fmt: skip
+            results.append(Result(f"scale {n}: one file edited, the build alone ({mode})",
+                                  one_build.seconds, "s", "cold build",
+                                  one_build.seconds / built.seconds))  # fmt: skip
         elif have("hugo"):
             site = _hugo_site(work, corpus)
             public = work / "hugo-public"
