@@ -219,9 +219,8 @@ def entry(doc: SearchDoc, language: str) -> tuple[Entry, dict[str, bytes]]:
     where: dict[str, int] = {}
     counts: dict[str, int] = {}
     get = counts.get
-    rest = whole[len(text) - 2 :] if len(text) < len(whole) else ""  # after the cut, "…" off
-    for k, (start, end) in enumerate([*parts, (-1, -1), (-1, -1)]):
-        piece = text[start:end] if start >= 0 else rest if k == len(parts) else _fields(doc)
+    rest = whole[len(text) - 2 :] if len(text) < len(whole) else ""  # past the cut's " …"
+    for k, piece in enumerate([*(text[start:end] for start, end in parts), rest, _fields(doc)]):
         for term, n in term_counts(piece, language).items():
             counts[term] = get(term, 0) + n
             if k < len(parts):

@@ -15,6 +15,7 @@ import contextlib
 import functools
 import http.server
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -270,6 +271,11 @@ def test_the_snippet_is_cut_around_the_match(
     assert snippet.startswith("… ") and "night crossing to the island" in snippet, snippet
     assert len(snippet) < 300
     assert page.locator("#pp-results .search__snippet mark").all_inner_texts() == ["crossing"]
+    # of the article's text the page loaded only the piece holding the word, not the first
+    texts = page.eval_on_selector_all(
+        'script[src*="/x/"]', "els => els.map(e => e.getAttribute('src'))"
+    )
+    assert len(texts) == 1 and re.search(r"/x/\w+/[1-9]\d*\.js$", texts[0]), texts
     # a word only in the headline: the snippet is the start of the text, unmarked
     scripted_results(page, (folder / "search" / "index.html").as_uri(), "timetable")
     assert page.inner_text("#pp-results .search__snippet").startswith("The harbour board")
