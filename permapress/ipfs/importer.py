@@ -44,8 +44,7 @@ import os
 import stat
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Final, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from permapress.errors import FormatError, IpfsError, UnsupportedError
 from permapress.ipfs.chunker import Readable, iter_chunks
@@ -55,6 +54,9 @@ from permapress.ipfs.hamt import ShardCache, build_shard
 from permapress.ipfs.layout import BalancedBuilder, Imported, Sink
 from permapress.ipfs.profiles import Profile
 from permapress.ipfs.unixfs import DIRECTORY, SYMLINK, UnixFSData, encode_data
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = [
     "Imported",
@@ -112,6 +114,9 @@ def _hashed(chunks: Iterator[bytes], make: Callable[[bytes], Leaf]) -> Iterator[
     if second is None:
         yield make(first), len(first)
         return
+    # here: most imports are files of one chunk (articles, pages), which need no threads
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(_HASH_THREADS, thread_name_prefix="permapress-hash") as pool:
         pending: deque[tuple[Future[Leaf], int]] = deque()
         for chunk in itertools.chain((first, second), chunks):
