@@ -271,7 +271,7 @@ def _correction(docs: list[SearchDoc], files: dict[str, bytes]) -> list[Result]:
             "files",
             anchor=f"of {sum(p.startswith('t/') for p in files)}",
         ),
-        Result("  docs chunks, text files, meta.js", len(changed) - len(terms_changed), "files"),
+        Result("  docs chunks, text folders, meta.js", len(changed) - len(terms_changed), "files"),
         Result("index assembled whole from kept entries (CPU)", whole, "s"),
         Result(
             "  patched for that correction instead (CPU)",
