@@ -31,7 +31,6 @@ from urllib.parse import urlsplit
 
 from permapress import __version__
 from permapress.errors import ArticleError
-from permapress.watchdog import Watchdog
 
 if TYPE_CHECKING:  # imported where a request is made: importing a file needs no HTTP client
     import httpx
@@ -146,6 +145,8 @@ def _get(http: httpx.Client, url: str, limits: Limits, headers: dict[str, str]) 
         source=url,
     )
     # the clock for headers too: a server that trickles its headers never trips a read timeout
+    from permapress.watchdog import Watchdog  # here: its sockets only when something is fetched
+
     watchdog = Watchdog(limits.deadline)
     watchdog.arm()
     try:
