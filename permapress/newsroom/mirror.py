@@ -48,7 +48,7 @@ from permapress.errors import IpfsError, PermapressError, TrustError
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.profiles import PROFILES
-from permapress.ipfs.reader import resolve_path
+from permapress.ipfs.reader import Getter, resolve_path
 from permapress.ipfs.verify import checked_getter
 from permapress.newsroom.mirror_fetch import (
     Fetcher,
@@ -189,7 +189,7 @@ class MirrorResult:
         }
 
 
-def _site_file(root: CID, name: str, get: Any) -> bytes:
+def _site_file(root: CID, name: str, get: Getter) -> bytes:
     try:
         cid, _trail = resolve_path(root, [name], get)
         return read_bytes(cid, get)

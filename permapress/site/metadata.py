@@ -153,15 +153,15 @@ def profile_page(name: str, site: SiteInfo, root: str) -> dict[str, Any]:
 def news_article_jsonld(entry: ArticleEntry, site: SiteInfo, *, url: str | None) -> dict[str, Any]:
     """NewsArticle JSON-LD for the site's article page at ``url`` (None when unknown)."""
     article = entry.article
-    page = site.absolute(f"articles/{article.slug}/") or ""
+    page = site.absolute(paths.article_folder(article.slug)) or ""
     data = article_jsonld(
         article,
         publisher=site.name,
         url=url,
-        image_prefix=f"{page}v/{entry.version_number}/",
+        image_prefix=f"{page}{paths.version_name(entry.version_number)}/",
         modified=iso8601(entry.modified),
     )
-    root = "../../"
+    root = paths.relative_root(paths.article_page(article.slug))
     data["publisher"] = organization(site, root)
     if article.authors:
         data["author"] = [_person(name, site, root) for name in article.authors]
@@ -221,10 +221,9 @@ def open_graph(entry: ArticleEntry, site: SiteInfo) -> list[tuple[str, str]]:
     """Open Graph properties for the site's article page."""
     article = entry.article
     image = media_image(article)
-    page = f"articles/{article.slug}/"
-    image_url = (
-        site.absolute(f"{page}v/{entry.version_number}/media/{quote(image)}") if image else None
-    )
+    page = paths.article_folder(article.slug)
+    bundle = paths.version_folder(article.slug, entry.version_number)
+    image_url = site.absolute(f"{bundle}/media/{quote(image)}") if image else None
     return article_open_graph(
         article,
         site_name=site.name,

@@ -26,6 +26,7 @@ from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.reader import list_directory, read_file
 from permapress.site import render, search, search_cache, search_patch
 from permapress.site.pagecache import CachedPage, PageCache
+from permapress.site.plan import Plan
 from permapress.site.search_cache import search_doc as search_doc
 from permapress.site.theme import PACKAGE_THEME, load
 from permapress.site.views import SiteInfo
@@ -67,7 +68,7 @@ def folder_key(version: str, site_key: str, language: str, rows: dict[str, Versi
 
 def _entries(
     catalog: Catalog,
-    plan: Any,
+    plan: Plan,
     language: str,
     rows: dict[str, VersionRow],
     kept: dict[str, search_cache.Cached],
@@ -152,14 +153,14 @@ def _patched(
 
 
 def place_search(
-    plan: Any,
+    plan: Plan,
     catalog: Catalog,
     site: SiteInfo,
     slugs: Iterable[str],
     shown: dict[str, list[VersionRow]] | None = None,
     get: Callable[[CID], bytes] | None = None,
 ) -> None:
-    """Put ``search/`` into the plan's tree (``plan`` is ``plan.Plan``), reused or made.
+    """Put ``search/`` into the plan's tree, reused or made.
 
     ``shown``: the public versions of every article on the site, oldest first, when the caller
     read them already (the full build); skeleton or light rows are enough to recognise an
