@@ -45,14 +45,7 @@ from permapress.ipfs.blockstore import identity_data
 from permapress.ipfs.cid import CID, DAG_CBOR, DAG_PB, RAW
 from permapress.ipfs.dagpb import PBLink, PBNode, decode_node
 from permapress.ipfs.hamt import MURMUR3_X64_64, hamt_index
-from permapress.ipfs.unixfs import (
-    DIRECTORY,
-    FILE,
-    HAMT_SHARD,
-    SYMLINK,
-    UnixFSData,
-    decode_data,
-)
+from permapress.ipfs.unixfs import DIRECTORY, FILE, HAMT_SHARD, SYMLINK, UnixFSData, decode_data
 from permapress.ipfs.unixfs import RAW as UNIXFS_RAW
 
 Getter = Callable[[CID], bytes]
@@ -241,11 +234,8 @@ def resolve_path(root: CID, segments: Sequence[str], get: Getter) -> tuple[CID, 
                 try:
                     value = _find_in_cbor(value, segments[index])
                 except KeyError:
-                    raise PathNotFound(
-                        f"{root}/{'/'.join(segments[: index + 1])}: no such field",
-                        current,
-                        segments[index],
-                    ) from None
+                    where = f"{root}/{'/'.join(segments[: index + 1])}: no such field"
+                    raise PathNotFound(where, current, segments[index]) from None
                 index += 1
                 if isinstance(value, CID) or index == len(segments):
                     break
@@ -326,9 +316,7 @@ def _walk_file(
     if fs.type not in (FILE, UNIXFS_RAW):
         raise NotAFile(f"{cid} is a UnixFS {_type_name(fs.type)}, not a file")
     # (cid, block or None, offset of its first byte, size its parent declared or None, depth)
-    stack: list[tuple[CID, bytes | None, int, int | None, int]] = [
-        (cid, data, 0, fs.filesize, 0)
-    ]
+    stack: list[tuple[CID, bytes | None, int, int | None, int]] = [(cid, data, 0, fs.filesize, 0)]
     while stack:
         current, block, offset, declared, depth = stack.pop()
         if depth > MAX_FILE_DEPTH:
