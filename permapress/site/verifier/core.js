@@ -10,7 +10,8 @@ class Ipfs extends Error {}
 class Trust extends Error {}
 const fail = m => { throw new Ipfs(m); };
 const text = b => new TextDecoder().decode(b);
-const hex = b => Array.from(b, x => x.toString(16).padStart(2, "0")).join("");
+const hx = (n, w) => n.toString(16).padStart(w, "0");
+const hex = b => Array.from(b, x => hx(x, 2)).join("");
 const unhex = t => Uint8Array.from(t.match(/../g) || [], h => parseInt(h, 16));
 const cat = (...a) => { const o = new Uint8Array(a.reduce((n, x) => n + x.length, 0));
   let i = 0; for (const x of a) { o.set(x, i); i += x.length; } return o; };
@@ -23,38 +24,32 @@ function vint(b, p) {
 }
 const enc = v => { const o = []; while (v > 127) { o.push(v & 127 | 128); v = Math.floor(v / 128); }
   o.push(v); return new Uint8Array(o); };
-function b32(b) {
-  let o = "", v = 0, n = 0;
-  for (const x of b) { v = v << 8 | x; n += 8; while (n >= 5) o += B32[v >>> (n -= 5) & 31]; v &= (1 << n) - 1; }
-  return n ? o + B32[v << (5 - n) & 31] : o;
-}
-function unb32(s) {
-  const o = []; let v = 0, n = 0;
-  for (const c of s.toLowerCase()) {
-    const d = B32.indexOf(c); if (d < 0) return null;
-    v = v << 5 | d; n += 5; if (n >= 8) { o.push(v >>> (n -= 8) & 255); v &= (1 << n) - 1; }
-  }
-  return new Uint8Array(o);
-}
-function b58(b) {
+// rebase(digits, from, to): a number's digits in one base to its digits in another (big-endian),
+// with each leading zero digit kept as one zero digit (base58's rule)
+function rebase(a, from, to) {
   const d = [];
-  for (const x of b) { let c = x; for (let j = 0; j < d.length; j++) { c += d[j] << 8; d[j] = c % 58; c = c / 58 | 0; }
-    while (c) { d.push(c % 58); c = c / 58 | 0; } }
-  let o = ""; for (const x of b) { if (x) break; o += "1"; }
-  return o + d.reverse().map(x => B58[x]).join("");
+  for (let c of a) { for (let j = 0; j < d.length; j++) { c += d[j] * from; d[j] = c % to; c = c / to | 0; }
+    while (c) { d.push(c % to); c = c / to | 0; } }
+  for (const x of a) { if (x) break; d.push(0); }
+  return d.reverse();
 }
-function unb58(s) {
-  const o = [];
-  for (const ch of s) { let c = B58.indexOf(ch); if (c < 0) return null;
-    for (let j = 0; j < o.length; j++) { c += o[j] * 58; o[j] = c & 255; c >>= 8; }
-    while (c) { o.push(c & 255); c >>= 8; } }
-  for (const ch of s) { if (ch !== "1") break; o.push(0); }
-  return new Uint8Array(o.reverse());
+// bits(values, from, to): a stream of from-bit values as to-bit values (base32's grouping); the
+// last partial group is padded with zero bits when pad, dropped otherwise
+function bits(a, from, to, pad) {
+  const o = [], m = (1 << to) - 1; let v = 0, n = 0;
+  for (const x of a) { v = v << from | x; n += from; while (n >= to) o.push(v >>> (n -= to) & m); v &= (1 << n) - 1; }
+  if (pad && n) o.push(v << to - n & m);
+  return o;
 }
+const digits = (s, alphabet) => { const d = [...s].map(c => alphabet.indexOf(c)); return d.includes(-1) ? null : d; };
+const b32 = b => bits(b, 8, 5, 1).map(x => B32[x]).join("");
+const unb32 = s => { const d = digits(s.toLowerCase(), B32); return d && new Uint8Array(bits(d, 5, 8)); };
+const b58 = b => rebase(b, 256, 58).map(x => B58[x]).join("");
+const unb58 = s => { const d = digits(s, B58); return d && new Uint8Array(rebase(d, 58, 256)); };
 function cid(v, codec, mh) {
   const p = { i: 0 }, code = vint(mh, p), bytes = v ? cat(enc(1), enc(codec), mh) : mh;
   vint(mh, p);
-  return { v, codec, mh, code, digest: mh.subarray(p.i), key: hex(mh), str: v ? "b" + b32(bytes) : b58(mh) };
+  return { v, codec, mh, code, hash: mh.subarray(p.i), key: hex(mh), str: v ? "b" + b32(bytes) : b58(mh) };
 }
 function cidAt(b, p) {
   let v = 0, codec = PB;
@@ -118,16 +113,16 @@ const held = fs => fs.data.length + fs.sizes.reduce((a, x) => a + x, 0);
 const fileSize = fs => fs.size ?? held(fs);
 const sub = (path, name) => (path ? path + "/" : "") + seg(name || "");
 const seg = s => { s = printable(s); return s.length > 40 ? s.slice(0, 20) + "…" + s.slice(-20) : s; };
-function printable(s) {
-  return s.replace(/[\p{C}\p{Z}]/gu, c => c === " " ? c : (c.codePointAt(0) < 256 ? "\\x" + c.codePointAt(0).toString(16).padStart(2, "0") : "\\u" + c.codePointAt(0).toString(16).padStart(4, "0")));
-}
+const printable = s => s.replace(/[\p{C}\p{Z}]/gu, c => {
+  const n = c.codePointAt(0); return c === " " ? c : (n < 256 ? "\\x" : "\\u") + hx(n, n < 256 ? 2 : 4);
+});
 function rep(v) {
   if (v === null) return "None";
   if (typeof v === "boolean") return v ? "True" : "False";
   if (Array.isArray(v)) return "[" + v.map(rep).join(", ") + "]";
   if (typeof v !== "string") return typeof v === "object" ? "{" + Object.entries(v).map(([k, x]) => rep(k) + ": " + rep(x)).join(", ") + "}" : String(v);
   const q = v.includes("'") && !v.includes('"') ? '"' : "'";
-  const s = v.replace(/[\\\x00-\x1f\x7f]/g, c => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] ?? "\\x" + hex([c.charCodeAt(0)]));
+  const s = v.replace(/[\\\x00-\x1f\x7f]/g, c => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] ?? "\\x" + hx(c.charCodeAt(0), 2));
   return q + (q === "'" ? s.replace(/'/g, "\\'") : s) + q;
 }
 async function loadCar(buf) {
@@ -146,7 +141,7 @@ async function loadCar(buf) {
     const end = p.i + n; if (end > b.length) fail(`CAR truncated: section at byte ${at} needs ${n} bytes from byte ${p.i}, only ${b.length - p.i} left`);
     const c = cidAt(b, p), data = b.slice(p.i, end); p.i = end;
     all.push((async () => {
-      const ok = c.code === 0x12 ? hex(await sha(data)) === hex(c.digest) : c.code === 0 && hex(data) === hex(c.digest);
+      const ok = c.code === 0x12 ? hex(await sha(data)) === hex(c.hash) : c.code === 0 && hex(data) === hex(c.hash);
       const had = store.get(c.key); if (!had || (!had.ok && ok)) store.set(c.key, { data, ok });
     })());
   }
@@ -171,46 +166,46 @@ function cbor(b) {
 // ---- the checks: ipfs/verify.py walk, then trust/check.py ----
 function checkDag(root, store) {
   const seen = new Set(), out = [], stack = [[root, "", "node", null]];
-  const bad = (c, path, kind, m) => out.push(`block ${c.str} (${path || "the bundle folder"}) is ${kind}: ${m}`);
   while (stack.length) {
     const [c, path, role, want] = stack.pop();
     if (seen.has(c.str)) continue; seen.add(c.str);
-    const part = { node: "block", file: "a block of this file", hamt: "a HAMT shard" }[role];
-    let d;
-    if (c.code === 0) d = c.digest;
+    const bad = (kind, m) => out.push(`block ${c.str} (${path || "the bundle folder"}) is ${kind}: ${m}`);
+    const mal = m => bad("malformed", m), part = role === "file" ? "a block of this file" : "block";
+    const dir = l => kids.push([l.cid, sub(path, l.name), "node", null]), kids = [];
+    let d, n, fs;
+    if (c.code === 0) d = c.hash;
     else { const e = store.get(c.key);
-      if (!e) { bad(c, path, "missing", `${part} is not present`); continue; }
-      if (!e.ok) { bad(c, path, "corrupt", `${part}: content does not match its CID`); continue; }
+      if (!e) { bad("missing", `${part} is not present`); continue; }
+      if (!e.ok) { bad("corrupt", `${part}: content does not match its CID`); continue; }
       d = e.data; }
     if (c.codec === RAW || c.codec === 0x51 || c.codec === 0x200) {
-      if (want !== null && d.length !== want) bad(c, path, "malformed", `file leaf holds ${d.length} bytes but its parent says ${want}`);
+      if (want !== null && d.length !== want) mal(`file leaf holds ${d.length} bytes but its parent says ${want}`);
       continue;
     }
-    if (c.codec !== PB) { if (role !== "node") bad(c, path, "malformed", "a non-dag-pb block inside a UnixFS DAG");
-      else if (c.codec !== 0x71 && c.codec !== 0x0129) bad(c, path, "unsupported", `codec 0x${c.codec.toString(16)} is unknown: the hash matches but links cannot be followed`);
+    if (c.codec !== PB) { if (role !== "node") mal("a non-dag-pb block inside a UnixFS DAG");
+      else if (c.codec !== 0x71 && c.codec !== 0x0129) bad("unsupported", `codec 0x${c.codec.toString(16)} is unknown: the hash matches but links cannot be followed`);
       continue; }
-    let n, fs; const kids = [];
-    try { n = pbNode(d); } catch (e) { bad(c, path, "malformed", `dag-pb does not decode: ${e.message}`); continue; }
-    if (!n.data) { if (role !== "node") bad(c, path, "malformed", "dag-pb block without UnixFS data");
-      else n.links.forEach(l => kids.push([l.cid, sub(path, l.name), "node", null])); }
+    try { n = pbNode(d); } catch (e) { mal(`dag-pb does not decode: ${e.message}`); continue; }
+    if (!n.data) { if (role !== "node") mal("dag-pb block without UnixFS data"); else n.links.forEach(dir); }
     else {
-      try { fs = unixfs(n.data); } catch (e) { bad(c, path, "malformed", `UnixFS data does not decode: ${e.message}`); continue; }
-      if (role === "file" && fs.type !== 2 && fs.type !== 0) { bad(c, path, "malformed", "a file links to a block that is not file data"); continue; }
-      if (fs.type === 2 || fs.type === 0) {
+      try { fs = unixfs(n.data); } catch (e) { mal(`UnixFS data does not decode: ${e.message}`); continue; }
+      const t = fs.type, file = t === 2 || t === 0;
+      if (role === "file" && !file) { mal("a file links to a block that is not file data"); continue; }
+      if (file) {
         const total = held(fs);
-        if (fs.sizes.length !== n.links.length) { bad(c, path, "malformed", `file node has ${n.links.length} links but ${fs.sizes.length} blocksizes`); continue; }
-        if (fs.size !== null && fs.size !== total) bad(c, path, "malformed", `filesize is ${fs.size} but the parts hold ${total}`);
-        if (want !== null && want !== total) bad(c, path, "malformed", `file node holds ${total} bytes but its parent says ${want}`);
+        if (fs.sizes.length !== n.links.length) { mal(`file node has ${n.links.length} links but ${fs.sizes.length} blocksizes`); continue; }
+        if (fs.size !== null && fs.size !== total) mal(`filesize is ${fs.size} but the parts hold ${total}`);
+        if (want !== null && want !== total) mal(`file node holds ${total} bytes but its parent says ${want}`);
         n.links.forEach((l, i) => kids.push([l.cid, path, "file", fs.sizes[i]]));
-      } else if (fs.type === 1) {
+      } else if (t === 1) {
         const names = new Set();
         n.links.forEach((l, i) => {
-          if (!l.name) bad(c, path, "malformed", `directory entry ${i} has no name`);
-          else if (names.has(l.name)) bad(c, path, "malformed", `directory has two entries ${rep(seg(l.name))}`);
-          else { names.add(l.name); kids.push([l.cid, sub(path, l.name), "node", null]); }
+          if (!l.name) mal(`directory entry ${i} has no name`);
+          else if (names.has(l.name)) mal(`directory has two entries ${rep(seg(l.name))}`);
+          else { names.add(l.name); dir(l); }
         });
-      } else if (fs.type === 5) bad(c, path, "unsupported", "HAMT folders are not checked in the browser; use permapress verify");
-      else n.links.forEach(l => kids.push([l.cid, sub(path, l.name), "node", null]));
+      } else if (t === 5) bad("unsupported", "HAMT folders are not checked in the browser; use permapress verify");
+      else n.links.forEach(dir);
     }
     stack.push(...kids.reverse());
   }
@@ -218,7 +213,7 @@ function checkDag(root, store) {
 }
 function getter(store) {
   return c => {
-    if (c.code === 0) return c.digest;
+    if (c.code === 0) return c.hash;
     const e = store.get(c.key);
     if (!e) fail(`block ${c.str} is not in the blockstore`);
     if (!e.ok) fail(`block ${c.str} does not match its CID (corrupt or substituted)`);
@@ -315,58 +310,58 @@ async function sigOk(key, data, sig) {
 }
 const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 async function bundle(root, store, expected) {
-  const problems = checkDag(root, store), get = getter(store), out = { problems, root: root.str, chain: [] };
+  const problems = checkDag(root, store), say = m => problems.push(m), get = getter(store), out = { problems, root: root.str, chain: [] };
   let files;
   try { files = tree(root, get); }
-  catch (e) { problems.push(`the bundle cannot be read as a folder: ${e.message}`); return out; }
+  catch (e) { say(`the bundle cannot be read as a folder: ${e.message}`); return out; }
   try { const a = JSON.parse(text(read(files.get("article.json"), get))); out.headline = typeof a.headlines[0].value === "string" ? a.headlines[0].value : JSON.stringify(a.headlines[0].value); }
   catch { out.headline = null; }
   const signed = async (rname, sname, what) => {
-    if (!files.has(rname) || !files.has(sname)) { problems.push(`${what}: ${files.has(rname) ? sname : rname} is missing`); return null; }
+    if (!files.has(rname) || !files.has(sname)) { say(`${what}: ${files.has(rname) ? sname : rname} is missing`); return null; }
     let data, r, sig;
     try { data = read(files.get(rname), get); r = await record(data, `${what} (${rname})`); sig = signature(read(files.get(sname), get), sname); }
-    catch (e) { problems.push(e instanceof Trust ? e.message : `${what}: ${rname} or ${sname} cannot be read (see blocks)`); return null; }
+    catch (e) { say(e instanceof Trust ? e.message : `${what}: ${rname} or ${sname} cannot be read (see blocks)`); return null; }
     r.cid = cid(1, RAW, cat(new Uint8Array([0x12, 0x20]), await sha(data))).str;
-    if (!await sigOk(r.key, data, sig)) problems.push(`${what}: the signature does not match the record (${rname} or ${sname} was changed after signing)`);
+    if (!await sigOk(r.key, data, sig)) say(`${what}: the signature does not match the record (${rname} or ${sname} was changed after signing)`);
     return r;
   };
-  if (!files.has("record/version.json")) { problems.push("no record/version.json: this bundle is not signed (or not a permapress bundle)"); return out; }
+  if (!files.has("record/version.json")) { say("no record/version.json: this bundle is not signed (or not a permapress bundle)"); return out; }
   const r = await signed("record/version.json", "record/version.sig", "this version's record");
   if (!r) return out;
   out.record = r;
   const content = r.content, actual = new Map([...files].filter(([p]) => !p.startsWith("record/")));
   for (const p of [...new Set([...Object.keys(content), ...actual.keys()])].sort()) {
-    if (!actual.has(p)) problems.push(`${p}: named by the signed record but missing from the bundle`);
-    else if (!(p in content)) problems.push(`${p}: in the bundle but not in the signed record (added)`);
+    if (!actual.has(p)) say(`${p}: named by the signed record but missing from the bundle`);
+    else if (!(p in content)) say(`${p}: in the bundle but not in the signed record (added)`);
     else { const s = parseCid(content[p]), a = actual.get(p);
-      if (s.v !== a.v || s.codec !== a.codec || s.key !== a.key) problems.push(`${p}: its content (CID ${a.str}) differs from what the publisher signed (${content[p]}); the file was changed`); }
+      if (s.v !== a.v || s.codec !== a.codec || s.key !== a.key) say(`${p}: its content (CID ${a.str}) differs from what the publisher signed (${content[p]}); the file was changed`); }
   }
   const pre = "record/chain/", byCid = new Map(), used = new Set();
   const names = [...new Set([...files.keys()].filter(p => p.startsWith(pre)).map(p => { const s = p.slice(pre.length), i = s.lastIndexOf("."); return i < 0 ? s : s.slice(0, i); }))].sort();
   for (const name of names) {
     const e = await signed(`${pre}${name}.json`, `${pre}${name}.sig`, `record of ${pre}${name}.json`);
     if (!e) continue;
-    if (name !== String(e.version)) problems.push(`${pre}${name}.json holds the record of version ${e.version}: the chain files were renamed or reordered`);
+    if (name !== String(e.version)) say(`${pre}${name}.json holds the record of version ${e.version}: the chain files were renamed or reordered`);
     e.name = name; byCid.set(e.cid, e);
   }
   const chain = [r]; let cur = r, whole = true;
   while (cur.previous !== null) {
     const w = parseCid(cur.previous).str;
-    if (!byCid.has(w)) { problems.push(`version ${cur.version} names ${w} as the record of version ${cur.version - 1}, but no such record is in ${pre}: a version was dropped from the history`); whole = false; break; }
+    if (!byCid.has(w)) { say(`version ${cur.version} names ${w} as the record of version ${cur.version - 1}, but no such record is in ${pre}: a version was dropped from the history`); whole = false; break; }
     used.add(w); const e = byCid.get(w);
-    if (e.version !== cur.version - 1) problems.push(`version ${cur.version} is preceded by a record of version ${e.version}: versions are out of order`);
-    if (e.article !== cur.article) problems.push(`version ${e.version} is a record of ${e.article}, version ${cur.version} of ${cur.article}`);
-    if (!same(e.key, cur.key)) problems.push(`version ${e.version} was signed by ${e.fp}, version ${cur.version} by ${cur.fp}: one history must have one publisher key`);
-    if (when(e.published) > when(cur.published)) problems.push(`version ${cur.version} (${cur.published}) is dated before version ${e.version} (${e.published}): times go backwards`);
+    if (e.version !== cur.version - 1) say(`version ${cur.version} is preceded by a record of version ${e.version}: versions are out of order`);
+    if (e.article !== cur.article) say(`version ${e.version} is a record of ${e.article}, version ${cur.version} of ${cur.article}`);
+    if (!same(e.key, cur.key)) say(`version ${e.version} was signed by ${e.fp}, version ${cur.version} by ${cur.fp}: one history must have one publisher key`);
+    if (when(e.published) > when(cur.published)) say(`version ${cur.version} (${cur.published}) is dated before version ${e.version} (${e.published}): times go backwards`);
     chain.push(e); cur = e;
     if (chain.length > r.version) break;
   }
   if (whole) {
-    if (cur.version !== 1) problems.push(`the history stops at version ${cur.version}, not version 1`);
-    for (const k of [...byCid.keys()].filter(k => !used.has(k)).sort()) problems.push(`${pre}${byCid.get(k).name}.json is not part of this version's history`);
+    if (cur.version !== 1) say(`the history stops at version ${cur.version}, not version 1`);
+    for (const k of [...byCid.keys()].filter(k => !used.has(k)).sort()) say(`${pre}${byCid.get(k).name}.json is not part of this version's history`);
     out.chain = chain.reverse();
   }
-  if (expected !== null && !keyMatches(r, expected)) problems.push(`signed by the key ${r.fp} (${"ed25519:" + hex(r.key)}), not the expected ${expected}`);
+  if (expected !== null && !keyMatches(r, expected)) say(`signed by the key ${r.fp} (${"ed25519:" + hex(r.key)}), not the expected ${expected}`);
   out.files = files; out.get = get;
   return out;
 }
