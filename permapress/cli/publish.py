@@ -10,7 +10,6 @@ Tokens are read from the environment or a file, never printed.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -18,11 +17,7 @@ from typing import Any
 
 import click
 
-from permapress.cli.options import home_option, json_option, resolve_home
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+from permapress.cli.options import echo_json, home_option, json_option, resolve_home
 
 
 class _Bar:
@@ -82,7 +77,7 @@ def publish_cmd(names: tuple[str, ...], full: bool, home: Path | None, as_json: 
     with Newsroom.open(folder) as newsroom:
         outcomes = publish(newsroom, targets, env=os.environ, full=full, reporter=reporter)
     if as_json:
-        _echo_json([o.as_dict() for o in outcomes])
+        echo_json([o.as_dict() for o in outcomes])
     else:
         for o in outcomes:
             line = f"{o.result:<8} {o.target:<16} {o.root}  ({o.seconds:.1f} s)"
@@ -112,7 +107,7 @@ def status_cmd(home: Path | None, as_json: bool) -> None:
     with Newsroom.open(folder, readonly=True) as newsroom:
         report = status(newsroom, targets)
     if as_json:
-        _echo_json(report)
+        echo_json(report)
         return
     for item in report:
         state = "up to date" if item["latest_published"] else "newest site NOT published yet"
@@ -159,7 +154,7 @@ def dnslink_cmd(domain: str, pin_root: bool, home: Path | None, as_json: bool) -
             value = f"/ipfs/{latest_root(newsroom)}"
     record = dnslink_record(domain, value)
     if as_json:
-        _echo_json({"host": record.host, "type": "TXT", "value": record.txt})
+        echo_json({"host": record.host, "type": "TXT", "value": record.txt})
         return
     click.echo(
         f"Set this DNS TXT record (then the site opens at /ipns/{domain.strip().rstrip('.')}):"
@@ -203,7 +198,7 @@ def ipns_show(home: Path | None, as_json: bool) -> None:
             "check": valid,
         }
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     click.echo(f"/ipns/{name}")
     if row is None:
@@ -260,7 +255,7 @@ def ipns_publish(names: tuple[str, ...], home: Path | None, as_json: bool) -> No
                 item["error"] = exc.reason
             results.append(item)
     if as_json:
-        _echo_json(results)
+        echo_json(results)
     else:
         for item in results:
             if item["error"]:

@@ -7,18 +7,12 @@ or a folder offline and exits 1 with the reason when anything does not hold.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
-from permapress.cli.options import home_option, json_option, resolve_home
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+from permapress.cli.options import echo_json, home_option, json_option, resolve_home
 
 
 @click.group()
@@ -50,8 +44,8 @@ def keys_show(home: Path | None, as_json: bool) -> None:
     config = load_config(resolve_home(home))
     public = load_public_key(config.keys_path)
     if as_json:
-        _echo_json({"key": key_text(public), "public_key": public.hex(),
-                    "fingerprint": fingerprint(public)})
+        echo_json({"key": key_text(public), "public_key": public.hex(),
+                   "fingerprint": fingerprint(public)})
         return
     click.echo(f"public key   {public.hex()}")
     click.echo(f"fingerprint  {fingerprint(public)}")
@@ -71,8 +65,8 @@ def correct(slug: str, file: Path, note: str, home: Path | None, as_json: bool) 
     with Newsroom.open(resolve_home(home)) as newsroom:
         recorded = correct_article(newsroom, slug, file, note=note, now=datetime.now(UTC))
     if as_json:
-        _echo_json({"slug": recorded.slug, "version": recorded.version,
-                    "bundle_cid": recorded.bundle_cid})
+        echo_json({"slug": recorded.slug, "version": recorded.version,
+                   "bundle_cid": recorded.bundle_cid})
         return
     click.echo(f"Published version {recorded.version} of {recorded.slug}. "
                "Run `permapress build` to update the site.")
@@ -93,8 +87,8 @@ def retract(slug: str, reason: str, purge: bool, home: Path | None, as_json: boo
     with Newsroom.open(resolve_home(home)) as newsroom:
         done = retract_article(newsroom, slug, reason=reason, purge=purge, now=datetime.now(UTC))
     if as_json:
-        _echo_json({"slug": done.slug, "version": done.version, "purged": done.purged,
-                    "deleted_blocks": done.deleted_blocks, "root_cid": done.root_cid})
+        echo_json({"slug": done.slug, "version": done.version, "purged": done.purged,
+                   "deleted_blocks": done.deleted_blocks, "root_cid": done.root_cid})
         return
     click.echo(f"Retracted {done.slug} (its {done.version} version(s) stay in its history).")
     if done.purged:
@@ -117,7 +111,7 @@ def verify(target: Path, expected: str | None, as_json: bool) -> None:
 
     report = verify_path(target, expected)
     if as_json:
-        _echo_json(report.as_json())
+        echo_json(report.as_json())
     else:
         click.echo(report.summary())
     if not report.valid:

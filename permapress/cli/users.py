@@ -12,18 +12,23 @@ served by ``permapress serve --admin-port`` reads it (docs/admin-api.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from permapress.cli.options import home_option, json_option, resolve_home
 
+if TYPE_CHECKING:
+    from permapress.admin.store import AdminStore
+
+F = TypeVar("F", bound=Callable[..., Any])
 ADMIN_URL = "http://127.0.0.1:8001"
 
 
-def _store(home: Path | None) -> Any:
+def _store(home: Path | None) -> AdminStore:
     from permapress.admin.store import AdminStore
     from permapress.config import load_config
 
@@ -31,7 +36,7 @@ def _store(home: Path | None) -> Any:
     return AdminStore.open(config.home)
 
 
-def _url_option(func: Any) -> Any:
+def _url_option(func: F) -> F:
     return click.option(
         "--url", default=ADMIN_URL, show_default=True,
         help="Where the admin is served (the start of the invite link).",
