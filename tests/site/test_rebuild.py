@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -243,6 +244,36 @@ def test_the_demo_listings_run_over_several_pages(home: Path) -> None:
     assert f"page/{count}/index.html" in pages and f"page/{count + 1}/index.html" not in pages
     assert any(p.startswith("categories/") and "/page/2/" in p for p in pages)
     assert 'href="page/2/index.html"' in pages["index.html"].decode()
+
+
+ARTICLE_LINK = re.compile(r'href="(?:\.\./)*articles/([^/"]+)/index\.html"')
+
+
+def listed_pages(pages: dict[str, bytes], base: str, shown: set[str]) -> list[list[str]]:
+    """The slugs of ``shown`` that each page of the listing at ``base`` links, page by page."""
+    found = []
+    number = 1
+    while (path := base + ("index.html" if number == 1 else f"page/{number}/index.html")) in pages:
+        slugs = ARTICLE_LINK.findall(pages[path].decode("utf-8"))
+        found.append([slug for slug in dict.fromkeys(slugs) if slug in shown])
+        number += 1
+    return found
+
+
+def test_the_pages_of_a_listing_split_its_articles(home: Path) -> None:
+    """Each article on exactly one page, PER_PAGE a page, newest first: the front page and an
+    author's page, both longer than one page."""
+    made = build(home)
+    pages = files(home, made.root_cid)
+    order = newest_first(home)
+    front = listed_pages(pages, "", set(order))
+    assert [slug for chunk in front for slug in chunk] == order
+    assert all(len(chunk) == PER_PAGE for chunk in front[:-1]) and 0 < len(front[-1]) <= PER_PAGE
+    author = listed_pages(pages, "authors/daniel-reyes/", set(order))
+    assert len(author) > 1 and all(len(chunk) == PER_PAGE for chunk in author[:-1])
+    slugs = [slug for chunk in author for slug in chunk]
+    assert len(slugs) == len(set(slugs)) and slugs == [s for s in order if s in set(slugs)]
+    assert len(slugs) > PER_PAGE
 
 
 def test_corrections_on_later_pages_are_patched_like_a_build_from_scratch(
