@@ -9,9 +9,9 @@
     listing_key(entry)                             what a listing shows of an article
 
 A build reads the catalog once, in the lightest form its pages need: skeletons (slug, dates,
-categories: ``versions.skeleton``) when most pages are cached, light rows (no body) for a first
-build. A page that renders reads more, in the building process only (worker processes never use
-the catalog connection): ``FullArticles`` for listings, ``with_bodies`` for feeds.
+categories: ``versions.skeleton``), on a first build too. A page that renders reads more, in
+the building process (worker processes never use its catalog connection): ``FullArticles`` for
+listings, ``with_bodies`` for feeds; an article folder's job reads its versions (``folders.py``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ from permapress.catalog.meta import article_from_meta
 from permapress.catalog.published import public_by_slug
 from permapress.site.views import ArticleEntry, VersionInfo
 
-# Past this many articles to read again, a listing reads every published article at once.
-READ_ALL_AFTER = 200
+# Articles read again in one query (light rows, without bodies), and how many read articles are
+# kept for the next listing that shows them: a listing renders when it is planned, so none has to
+# keep them all (at 100,000 articles that was over 300 MiB).
+READ_BATCH = 1000
+KEEP = 5000
 
 
 def on_site(
@@ -107,26 +110,28 @@ def shown_row(catalog: Catalog, slug: str, number: int) -> VersionRow:
 
 class FullArticles:
     """Whole articles (without bodies) for entries read as skeletons, read in this process when
-    a page that shows them is rendered; past a few hundred, all of them are read at once."""
+    a page that shows them is rendered, ``READ_BATCH`` at a time; the last few thousand read
+    are kept for the next page that shows them."""
 
     def __init__(self, catalog: Catalog, skeleton: bool) -> None:
         self.catalog = catalog
         self.skeleton = skeleton
         self.known: dict[str, Article] = {}
-        self.everything = False
 
     def __call__(self, listed: list[ArticleEntry]) -> list[ArticleEntry]:
         if not self.skeleton:
             return listed
         wanted = {e.article.slug: e.version_number for e in listed}
         missing = [slug for slug in wanted if slug not in self.known]
-        if len(missing) > READ_ALL_AFTER and not self.everything:
-            for slug, rows in self.catalog.all_versions("published", light=True).items():
-                if slug in wanted:
-                    row = numbered(rows, wanted[slug])
-                    if row is not None:
-                        self.known[slug] = article_from_meta(row.meta)
-            self.everything = True
+        if len(self.known) + len(missing) > KEEP:
+            self.known = {slug: self.known[slug] for slug in wanted if slug in self.known}
+        for start in range(0, len(missing), READ_BATCH):
+            batch = missing[start : start + READ_BATCH]
+            read = self.catalog.all_versions("published", light=True, slugs=batch)
+            for slug, rows in read.items():
+                row = numbered(rows, wanted[slug])
+                if row is not None:
+                    self.known[slug] = article_from_meta(row.meta)
         for slug in missing:
             if slug not in self.known:
                 row = shown_row(self.catalog, slug, wanted[slug])

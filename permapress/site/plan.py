@@ -12,7 +12,10 @@
     nodes(tree)                       (path, node) for every finished node of a tree
 
 Jobs run in this process, or in forked worker processes (one per core) when there are at least
-``parallel_min`` of them and the blockstore is on disk. Workers find their jobs in ``_JOBS`` by
+``parallel_min`` of them and the blockstore is on disk. Once ``start`` handed the jobs planned so
+far to the workers (the article folders), every page planned after it is rendered at once, in
+this process: a listing page's articles are then let go as soon as it is made, instead of every
+listing holding its articles until ``flush``. Workers find their jobs in ``_JOBS`` by
 index (nothing is pickled but the index and what a job made); ``gc.freeze`` keeps the collector
 from touching, and so copying, the parent's objects while they run. A worker ignores Ctrl+C: the
 parent ends them and reports one line.
@@ -144,6 +147,8 @@ class Plan:
     planned: set[str] = field(default_factory=set)
     # jobs handed to workers by ``start``: (the jobs, the pool, its results as they come)
     running: tuple[list[Job], Any, Any] | None = None
+    # after ``start``: pages are rendered as they are planned (see the module's notes)
+    eager: bool = False
 
     def place(self, path: str, node: Imported) -> None:
         parts = path.split("/")
@@ -182,7 +187,11 @@ class Plan:
             return
         render = planned.make()
         profile, sink = self.profile, self.sink
-        self.jobs.append(Job((path,), digest, lambda: import_bytes(render(), profile, sink)))
+        job = Job((path,), digest, lambda: import_bytes(render(), profile, sink))
+        if self.eager:
+            self._made(job, job.make())
+            return
+        self.jobs.append(job)
 
     def car(self, path: str, bundle: CID, get: Callable[[CID], bytes]) -> None:
         """The bundle's CAR file, made once per bundle and only when the bundle is new (or the
@@ -207,6 +216,7 @@ class Plan:
         and more than one worker), so that this process plans and renders the rest meanwhile;
         ``flush`` collects what the workers made."""
         global _JOBS
+        self.eager = True
         if self.workers <= 1 or len(self.jobs) < self.parallel_min or self.running is not None:
             return
         jobs, self.jobs, self.cars = self.jobs, [], {}
@@ -249,18 +259,22 @@ class Plan:
                 _stop(running[1])
         for job, made in zip([*away, *jobs], [*made_away, *made_here], strict=True):
             assert made is not None
-            if isinstance(made, MadeFolder):
-                self.place(job.paths[0], made.node)
-                self.fresh += made.rows
-                self.pages += made.pages
-                self.rendered += made.rendered
-                continue
-            self.rendered += 1
-            for path in job.paths:
-                self.place(path, made)
-                self.fresh.append(
-                    (path, CachedPage(job.fingerprint, str(made.cid), made.tsize, made.size))
-                )
+            self._made(job, made)
+
+    def _made(self, job: Job, made: Imported | MadeFolder) -> None:
+        """Place what a job made and remember its page-cache rows."""
+        if isinstance(made, MadeFolder):
+            self.place(job.paths[0], made.node)
+            self.fresh += made.rows
+            self.pages += made.pages
+            self.rendered += made.rendered
+            return
+        self.rendered += 1
+        for path in job.paths:
+            self.place(path, made)
+            self.fresh.append(
+                (path, CachedPage(job.fingerprint, str(made.cid), made.tsize, made.size))
+            )
 
     def directory(self, path: str, entries: Tree) -> Imported | Tree:
         """The directory node of ``entries`` when every entry is a finished node, taken from the
