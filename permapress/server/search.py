@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from permapress.catalog.db import connect
+from permapress.site import paths
 
 MAX_WORDS = 12
 MAX_HITS = 50
@@ -104,11 +105,14 @@ def _status(query: str, count: int) -> str:
     return f"{count} {noun} “{shown}”."
 
 
+_FROM_SEARCH = paths.relative_root(paths.SEARCH_PAGE)  # "../"
+
+
 def results_page(page: bytes, query: str, hits: Sequence[Hit]) -> bytes:
     """The site's search page (``search/index.html``) with ``query`` and ``hits`` filled in."""
     items = []
     for hit in hits:
-        href = f"../articles/{quote(hit.slug, safe='')}/index.html"
+        href = _FROM_SEARCH + paths.article_page(quote(hit.slug, safe=""))
         items.append(
             '<li class="search__hit"><h2 class="search__headline">'
             f'<a href="{html.escape(href)}">{_marked(hit.headline)}</a></h2>'
