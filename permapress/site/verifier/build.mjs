@@ -13,7 +13,7 @@ const root = join(here, "..", "..", "..");
 const { transform } = createRequire(join(root, "admin-ui", "package.json"))("esbuild");
 const at = process.argv.indexOf("--out");
 const out = at > 0 ? process.argv[at + 1] : join(here, "dist");
-const INTERNAL = /^(i|v|str|codec|mh|code|hash|cid|links|sizes|size|data|fp|problems|chain|headline|record|lines|read|store|site)$/;
+const INTERNAL = /^(i|v|str|codec|mh|code|hash|cid|links|sizes|size|data|fp|problems|chain|headline|record|lines|read|store|site|printable)$/;
 const core = await readFile(join(here, "core.js"), "utf8");
 
 await mkdir(out, { recursive: true });

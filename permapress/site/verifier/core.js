@@ -16,42 +16,42 @@ const unhex = t => Uint8Array.from(t.match(/../g) || [], h => parseInt(h, 16));
 const cat = (...a) => { const o = new Uint8Array(a.reduce((n, x) => n + x.length, 0));
   let i = 0; for (const x of a) { o.set(x, i); i += x.length; } return o; };
 const sha = async b => new Uint8Array(await crypto.subtle.digest("SHA-256", b));
-function vint(b, p) {
+const vint = (b, p) => {
   let v = 0, s = 1, x;
   do { if (p.i >= b.length) fail("truncated varint"); x = b[p.i++]; v += (x & 127) * s; s *= 128; }
   while (x & 128);
   return v;
-}
+};
 const enc = v => { const o = []; while (v > 127) { o.push(v & 127 | 128); v = Math.floor(v / 128); }
   o.push(v); return new Uint8Array(o); };
 // rebase(digits, from, to): a number's digits in one base to its digits in another (big-endian),
 // with each leading zero digit kept as one zero digit (base58's rule)
-function rebase(a, from, to) {
+const rebase = (a, from, to) => {
   const d = [];
   for (let c of a) { for (let j = 0; j < d.length; j++) { c += d[j] * from; d[j] = c % to; c = c / to | 0; }
     while (c) { d.push(c % to); c = c / to | 0; } }
   for (const x of a) { if (x) break; d.push(0); }
   return d.reverse();
-}
+};
 // bits(values, from, to): a stream of from-bit values as to-bit values (base32's grouping); the
 // last partial group is padded with zero bits when pad, dropped otherwise
-function bits(a, from, to, pad) {
+const bits = (a, from, to, pad) => {
   const o = [], m = (1 << to) - 1; let v = 0, n = 0;
   for (const x of a) { v = v << from | x; n += from; while (n >= to) o.push(v >>> (n -= to) & m); v &= (1 << n) - 1; }
   if (pad && n) o.push(v << to - n & m);
   return o;
-}
+};
 const digits = (s, alphabet) => { const d = [...s].map(c => alphabet.indexOf(c)); return d.includes(-1) ? null : d; };
 const b32 = b => bits(b, 8, 5, 1).map(x => B32[x]).join("");
 const unb32 = s => { const d = digits(s.toLowerCase(), B32); return d && new Uint8Array(bits(d, 5, 8)); };
 const b58 = b => rebase(b, 256, 58).map(x => B58[x]).join("");
 const unb58 = s => { const d = digits(s, B58); return d && new Uint8Array(rebase(d, 58, 256)); };
-function cid(v, codec, mh) {
+const cid = (v, codec, mh) => {
   const p = { i: 0 }, code = vint(mh, p), bytes = v ? cat(enc(1), enc(codec), mh) : mh;
   vint(mh, p);
   return { v, codec, mh, code, hash: mh.subarray(p.i), key: hex(mh), str: v ? "b" + b32(bytes) : b58(mh) };
-}
-function cidAt(b, p) {
+};
+const cidAt = (b, p) => {
   let v = 0, codec = PB;
   if (!(b[p.i] === 0x12 && b[p.i + 1] === 0x20)) {
     v = vint(b, p); if (v !== 1) fail(`CID version ${v} is unknown`); codec = vint(b, p);
@@ -59,8 +59,8 @@ function cidAt(b, p) {
   const s = p.i; vint(b, p); const n = vint(b, p); p.i += n;
   if (p.i > b.length) fail("truncated CID");
   return cid(v, codec, b.slice(s, p.i));
-}
-function parseCid(t) {
+};
+const parseCid = (t) => {
   try {
     if (typeof t !== "string" || !t || t.length > 1024) return null;
     if (t.length === 46 && t.startsWith("Qm")) { const r = unb58(t); return r && r.length === 34 ? cid(0, PB, r) : null; }
@@ -71,9 +71,9 @@ function parseCid(t) {
     const p = { i: 0 }, c = cidAt(r, p);
     return p.i === r.length ? c : null;
   } catch { return null; }
-}
+};
 // protobuf fields: [number, value] with value a number (varint) or bytes
-function fields(b) {
+const fields = (b) => {
   const p = { i: 0 }, o = [];
   while (p.i < b.length) {
     const k = vint(b, p), w = k & 7; let v;
@@ -83,23 +83,21 @@ function fields(b) {
     o.push([k >> 3, v]);
   }
   return o;
-}
-function pbNode(b) {
+};
+const pbNode = (b) => {
   const links = []; let data = null;
   for (const [f, v] of fields(b)) {
     if (typeof v === "number" || (f !== 1 && f !== 2)) fail(`dag-pb field ${f} is not allowed`);
     if (data) fail(f === 1 ? "dag-pb Data field appears twice" : "dag-pb Links must come before Data");
     if (f === 1) { data = v; continue; }
-    const l = { cid: null, name: null, size: null };
-    for (const [g, x] of fields(v)) {
-      if (g === 1) l.cid = cidAt(x, { i: 0 }); else if (g === 2) l.name = text(x); else l.size = x;
-    }
+    const l = { cid: null, name: null }; // its Tsize (field 3) is not checked
+    for (const [g, x] of fields(v)) { if (g === 1) l.cid = cidAt(x, { i: 0 }); else if (g === 2) l.name = text(x); }
     if (!l.cid) fail(`link ${links.length} has no Hash`);
     links.push(l);
   }
   return { links, data };
-}
-function unixfs(b) {
+};
+const unixfs = (b) => {
   const fs = { type: -1, data: new Uint8Array(0), size: null, sizes: [] };
   for (const [f, v] of fields(b)) {
     if (f === 1) fs.type = v; else if (f === 2) fs.data = v; else if (f === 3) fs.size = v;
@@ -107,7 +105,7 @@ function unixfs(b) {
       else { const p = { i: 0 }; while (p.i < v.length) fs.sizes.push(vint(v, p)); } }
   }
   return fs;
-}
+};
 const node = (c, d) => { if (c.codec !== PB) return null; const n = pbNode(d); return n.data ? [n, unixfs(n.data)] : null; };
 const held = fs => fs.data.length + fs.sizes.reduce((a, x) => a + x, 0);
 const fileSize = fs => fs.size ?? held(fs);
@@ -116,7 +114,7 @@ const seg = s => { s = printable(s); return s.length > 40 ? s.slice(0, 20) + "â€
 const printable = s => s.replace(/[\p{C}\p{Z}]/gu, c => {
   const n = c.codePointAt(0); return c === " " ? c : (n < 256 ? "\\x" : "\\u") + hx(n, n < 256 ? 2 : 4);
 });
-function rep(v) {
+const rep = (v) => {
   if (v === null) return "None";
   if (typeof v === "boolean") return v ? "True" : "False";
   if (Array.isArray(v)) return "[" + v.map(rep).join(", ") + "]";
@@ -124,8 +122,8 @@ function rep(v) {
   const q = v.includes("'") && !v.includes('"') ? '"' : "'";
   const s = v.replace(/[\\\x00-\x1f\x7f]/g, c => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c] ?? "\\x" + hx(c.charCodeAt(0), 2));
   return q + (q === "'" ? s.replace(/'/g, "\\'") : s) + q;
-}
-async function loadCar(buf) {
+};
+const loadCar = async (buf) => {
   let b = buf, p = { i: 0 };
   const header = () => { const n = vint(b, p); if (!n) fail("CAR header has length 0"); const h = cbor(b.subarray(p.i, p.i += n)); if (!h || typeof h !== "object") fail("CAR header is not a map"); return h; };
   let h = header();
@@ -147,12 +145,14 @@ async function loadCar(buf) {
   }
   await Promise.all(all);
   return { roots: h.roots.map(r => cidAt(r, { i: 1 })), store };
-}
-function cbor(b) {
+};
+const cbor = (b) => {
   const p = { i: 0 };
   const item = () => {
     const x = b[p.i++], t = x >> 5, a = x & 31;
-    let n = a < 24 ? a : a === 24 ? b[p.i++] : a === 25 ? (b[p.i++] << 8 | b[p.i++]) : a === 26 ? ((b[p.i++] << 24 | b[p.i++] << 16 | b[p.i++] << 8 | b[p.i++]) >>> 0) : fail("CAR header: unsupported CBOR");
+    let n = a;
+    if (a > 26) fail("CAR header: unsupported CBOR");
+    if (a > 23) for (let k = n = 0; k < 1 << a - 24; k++) n = n * 256 + b[p.i++]; // 1, 2 or 4 bytes
     if (p.i > b.length) fail("CAR header is cut off");
     if (t === 0) return n; if (t === 1) return -1 - n;
     if (t === 2) return b.subarray(p.i, p.i += n); if (t === 3) return text(b.subarray(p.i, p.i += n));
@@ -162,9 +162,9 @@ function cbor(b) {
     return [false, true, null][n - 20];
   };
   return item();
-}
+};
 // ---- the checks: ipfs/verify.py walk, then trust/check.py ----
-function checkDag(root, store) {
+const checkDag = (root, store) => {
   const seen = new Set(), out = [], stack = [[root, "", "node", null]];
   while (stack.length) {
     const [c, path, role, want] = stack.pop();
@@ -210,8 +210,8 @@ function checkDag(root, store) {
     stack.push(...kids.reverse());
   }
   return out;
-}
-function getter(store) {
+};
+const getter = (store) => {
   return c => {
     if (c.code === 0) return c.hash;
     const e = store.get(c.key);
@@ -219,20 +219,20 @@ function getter(store) {
     if (!e.ok) fail(`block ${c.str} does not match its CID (corrupt or substituted)`);
     return e.data;
   };
-}
-function list(c, get) {
+};
+const list = (c, get) => {
   const x = node(c, get(c));
   if (!x || (x[1].type !== 1 && x[1].type !== 5)) fail(`${c.str} is not a UnixFS directory`);
   if (x[1].type === 5) fail("HAMT folders are not read in the browser; use permapress verify");
   return x[0].links;
-}
-function kind(c, get) {
+};
+const kind = (c, get) => {
   const d = get(c); if (c.codec === RAW) return ["raw", d.length];
   const x = node(c, d); if (!x) return ["other", d.length];
   const t = x[1].type;
   return t === 2 || t === 0 ? ["file", fileSize(x[1])] : t === 1 ? ["directory"] : t === 5 ? ["hamt"] : ["other"];
-}
-function read(c, get) {
+};
+const read = (c, get) => {
   const size = kind(c, get)[1];
   if (size > LIMIT) fail(`${c.str} declares ${size} bytes; a record, log or page holds at most ${LIMIT}`);
   const parts = [];
@@ -244,8 +244,8 @@ function read(c, get) {
   };
   walk(c, 0);
   return cat(...parts);
-}
-function tree(root, get) {
+};
+const tree = (root, get) => {
   const files = new Map(), stack = [["", root, 0]]; let count = 0;
   while (stack.length) {
     const [prefix, dir, depth] = stack.pop();
@@ -257,19 +257,19 @@ function tree(root, get) {
     }
   }
   return files;
-}
+};
 const canon = v => Array.isArray(v) ? "[" + v.map(canon).join(",") + "]" : v && typeof v === "object"
   ? "{" + Object.keys(v).sort().map(k => JSON.stringify(k) + ":" + canon(v[k])).join(",") + "}" : JSON.stringify(v);
 const dict = v => v && typeof v === "object" && !Array.isArray(v);
 const TIME = /^\d{4}-\d\d-\d\d[T ]\d\d(:\d\d(:\d\d(\.\d{1,6})?)?)?(Z|[+-]\d\d(:?\d\d)?)$/;
 const when = t => Date.parse(t.replace(" ", "T"));
-async function fingerprint(key) { return b32(await sha(key)).toUpperCase().slice(0, 20).match(/..../g).join("-"); }
-function keyOf(t) {
+const fingerprint = async key => b32(await sha(key)).toUpperCase().slice(0, 20).match(/..../g).join("-");
+const keyOf = (t) => {
   const body = typeof t === "string" && t.startsWith("ed25519:") ? t.slice(8) : "";
   if (!/^[0-9a-f]{64}$/.test(body)) throw new Trust(`${typeof t === "string" ? rep(t) : rep(t).slice(0, 80)} is not a public key of the form 'ed25519:<64 hex digits>'`);
   return unhex(body);
-}
-async function record(data, what) {
+};
+const record = async (data, what) => {
   let v;
   try { v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)); }
   catch { throw new Trust(`${what} is not UTF-8 JSON (or nested too deeply)`); }
@@ -298,18 +298,18 @@ async function record(data, what) {
   const key = keyOf(u.key), fp = await fingerprint(key);
   if (u.fingerprint !== fp) throw T(`fingerprint ${rep(u.fingerprint)} is not the fingerprint of its key (${fp})`);
   return { ...v, key, fp };
-}
-function signature(data, what) {
+};
+const signature = (data, what) => {
   const t = text(data);
   if (!t.endsWith("\n") || !/^[0-9a-f]{128}$/.test(t.slice(0, -1))) throw new Trust(`${what} is not 128 lowercase hex digits and a newline`);
   return unhex(t.slice(0, -1));
-}
-async function sigOk(key, data, sig) {
+};
+const sigOk = async (key, data, sig) => {
   try { return await crypto.subtle.verify("Ed25519", await crypto.subtle.importKey("raw", key, "Ed25519", false, ["verify"]), sig, data); }
   catch { return false; }
-}
+};
 const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-async function bundle(root, store, expected) {
+const bundle = async (root, store, expected) => {
   const problems = checkDag(root, store), say = m => problems.push(m), get = getter(store), out = { problems, root: root.str, chain: [] };
   let files;
   try { files = tree(root, get); }
@@ -346,13 +346,13 @@ async function bundle(root, store, expected) {
   }
   const chain = [r]; let cur = r, whole = true;
   while (cur.previous !== null) {
-    const w = parseCid(cur.previous).str;
-    if (!byCid.has(w)) { say(`version ${cur.version} names ${w} as the record of version ${cur.version - 1}, but no such record is in ${pre}: a version was dropped from the history`); whole = false; break; }
-    used.add(w); const e = byCid.get(w);
-    if (e.version !== cur.version - 1) say(`version ${cur.version} is preceded by a record of version ${e.version}: versions are out of order`);
-    if (e.article !== cur.article) say(`version ${e.version} is a record of ${e.article}, version ${cur.version} of ${cur.article}`);
-    if (!same(e.key, cur.key)) say(`version ${e.version} was signed by ${e.fp}, version ${cur.version} by ${cur.fp}: one history must have one publisher key`);
-    if (when(e.published) > when(cur.published)) say(`version ${cur.version} (${cur.published}) is dated before version ${e.version} (${e.published}): times go backwards`);
+    const w = parseCid(cur.previous).str, n = cur.version;
+    if (!byCid.has(w)) { say(`version ${n} names ${w} as the record of version ${n - 1}, but no such record is in ${pre}: a version was dropped from the history`); whole = false; break; }
+    used.add(w); const e = byCid.get(w), m = e.version;
+    if (m !== n - 1) say(`version ${n} is preceded by a record of version ${m}: versions are out of order`);
+    if (e.article !== cur.article) say(`version ${m} is a record of ${e.article}, version ${n} of ${cur.article}`);
+    if (!same(e.key, cur.key)) say(`version ${m} was signed by ${e.fp}, version ${n} by ${cur.fp}: one history must have one publisher key`);
+    if (when(e.published) > when(cur.published)) say(`version ${n} (${cur.published}) is dated before version ${m} (${e.published}): times go backwards`);
     chain.push(e); cur = e;
     if (chain.length > r.version) break;
   }
@@ -364,18 +364,19 @@ async function bundle(root, store, expected) {
   if (expected !== null && !keyMatches(r, expected)) say(`signed by the key ${r.fp} (${"ed25519:" + hex(r.key)}), not the expected ${expected}`);
   out.files = files; out.get = get;
   return out;
-}
+};
 const normal = t => t.replace(/[- ]/g, "").toUpperCase();
-function keyMatches(r, want) {
+const keyMatches = (r, want) => {
   if (want.startsWith("ed25519:")) want = want.slice(8);
   return want.length === 64 ? want.toLowerCase() === hex(r.key) : normal(want) === normal(r.fp);
-}
-function expectedKey(t) {
+};
+const expectedKey = (t) => {
   const w = t.trim(), bare = w.startsWith("ed25519:") ? w.slice(8) : w;
   if (/^[0-9a-fA-F]{64}$/.test(bare) || /^[A-Z2-7]{20}$/.test(normal(bare))) return w;
   throw new Trust(`${rep(t)} is neither a fingerprint (like K7QF-2M4D-XW3A-9TJB-EC5R) nor a public key (64 hex digits, optionally after 'ed25519:'); copy it from the publisher's site (publisher.json or the page footer)`);
-}
-return async (bytes, key) => {
+};
+// printable is for the page, which prints the report as `permapress verify` does (page.js)
+return Object.assign(async (bytes, key) => {
   const expected = key && key.trim() ? expectedKey(key) : null;
   const car = await loadCar(bytes);
   if (car.roots.length !== 1) throw new Trust(`has ${car.roots.length} roots; a permapress CAR has exactly one`);
@@ -383,13 +384,7 @@ return async (bytes, key) => {
   let names = [];
   try { names = list(root, get).map(l => l.name); } catch { /* not a folder: a bundle with problems */ }
   if (names.includes("publisher.json")) throw Object.assign(new Trust("this CAR is a whole site (publisher.json at its root): check it with `permapress verify`"), { site: true });
-  const b = await bundle(root, car.store, expected), r = b.record;
-  const valid = !b.problems.length, corr = b.chain.slice(1);
-  const lines = [`${valid ? "VALID" : "NOT VALID"}: ${b.headline || "(no headline)"}`];
-  if (r) lines.push(`Publisher: ${r.publisher.name}, key ${r.fp}`, `Version ${r.version} of ${r.version} (content address ${root.str})`);
-  corr.forEach(c => lines.push(`  Correction in version ${c.version}, ${c.published.slice(0, 10)}: ${c.note}`));
-  b.problems.slice(0, 20).forEach(p => lines.push(`Problem: ${p}`));
-  if (b.problems.length > 20) lines.push(`â€¦ and ${b.problems.length - 20} more problems (--json lists every one)`);
-  return { ...b, valid, lines: lines.map(printable), read: path => b.files && b.files.has(path) ? read(b.files.get(path), b.get) : null };
-};
+  const b = await bundle(root, car.store, expected);
+  return { ...b, valid: !b.problems.length, read: path => b.files && b.files.has(path) ? read(b.files.get(path), b.get) : null };
+}, { printable });
 })();

@@ -5,6 +5,15 @@
 (() => {
   const $ = id => document.getElementById(id), out = $("result"), drop = $("drop");
   let seq = 0;
+  // what `permapress verify` prints for a bundle (TrustReport.summary)
+  function lines(b) {
+    const r = b.record, o = [`${b.valid ? "VALID" : "NOT VALID"}: ${b.headline || "(no headline)"}`];
+    if (r) o.push(`Publisher: ${r.publisher.name}, key ${r.fp}`, `Version ${r.version} of ${r.version} (content address ${b.root})`);
+    b.chain.slice(1).forEach(c => o.push(`  Correction in version ${c.version}, ${c.published.slice(0, 10)}: ${c.note}`));
+    b.problems.slice(0, 20).forEach(p => o.push(`Problem: ${p}`));
+    if (b.problems.length > 20) o.push(`… and ${b.problems.length - 20} more problems (--json lists every one)`);
+    return o.map(ppCheck.printable);
+  }
   async function check(file) {
     const mine = ++seq; // only the latest check may show its verdict
     out.dataset.valid = "busy";
@@ -13,7 +22,7 @@
       const report = await ppCheck(new Uint8Array(await file.arrayBuffer()), $("key").value);
       if (mine !== seq) return;
       out.dataset.valid = report.valid ? "yes" : "no";
-      out.textContent = report.lines.join("\n");
+      out.textContent = lines(report).join("\n");
     } catch (e) {
       if (mine !== seq) return;
       // a whole site is not checked here: not a verdict on it, only a pointer to the command line
