@@ -16,6 +16,7 @@ Nothing here is public or signed: that is ``workflow.py``'s publishing.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from typing import Any
 
@@ -62,8 +63,8 @@ def create(ctx: AdminContext, who: SignedIn, values: dict[str, Any]) -> str:
     return slug
 
 
-def index_draft(ctx: AdminContext, conn: Any, slug: str, fields: dict[str, Any], status: str,
-           owner: str | None, updated: str, published: str) -> None:  # fmt: skip
+def index_draft(ctx: AdminContext, conn: sqlite3.Connection, slug: str, fields: dict[str, Any],
+                status: str, owner: str | None, updated: str, published: str) -> None:  # fmt: skip
     ctx.store.index_article(
         conn,
         IndexRow(slug, fields.get("headline", ""), status, owner, updated, published,
