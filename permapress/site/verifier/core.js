@@ -164,6 +164,7 @@ const cbor = (b) => {
   return item();
 };
 // ---- the checks: ipfs/verify.py walk, then trust/check.py ----
+const hamt = verb => `HAMT folders are not ${verb} in the browser; use permapress verify`;
 const checkDag = (root, store) => {
   const seen = new Set(), out = [], stack = [[root, "", "node", null]];
   while (stack.length) {
@@ -178,7 +179,7 @@ const checkDag = (root, store) => {
       if (!e) { bad("missing", `${part} is not present`); continue; }
       if (!e.ok) { bad("corrupt", `${part}: content does not match its CID`); continue; }
       d = e.data; }
-    if (c.codec === RAW || c.codec === 0x51 || c.codec === 0x200) {
+    if ([RAW, 0x51, 0x200].includes(c.codec)) {
       if (want !== null && d.length !== want) mal(`file leaf holds ${d.length} bytes but its parent says ${want}`);
       continue;
     }
@@ -204,7 +205,7 @@ const checkDag = (root, store) => {
           else if (names.has(l.name)) mal(`directory has two entries ${rep(seg(l.name))}`);
           else { names.add(l.name); dir(l); }
         });
-      } else if (t === 5) bad("unsupported", "HAMT folders are not checked in the browser; use permapress verify");
+      } else if (t === 5) bad("unsupported", hamt("checked"));
       else n.links.forEach(dir);
     }
     stack.push(...kids.reverse());
@@ -223,7 +224,7 @@ const getter = (store) => {
 const list = (c, get) => {
   const x = node(c, get(c));
   if (!x || (x[1].type !== 1 && x[1].type !== 5)) fail(`${c.str} is not a UnixFS directory`);
-  if (x[1].type === 5) fail("HAMT folders are not read in the browser; use permapress verify");
+  if (x[1].type === 5) fail(hamt("read"));
   return x[0].links;
 };
 const kind = (c, get) => {
@@ -245,13 +246,14 @@ const read = (c, get) => {
   walk(c, 0);
   return cat(...parts);
 };
+const REFUSE = ": not a permapress bundle; refusing to walk it";
 const tree = (root, get) => {
   const files = new Map(), stack = [["", root, 0]]; let count = 0;
   while (stack.length) {
     const [prefix, dir, depth] = stack.pop();
-    if (depth >= 64) throw new Trust(`folders nested deeper than 64 levels (at ${prefix.slice(0, 60)}…): not a permapress bundle; refusing to walk it`);
+    if (depth >= 64) throw new Trust(`folders nested deeper than 64 levels (at ${prefix.slice(0, 60)}…)${REFUSE}`);
     for (const l of list(dir, get)) {
-      if (++count > 100000) throw new Trust("more than 100000 files and folders (counting every path): not a permapress bundle; refusing to walk it");
+      if (++count > 100000) throw new Trust(`more than 100000 files and folders (counting every path)${REFUSE}`);
       const k = kind(l.cid, get)[0];
       if (k === "directory" || k === "hamt") stack.push([`${prefix}${l.name}/`, l.cid, depth + 1]); else files.set(prefix + (l.name || ""), l.cid);
     }
@@ -277,22 +279,22 @@ const record = async (data, what) => {
   const T = m => new Trust(`${what}: ${m}`);
   if (!dict(v) || canon(Object.keys(v).sort()) !== canon(FIELDS))
     throw T(`expected the fields ${rep(FIELDS)}, found ${dict(v) ? rep(Object.keys(v).sort()) : Array.isArray(v) ? "list" : v === null ? "NoneType" : { string: "str", number: Number.isInteger(v) ? "int" : "float", boolean: "bool" }[typeof v]}`);
-  if (v.type !== "permapress.version/1") throw T(`type ${rep(v.type)} is not 'permapress.version/1'`);
-  if (typeof v.article !== "string" || !v.article.startsWith("urn:")) throw T(`article ${rep(v.article)} is not a urn: identifier`);
-  if (!Number.isInteger(v.version) || v.version < 1) throw T(`version ${rep(v.version)} is not a whole number from 1 up`);
-  if ((v.version === 1) !== (v.previous === null)) throw T(`version ${v.version} with previous ${rep(v.previous)} (only version 1 has none)`);
-  if (v.previous !== null && !parseCid(v.previous)) throw T(`previous ${rep(v.previous)} is not a CID`);
-  if (!dict(v.content)) throw T("content is not an object of path -> CID");
-  if (!Object.keys(v.content).length) throw T("the content manifest is empty");
-  for (const [path, c] of Object.entries(v.content)) {
+  const { type, article, version, previous, content, published, note, publisher: u } = v;
+  if (type !== "permapress.version/1") throw T(`type ${rep(type)} is not 'permapress.version/1'`);
+  if (typeof article !== "string" || !article.startsWith("urn:")) throw T(`article ${rep(article)} is not a urn: identifier`);
+  if (!Number.isInteger(version) || version < 1) throw T(`version ${rep(version)} is not a whole number from 1 up`);
+  if ((version === 1) !== (previous === null)) throw T(`version ${version} with previous ${rep(previous)} (only version 1 has none)`);
+  if (previous !== null && !parseCid(previous)) throw T(`previous ${rep(previous)} is not a CID`);
+  if (!dict(content)) throw T("content is not an object of path -> CID");
+  if (!Object.keys(content).length) throw T("the content manifest is empty");
+  for (const [path, c] of Object.entries(content)) {
     const parts = path.split("/");
     if (!path || parts.some(s => s === "" || s === "." || s === "..") || parts[0] === "record") throw T(`${rep(path)} cannot be a content file of a bundle`);
     if (typeof c !== "string") throw T(`the CID of ${rep(path)} is not text`);
     if (!parseCid(c)) throw T(`${rep(c)} (for ${rep(path)}) is not a CID`);
   }
-  if (typeof v.published !== "string" || !TIME.test(v.published)) throw T(`published ${rep(v.published)} is not a date-time with a timezone`);
-  if (typeof v.note !== "string") throw T("note is not text");
-  const u = v.publisher;
+  if (typeof published !== "string" || !TIME.test(published)) throw T(`published ${rep(published)} is not a date-time with a timezone`);
+  if (typeof note !== "string") throw T("note is not text");
   if (!dict(u) || canon(Object.keys(u).sort()) !== '["fingerprint","key","name"]') throw T("publisher must have exactly ['fingerprint', 'key', 'name']");
   if (typeof u.key !== "string" || typeof u.name !== "string") throw T("publisher key and name must be text");
   const key = keyOf(u.key), fp = await fingerprint(key);
