@@ -3,6 +3,7 @@
     atom_feed(site, entries, title=…, self_path="feed.xml")   -> bytes
     rss_feed(site, entries, title=…, self_path="rss.xml")     -> bytes
     json_feed(site, entries, title=…, self_path="feed.json")  -> bytes
+    FeedWriter                                                 the shape the three share
 
 ``entries`` may be in any order; a feed holds the 50 most recently published, newest first
 (ties by slug), and its ``updated`` time is the newest modification among them (no clock).
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from permapress.articles.slug import article_uri
@@ -37,6 +38,15 @@ from permapress.site.views import (
     media_image,
     newest_first,
 )
+
+
+class FeedWriter(Protocol):
+    """What ``atom_feed``, ``rss_feed`` and ``json_feed`` each are."""
+
+    def __call__(
+        self, site: SiteInfo, entries: Sequence[ArticleEntry], *, title: str, self_path: str
+    ) -> bytes: ...
+
 
 FEED_SIZE = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"

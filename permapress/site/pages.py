@@ -183,11 +183,15 @@ def feed_pages(
         return read[0]
 
     made = []
-    writers = {"atom": feeds.atom_feed, "rss": feeds.rss_feed, "json": feeds.json_feed}
+    writers: dict[str, feeds.FeedWriter] = {
+        "atom": feeds.atom_feed,
+        "rss": feeds.rss_feed,
+        "json": feeds.json_feed,
+    }
     for kind, path in paths.feed_paths(base).items():
         writer = writers[kind]
 
-        def make(writer: Any = writer, path: str = path) -> Render:
+        def make(writer: feeds.FeedWriter = writer, path: str = path) -> Render:
             return partial(writer, site, newest(), title=title, self_path=path)
 
         made.append(PlannedPage(path, inputs, make))

@@ -28,7 +28,7 @@ import hashlib
 import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
@@ -38,6 +38,9 @@ from permapress.site.carfile import car_file
 from permapress.site.pagecache import CachedPage
 from permapress.site.theme import code_version
 from permapress.site.views import SiteInfo
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 Tree = dict[str, Any]
 Render = Callable[[], bytes]
@@ -101,7 +104,7 @@ def _worker_start() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _start_pool(workers: int) -> Any:
+def _start_pool(workers: int) -> Pool:
     """A pool of forked workers. SIGINT is blocked while they are forked (a Ctrl+C then waits
     for this process), so no worker can receive one before it ignores it."""
     import multiprocessing
@@ -146,7 +149,7 @@ class Plan:
     pages: int = 0
     planned: set[str] = field(default_factory=set)
     # jobs handed to workers by ``start``: (the jobs, the pool, its results as they come)
-    running: tuple[list[Job], Any, Any] | None = None
+    running: tuple[list[Job], Pool, Iterator[tuple[int, Imported | MadeFolder]]] | None = None
     # after ``start``: pages are rendered as they are planned (see the module's notes)
     eager: bool = False
 
@@ -311,7 +314,7 @@ class Plan:
         ]
 
 
-def _stop(pool: Any) -> None:
+def _stop(pool: Pool) -> None:
     global _JOBS
     pool.terminate()
     pool.join()
