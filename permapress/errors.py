@@ -19,8 +19,6 @@ Every error carries a message a journalist can act on. The CLI and the HTTP laye
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class PermapressError(Exception):
     """Root of every error permapress raises on purpose."""
@@ -52,7 +50,7 @@ class UnsupportedError(IpfsError):
 class BlockNotFound(IpfsError):
     """The blockstore does not hold the block with this CID."""
 
-    def __init__(self, cid: Any, message: str | None = None) -> None:
+    def __init__(self, cid: object, message: str | None = None) -> None:
         super().__init__(message or f"block {cid} is not in the blockstore")
         self.cid = cid
 

@@ -16,12 +16,15 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from permapress.admin.store import ADMIN_FILE
 from permapress.errors import ConfigError
+
+if TYPE_CHECKING:
+    import uvicorn
 
 DEFAULT = "127.0.0.1:8001"
 
@@ -67,7 +70,7 @@ class AdminServer:
             raise ConfigError(str(exc).replace("--port", "--admin-port")) from None
         self.port = int(self.sock.getsockname()[1])
         self.thread: threading.Thread | None = None
-        self.server: Any = None
+        self.server: uvicorn.Server | None = None
 
     @property
     def url(self) -> str:
