@@ -50,7 +50,7 @@ FORMATS: Final = ("ninjs", "jsonfeed", "markdown")
 JSONFEED_VERSION: Final = "https://jsonfeed.org/version/1.1"
 
 
-def _json(doc: Any) -> bytes:
+def _json(doc: dict[str, Any]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -62,7 +62,7 @@ def when(moment: datetime) -> When:
 
 
 @lru_cache(maxsize=8192)
-def _when_at(moment: datetime, offset: Any) -> When:
+def _when_at(moment: datetime, offset: timedelta | None) -> When:
     del offset  # the cache key
     return When(iso8601(moment), human_date(moment))
 
