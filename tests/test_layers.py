@@ -1,5 +1,6 @@
 """The package's layers (docs/architecture.md, "Layers"): every import goes down or sideways,
-no modules import each other in a circle, and no module outgrows one sitting.
+no modules import each other in a circle, no module outgrows one sitting, and no parameter that
+holds one of the package's handles (catalog, blockstore, plan …) is typed ``Any``.
 
 Imports are read from the sources (``ast``), those inside functions too, so a deferred import
 cannot hide a dependency.
@@ -171,3 +172,34 @@ def test_no_module_outgrows_one_sitting() -> None:
         and name not in KNOWN_LONG
     )
     assert long == [], "modules to split by idea:\n" + "\n".join(f"  {line}" for line in long)
+
+
+# Parameters and attributes that always hold one of the package's own handles: their type is
+# known, so ``Any`` there only hides mistakes from mypy.
+HANDLES = {
+    "catalog", "blocks", "blockstore", "newsroom", "plan", "get", "getter", "store", "conn",
+    "theme", "site", "config", "cache", "pool", "server",
+}  # fmt: skip
+
+
+def _any_handles(path: Path, module: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+        if isinstance(node, ast.arg):
+            name, annotation = node.arg, node.annotation
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Attribute | ast.Name):
+            target = node.target
+            name = target.attr if isinstance(target, ast.Attribute) else target.id
+            annotation = node.annotation
+        else:
+            continue
+        if name in HANDLES and isinstance(annotation, ast.Name) and annotation.id == "Any":
+            found.append(f"{module}:{node.lineno} {name}: Any")
+    return found
+
+
+def test_no_handle_is_typed_any() -> None:
+    found = [hit for name, path in _modules().items() for hit in _any_handles(path, name)]
+    assert found == [], "give these their type (or a Protocol):\n" + "\n".join(
+        f"  {hit}" for hit in found
+    )
