@@ -185,7 +185,8 @@ def _name_bytes(name: str) -> bytes:
 _MIN_LINK_COST: Final = {"block": 43, "links": 35}
 
 
-def _over_threshold(links: list[PBLink], block: bytes, profile: Profile) -> bool:
+def over_threshold(links: list[PBLink], block: bytes, profile: Profile) -> bool:
+    """Is a basic directory of ``links`` (encoded: ``block``) past ``profile``'s HAMT threshold?"""
     if profile.hamt_estimate == "block":
         return len(block) > profile.hamt_threshold
     estimate = 0
@@ -214,7 +215,7 @@ def build_directory(
     surely_over = len(links) * _MIN_LINK_COST[profile.hamt_estimate] > profile.hamt_threshold
     block = b"" if surely_over else encode_node(PBNode(tuple(links), _DIR_DATA))
     children = sum(child.tsize for child in entries.values())
-    if surely_over or _over_threshold(links, block, profile):
+    if surely_over or over_threshold(links, block, profile):
         shard_entries = [(name, child.cid, child.tsize) for _, name, child in keyed]
         cid, tsize = build_shard(
             shard_entries, profile.cid_version, profile.fanout, sink, shard_cache

@@ -33,7 +33,7 @@ from permapress.ipfs.dagpb import (
     read_uvarint,
 )
 from permapress.ipfs.hamt import hamt_index
-from permapress.ipfs.importer import _over_threshold
+from permapress.ipfs.importer import over_threshold
 from permapress.ipfs.layout import Imported
 from permapress.ipfs.profiles import Profile
 from permapress.ipfs.unixfs import DIRECTORY, HAMT_SHARD, decode_data
@@ -133,7 +133,7 @@ def _patch_directory(
         raise NotPatchable(f"no entry named {missing[0]!r} to replace")
     assert node.data is not None
     block, made = _write(links, node.data, profile, sink)
-    if _over_threshold(links, block, profile):  # the rebuilt folder would be sharded
+    if over_threshold(links, block, profile):  # the rebuilt folder would be sharded
         raise NotPatchable("the directory grew past the profile's sharding threshold")
     return made
 
