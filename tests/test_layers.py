@@ -203,3 +203,25 @@ def test_no_handle_is_typed_any() -> None:
     assert found == [], "give these their type (or a Protocol):\n" + "\n".join(
         f"  {hit}" for hit in found
     )
+
+
+def _private_imports(path: Path, module: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            source = node.module or ""
+            if node.level == 0 and not source.startswith("permapress"):
+                continue
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{module}:{node.lineno} imports {source}.{alias.name}")
+    return found
+
+
+def test_no_module_takes_another_modules_private_names() -> None:
+    """A name another module needs is public (the old quick path took 21 private names from the
+    build and cleared its memo)."""
+    found = [hit for name, path in _modules().items() for hit in _private_imports(path, name)]
+    assert found == [], "make these public where they live:\n" + "\n".join(
+        f"  {hit}" for hit in found
+    )

@@ -98,7 +98,8 @@ def read_bytes(buf: bytes | memoryview, pos: int, what: str) -> tuple[bytes, int
 # --- encoding --------------------------------------------------------------------------------
 
 
-def _name_bytes(name: str) -> bytes:
+def name_bytes(name: str) -> bytes:
+    """A link name as the bytes a dag-pb block holds (names that were not UTF-8 kept as read)."""
     try:
         return name.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
@@ -112,7 +113,7 @@ def encode_link(link: PBLink) -> bytes:
     hash_bytes = bytes(link.cid)
     parts = [b"\x0a", encode_varint(len(hash_bytes)), hash_bytes]
     if link.name is not None:
-        name = _name_bytes(link.name)
+        name = name_bytes(link.name)
         parts += [b"\x12", encode_varint(len(name)), name]
     if link.tsize is not None:
         if not 0 <= link.tsize < _U64_LIMIT:
@@ -135,7 +136,8 @@ def encode_node(node: PBNode) -> bytes:
 # --- decoding --------------------------------------------------------------------------------
 
 
-def _decode_link(buf: bytes, index: int) -> PBLink:
+def decode_link(buf: bytes, index: int) -> PBLink:
+    """One PBLink message's bytes (``buf``) decoded; ``index`` (its place) names it in errors."""
     pos = 0
     last = 0
     cid: CID | None = None
@@ -178,7 +180,7 @@ def decode_node(data: bytes | memoryview) -> PBNode:
             if node_data is not None:
                 raise FormatError("dag-pb Links must come before Data")
             body, pos = read_bytes(buf, pos, f"link {len(links)}")
-            links.append(_decode_link(body, len(links)))
+            links.append(decode_link(body, len(links)))
         elif field == 1 and wire == WIRE_BYTES:
             if node_data is not None:
                 raise FormatError("dag-pb Data field appears twice")

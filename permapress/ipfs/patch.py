@@ -25,11 +25,11 @@ from permapress.ipfs.cid import CID, DAG_PB, encode_varint
 from permapress.ipfs.dagpb import (
     PBLink,
     PBNode,
-    _decode_link,
-    _name_bytes,
+    decode_link,
     decode_node,
     encode_link,
     encode_node,
+    name_bytes,
     read_uvarint,
 )
 from permapress.ipfs.hamt import hamt_index
@@ -185,14 +185,14 @@ def _patch_flat(
         pos = stop
     if data is None or decode_data(data).type != DIRECTORY:
         return None
-    wanted = {_name_bytes(name): (name, change) for name, change in changes.items()}
+    wanted = {name_bytes(name): (name, change) for name, change in changes.items()}
     parts: list[bytes] = []
     copied = 0
     for index, (start, inner, stop, name) in enumerate(links):
         hit = wanted.pop(name, None)
         if hit is None:
             continue
-        old = _decode_link(block[inner:stop], index)
+        old = decode_link(block[inner:stop], index)
         new = _child(old, hit[1], profile, get, sink)
         body = encode_link(new)
         parts += [block[copied:start], b"\x12", encode_varint(len(body)), body]
