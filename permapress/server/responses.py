@@ -41,6 +41,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from permapress.site import paths
 from permapress.site.verifier import SCRIPT_HASH
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -64,7 +65,7 @@ SCRIPTED: Final = (
     "allow-forms allow-downloads allow-popups allow-popups-to-escape-sandbox"
 )
 # Paths (inside a site root) of pages that run the site's own scripts.
-SCRIPTED_PAGES: Final = frozenset({("search", "index.html")})
+SCRIPTED_PAGES: Final = frozenset({tuple(paths.SEARCH_PAGE.split("/"))})
 # The reader's verifier (verify/index.html) runs only its own inline script, allowed by its hash.
 VERIFIER: Final = SCRIPTED.replace("script-src 'self'", f"script-src {SCRIPT_HASH}")
 # An article page (articles/<slug>/index.html) runs the badge script (assets/pp-verify.js), which

@@ -70,6 +70,7 @@ from permapress.server.responses import (
     Prepared,
     content_disposition,
 )
+from permapress.site import paths
 
 REDIRECT_CACHE = "public, max-age=3600"
 
@@ -85,13 +86,16 @@ def is_markup(media_type: str) -> bool:
     return base in _MARKUP or base.endswith("+xml")
 
 
+_VERIFY_PAGE = tuple(paths.VERIFY_PAGE.split("/"))
+
+
 def page_policy(path: tuple[str, ...]) -> str:
     """The Content-Security-Policy of a file of the site at ``path`` (see the module docstring)."""
     if path in SCRIPTED_PAGES:
         return SCRIPTED
-    if path == ("verify", "index.html"):
+    if path == _VERIFY_PAGE:
         return VERIFIER
-    if len(path) == 3 and path[0] == "articles" and path[2] == "index.html":
+    if len(path) == 3 and "/".join(path) == paths.article_page(path[1]):
         return ARTICLE
     return POLICY
 

@@ -40,6 +40,7 @@ from permapress.server.resolve import Resolved, split_path
 from permapress.server.responses import SHORT, Prepared, text_error
 from permapress.server.search import Search, results_page
 from permapress.server.unixfs_view import directory_redirect, serve_file
+from permapress.site import paths
 
 SiteKey = tuple[bytes, bytes]
 
@@ -136,7 +137,7 @@ class Website:
         hits = []
         for hit in self.search(query[:200]):
             try:
-                self.resolve(root, ("articles", hit.slug, "index.html"))
+                self.resolve(root, tuple(paths.article_page(hit.slug).split("/")))
             except (GatewayError, PermapressError):
                 continue  # imported or corrected after the last build: not on this site yet
             hits.append(hit)
