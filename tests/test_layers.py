@@ -9,6 +9,7 @@ cannot hide a dependency.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "permapress"
@@ -223,5 +224,45 @@ def test_no_module_takes_another_modules_private_names() -> None:
     build and cleared its memo)."""
     found = [hit for name, path in _modules().items() for hit in _private_imports(path, name)]
     assert found == [], "make these public where they live:\n" + "\n".join(
+        f"  {hit}" for hit in found
+    )
+
+
+# Where the site's files live is written in site/paths.py alone (the URL scheme and relative
+# depths). trust/sitecheck.py checks a published site below the site layer, from its bytes, and
+# names the places it reports on by itself.
+URL_SCHEME_HOME = {"permapress.site.paths"}
+KNOWN_URL_LITERALS = {"permapress.trust.sitecheck"}
+_SCHEME = re.compile(r"^(\.\./)*(articles|categories|authors|archive|sitemaps)/|\.\./\.\./")
+
+
+def _url_literals(path: Path, module: str) -> list[str]:
+    tree = ast.parse(path.read_bytes(), str(path))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        f"{module}:{node.lineno} {node.value[:40]!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and _SCHEME.search(node.value)
+    ]
+
+
+def test_the_url_scheme_is_written_in_paths_only() -> None:
+    found = [
+        hit
+        for name, path in _modules().items()
+        if name not in URL_SCHEME_HOME | KNOWN_URL_LITERALS
+        for hit in _url_literals(path, name)
+    ]
+    assert found == [], "take these from permapress.site.paths:\n" + "\n".join(
         f"  {hit}" for hit in found
     )
