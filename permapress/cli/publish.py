@@ -13,11 +13,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from permapress.cli.options import echo_json, home_option, json_option, resolve_home
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class _Bar:
@@ -41,7 +44,7 @@ class _Bar:
             console=Console(stderr=True),
             transient=True,
         )
-        self._task: Any = None
+        self._task: TaskID | None = None
 
     def start(self, target: str, total: int) -> None:
         self._progress.start()
