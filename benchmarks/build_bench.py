@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import Result, have, run_timed
+from benchmarks.common import Result, have, measure, run_timed
 from benchmarks.corpus import write_corpus
 
 ARTICLES = int(os.environ.get("PERMAPRESS_BENCH_ARTICLES", "10000"))
@@ -102,6 +102,21 @@ def _hugo_site(work: Path, corpus: Path) -> Path:
     (site / "static").mkdir()
     (site / "static" / "site.css").write_text("body{font-family:serif}")
     return site
+
+
+def hugo_build(work: Path, corpus: Path, runs: int = 3) -> tuple[float, float]:
+    """Hugo's whole build of ``corpus`` (the same pages, see HUGO_LAYOUTS), ``runs`` times from
+    an empty output folder: the median seconds and the median CPU seconds."""
+    site = _hugo_site(work, corpus)
+    public = work / "hugo-public"
+    measured = []
+    for _ in range(runs):
+        shutil.rmtree(public, ignore_errors=True)
+        measured.append(measure(["hugo", "--quiet", "-s", str(site), "-d", str(public)]))
+    return (
+        statistics.median(m.seconds for m in measured),
+        statistics.median(m.cpu for m in measured),
+    )
 
 
 def _warm_up(work: Path) -> None:

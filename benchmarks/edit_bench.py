@@ -18,7 +18,7 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from benchmarks.build_bench import _hugo_site
+from benchmarks.build_bench import hugo_build
 from benchmarks.common import Measured, Result, have, measure
 from benchmarks.corpus import ensure_corpus
 from benchmarks.import_bench import PERMAPRESS
@@ -80,14 +80,7 @@ def run(work: Path) -> list[Result]:
     results.append(Result(f"one file edited at {ARTICLES}: import + build, CPU", edit_cpu, "s"))
     if not have("hugo"):
         return [*results, Result("hugo not installed: `make bench` installs it", 0, "", met=False)]
-    site = _hugo_site(work, corpus)
-    public = work / "hugo-public"
-    runs = []
-    for _ in range(3):
-        shutil.rmtree(public, ignore_errors=True)
-        runs.append(measure(["hugo", "--quiet", "-s", str(site), "-d", str(public)]))
-    hugo = _median([r.seconds for r in runs])
-    hugo_cpu = _median([r.cpu for r in runs])
+    hugo, hugo_cpu = hugo_build(work, corpus)
     return [
         *results,
         Result(f"hugo build of the same {ARTICLES} files", hugo, "s"),

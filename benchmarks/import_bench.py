@@ -17,14 +17,13 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
-from benchmarks.build_bench import _hugo_site
+from benchmarks.build_bench import hugo_build
 from benchmarks.common import NODE_BIN, ROOT, Measured, Result, have, measure, run_timed, timed
 from benchmarks.corpus import ensure_corpus
 from permapress.ipfs.cid import CID
@@ -211,14 +210,7 @@ def run_articles(work: Path) -> list[Result]:
             results.append(Result("hugo not installed: `make bench` installs it", 0, "",
                                   met=False))  # fmt: skip
             continue
-        site = _hugo_site(work, corpus)
-        public = work / "hugo-public"
-        runs = []
-        for _ in range(3):
-            shutil.rmtree(public, ignore_errors=True)
-            runs.append(measure(["hugo", "--quiet", "-s", str(site), "-d", str(public)]))
-        hugo = statistics.median(r.seconds for r in runs)
-        hugo_cpu = statistics.median(r.cpu for r in runs)
+        hugo, hugo_cpu = hugo_build(work, corpus)
         results += [
             Result(f"hugo build of the same {n} files", hugo, "s"),
             Result(f"hugo build of the same {n} files, CPU", hugo_cpu, "s"),
