@@ -49,7 +49,7 @@ from permapress.site import (
     sitemaps,
     trustpages,
 )
-from permapress.site.pagecache import PageCache
+from permapress.site.pagecache import PageCache, Spool
 from permapress.site.pagination import split
 from permapress.site.plan import PARALLEL_MIN, Plan
 from permapress.site.state import (
@@ -129,6 +129,9 @@ def build_site(
                 has=blocks.has)  # fmt: skip
 
     _plan_articles(plan, newsroom, found)
+    if plan.workers > 1 and len(plan.jobs) >= plan.parallel_min:
+        # a big build: the folders' page-cache rows wait in a file, not in memory
+        plan.spool = Spool(catalog.path.parent)
     try:
         plan.start()  # the article folders are most of the work: workers start on them now
         _plan_retracted(plan, newsroom, found.drafts)
@@ -149,6 +152,8 @@ def build_site(
         plan.flush(progress)
     except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
         plan.abandon()
+        if plan.spool is not None:
+            plan.spool.close()
         raise
     plan.forget_missing()
     articles = plan.tree.get(paths.ARTICLES.rstrip("/"), {})
@@ -167,7 +172,11 @@ def build_site(
         newsroom_pages=site.pages,
         author_order=trustpages.author_order(found.news, site),
     )
-    record_build(catalog, state, plan.fresh, plan.stale, built_at)
+    try:
+        record_build(catalog, state, plan.fresh, plan.stale, built_at, plan.spool)
+    finally:
+        if plan.spool is not None:
+            plan.spool.close()
     seconds = time.perf_counter() - started
     mode = "incremental" if cache else "full"
     return BuildResult(root, len(found.news), plan.pages, plan.rendered, seconds, mode)

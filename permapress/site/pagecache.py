@@ -11,20 +11,31 @@
         .page(path) / .under(folder)   one row / the rows inside a folder (an index range scan)
         .store(rows) / .forget(paths)
         .state() / .save_state(text)   the build state, while the cache holds its checksum
+    Spool(folder)                      rows a big build made, kept in a temporary SQLite file
+        .add(rows) / .rows() / .close()   (next to the catalog) until the build records them
 
 The site owns these tables; the catalog knows nothing of them. They live in the catalog's file
 and are written through its connection, inside ``Catalog.transaction()``, so that a build's
 pages, its state and its root (``Catalog.add_build``) are kept together or not at all. Read
 from a catalog that has never been built (or opened read-only before any build), the cache is
 empty. Clearing ``page_cache`` clears the state too.
+
+A cold build of 100,000 articles makes over 200,000 rows; held as Python objects until the
+build is recorded they cost the building process about 300 MiB. ``Spool`` writes them to a
+temporary file as the article folders come back, and ``store_rows`` copies them into
+``page_cache`` in the build's final transaction (the file is only a buffer: it is deleted
+whatever happens, and nothing of it counts until that transaction commits).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from permapress.catalog import Catalog
@@ -103,6 +114,14 @@ class PageCache:
             [(path, p.fingerprint, p.cid, p.tsize, p.size) for path, p in pages],
         )
 
+    def store_rows(self, rows: Iterable[tuple[str, str, str, int, int]]) -> None:
+        """Store plain rows (path, fingerprint, cid, tsize, size), as a ``Spool`` gives them."""
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO page_cache (path, fingerprint, cid, tsize, size) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
     def forget(self, paths: Sequence[str]) -> None:
         self._conn.executemany("DELETE FROM page_cache WHERE path = ?", [(p,) for p in paths])
 
@@ -122,3 +141,33 @@ class PageCache:
         digest = hashlib.sha256(state.encode()).hexdigest()
         self._conn.execute("INSERT OR REPLACE INTO build_state (id, state) VALUES (1, ?)", (state,))
         self.store([(STATE_PATH, CachedPage(digest, "", 0, 0))])
+
+
+class Spool:
+    """Page-cache rows kept in a temporary SQLite file (in ``folder``) instead of memory, in the
+    order they were added. ``close`` deletes the file."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        handle, self._path = tempfile.mkstemp(prefix=".build-pages-", suffix=".sqlite", dir=folder)
+        os.close(handle)
+        self._conn = sqlite3.connect(self._path, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode = OFF")
+        self._conn.execute("PRAGMA synchronous = OFF")
+        self._conn.execute(
+            "CREATE TABLE rows (path TEXT, fingerprint TEXT, cid TEXT, tsize INTEGER, size INTEGER)"
+        )
+        self.count = 0
+
+    def add(self, rows: Sequence[tuple[str, CachedPage]]) -> None:
+        self._conn.executemany(
+            "INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
+            [(path, p.fingerprint, p.cid, p.tsize, p.size) for path, p in rows],
+        )
+        self.count += len(rows)
+
+    def rows(self) -> Iterator[tuple[str, str, str, int, int]]:
+        yield from self._conn.execute("SELECT * FROM rows ORDER BY rowid")
+
+    def close(self) -> None:
+        self._conn.close()
+        Path(self._path).unlink(missing_ok=True)

@@ -17,8 +17,11 @@ far to the workers (the article folders), every page planned after it is rendere
 this process: a listing page's articles are then let go as soon as it is made, instead of every
 listing holding its articles until ``flush``. Workers find their jobs in ``_JOBS`` by
 index (nothing is pickled but the index and what a job made); ``gc.freeze`` keeps the collector
-from touching, and so copying, the parent's objects while they run. A worker ignores Ctrl+C: the
-parent ends them and reports one line.
+from touching, and so copying, the parent's objects while they run. What the workers made is
+placed as it comes back (``collect``, called between pages, and ``flush``), not kept until all
+are done; with ``spool`` set, the folders' page-cache rows go to a temporary file
+(``pagecache.Spool``) instead of ``fresh``. A worker ignores Ctrl+C: the parent ends them and
+reports one line.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_bytes
 from permapress.ipfs.profiles import Profile
 from permapress.site.carfile import car_file
-from permapress.site.pagecache import CachedPage
+from permapress.site.pagecache import CachedPage, Spool
 from permapress.site.theme import code_version
 from permapress.site.views import SiteInfo
 
@@ -93,8 +96,8 @@ class MadeFolder:
 _JOBS: list[Job] = []
 
 
-def _run_job(index: int) -> tuple[int, Imported | MadeFolder]:
-    return index, _JOBS[index].make()
+def _run_jobs(indices: range) -> list[tuple[int, Imported | MadeFolder]]:
+    return [(index, _JOBS[index].make()) for index in indices]
 
 
 def _worker_start() -> None:
@@ -149,9 +152,13 @@ class Plan:
     pages: int = 0
     planned: set[str] = field(default_factory=set)
     # jobs handed to workers by ``start``: (the jobs, the pool, its results as they come)
-    running: tuple[list[Job], Pool, Iterator[tuple[int, Imported | MadeFolder]]] | None = None
+    running: tuple[list[Job], Pool, Iterator[list[tuple[int, Imported | MadeFolder]]]] | None = None
     # after ``start``: pages are rendered as they are planned (see the module's notes)
     eager: bool = False
+    # where the page-cache rows of folders go when set (a big build), instead of ``fresh``
+    spool: Spool | None = None
+    # how many of the running jobs were placed already (``collect``)
+    collected: int = 0
 
     def place(self, path: str, node: Imported) -> None:
         parts = path.split("/")
@@ -193,6 +200,7 @@ class Plan:
         job = Job((path,), digest, lambda: import_bytes(render(), profile, sink))
         if self.eager:
             self._made(job, job.make())
+            self.collect()
             return
         self.jobs.append(job)
 
@@ -228,8 +236,26 @@ class Plan:
         # them, so that forked workers do not copy every page of memory by touching them.
         gc.freeze()
         pool = _start_pool(self.workers)
-        chunk = max(16, len(jobs) // (self.workers * 20))
-        self.running = (jobs, pool, pool.imap_unordered(_run_job, range(len(jobs)), chunk))
+        size = max(16, len(jobs) // (self.workers * 20))
+        chunks = [range(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
+        self.running = (jobs, pool, pool.imap_unordered(_run_jobs, chunks))
+
+    def collect(self) -> None:
+        """Place what the workers made so far, without waiting: their results (page-cache rows
+        above all) do not pile up in this process while it plans the rest."""
+        if self.running is None:
+            return
+        from multiprocessing import TimeoutError as NotYet
+
+        away, _, results = self.running
+        while True:
+            try:
+                done = results.next(timeout=0)  # type: ignore[attr-defined]
+            except (StopIteration, NotYet):
+                return
+            for index, made in done:
+                self._made(away[index], made)
+            self.collected += len(done)
 
     def abandon(self) -> None:
         """End the workers of a build that stops half-way (what they made is not kept)."""
@@ -245,30 +271,34 @@ class Plan:
         running, self.running = self.running, None
         jobs, self.jobs, self.cars = self.jobs, [], {}
         away: list[Job] = running[0] if running is not None else []
-        made_away: list[Imported | MadeFolder | None] = [None] * len(away)
         made_here: list[Imported | MadeFolder] = []
         try:
             with _progress_bar(progress) as bar:
                 task = bar.add_task("Rendering", total=len(away) + len(jobs))
+                bar.advance(task, self.collected)
                 for job in jobs:
                     made_here.append(job.make())
                     bar.advance(task)
                 if running is not None:
-                    for index, node in running[2]:
-                        made_away[index] = node
-                        bar.advance(task)
+                    for done in running[2]:  # placed as they come, not kept till the end
+                        for index, node in done:
+                            self._made(away[index], node)
+                        bar.advance(task, len(done))
         finally:
+            self.collected = 0
             if running is not None:
                 _stop(running[1])
-        for job, made in zip([*away, *jobs], [*made_away, *made_here], strict=True):
-            assert made is not None
+        for job, made in zip(jobs, made_here, strict=True):
             self._made(job, made)
 
     def _made(self, job: Job, made: Imported | MadeFolder) -> None:
         """Place what a job made and remember its page-cache rows."""
         if isinstance(made, MadeFolder):
             self.place(job.paths[0], made.node)
-            self.fresh += made.rows
+            if self.spool is not None:
+                self.spool.add(made.rows)
+            else:
+                self.fresh += made.rows
             self.pages += made.pages
             self.rendered += made.rendered
             return
@@ -363,5 +393,5 @@ class _NoBar:
     def add_task(self, description: str, total: int) -> int:
         return 0
 
-    def advance(self, task: int) -> None:
+    def advance(self, task: int, advance: float = 1) -> None:
         return None

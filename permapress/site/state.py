@@ -26,7 +26,7 @@ from permapress.articles.taxonomy import category_slug
 from permapress.catalog import Catalog
 from permapress.config import Config
 from permapress.handle import Newsroom
-from permapress.site.pagecache import CachedPage, PageCache
+from permapress.site.pagecache import CachedPage, PageCache, Spool
 from permapress.site.theme import ASSETS_FOLDER, PACKAGE_THEME, Theme
 from permapress.site.trustinfo import NewsroomPage
 from permapress.site.verifier import digest as verifier_digest
@@ -131,10 +131,14 @@ def record_build(
     fresh: list[tuple[str, CachedPage]],
     stale: list[str],
     built_at: str,
+    spool: Spool | None = None,
 ) -> None:
-    """Keep a finished build: its pages in the page cache, its root and its state, together."""
+    """Keep a finished build: its pages in the page cache (``fresh`` and what ``spool``
+    holds), its root and its state, together."""
     cache = PageCache(catalog)
     with catalog.transaction():
+        if spool is not None:
+            cache.store_rows(spool.rows())
         cache.store(fresh)
         cache.forget(stale)
         catalog.add_build(state.root, built_at, len(state.order), state.pages)
