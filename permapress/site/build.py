@@ -216,7 +216,8 @@ def _plan_articles(plan: Plan, newsroom: Newsroom, found: _Site) -> None:
             continue
         inner = PageCache(catalog).under(base) if plan.cache else {}  # none on a first build
         plan.cache.update(inner)
-        folder = folders.ArticleFolder(slug, None, own_slugs, key, inner, source)
+        newest = found.rows[slug][-1].number  # what the fingerprint covers
+        folder = folders.ArticleFolder(slug, None, own_slugs, key, inner, source, newest)
         folders.plan_folder(plan, folder, newsroom.blocks)
 
 

@@ -1,7 +1,7 @@
 """An article's folder, ``articles/<slug>/``, planned as one job.
 
     folder_key(version, site_key, own_slugs, rows) -> str   the whole folder's fingerprint
-    ArticleFolder(slug, rows, category_slugs, fingerprint, cache, source=None)
+    ArticleFolder(slug, rows, category_slugs, fingerprint, cache, source=None, newest=0)
                                            an article whose folder changed
     VersionSource(path, catalog, drafts)   where a job reads its article's versions itself
     plan_folder(plan, folder, blocks)      one job that makes the folder (in a worker when big)
@@ -56,9 +56,11 @@ class VersionSource:
     drafts: set[tuple[str, int]]
     pid: int = field(default_factory=os.getpid)
 
-    def rows(self, slug: str) -> list[VersionRow]:
+    def rows(self, slug: str, newest: int) -> list[VersionRow]:
+        """The public versions of ``slug`` up to ``newest``: one recorded by another command
+        after the build planned the folder waits for the next build, as in its listings."""
         catalog = self.catalog if os.getpid() == self.pid else _worker_catalog(self.path)
-        return public(catalog.versions(slug), self.drafts)
+        return [r for r in public(catalog.versions(slug), self.drafts) if r.number <= newest]
 
 
 # The read-only catalog of this worker process: (its process id, the path, the catalog).
@@ -78,7 +80,8 @@ def _worker_catalog(path: Path) -> Catalog:
 class ArticleFolder:
     """An article whose folder changed: its versions (oldest first), its categories' slugs, the
     folder's fingerprint and the cached pages inside it from earlier builds. Without ``rows``,
-    the job reads the versions from ``source`` when it runs."""
+    the job reads the versions from ``source`` when it runs, up to ``newest`` (the newest one
+    the fingerprint covers)."""
 
     slug: str
     rows: list[VersionRow] | None
@@ -86,12 +89,13 @@ class ArticleFolder:
     fingerprint: str
     cache: dict[str, CachedPage]
     source: VersionSource | None = None
+    newest: int = 0
 
     def versions(self) -> list[VersionRow]:
         if self.rows is not None:
             return self.rows
         assert self.source is not None, self.slug
-        return self.source.rows(self.slug)
+        return self.source.rows(self.slug, self.newest)
 
 
 def plan_folder(plan: Plan, folder: ArticleFolder, blocks: Blockstore) -> None:
