@@ -132,47 +132,45 @@ def build_site(
     if plan.workers > 1 and len(plan.jobs) >= plan.parallel_min:
         # a big build: the folders' page-cache rows wait in a file, not in memory
         plan.spool = Spool(catalog.path.parent)
-    try:
-        plan.start()  # the article folders are most of the work: workers start on them now
-        _plan_retracted(plan, newsroom, found.drafts)
-        _plan_publisher(plan, newsroom, public_key)
-        _plan_listings(plan, newsroom, found, full)
-        lastmod = _plan_months(plan, found, full)
-        plan.page(pages.news_sitemap(site, found.news[: sitemaps.NEWS_LIMIT], full))
-        for page in trustpages.author_pages(
-            site, found.news, per_page=config.per_page, category_slugs=found.category_slugs,
-            full=full, bodies=partial(entries.with_bodies, catalog),
-        ) + trustpages.theme_assets(site):  # fmt: skip
-            plan.page(page)
-        for page in (pages.not_found(site), pages.verify_page(site), pages.badge_script(),
-                     pages.robots(site), pages.stylesheet(site)):  # fmt: skip
-            plan.page(page)
-        slugs = [e.article.slug for e in found.news]  # as the quick path has them
-        search_build.place_search(plan, catalog, site, slugs, found.rows, get=blocks.get)
-        plan.flush(progress)
-    except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
-        plan.abandon()
-        if plan.spool is not None:
-            plan.spool.close()
-        raise
-    plan.forget_missing()
-    articles = plan.tree.get(paths.ARTICLES.rstrip("/"), {})
-    if articles:
-        plan.tree[paths.ARTICLES.rstrip("/")] = plan.directory(paths.ARTICLES, articles)
-    root = str(import_tree(plan.tree, plan.profile, blocks.put).cid)
-    state = State(
-        context=context(config, plan.site_key, found.category_slugs, version),
-        log_seq=log_seq(catalog),
-        root=root,
-        pages=plan.pages,
-        order=[listed(e.article) for e in found.news],
-        lastmod=lastmod,
-        sections=site.sections,
-        category_slugs=found.category_slugs,
-        newsroom_pages=site.pages,
-        author_order=trustpages.author_order(found.news, site),
-    )
-    try:
+    try:  # the spool file is deleted whatever happens
+        try:
+            plan.start()  # the article folders are most of the work: workers start on them now
+            _plan_retracted(plan, newsroom, found.drafts)
+            _plan_publisher(plan, newsroom, public_key)
+            _plan_listings(plan, newsroom, found, full)
+            lastmod = _plan_months(plan, found, full)
+            plan.page(pages.news_sitemap(site, found.news[: sitemaps.NEWS_LIMIT], full))
+            for page in trustpages.author_pages(
+                site, found.news, per_page=config.per_page, category_slugs=found.category_slugs,
+                full=full, bodies=partial(entries.with_bodies, catalog),
+            ) + trustpages.theme_assets(site):  # fmt: skip
+                plan.page(page)
+            for page in (pages.not_found(site), pages.verify_page(site), pages.badge_script(),
+                         pages.robots(site), pages.stylesheet(site)):  # fmt: skip
+                plan.page(page)
+            slugs = [e.article.slug for e in found.news]  # as the quick path has them
+            search_build.place_search(plan, catalog, site, slugs, found.rows, get=blocks.get)
+            plan.flush(progress)
+        except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
+            plan.abandon()
+            raise
+        plan.forget_missing()
+        articles = plan.tree.get(paths.ARTICLES.rstrip("/"), {})
+        if articles:
+            plan.tree[paths.ARTICLES.rstrip("/")] = plan.directory(paths.ARTICLES, articles)
+        root = str(import_tree(plan.tree, plan.profile, blocks.put).cid)
+        state = State(
+            context=context(config, plan.site_key, found.category_slugs, version),
+            log_seq=log_seq(catalog),
+            root=root,
+            pages=plan.pages,
+            order=[listed(e.article) for e in found.news],
+            lastmod=lastmod,
+            sections=site.sections,
+            category_slugs=found.category_slugs,
+            newsroom_pages=site.pages,
+            author_order=trustpages.author_order(found.news, site),
+        )
         record_build(catalog, state, plan.fresh, plan.stale, built_at, plan.spool)
     finally:
         if plan.spool is not None:

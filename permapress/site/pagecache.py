@@ -108,11 +108,7 @@ class PageCache:
         return {row[0]: CachedPage(*row[1:]) for row in rows}
 
     def store(self, pages: Sequence[tuple[str, CachedPage]]) -> None:
-        self._conn.executemany(
-            "INSERT OR REPLACE INTO page_cache (path, fingerprint, cid, tsize, size) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(path, p.fingerprint, p.cid, p.tsize, p.size) for path, p in pages],
-        )
+        self.store_rows(_plain(pages))
 
     def store_rows(self, rows: Iterable[tuple[str, str, str, int, int]]) -> None:
         """Store plain rows (path, fingerprint, cid, tsize, size), as a ``Spool`` gives them."""
@@ -156,14 +152,9 @@ class Spool:
         self._conn.execute(
             "CREATE TABLE rows (path TEXT, fingerprint TEXT, cid TEXT, tsize INTEGER, size INTEGER)"
         )
-        self.count = 0
 
     def add(self, rows: Sequence[tuple[str, CachedPage]]) -> None:
-        self._conn.executemany(
-            "INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
-            [(path, p.fingerprint, p.cid, p.tsize, p.size) for path, p in rows],
-        )
-        self.count += len(rows)
+        self._conn.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", _plain(rows))
 
     def rows(self) -> Iterator[tuple[str, str, str, int, int]]:
         yield from self._conn.execute("SELECT * FROM rows ORDER BY rowid")
@@ -171,3 +162,8 @@ class Spool:
     def close(self) -> None:
         self._conn.close()
         Path(self._path).unlink(missing_ok=True)
+
+
+def _plain(pages: Sequence[tuple[str, CachedPage]]) -> list[tuple[str, str, str, int, int]]:
+    """Rows as the tables hold them: (path, fingerprint, cid, tsize, size)."""
+    return [(path, p.fingerprint, p.cid, p.tsize, p.size) for path, p in pages]
