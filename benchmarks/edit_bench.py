@@ -55,10 +55,6 @@ def _round(edited: Path, original: str, home: Path, number: int) -> tuple[Measur
     return imported, built
 
 
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
 def run(work: Path) -> list[Result]:
     corpus = ensure_corpus(work / f"edit-corpus-{ARTICLES}", ARTICLES)  # its own: edited here
     home = _newsroom(work, corpus)
@@ -68,14 +64,14 @@ def run(work: Path) -> list[Result]:
     imports = [i for i, _b in rounds]
     builds = [b for _i, b in rounds]
     helps = [measure([PERMAPRESS, "--help"]) for _ in range(ROUNDS)]
-    edit = _median([i.seconds + b.seconds for i, b in rounds])
-    edit_cpu = _median([i.cpu + b.cpu for i, b in rounds])
+    edit = statistics.median([i.seconds + b.seconds for i, b in rounds])
+    edit_cpu = statistics.median([i.cpu + b.cpu for i, b in rounds])
     results: list[Result] = []
     for name, runs in (("permapress --help (start-up)", helps),
                        (f"one file edited at {ARTICLES}: import", imports),
                        (f"one file edited at {ARTICLES}: build", builds)):  # fmt: skip
-        results.append(Result(name, _median([r.seconds for r in runs]), "s"))
-        results.append(Result(f"{name}, CPU", _median([r.cpu for r in runs]), "s"))
+        results.append(Result(name, statistics.median([r.seconds for r in runs]), "s"))
+        results.append(Result(f"{name}, CPU", statistics.median([r.cpu for r in runs]), "s"))
     results.append(Result(f"one file edited at {ARTICLES}: import + build", edit, "s"))
     results.append(Result(f"one file edited at {ARTICLES}: import + build, CPU", edit_cpu, "s"))
     if not have("hugo"):
