@@ -269,15 +269,24 @@ class Catalog:
             out.setdefault(version.slug, []).append(version)
         return out
 
-    def draft_versions(self) -> set[tuple[str, int]]:
+    def draft_versions(self, slugs: Sequence[str] | None = None) -> set[tuple[str, int]]:
         """(slug, number) of every version recorded as a draft (``draft: true``): the site
-        never shows one."""
-        return {
-            (str(slug), int(number))
-            for slug, number in self._conn.execute(
-                "SELECT slug, number FROM versions WHERE json_extract(meta, '$.draft')"
-            )
-        }
+        never shows one. ``slugs``: only those articles' versions."""
+        query = "SELECT slug, number FROM versions WHERE json_extract(meta, '$.draft')"
+        params: tuple[str, ...] = ()
+        if slugs is not None:
+            query += " AND slug IN (SELECT value FROM json_each(?))"
+            params = (json.dumps(list(slugs)),)
+        return {(str(slug), int(number)) for slug, number in self._conn.execute(query, params)}
+
+    def version_numbers(self) -> dict[str, list[tuple[int, str]]]:
+        """Every article's versions as (number, bundle CID), oldest first, without their text."""
+        out: dict[str, list[tuple[int, str]]] = {}
+        for slug, number, bundle in self._conn.execute(
+            "SELECT slug, number, bundle_cid FROM versions ORDER BY slug, number"
+        ):
+            out.setdefault(slug, []).append((number, bundle))
+        return out
 
     def media(self, slug: str, number: int) -> list[MediaRow]:
         return [

@@ -200,22 +200,9 @@ def _shown(
     ``changed`` articles' public rows as read, the others as light rows (number and bundle CID,
     no metadata) read without the articles' text. An article on the site with one version shows
     it; of one with more, the newest that is not a draft (``catalog.published``)."""
-    numbers: dict[str, list[tuple[int, str]]] = {}
-    for slug, number, bundle in catalog.connection.execute(
-        "SELECT slug, number, bundle_cid FROM versions ORDER BY slug, number"
-    ):
-        numbers.setdefault(slug, []).append((number, bundle))
+    numbers = catalog.version_numbers()
     several = [slug for slug in order if slug not in changed and len(numbers[slug]) > 1]
-    drafts: set[tuple[str, int]] = set()
-    if several:
-        drafts = {
-            (slug, number)
-            for slug, number in catalog.connection.execute(
-                "SELECT slug, number FROM versions WHERE slug IN (SELECT value FROM json_each(?)) "
-                "AND json_extract(meta, '$.draft')",
-                (json.dumps(several),),
-            )
-        }
+    drafts = catalog.draft_versions(several) if several else set()
     shown: dict[str, list[VersionRow]] = {}
     for slug in order:
         if slug in changed:
