@@ -9,15 +9,23 @@ last line where there is one.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from permapress.cli import Interrupted
 from permapress.cli.options import echo_json, home_option, json_option, resolve_home
 from permapress.errors import ConfigError, PermapressError
+
+if TYPE_CHECKING:
+    from permapress.articles.items import ReadOptions
+    from permapress.handle import Newsroom
+    from permapress.newsroom.live import Round
 
 
 @click.command()
@@ -57,6 +65,11 @@ def init(directory: Path, name: str | None, demo: bool) -> None:
 @click.option("--no-media", is_flag=True, help="Leave remote images as they are (no download).")
 @click.option("--force", is_flag=True,
               help="Record a changed source even over a correction made since its last import.")
+@click.option("--watch", is_flag=True,
+              help="Keep running: import each file as it is saved and build the site again "
+              "(one line per save; Ctrl+C stops).")
+@click.option("--rounds", type=click.IntRange(1), default=None,
+              help="With --watch: stop after N saves have been imported and built.")
 @home_option
 @json_option
 def import_(
@@ -69,6 +82,8 @@ def import_(
     pages: bool,
     no_media: bool,
     force: bool,
+    watch: bool,
+    rounds: int | None,
     home: Path | None,
     as_json: bool,
 ) -> None:
@@ -78,6 +93,10 @@ def import_(
     from permapress.handle import Newsroom
     from permapress.newsroom.importing import import_paths
 
+    if rounds is not None and not watch:
+        raise ConfigError("--rounds goes with --watch (stop watching after N saves)")
+    if watch and fetch:
+        raise ConfigError("--fetch is for feeds; --watch takes files and folders")
     now = datetime.now(UTC)
     with Newsroom.open(resolve_home(home)) as newsroom:
         config = newsroom.config
@@ -92,6 +111,9 @@ def import_(
             now=now,
             force=force,
         )
+        if watch:
+            _watch(newsroom, paths, fmt, note, options, rounds, as_json)
+            return
         report = import_paths(
             newsroom,
             list(paths),
@@ -109,6 +131,57 @@ def import_(
         print_report(report)
     if report["failed"]:
         sys.exit(1)
+
+
+def _watch(
+    newsroom: Newsroom,
+    paths: tuple[str, ...],
+    fmt: str | None,
+    note: str | None,
+    options: ReadOptions,
+    rounds: int | None,
+    as_json: bool,
+) -> None:
+    """``import --watch``: the edit loop (``newsroom/live.py``), one line per round."""
+    from permapress.newsroom.live import EditLoop, check_paths
+
+    loop = EditLoop(newsroom, check_paths(paths), fmt=fmt, note=note, options=options)
+    show = partial(_show_round, as_json=as_json)
+    try:
+        show(loop.first())
+        loop.run(show, rounds=rounds, ready=lambda: click.echo(
+            "Watching for saves (Ctrl+C to stop)", err=True))  # fmt: skip
+    except KeyboardInterrupt:
+        # A round stopped half-way records nothing half-made (an import's version and a build
+        # are each written whole or not at all): the site is the last finished round's.
+        raise Interrupted("stopped watching") from None
+
+
+def _show_round(done: Round, *, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(done.as_json(), ensure_ascii=False))
+        return
+    report = done.report
+    if len(report["items"]) <= 3:
+        what = ", ".join(f"{i['status']} {i['slug']}"
+                         + (f" v{done.versions[i['slug']]}" if i["slug"] in done.versions else "")
+                         for i in report["items"])  # fmt: skip
+    else:
+        counts = {k: report[k] for k in ("imported", "updated", "unchanged", "held") if report[k]}
+        what = ", ".join(f"{n} {k}" for k, n in counts.items())
+    if report["failed"]:
+        first, more = report["failed"][0], len(report["failed"]) - 1
+        what += ("; " if what else "") + f"failed: {first['error']}"
+        what += f" (and {more} more)" if more else ""
+    if done.mode is None:
+        site = "site unchanged"
+    else:
+        how = "nothing changed" if done.mode == "patched" and not done.rendered else (
+            f"{done.mode}, {done.rendered} rendered")
+        site = f"site {done.root_cid} ({how})"
+    saved = "start" if done.number == 0 else ", ".join(Path(c).name for c in done.changed)
+    stamp = datetime.now().strftime("%H:%M:%S")
+    click.echo(f"{stamp}  {saved}: {what}; {site} in {done.seconds:.2f} s")
 
 
 @click.command(name="list")
