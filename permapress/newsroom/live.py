@@ -15,8 +15,8 @@ root at once. Nothing is kept between rounds that a build from scratch would mak
 the root after any number of rounds is the root of a build from scratch of the same catalog.
 
 What stays warm between rounds: the interpreter and every module (a command's start-up is most
-of the time of a one-file edit), the catalog connection, the publisher key, the build's caches
-(``site.patch.Warm``).
+of the time of a one-file edit), the catalog connection, the compiled templates; and what the
+first round left alive is frozen out of the garbage collector's passes (``first``).
 
 Which files are watched: the files named in ``paths``, and under each folder named there every
 file an import of that folder would read (hidden files and folders and ``media`` folders are
@@ -29,6 +29,7 @@ costs nothing and a save is seen within ``STEP_MS``.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -195,8 +196,14 @@ class EditLoop:
                      built)  # fmt: skip
 
     def first(self) -> Round:
-        """Round 0: everything under ``paths``, then the site built (whatever was imported)."""
-        return self.round(self.paths, always_build=True)
+        """Round 0: everything under ``paths``, then the site built (whatever was imported).
+        What is alive after it (modules, templates, caches) is moved out of the garbage
+        collector's sight (``gc.freeze``): a collection during a round then looks only at what
+        that round made, not at every object of the warm process."""
+        done = self.round(self.paths, always_build=True)
+        gc.collect()
+        gc.freeze()
+        return done
 
     def run(
         self,
