@@ -8,16 +8,20 @@ and written again: a site of 10,000 article folders whose one article changed co
 blocks, not 10,000 links. Basic directories and HAMT shards are both handled; in a shard the
 entry is found through its name's hash, so only the shards on its way are touched.
 
+A name that is not there yet raises ``NotPatchable``, unless ``new_names``: then in a basic
+(unsharded) directory its link goes where the importer puts it (links sorted by name).
+``removed`` names paths to take out of basic directories. In a HAMT shard a new or removed
+name raises ``NotPatchable`` (the shard's shape would change).
+
 The result is the same DAG, to the byte, that building the changed tree from scratch with the
-same profile gives, because nothing that decides a directory's shape changes: the names stay
-the same (a name that is not there yet raises ``NotPatchable``), and a directory whose size
-estimate could move to the other side of the profile's sharding threshold raises
-``NotPatchable`` too. The caller then builds the tree the ordinary way.
+same profile gives, because nothing that decides a directory's shape changes: a directory
+whose size estimate could move to the other side of the profile's sharding threshold raises
+``NotPatchable``. The caller then builds the tree the ordinary way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from permapress.errors import IpfsError
@@ -47,18 +51,31 @@ class NotPatchable(IpfsError):
     """The change cannot be made in place (a new name, or a directory that may change shape)."""
 
 
+class _Removed:
+    """The change that takes an entry out of its directory."""
+
+
+REMOVED = _Removed()
+
+
 def patch_tree(
     root: CID,
     changes: Mapping[str, Imported],
     profile: Profile,
     get: Callable[[CID], bytes],
     sink: Sink,
+    *,
+    removed: Iterable[str] = (),
+    new_names: bool = False,
 ) -> Imported:
-    """``root`` with every path in ``changes`` replaced by its node; see the module docstring."""
-    if not changes:
+    """``root`` with every path in ``changes`` replaced by its node (or added, in a basic
+    directory) and every path of ``removed`` taken out; see the module docstring."""
+    every: dict[str, Imported | _Removed] = {path: REMOVED for path in removed}
+    every.update(changes)
+    if not every:
         raise NotPatchable("nothing to change")
     nested: dict[str, object] = {}
-    for path, node in changes.items():
+    for path, node in every.items():
         parts = path.strip("/").split("/")
         folder = nested
         for part in parts[:-1]:
@@ -67,14 +84,19 @@ def patch_tree(
                 raise NotPatchable(f"{path} is inside a file that is also replaced")
             folder = inner
         folder[parts[-1]] = node
-    return _patch(root, nested, profile, get, sink)
+    return _patch(root, nested, profile, get, sink, new_names)
 
 
 def _patch(
-    cid: CID, changes: dict[str, object], profile: Profile, get: Callable[[CID], bytes], sink: Sink
+    cid: CID,
+    changes: dict[str, object],
+    profile: Profile,
+    get: Callable[[CID], bytes],
+    sink: Sink,
+    new_names: bool = False,
 ) -> Imported:
     block = get(cid)
-    made = _patch_flat(block, changes, profile, get, sink)
+    made = _patch_flat(block, changes, profile, get, sink, new_names)
     if made is not None:
         return made
     node = decode_node(block)
@@ -95,13 +117,16 @@ def _child(
     profile: Profile,
     get: Callable[[CID], bytes],
     sink: Sink,
+    new_names: bool = False,
 ) -> PBLink:
     """The link to what replaces the entry behind ``link`` (a node, or changes inside it)."""
+    if isinstance(change, _Removed):
+        raise NotPatchable(f"{link.name!r} cannot be removed here")
     if isinstance(change, Imported):
         made = change
     else:
         assert isinstance(change, dict)
-        made = _patch(link.cid, change, profile, get, sink)
+        made = _patch(link.cid, change, profile, get, sink, new_names)
     return replace(link, cid=made.cid, tsize=made.tsize)
 
 
@@ -144,6 +169,7 @@ def _patch_flat(
     profile: Profile,
     get: Callable[[CID], bytes],
     sink: Sink,
+    new_names: bool = False,
 ) -> Imported | None:
     """A basic directory patched in its bytes: the links that change are decoded and encoded
     again, the others are copied as they are, which is what ``_patch_directory`` writes too (it
@@ -186,22 +212,49 @@ def _patch_flat(
     if data is None or decode_data(data).type != DIRECTORY:
         return None
     wanted = {name_bytes(name): (name, change) for name, change in changes.items()}
+    names = {name for _start, _inner, _stop, name in links}
+    added: list[tuple[bytes, str, Imported]] = []
+    for key, (label, change) in sorted(wanted.items()):
+        if key in names:
+            continue
+        if not new_names or not isinstance(change, Imported):
+            raise NotPatchable(f"no entry named {label!r} to change")
+        added.append((key, label, change))
+        del wanted[key]
     parts: list[bytes] = []
     copied = 0
     for index, (start, inner, stop, name) in enumerate(links):
+        while added and added[0][0] < name:  # a new name goes before this one
+            key, new_name, node = added.pop(0)
+            parts += [block[copied:start], _framed(PBLink(node.cid, new_name, node.tsize))]
+            copied = start
+            tsizes += node.tsize
+            estimate += len(key) + len(bytes(node.cid))
         hit = wanted.pop(name, None)
         if hit is None:
             continue
         old = decode_link(block[inner:stop], index)
-        new = _child(old, hit[1], profile, get, sink)
-        body = encode_link(new)
-        parts += [block[copied:start], b"\x12", encode_varint(len(body)), body]
+        if isinstance(hit[1], _Removed):
+            parts.append(block[copied:start])
+            copied = stop
+            tsizes -= old.tsize or 0
+            estimate -= len(name) + len(bytes(old.cid))
+            continue
+        new = _child(old, hit[1], profile, get, sink, new_names)
+        parts += [block[copied:start], _framed(new)]
         copied = stop
         tsizes += (new.tsize or 0) - (old.tsize or 0)
         estimate += len(bytes(new.cid)) - len(bytes(old.cid))
     if wanted:
         missing = sorted(name for name, _change in wanted.values())
-        raise NotPatchable(f"no entry named {missing[0]!r} to replace")
+        raise NotPatchable(f"no entry named {missing[0]!r} to change")
+    tail = links[-1][2] if links else 0  # the new names after every old one
+    parts.append(block[copied:tail])
+    copied = max(copied, tail)
+    for key, new_name, node in added:
+        parts.append(_framed(PBLink(node.cid, new_name, node.tsize)))
+        tsizes += node.tsize
+        estimate += len(key) + len(bytes(node.cid))
     parts.append(block[copied:])
     made = b"".join(parts)
     over = len(made) if profile.hamt_estimate == "block" else estimate
@@ -210,6 +263,12 @@ def _patch_flat(
     cid = CID.hash(made, DAG_PB, profile.cid_version)
     sink(cid, made)
     return Imported(cid, len(made) + tsizes, 0)
+
+
+def _framed(link: PBLink) -> bytes:
+    """``link`` as a field of its directory's block (field 2, length-prefixed)."""
+    body = encode_link(link)
+    return b"\x12" + encode_varint(len(body)) + body
 
 
 def _patch_shard(

@@ -143,3 +143,74 @@ def test_a_big_flat_folder_is_patched_in_its_bytes(profile: Profile) -> None:
     with pytest.raises(NotPatchable, match="'story-03000'"):
         patch_tree(root.cid, {"articles/story-03000": changes["articles/story-02999"]},
                    profile, store.get, store.put)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=names,
+    seed=st.integers(0, 1000),
+    picks=st.lists(st.integers(0, 10_000), max_size=5),
+    fresh=st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789é", min_size=1,
+                           max_size=12), max_size=4),  # fmt: skip
+)
+@pytest.mark.parametrize("profile", SMALL, ids=lambda p: f"{p.name}-{p.hamt_threshold}")
+def test_new_and_removed_names_equal_building_the_changed_tree(
+    profile: Profile, names: list[str], seed: int, picks: list[int], fresh: list[str]
+) -> None:
+    """With ``new_names`` a basic directory takes new entries and loses removed ones; the result
+    is the tree built from scratch, or NotPatchable where a folder is (or would become) a shard."""
+    store = MemoryBlockstore()
+    tree = _tree(names, 2, seed)
+    root = import_tree(tree, profile, store.put)
+    folders = [""] + [p + "/" for p in _files(tree) if isinstance(_get(tree, p), dict)]
+    changes: dict[str, Imported] = {}
+    removed: list[str] = []
+    files = [p for p in _files(tree) if not isinstance(_get(tree, p), dict)]
+    for pick in picks[:2]:
+        path = files[pick % len(files)]
+        if path not in removed and _parent(tree, path) is not None and len(_parent(tree, path)) > 1:
+            removed.append(path)
+            del _parent(tree, path)[path.split("/")[-1]]
+    for index, name in enumerate(fresh):
+        folder = folders[(picks[index] if index < len(picks) else index) % len(folders)]
+        inside = _get(tree, folder.rstrip("/")) if folder else tree
+        if name in inside or folder + name in removed:
+            continue
+        data = f"new {name} {index}".encode()
+        changes[folder + name] = import_bytes(data, profile, store.put)
+        inside[name] = data
+    if not changes and not removed:
+        return
+    expected = import_tree(tree, profile, MemoryBlockstore().put)
+    try:
+        patched = patch_tree(root.cid, changes, profile, store.get, store.put, removed=removed,
+                             new_names=True)  # fmt: skip
+    except NotPatchable:
+        return  # a shard on the way, or a folder that may change shape: built the ordinary way
+    assert patched == expected
+
+
+def _get(tree: dict[str, Any], path: str) -> Any:
+    for part in path.split("/"):
+        tree = tree[part]
+    return tree
+
+
+def _parent(tree: dict[str, Any], path: str) -> Any:
+    parts = path.split("/")
+    return _get(tree, "/".join(parts[:-1])) if len(parts) > 1 else tree
+
+
+def test_a_big_flat_folder_takes_a_new_name_and_loses_one_in_its_bytes() -> None:
+    profile = PROFILES["unixfs-v1-2025"]
+    store = MemoryBlockstore()
+    tree: dict[str, Any] = {"x": {f"t{n:05d}": f"text {n}".encode() for n in range(0, 6000, 2)}}
+    root = import_tree(tree, profile, store.put)
+    new = import_bytes(b"text 43", profile, store.put)
+    patched = patch_tree(root.cid, {"x/t00043": new}, profile, store.get, store.put,
+                         removed=["x/t00042"], new_names=True)  # fmt: skip
+    del tree["x"]["t00042"]
+    tree["x"]["t00043"] = b"text 43"
+    assert patched == import_tree(tree, profile, MemoryBlockstore().put)
+    with pytest.raises(NotPatchable, match="'t00045'"):  # a new name only when asked for
+        patch_tree(root.cid, {"x/t00045": new}, profile, store.get, store.put)
