@@ -101,7 +101,74 @@ def split(text: str, source: str) -> tuple[dict[str, Any], str, int]:
     return {str(key).strip().lower(): value for key, value in meta.items()}, body, number + 2
 
 
+# The lines most front matter is made of, read without a YAML parser: ``key: value`` at the
+# start of a line, the value plain text, a quoted string or a one-line ``[a, b]`` list of such.
+# Anything else (nesting, block lists, escapes, comments after a value, null-like keys…) is
+# left to YAML; where the short way answers, it answers exactly what the loader would.
+_SIMPLE_LINE: Final = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?:[ ]+(.*))?")
+_NULLS: Final = frozenset({"~", "null", "Null", "NULL"})
+_FLOW_SPECIAL: Final = frozenset("[]{},:#")
+
+
+def _simple_scalar(value: str, flow: bool) -> str | None:
+    """The text of a plain or quoted scalar written on one line, or None when YAML could read
+    it as anything else (or the short way is not sure)."""
+    if not value or not value.isprintable():
+        return None
+    quote = value[0]
+    if quote in "\"'":
+        inner = value[1:-1]
+        if len(value) < 2 or value[-1] != quote or "\\" in inner or quote in inner:
+            return None
+        return None if flow and "," in inner else inner
+    if not value[0].isalnum() or value in _NULLS or "#" in value:
+        return None
+    if flow:
+        return None if _FLOW_SPECIAL.intersection(value) else value
+    return None if ": " in value or value.endswith(":") else value
+
+
+def _simple_value(value: str) -> object:
+    if value.startswith("["):
+        if not value.endswith("]"):
+            return _NOT_SIMPLE
+        inner = value[1:-1].strip(" ")
+        if not inner:
+            return []
+        items = [_simple_scalar(item.strip(" "), flow=True) for item in inner.split(",")]
+        return _NOT_SIMPLE if None in items else items
+    text = _simple_scalar(value, flow=False)
+    return _NOT_SIMPLE if text is None else text
+
+
+_NOT_SIMPLE: Final = object()
+
+
+def simple_yaml(block: str) -> dict[str, Any] | None:
+    """``block`` read the short way (see above), or None when it needs the YAML parser."""
+    meta: dict[str, Any] = {}
+    for line in block.split("\n"):
+        line = line.rstrip(" ")
+        if not line or line.lstrip(" ").startswith("#"):
+            continue
+        match = _SIMPLE_LINE.fullmatch(line)
+        if match is None or match.group(1) in _NULLS:
+            return None
+        value = match.group(2)
+        if value is None or value in _NULLS:
+            meta[match.group(1)] = None
+            continue
+        read = _simple_value(value)
+        if read is _NOT_SIMPLE:
+            return None
+        meta[match.group(1)] = read
+    return meta
+
+
 def _load_yaml(block: str, source: str) -> dict[Any, Any]:
+    simple = simple_yaml(block)
+    if simple is not None:
+        return simple
     try:
         loaded = yaml.load(block, Loader=_TextLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

@@ -60,7 +60,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from permapress.site.search_words import MIN_STEM, rules, term_counts
+from permapress.site.search_words import MIN_STEM, counts_by_part, rules
 
 FORMAT = 3
 DOCS_PER_CHUNK = 64
@@ -68,7 +68,7 @@ HASH = 6  # base32 characters of a term or docs chunk's name hash (meta.js lists
 ABSENT = "0" * HASH  # an empty bucket in meta.js's list ("0" is not a base32 character)
 TEXT_HASH = 12  # base32 characters of a text file's name (the docs chunk names it)
 TEXT_MAX = 4000
-PIECE = 600  # characters of the text a piece owns (cut at a space)
+PIECE = 1000  # characters of the text a piece owns (cut at a space)
 PIECES = 8  # at most: the last one owns the rest
 AROUND = (70, 150)  # characters of the pieces before and after that a piece repeats
 IMPACT_MAX = 18  # SCALE * (K1 + 1), rounded
@@ -216,15 +216,9 @@ def entry(doc: SearchDoc, language: str) -> tuple[Entry, dict[str, bytes]]:
     parts = pieces(text)
     # weighted counts (headline 3, authors and categories 2, summary 2, body 1), counted by
     # piece of the text, the rest of the text (past TEXT_MAX) and the other fields
-    where: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    get = counts.get
     rest = whole[len(text) - 2 :] if len(text) < len(whole) else ""  # past the cut's " …"
-    for k, piece in enumerate([*(text[start:end] for start, end in parts), rest, _fields(doc)]):
-        for term, n in term_counts(piece, language).items():
-            counts[term] = get(term, 0) + n
-            if k < len(parts):
-                where.setdefault(term, k)
+    counted = [*(text[start:end] for start, end in parts), rest, _fields(doc)]
+    counts, where = counts_by_part(counted, language, len(parts))
     norm = K1 * (1 - B + B * sum(counts.values()) / NOMINAL_LENGTH)
     # few distinct counts per article: each one's impact computed once
     table = {

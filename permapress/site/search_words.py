@@ -3,6 +3,9 @@
     normalize(text) -> str                       decomposed, marks dropped, recomposed, lower case
     terms(text, language) -> list[str]           the index terms of a text, in order
     term_counts(text, language) -> {term: n}     how often each term occurs
+    counts_by_part(parts, language, placed)      the same over several texts at once, with the
+      -> ({term: n}, {term: part})               first of the first ``placed`` texts that each
+                                                 term occurs in
     rules(language), stem(word, rules), token_terms(word, rules)
 
 Text is decomposed (NFKD), marks dropped, recomposed (NFC) and lower-cased; words are runs of
@@ -17,7 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 
 MIN_STEM = 3
 
@@ -107,6 +112,42 @@ def term_counts(text: str, language: str) -> dict[str, int]:
         for term in found:
             counts[term] = get(term, 0) + n
     return counts
+
+
+def _words(text: str) -> list[str]:
+    text = normalize(text)
+    if text.isascii():
+        return text.translate(_ASCII_SPACES).split()
+    return WORD.findall(text)
+
+
+def counts_by_part(
+    parts: Sequence[str], language: str, placed: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """How often each term occurs in all of ``parts`` together (in the order the terms first
+    occur), and for the terms found in the first ``placed`` parts, the first of those parts
+    each occurs in. Each part is split into words once, and all are counted in one pass."""
+    language_rules = rules(language)
+    known = _TERMS.setdefault(language_rules, {})
+    words = [_words(part) for part in parts]
+    first: dict[str, int] = {}
+    for k in range(min(placed, len(words)) - 1, -1, -1):  # the earliest part is written last
+        first.update(dict.fromkeys(words[k], k))
+    counts: dict[str, int] = {}
+    where: dict[str, int] = {}
+    get, found_at = counts.get, first.get
+    for word, n in Counter(chain.from_iterable(words)).items():
+        found = known.get(word)
+        if found is None:
+            if len(known) > 200_000:
+                known.clear()
+            found = known[word] = token_terms(word, language_rules)
+        at = found_at(word)
+        for term in found:
+            counts[term] = get(term, 0) + n
+            if at is not None and at < where.get(term, placed):
+                where[term] = at
+    return counts, where
 
 
 def terms(text: str, language: str) -> list[str]:

@@ -257,7 +257,7 @@ The night crossing to the island now leaves at half past ten.
 def test_the_snippet_is_cut_around_the_match(
     home: Path, cli: Callable[..., Any], tmp_path: Path, browser: Any
 ) -> None:
-    filler = " ".join(["The harbour board met on Tuesday to discuss the season."] * 12)
+    filler = " ".join(["The harbour board met on Tuesday to discuss the season."] * 24)
     source = tmp_path / "long.md"
     source.write_text(LONG.format(filler=filler), encoding="utf-8")
     assert cli("import", str(source), "--home", str(home)).code == 0
