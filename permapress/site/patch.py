@@ -18,9 +18,11 @@ each correction touches without reading the other articles:
   and its headline, language or date changed (the sitemap shows nothing else of it), its
   month's sitemap and the sitemap index;
 - the publisher's log and key pages;
-- ``search/`` (``search_build.py``): the index made again from the articles, so only the chunks
-  holding the corrected words, and the article's docs chunk, get new CIDs; the articles'
-  shown versions are read as numbers and bundle CIDs, not as rows with their text.
+- ``search/``: the last index patched with the corrected articles' entries
+  (``search_quick.py``: only the chunks holding the corrected words, the article's docs chunk
+  and its text folder get new CIDs, and only those entries are read), else made again from
+  every article's kept entry (``search_build.py``); the articles' shown versions are read as
+  numbers and bundle CIDs, not as rows with their text.
 
 The directories on the way are patched in their bytes (``ipfs.patch``): in a big flat folder
 such as ``articles/`` only the changed article's link is written again.
@@ -56,6 +58,7 @@ from permapress.site import (
     pages,
     paths,
     search_build,
+    search_quick,
     sitemaps,
     trustpages,
 )
@@ -291,7 +294,9 @@ def _patch(
                                         catalog.log_head(), catalog.log_lines()):  # fmt: skip
         plan.page(page)
     shown = _shown(catalog, order, changed)
-    search_build.place_search(plan, catalog, site, order, shown, get=blocks.get)  # what changed
+    now_shown = {slug: shown[slug][-1] for slug in order}
+    if not search_quick.place_patched(plan, catalog, site, now_shown, changed, blocks.get):
+        search_build.place_search(plan, catalog, site, order, shown, get=blocks.get)
     plan.flush()
     made = dict(nodes(plan.tree))
     count_pages += plan.pages - sum(1 for path in made if path.endswith(".html"))

@@ -213,15 +213,22 @@ class EntryCache:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def load(self, made_by: str) -> dict[str, Cached]:
+    def load(self, made_by: str, bundles: Iterable[str] | None = None) -> dict[str, Cached]:
+        """The kept entries made by ``made_by`` (only those of ``bundles`` when given)."""
         if self._conn is None:
             return {}
+        query = ("SELECT bundle_cid, slug, headline, published, terms, impacts, text_name,"
+                 " text_cid, text_tsize FROM search_entries WHERE recipe = ?")  # fmt: skip
         try:
-            rows = self._conn.execute(
-                "SELECT bundle_cid, slug, headline, published, terms, impacts, text_name,"
-                " text_cid, text_tsize FROM search_entries WHERE recipe = ?",
-                (made_by,),
-            ).fetchall()
+            if bundles is None:
+                rows = self._conn.execute(query, (made_by,)).fetchall()
+            else:
+                wanted, rows = sorted(set(bundles)), []
+                for start in range(0, len(wanted), 500):  # SQLite's limit on parameters
+                    part = wanted[start : start + 500]
+                    marks = ",".join("?" * len(part))
+                    rows += self._conn.execute(f"{query} AND bundle_cid IN ({marks})",
+                                               (made_by, *part)).fetchall()  # fmt: skip
         except sqlite3.Error:  # a read-only catalog from before this table
             return {}
         self._seen = {row[0] for row in rows}

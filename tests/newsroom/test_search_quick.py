@@ -1,0 +1,67 @@
+"""A patched build makes search/ from the corrected articles alone (``site/search_quick.py``),
+and the site is the site a build from scratch makes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from permapress.site import search_build
+
+
+def build(cli: Callable[..., Any], home: Path) -> Any:
+    run = cli("build", "--home", str(home), "--json")
+    assert run.code == 0, run.err
+    return run.json()
+
+
+def correct(cli: Callable[..., Any], home: Path, folder: Path, slug: str, body: str,
+            headline: str | None = None) -> None:  # fmt: skip
+    shown = cli("show", slug, "--home", str(home), "--json").json()
+    source = folder / f"{slug}.md"
+    source.write_text(
+        f"---\ntitle: {json.dumps(headline or shown['headline'])}\n"
+        f"date: {shown['published']}\nslug: {slug}\n"
+        f"categories: {json.dumps(shown['categories'])}\nauthors: {json.dumps(shown['authors'])}\n"
+        f"tags: {json.dumps(shown['tags'])}\ntype: {shown['type']}\n---\n\n{body}\n",
+        encoding="utf-8",
+    )
+    run = cli("correct", slug, str(source), "--note", "Corrected.", "--home", str(home))
+    assert run.code == 0, run.err
+
+
+def test_corrections_patch_the_search_folder_without_the_whole_index(
+    demo_home: Path, cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(cli, demo_home)
+    listed = [a["slug"] for a in cli("list", "--home", str(demo_home), "--json").json()]
+    listed = [slug for slug in listed if slug != "corrections-policy"]
+    whole = search_build.place_search
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the patched build assembled the whole search index")
+
+    monkeypatch.setattr(search_build, "place_search", refused)
+    rounds = [
+        [(listed[0], "Zanzibarish tides and a quokka at the harbour.", None)],
+        [(listed[2], "Quokka sightings confirmed.", "A new headline about quokkas"),
+         (listed[5], "Nothing about tides any more.", None)],
+        [(listed[0], "Back to the harbour, no marsupials.", None)],
+    ]  # fmt: skip
+    for changes in rounds:
+        for slug, body, headline in changes:
+            correct(cli, demo_home, tmp_path, slug, body, headline)
+        patched = build(cli, demo_home)
+        assert patched["mode"] == "patched"
+    monkeypatch.setattr(search_build, "place_search", whole)
+    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+        db.execute("DELETE FROM search_entries")
+    full = build(cli, demo_home)
+    assert full["mode"] == "full"
+    assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
