@@ -47,7 +47,7 @@ def test_corrections_patch_the_search_folder_without_the_whole_index(
         raise AssertionError("the patched build assembled the whole search index")
 
     monkeypatch.setattr(search_build, "place_search", refused)
-    rounds = [
+    rounds: list[list[tuple[str, str, str | None]]] = [
         [(listed[0], "Zanzibarish tides and a quokka at the harbour.", None)],
         [(listed[2], "Quokka sightings confirmed.", "A new headline about quokkas"),
          (listed[5], "Nothing about tides any more.", None)],
