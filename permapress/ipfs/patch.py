@@ -94,9 +94,10 @@ def _patch(
     get: Callable[[CID], bytes],
     sink: Sink,
     new_names: bool = False,
+    total: int | None = None,
 ) -> Imported:
     block = get(cid)
-    made = _patch_flat(block, changes, profile, get, sink, new_names)
+    made = _patch_flat(block, changes, profile, get, sink, new_names, total)
     if made is not None:
         return made
     node = decode_node(block)
@@ -126,7 +127,7 @@ def _child(
         made = change
     else:
         assert isinstance(change, dict)
-        made = _patch(link.cid, change, profile, get, sink, new_names)
+        made = _patch(link.cid, change, profile, get, sink, new_names, link.tsize)
     return replace(link, cid=made.cid, tsize=made.tsize)
 
 
@@ -170,14 +171,18 @@ def _patch_flat(
     get: Callable[[CID], bytes],
     sink: Sink,
     new_names: bool = False,
+    total: int | None = None,
 ) -> Imported | None:
     """A basic directory patched in its bytes: the links that change are decoded and encoded
     again, the others are copied as they are, which is what ``_patch_directory`` writes too (it
     encodes canonical links back to the same bytes) without decoding every link of a folder of
     thousands of articles. None when ``block`` is not a basic directory in the canonical shape
-    read here (Hash, Name, Tsize in each link; Data last): the caller then decodes it."""
+    read here (Hash, Name, Tsize in each link; Data last): the caller then decodes it.
+    ``total``: the directory's cumulative size as its parent's link says (the block and every
+    link's Tsize), so the links' sizes need not be read one by one."""
     links: list[tuple[int, int, int, bytes]] = []  # each link: field start, body start, end, name
     tsizes = estimate = 0
+    sized = total is not None and total >= len(block)
     data: bytes | None = None
     pos, end = 0, len(block)
     while pos < end:
@@ -187,23 +192,32 @@ def _patch_flat(
                 return None
             data, pos = block[inner:end], end
             continue
-        if block[pos] != 0x12:  # a link is field 2 (bytes)
+        if block[pos] != 0x12 or pos + 2 >= end:  # a link is field 2 (bytes)
             return None
-        length, inner = read_uvarint(block, pos + 1)
+        length, inner = block[pos + 1], pos + 2  # one-byte varints inline: most of them are
+        if length > 0x7F:
+            length, inner = read_uvarint(block, pos + 1)
         stop = inner + length
-        if stop > end or inner >= stop or block[inner] != 0x0A:
+        if stop > end or inner + 1 >= stop or block[inner] != 0x0A:
             return None
-        hash_length, at = read_uvarint(block, inner + 1)
+        hash_length, at = block[inner + 1], inner + 2
+        if hash_length > 0x7F:
+            hash_length, at = read_uvarint(block, inner + 1)
         at += hash_length
-        if at >= stop or block[at] != 0x12:
+        if at + 1 >= stop or block[at] != 0x12:
             return None
-        name_length, at = read_uvarint(block, at + 1)
+        name_length, at = block[at + 1], at + 2
+        if name_length > 0x7F:
+            name_length, at = read_uvarint(block, at - 1)
         name, at = block[at : at + name_length], at + name_length
         if at < stop:
             if block[at] != 0x18:
                 return None
-            tsize, at = read_uvarint(block, at + 1)
-            tsizes += tsize
+            if sized and block[stop - 1] < 0x80 and at + 1 < stop:
+                at = stop  # the size is counted in ``total``
+            else:
+                tsize, at = read_uvarint(block, at + 1)
+                tsizes += tsize
         if at != stop:
             return None
         links.append((pos, inner, stop, name))
@@ -211,6 +225,9 @@ def _patch_flat(
         pos = stop
     if data is None or decode_data(data).type != DIRECTORY:
         return None
+    if sized:
+        assert total is not None
+        tsizes = total - len(block)
     wanted = {name_bytes(name): (name, change) for name, change in changes.items()}
     names = {name for _start, _inner, _stop, name in links}
     added: list[tuple[bytes, str, Imported]] = []
