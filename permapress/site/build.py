@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import Catalog, VersionRow
@@ -67,7 +68,11 @@ from permapress.site.state import (
 from permapress.site.state import category_slugs as slugs_of_categories
 from permapress.site.theme import PACKAGE_THEME, Theme, newsroom_theme, render_version
 from permapress.site.views import ArticleEntry
+from permapress.site.workers import early_pool
 from permapress.trust.keys import fingerprint, load_public_key
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 __all__ = ["PARALLEL_MIN", "BuildResult", "build_site"]
 
@@ -107,6 +112,28 @@ def build_site(
     made = patch.quick_build(newsroom, built_at=built_at, started=started, theme=theme)
     if made is not None:
         return made
+    count = (workers or os.cpu_count() or 1) if isinstance(newsroom.blocks, FileBlockstore) else 1
+    pool = None
+    if count > 1 and log_seq(newsroom.catalog) >= PARALLEL_MIN:
+        # forked while this process is small; the article folders go to them as data
+        pool = early_pool(count)
+    try:
+        return _build(newsroom, built_at, started, count, progress, theme, pool)
+    finally:
+        if pool is not None:  # ended already when the workers took the folders
+            pool.terminate()
+            pool.join()
+
+
+def _build(
+    newsroom: Newsroom,
+    built_at: str,
+    started: float,
+    workers: int,
+    progress: bool,
+    theme: Theme,
+    pool: Pool | None,
+) -> BuildResult:
     config, catalog, blocks = newsroom.config, newsroom.catalog, newsroom.blocks
     # Skeleton rows (slug, dates, categories), on a cold build too: a page that renders reads
     # its articles in full then, and an article folder's job reads its own versions when it runs
@@ -122,11 +149,9 @@ def build_site(
     own_pages = trustpages.newsroom_pages(e.article for e in own)
     site = site_info(newsroom, sections_shown, fingerprint(public_key), theme, own_pages)
     version = render_version(theme)
-    on_disk = isinstance(blocks, FileBlockstore)
     plan = Plan(get_profile(config.profile), blocks.put, cache, version, site=site,
-                site_key=site_key(site), parallel_min=PARALLEL_MIN,
-                workers=(workers or os.cpu_count() or 1) if on_disk else 1,
-                has=blocks.has)  # fmt: skip
+                site_key=site_key(site), parallel_min=PARALLEL_MIN, workers=workers,
+                has=blocks.has, pool=pool)  # fmt: skip
 
     _plan_articles(plan, newsroom, found)
     if plan.workers > 1 and len(plan.jobs) >= plan.parallel_min:
@@ -148,9 +173,11 @@ def build_site(
             for page in (pages.not_found(site), pages.verify_page(site), pages.badge_script(),
                          pages.robots(site), pages.stylesheet(site)):  # fmt: skip
                 plan.page(page)
+            del full, own  # the articles read for listings
+            plan.flush(progress)
+            # the index after the workers ended: its memory does not add to theirs
             slugs = [e.article.slug for e in found.news]  # as the quick path has them
             search_build.place_search(plan, catalog, site, slugs, found.rows, get=blocks.get)
-            plan.flush(progress)
         except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
             plan.abandon()
             raise
@@ -202,6 +229,7 @@ def _plan_articles(plan: Plan, newsroom: Newsroom, found: _Site) -> None:
     did not change is reused whole, without looking inside; one that changed is one job."""
     catalog = newsroom.catalog
     source = folders.VersionSource(catalog.path, catalog, found.drafts)
+    shared = folders.folder_context(plan, newsroom.blocks)
     for entry in found.entries:
         slug = entry.article.slug
         base = paths.article_folder(slug)
@@ -216,7 +244,7 @@ def _plan_articles(plan: Plan, newsroom: Newsroom, found: _Site) -> None:
         plan.cache.update(inner)
         newest = found.rows[slug][-1].number  # what the fingerprint covers
         folder = folders.ArticleFolder(slug, None, own_slugs, key, inner, source, newest)
-        folders.plan_folder(plan, folder, newsroom.blocks)
+        folders.plan_folder(plan, folder, newsroom.blocks, shared)
 
 
 def _plan_retracted(plan: Plan, newsroom: Newsroom, drafts: set[tuple[str, int]]) -> None:

@@ -15,7 +15,8 @@ A full build plans a job for every article before the workers take them, so its 
 versions (``rows`` None): the job reads them from the catalog when it runs, a worker process
 through a read-only connection of its own (a connection is never used across ``fork``). The
 building process then holds no article's text for the jobs, and a worker only the one article
-it is making.
+it is making. Such a job can also go to a worker as data (``workers.Remote``: the folder's slug,
+categories, fingerprint, cached pages and newest version, and the build's shared context).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.published import public
-from permapress.ipfs.blockstore import Blockstore
+from permapress.ipfs.blockstore import Blockstore, FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.profiles import Profile
@@ -36,6 +37,7 @@ from permapress.site import entries, history, pages, paths
 from permapress.site.pagecache import CachedPage
 from permapress.site.plan import MadeFolder, Plan, fingerprint
 from permapress.site.views import SiteInfo
+from permapress.site.workers import Remote
 
 
 def folder_key(
@@ -52,15 +54,21 @@ class VersionSource:
     process, a read-only connection to ``path`` (opened once per process) in a worker."""
 
     path: Path
-    catalog: Catalog
+    catalog: Catalog | None
     drafts: set[tuple[str, int]]
     pid: int = field(default_factory=os.getpid)
 
     def rows(self, slug: str, newest: int) -> list[VersionRow]:
         """The public versions of ``slug`` up to ``newest``: one recorded by another command
         after the build planned the folder waits for the next build, as in its listings."""
-        catalog = self.catalog if os.getpid() == self.pid else _worker_catalog(self.path)
+        catalog = self.catalog
+        if catalog is None or os.getpid() != self.pid:
+            catalog = _worker_catalog(self.path)
         return [r for r in public(catalog.versions(slug), self.drafts) if r.number <= newest]
+
+    def __reduce__(self) -> tuple[type[VersionSource], tuple[object, ...]]:
+        """Sent to a worker without the connection, which the worker never uses."""
+        return VersionSource, (self.path, None, self.drafts, self.pid)
 
 
 # The read-only catalog of this worker process: (its process id, the path, the catalog).
@@ -98,12 +106,58 @@ class ArticleFolder:
         return self.source.rows(self.slug, self.newest)
 
 
-def plan_folder(plan: Plan, folder: ArticleFolder, blocks: Blockstore) -> None:
+@dataclass(frozen=True, slots=True)
+class FolderContext:
+    """What every folder job of a build shares: the site, its key, the render version, the
+    import profile and the blockstore (sent to a worker once per chunk of jobs,
+    ``workers.Remote``; a worker opens the blockstore's folder itself)."""
+
+    site: SiteInfo
+    site_key: str
+    version: str
+    profile: Profile
+    blocks: Blockstore
+
+    def __reduce__(self) -> tuple[Callable[..., FolderContext], tuple[object, ...]]:
+        if not isinstance(self.blocks, FileBlockstore):
+            raise TypeError("only a blockstore on disk is shared with worker processes")
+        own = (self.site, self.site_key, self.version, self.profile)
+        return _in_worker, (*own, self.blocks.root, self.blocks.fsync)
+
+
+# The blockstore a worker process opened: (its process id, the folder, the blockstore).
+_STORES: list[tuple[int, Path, FileBlockstore]] = []
+
+
+def _in_worker(
+    site: SiteInfo, site_key: str, version: str, profile: Profile, root: Path, fsync: bool
+) -> FolderContext:
+    found = [s for pid, at, s in _STORES if pid == os.getpid() and at == root]
+    if not found:
+        found = [FileBlockstore(root, fsync=fsync)]
+        _STORES[:] = [(os.getpid(), root, found[0])]
+    return FolderContext(site, site_key, version, profile, found[0])
+
+
+def folder_context(plan: Plan, blocks: Blockstore) -> FolderContext:
     assert plan.site is not None
-    make = partial(
-        _make_folder, folder, plan.site, plan.site_key, plan.version, plan.profile, blocks
-    )
-    plan.folder(paths.article_folder(folder.slug).rstrip("/"), folder.fingerprint, make)
+    return FolderContext(plan.site, plan.site_key, plan.version, plan.profile, blocks)
+
+
+def plan_folder(
+    plan: Plan, folder: ArticleFolder, blocks: Blockstore, context: FolderContext | None = None
+) -> None:
+    """One job that makes the folder; with ``context`` (one object for all the build's folders)
+    the job can also be sent to a worker as data (``workers.Remote``)."""
+    context = context or folder_context(plan, blocks)
+    make = partial(_remote_folder, context, folder)
+    remote = Remote(_remote_folder, context, folder) if folder.rows is None else None
+    plan.folder(paths.article_folder(folder.slug).rstrip("/"), folder.fingerprint, make, remote)
+
+
+def _remote_folder(context: FolderContext, folder: ArticleFolder) -> MadeFolder:
+    c = context
+    return _make_folder(folder, c.site, c.site_key, c.version, c.profile, c.blocks)
 
 
 def place_versions(

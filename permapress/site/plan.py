@@ -15,9 +15,9 @@ Jobs run in this process, or in forked worker processes (one per core) when ther
 ``parallel_min`` of them and the blockstore is on disk. Once ``start`` handed the jobs planned so
 far to the workers (the article folders), every page planned after it is rendered at once, in
 this process: a listing page's articles are then let go as soon as it is made, instead of every
-listing holding its articles until ``flush``. Workers find their jobs in ``_JOBS`` by
-index (nothing is pickled but the index and what a job made); ``gc.freeze`` keeps the collector
-from touching, and so copying, the parent's objects while they run. What the workers made is
+listing holding its articles until ``flush``. Workers forked before the build read the catalog
+(``pool``) are sent their jobs as data; else they are forked at ``start`` and find the jobs by
+index in the memory they inherit (``workers.py``). What the workers made is
 placed as it comes back (``collect``, called between pages, and ``flush``), not kept until all
 are done; with ``spool`` set, the folders' page-cache rows go to a temporary file
 (``pagecache.Spool``) instead of ``fresh``. A worker ignores Ctrl+C: the parent ends them and
@@ -26,9 +26,7 @@ reports one line.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,10 +35,12 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_bytes
 from permapress.ipfs.profiles import Profile
+from permapress.site import workers
 from permapress.site.carfile import car_file
 from permapress.site.pagecache import CachedPage, Spool
 from permapress.site.theme import code_version
 from permapress.site.views import SiteInfo
+from permapress.site.workers import Remote
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -79,6 +79,8 @@ class Job:
     paths: tuple[str, ...]
     fingerprint: str
     make: Callable[[], Imported | MadeFolder]
+    # the same job as data, for workers forked before it was planned (``workers.py``)
+    remote: Remote | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,33 +92,6 @@ class MadeFolder:
     rows: list[tuple[str, CachedPage]]
     pages: int
     rendered: int
-
-
-# The jobs of the running build, where forked worker processes find them by index.
-_JOBS: list[Job] = []
-
-
-def _run_jobs(indices: range) -> list[tuple[int, Imported | MadeFolder]]:
-    return [(index, _JOBS[index].make()) for index in indices]
-
-
-def _worker_start() -> None:
-    """A worker ignores Ctrl+C: the parent stops the build and ends the workers, so one line
-    reports the interruption instead of a traceback from every worker."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _start_pool(workers: int) -> Pool:
-    """A pool of forked workers. SIGINT is blocked while they are forked (a Ctrl+C then waits
-    for this process), so no worker can receive one before it ignores it."""
-    import multiprocessing
-
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        return multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def fingerprint(value: Any) -> str:
@@ -152,13 +127,15 @@ class Plan:
     pages: int = 0
     planned: set[str] = field(default_factory=set)
     # jobs handed to workers by ``start``: (the jobs, the pool, its results as they come)
-    running: tuple[list[Job], Pool, Iterator[list[tuple[int, Imported | MadeFolder]]]] | None = None
+    running: tuple[list[Job], Pool, Iterator[list[tuple[int, Any]]]] | None = None
     # after ``start``: pages are rendered as they are planned (see the module's notes)
     eager: bool = False
     # where the page-cache rows of folders go when set (a big build), instead of ``fresh``
     spool: Spool | None = None
     # how many of the running jobs were placed already (``collect``)
     collected: int = 0
+    # workers forked before the build planned (``workers.early_pool``), for ``remote`` jobs
+    pool: Pool | None = None
 
     def place(self, path: str, node: Imported) -> None:
         parts = path.split("/")
@@ -218,27 +195,41 @@ class Plan:
         self.cars[bundle] = len(self.jobs)
         self.jobs.append(Job((path,), digest, lambda: car_file(bundle, get, profile, sink)))
 
-    def folder(self, path: str, digest: str, make: Callable[[], MadeFolder]) -> None:
-        """A folder that changed, made whole by one job."""
-        self.jobs.append(Job((path,), digest, make))
+    def folder(
+        self, path: str, digest: str, make: Callable[[], MadeFolder], remote: Remote | None = None
+    ) -> None:
+        """A folder that changed, made whole by one job (``remote``: the same as data)."""
+        self.jobs.append(Job((path,), digest, make, remote))
 
     def start(self) -> None:
         """Hand the jobs planned so far to worker processes now (when there are enough of them,
         and more than one worker), so that this process plans and renders the rest meanwhile;
-        ``flush`` collects what the workers made."""
-        global _JOBS
+        ``flush`` collects what the workers made. Workers forked early (``pool``) take them as
+        data when every one has its ``remote`` form; else they are forked now."""
         self.eager = True
-        if self.workers <= 1 or len(self.jobs) < self.parallel_min or self.running is not None:
+        if self.running is not None:
+            return
+        if self.workers <= 1 or len(self.jobs) < self.parallel_min:
+            self._drop_pool()
             return
         jobs, self.jobs, self.cars = self.jobs, [], {}
-        _JOBS = jobs
-        # Objects made so far are never freed while the workers run: keep the collector off
-        # them, so that forked workers do not copy every page of memory by touching them.
-        gc.freeze()
-        pool = _start_pool(self.workers)
         size = max(16, len(jobs) // (self.workers * 20))
-        chunks = [range(start, min(start + size, len(jobs))) for start in range(0, len(jobs), size)]
-        self.running = (jobs, pool, pool.imap_unordered(_run_jobs, chunks))
+        remotes = [job.remote for job in jobs if job.remote is not None]
+        results: Iterator[list[tuple[int, Any]]]
+        if self.pool is not None and len(remotes) == len(jobs):
+            pool, self.pool = self.pool, None
+            results = pool.imap_unordered(workers.run_remote, workers.remote_chunks(remotes, size))
+        else:
+            self._drop_pool()
+            pool = workers.late_pool(self.workers, [job.make for job in jobs])
+            chunks = [range(at, min(at + size, len(jobs))) for at in range(0, len(jobs), size)]
+            results = pool.imap_unordered(workers.run_indexed, chunks)
+        self.running = (jobs, pool, results)
+
+    def _drop_pool(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            workers.stop(pool)
 
     def collect(self) -> None:
         """Place what the workers made so far, without waiting: their results (page-cache rows
@@ -261,7 +252,8 @@ class Plan:
         """End the workers of a build that stops half-way (what they made is not kept)."""
         running, self.running = self.running, None
         if running is not None:
-            _stop(running[1])
+            workers.stop(running[1])
+        self._drop_pool()
 
     def flush(self, progress: bool = False) -> None:
         """Run every pending job and place what it made (with a progress bar when asked): the
@@ -287,7 +279,7 @@ class Plan:
         finally:
             self.collected = 0
             if running is not None:
-                _stop(running[1])
+                workers.stop(running[1])
         for job, made in zip(jobs, made_here, strict=True):
             self._made(job, made)
 
@@ -342,14 +334,6 @@ class Plan:
         self.stale += [
             path for path in self.cache if not path.startswith("#") and not in_tree(self.tree, path)
         ]
-
-
-def _stop(pool: Pool) -> None:
-    global _JOBS
-    pool.terminate()
-    pool.join()
-    _JOBS = []
-    gc.unfreeze()
 
 
 def in_tree(tree: Tree, path: str) -> bool:

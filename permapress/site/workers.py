@@ -1,0 +1,124 @@
+"""The build's worker processes: forked early and sent their jobs as data, or forked late.
+
+    Remote(func, context, args)   a job a worker runs as ``func(context, args)`` from pickled data
+    early_pool(workers) -> Pool   workers forked now, while the building process is still small
+    late_pool(workers, makes)     workers forked from a process that holds the jobs' closures
+    run_remote(chunk)             (in a worker) a chunk of remote jobs
+    stop(pool)                    end the workers
+
+A forked worker shares the building process's memory until either of them writes to a page;
+the worker then gets its own copy of it. Forked late, after the build collected every article
+(skeleton rows, entries, one job per folder), a worker that walks through half the jobs touches
+(reference counts) most pages that hold them and so copies much of that memory: at 100,000
+articles each ended near 250 MiB. Forked early, before the build reads the catalog, a worker
+holds only the modules; its jobs come as data (a ``Remote``: a module-level function, a context
+pickled once per chunk and each job's own arguments), and what it makes goes back the same way.
+Jobs that are closures (``late_pool``) are found by index in ``_MAKES``, which the workers
+inherit. ``gc.freeze`` keeps each worker's collector off the objects it inherited.
+"""
+
+from __future__ import annotations
+
+import gc
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
+
+@dataclass(frozen=True, slots=True)
+class Remote:
+    """A job as data: ``func(context, args)`` in a worker. ``func`` is a module-level function
+    (pickled by name); jobs that share ``context`` (the same object) share one copy per chunk."""
+
+    func: Callable[[Any, Any], Any]
+    context: Any
+    args: Any
+
+
+# The jobs of a build whose workers were forked late, found by index (see the module's notes),
+# and whether this process's collector is frozen for them.
+_MAKES: list[Callable[[], Any]] = []
+_FROZEN: list[bool] = [False]
+
+
+def run_indexed(indices: range) -> list[tuple[int, Any]]:
+    return [(index, _MAKES[index]()) for index in indices]
+
+
+def run_remote(
+    chunk: tuple[int, Callable[[Any, Any], Any], Any, list[Any]],
+) -> list[tuple[int, Any]]:
+    start, func, context, args = chunk
+    return [(start + offset, func(context, one)) for offset, one in enumerate(args)]
+
+
+def remote_chunks(jobs: Sequence[Remote], size: int) -> Iterator[tuple[int, Any, Any, list[Any]]]:
+    """Chunks of ``size`` jobs (made as the pool takes them), split where the function or the
+    context changes."""
+    start = 0
+    while start < len(jobs):
+        first = jobs[start]
+        end = start + 1
+        while (
+            end < len(jobs)
+            and end - start < size
+            and jobs[end].func is first.func
+            and jobs[end].context is first.context
+        ):
+            end += 1
+        yield start, first.func, first.context, [job.args for job in jobs[start:end]]
+        start = end
+
+
+def _worker_start() -> None:
+    """A worker ignores Ctrl+C: the parent stops the build and ends the workers, so one line
+    reports the interruption instead of a traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _fork(workers: int) -> Pool:
+    """A pool of forked workers. SIGINT is blocked while they are forked (a Ctrl+C then waits
+    for this process), so no worker can receive one before it ignores it."""
+    import multiprocessing
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def early_pool(workers: int) -> Pool:
+    """Workers forked now, for ``Remote`` jobs; this process's collector is left as it was."""
+    gc.collect()
+    gc.freeze()  # the workers inherit a frozen heap; this process unfreezes its own
+    try:
+        return _fork(workers)
+    finally:
+        gc.unfreeze()
+
+
+def late_pool(workers: int, makes: list[Callable[[], Any]]) -> Pool:
+    """Workers forked now that run ``makes[i]`` for the indices they are sent. Objects made so
+    far are not freed while they run: the collector stays off them (until ``stop``), so that
+    the workers do not copy every page of memory by touching them."""
+    global _MAKES
+    _MAKES = makes
+    gc.freeze()
+    _FROZEN[0] = True
+    return _fork(workers)
+
+
+def stop(pool: Pool) -> None:
+    global _MAKES
+    pool.terminate()
+    pool.join()
+    _MAKES = []
+    if _FROZEN[0]:
+        _FROZEN[0] = False
+        gc.unfreeze()

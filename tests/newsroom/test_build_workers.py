@@ -1,0 +1,92 @@
+"""Worker processes forked before the build reads the catalog take the article folders as data
+(``site/workers.py``): the site and page cache are those a build in one process makes, and
+nothing a folder job carries needs the building process's memory."""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from permapress.handle import Newsroom
+from permapress.site import build as build_module
+from permapress.site import folders, workers
+from permapress.site.workers import Remote, remote_chunks, run_remote
+
+
+def _fresh_build(home: Path, count: int) -> Any:
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+    with Newsroom.open(home) as newsroom:
+        return build_module.build_site(newsroom, workers=count, built_at="2026-01-01T00:00:00Z")
+
+
+def _rows(home: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        return db.execute("SELECT * FROM page_cache ORDER BY path").fetchall()
+
+
+def test_early_workers_build_the_site_a_single_process_builds(
+    demo_home: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 0)
+    serial = _fresh_build(demo_home, 1)
+    serial_rows = _rows(demo_home)
+
+    def no_late_fork(*args: Any) -> Any:
+        raise AssertionError("the folders should have gone to the early workers as data")
+
+    sent: list[int] = []
+    chunks = workers.remote_chunks
+
+    def counted(jobs: Any, size: int) -> Any:
+        sent.append(len(jobs))
+        return chunks(jobs, size)
+
+    monkeypatch.setattr(workers, "late_pool", no_late_fork)
+    monkeypatch.setattr(workers, "remote_chunks", counted)
+    parallel = _fresh_build(demo_home, 2)
+    assert sent and sent[0] > 0  # the folders went to the workers as data
+    assert parallel.root_cid == serial.root_cid
+    assert parallel.rendered == serial.rendered
+    assert _rows(demo_home) == serial_rows
+
+
+def test_a_folder_job_travels_without_the_catalog_connection(demo_home: Path) -> None:
+    with Newsroom.open(demo_home) as newsroom:
+        catalog = newsroom.catalog
+        slug = catalog.articles("published")[0].slug
+        source = folders.VersionSource(catalog.path, catalog, set())
+        back = pickle.loads(pickle.dumps(source))
+        assert back.catalog is None and back.path == catalog.path
+        assert [r.number for r in back.rows(slug, 99)] == [r.number for r in source.rows(slug, 99)]
+
+
+def test_remote_chunks_keep_order_and_split_where_the_context_changes() -> None:
+    one, two = ("a",), ("b",)
+    jobs = [Remote(_pair, one, n) for n in range(5)] + [Remote(_pair, two, n) for n in range(3)]
+    chunks = list(remote_chunks(jobs, 2))
+    assert [(start, len(args)) for start, _, _, args in chunks] == [
+        (0, 2), (2, 2), (4, 1), (5, 2), (7, 1)
+    ]  # fmt: skip
+    done = [pair for chunk in chunks for pair in run_remote(pickle.loads(pickle.dumps(chunk)))]
+    assert done == [(i, _pair(job.context, job.args)) for i, job in enumerate(jobs)]
+
+
+def _pair(context: tuple[str], n: int) -> str:
+    return f"{context[0]}{n}"
+
+
+def test_a_memory_blockstore_is_not_sent_to_workers() -> None:
+    from permapress.ipfs.blockstore import MemoryBlockstore
+    from permapress.ipfs.profiles import get_profile
+    from permapress.site.views import SiteInfo
+
+    context = folders.FolderContext(
+        SiteInfo("n", "t", "en", None), "k", "v", get_profile("unixfs-v1-2025"), MemoryBlockstore()
+    )
+    with pytest.raises(TypeError):
+        pickle.dumps(context)
