@@ -25,6 +25,13 @@ Writes go to a temporary file in the block's folder and are renamed into place (
 so a reader never sees half a block and two processes may write the same or different blocks at
 the same time. ``fsync=True`` also flushes each block to disk before the rename.
 
+``put_many`` of ``PACK_MIN`` blocks or more writes them into one pack file instead
+(``root/packs/<name>.pack``, indexed in ``root/packs.sqlite``; see ``packs.py``): an import
+stores a dozen small blocks per article, and a new file costs far more than its bytes. ``get``,
+``has``, iteration and ``delete`` look in the packs after the block's own file; deleting a
+packed block rewrites the pack's other blocks as files of their own and deletes the pack, so
+its bytes leave the disk. kubo reads the one-file blocks only.
+
 flatfs keys hold the multihash only, so iterating a ``FileBlockstore`` cannot know the codec a
 block was stored under: it yields CIDv1 with the ``raw`` codec for every block. Use the CIDs from
 your DAG (or ``CID(1, codec, cid.multihash)``) when you need the codec.
@@ -43,6 +50,7 @@ from typing import Protocol, runtime_checkable
 
 from permapress.errors import BlockNotFound, ConfigError, FormatError, IpfsError
 from permapress.ipfs.cid import B32_UPPER, CID, IDENTITY, RAW, b32_spread, decode_multihash
+from permapress.ipfs.packs import PACKS, Packs
 
 _TEMP_NUMBERS = itertools.count()
 
@@ -66,6 +74,7 @@ if hasattr(os, "register_at_fork"):
 
 SHARDING = "/repo/flatfs/shard/v1/next-to-last/2"
 _SUFFIX = ".data"
+PACK_MIN = 4  # a batch of fewer blocks is written one file per block
 
 
 @runtime_checkable
@@ -168,12 +177,13 @@ def shard_of(key: str) -> str:
 class FileBlockstore:
     """One file per block under ``root`` in kubo's flatfs layout (see the module docstring)."""
 
-    __slots__ = ("root", "fsync", "_prefix", "_unnamed")
+    __slots__ = ("root", "fsync", "_prefix", "_unnamed", "_packs")
 
     def __init__(self, root: Path | str, *, fsync: bool = False) -> None:
         self.root = Path(root)
         self.fsync = fsync
         self._unnamed = True
+        self._packs = Packs(self.root, fsync=fsync)
         self._prefix = os.fspath(self.root) + os.sep
         if self.root.exists() and not self.root.is_dir():
             raise ConfigError(f"blockstore {self.root} is a file; give a folder for the blocks")
@@ -210,12 +220,20 @@ class FileBlockstore:
             with open(self._file(cid), "rb") as handle:
                 return handle.read()
         except FileNotFoundError:
-            raise BlockNotFound(cid) from None
+            pass
         except OSError as exc:
             raise IpfsError(f"cannot read block {cid} from {self.root}: {exc.strerror}") from None
+        packed = self._packs.find(cid.multihash)
+        if packed is None:
+            raise BlockNotFound(cid)
+        return packed
 
     def has(self, cid: CID) -> bool:
-        return identity_data(cid) is not None or os.path.isfile(self._file(cid))
+        return (
+            identity_data(cid) is not None
+            or os.path.isfile(self._file(cid))
+            or self._packs.has(cid.multihash)
+        )
 
     def put(self, cid: CID, data: bytes) -> None:
         if identity_data(cid) is not None:
@@ -233,9 +251,17 @@ class FileBlockstore:
             raise IpfsError(f"cannot write block {cid} to {self.root}: {exc.strerror}") from None
 
     def put_many(self, blocks: Iterable[tuple[CID, bytes]]) -> int:
-        """Put every block, one after the other: writing them from a few threads was measured
-        (2 cores, an import of 1,000 articles) and cost more CPU than it saved in waiting."""
-        return put_many(self, blocks)
+        """Put every block; ``PACK_MIN`` or more go into one pack file (``packs.py``: one new
+        file instead of one per block, which is most of what storing a small block costs).
+        They are not looked for first: a block stored twice is still one block to readers.
+        (Writing one file per block from a few threads was measured and dropped: on 2 cores
+        it cost more CPU than it saved in waiting.)"""
+        given = list(blocks)
+        batch = [(cid, data) for cid, data in given if identity_data(cid) is None]
+        if len(batch) < PACK_MIN:
+            return put_many(self, given)
+        self._packs.write(batch, self._write_atomic)
+        return len(given)
 
     def _write_atomic(self, path: Path | str, data: bytes) -> None:
         """Write a block so that readers see all of it or nothing: on Linux as an unnamed file
@@ -297,17 +323,23 @@ class FileBlockstore:
         try:
             self.path_of(cid).unlink()
         except FileNotFoundError:
-            return
+            pass
         except OSError as exc:
             raise IpfsError(f"cannot delete block {cid} from {self.root}: {exc.strerror}") from None
+        # a pack that holds it is deleted, its other blocks written one file each first
+        self._packs.remove(cid.multihash, self._keep)
+
+    def _keep(self, multihash: bytes, data: bytes) -> None:
+        self.put(CID(1, RAW, multihash), data)
 
     def __iter__(self) -> Iterator[CID]:
         """CIDv1 ``raw`` of every stored block (flatfs does not record codecs)."""
         try:
             shards = sorted(
-                (entry for entry in os.scandir(self.root) if entry.is_dir()),
+                (entry for entry in os.scandir(self.root)
+                 if entry.is_dir() and entry.name != PACKS),
                 key=lambda entry: entry.name,
-            )
+            )  # fmt: skip
         except OSError:
             return
         for shard in shards:
@@ -319,6 +351,9 @@ class FileBlockstore:
                 cid = _cid_of_filename(name)
                 if cid is not None and shard_of(name[: -len(_SUFFIX)]) == shard.name:
                     yield cid
+        for key in self._packs:
+            if not os.path.isfile(self._prefix + _relative_file(key)):  # listed above
+                yield CID(1, RAW, key)
 
     def __contains__(self, cid: object) -> bool:
         return isinstance(cid, CID) and self.has(cid)

@@ -17,6 +17,7 @@ import pytest
 from permapress.articles import markup
 from permapress.articles.items import Failed, ReadOptions
 from permapress.articles.model import Article
+from permapress.ipfs.blockstore import FileBlockstore
 from permapress.newsroom import record
 from permapress.newsroom.reading import iter_items
 from permapress.newsroom.readpool import ENV, BrokenExecutor, Task, in_order, start_pool
@@ -140,8 +141,9 @@ def test_a_folder_is_still_read_when_the_pool_broke(tmp_path: Path) -> None:
     assert got == list(iter_items([folder], fmt=None, tz=UTC, options=ReadOptions()))
 
 
-def _blocks(home: Path) -> set[str]:
-    return {p.name for p in (home / "blocks").rglob("*.data")}
+def _blocks(home: Path) -> set[bytes]:
+    # the store's own listing: blocks stored in batches are in pack files, not one file each
+    return {cid.multihash for cid in FileBlockstore(home / "blocks")}
 
 
 def test_new_articles_are_built_in_the_reader_processes_with_the_same_bytes(

@@ -24,7 +24,8 @@ def _ok(cli: Cli, *args: str) -> Any:
 
 def _blocks_holding(home: Path, text: str) -> list[Path]:
     needle = text.encode()
-    return [p for p in (home / "blocks").rglob("*.data") if needle in p.read_bytes()]
+    # every file: blocks stored in batches sit in pack files (blocks/packs/*.pack)
+    return [p for p in (home / "blocks").rglob("*") if p.is_file() and needle in p.read_bytes()]
 
 
 def test_purge_deletes_the_text_from_earlier_site_roots_too(cli: Cli, tmp_path: Path) -> None:

@@ -1,0 +1,226 @@
+"""Pack files: the blocks of one batched write in one file, found again through an index.
+
+A ``FileBlockstore`` keeps one file per block (kubo's flatfs layout). Creating a file costs far
+more than writing its few kilobytes, and an import writes about a dozen small blocks per
+article, so ``FileBlockstore.put_many`` hands a batch of blocks to ``Packs.write`` instead:
+
+    blocks/
+      packs/<NAME>.pack    the batch, each block as a CAR section (varint of the CID's and
+                           the block's length, the binary CID, the block): readable without
+                           the index, and ``NAME`` is the SHA-256 (hex, 32 digits) of the file
+      packs.sqlite         the index: multihash -> (pack, offset of the block, length)
+
+    Packs(root, fsync=False)
+      write(blocks, write_file)    the pack file first (``write_file`` puts it in place whole,
+                                   or not at all), then its rows in one transaction: a block
+                                   is found only once all of its bytes are on disk; a crash in
+                                   between leaves a pack no row names, never a row without its
+                                   bytes
+      find(multihash) -> bytes | None
+      has(multihash) -> bool
+      iter(packs) -> Iterator[bytes]   every packed multihash, once
+      remove(multihash, keep)      every pack holding it loses it: the pack's other blocks go
+                                   to ``keep(multihash, block)`` (their own files), the pack
+                                   file is deleted, then its rows; a crash in between leaves
+                                   rows naming a missing pack, which read as absent
+
+The index is opened per process (a forked worker opens its own) and guarded by a lock, so the
+import's workers, the importing process and a server may use one store at the same time
+(SQLite in WAL mode; a writer waits for another's transaction). A store that never had a
+batched write has no index: nothing is created until the first pack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Final
+
+from permapress.errors import IpfsError
+from permapress.ipfs.cid import CID, encode_varint
+
+PACKS: Final = "packs"
+INDEX: Final = "packs.sqlite"
+SUFFIX: Final = ".pack"
+_SCHEMA: Final = (
+    "CREATE TABLE IF NOT EXISTS blocks (key BLOB NOT NULL, pack TEXT NOT NULL, "
+    "offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (key, pack)) WITHOUT ROWID"
+)
+_FIND: Final = "SELECT pack, offset, length FROM blocks WHERE key = ?"
+_BUSY_SECONDS: Final = 60.0
+
+WriteFile = Callable[[str, bytes], None]
+Keep = Callable[[bytes, bytes], None]
+
+
+def pack_bytes(blocks: Sequence[tuple[CID, bytes]]) -> tuple[bytes, list[tuple[bytes, int, int]]]:
+    """The pack of ``blocks`` and (multihash, offset, length) of each block in it."""
+    parts: list[bytes] = []
+    rows: list[tuple[bytes, int, int]] = []
+    offset = 0
+    for cid, data in blocks:
+        raw = bytes(cid)
+        prefix = encode_varint(len(raw) + len(data)) + raw
+        offset += len(prefix)
+        rows.append((cid.multihash, offset, len(data)))
+        offset += len(data)
+        parts += (prefix, data)
+    return b"".join(parts), rows
+
+
+class Packs:
+    """The pack files and index of one blockstore folder (see the module docstring)."""
+
+    __slots__ = ("folder", "index", "fsync", "_locks", "_connections")
+
+    def __init__(self, root: Path, *, fsync: bool = False) -> None:
+        self.folder = root / PACKS
+        self.index = root / INDEX
+        self.fsync = fsync
+        # by process id: a forked child opens its own connection (and never closes its
+        # parent's) and takes its own lock (its parent's may have been held by another thread)
+        self._locks: dict[int, threading.Lock] = {}
+        self._connections: dict[int, sqlite3.Connection] = {}
+
+    def __getstate__(self) -> tuple[Path, bool]:  # a store given to a spawned process
+        return self.folder.parent, self.fsync
+
+    def __setstate__(self, state: tuple[Path, bool]) -> None:
+        Packs.__init__(self, state[0], fsync=state[1])
+
+    @property
+    def _lock(self) -> threading.Lock:
+        return self._locks.setdefault(os.getpid(), threading.Lock())
+
+    def _connection(self, *, create: bool) -> sqlite3.Connection | None:
+        pid = os.getpid()
+        known = self._connections.get(pid)  # a forked child never uses its parent's
+        if known is not None:
+            return known
+        if not create and not os.path.exists(self.index):
+            return None
+        try:
+            conn = sqlite3.connect(
+                self.index, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
+            conn.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise IpfsError(f"cannot open the block index {self.index}: {exc}") from None
+        self._connections[pid] = conn
+        return conn
+
+    def write(self, blocks: Sequence[tuple[CID, bytes]], write_file: WriteFile) -> None:
+        """Store ``blocks`` as one pack (see the module docstring)."""
+        body, rows = pack_bytes(blocks)
+        name = hashlib.sha256(body).hexdigest()[:32]
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+            write_file(os.path.join(self.folder, name + SUFFIX), body)
+        except OSError as exc:
+            raise IpfsError(
+                f"cannot write a pack of blocks to {self.folder}: {exc.strerror}"
+            ) from None
+        with self._lock:
+            conn = self._connection(create=True)
+            assert conn is not None
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO blocks (key, pack, offset, length) "
+                        "VALUES (?, ?, ?, ?)",
+                        [(key, name, offset, length) for key, offset, length in rows],
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise IpfsError(f"cannot index a pack of blocks in {self.index}: {exc}") from None
+
+    def _rows(self, key: bytes) -> list[tuple[str, int, int]]:
+        with self._lock:
+            conn = self._connection(create=False)
+            if conn is None:
+                return []
+            try:
+                return conn.execute(_FIND, (key,)).fetchall()
+            except sqlite3.Error as exc:
+                raise IpfsError(f"cannot read the block index {self.index}: {exc}") from None
+
+    def _read(self, pack: str, offset: int, length: int) -> bytes | None:
+        try:
+            fd = os.open(os.path.join(self.folder, pack + SUFFIX), os.O_RDONLY)
+        except FileNotFoundError:  # removed since (``remove``): absent
+            return None
+        try:
+            data = os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
+        return data if len(data) == length else None
+
+    def find(self, key: bytes) -> bytes | None:
+        """The block with multihash ``key``, or None."""
+        try:
+            for pack, offset, length in self._rows(key):
+                data = self._read(pack, offset, length)
+                if data is not None:
+                    return data
+        except OSError as exc:
+            raise IpfsError(
+                f"cannot read a pack of blocks in {self.folder}: {exc.strerror}"
+            ) from None
+        return None
+
+    def has(self, key: bytes) -> bool:
+        return any(
+            os.path.exists(os.path.join(self.folder, pack + SUFFIX))
+            for pack, _offset, _length in self._rows(key)
+        )
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Every packed multihash, once (rows whose pack is gone left out)."""
+        with self._lock:
+            conn = self._connection(create=False)
+            if conn is None:
+                return iter(())
+            rows = conn.execute("SELECT key, pack FROM blocks ORDER BY key").fetchall()
+        try:
+            there = {name[: -len(SUFFIX)] for name in os.listdir(self.folder)}
+        except FileNotFoundError:
+            return iter(())
+        return iter(dict.fromkeys(key for key, pack in rows if pack in there))
+
+    def remove(self, key: bytes, keep: Keep) -> None:
+        """No pack holds ``key`` afterwards (see the module docstring)."""
+        packs = {pack for pack, _offset, _length in self._rows(key)}
+        for pack in sorted(packs):
+            with self._lock:
+                conn = self._connection(create=False)
+                assert conn is not None
+                others = conn.execute(
+                    "SELECT key, offset, length FROM blocks WHERE pack = ? AND key != ?",
+                    (pack, key),
+                ).fetchall()
+            try:
+                for other, offset, length in others:
+                    data = self._read(pack, offset, length)
+                    if data is not None:
+                        keep(other, data)
+                os.unlink(os.path.join(self.folder, pack + SUFFIX))
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise IpfsError(
+                    f"cannot remove a pack of blocks in {self.folder}: {exc.strerror}"
+                ) from None
+            with self._lock:
+                conn = self._connection(create=False)
+                assert conn is not None
+                conn.execute("DELETE FROM blocks WHERE pack = ?", (pack,))
