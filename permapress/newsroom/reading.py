@@ -49,10 +49,17 @@ _AHEAD: Final = 16  # tasks read ahead of the one being recorded
 
 
 def _files(
-    given: Path, fmt: str | None, seen: set[tuple[int, int]], formats: dict[Path, str | None]
+    given: Path,
+    fmt: str | None,
+    seen: set[tuple[int, int]],
+    formats: dict[Path, str | None],
+    linked: set[Path],
+    via_link: bool = False,
 ) -> Iterator[Path | Failed]:
     """The files to read under the folder ``given`` (see the module docstring); ``formats``
-    gets the format each one was detected as (``fmt`` when given)."""
+    gets the format each one was detected as (``fmt`` when given), ``linked`` those reached
+    through a symlink (a file that is one, or under a folder that is one): only those can lie
+    outside the folder being imported, so only those are resolved to check."""
     try:
         info = given.stat()
         if (info.st_dev, info.st_ino) in seen:
@@ -68,11 +75,12 @@ def _files(
             continue
         try:
             is_dir = entry.is_dir()
+            link = via_link or entry.is_symlink()
         except OSError:
-            is_dir = False
+            is_dir, link = False, True
         if is_dir:
             if entry.name not in SKIPPED_FOLDERS:
-                yield from _files(path, fmt, seen, formats)
+                yield from _files(path, fmt, seen, formats, linked, link)
             continue
         try:
             with path.open("rb") as handle:
@@ -93,6 +101,8 @@ def _files(
             continue
         if wanted:
             formats.setdefault(path, fmt)
+            if link:
+                linked.add(path)
             yield path
 
 
@@ -284,7 +294,9 @@ def iter_items(
             path = Path(given)
             root = path if path.is_dir() else path.parent  # media only from inside it
             if path.is_dir():
-                targets = [outside_root(t, path) for t in _files(path, fmt, set(), formats)]
+                linked: set[Path] = set()
+                targets = [outside_root(t, path) if isinstance(t, Path) and t in linked else t
+                           for t in _files(path, fmt, set(), formats, linked)]  # fmt: skip
             elif path.exists() or path.is_symlink():
                 targets = [path]
             else:

@@ -167,6 +167,20 @@ def test_article_files_symlinked_from_outside_are_not_read(tmp_path: Path) -> No
     assert all("is a symlink to" in e and "outside the folder being imported" in e for e in failed)
 
 
+def test_files_below_a_symlinked_folder_are_checked_however_deep(tmp_path: Path) -> None:
+    site, posts = _layout(tmp_path)
+    private = tmp_path / "private"
+    (private / "deeper").mkdir(parents=True)
+    _post(private / "deeper", "diary.md", body="Private words.")
+    (site / "drafts").symlink_to(private, target_is_directory=True)
+    (site / "more").symlink_to(posts, target_is_directory=True)  # inside: read (twice is fine)
+    _post(posts, "ok.md", body="Public words.")
+    items = _items(site)
+    assert "Private words." not in [item.body for item in items if isinstance(item, Article)]
+    failed = [item.error for item in items if isinstance(item, Failed)]
+    assert len(failed) == 1 and "deeper/diary.md: is a symlink to" in failed[0], failed
+
+
 def test_the_import_command_refuses_with_one_line_and_stores_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
