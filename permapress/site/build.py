@@ -177,7 +177,8 @@ def _build(
             plan.flush(progress)
             # the index after the workers ended: its memory does not add to theirs
             slugs = [e.article.slug for e in found.news]  # as the quick path has them
-            search_build.place_search(plan, catalog, site, slugs, found.rows, get=blocks.get)
+            search_build.place_search(plan, catalog, site, slugs, found.rows, get=blocks.get,
+                                      stream=True)  # fmt: skip
         except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
             plan.abandon()
             raise

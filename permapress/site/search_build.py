@@ -15,6 +15,7 @@ changed get new names and CIDs.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,6 +29,7 @@ from permapress.site import render, search, search_cache, search_patch
 from permapress.site.pagecache import CachedPage, PageCache
 from permapress.site.plan import Plan
 from permapress.site.search_cache import search_doc as search_doc
+from permapress.site.search_stream import Assembler
 from permapress.site.theme import PACKAGE_THEME, load
 from permapress.site.views import SiteInfo
 
@@ -73,6 +75,7 @@ def _entries(
     rows: dict[str, VersionRow],
     kept: dict[str, search_cache.Cached],
     linked: set[str],
+    drafts: set[tuple[str, int]] | None = None,
 ) -> tuple[list[search.Entry], dict[str, Imported], dict[str, search_cache.Cached]]:
     """Every shown version's entry and text folder: kept ones when the blockstore still holds
     their text folder (those of ``linked``, the bundles of the last folder made, which links
@@ -93,7 +96,8 @@ def _entries(
         entries[slug] = hit.entry
         texts[hit.entry.text] = Imported(CID.parse(hit.text_cid), hit.text_tsize, 0)
     fresh: dict[str, search_cache.Cached] = {}
-    drafts = catalog.draft_versions() if missing else set()
+    if drafts is None:
+        drafts = catalog.draft_versions() if missing else set()
     for start in range(0, len(missing), READ_BATCH):  # a full build of a big archive: in parts
         batch = missing[start : start + READ_BATCH]
         whole = {slug: row for slug in batch if '"body":' in (row := rows[slug]).meta}
@@ -152,6 +156,47 @@ def _patched(
     return out
 
 
+def _streamed(
+    catalog: Catalog,
+    plan: Plan,
+    site: SiteInfo,
+    rows: dict[str, VersionRow],
+    cache: search_cache.EntryCache,
+    made_by: str,
+    linked: set[str],
+) -> tuple[Imported, tuple[str, ...]] | None:
+    """The folder made from entries read ``READ_BATCH`` at a time in doc-id order (entries
+    made here are kept at once), and its bundles in that order; None when an entry's date is
+    not its row's (the caller then assembles the index whole)."""
+    cache.seen(made_by)  # so that ``store`` drops the entries of versions no longer shown
+    published = {slug: json.loads(row.meta)["published"] for slug, row in rows.items()}
+    order = sorted(rows, key=lambda slug: (published[slug], slug))
+    assembler = Assembler(len(order), site.language)
+    texts: dict[str, Imported] = {}
+    drafts: set[tuple[str, int]] | None = None
+    for start in range(0, len(order), READ_BATCH):
+        batch = {slug: rows[slug] for slug in order[start : start + READ_BATCH]}
+        kept = cache.load(made_by, [row.bundle_cid for row in batch.values()])
+        if drafts is None and len(kept) < len(batch):
+            drafts = catalog.draft_versions()
+        made, batch_texts, fresh = _entries(catalog, plan, site.language, batch, kept, linked,
+                                            drafts)  # fmt: skip
+        by_slug = {entry.slug: entry for entry in made}
+        for slug in batch:
+            if by_slug[slug].published != published[slug]:
+                return None
+            assembler.add(by_slug[slug])
+        texts |= batch_texts
+        cache.add(made_by, fresh)
+    tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
+    for path, data in assembler.files().items():
+        folder, name = path.split("/") if "/" in path else ("", path)
+        (tree.setdefault(folder, {}) if folder else tree)[name] = data
+    tree["x"] = texts
+    node = import_tree(tree, plan.profile, plan.sink)
+    return node, tuple(rows[slug].bundle_cid for slug in order)
+
+
 def place_search(
     plan: Plan,
     catalog: Catalog,
@@ -159,6 +204,8 @@ def place_search(
     slugs: Iterable[str],
     shown: dict[str, list[VersionRow]] | None = None,
     get: Callable[[CID], bytes] | None = None,
+    *,
+    stream: bool = False,
 ) -> None:
     """Put ``search/`` into the plan's tree, reused or made.
 
@@ -167,7 +214,9 @@ def place_search(
     unchanged folder and to find the kept entries, and the texts are read only for articles
     whose shown version has none kept (``search_cache.py``). ``get`` (the blockstore's):
     when only some articles changed in place, the last folder's chunks are read and only
-    those the changes touch are made again; without it the index is assembled whole."""
+    those the changes touch are made again; without it the index is assembled whole.
+    ``stream`` (``shown`` given as skeleton or whole rows): an index assembled whole reads the
+    entries a batch at a time in doc-id order (``search_stream.py``) instead of all at once."""
     wanted = list(slugs)
     rows = {slug: shown[slug][-1] for slug in wanted} if shown is not None else None
     if rows is None:
@@ -179,11 +228,22 @@ def place_search(
         return
     made_by = search_cache.recipe(site.language, plan.profile.name)
     with search_cache.EntryCache(catalog.path, readonly=catalog.readonly) as cache:
-        kept = cache.load(made_by)
         state = cache.state()
         linked = set()
         if state is not None and state.recipe == made_by and plan.has(CID.parse(state.folder_cid)):
             linked = set(state.bundles)  # the last folder is stored: so are the texts it links
+        last = hit is not None and get is not None and plan.has(CID.parse(hit.cid))
+        if stream and not (last and state is not None and hit is not None
+                           and state.folder_cid == hit.cid):  # fmt: skip
+            streamed = _streamed(catalog, plan, site, rows, cache, made_by, linked)
+            if streamed is not None:
+                node, order = streamed
+                state = search_cache.State(made_by, str(node.cid), order)
+                cache.store(made_by, {}, order, state)
+                plan.place("search", node)
+                plan.fresh.append((FOLDER, CachedPage(key, str(node.cid), node.tsize, 0)))
+                return
+        kept = cache.load(made_by)
         entries, texts, fresh = _entries(catalog, plan, site.language, rows, kept, linked)
         entries = search.in_order(entries)
         tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}

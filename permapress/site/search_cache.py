@@ -231,13 +231,36 @@ class EntryCache:
                                                (made_by, *part)).fetchall()  # fmt: skip
         except sqlite3.Error:  # a read-only catalog from before this table
             return {}
-        self._seen = {row[0] for row in rows}
+        self._seen |= {row[0] for row in rows}  # a big build loads them in batches
         return {
             row[0]: Cached(
                 search.Entry(row[1], row[2], row[3], row[4], row[5], row[6]), row[7], row[8]
             )  # fmt: skip
             for row in rows
         }
+
+    def seen(self, made_by: str) -> None:
+        """Count every kept entry made by ``made_by`` as found (``store`` then drops those it is
+        not told to keep), without reading them: for a build that loads them in batches."""
+        if self._conn is None:
+            return
+        try:
+            query = "SELECT bundle_cid FROM search_entries WHERE recipe = ?"
+            self._seen |= {row[0] for row in self._conn.execute(query, (made_by,))}
+        except sqlite3.Error:
+            return
+
+    def add(self, made_by: str, made: dict[str, Cached]) -> None:
+        """Keep the entries ``made`` now, in a transaction of their own (a big build adds them
+        a batch at a time instead of holding them all until ``store``)."""
+        if self._conn is None or self.readonly or not made:
+            return
+        try:
+            with self._conn:
+                rows = [_values(cid, made_by, c) for cid, c in sorted(made.items())]
+                self._conn.executemany(_INSERT, rows)
+        except sqlite3.Error:
+            return  # only slower next time
 
     def state(self) -> State | None:
         if self._conn is None:

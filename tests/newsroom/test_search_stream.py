@@ -1,0 +1,74 @@
+"""The search index assembled entry by entry, in batches read in doc-id order, is the index
+``search.assemble`` makes from every entry at once, and a full build that streams its entries
+stores the site a build that loads them all stores."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from permapress.handle import Newsroom
+from permapress.site import build as build_module
+from permapress.site import search, search_build
+from permapress.site.search import SearchDoc
+from permapress.site.search_stream import Assembler
+
+
+def _docs(count: int) -> list[SearchDoc]:
+    words = ["harbour", "council", "budget", "ferry", "school", "river", "storm", "vote"]
+    return [
+        SearchDoc(
+            slug=f"story-{n:04d}",
+            headline=f"{words[n % 8].title()} story {n}",
+            summary=f"A {words[(n * 3) % 8]} and a {words[(n * 5) % 8]}.",
+            body=" ".join(words[(n + k) % 8] for k in range(40 + n % 13)),
+            authors=("Ana Reyes",),
+            categories=("Local",),
+            published=f"2026-{1 + n % 12:02d}-{1 + n % 27:02d}T08:00:00+00:00",
+        )
+        for n in range(count)
+    ]
+
+
+def test_streamed_index_equals_the_index_assembled_at_once(monkeypatch: Any) -> None:
+    monkeypatch.setattr(search, "MAX_POSTINGS", 40)  # so that some terms are cut
+    entries = search.in_order([search.entry(doc, "en")[0] for doc in _docs(700)])
+    assembler = Assembler(len(entries), "en")
+    for entry in entries:
+        assembler.add(entry)
+    assert assembler.files() == search.assemble(entries, "en")
+
+
+def _fresh_build(home: Path, stream: bool, monkeypatch: Any) -> str:
+    place = search_build.place_search
+
+    def placed(*args: Any, **kwargs: Any) -> None:
+        kwargs["stream"] = stream
+        place(*args, **kwargs)
+
+    monkeypatch.setattr(search_build, "place_search", placed)
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+        db.execute("DELETE FROM search_state")
+    with Newsroom.open(home) as newsroom:
+        return build_module.build_site(newsroom, built_at="2026-01-01T00:00:00Z").root_cid
+
+
+def _entries(home: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        return db.execute("SELECT * FROM search_entries ORDER BY bundle_cid").fetchall()
+
+
+def test_a_build_streaming_its_entries_makes_the_same_site_and_keeps_them(
+    demo_home: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(search_build, "READ_BATCH", 3)
+    whole = _fresh_build(demo_home, False, monkeypatch)
+    kept = _entries(demo_home)
+    assert _fresh_build(demo_home, True, monkeypatch) == whole
+    assert _entries(demo_home) == kept
+    with sqlite3.connect(demo_home / "catalog.sqlite") as db:  # entries made while streaming
+        db.execute("DELETE FROM search_entries")
+    assert _fresh_build(demo_home, True, monkeypatch) == whole
+    assert _entries(demo_home) == kept
