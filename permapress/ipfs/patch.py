@@ -10,8 +10,9 @@ entry is found through its name's hash, so only the shards on its way are touche
 
 A name that is not there yet raises ``NotPatchable``, unless ``new_names``: then in a basic
 (unsharded) directory its link goes where the importer puts it (links sorted by name).
-``removed`` names paths to take out of basic directories. In a HAMT shard a new or removed
-name raises ``NotPatchable`` (the shard's shape would change).
+``removed`` names paths to take out. In a HAMT shard (``patch_shard.py``) names may come and
+go only where the shard keeps its shape: a new name in an empty bucket or in place of a removed
+one, and as much put in as taken out (a folder's entry renamed).
 
 The result is the same DAG, to the byte, that building the changed tree from scratch with the
 same profile gives, because nothing that decides a directory's shape changes: a directory
@@ -24,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from permapress.errors import IpfsError
 from permapress.ipfs.cid import CID, DAG_PB, encode_varint
 from permapress.ipfs.dagpb import (
     PBLink,
@@ -36,9 +36,9 @@ from permapress.ipfs.dagpb import (
     name_bytes,
     read_uvarint,
 )
-from permapress.ipfs.hamt import hamt_index
 from permapress.ipfs.importer import over_threshold
 from permapress.ipfs.layout import Imported
+from permapress.ipfs.patch_shard import REMOVED, NotPatchable, Removed, patch_shard
 from permapress.ipfs.profiles import Profile
 from permapress.ipfs.unixfs import DIRECTORY, HAMT_SHARD, decode_data
 
@@ -47,15 +47,6 @@ __all__ = ["NotPatchable", "patch_tree"]
 Sink = Callable[[CID, bytes], None]
 
 
-class NotPatchable(IpfsError):
-    """The change cannot be made in place (a new name, or a directory that may change shape)."""
-
-
-class _Removed:
-    """The change that takes an entry out of its directory."""
-
-
-REMOVED = _Removed()
 
 
 def patch_tree(
@@ -70,7 +61,7 @@ def patch_tree(
 ) -> Imported:
     """``root`` with every path in ``changes`` replaced by its node (or added, in a basic
     directory) and every path of ``removed`` taken out; see the module docstring."""
-    every: dict[str, Imported | _Removed] = {path: REMOVED for path in removed}
+    every: dict[str, Imported | Removed] = {path: REMOVED for path in removed}
     every.update(changes)
     if not every:
         raise NotPatchable("nothing to change")
@@ -108,7 +99,10 @@ def _patch(
         return _patch_directory(node, changes, profile, get, sink)
     if kind.type == HAMT_SHARD:
         fanout = kind.fanout or 256
-        return _patch_shard(node, changes, 0, fanout, profile, get, sink)
+        def child(link: PBLink, change: object) -> PBLink:
+            return _child(link, change, profile, get, sink, new_names)
+
+        return patch_shard(node, changes, fanout, profile, get, sink, child, new_names)
     raise NotPatchable(f"{cid} is not a UnixFS directory")
 
 
@@ -121,7 +115,7 @@ def _child(
     new_names: bool = False,
 ) -> PBLink:
     """The link to what replaces the entry behind ``link`` (a node, or changes inside it)."""
-    if isinstance(change, _Removed):
+    if isinstance(change, Removed):
         raise NotPatchable(f"{link.name!r} cannot be removed here")
     if isinstance(change, Imported):
         made = change
@@ -251,7 +245,7 @@ def _patch_flat(
         if hit is None:
             continue
         old = decode_link(block[inner:stop], index)
-        if isinstance(hit[1], _Removed):
+        if isinstance(hit[1], Removed):
             parts.append(block[copied:start])
             copied = stop
             tsizes -= old.tsize or 0
@@ -286,51 +280,3 @@ def _framed(link: PBLink) -> bytes:
     """``link`` as a field of its directory's block (field 2, length-prefixed)."""
     body = encode_link(link)
     return b"\x12" + encode_varint(len(body)) + body
-
-
-def _patch_shard(
-    node: PBNode,
-    changes: dict[str, object],
-    depth: int,
-    fanout: int,
-    profile: Profile,
-    get: Callable[[CID], bytes],
-    sink: Sink,
-) -> Imported:
-    width = len(f"{fanout - 1:X}")
-    by_bucket: dict[str, dict[str, object]] = {}
-    for name, change in changes.items():
-        label = f"{hamt_index(name, depth, fanout):0{width}X}"
-        by_bucket.setdefault(label, {})[name] = change
-    links = list(node.links)
-    for index, link in enumerate(links):
-        name = link.name or ""
-        label = name[:width]
-        wanted = by_bucket.get(label)
-        if wanted is None:
-            continue
-        if len(name) > width:  # an entry
-            change = wanted.get(name[width:])
-            if change is None:
-                continue
-            replaced = _child(link, change, profile, get, sink)
-            if profile.hamt_estimate == "block" and len(encode_link(replaced)) != len(
-                encode_link(link)
-            ):
-                # the folder as one block would change size: its shape could come out otherwise
-                raise NotPatchable("an entry's link changed size in a sharded directory")
-            links[index] = replaced
-            del wanted[name[width:]]
-        else:  # a sub-shard holding the bucket
-            sub = decode_node(get(link.cid))
-            made = _patch_shard(sub, wanted, depth + 1, fanout, profile, get, sink)
-            links[index] = replace(link, cid=made.cid, tsize=made.tsize)
-            wanted.clear()
-        if not wanted:
-            del by_bucket[label]
-    if by_bucket:
-        missing = sorted(name for wanted in by_bucket.values() for name in wanted)
-        raise NotPatchable(f"no entry named {missing[0]!r} to replace")
-    assert node.data is not None
-    _block, made = _write(links, node.data, profile, sink)
-    return made

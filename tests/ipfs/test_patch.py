@@ -214,3 +214,45 @@ def test_a_big_flat_folder_takes_a_new_name_and_loses_one_in_its_bytes() -> None
     assert patched == import_tree(tree, profile, MemoryBlockstore().put)
     with pytest.raises(NotPatchable, match="'t00045'"):  # a new name only when asked for
         patch_tree(root.cid, {"x/t00045": new}, profile, store.get, store.put)
+
+
+hexnames = st.lists(st.text(alphabet="abcdef0123", min_size=8, max_size=8), min_size=20,
+                    max_size=150, unique=True)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(names=hexnames, seed=st.integers(0, 10_000), count=st.integers(1, 3),
+       extra=st.booleans())  # fmt: skip
+@pytest.mark.parametrize(
+    "profile",
+    [replace(PROFILES[name], hamt_threshold=900, fanout=fanout)
+     for name in sorted(PROFILES) for fanout in (4, 16)],
+    ids=lambda p: f"{p.name}-{p.fanout}",
+)  # fmt: skip
+def test_a_sharded_folder_takes_new_names_for_removed_ones(
+    profile: Profile, names: list[str], seed: int, count: int, extra: bool
+) -> None:
+    """Names of the same length swapped in a HAMT (a search index's text folders renamed):
+    buckets gain sub-shards where names meet and lose them where one entry is left, as the
+    builder shapes them; a patch that changes the folder's weight is refused."""
+    store = MemoryBlockstore()
+    tree: dict[str, Any] = {"x": {name: name.encode() for name in names}}
+    root = import_tree(tree, profile, store.put)
+    gone = [names[(seed + i * 7) % len(names)] for i in range(count)]
+    gone = list(dict.fromkeys(gone))
+    for name in gone:
+        del tree["x"][name]
+    fresh = [f"{(seed * 31 + i * 977) % 10**8:08d}" for i in range(len(gone) + extra)]
+    fresh = [name for name in dict.fromkeys(fresh) if name not in tree["x"]]
+    changes = {}
+    for name in fresh:
+        changes[f"x/{name}"] = import_bytes(name.encode(), profile, store.put)
+        tree["x"][name] = name.encode()
+    expected = import_tree(tree, profile, MemoryBlockstore().put)
+    try:
+        patched = patch_tree(root.cid, changes, profile, store.get, store.put,
+                             removed=[f"x/{name}" for name in gone], new_names=True)  # fmt: skip
+    except NotPatchable:
+        assert len(fresh) != len(gone)  # only a change of weight is refused
+        return
+    assert patched == expected
