@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Final
 
 from permapress.articles.fetch import is_url
 from permapress.articles.items import Item
-from permapress.articles.model import Article, validate
+from permapress.articles.model import Article
 from permapress.errors import PermapressError
 
 if TYPE_CHECKING:
@@ -120,7 +120,9 @@ def for_item(label: str, item: Item) -> Prebuilt | None:
     if context.archiving and _has_remote_images(item):
         return None  # recorded with its images archived: built by the importing process
     try:
-        article = validate(replace(item, source=source_key(item.source or label)))
+        # a reader hands over validated articles (the recording process validates again, and
+        # validating is idempotent): only the source key changes here
+        article = replace(item, source=source_key(item.source or label))
         catalog = _catalog(context)
         assert article.source is not None
         if catalog.article_by_source(article.source) is not None:

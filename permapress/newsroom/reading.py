@@ -27,6 +27,7 @@ from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import tzinfo
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Final
 
@@ -232,7 +233,7 @@ def _inline(target: Path | str, root: Path, fmt: str | None, tz: tzinfo,
 
 
 def _tasks(
-    targets: list[Path | str | Failed],
+    targets: Iterable[Path | str | Failed],
     root: Path,
     formats: dict[Path, str | None],
     fmt: str | None,
@@ -240,10 +241,17 @@ def _tasks(
     options: ReadOptions,
     pool: Executor | None,
 ) -> Iterator[Task[Iterable[Read]]]:
-    """One task per target, or per run of up to ``_CHUNK`` Markdown files read in ``pool``."""
-    parallel = pool is not None and sum(
-        1 for t in targets if isinstance(t, Path) and formats.get(t) in _PARALLEL
-    ) >= _PARALLEL_MIN
+    """One task per target, or per run of up to ``_CHUNK`` Markdown files read in ``pool``.
+    ``targets`` is taken as it comes (a folder's walk goes on while the first tasks are read):
+    only until there are ``_PARALLEL_MIN`` Markdown files, to know whether to use the pool."""
+    given = iter(targets)
+    ahead: list[Path | str | Failed] = []
+    found = 0
+    if pool is not None:
+        while found < _PARALLEL_MIN and (target := next(given, None)) is not None:
+            ahead.append(target)
+            found += isinstance(target, Path) and formats.get(target) in _PARALLEL
+    parallel = pool is not None and found >= _PARALLEL_MIN
     chunk: list[Job] = []
 
     def flush() -> Task[Iterable[Read]]:
@@ -255,7 +263,7 @@ def _tasks(
         except BrokenExecutor:  # a worker died earlier: read the rest here
             return None, partial(_read_files, jobs)
 
-    for target in targets:
+    for target in chain(ahead, given):
         if parallel and isinstance(target, Path) and formats.get(target) in _PARALLEL:
             chunk.append((target, root, formats[target], tz, options))  # detected once
             if len(chunk) == _CHUNK:
@@ -270,6 +278,19 @@ def _tasks(
             yield None, partial(_inline, target, root, known, tz, options)
     if chunk:
         yield flush()
+
+
+def _walk(
+    folder: Path, fmt: str | None, formats: dict[Path, str | None], walked: list[int]
+) -> Iterator[Path | Failed]:
+    """``_files`` of ``folder`` as the walk finds them (``walked[0]`` counts them), a file
+    reached through a symlink that leads out of the folder as a ``Failed``."""
+    linked: set[Path] = set()
+    for target in _files(folder, fmt, set(), formats, linked):
+        if isinstance(target, Path) and target in linked:
+            target = outside_root(target, folder)
+        walked[0] += 1
+        yield target
 
 
 def iter_items(
@@ -287,16 +308,16 @@ def iter_items(
     for given in sources:
         text = str(given)
         formats: dict[Path, str | None] = {}
+        walked = [0]  # how many targets the folder's walk has found so far
+        targets: Iterable[Path | str | Failed]
         if is_url(text):
-            targets: list[Path | str | Failed] = [text]
+            targets = [text]
             root = Path()
         else:
             path = Path(given)
             root = path if path.is_dir() else path.parent  # media only from inside it
             if path.is_dir():
-                linked: set[Path] = set()
-                targets = [outside_root(t, path) if isinstance(t, Path) and t in linked else t
-                           for t in _files(path, fmt, set(), formats, linked)]  # fmt: skip
+                targets = _walk(path, fmt, formats, walked)
             elif path.exists() or path.is_symlink():
                 targets = [path]
             else:
@@ -309,6 +330,6 @@ def iter_items(
                 if built is not None:
                     prebuild.keep(item, built)
                 yield label, item
-        if not targets:
+        if not (targets if isinstance(targets, list) else walked[0]):
             yield text, Failed(text, f"{text}: holds no file in a format I can read "
                                      f"({', '.join(sorted(readers()))})")  # fmt: skip
