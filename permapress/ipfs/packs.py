@@ -36,9 +36,10 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from permapress.errors import IpfsError
 from permapress.ipfs.cid import CID, encode_varint
@@ -53,6 +54,7 @@ _SCHEMA: Final = (
 _FIND: Final = "SELECT pack, offset, length FROM blocks WHERE key = ?"
 _BUSY_SECONDS: Final = 60.0
 
+R = TypeVar("R")
 WriteFile = Callable[[str, bytes], None]
 Keep = Callable[[bytes, bytes], None]
 
@@ -96,6 +98,34 @@ class Packs:
     def _lock(self) -> threading.Lock:
         return self._locks.setdefault(os.getpid(), threading.Lock())
 
+    def _run(self, work: Callable[[sqlite3.Connection], R], *, create: bool = False) -> R | None:
+        """``work(connection)`` under this process's lock; None when there is no index and
+        ``create`` is false. SQLite refuses some locks at once instead of waiting (two
+        processes making a new index, or moving a read to a write at the same time): the
+        work is tried again then, for up to a minute."""
+        deadline = time.monotonic() + _BUSY_SECONDS
+        with self._lock:
+            while True:
+                try:
+                    conn = self._connection(create=create)
+                    if conn is None:
+                        return None
+                    return work(conn)
+                except sqlite3.OperationalError as exc:
+                    conn = self._connections.get(os.getpid())
+                    if conn is not None and conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise IpfsError(f"cannot use the block index {self.index}: {exc}") from None
+                except sqlite3.Error as exc:
+                    raise IpfsError(f"cannot use the block index {self.index}: {exc}") from None
+                except BaseException:
+                    conn = self._connections.get(os.getpid())
+                    if conn is not None and conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                time.sleep(0.005)
+
     def _connection(self, *, create: bool) -> sqlite3.Connection | None:
         pid = os.getpid()
         known = self._connections.get(pid)  # a forked child never uses its parent's
@@ -103,15 +133,17 @@ class Packs:
             return known
         if not create and not os.path.exists(self.index):
             return None
+        conn = sqlite3.connect(
+            self.index, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False
+        )
         try:
-            conn = sqlite3.connect(
-                self.index, timeout=_BUSY_SECONDS, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
             conn.execute(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise IpfsError(f"cannot open the block index {self.index}: {exc}") from None
+        except BaseException:
+            conn.close()
+            raise
         self._connections[pid] = conn
         return conn
 
@@ -126,33 +158,21 @@ class Packs:
             raise IpfsError(
                 f"cannot write a pack of blocks to {self.folder}: {exc.strerror}"
             ) from None
-        with self._lock:
-            conn = self._connection(create=True)
-            assert conn is not None
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    conn.executemany(
-                        "INSERT OR IGNORE INTO blocks (key, pack, offset, length) "
-                        "VALUES (?, ?, ?, ?)",
-                        [(key, name, offset, length) for key, offset, length in rows],
-                    )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise IpfsError(f"cannot index a pack of blocks in {self.index}: {exc}") from None
+        values = [(key, name, offset, length) for key, offset, length in rows]
+
+        def index(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT OR IGNORE INTO blocks (key, pack, offset, length) VALUES (?, ?, ?, ?)",
+                values,
+            )
+            conn.execute("COMMIT")
+
+        self._run(index, create=True)
 
     def _rows(self, key: bytes) -> list[tuple[str, int, int]]:
-        with self._lock:
-            conn = self._connection(create=False)
-            if conn is None:
-                return []
-            try:
-                return conn.execute(_FIND, (key,)).fetchall()
-            except sqlite3.Error as exc:
-                raise IpfsError(f"cannot read the block index {self.index}: {exc}") from None
+        found = self._run(lambda conn: conn.execute(_FIND, (key,)).fetchall())
+        return found or []
 
     def _read(self, pack: str, offset: int, length: int) -> bytes | None:
         try:
@@ -186,11 +206,9 @@ class Packs:
 
     def __iter__(self) -> Iterator[bytes]:
         """Every packed multihash, once (rows whose pack is gone left out)."""
-        with self._lock:
-            conn = self._connection(create=False)
-            if conn is None:
-                return iter(())
-            rows = conn.execute("SELECT key, pack FROM blocks ORDER BY key").fetchall()
+        rows = self._run(lambda conn: conn.execute("SELECT key, pack FROM blocks").fetchall())
+        if not rows:
+            return iter(())
         try:
             there = {name[: -len(SUFFIX)] for name in os.listdir(self.folder)}
         except FileNotFoundError:
@@ -201,15 +219,16 @@ class Packs:
         """No pack holds ``key`` afterwards (see the module docstring)."""
         packs = {pack for pack, _offset, _length in self._rows(key)}
         for pack in sorted(packs):
-            with self._lock:
-                conn = self._connection(create=False)
-                assert conn is not None
-                others = conn.execute(
-                    "SELECT key, offset, length FROM blocks WHERE pack = ? AND key != ?",
-                    (pack, key),
-                ).fetchall()
+
+            def siblings(
+                conn: sqlite3.Connection, pack: str = pack
+            ) -> list[tuple[bytes, int, int]]:
+                query = "SELECT key, offset, length FROM blocks WHERE pack = ? AND key != ?"
+                return conn.execute(query, (pack, key)).fetchall()
+
+            others = self._run(siblings)
             try:
-                for other, offset, length in others:
+                for other, offset, length in others or []:
                     data = self._read(pack, offset, length)
                     if data is not None:
                         keep(other, data)
@@ -220,7 +239,10 @@ class Packs:
                 raise IpfsError(
                     f"cannot remove a pack of blocks in {self.folder}: {exc.strerror}"
                 ) from None
-            with self._lock:
-                conn = self._connection(create=False)
-                assert conn is not None
+
+            def forget(conn: sqlite3.Connection, pack: str = pack) -> None:
+                conn.execute("BEGIN IMMEDIATE")  # waits for another writer, if any
                 conn.execute("DELETE FROM blocks WHERE pack = ?", (pack,))
+                conn.execute("COMMIT")
+
+            self._run(forget)

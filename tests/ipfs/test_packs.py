@@ -9,15 +9,16 @@ import multiprocessing
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from permapress.errors import BlockNotFound
+from permapress.errors import BlockNotFound, IpfsError
 from permapress.ipfs.blockstore import PACK_MIN, FileBlockstore
 from permapress.ipfs.cid import CID, DAG_PB, RAW, decode_varint, identity_cid, verify_block
-from permapress.ipfs.packs import INDEX, PACKS, SUFFIX, pack_bytes
+from permapress.ipfs.packs import INDEX, PACKS, SUFFIX, Packs, pack_bytes
 
 
 def _blocks(seed: int, count: int, size: int = 300) -> list[tuple[CID, bytes]]:
@@ -161,6 +162,58 @@ def test_forked_and_spawned_processes_write_packs_the_parent_reads(tmp_path: Pat
         for cid, data in _blocks(seed, count):
             assert store.get(cid) == data
     assert len(list(store)) == 65
+
+
+def test_a_lock_refused_at_once_is_asked_for_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FileBlockstore(tmp_path / "blocks")
+    real = Packs._connection
+    refusals = iter([True, True, False, True, False])
+
+    def refusing(self: Packs, *, create: bool) -> sqlite3.Connection | None:
+        if next(refusals, False):
+            raise sqlite3.OperationalError("database is locked")
+        return real(self, create=create)
+
+    monkeypatch.setattr(Packs, "_connection", refusing)
+    blocks = _blocks(14, PACK_MIN)
+    store.put_many(blocks)  # refused twice, then written
+    assert store.get(blocks[0][0]) == blocks[0][1]  # refused once, then read
+    with pytest.raises(IpfsError, match="cannot use the block index"):
+        monkeypatch.setattr(Packs, "_connection", _broken)
+        store.get(blocks[1][0])
+
+
+def _broken(self: Packs, *, create: bool) -> sqlite3.Connection | None:
+    raise sqlite3.DatabaseError("file is not a database")
+
+
+def _put_together(store: FileBlockstore, seed: int, start: Any) -> None:
+    start.wait()
+    for batch in range(4):
+        store.put_many(_blocks(seed * 10 + batch, PACK_MIN + 2))
+
+
+def test_processes_that_open_a_new_index_at_once_all_store_their_packs(tmp_path: Path) -> None:
+    """Making the index (WAL mode) takes an exclusive lock that SQLite refuses at once, not
+    after the busy timeout, to the others that open it at that moment: they try again."""
+    for attempt in range(3):
+        store = FileBlockstore(tmp_path / f"blocks-{attempt}")
+        ctx = multiprocessing.get_context("fork")
+        start = ctx.Barrier(6)
+        children = [
+            ctx.Process(target=_put_together, args=(store, seed, start)) for seed in range(6)
+        ]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join(timeout=120)
+        assert [child.exitcode for child in children] == [0] * 6
+        for seed in range(6):
+            for batch in range(4):
+                for cid, data in _blocks(seed * 10 + batch, PACK_MIN + 2):
+                    assert store.get(cid) == data
 
 
 @settings(max_examples=30, deadline=None)
