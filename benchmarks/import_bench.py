@@ -166,6 +166,11 @@ def _import(work: Path, corpus: Path, workers: str | None) -> tuple[Measured, Pa
     return done, home
 
 
+def _files(folder: Path) -> int:
+    """Files under ``folder`` (blocks: one per block, or one per pack of a batch's blocks)."""
+    return sum(len(names) for _dir, _dirs, names in os.walk(folder))
+
+
 def _one_edit(corpus: Path, home: Path) -> tuple[float, float, str]:
     """Wall and CPU seconds of importing one edited file and building (the file is put back),
     and the build's mode."""
@@ -195,12 +200,24 @@ def run_articles(work: Path) -> list[Result]:
     for n in ARTICLE_SIZES:
         corpus = ensure_corpus(work / f"corpus-{n}", n)
         if n == ARTICLE_SIZES[0]:
-            one, _home = _import(work, corpus, "1")
-            results.append(Result(f"import {n} articles, one process: per article",
-                                  one.seconds / n * 1000, "ms"))  # fmt: skip
+            one, home = _import(work, corpus, "1")
+            results += [
+                Result(f"import {n} articles, one process: per article",
+                       one.seconds / n * 1000, "ms"),
+                Result(f"import {n} articles, one process: CPU per article",
+                       one.cpu / n * 1000, "ms"),
+                Result(f"import {n} articles, one process: files in blocks/ per article",
+                       _files(home / "blocks") / n, "files"),
+            ]  # fmt: skip
         every, home = _import(work, corpus, None)
-        results.append(Result(f"import {n} articles, every core: per article",
-                              every.seconds / n * 1000, "ms"))  # fmt: skip
+        results += [
+            Result(f"import {n} articles, every core: per article",
+                   every.seconds / n * 1000, "ms"),
+            Result(f"import {n} articles, every core: CPU per article (all processes)",
+                   every.cpu / n * 1000, "ms"),
+            Result(f"import {n} articles, every core: files in blocks/ per article",
+                   _files(home / "blocks") / n, "files"),
+        ]  # fmt: skip
         build = measure([PERMAPRESS, "build", "--home", str(home), "--json"])
         total, cpu = every.seconds + build.seconds, every.cpu + build.cpu
         results.append(Result(f"import + build {n} articles", total, "s"))
