@@ -38,6 +38,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -53,6 +54,17 @@ _SCHEMA: Final = (
 )
 _FIND: Final = "SELECT pack, offset, length FROM blocks WHERE key = ?"
 _BUSY_SECONDS: Final = 60.0
+_PAGE: Final = (
+    "SELECT key, group_concat(pack, ' ') FROM blocks WHERE key > ? GROUP BY key ORDER BY key "
+    "LIMIT ?"
+)
+_PAGE_ROWS: Final = 10_000
+
+
+def _page(conn: sqlite3.Connection, *, after: bytes) -> list[tuple[bytes, str]]:
+    """The next multihashes of the index after ``after``, with the packs that hold each."""
+    return conn.execute(_PAGE, (after, _PAGE_ROWS)).fetchall()
+
 
 R = TypeVar("R")
 WriteFile = Callable[[str, bytes], None]
@@ -205,15 +217,21 @@ class Packs:
         )
 
     def __iter__(self) -> Iterator[bytes]:
-        """Every packed multihash, once (rows whose pack is gone left out)."""
-        rows = self._run(lambda conn: conn.execute("SELECT key, pack FROM blocks").fetchall())
-        if not rows:
-            return iter(())
+        """Every packed multihash, once (rows whose pack is gone left out), read from the
+        index a page at a time in multihash order."""
         try:
             there = {name[: -len(SUFFIX)] for name in os.listdir(self.folder)}
         except FileNotFoundError:
-            return iter(())
-        return iter(dict.fromkeys(key for key, pack in rows if pack in there))
+            return
+        after = b""
+        while True:
+            page = self._run(partial(_page, after=after))
+            if not page:
+                return
+            for key, packs in page:
+                if any(pack in there for pack in packs.split(" ")):
+                    yield key
+            after = page[-1][0]
 
     def remove(self, key: bytes, keep: Keep) -> None:
         """No pack holds ``key`` afterwards (see the module docstring)."""
