@@ -217,12 +217,20 @@ class FileBlockstore:
         if inline is not None:
             return inline
         try:
-            with open(self._file(cid), "rb") as handle:
-                return handle.read()
+            fd = os.open(self._file(cid), os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
-            pass
+            fd = -1
         except OSError as exc:
             raise IpfsError(f"cannot read block {cid} from {self.root}: {exc.strerror}") from None
+        if fd >= 0:
+            try:
+                return _read_all(fd)
+            except OSError as exc:
+                raise IpfsError(
+                    f"cannot read block {cid} from {self.root}: {exc.strerror}"
+                ) from None
+            finally:
+                os.close(fd)
         packed = self._packs.find(cid.multihash)
         if packed is None:
             raise BlockNotFound(cid)
@@ -357,6 +365,17 @@ class FileBlockstore:
 
     def __contains__(self, cid: object) -> bool:
         return isinstance(cid, CID) and self.has(cid)
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole of the open block file ``fd`` (one read as a rule)."""
+    size = os.fstat(fd).st_size
+    parts = [os.read(fd, size)]
+    got = len(parts[0])
+    while got < size and (part := os.read(fd, size - got)):
+        parts.append(part)
+        got += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _cid_of_filename(name: str) -> CID | None:

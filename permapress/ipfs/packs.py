@@ -37,6 +37,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -59,6 +60,7 @@ _PAGE: Final = (
     "LIMIT ?"
 )
 _PAGE_ROWS: Final = 10_000
+_OPEN_PACKS: Final = 64  # packs kept open per process
 
 
 def _page(conn: sqlite3.Connection, *, after: bytes) -> list[tuple[bytes, str]]:
@@ -89,7 +91,7 @@ def pack_bytes(blocks: Sequence[tuple[CID, bytes]]) -> tuple[bytes, list[tuple[b
 class Packs:
     """The pack files and index of one blockstore folder (see the module docstring)."""
 
-    __slots__ = ("folder", "index", "fsync", "_locks", "_connections")
+    __slots__ = ("folder", "index", "fsync", "_locks", "_connections", "_prefix", "_open_packs")
 
     def __init__(self, root: Path, *, fsync: bool = False) -> None:
         self.folder = root / PACKS
@@ -99,6 +101,11 @@ class Packs:
         # parent's) and takes its own lock (its parent's may have been held by another thread)
         self._locks: dict[int, threading.Lock] = {}
         self._connections: dict[int, sqlite3.Connection] = {}
+        self._prefix = os.fspath(self.folder) + os.sep
+        # packs read lately, kept open: (pack name, process id) -> descriptor. A name is the
+        # hash of the pack's bytes, so an open pack holds what the name says even when it has
+        # been deleted (and perhaps written again) since
+        self._open_packs: OrderedDict[tuple[str, int], int] = OrderedDict()
 
     def __getstate__(self) -> tuple[Path, bool]:  # a store given to a spawned process
         return self.folder.parent, self.fsync
@@ -187,21 +194,38 @@ class Packs:
         return found or []
 
     def _read(self, pack: str, offset: int, length: int) -> bytes | None:
-        try:
-            fd = os.open(os.path.join(self.folder, pack + SUFFIX), os.O_RDONLY)
-        except FileNotFoundError:  # removed since (``remove``): absent
-            return None
-        try:
-            data = os.pread(fd, length, offset)
-        finally:
-            os.close(fd)
+        """``length`` bytes at ``offset`` of a pack (under this process's lock), or None when
+        the pack is gone."""
+        handle = (pack, os.getpid())
+        fd = self._open_packs.get(handle)
+        if fd is None:
+            try:
+                fd = os.open(self._prefix + pack + SUFFIX, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:  # removed since (``remove``): absent
+                return None
+            self._open_packs[handle] = fd
+            if len(self._open_packs) > _OPEN_PACKS:
+                _old, oldest = self._open_packs.popitem(last=False)
+                os.close(oldest)
+        else:
+            self._open_packs.move_to_end(handle)
+        data = os.pread(fd, length, offset)
         return data if len(data) == length else None
 
     def find(self, key: bytes) -> bytes | None:
         """The block with multihash ``key``, or None."""
+        with self._lock:
+            conn = self._connections.get(os.getpid())
+            try:  # the usual case in one statement; else through ``_run`` (opens, retries)
+                rows = None if conn is None else conn.execute(_FIND, (key,)).fetchall()
+            except sqlite3.Error:
+                rows = None
+        if rows is None:
+            rows = self._rows(key)
         try:
-            for pack, offset, length in self._rows(key):
-                data = self._read(pack, offset, length)
+            for pack, offset, length in rows:
+                with self._lock:
+                    data = self._read(pack, offset, length)
                 if data is not None:
                     return data
         except OSError as exc:
@@ -247,9 +271,14 @@ class Packs:
             others = self._run(siblings)
             try:
                 for other, offset, length in others or []:
-                    data = self._read(pack, offset, length)
+                    with self._lock:
+                        data = self._read(pack, offset, length)
                     if data is not None:
                         keep(other, data)
+                with self._lock:
+                    fd = self._open_packs.pop((pack, os.getpid()), None)
+                    if fd is not None:
+                        os.close(fd)
                 os.unlink(os.path.join(self.folder, pack + SUFFIX))
             except FileNotFoundError:
                 pass

@@ -179,10 +179,11 @@ def test_a_lock_refused_at_once_is_asked_for_again(
     monkeypatch.setattr(Packs, "_connection", refusing)
     blocks = _blocks(14, PACK_MIN)
     store.put_many(blocks)  # refused twice, then written
-    assert store.get(blocks[0][0]) == blocks[0][1]  # refused once, then read
+    reader = FileBlockstore(tmp_path / "blocks")  # another store: opens the index anew
+    assert reader.get(blocks[0][0]) == blocks[0][1]  # refused once, then read
+    monkeypatch.setattr(Packs, "_connection", _broken)
     with pytest.raises(IpfsError, match="cannot use the block index"):
-        monkeypatch.setattr(Packs, "_connection", _broken)
-        store.get(blocks[1][0])
+        FileBlockstore(tmp_path / "blocks").get(blocks[1][0])
 
 
 def _broken(self: Packs, *, create: bool) -> sqlite3.Connection | None:
