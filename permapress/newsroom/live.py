@@ -13,6 +13,8 @@ which renders only the article's folder and the pages that show it). The build i
 the catalog as any build is, so a ``permapress serve`` running beside the loop serves the new
 root at once. Nothing is kept between rounds that a build from scratch would make differently:
 the root after any number of rounds is the root of a build from scratch of the same catalog.
+A round whose import or build fails as a whole (a busy catalog, a theme file saved half-edited)
+reports it among the round's failures and the loop goes on; in round 0 it stops the command.
 
 What stays warm between rounds: the interpreter and every module (a command's start-up is most
 of the time of a one-file edit), the catalog connection, the compiled templates; and what the
@@ -39,7 +41,7 @@ from typing import Any, Final
 
 from permapress.articles.fetch import is_url
 from permapress.articles.items import ReadOptions
-from permapress.errors import ConfigError
+from permapress.errors import ConfigError, PermapressError
 from permapress.handle import Newsroom
 
 STEP_MS: Final = 30  # a save is taken this long after the last change seen (editors write twice)
@@ -171,19 +173,34 @@ class EditLoop:
 
     def round(self, sources: list[Path], *, always_build: bool = False) -> Round:
         """Import ``sources`` and build when an article changed (or ``always_build``)."""
-        from permapress.newsroom.importing import import_paths
+        from permapress.newsroom.importing import empty_report, import_paths
         from permapress.site.build import build_site
 
         started, cpu = time.perf_counter(), time.process_time()
         now = datetime.now(UTC)
         options = replace(self.options, now=now)
-        report = import_paths(self.newsroom, [str(p) for p in sources], fmt=self.fmt,
-                              now=now, note=self.note, options=options)  # fmt: skip
+        try:
+            report = import_paths(self.newsroom, [str(p) for p in sources], fmt=self.fmt,
+                                  now=now, note=self.note, options=options)  # fmt: skip
+        except PermapressError as exc:
+            if always_build:
+                raise  # round 0: the command fails with that line
+            report = empty_report()
+            report["failed"].append({"source": ", ".join(p.name for p in sources),
+                                     "error": str(exc)})  # fmt: skip
         changed = report["imported"] + report["updated"]
         mode, rendered, built = None, 0, False
         if changed or always_build:
-            result = build_site(self.newsroom)
-            self.root, mode, rendered, built = result.root_cid, result.mode, result.rendered, True
+            try:
+                result = build_site(self.newsroom)
+            except PermapressError as exc:  # e.g. a theme file saved half-edited: next save
+                if always_build:
+                    raise
+                report["failed"].append({"source": "build",
+                                         "error": f"the site was not built: {exc}"})  # fmt: skip
+            else:
+                self.root, mode, rendered = result.root_cid, result.mode, result.rendered
+                built = True
         versions: dict[str, int] = {}
         for item in report["items"]:
             latest = self.newsroom.catalog.latest(item["slug"])

@@ -157,6 +157,32 @@ def test_a_new_file_and_a_broken_one_are_one_line_each_and_the_loop_goes_on(
     assert from_scratch(home)["root_cid"] == added["root_cid"]
 
 
+def test_a_build_that_fails_is_one_round_and_the_next_save_builds(
+    newsroom: tuple[Path, Path],
+) -> None:
+    """A theme template saved broken (not UTF-8) while the loop runs: the round that meets it
+    says the site was not built, the loop goes on, and once the file is mended the next save
+    builds (the render version changed with the theme: the incremental way)."""
+    home, src = newsroom
+    template = home / "theme" / "templates" / "article.html"
+    with loop(home, str(src), "--rounds", "2") as (process, out, err):
+        out.next()
+        watching(err)
+        template.parent.mkdir(parents=True, exist_ok=True)
+        template.write_bytes(b"\xff\xfe not a template")
+        story(src, 1, "Saved while the theme was broken.")
+        broken = json.loads(out.next())
+        assert [i["status"] for i in broken["items"]] == ["updated"]
+        assert broken["mode"] is None and broken["failed"][0]["source"] == "build"
+        assert "not built" in broken["failed"][0]["error"]
+        template.unlink()
+        story(src, 1, "Saved again once the theme was mended.")
+        mended = json.loads(out.next())
+        assert mended["mode"] in ("patched", "incremental") and not mended["failed"]
+        assert process.wait(timeout=WAIT) == 0
+    assert from_scratch(home)["root_cid"] == mended["root_cid"]
+
+
 def test_ctrl_c_stops_the_loop_with_one_line(newsroom: tuple[Path, Path]) -> None:
     home, src = newsroom
     with loop(home, str(src)) as (process, out, err):
