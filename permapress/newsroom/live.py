@@ -16,7 +16,9 @@ the root after any number of rounds is the root of a build from scratch of the s
 A round whose import or build fails as a whole (a busy catalog, a theme file saved half-edited)
 reports it among the round's failures and the loop goes on; in round 0 it stops the command.
 
-What stays warm between rounds: the interpreter and every module (a command's start-up is most
+Settings (``permapress.toml``) are read again in the round after they change, and the theme
+folder is read by every build, so edits to either show from the next save on. What stays warm
+between rounds: the interpreter and every module (a command's start-up is most
 of the time of a one-file edit), the catalog connection, the compiled templates; and what the
 first round left alive is frozen out of the garbage collector's passes (``first``).
 
@@ -41,6 +43,7 @@ from typing import Any, Final
 
 from permapress.articles.fetch import is_url
 from permapress.articles.items import ReadOptions
+from permapress.config import CONFIG_NAME, load_config
 from permapress.errors import ConfigError, PermapressError
 from permapress.handle import Newsroom
 
@@ -167,7 +170,8 @@ class EditLoop:
         config = newsroom.config
         self.options = options or ReadOptions(language=config.language,
                                               categories=config.categories)  # fmt: skip
-        self.home = config.catalog_path.parent.resolve()
+        self.home = config.home.resolve()
+        self.settings = self._stamp()
         self.rounds = 0
         self.root: str | None = newsroom.catalog.latest_build()
 
@@ -178,6 +182,14 @@ class EditLoop:
 
         started, cpu = time.perf_counter(), time.process_time()
         now = datetime.now(UTC)
+        try:
+            self._settings()
+        except PermapressError as exc:
+            if always_build:
+                raise
+            report = empty_report()
+            report["failed"].append({"source": CONFIG_NAME, "error": str(exc)})
+            return self._done(sources, report, None, 0, started, cpu)
         options = replace(self.options, now=now)
         try:
             report = import_paths(self.newsroom, [str(p) for p in sources], fmt=self.fmt,
@@ -201,6 +213,18 @@ class EditLoop:
             else:
                 self.root, mode, rendered = result.root_cid, result.mode, result.rendered
                 built = True
+        return self._done(sources, report, mode, rendered, started, cpu, built)
+
+    def _done(
+        self,
+        sources: list[Path],
+        report: dict[str, Any],
+        mode: str | None,
+        rendered: int,
+        started: float,
+        cpu: float,
+        built: bool = False,
+    ) -> Round:
         versions: dict[str, int] = {}
         for item in report["items"]:
             latest = self.newsroom.catalog.latest(item["slug"])
@@ -211,6 +235,25 @@ class EditLoop:
         return Round(number, tuple(str(p) for p in sources), report, versions, self.root, mode,
                      rendered, time.perf_counter() - started, time.process_time() - cpu,
                      built)  # fmt: skip
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            info = (self.home / CONFIG_NAME).stat()
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size
+
+    def _settings(self) -> None:
+        """Read ``permapress.toml`` again when it changed since the last round (a separate
+        command would read it afresh too)."""
+        stamp = self._stamp()
+        if stamp == self.settings:
+            return
+        config = load_config(self.home)
+        self.newsroom.config = config
+        self.options = replace(self.options, language=config.language,
+                               categories=config.categories)  # fmt: skip
+        self.settings = stamp
 
     def first(self) -> Round:
         """Round 0: everything under ``paths``, then the site built (whatever was imported).

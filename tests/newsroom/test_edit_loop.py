@@ -183,6 +183,24 @@ def test_a_build_that_fails_is_one_round_and_the_next_save_builds(
     assert from_scratch(home)["root_cid"] == mended["root_cid"]
 
 
+def test_settings_changed_while_the_loop_runs_show_from_the_next_save(
+    newsroom: tuple[Path, Path],
+) -> None:
+    home, src = newsroom
+    settings = home / "permapress.toml"
+    with loop(home, str(src), "--rounds", "1") as (process, out, err):
+        out.next()
+        watching(err)
+        text = settings.read_text(encoding="utf-8")
+        settings.write_text(text.replace("Independent reporting", "Harbour reporting"),
+                            encoding="utf-8")  # fmt: skip
+        story(src, 3, "Saved after the tagline changed.")
+        done = json.loads(out.next())
+        assert done["mode"] == "incremental"  # the settings changed: not the quick path
+        assert process.wait(timeout=WAIT) == 0
+    assert from_scratch(home)["root_cid"] == done["root_cid"]
+
+
 def test_ctrl_c_stops_the_loop_with_one_line(newsroom: tuple[Path, Path]) -> None:
     home, src = newsroom
     with loop(home, str(src)) as (process, out, err):
