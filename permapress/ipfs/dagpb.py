@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from permapress.errors import FormatError, IpfsError
-from permapress.ipfs.cid import CID, encode_varint
+from permapress.ipfs.cid import CID, decode_varint, encode_varint
 
 __all__ = ["PBLink", "PBNode", "decode_node", "encode_node", "read_key", "read_uvarint"]
 
@@ -190,3 +190,25 @@ def decode_node(data: bytes | memoryview) -> PBNode:
         else:
             raise FormatError(f"dag-pb block has unknown field {field}")
     return PBNode(tuple(links), node_data)
+
+
+def link_cids(data: bytes) -> list[CID]:
+    """``[link.cid for link in decode_node(data).links]``, read without decoding the rest when
+    the block has the usual shape (each link's Hash first, its length in one byte); anything
+    else, and every error, goes through ``decode_node``. For blocks this program just made:
+    it does not check the rest of the block."""
+    out: list[CID] = []
+    pos, end = 0, len(data)
+    try:
+        while pos < end and data[pos] == 0x12:  # a link: field 2, length-delimited
+            size, start = decode_varint(data, pos + 1)
+            if data[start] != 0x0A or data[start + 1] & 0x80:
+                break
+            out.append(CID.decode(data[start + 2 : start + 2 + data[start + 1]]))
+            pos = start + size
+        else:
+            if pos == end or data[pos] == 0x0A:  # then Data, or nothing
+                return out
+    except (IndexError, IpfsError):
+        pass
+    return [link.cid for link in decode_node(data).links]

@@ -178,7 +178,7 @@ def _build(context: Context, article: Article) -> Prebuilt:
     def get(cid: CID) -> bytes:
         return written[cid] if cid in written else blocks.get(cid)
 
-    car = car_file(bundle.cid, get, context.profile, sink)
+    car = car_file(bundle.cid, get, context.profile, sink, own=True)
     search = _search_entry(context, article, sink)
     _pending.extend(written.items())
     assert article.source is not None

@@ -231,7 +231,7 @@ def _build(
     def get(cid: CID) -> bytes:
         return written[cid] if cid in written else blocks.get(cid)
 
-    car = car_file(bundle.cid, get, profile, sink)
+    car = car_file(bundle.cid, get, profile, sink, own=True)
     blocks.put_many(written.items())
     return bundle, car
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from permapress.errors import FormatError
 from permapress.ipfs.cid import CID, DAG_PB, RAW
-from permapress.ipfs.dagpb import PBLink, PBNode, decode_node, encode_node
+from permapress.ipfs.dagpb import PBLink, PBNode, decode_node, encode_node, link_cids
 
 INTEROP = Path(__file__).resolve().parents[1] / "interop"
 
@@ -137,6 +137,36 @@ def test_mutated_blocks_decode_canonically_or_fail(node: PBNode, where: int, val
     except FormatError:
         return
     assert encode_node(decoded) == bytes(block)
+
+
+long_links = st.builds(
+    PBLink,
+    cids,
+    st.one_of(st.none(), st.text(max_size=200)),  # some links longer than 127 bytes
+    st.one_of(st.none(), st.integers(0, 2**64 - 1)),
+)
+long_nodes = st.builds(
+    PBNode, st.lists(long_links, max_size=6).map(tuple), st.one_of(st.none(), st.binary())
+)
+
+
+@given(long_nodes)
+def test_link_cids_are_the_decoded_links(node: PBNode) -> None:
+    assert link_cids(encode_node(node)) == [link.cid for link in node.links]
+
+
+@given(long_nodes, st.integers(0, 10_000), st.integers(0, 255))
+def test_link_cids_of_a_changed_block_agree_whenever_it_decodes(
+    node: PBNode, where: int, value: int
+) -> None:
+    block = bytearray(encode_node(node))
+    if block:
+        block[where % len(block)] = value
+    try:
+        decoded = decode_node(bytes(block))
+    except FormatError:
+        return
+    assert link_cids(bytes(block)) == [link.cid for link in decoded.links]
 
 
 @pytest.mark.interop
