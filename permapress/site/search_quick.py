@@ -84,7 +84,8 @@ def place_patched(
             if len(was) != 1:
                 return False
             after[at[was.pop()]] = rows[slug].bundle_cid
-        if after == list(before) or sorted(after) != sorted(r.bundle_cid for r in rows.values()):
+        shown = {row.bundle_cid for row in rows.values()}
+        if after == list(before) or len(shown) != len(after) or shown.symmetric_difference(after):
             return False  # not only the changed articles differ from the last index
         moved = [doc_id for doc_id, (old, new) in enumerate(zip(before, after, strict=True))
                  if old != new]
