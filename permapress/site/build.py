@@ -173,12 +173,18 @@ def _build(
             for page in (pages.not_found(site), pages.verify_page(site), pages.badge_script(),
                          pages.robots(site), pages.stylesheet(site)):  # fmt: skip
                 plan.page(page)
-            del full, own  # the articles read for listings
+            # what the state and the index need of the articles, then the articles go: the
+            # workers' results and the index come into the room they held
+            order = [listed(e.article) for e in found.news]
+            author_order = trustpages.author_order(found.news, site)
+            slugs = [e.article.slug for e in found.news]  # as the quick path has them
+            shown, category_slugs = found.rows, found.category_slugs
+            del full, own, found
             plan.flush(progress)
             # the index after the workers ended: its memory does not add to theirs
-            slugs = [e.article.slug for e in found.news]  # as the quick path has them
-            search_build.place_search(plan, catalog, site, slugs, found.rows, get=blocks.get,
+            search_build.place_search(plan, catalog, site, slugs, shown, get=blocks.get,
                                       stream=True)  # fmt: skip
+            del shown
         except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
             plan.abandon()
             raise
@@ -188,16 +194,16 @@ def _build(
             plan.tree[paths.ARTICLES.rstrip("/")] = plan.directory(paths.ARTICLES, articles)
         root = str(import_tree(plan.tree, plan.profile, blocks.put).cid)
         state = State(
-            context=context(config, plan.site_key, found.category_slugs, version),
+            context=context(config, plan.site_key, category_slugs, version),
             log_seq=log_seq(catalog),
             root=root,
             pages=plan.pages,
-            order=[listed(e.article) for e in found.news],
+            order=order,
             lastmod=lastmod,
             sections=site.sections,
-            category_slugs=found.category_slugs,
+            category_slugs=category_slugs,
             newsroom_pages=site.pages,
-            author_order=trustpages.author_order(found.news, site),
+            author_order=author_order,
         )
         record_build(catalog, state, plan.fresh, plan.stale, built_at, plan.spool)
     finally:
@@ -205,7 +211,7 @@ def _build(
             plan.spool.close()
     seconds = time.perf_counter() - started
     mode = "incremental" if cache else "full"
-    return BuildResult(root, len(found.news), plan.pages, plan.rendered, seconds, mode)
+    return BuildResult(root, len(slugs), plan.pages, plan.rendered, seconds, mode)
 
 
 def _collect(catalog: Catalog, *, skeleton: bool) -> _Site:

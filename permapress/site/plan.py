@@ -214,11 +214,13 @@ class Plan:
             return
         jobs, self.jobs, self.cars = self.jobs, [], {}
         size = max(16, len(jobs) // (self.workers * 20))
-        remotes = [job.remote for job in jobs if job.remote is not None]
+        remotes: list[Remote | None] = [job.remote for job in jobs if job.remote is not None]
         results: Iterator[list[tuple[int, Any]]]
         if self.pool is not None and len(remotes) == len(jobs):
             pool, self.pool = self.pool, None
             results = pool.imap_unordered(workers.run_remote, workers.remote_chunks(remotes, size))
+            # placing a result needs the job's paths and fingerprint: its data goes once sent
+            jobs = [Job(job.paths, job.fingerprint, _sent) for job in jobs]
         else:
             self._drop_pool()
             pool = workers.late_pool(self.workers, [job.make for job in jobs])
@@ -334,6 +336,10 @@ class Plan:
         self.stale += [
             path for path in self.cache if not path.startswith("#") and not in_tree(self.tree, path)
         ]
+
+
+def _sent() -> Imported:
+    raise AssertionError("a job sent to a worker is made there")
 
 
 def in_tree(tree: Tree, path: str) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gc
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,21 +56,25 @@ def run_remote(
     return [(start + offset, func(context, one)) for offset, one in enumerate(args)]
 
 
-def remote_chunks(jobs: Sequence[Remote], size: int) -> Iterator[tuple[int, Any, Any, list[Any]]]:
-    """Chunks of ``size`` jobs (made as the pool takes them), split where the function or the
-    context changes."""
+def remote_chunks(
+    jobs: list[Remote | None], size: int
+) -> Iterator[tuple[int, Callable[[Any, Any], Any], Any, list[Any]]]:
+    """Chunks of ``size`` jobs, made as the pool takes them and split where the function or the
+    context changes; a job's place in ``jobs`` is emptied once its chunk is made, so what the
+    workers took is not kept here."""
     start = 0
     while start < len(jobs):
         first = jobs[start]
+        assert first is not None
         end = start + 1
-        while (
-            end < len(jobs)
-            and end - start < size
-            and jobs[end].func is first.func
-            and jobs[end].context is first.context
-        ):
+        while end < len(jobs) and end - start < size:
+            job = jobs[end]
+            if job is None or job.func is not first.func or job.context is not first.context:
+                break
             end += 1
-        yield start, first.func, first.context, [job.args for job in jobs[start:end]]
+        args = [job.args for job in jobs[start:end] if job is not None]
+        jobs[start:end] = [None] * (end - start)
+        yield start, first.func, first.context, args
         start = end
 
 

@@ -68,7 +68,9 @@ def test_a_folder_job_travels_without_the_catalog_connection(demo_home: Path) ->
 def test_remote_chunks_keep_order_and_split_where_the_context_changes() -> None:
     one, two = ("a",), ("b",)
     jobs = [Remote(_pair, one, n) for n in range(5)] + [Remote(_pair, two, n) for n in range(3)]
-    chunks = list(remote_chunks(jobs, 2))
+    sent: list[Remote | None] = list(jobs)
+    chunks = list(remote_chunks(sent, 2))
+    assert sent == [None] * len(jobs)  # let go once sent
     assert [(start, len(args)) for start, _, _, args in chunks] == [
         (0, 2), (2, 2), (4, 1), (5, 2), (7, 1)
     ]  # fmt: skip
