@@ -11,8 +11,10 @@ Goals (issue: the site build): peak memory at 100,000 articles at most 1 GiB (go
 100k time / 10k time at most 11 (goal 10).
 
 PERMAPRESS_BENCH_SCALE_SIZES changes the sizes (two, run in the order given), e.g. "1000,10000"
-("100000,10000" gives the large one's numbers first). ``make bench`` runs this group after the
-others; ``python -m benchmarks`` alone leaves it out, ``python -m benchmarks scale`` runs only it.
+("100000,10000" gives the large one's numbers first). PERMAPRESS_BENCH_SCALE_KEEP=1 keeps each
+newsroom (``scale-newsroom-<n>`` in the work folder) for a look afterwards; by default they go.
+``make bench`` runs this group after the others; ``python -m benchmarks`` alone leaves it out,
+``python -m benchmarks scale`` runs only it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ SIZES = tuple(
     int(n) for n in os.environ.get("PERMAPRESS_BENCH_SCALE_SIZES", "10000,100000").split(",")
 )
 GIB_MIB = 1024
+KEEP = os.environ.get("PERMAPRESS_BENCH_SCALE_KEEP", "") not in ("", "0")
 
 
 def _newsroom(work: Path, n: int) -> Path:
@@ -90,11 +93,12 @@ def run(work: Path) -> list[Result]:
             Result(f"scale {n}: build ({json.loads(built.out)['mode']})", built.seconds, "s"),
             Result(f"scale {n}: import + build", wall, "s"),
             Result(f"scale {n}: import + build, CPU (all processes)", cpu, "s"),
+            Result(f"scale {n}: the build's share of that CPU", 100 * built.cpu / cpu, "%"),
             Result(f"scale {n}: peak memory, import (all processes)", imported.peak_tree, "MiB"),
             Result(f"scale {n}: peak memory, build (all processes)", built.peak_tree, "MiB"),
             Result(f"scale {n}: largest single process", max(imported.max_rss, built.max_rss),
-                   "MiB"),  # fmt: skip
-        ])
+                   "MiB"),
+        ])  # fmt: skip
         if n == max(SIZES):
             results.append(Result(f"scale {n}: peak memory vs 1 GiB", peak, "MiB", "1024 MiB",
                                   peak / GIB_MIB, "<= 1", peak <= GIB_MIB))  # fmt: skip
@@ -118,7 +122,8 @@ def run(work: Path) -> list[Result]:
                 Result(f"scale {n}: the same in CPU time", cpu, "s", "hugo CPU",
                        cpu / hugo.cpu, "<= 2", cpu / hugo.cpu <= 2),
             ])  # fmt: skip
-        shutil.rmtree(home, ignore_errors=True)  # millions of small files: not kept
+        if not KEEP:
+            shutil.rmtree(home, ignore_errors=True)  # millions of small files: not kept
     small, large = min(SIZES), max(SIZES)
     ratio = totals[large][0] / totals[small][0]
     factor = large / small
