@@ -55,6 +55,7 @@ from permapress.site.templating import SITE_FEEDS as SITE_FEEDS
 from permapress.site.templating import Row as _Row
 from permapress.site.templating import category_links as _categories
 from permapress.site.templating import feed_links as _feed_links
+from permapress.site.templating import render_inline_css
 from permapress.site.templating import render_template as _render
 from permapress.site.templating import site_css as site_css
 from permapress.site.templating import site_frame as _site_frame
@@ -99,15 +100,15 @@ def render_bundle_index(
         f"first published {human_date(article.published)}."
     )
     data = article_jsonld(article, publisher=site_name, url=None, image_prefix="")
-    return _render(
+    return render_inline_css(
         PACKAGE_THEME,  # a bundle is made once, when its version is recorded
         "bundle.html",
+        site_css(PACKAGE_THEME),
         lang=article.language,
         page_title=f"{article.headline} — {site_name}",
         description=article.summary,
         og=article_open_graph(article, site_name=site_name, url=None, image_url=None),
         jsonld=script_json(data),
-        css_inline=Markup(site_css(PACKAGE_THEME)),
         site_name=site_name,
         strip=f"Permanent copy · version {version}" if version is not None else "Permanent copy",
         strip_href=None if version is None else to_article + paths.INDEX,
