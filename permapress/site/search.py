@@ -24,7 +24,7 @@ slug), so a new article takes the next id and a correction keeps its id. The fil
   so a snippet around a word near its edge is whole), and whether text comes before and after
   it. The page loads, for each result, the piece where the first of the query's words occurs
   (the smallest piece among its postings) and cuts the snippet there, around that word; so a
-  query loads about a sixth of its results' text.
+  query loads about a third of its results' text.
 
 Every name holds a hash of the file's content (SHA-256, base32), so a file under a name never
 changes: caches may keep it for ever, and a new version gets a new name.
