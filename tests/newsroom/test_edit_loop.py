@@ -14,16 +14,19 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
 import pytest
 
 from permapress.cli import main
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.server.published import PublishedSite
+from permapress.site.paths import article_page
 
 PERMAPRESS = str(Path(sys.executable).parent / "permapress")
 WAIT = 120.0  # a guard so a broken loop fails the test instead of hanging it (not a timing)
@@ -137,6 +140,33 @@ def test_each_save_is_imported_and_built_and_the_root_is_a_fresh_builds(
         assert process.wait(timeout=WAIT) == 0
         assert out.next() == ""  # one line per round, nothing else on standard output
     assert from_scratch(home)["root_cid"] == roots[-1]
+
+
+def test_a_running_server_shows_each_save(
+    newsroom: tuple[Path, Path], serve: Callable[[Path], Any]
+) -> None:
+    """`permapress serve` beside the loop, on a real socket: the article's page it answers
+    carries the saved text once the round's line is printed (the server looks at the catalog's
+    newest build at most every half second)."""
+    home, src = newsroom
+    with loop(home, str(src), "--rounds", "1") as (process, out, err):
+        first = json.loads(out.next())
+        watching(err)
+        slug = first["items"][1]["slug"]
+        with serve(home) as (base, root):
+            assert root == first["root_cid"]
+            story(src, 1, "The gates stay open all night, the council said.")
+            done = json.loads(out.next())
+            url = f"{base}/{article_page(slug)}"
+            deadline = time.monotonic() + WAIT
+            page = httpx.get(url).text
+            while "stay open all night" not in page and time.monotonic() < deadline:
+                time.sleep(0.1)
+                page = httpx.get(url).text
+            assert "stay open all night" in page
+            gateway = f"{base}/ipfs/{done['root_cid']}/{article_page(slug)}"
+            assert httpx.get(gateway).status_code == 200  # the new root, through the gateway
+        assert process.wait(timeout=WAIT) == 0
 
 
 def test_a_new_file_and_a_broken_one_are_one_line_each_and_the_loop_goes_on(
