@@ -193,7 +193,8 @@ def record_article(
     config = newsroom.config
     made = prebuilt.search if prebuilt is not None else None
     remember(catalog, newsroom.blocks.put, config.language, get_profile(config.profile), row,
-             made=made[1] if made is not None and made[0] == row.meta else None)  # fmt: skip
+             made=made[1] if made is not None and made[0] == row.meta else None,
+             put_many=newsroom.blocks.put_many)  # fmt: skip
     return Recorded(slug, "updated" if previous else "imported", number, row.bundle_cid)
 
 

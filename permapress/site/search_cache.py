@@ -158,11 +158,13 @@ def remember(
     row: VersionRow,
     *,
     made: Cached | None = None,
+    put_many: Callable[[list[tuple[CID, bytes]]], object] | None = None,
 ) -> None:
     """Make and keep the entry of a version just recorded (``row``, with its meta), through
     the catalog's connection: inside the caller's transaction when one is open (an import's
     batch), so a version and its entry are kept together. Its text folder's blocks go to
-    ``put`` (the blockstore's). ``made``: the entry as ``make_meta`` made it from this row's
+    ``put`` (the blockstore's), or all at once to ``put_many`` when given (a file blockstore
+    packs them into one file). ``made``: the entry as ``make_meta`` made it from this row's
     meta with the same language and profile, its blocks stored already (an import's reader
     process). A catalog that cannot take it keeps nothing: the build makes the entry then."""
     if catalog.readonly:
@@ -171,8 +173,11 @@ def remember(
     blocks: list[tuple[CID, bytes]] = []
     try:
         kept = made or make(row, language, profile, lambda cid, data: blocks.append((cid, data)))
-        for cid, data in blocks:
-            put(cid, data)
+        if put_many is not None:
+            put_many(blocks)
+        else:
+            for cid, data in blocks:
+                put(cid, data)
         conn = catalog.connection
         values = _values(row.bundle_cid, made_by, kept)
         try:
