@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import date
-from typing import Any, Final
-
-import yaml
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Final
 
 from permapress.articles.model import GENRES, genre_name
 from permapress.errors import ArticleError
@@ -35,18 +34,27 @@ _TRUE: Final = frozenset({"true", "yes", "on", "1"})
 _FALSE: Final = frozenset({"false", "no", "off", "0"})
 
 
-# libyaml's parser when PyYAML was built with it (several times faster), else the pure one.
-_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
 
 
-class _TextLoader(_SafeBase):  # type: ignore[valid-type,misc]
-    """SafeLoader that turns only ``null`` into a value; other scalars stay text."""
+@lru_cache(maxsize=1)
+def text_loader() -> type[yaml.SafeLoader]:
+    """A SafeLoader that turns only ``null`` into a value (other scalars stay text): libyaml's
+    parser when PyYAML was built with it (several times faster), else the pure one. PyYAML is
+    imported here, when a front matter first needs it (most are read the short way below)."""
+    import yaml
 
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_TextLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    class TextLoader(base):  # type: ignore[valid-type,misc]
+        pass
+
+    TextLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return TextLoader
 
 
 def _first_line(text: str) -> str:
@@ -169,8 +177,10 @@ def _load_yaml(block: str, source: str) -> dict[Any, Any]:
     simple = simple_yaml(block)
     if simple is not None:
         return simple
+    import yaml
+
     try:
-        loaded = yaml.load(block, Loader=_TextLoader)  # a SafeLoader subclass
+        loaded = yaml.load(block, Loader=text_loader())  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark is not None else 1
         raise ArticleError(

@@ -71,9 +71,8 @@ def _yaml_text(block: str) -> object:
     """What the YAML loader itself makes of ``block`` (an exception's type when it refuses)."""
     import yaml
 
-    loader = frontmatter._TextLoader  # noqa: SLF001 - the loader the short way must agree with
     try:
-        return yaml.load(block, Loader=loader)
+        return yaml.load(block, Loader=frontmatter.text_loader())
     except yaml.YAMLError as exc:
         return type(exc)
 

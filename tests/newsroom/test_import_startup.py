@@ -23,6 +23,7 @@ HEAVY = (
     "permapress.articles.html",
     "permapress.articles.feed",
     "permapress.articles.wxr",
+    "yaml",  # front matter of plain lines is read without it
 )
 
 SCRIPT = """
