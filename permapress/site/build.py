@@ -9,9 +9,12 @@
 2. Plan: every page of the site (``pages.py``, ``history.py``), each with the fingerprint of
    what it shows, so a page whose inputs did not change keeps its CID from the page cache.
    An article's folder is one job (``folders.py``); workers start on those while this process
-   plans the listings, feeds and sitemaps (``plan.py``).
+   plans the listings, feeds and sitemaps (``plan.py``). On a big newsroom the workers are
+   forked before step 1, while this process is small, and take the folders as data
+   (``workers.py``).
 3. Flush: render what changed and join the tree; the big ``articles/`` folder is reused when
-   none of its entries changed.
+   none of its entries changed. The search index is made when the workers have ended, its
+   entries read in batches (``search_build.py``, ``search_stream.py``).
 4. Record the root, the page cache and the build's state in one transaction. Same catalog,
    same templates, same key: same root CID.
 
