@@ -169,7 +169,9 @@ def _streamed(
     made here are kept at once), and its bundles in that order; None when an entry's date is
     not its row's (the caller then assembles the index whole)."""
     cache.seen(made_by)  # so that ``store`` drops the entries of versions no longer shown
-    published = {slug: json.loads(row.meta)["published"] for slug, row in rows.items()}
+    published = _published(catalog, rows, cache, made_by)
+    if len(published) != len(rows):
+        return None  # a version no longer in the catalog: the caller reads them all
     order = sorted(rows, key=lambda slug: (published[slug], slug))
     assembler = Assembler(len(order), site.language)
     texts: dict[str, Imported] = {}
@@ -197,6 +199,26 @@ def _streamed(
     return node, tuple(rows[slug].bundle_cid for slug in order)
 
 
+def _published(
+    catalog: Catalog, rows: dict[str, VersionRow], cache: search_cache.EntryCache, made_by: str
+) -> dict[str, str]:
+    """Each shown version's publication date (its doc-id order): from its row's meta, or for a
+    light row (the quick path's, without meta) from its kept entry, else from the catalog."""
+    dates = {slug: json.loads(row.meta)["published"] for slug, row in rows.items() if row.meta}
+    light = [slug for slug in rows if slug not in dates]
+    for start in range(0, len(light), READ_BATCH):
+        batch = light[start : start + READ_BATCH]
+        kept = cache.load(made_by, [rows[slug].bundle_cid for slug in batch])
+        for slug in batch:
+            hit = kept.get(rows[slug].bundle_cid)
+            if hit is not None and hit.entry.slug == slug:
+                dates[slug] = hit.entry.published
+        unknown = [slug for slug in batch if slug not in dates]
+        for slug, row in shown_rows(catalog, unknown).items():
+            dates[slug] = json.loads(row.meta)["published"]
+    return dates
+
+
 def place_search(
     plan: Plan,
     catalog: Catalog,
@@ -215,8 +237,9 @@ def place_search(
     whose shown version has none kept (``search_cache.py``). ``get`` (the blockstore's):
     when only some articles changed in place, the last folder's chunks are read and only
     those the changes touch are made again; without it the index is assembled whole.
-    ``stream`` (``shown`` given as skeleton or whole rows): an index assembled whole reads the
-    entries a batch at a time in doc-id order (``search_stream.py``) instead of all at once."""
+    ``stream``: the index is assembled whole from entries read a batch at a time in doc-id
+    order (``search_stream.py``), never all at once, and the last folder is not patched from
+    them (the quick path patches it from the changed articles alone)."""
     wanted = list(slugs)
     rows = {slug: shown[slug][-1] for slug in wanted} if shown is not None else None
     if rows is None:
@@ -232,9 +255,7 @@ def place_search(
         linked = set()
         if state is not None and state.recipe == made_by and plan.has(CID.parse(state.folder_cid)):
             linked = set(state.bundles)  # the last folder is stored: so are the texts it links
-        last = hit is not None and get is not None and plan.has(CID.parse(hit.cid))
-        if stream and not (last and state is not None and hit is not None
-                           and state.folder_cid == hit.cid):  # fmt: skip
+        if stream:
             streamed = _streamed(catalog, plan, site, rows, cache, made_by, linked)
             if streamed is not None:
                 node, order = streamed

@@ -5,6 +5,7 @@ stores the site a build that loads them all stores."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,14 @@ def test_streamed_index_equals_the_index_assembled_at_once(monkeypatch: Any) -> 
     assert assembler.files() == search.assemble(entries, "en")
 
 
-def _fresh_build(home: Path, stream: bool, monkeypatch: Any) -> str:
+def _fresh_build(home: Path, stream: bool, monkeypatch: Any, light: bool = False) -> str:
     place = search_build.place_search
 
     def placed(*args: Any, **kwargs: Any) -> None:
         kwargs["stream"] = stream
+        if light:  # as the quick path gives them: number and bundle CID, no meta
+            shown = args[4]
+            args = (*args[:4], {slug: [replace(rows[-1], meta="")] for slug, rows in shown.items()})
         place(*args, **kwargs)
 
     monkeypatch.setattr(search_build, "place_search", placed)
@@ -72,3 +76,12 @@ def test_a_build_streaming_its_entries_makes_the_same_site_and_keeps_them(
         db.execute("DELETE FROM search_entries")
     assert _fresh_build(demo_home, True, monkeypatch) == whole
     assert _entries(demo_home) == kept
+
+
+def test_light_rows_are_streamed_in_the_same_order(demo_home: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(search_build, "READ_BATCH", 4)
+    whole = _fresh_build(demo_home, False, monkeypatch)
+    assert _fresh_build(demo_home, True, monkeypatch, light=True) == whole  # dates from entries
+    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM search_entries")
+    assert _fresh_build(demo_home, True, monkeypatch, light=True) == whole  # from the catalog
