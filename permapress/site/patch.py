@@ -296,7 +296,10 @@ def _patch(
     shown = _shown(catalog, order, changed)
     now_shown = {slug: shown[slug][-1] for slug in order}
     if not search_quick.place_patched(plan, catalog, site, now_shown, changed, blocks.get):
-        search_build.place_search(plan, catalog, site, order, shown, get=blocks.get)
+        # assembled from entries read a batch at a time, as a full build does: never every
+        # kept entry in memory at once (at 100,000 articles that was most of a gigabyte)
+        search_build.place_search(plan, catalog, site, order, shown, get=blocks.get,
+                                  stream=True)  # fmt: skip
     plan.flush()
     made = dict(nodes(plan.tree))
     count_pages += plan.pages - sum(1 for path in made if path.endswith(".html"))

@@ -65,3 +65,36 @@ def test_corrections_patch_the_search_folder_without_the_whole_index(
     full = build(cli, demo_home)
     assert full["mode"] == "full"
     assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
+
+
+def test_a_correction_the_search_patch_refuses_streams_the_whole_index(
+    demo_home: Path, cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the search patch cannot place a correction (a term whose list is capped, say),
+    the patched build assembles the index from entries read in batches, as a full build
+    does, never every kept entry at once, and the site is still the site made from scratch."""
+    from permapress.site import search_quick
+
+    build(cli, demo_home)
+    listed = [a["slug"] for a in cli("list", "--home", str(demo_home), "--json").json()]
+    listed = [slug for slug in listed if slug != "corrections-policy"]
+    whole = search_build.place_search
+    streamed: list[bool] = []
+
+    def watched(*args: Any, **kwargs: Any) -> None:
+        streamed.append(bool(kwargs.get("stream")))
+        whole(*args, **kwargs)
+
+    monkeypatch.setattr(search_quick, "place_patched", lambda *args, **kwargs: False)
+    monkeypatch.setattr(search_build, "place_search", watched)
+    correct(cli, demo_home, tmp_path, listed[1], "Quokka sightings at the harbour.")
+    patched = build(cli, demo_home)
+    assert patched["mode"] == "patched"
+    assert streamed == [True]
+    monkeypatch.setattr(search_build, "place_search", whole)
+    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+        db.execute("DELETE FROM search_entries")
+    full = build(cli, demo_home)
+    assert full["mode"] == "full"
+    assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
