@@ -47,7 +47,7 @@ from permapress.site.metadata import (
     organization,
     script_json,
 )
-from permapress.site.pagination import page_href
+from permapress.site.pagination import page_href, pager_numbers
 from permapress.site.paths import listing_path as listing_path
 from permapress.site.paths import relative_root as relative_root
 from permapress.site.templating import FEATURED_SECTIONS as FEATURED_SECTIONS
@@ -209,7 +209,8 @@ def _pager(page: int, pages: int) -> dict[str, Any] | None:
     return _Row(
         newer=href(page - 1) if page > 1 else None,
         older=href(page + 1) if page < pages else None,
-        numbers=[(n, None if n == page else href(n)) for n in range(1, pages + 1)],
+        numbers=[(n, None if n is None or n == page else href(n))
+                 for n in pager_numbers(page, pages)],  # fmt: skip
     )
 
 
