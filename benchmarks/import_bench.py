@@ -171,6 +171,16 @@ def _files(folder: Path) -> int:
     return sum(len(names) for _dir, _dirs, names in os.walk(folder))
 
 
+def _per_article(name: str, cpu_of: str, done: Measured, home: Path, n: int) -> list[Result]:
+    """An import of ``n`` articles per article: wall time, CPU (``cpu_of``: whose) and the
+    files it left in ``home``'s blocks/."""
+    return [
+        Result(f"{name}: per article", done.seconds / n * 1000, "ms"),
+        Result(f"{name}: CPU per article{cpu_of}", done.cpu / n * 1000, "ms"),
+        Result(f"{name}: files in blocks/ per article", _files(home / "blocks") / n, "files"),
+    ]
+
+
 def _one_edit(corpus: Path, home: Path) -> tuple[float, float, str]:
     """Wall and CPU seconds of importing one edited file and building (the file is put back),
     and the build's mode."""
@@ -201,23 +211,10 @@ def run_articles(work: Path) -> list[Result]:
         corpus = ensure_corpus(work / f"corpus-{n}", n)
         if n == ARTICLE_SIZES[0]:
             one, home = _import(work, corpus, "1")
-            results += [
-                Result(f"import {n} articles, one process: per article",
-                       one.seconds / n * 1000, "ms"),
-                Result(f"import {n} articles, one process: CPU per article",
-                       one.cpu / n * 1000, "ms"),
-                Result(f"import {n} articles, one process: files in blocks/ per article",
-                       _files(home / "blocks") / n, "files"),
-            ]  # fmt: skip
+            results += _per_article(f"import {n} articles, one process", "", one, home, n)
         every, home = _import(work, corpus, None)
-        results += [
-            Result(f"import {n} articles, every core: per article",
-                   every.seconds / n * 1000, "ms"),
-            Result(f"import {n} articles, every core: CPU per article (all processes)",
-                   every.cpu / n * 1000, "ms"),
-            Result(f"import {n} articles, every core: files in blocks/ per article",
-                   _files(home / "blocks") / n, "files"),
-        ]  # fmt: skip
+        results += _per_article(f"import {n} articles, every core", " (all processes)",
+                                every, home, n)  # fmt: skip
         build = measure([PERMAPRESS, "build", "--home", str(home), "--json"])
         total, cpu = every.seconds + build.seconds, every.cpu + build.cpu
         results.append(Result(f"import + build {n} articles", total, "s"))

@@ -35,6 +35,16 @@ def correct(cli: Callable[..., Any], home: Path, folder: Path, slug: str, body: 
     assert run.code == 0, run.err
 
 
+def assert_same_as_from_scratch(cli: Callable[..., Any], home: Path, patched: Any) -> None:
+    """The site of a build from scratch (no page cache, no kept search entries) is ``patched``'s."""
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+        db.execute("DELETE FROM search_entries")
+    full = build(cli, home)
+    assert full["mode"] == "full"
+    assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
+
+
 def test_corrections_patch_the_search_folder_without_the_whole_index(
     demo_home: Path, cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -59,12 +69,7 @@ def test_corrections_patch_the_search_folder_without_the_whole_index(
         patched = build(cli, demo_home)
         assert patched["mode"] == "patched"
     monkeypatch.setattr(search_build, "place_search", whole)
-    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
-        db.execute("DELETE FROM page_cache")
-        db.execute("DELETE FROM search_entries")
-    full = build(cli, demo_home)
-    assert full["mode"] == "full"
-    assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
+    assert_same_as_from_scratch(cli, demo_home, patched)
 
 
 def test_a_correction_the_search_patch_refuses_streams_the_whole_index(
@@ -92,9 +97,4 @@ def test_a_correction_the_search_patch_refuses_streams_the_whole_index(
     assert patched["mode"] == "patched"
     assert streamed == [True]
     monkeypatch.setattr(search_build, "place_search", whole)
-    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
-        db.execute("DELETE FROM page_cache")
-        db.execute("DELETE FROM search_entries")
-    full = build(cli, demo_home)
-    assert full["mode"] == "full"
-    assert (patched["root_cid"], patched["pages"]) == (full["root_cid"], full["pages"])
+    assert_same_as_from_scratch(cli, demo_home, patched)
