@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from permapress.catalog import Catalog, VersionRow
@@ -110,8 +111,32 @@ def _entries(
     return list(entries.values()), texts, fresh
 
 
-def _read(cid: CID, get: Callable[[CID], bytes]) -> bytes:
-    return b"".join(read_file(cid, get))
+@dataclass(frozen=True, slots=True)
+class LastFolder:
+    """The last ``search/`` folder as a patch reads it: its top links, the data its
+    ``meta.js`` registers, and the links of its ``t/`` and ``d/`` folders (name -> CID, size)."""
+
+    top: dict[str, tuple[CID, int | None]]
+    meta: Any
+    inner: dict[str, dict[str, tuple[CID, int | None]]]
+    get: Callable[[CID], bytes]
+
+    def read(self, path: str) -> bytes:
+        """The bytes of chunk ``path`` ("t/<name>" or "d/<name>"), as ``search_patch`` asks."""
+        kind, name = path.split("/")
+        return b"".join(read_file(self.inner[kind][name][0], self.get))
+
+
+def open_last(folder: CID, get: Callable[[CID], bytes]) -> LastFolder:
+    """The folder ``folder`` read as a search folder; KeyError, ValueError or a
+    ``PermapressError`` when it is not one."""
+    top = {name: (cid, tsize) for name, cid, tsize in list_directory(folder, get)}
+    meta = search.registered(b"".join(read_file(top["meta.js"][0], get)))
+    inner = {
+        kind: {name: (cid, tsize) for name, cid, tsize in list_directory(top[kind][0], get)}
+        for kind in ("t", "d")
+    }
+    return LastFolder(top, meta, inner, get)
 
 
 def _patched(
@@ -128,22 +153,12 @@ def _patched(
         return None
     try:
         before = [kept[bundle].entry for bundle in state.bundles]
-        top = {name: (cid, tsize) for name, cid, tsize in list_directory(CID.parse(folder), get)}
-        meta = search.registered(_read(top["meta.js"][0], get))
+        last = open_last(CID.parse(folder), get)
         parts: dict[str, dict[str, Any]] = {
-            kind: {
-                name: Imported(cid, tsize or 0, 0)
-                for name, cid, tsize in list_directory(top[kind][0], get)
-            }  # fmt: skip
-            for kind in ("t", "d")
+            kind: {name: Imported(cid, tsize or 0, 0) for name, (cid, tsize) in links.items()}
+            for kind, links in last.inner.items()
         }
-
-        def read(path: str) -> bytes:
-            kind, name = path.split("/")
-            node: Imported = parts[kind][name]
-            return _read(node.cid, get)
-
-        changes = search_patch.patch(meta, read, before, entries, language)
+        changes = search_patch.patch(last.meta, last.read, before, entries, language)
     except (KeyError, ValueError, PermapressError, search_patch.NotPatchable):
         return None
     out: dict[str, Any] = {"meta.js": changes.pop("meta.js"), **parts}

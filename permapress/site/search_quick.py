@@ -26,11 +26,10 @@ from permapress.errors import PermapressError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_bytes
 from permapress.ipfs.patch import NotPatchable, patch_tree
-from permapress.ipfs.reader import list_directory, read_file
 from permapress.site import search, search_cache, search_patch
 from permapress.site.pagecache import CachedPage, PageCache
 from permapress.site.plan import Plan
-from permapress.site.search_build import FOLDER, folder_key
+from permapress.site.search_build import FOLDER, folder_key, open_last
 from permapress.site.views import SiteInfo
 
 # What an unchanged article's place holds on both sides of a patch (the same object, so equal):
@@ -44,10 +43,6 @@ def _docs(count: int, known: Mapping[int, search.Entry]) -> list[search.Entry]:
     for doc_id, entry in known.items():
         docs[doc_id] = entry
     return docs
-
-
-def _read(cid: CID, get: Callable[[CID], bytes]) -> bytes:
-    return b"".join(read_file(cid, get))
 
 
 def place_patched(
@@ -132,18 +127,8 @@ def _patched_folder(
     """The last folder with the index patched (None when ``search_patch`` or the directories
     refuse)."""
     try:
-        top = {name: cid for name, cid, _tsize in list_directory(folder, get)}
-        meta = search.registered(_read(top["meta.js"], get))
-        inner: dict[str, dict[str, CID]] = {
-            kind: {name: cid for name, cid, _tsize in list_directory(top[kind], get)}
-            for kind in ("t", "d")
-        }
-
-        def read(path: str) -> bytes:
-            kind, name = path.split("/")
-            return _read(inner[kind][name], get)
-
-        files = search_patch.patch(meta, read, old, new, language)
+        last = open_last(folder, get)
+        files = search_patch.patch(last.meta, last.read, old, new, language)
         nodes: dict[str, Imported] = {}
         removed: list[str] = []
         for path, data in files.items():
