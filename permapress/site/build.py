@@ -38,6 +38,7 @@ from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.published import public_by_slug
 from permapress.handle import Newsroom
+from permapress.ipfs.batch import BlockBatch
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
@@ -152,9 +153,10 @@ def _build(
     own_pages = trustpages.newsroom_pages(e.article for e in own)
     site = site_info(newsroom, sections_shown, fingerprint(public_key), theme, own_pages)
     version = render_version(theme)
-    plan = Plan(get_profile(config.profile), blocks.put, cache, version, site=site,
+    batch = BlockBatch(blocks)  # this process's blocks are stored a few MB at a time
+    plan = Plan(get_profile(config.profile), batch.put, cache, version, site=site,
                 site_key=site_key(site), parallel_min=PARALLEL_MIN, workers=workers,
-                has=blocks.has, pool=pool)  # fmt: skip
+                has=batch.has, pool=pool)  # fmt: skip
 
     _plan_articles(plan, newsroom, found)
     if plan.workers > 1 and len(plan.jobs) >= plan.parallel_min:
@@ -185,7 +187,7 @@ def _build(
             del full, own, found
             plan.flush(progress)
             # the index after the workers ended: its memory does not add to theirs
-            search_build.place_search(plan, catalog, site, slugs, shown, get=blocks.get,
+            search_build.place_search(plan, catalog, site, slugs, shown, get=batch.get,
                                       stream=True)  # fmt: skip
             del shown
         except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
@@ -195,7 +197,8 @@ def _build(
         articles = plan.tree.get(paths.ARTICLES.rstrip("/"), {})
         if articles:
             plan.tree[paths.ARTICLES.rstrip("/")] = plan.directory(paths.ARTICLES, articles)
-        root = str(import_tree(plan.tree, plan.profile, blocks.put).cid)
+        root = str(import_tree(plan.tree, plan.profile, batch.put).cid)
+        batch.flush()  # every block of the site is stored before its root is recorded
         state = State(
             context=context(config, plan.site_key, category_slugs, version),
             log_seq=log_seq(catalog),

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.published import public
+from permapress.ipfs.batch import BlockBatch
 from permapress.ipfs.blockstore import Blockstore, FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
@@ -196,14 +197,16 @@ def _make_folder(
     every version's bundle and CAR, the current CAR and the history pages, then the folder."""
     slug = folder.slug
     rows = folder.versions()
-    plan = Plan(profile, blocks.put, folder.cache, version, site=site, site_key=site_key)
+    batch = BlockBatch(blocks)  # the folder's blocks are stored together (one pack file)
+    plan = Plan(profile, batch.put, folder.cache, version, site=site, site_key=site_key)
     entry = entries.entries({slug: rows})[0]
     plan.page(pages.article_page(entry, site, folder.category_slugs))
-    place_versions(plan, blocks.get, slug, rows, current=True)
+    place_versions(plan, batch.get, slug, rows, current=True)
     for page in history.history_pages(entry, site, rows, downloads=True):
         plan.page(page)
     plan.flush()
-    node = import_tree(plan.tree[paths.ARTICLES.rstrip("/")][slug], profile, blocks.put)
+    node = import_tree(plan.tree[paths.ARTICLES.rstrip("/")][slug], profile, batch.put)
+    batch.flush()
     row = CachedPage(folder.fingerprint, str(node.cid), node.tsize, plan.pages)
     plan.fresh.append((paths.article_folder(slug), row))
     return MadeFolder(node, plan.fresh, plan.pages, plan.rendered)

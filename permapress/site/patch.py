@@ -47,6 +47,7 @@ from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.meta import article_from_meta
 from permapress.catalog.published import is_draft
 from permapress.handle import Newsroom
+from permapress.ipfs.batch import BlockBatch
 from permapress.ipfs.cid import CID
 from permapress.ipfs.patch import NotPatchable, patch_tree
 from permapress.ipfs.profiles import get_profile
@@ -223,8 +224,9 @@ def _patch(
     newsroom, state, site = under_way.newsroom, under_way.state, under_way.site
     catalog, config, blocks = newsroom.catalog, newsroom.config, newsroom.blocks
     profile = get_profile(config.profile)
-    plan = Plan(profile, blocks.put, {}, under_way.version, site=site,
-                site_key=under_way.site_key, has=blocks.has)  # fmt: skip
+    batch = BlockBatch(blocks)  # the patch's blocks are stored together (one pack file)
+    plan = Plan(profile, batch.put, {}, under_way.version, site=site,
+                site_key=under_way.site_key, has=batch.has)  # fmt: skip
     slugs_of = state.category_slugs
     taxonomy = Taxonomy(config.category_topics)
     order = [item[0] for item in state.order]
@@ -295,15 +297,16 @@ def _patch(
         plan.page(page)
     shown = _shown(catalog, order, changed)
     now_shown = {slug: shown[slug][-1] for slug in order}
-    if not search_quick.place_patched(plan, catalog, site, now_shown, changed, blocks.get):
+    if not search_quick.place_patched(plan, catalog, site, now_shown, changed, batch.get):
         # assembled from entries read a batch at a time, as a full build does: never every
         # kept entry in memory at once (at 100,000 articles that was most of a gigabyte)
-        search_build.place_search(plan, catalog, site, order, shown, get=blocks.get,
+        search_build.place_search(plan, catalog, site, order, shown, get=batch.get,
                                   stream=True)  # fmt: skip
     plan.flush()
     made = dict(nodes(plan.tree))
     count_pages += plan.pages - sum(1 for path in made if path.endswith(".html"))
-    root = patch_tree(CID.parse(state.root), made, profile, blocks.get, blocks.put)
+    root = patch_tree(CID.parse(state.root), made, profile, batch.get, batch.put)
+    batch.flush()  # every block of the site is stored before its root is recorded
     result = _finish(under_way, str(root.cid), count_pages, plan.fresh, lastmod)
     return replace(result, rendered=plan.rendered)
 
