@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,6 +18,12 @@ settings.register_profile(
     "permapress", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("permapress")
+
+# A runner that starts the tests with Ctrl+C ignored (some CI runners and `nohup` do) passes
+# that on to every process the tests start, and the Ctrl+C tests would then see a process that
+# cannot be interrupted. The tests take Ctrl+C back, so their children start with it too.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # data_paths (where the test data lives) is importable from every test folder.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
