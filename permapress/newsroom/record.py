@@ -8,7 +8,8 @@ published version, "correct" after that; drafts are not logged) in one transacti
 version of an article that was published leaves it "published": the site keeps showing its
 last published version (``catalog/published.py``). Blocks are
 written before the catalog row, so a crash leaves at most unreferenced blocks, never a version
-without its bundle.
+without its bundle: the bundle's, its CAR's and its search index entry's in one batch (one pack
+file on a file blockstore).
 
 ``correct_article`` is ``permapress correct``: a new version of an existing article from a
 file, with a note, keeping its slug and first publication date.
@@ -39,7 +40,7 @@ from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import ArticleRow, Catalog, MediaRow, VersionRow
 from permapress.catalog.meta import article_from_meta, article_meta
 from permapress.catalog.published import is_draft
-from permapress.errors import CatalogError, TrustError
+from permapress.errors import CatalogError, PermapressError, TrustError
 from permapress.handle import Newsroom
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported
@@ -48,7 +49,7 @@ from permapress.ipfs.reader import list_directory, stat
 from permapress.newsroom.prebuild import Prebuilt
 from permapress.site.bundle import ChainLink, SignedBundle, build_bundle
 from permapress.site.carfile import car_file
-from permapress.site.search_cache import remember
+from permapress.site.search_cache import Cached, make_meta, remember
 from permapress.site.views import iso8601
 from permapress.trust.journal import append_entry
 from permapress.trust.keys import public_bytes, sign
@@ -146,12 +147,15 @@ def record_article(
     earlier = catalog.versions(slug) if previous else []
     chain = _chain(newsroom, earlier, signer) if previous else []
     was_published = any(not is_draft(row) for row in earlier)
+    meta = article_meta(article)
     if (prebuilt is not None and existing is None and number == 1 and not note
             and prebuilt.slug == slug == article.slug and prebuilt.source == article.source):
         bundle, car = prebuilt.bundle, prebuilt.car  # its blocks are stored
+        made = prebuilt.search
     else:
-        bundle, car = _build(newsroom, article, number, taxonomy, signer, chain, note)
-        prebuilt = None
+        bundle, car, search = _build(newsroom, article, number, taxonomy, signer, chain, note,
+                                     meta)  # fmt: skip
+        made = (meta, search) if search is not None else None
     media_rows = []
     for m in article.media:  # stored in the bundle already: take their CIDs from it
         media_rows.append(
@@ -169,7 +173,7 @@ def record_article(
         recorded=now.astimezone(UTC).isoformat(timespec="seconds"),
         note=note or "",
         document=bundle.document or to_markdown(article),  # its article.md
-        meta=article_meta(article),
+        meta=meta,
         record_cid=str(bundle.record_cid),
         record=bundle.record.decode("utf-8"),
         signature=bundle.signature.hex(),
@@ -189,9 +193,9 @@ def record_article(
             f"another permapress command recorded {slug!r} at the same time; run this one again"
         ) from None
     # its search index entry, made once now (site/search_cache.py): builds only merge entries
-    # (a reader process made it with the version, from this very meta: its blocks are stored)
+    # (made with the version, by ``_build`` or a reader process, from this very meta: its
+    # blocks are stored)
     config = newsroom.config
-    made = prebuilt.search if prebuilt is not None else None
     remember(catalog, newsroom.blocks.put, config.language, get_profile(config.profile), row,
              made=made[1] if made is not None and made[0] == row.meta else None,
              put_many=newsroom.blocks.put_many)  # fmt: skip
@@ -206,9 +210,13 @@ def _build(
     signer: Ed25519PrivateKey,
     chain: list[ChainLink],
     note: str | None,
-) -> tuple[SignedBundle, Imported]:
-    """Build, sign and store version ``number``'s bundle and its CAR file."""
-    profile = get_profile(newsroom.config.profile)
+    meta: str,
+) -> tuple[SignedBundle, Imported, Cached | None]:
+    """Build, sign and store version ``number``'s bundle, its CAR file and its search index
+    entry (made from ``meta``, the version's catalog meta; None when it cannot be made now):
+    their blocks in one ``put_many``, one pack file on a file blockstore."""
+    config = newsroom.config
+    profile = get_profile(config.profile)
     blocks = newsroom.blocks
     written: dict[CID, bytes] = {}
 
@@ -218,7 +226,7 @@ def _build(
     bundle = build_bundle(
         article,
         version=number,
-        site_name=newsroom.config.name,
+        site_name=config.name,
         taxonomy=taxonomy,
         profile=profile,
         sink=sink,
@@ -233,8 +241,17 @@ def _build(
         return written[cid] if cid in written else blocks.get(cid)
 
     car = car_file(bundle.cid, get, profile, sink, own=True)
+    search = None
+    if not newsroom.catalog.readonly:  # else ``remember`` keeps nothing
+        pieces: dict[CID, bytes] = {}
+        try:
+            search = make_meta(meta, config.language, profile, pieces.__setitem__)
+        except PermapressError:  # ``remember`` tries again, and keeps what it can
+            pass
+        else:
+            written.update(pieces)
     blocks.put_many(written.items())
-    return bundle, car
+    return bundle, car, search
 
 
 def _store(

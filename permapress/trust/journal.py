@@ -15,7 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from permapress.articles.slug import article_uri
 from permapress.catalog import Catalog
-from permapress.trust.log import SignedEntry, make_entry, parse_log
+from permapress.trust.keys import public_bytes
+from permapress.trust.log import LogEntry, SignedEntry, entry_line, parse_log, sign_entry
+from permapress.trust.records import record_cid
 
 
 def log_time(moment: datetime) -> str:
@@ -37,20 +39,10 @@ def append_entry(
 ) -> SignedEntry:
     head = catalog.log_head()
     seq, previous = (head[0] + 1, head[1]) if head else (1, None)
-    signed = make_entry(
-        key,
-        seq=seq,
-        time=log_time(time),
-        action=action,
-        article=article_uri(slug),
-        slug=slug,
-        version=version,
-        record=record,
-        previous=previous,
-        note=note,
-        actor=actor,
-    )
-    catalog.append_log(seq, str(signed.entry.cid), signed.line().decode("utf-8"))
+    entry = LogEntry(seq, log_time(time), action, article_uri(slug), slug, version, record,
+                     previous, note, public_bytes(key), actor)  # fmt: skip
+    signed, data = sign_entry(key, entry)  # encoded once: signed, named and written from it
+    catalog.append_log(seq, str(record_cid(data)), entry_line(data, signed.signature).decode())
     return signed
 
 

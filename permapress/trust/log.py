@@ -21,7 +21,9 @@ canonical JSON of ``{"entry": {…}, "signature": "<128 hex digits>"}`` (without
 newline of the entry; the line ends with one). ``publisher.json`` names the head.
 
 ``decode_line`` and ``check_log`` are strict and report problems as text; ``make_entry`` is pure
-apart from signing (the caller passes the time).
+apart from signing (the caller passes the time). ``sign_entry`` signs a ``LogEntry`` and gives
+its bytes too, and ``entry_line`` makes its log.jsonl line from them, so that appending an entry
+encodes it once (``journal.append_entry``).
 """
 
 from __future__ import annotations
@@ -92,7 +94,14 @@ class SignedEntry:
     signature: bytes
 
     def line(self) -> bytes:
-        return canonical_json({"entry": self.entry.as_json(), "signature": self.signature.hex()})
+        return entry_line(self.entry.encode(), self.signature)
+
+
+def entry_line(data: bytes, signature: bytes) -> bytes:
+    """The log.jsonl line of an entry whose canonical bytes are ``data``: the bytes of
+    ``canonical_json({"entry": …, "signature": "<hex>"})`` ("entry" sorts first, and an entry
+    inside the line is written as on its own), without encoding the entry again."""
+    return b'{"entry":' + data[:-1] + b',"signature":"' + signature.hex().encode() + b'"}\n'
 
 
 def make_entry(
@@ -109,11 +118,16 @@ def make_entry(
     note: str,
     actor: str | None = None,
 ) -> SignedEntry:
-    if action not in ACTIONS:
-        raise TrustError(f"log action {action!r} is not one of {', '.join(ACTIONS)}")
-    entry = LogEntry(seq, time, action, article, slug, version, record, previous, note,
-                     public_bytes(key), actor)
-    return SignedEntry(entry, sign(key, entry.encode()))
+    return sign_entry(key, LogEntry(seq, time, action, article, slug, version, record, previous,
+                                    note, public_bytes(key), actor))[0]  # fmt: skip
+
+
+def sign_entry(key: Ed25519PrivateKey, entry: LogEntry) -> tuple[SignedEntry, bytes]:
+    """``entry`` signed, and its canonical bytes (what was signed; its CID is theirs)."""
+    if entry.action not in ACTIONS:
+        raise TrustError(f"log action {entry.action!r} is not one of {', '.join(ACTIONS)}")
+    data = entry.encode()
+    return SignedEntry(entry, sign(key, data)), data
 
 
 def decode_entry(value: Any, what: str) -> LogEntry:

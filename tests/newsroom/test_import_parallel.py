@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -164,7 +165,7 @@ def test_new_articles_are_built_in_the_reader_processes_with_the_same_bytes(
         assert cli("import", str(taken), "--home", str(home)).code == 0
     built: list[str] = []
     indexed: list[str] = []  # search index entries made by the importing process
-    real_build, real_make = record._build, search_cache.make
+    real_build, real_make, real_meta = record._build, search_cache.make, search_cache.make_meta
 
     def counting(newsroom: Any, article: Article, *args: Any) -> Any:
         built.append(article.slug)
@@ -174,8 +175,13 @@ def test_new_articles_are_built_in_the_reader_processes_with_the_same_bytes(
         indexed.append(row.slug)
         return real_make(row, *args)
 
+    def counting_meta(meta: str, *args: Any) -> Any:  # with the version (``record._build``)
+        indexed.append(json.loads(meta)["slug"])
+        return real_meta(meta, *args)
+
     monkeypatch.setattr(record, "_build", counting)
     monkeypatch.setattr(search_cache, "make", counting_entries)
+    monkeypatch.setattr(record, "make_meta", counting_meta)
     serial = cli("import", str(folder), "--home", str(one), "--json")
     assert len(built) == len(indexed) == serial.json()["imported"]  # one process makes all
     built.clear()

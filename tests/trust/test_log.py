@@ -17,10 +17,12 @@ from permapress.trust.log import (
     check_log,
     decode_publisher_document,
     encode_log,
+    entry_line,
     make_entry,
     parse_log,
     publisher_document,
 )
+from permapress.trust.records import canonical_json
 
 KEY = Ed25519PrivateKey.from_private_bytes(b"\x01" * 32)
 OTHER = Ed25519PrivateKey.from_private_bytes(b"\x02" * 32)
@@ -136,3 +138,17 @@ def test_random_log_bytes_raise_only_trust_errors(data: bytes) -> None:
         parse_log(data)
     except TrustError as exc:
         assert str(exc)  # a message a person can act on, never another exception
+
+
+@given(st.text(), st.text(), st.one_of(st.none(), st.text(min_size=1)))
+def test_a_line_made_from_the_entry_bytes_is_the_canonical_json_of_entry_and_signature(
+    note: str, slug: str, actor: str | None
+) -> None:
+    signed = make_entry(
+        KEY, seq=3, time="2025-07-08T09:30:00Z", action="correct",
+        article=f"urn:permapress:article:{slug}", slug=slug, version=2, record="bafkreiabc",
+        previous=None, note=note, actor=actor,
+    )  # fmt: skip
+    whole = canonical_json({"entry": signed.entry.as_json(), "signature": signed.signature.hex()})
+    assert entry_line(signed.entry.encode(), signed.signature) == whole == signed.line()
+    assert parse_log(whole) == [signed]
