@@ -38,6 +38,7 @@ every validated article ``a``. Bad input raises ``ArticleError``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC
 from typing import Any, Final
@@ -51,33 +52,23 @@ from permapress.errors import ArticleError
 
 MEDIA_FOLDER: Final = "media/"
 _SPECIAL: Final = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-_YAML_BREAKS: Final = frozenset("\x85\u2028\u2029\ufeff")
+# What a double-quoted scalar cannot hold raw: the quote and the backslash, and every character
+# outside YAML's printable set (x20-x7E, xA0-xD7FF, xE000-xFFFD, x10000-x10FFFF) or that YAML
+# reads as a line break or a byte order mark (x85 is outside the set already).
+_ESCAPED: Final = re.compile(
+    r'["\\\u2028\u2029\ufeff]|[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]'
+)
 
 
-def _printable(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x20 <= code <= 0x7E
-        or 0xA0 <= code <= 0xD7FF
-        or 0xE000 <= code <= 0xFFFD
-        or 0x10000 <= code <= 0x10FFFF
-    ) and ch not in _YAML_BREAKS
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    # every character past xFFFF is printable: the others fit four hex digits
+    return _SPECIAL.get(ch) or f"\\u{ord(ch):04x}"
 
 
 def quote(value: str) -> str:
     """``value`` as a YAML double-quoted scalar (JSON-compatible escapes)."""
-    out = ['"']
-    for ch in value:
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif _printable(ch):
-            out.append(ch)
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
+    return f'"{_ESCAPED.sub(_escape, value)}"'
 
 
 def _flow(values: Sequence[str]) -> str:

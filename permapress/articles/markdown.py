@@ -46,7 +46,7 @@ from permapress.articles import frontmatter
 from permapress.articles.dates import parse_datetime
 from permapress.articles.items import migrate_provenance
 from permapress.articles.markup import summarize
-from permapress.articles.mdscan import destinations, new_parser, source_of
+from permapress.articles.mdscan import destinations, may_link_or_tag, new_parser, source_of
 from permapress.articles.media import MediaCollector, is_local_reference, with_origins
 from permapress.articles.model import Article, is_image_url, normalise_body, validate
 from permapress.articles.sanitize import sanitize_markdown
@@ -217,6 +217,8 @@ def _image_sources(tokens: list[Any]) -> set[str]:
 
 def _rewrite_images(text: str, media: MediaCollector) -> str:
     """Turn every local image reference into ``media/<name>``, collecting the files."""
+    if not may_link_or_tag(text):
+        return text  # no destination and no <img>
     source = source_of(text)
     images = _image_sources(source.tokens)
     edits: list[tuple[int, int, str]] = []

@@ -15,6 +15,9 @@ that sanitising and image rewriting must edit are found here in the source text:
       .html_blocks                                mask: lines of raw HTML blocks
     destinations(source) -> [Destination]         link/image destinations, reference definitions,
                                                   autolinks, outside code and HTML blocks
+    may_link_or_tag(text) -> bool                 False when ``text`` holds no '<', "](" or "]:",
+                                                  so no raw HTML, destination or autolink at all
+                                                  (nothing to look for: no ``Source`` needed)
     find_in_lines(source, needle, start, stop)    where an inline token's raw text sits, allowing
                                                   for the '>' and indentation that containers add
 
@@ -229,6 +232,13 @@ def _escaped(text: str, pos: int) -> bool:
     while pos - count - 1 >= 0 and text[pos - count - 1] == "\\":
         count += 1
     return count % 2 == 1
+
+
+def may_link_or_tag(text: str) -> bool:
+    """False when ``text`` has no raw HTML (a block, an inline tag or a half tag), no link or
+    image destination, reference definition or autolink: each of those needs a '<', a "](" or
+    a "]:" (markdown-it's HTML rules start at a '<'; ``destinations`` finds nothing else)."""
+    return "<" in text or "](" in text or "]:" in text
 
 
 def destinations(source: Source) -> list[Destination]:

@@ -31,7 +31,9 @@ articles without it keep their bytes and CIDs.
 source file when the article has one). The copy it returns has the headline, authors,
 categories, tags and summary on one line each with single spaces, duplicates (ignoring case)
 removed, and the body with unified newlines, no leading blank lines and no trailing whitespace.
-Validating a validated article returns an equal article.
+Validating a validated article returns an equal article: the last few that ``validate``
+returned are known by identity and come back as they are, unchecked (an import validates each
+article in its reader, in ``read_source`` and again when it records it).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -146,10 +149,31 @@ def one_line(text: str) -> str:
 def normalise_body(body: str) -> str:
     """Unify newlines, drop leading blank lines and trailing whitespace."""
     text = body.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    return "\n".join(lines).rstrip()
+    # every character before the first visible one is whitespace: the lines before that
+    # character's line are blank, and the text starts at that line
+    first = len(text) - len(text.lstrip())
+    return text[text.rfind("\n", 0, first) + 1 :].rstrip()
+
+
+# The articles ``validate`` returned last, by id, and whether it required their media: the
+# same object again is valid already (it is frozen). Held strongly, so an id is not reused.
+_KEPT_VALID: Final = 16
+_VALID: OrderedDict[int, tuple[Article, bool]] = OrderedDict()
+
+
+def _known_valid(article: Article, require_media: bool) -> bool:
+    found = _VALID.get(id(article))
+    return found is not None and found[0] is article and (found[1] or not require_media)
+
+
+def _keep_valid(article: Article, require_media: bool) -> Article:
+    _VALID[id(article)] = (article, require_media)
+    while len(_VALID) > _KEPT_VALID:
+        try:
+            _VALID.popitem(last=False)  # the oldest
+        except KeyError:  # emptied by another thread meanwhile
+            break
+    return article
 
 
 def validate(article: Article, *, require_media: bool = True) -> Article:
@@ -160,6 +184,8 @@ def validate(article: Article, *, require_media: bool = True) -> Article:
     """
     if not isinstance(article, Article):
         raise ArticleError(f"expected an Article, got {type(article).__name__}")
+    if _known_valid(article, require_media):
+        return article
     source = article.source if isinstance(article.source, str) else None
 
     def fail(message: str) -> ArticleError:
@@ -213,7 +239,7 @@ def validate(article: Article, *, require_media: bool = True) -> Article:
                          ("sources", sources)):  # fmt: skip
         for name in names:
             _check_encodable(name, field, fail)
-    return replace(
+    checked = replace(
         article,
         headline=headline,
         authors=authors,
@@ -227,6 +253,7 @@ def validate(article: Article, *, require_media: bool = True) -> Article:
         methods=methods,
         location=location,
     )
+    return _keep_valid(checked, require_media)
 
 
 def _genre(value: object, fail: _Fail) -> str:

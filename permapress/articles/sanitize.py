@@ -34,6 +34,7 @@ from permapress.articles.mdscan import (
     destinations,
     find_in_lines,
     inline_html,
+    may_link_or_tag,
     source_of,
 )
 from permapress.errors import ArticleError
@@ -106,18 +107,21 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# nh3 builds its sanitiser from these options once, not on every call
+_CLEANER: Final = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(_REMOVED_WITH_CONTENT),
+    attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
+    attribute_filter=_attribute_filter,
+    url_schemes=set(_URL_SCHEMES),
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+
+
 def clean_html(html: str) -> str:
     """``html`` with only the elements, attributes and URLs a news article needs."""
-    return nh3.clean(
-        html,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(_REMOVED_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
-        attribute_filter=_attribute_filter,
-        url_schemes=set(_URL_SCHEMES),
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
+    return _CLEANER.clean(html)
 
 
 def unsafe_url(url: str) -> bool:
@@ -255,6 +259,8 @@ def _apply(text: str, edits: list[Edit]) -> str:
 
 def sanitize_markdown(md: str) -> str:
     """``md`` made safe to store; see the module docstring."""
+    if not may_link_or_tag(md):
+        return md  # nothing ``_plan`` could find: no ``Source`` to make
     text = md
     precise = True
     for attempt in range(_MAX_PASSES):

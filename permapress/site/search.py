@@ -126,10 +126,16 @@ def _fields(doc: SearchDoc) -> str:
 
 
 _MARKUP = re.compile(r"[#*_>`\[\]|]+")
+_MARKUP_SPACES = str.maketrans(dict.fromkeys("#*_>`[]|", " "))  # the same, one by one
 
 
 def _plain(text: str, linked: bool = True) -> str:
-    return " ".join(_MARKUP.sub(" ", _LINK.sub(" ", text) if linked else text).split())
+    # _LINK finds nothing without one of these; markup runs become spaces, and the spaces one
+    # (str.translate is quick on ASCII text only)
+    if linked and ("](" in text or "<" in text or "://" in text):
+        text = _LINK.sub(" ", text)
+    text = text.translate(_MARKUP_SPACES) if text.isascii() else _MARKUP.sub(" ", text)
+    return " ".join(text.split())
 
 
 def _cut(text: str, size: int) -> str:
@@ -161,9 +167,13 @@ def name_hash(data: bytes, size: int = HASH) -> str:
     return base64.b32encode(wanted).decode("ascii")[:size].lower()
 
 
+# json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True), its encoder made
+# once (json.dumps makes one per call when given options)
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
 def _script(kind: str, key: int | str, data: object) -> bytes:
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return f"ppSearch({json.dumps(kind)},{json.dumps(key)},{payload});\n".encode()
+    return f"ppSearch({json.dumps(kind)},{json.dumps(key)},{_COMPACT(data)});\n".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +239,7 @@ def entry(doc: SearchDoc, language: str) -> tuple[Entry, dict[str, bytes]]:
         table[w] + SPREAD * where.get(term, NOWHERE) for term, w in counts.items()
     )  # fmt: skip
     shown = [doc.slug, doc.headline, doc.published[:10]]
-    payload = json.dumps([*shown, text], ensure_ascii=False, separators=(",", ":"))
+    payload = _COMPACT([*shown, text])
     name = name_hash(payload.encode("utf-8"), TEXT_HASH)
     made = Entry(doc.slug, doc.headline, doc.published, " ".join(counts), impacts, name)
     return made, _piece_files(name, shown, text, parts)

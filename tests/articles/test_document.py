@@ -133,6 +133,21 @@ def test_quote_escapes_what_yaml_cannot_hold_raw() -> None:
     assert quote("é 東京 🌊") == '"é 東京 🌊"'
 
 
+def test_quote_escapes_exactly_the_characters_outside_yaml_printable_set() -> None:
+    printable = [(0x20, 0x7E), (0xA0, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF)]
+    special = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    breaks = "\x85\u2028\u2029\ufeff"
+    for code in [*range(0x10000), 0x10000, 0x1F30A, 0x10FFFF]:
+        ch = chr(code)
+        if ch in special:
+            expected = special[ch]
+        elif any(low <= code <= high for low, high in printable) and ch not in breaks:
+            expected = ch
+        else:
+            expected = f"\\u{code:04x}"
+        assert quote(f"a{ch}b") == f'"a{expected}b"', hex(code)
+
+
 # --- round trip property ------------------------------------------------------------------
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from permapress.articles.mdscan import Source, destinations, find_in_lines
+from hypothesis import given
+from hypothesis import strategies as st
+
+from permapress.articles.mdscan import (
+    Source,
+    destinations,
+    find_in_lines,
+    inline_html,
+    may_link_or_tag,
+)
 
 
 def raws(text: str) -> list[tuple[str, str]]:
@@ -50,3 +59,16 @@ def test_find_in_lines_skips_code() -> None:
     text = "`<b>` and <b>bold</b>"
     span = find_in_lines(Source(text), "<b>", 0, len(text))
     assert span == (text.index("<b>", 5), text.index("<b>", 5) + 3)
+
+
+MARKS = ["[", "]", "(", ")", ":", "<", ">", "!", "`", "\\", "\n", " ", "    ", "a", "x:y", "- "]
+
+
+@given(st.lists(st.sampled_from(MARKS)).map("".join))
+def test_text_without_angle_bracket_or_destination_mark_has_nothing_to_scan(text: str) -> None:
+    source = Source(text)
+    html = [t for t in source.tokens if t.type == "html_block"]
+    html += [c for t in source.tokens if t.type == "inline" for c in inline_html(t)]
+    if not may_link_or_tag(text):
+        assert destinations(source) == []
+        assert html == []

@@ -6,8 +6,17 @@ from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from permapress.articles.model import Article, Media, article_fields, content_key, validate
+from permapress.articles.model import (
+    Article,
+    Media,
+    article_fields,
+    content_key,
+    normalise_body,
+    validate,
+)
 from permapress.errors import ArticleError
 
 from .conftest import JPEG, make_article
@@ -102,6 +111,29 @@ def test_validate_without_media_bytes_when_asked() -> None:
     assert validate(article, require_media=False).image == "harbour.jpg"
     with pytest.raises(ArticleError):
         validate(article)
+
+
+def test_validate_checks_a_changed_copy_of_a_validated_article_again() -> None:
+    checked = validate(make_article())
+    assert validate(checked) is checked  # known: not checked twice
+    with pytest.raises(ArticleError, match="headline is empty"):
+        validate(replace(checked, headline=" "))
+    lenient = validate(make_article(image="harbour.jpg"), require_media=False)
+    assert validate(lenient, require_media=False) is lenient
+    with pytest.raises(ArticleError, match="not among the article's media"):
+        validate(lenient)  # accepted without its media bytes only when asked
+
+
+def _normalised_line_by_line(body: str) -> str:
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    return "\n".join(lines).rstrip()
+
+
+@given(st.text(st.sampled_from([" ", "\t", "\n", "\r", "\u2028", "\x85", "\xa0", "a", "b"])))
+def test_normalise_body_drops_blank_lines_before_the_text(body: str) -> None:
+    assert normalise_body(body) == _normalised_line_by_line(body)
 
 
 def test_validate_keeps_timezones_of_any_offset() -> None:
