@@ -20,6 +20,12 @@
         beside OUTDIR and renamed into place, and that folder is removed on any failure, Ctrl+C
         or SIGTERM, so nothing half-written is left behind.
 
+    permapress ipfs reindex [BLOCKS] [--home DIR] [--json]
+        Make the index of packed blocks (``BLOCKS/packs.sqlite``) again from the pack files
+        alone (``Packs.reindex``): after a lost or damaged index, or to take in a pack a crash
+        left without rows. BLOCKS defaults to the newsroom's ``blocks/``. Exit 1 naming every
+        damaged pack (its good blocks are indexed all the same).
+
 Bad input raises ``PermapressError`` subclasses; ``permapress.cli.main`` prints one line and
 exits with 1.
 """
@@ -315,3 +321,40 @@ def unpack(
         f"Unpacked {root} to {outdir}: {written.files} files, {written.folders} folders, "
         f"{written.symlinks} symlinks, {written.bytes} bytes"
     )
+
+
+# --- reindex ---------------------------------------------------------------------------------
+
+
+@ipfs.command()
+@click.argument("blocks", required=False, type=click.Path(path_type=Path))
+@click.option("--home", type=click.Path(path_type=Path), default=None,
+              help="Newsroom folder whose blocks/ to reindex (default: the current one).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def reindex(blocks: Path | None, home: Path | None, as_json: bool) -> None:
+    """Make the index of packed blocks (blocks/packs.sqlite) again from the pack files."""
+    if blocks is None:
+        newsroom = newsroom_home(home)
+        if newsroom is None:
+            raise ConfigError("no newsroom here: give the blocks folder, or --home DIR")
+        blocks = newsroom / "blocks"
+    if not (blocks / "SHARDING").is_file():
+        raise ConfigError(f"{blocks}: not a block store (no SHARDING file); give a blocks folder")
+    done = FileBlockstore(blocks).reindex()
+    if done.set_aside:
+        click.echo(f"{blocks / 'packs.sqlite'} could not be read: moved to packs.sqlite.damaged",
+                   err=True)  # fmt: skip
+    if as_json:
+        click.echo(json.dumps({"packs": done.packs, "blocks": done.blocks, "added": done.added,
+                               "dropped": done.dropped, "damaged": done.damaged,
+                               "set_aside": done.set_aside}, indent=2))
+    else:
+        click.echo(f"Indexed {done.blocks:,} blocks in {done.packs:,} packs "
+                   f"({done.added:,} packs had no rows, {done.dropped:,} rows named missing packs)")
+    for name, problem in sorted(done.damaged.items()):
+        click.echo(f"damaged pack {blocks / 'packs' / name}.pack: {problem}", err=True)
+    if done.damaged:
+        raise IpfsError(
+            f"{len(done.damaged)} damaged pack(s) in {blocks / 'packs'}: their good blocks are "
+            "indexed; restore the rest from a backup or a mirror (permapress mirror)"
+        )

@@ -50,6 +50,7 @@ from typing import Protocol, runtime_checkable
 
 from permapress.errors import BlockNotFound, ConfigError, FormatError, IpfsError
 from permapress.ipfs.cid import B32_UPPER, CID, IDENTITY, RAW, b32_spread, decode_multihash
+from permapress.ipfs.packfile import Reindexed
 from permapress.ipfs.packs import PACKS, Packs
 
 _TEMP_NUMBERS = itertools.count()
@@ -257,6 +258,10 @@ class FileBlockstore:
                 self._write_atomic(path, data)
         except OSError as exc:
             raise IpfsError(f"cannot write block {cid} to {self.root}: {exc.strerror}") from None
+
+    def reindex(self) -> Reindexed:
+        """The pack index made again from the pack files (``Packs.reindex``)."""
+        return self._packs.reindex()
 
     def put_many(self, blocks: Iterable[tuple[CID, bytes]]) -> int:
         """Put every block; ``PACK_MIN`` or more go into one pack file (``packs.py``: one new

@@ -23,6 +23,13 @@ article, so ``FileBlockstore.put_many`` hands a batch of blocks to ``Packs.write
                                    to ``keep(multihash, block)`` (their own files), the pack
                                    file is deleted, then its rows; a crash in between leaves
                                    rows naming a missing pack, which read as absent
+      reindex() -> Reindexed       the index made again from the pack files alone: after a
+                                   lost or damaged ``packs.sqlite``, or to take in a pack that
+                                   a crash left without rows; a block is indexed only when its
+                                   bytes hash to its CID, and a damaged pack is named, never
+                                   deleted
+
+A pack file's format, read without the index, is in ``packfile.py``.
 
 The index is opened per process (a forked worker opens its own) and guarded by a lock, so the
 import's workers, the importing process and a server may use one store at the same time
@@ -45,6 +52,7 @@ from typing import Final, TypeVar
 
 from permapress.errors import IpfsError
 from permapress.ipfs.cid import CID, encode_varint
+from permapress.ipfs.packfile import Reindexed, pack_rows
 
 PACKS: Final = "packs"
 INDEX: Final = "packs.sqlite"
@@ -293,3 +301,65 @@ class Packs:
                 conn.execute("COMMIT")
 
             self._run(forget)
+
+    def reindex(self) -> Reindexed:
+        """The index made again from the pack files (see the module docstring). Writers wait
+        while it runs (it holds the index's write lock); an index SQLite cannot open is moved
+        aside to ``packs.sqlite.damaged`` and a new one made."""
+        set_aside = False
+        try:
+            self._run(lambda conn: conn.execute("SELECT count(*) FROM blocks").fetchone(),
+                      create=True)  # fmt: skip
+        except IpfsError:
+            self._set_aside()
+            set_aside = True
+
+        def rebuild(conn: sqlite3.Connection) -> Reindexed:
+            conn.execute("BEGIN IMMEDIATE")  # no pack's rows come in while the files are read
+            before = dict(conn.execute("SELECT pack, count(*) FROM blocks GROUP BY pack"))
+            conn.execute("DELETE FROM blocks")
+            names = sorted(
+                name[: -len(SUFFIX)] for name in _listdir(self.folder) if name.endswith(SUFFIX)
+            )
+            blocks, damaged = 0, {}
+            for name in names:
+                rows, problem = pack_rows(os.path.join(self.folder, name + SUFFIX), name)
+                if problem:
+                    damaged[name] = problem
+                conn.executemany(
+                    "INSERT OR IGNORE INTO blocks (key, pack, offset, length) VALUES (?, ?, ?, ?)",
+                    [(key, name, offset, length) for key, offset, length in rows],
+                )
+                blocks += len(rows)
+            conn.execute("COMMIT")
+            there = set(names)
+            return Reindexed(
+                packs=len(names),
+                blocks=blocks,
+                added=sum(1 for name in names if name not in before),
+                dropped=sum(count for pack, count in before.items() if pack not in there),
+                damaged=damaged,
+                set_aside=set_aside,
+            )
+
+        done = self._run(rebuild, create=True)
+        assert done is not None  # made with create=True
+        return done
+
+    def _set_aside(self) -> None:
+        """Move an index SQLite cannot read to ``packs.sqlite.damaged`` (its journal files too)."""
+        with self._lock:
+            conn = self._connections.pop(os.getpid(), None)
+            if conn is not None:
+                conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            source = f"{self.index}{suffix}"
+            if os.path.exists(source):
+                os.replace(source, f"{self.index}.damaged{suffix}")
+
+
+def _listdir(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except FileNotFoundError:
+        return []
