@@ -43,7 +43,7 @@ COMMAND_HELP: dict[str, str] = {
     "import": "Import articles from files, folders or URLs: Markdown, pages like the seed, HTML "
     "pages, RSS/Atom/JSON feeds, WordPress exports (WXR) and ninjs.",
     "init": "Create a newsroom folder in DIRECTORY.",
-    "ipfs": "IPFS tools: import files as UnixFS, verify and unpack CAR files.",
+    "ipfs": "IPFS tools: import files as UnixFS, verify and unpack CAR files, reindex packs.",
     "ipns": "The newsroom's IPNS name: a stable address for the newest site.",
     "keys": "The newsroom's publisher key (Ed25519) that signs every version.",
     "list": "List the newsroom's articles, newest first.",

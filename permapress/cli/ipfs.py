@@ -78,7 +78,7 @@ from permapress.ipfs.verify import (
 
 @click.group()
 def ipfs() -> None:
-    """IPFS tools: import files as UnixFS, verify and unpack CAR files."""
+    """IPFS tools: import files as UnixFS, verify and unpack CAR files, reindex packs."""
 
 
 # --- add -------------------------------------------------------------------------------------
