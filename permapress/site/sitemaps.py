@@ -27,6 +27,8 @@ RELATIVE_NOTE = (
     "are relative to this file. Set it and rebuild to publish absolute URLs."
 )
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# An attribute value that ``quoteattr`` puts in double quotes as it is: nothing to escape or drop.
+_ATTRIBUTE_AS_IT_IS = re.compile('[^&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*\\Z')
 
 
 def escape(text: str, extra: dict[str, str] | None = None) -> str:
@@ -50,42 +52,52 @@ def quoteattr(value: str) -> str:
 
 def xml_text(text: str) -> str:
     """Text safe inside an XML 1.0 element: escaped, forbidden characters removed."""
-    return escape(_NOT_XML.sub("", text)).replace("\r", "&#13;")
+    text = _NOT_XML.sub("", text)
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        text = escape(text).replace("\r", "&#13;")
+    return text
 
 
 class XmlOut:
-    """Writes one indented XML document, element by element."""
+    """Writes one indented XML document, element by element. A feed or a sitemap is thousands
+    of elements, so the indent of the open element is kept rather than counted for each."""
 
     def __init__(self) -> None:
         self._lines = ['<?xml version="1.0" encoding="utf-8"?>']
         self._open: list[str] = []
+        self._indent = ""  # two spaces for each open element
 
-    def _attrs(self, attrs: Iterable[tuple[str, str]]) -> str:
-        return "".join(f" {name}={quoteattr(_NOT_XML.sub('', value))}" for name, value in attrs)
-
-    def _indent(self) -> str:
-        return "  " * len(self._open)
+    @staticmethod
+    def _attrs(attrs: Iterable[tuple[str, str]]) -> str:
+        if not attrs:
+            return ""
+        return "".join(
+            f' {name}="{value}"'  # most values (links, types, terms) need nothing done
+            if _ATTRIBUTE_AS_IT_IS.match(value)
+            else f" {name}={quoteattr(_NOT_XML.sub('', value))}"
+            for name, value in attrs
+        )
 
     def comment(self, text: str) -> None:
-        self._lines.append(f"{self._indent()}<!-- {text.replace('--', '- -')} -->")
+        self._lines.append(f"{self._indent}<!-- {text.replace('--', '- -')} -->")
 
     def start(self, tag: str, attrs: Iterable[tuple[str, str]] = ()) -> None:
-        self._lines.append(f"{self._indent()}<{tag}{self._attrs(attrs)}>")
+        self._lines.append(f"{self._indent}<{tag}{self._attrs(attrs)}>")
         self._open.append(tag)
+        self._indent += "  "
 
     def end(self) -> None:
         tag = self._open.pop()
-        self._lines.append(f"{self._indent()}</{tag}>")
+        self._indent = self._indent[:-2]
+        self._lines.append(f"{self._indent}</{tag}>")
 
     def leaf(
         self, tag: str, text: str | None = None, attrs: Iterable[tuple[str, str]] = ()
     ) -> None:
         if text is None:
-            self._lines.append(f"{self._indent()}<{tag}{self._attrs(attrs)}/>")
+            self._lines.append(f"{self._indent}<{tag}{self._attrs(attrs)}/>")
         else:
-            self._lines.append(
-                f"{self._indent()}<{tag}{self._attrs(attrs)}>{xml_text(text)}</{tag}>"
-            )
+            self._lines.append(f"{self._indent}<{tag}{self._attrs(attrs)}>{xml_text(text)}</{tag}>")
 
     def data(self) -> bytes:
         while self._open:

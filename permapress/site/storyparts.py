@@ -23,6 +23,8 @@ import base64
 import html
 import mimetypes
 import re
+from collections.abc import Iterator
+from itertools import islice
 from typing import Final
 from urllib.parse import quote
 
@@ -38,8 +40,26 @@ _LONE_IMAGE: Final = re.compile(r"<p>\s*(<img\s[^>]*>)\s*</p>")
 _ATTRIBUTE: Final = re.compile(r'\s(alt|title)="([^"]*)"')
 
 
+# What ``_MARKUP`` can match begins with one of these; a block without any is read as it is.
+_MARKUP_STARTS: Final = "[<*_`>#"
+
+
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
+
+
+def _first_words(text: str, count: int) -> list[str]:
+    """``_words(text)[:count]``, without finding the words after those."""
+    return [m.group() for m in islice(_WORD.finditer(text.casefold()), count)]
+
+
+def _blocks(body: str) -> Iterator[str]:
+    """``body.split("\\n\\n")`` one block at a time: the standfirst reads the first few."""
+    start = 0
+    while (end := body.find("\n\n", start)) >= 0:
+        yield body[start:end]
+        start = end + 2
+    yield body[start:]
 
 
 def standfirst(article: Article) -> str:
@@ -53,12 +73,13 @@ def standfirst(article: Article) -> str:
         words = words[:-1]  # a shortened summary may end inside a word
     if not words:
         return summary
-    for block in article.body.split("\n\n"):
+    for block in _blocks(article.body):
         block = block.strip()
         if not block or block.startswith(("#", "!", "<img", "---")):
             continue
-        start = _words(_MARKUP.sub(lambda m: m.group(1) or " ", block))
-        return "" if start[: len(words)] == words else summary
+        if any(char in block for char in _MARKUP_STARTS):
+            block = _MARKUP.sub(lambda m: m.group(1) or " ", block)
+        return "" if _first_words(block, len(words)) == words else summary
     return summary
 
 

@@ -147,3 +147,19 @@ def test_our_xml_escaping_is_the_standard_library_s(value: str) -> None:
 
     assert escape(value) == sax_escape(value)
     assert quoteattr(value) == sax_quoteattr(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain", "https://x.example/a?b", "it's", 'say "hi"', "a&b", "t\tab", "\x01bell", "é\ufffe"],
+)
+def test_the_writer_quotes_attributes_and_text_as_quoteattr_and_xml_text_do(value: str) -> None:
+    from permapress.site.sitemaps import quoteattr, xml_text
+
+    out = XmlOut()
+    out.leaf("e", value, attrs=[("a", value)])
+    cleaned = value.replace("\x01", "").replace("\ufffe", "")
+    assert out.data().decode().splitlines()[1] == (
+        f"<e a={quoteattr(cleaned)}>{xml_text(value)}</e>"
+    )
+    assert xml_text(value) == cleaned.replace("&", "&amp;").replace("<", "&lt;")
