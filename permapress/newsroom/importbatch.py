@@ -1,4 +1,5 @@
-"""An import's catalog writes in batches: one transaction per batch, import marks after it.
+"""An import's catalog writes in batches: one transaction per batch, import marks after it, and
+the blocks of its versions stored together before it.
 
     Marks                                      what ``importing`` needs of the import marks
       .last(slug) -> Mark | None
@@ -12,13 +13,23 @@
       .begin()                                 before recording an item
       .done_one()                              after it; the batch is committed after ``size``
                                                items or ``seconds``, whichever first
+      .blocks                                  a ``BlockBatch`` for the blocks of the versions
+                                               recorded (``record.record_article(store=…)``)
+      .store_blocks()                          store them (done before each commit)
 
 A batch holds the catalog's write lock, so the import marks (their own connection, see
 ``importmarks``) wait in memory and are written right after the batch holding their versions
 commits, as a mark always follows its version. ``last`` sees the waiting ones. Leaving the
 block commits what was recorded, whatever the reason (each item is a savepoint of its own: a
-failed one leaves nothing); a crash loses at most the open batch, whose blocks are already
-stored and which the next import records again.
+failed one leaves nothing); a crash loses at most the open batch, which the next import
+records again (of its blocks, those stored already are unreferenced until then).
+
+The versions' blocks are kept in ``blocks`` and stored (one pack file on a file blockstore)
+before the batch holding their versions commits, or sooner when ``BLOCK_BYTES`` are kept: a
+pack file and its index transaction for every few dozen articles instead of one for each. A
+block is readable through ``blocks`` at once, and from the blockstore once stored. When the
+blocks cannot be stored, the catalog writes waiting for them are rolled back instead of
+committed: no version is ever without its bundle.
 """
 
 from __future__ import annotations
@@ -30,10 +41,13 @@ from typing import Final, Protocol, TypeVar
 
 from permapress.catalog.db import Batch
 from permapress.handle import Newsroom
+from permapress.ipfs.batch import BlockBatch
 from permapress.newsroom.importmarks import Mark, last_import, set_mark
 
 T = TypeVar("T")
 _SLOW: Final = 0.25  # seconds: an item that took longer to read was waited for
+BLOCK_BYTES: Final = 1 << 20  # kept before they are stored: a pack's size (a purge rewrites
+# the other blocks of the packs it touches as files of their own)
 
 
 class Marks(Protocol):
@@ -69,6 +83,7 @@ class Batched:
         self._count = 0
         self._started = time.monotonic()
         self._waiting: dict[str, Mark] = {}
+        self.blocks = BlockBatch(newsroom.blocks, limit=BLOCK_BYTES)
 
     def last(self, slug: str) -> Mark | None:
         waiting = self._waiting.get(slug)
@@ -103,9 +118,22 @@ class Batched:
             self.commit()
 
     def commit(self) -> None:
-        """Commit the open batch, then write its marks."""
+        """Store the kept blocks, commit the open batch, then write its marks."""
+        self.store_blocks()
         self._batch.commit()
         self.write_marks()
+
+    def store_blocks(self) -> None:
+        """Store the kept blocks, before the open batch commits; when they cannot be, roll the
+        batch back and forget its marks (its versions would be without their blocks)."""
+        try:
+            self.blocks.flush()
+        except BaseException:
+            conn = self._newsroom.catalog.connection
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self._waiting.clear()
+            raise
 
     def write_marks(self) -> None:
         """Write the waiting marks (their versions are committed)."""
@@ -124,7 +152,10 @@ def batched(newsroom: Newsroom, size: int = 200, seconds: float = 1.0) -> Iterat
     try:
         with newsroom.catalog.batch() as batch:  # commits what was recorded on leaving
             writes = Batched(newsroom, batch, size, seconds)
-            yield writes
+            try:
+                yield writes
+            finally:
+                writes.store_blocks()  # before the batch commits, whatever the reason
     finally:
         if writes is not None:
             writes.write_marks()

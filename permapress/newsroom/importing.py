@@ -32,7 +32,8 @@ the others, and nothing of it is stored (``record_article`` writes blocks first 
 version in one transaction). ``notes`` tells what was skipped on purpose (drafts, attachments)
 or recovered (a malformed feed). ``progress=True`` shows a rich progress bar on stderr.
 
-The catalog is written in batches (``importbatch``).
+The catalog is written in batches, and the blocks of the versions this process builds are
+stored together, before each batch commits (``importbatch``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ from permapress.newsroom.record import load_article, record_article
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from permapress.ipfs.batch import BlockBatch
+
 UNCHANGED_CORRECTED = "unchanged (corrected since)"
 
 
@@ -71,11 +74,15 @@ def empty_report() -> dict[str, Any]:
             "notes": []}  # fmt: skip
 
 
-def _same_text(newsroom: Newsroom, slug: str, article: Article) -> bool:
+def _same_text(
+    newsroom: Newsroom, slug: str, article: Article, store: BlockBatch | None
+) -> bool:
     """True when ``article`` differs from the stored version only in provenance files."""
     previous = newsroom.catalog.latest(slug)
     if previous is None:
         return False
+    if store is not None:
+        store.flush()  # its media are read from the blockstore (recorded by this import?)
     stored = without_provenance(load_article(newsroom, previous, with_media=True))
     fresh = without_provenance(article)
     return replace(stored, slug=slug, modified=None, source=None) == replace(
@@ -95,10 +102,12 @@ def record_item(
     force: bool = False,
     marks: Marks | None = None,
     signer: Ed25519PrivateKey | None = None,
+    store: BlockBatch | None = None,
 ) -> str | None:
     """Record one item into the catalog and the report; return its status (None: not an
     article or failed). See the module docstring for corrections and ``force``; ``marks``:
-    the import marks of a batched import (``importbatch``), else they are written at once."""
+    the import marks of a batched import (``importbatch``), else they are written at once;
+    ``store``: that import's batch of blocks, which the versions' blocks go to."""
     marks = marks if marks is not None else direct_marks(newsroom)
     if isinstance(item, Note):
         report["notes"].append({"source": item.source, "message": item.message})
@@ -121,7 +130,7 @@ def record_item(
                 article = replace(article, published=datetime.fromisoformat(kept.published))
         if existing is not None and len(without_provenance(article).media) != len(
             article.media
-        ) and _same_text(newsroom, existing.slug, article):
+        ) and _same_text(newsroom, existing.slug, article, store):
             status = "unchanged"
         else:
             # a retracted article takes no version at all: record_article says so
@@ -140,7 +149,7 @@ def record_item(
                                             "message": guard.forced_message()})  # fmt: skip
                 recorded = record_article(newsroom, article, now=now, note=version_note,
                                           taxonomy=taxonomy, prebuilt=built,
-                                          signer=signer)  # fmt: skip
+                                          signer=signer, store=store)  # fmt: skip
                 status, slug = recorded.status, recorded.slug
         if slug is not None and status in ("imported", "updated", "unchanged"):
             _mark(newsroom, slug, source_text, marks)
@@ -282,7 +291,8 @@ def import_paths(
         for label, item in writes.paced(read):
             writes.begin()
             record_item(newsroom, report, label, item, now=now, note=note, taxonomy=taxonomy,
-                        force=options.force, marks=writes, signer=signer)  # fmt: skip
+                        force=options.force, marks=writes, signer=signer,
+                        store=writes.blocks)  # fmt: skip
             writes.done_one()
             done = report["imported"] + report["updated"] + report["unchanged"]
             name = label if len(label) <= 48 else "…" + label[-47:]

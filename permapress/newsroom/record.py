@@ -9,7 +9,8 @@ version of an article that was published leaves it "published": the site keeps s
 last published version (``catalog/published.py``). Blocks are
 written before the catalog row, so a crash leaves at most unreferenced blocks, never a version
 without its bundle: the bundle's, its CAR's and its search index entry's in one batch (one pack
-file on a file blockstore).
+file on a file blockstore), or, in an import, into the import's batch of blocks, which it
+stores before it commits the catalog writes of its versions (``importbatch``).
 
 ``correct_article`` is ``permapress correct``: a new version of an existing article from a
 file, with a note, keeping its slug and first publication date.
@@ -42,6 +43,7 @@ from permapress.catalog.meta import article_from_meta, article_meta
 from permapress.catalog.published import is_draft
 from permapress.errors import CatalogError, PermapressError, TrustError
 from permapress.handle import Newsroom
+from permapress.ipfs.batch import BlockBatch
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported
 from permapress.ipfs.profiles import get_profile
@@ -102,11 +104,14 @@ def record_article(
     actor: str | None = None,
     prebuilt: Prebuilt | None = None,
     signer: Ed25519PrivateKey | None = None,
+    store: BlockBatch | None = None,
 ) -> Recorded:
     """Store ``article`` as a new article or a new version; see the module docstring.
     ``prebuilt``: its first version as an import's reader process built and stored it, used
     when this records exactly that (``prebuild``); ``signer``: the newsroom's key, when the
-    caller has loaded it already."""
+    caller has loaded it already; ``store``: where the blocks it builds go, an import's batch
+    of blocks that the import stores before it commits the version (``importbatch``), else the
+    newsroom's blockstore at once."""
     # a category alias of permapress.toml ("Politics" = "Politics & Government") is recorded
     # under the name it stands for: one section, one page
     article = validate(article)
@@ -154,7 +159,7 @@ def record_article(
         made = prebuilt.search
     else:
         bundle, car, search = _build(newsroom, article, number, taxonomy, signer, chain, note,
-                                     meta)  # fmt: skip
+                                     meta, store)  # fmt: skip
         made = (meta, search) if search is not None else None
     media_rows = []
     for m in article.media:  # stored in the bundle already: take their CIDs from it
@@ -211,13 +216,14 @@ def _build(
     chain: list[ChainLink],
     note: str | None,
     meta: str,
+    store: BlockBatch | None = None,
 ) -> tuple[SignedBundle, Imported, Cached | None]:
     """Build, sign and store version ``number``'s bundle, its CAR file and its search index
     entry (made from ``meta``, the version's catalog meta; None when it cannot be made now):
-    their blocks in one ``put_many``, one pack file on a file blockstore."""
+    their blocks in one ``put_many`` (one pack file on a file blockstore), or put in ``store``."""
     config = newsroom.config
     profile = get_profile(config.profile)
-    blocks = newsroom.blocks
+    blocks = newsroom.blocks if store is None else store
     written: dict[CID, bytes] = {}
 
     def sink(cid: CID, data: bytes) -> None:
@@ -250,7 +256,11 @@ def _build(
             pass
         else:
             written.update(pieces)
-    blocks.put_many(written.items())
+    if store is None:
+        newsroom.blocks.put_many(written.items())
+    else:
+        for cid, data in written.items():
+            store.put(cid, data)
     return bundle, car, search
 
 

@@ -1,17 +1,25 @@
 """An import's catalog writes in batches: a failed step undone alone, readers see whole batches,
-import marks written after the versions they name."""
+import marks written after the versions they name, the versions' blocks stored together before
+the batch that holds them commits."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from permapress.catalog.db import Catalog
+from permapress.errors import IpfsError
 from permapress.handle import Newsroom
+from permapress.ipfs.blockstore import FileBlockstore
+from permapress.ipfs.cid import CID
 from permapress.newsroom.home import init_newsroom
 from permapress.newsroom.importbatch import batched
+from permapress.newsroom.importing import import_paths
 from permapress.newsroom.importmarks import last_import
+from permapress.newsroom.readpool import ENV
 
 
 def _slugs(path: Path) -> list[str]:
@@ -61,3 +69,69 @@ def test_marks_wait_for_the_batch_that_holds_their_versions(tmp_path: Path) -> N
         assert mark is not None and (mark.number, mark.key) == (2, "key-c")
     finally:
         newsroom.close()
+
+
+def _folder(tmp_path: Path, count: int) -> Path:
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    for n in range(count):
+        (folder / f"story-{n}.md").write_text(
+            f"---\ntitle: Story {n}\ndate: 2025-03-0{n + 1}\n---\n\nThe text of story {n}.\n"
+        )
+    return folder
+
+
+def test_the_versions_blocks_are_stored_together_before_their_batch_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, "1")  # every version built by the importing process
+    init_newsroom(tmp_path / "home", "Batch Gazette")
+    folder = _folder(tmp_path, 3)
+    newsroom = Newsroom.open(tmp_path / "home")
+    stored: list[int] = []
+    real = FileBlockstore.put_many
+
+    def put_many(store: FileBlockstore, blocks: Iterable[tuple[CID, bytes]]) -> int:
+        given = list(blocks)
+        if given:
+            assert _slugs(newsroom.config.catalog_path) == []  # nothing committed before them
+            stored.append(len(given))
+        return real(store, given)
+
+    monkeypatch.setattr(FileBlockstore, "put_many", put_many)
+    try:
+        report = import_paths(newsroom, [folder], fmt=None, now=datetime.now(UTC))
+        assert report["imported"] == 3 and len(stored) == 1  # three versions, one pack
+        for row in newsroom.catalog.all_versions().values():
+            assert newsroom.blocks.has(CID.parse(row[0].bundle_cid))
+            assert newsroom.blocks.has(CID.parse(row[0].car_cid))
+        assert len(list((newsroom.config.blocks_path / "packs").iterdir())) == 1
+    finally:
+        newsroom.close()
+
+
+def test_blocks_that_cannot_be_stored_roll_their_batch_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, "1")
+    init_newsroom(tmp_path / "home", "Batch Gazette")
+    folder = _folder(tmp_path, 3)
+    newsroom = Newsroom.open(tmp_path / "home")
+
+    def full_disk(store: FileBlockstore, blocks: Iterable[tuple[CID, bytes]]) -> int:
+        raise IpfsError("cannot write a pack of blocks: No space left on device")
+
+    monkeypatch.setattr(FileBlockstore, "put_many", full_disk)
+    try:
+        with pytest.raises(IpfsError, match="No space"):
+            import_paths(newsroom, [folder], fmt=None, now=datetime.now(UTC))
+        assert _slugs(newsroom.config.catalog_path) == []  # no version without its blocks
+        assert newsroom.catalog.log_head() is None
+        assert last_import(newsroom, "story-0") is None
+    finally:
+        newsroom.close()
+    monkeypatch.undo()
+    monkeypatch.setenv(ENV, "1")
+    with Newsroom.open(tmp_path / "home") as again:  # the next import records them
+        report = import_paths(again, [folder], fmt=None, now=datetime.now(UTC))
+        assert report["imported"] == 3
