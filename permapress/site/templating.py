@@ -221,18 +221,25 @@ def nav(site: SiteInfo, root: str, current: str | None = None) -> list[Link]:
 
 
 def feed_links(feeds: Mapping[str, str], root: str, title: str) -> list[Row]:
-    unknown = sorted(set(feeds) - set(FEED_TYPES))
+    return list(_feed_rows(tuple(feeds.items()), root, title))
+
+
+# The same few rows head every page at one depth: made once for each.
+@lru_cache(maxsize=512)
+def _feed_rows(feeds: tuple[tuple[str, str], ...], root: str, title: str) -> tuple[Row, ...]:
+    paths_of = dict(feeds)
+    unknown = sorted(set(paths_of) - set(FEED_TYPES))
     if unknown:
         raise SiteError(f"feed kind {unknown[0]!r} is not one of 'atom', 'rss', 'json'")
-    return [
+    return tuple(
         Row(
             type=FEED_TYPES[k][0],
             title=f"{title} ({FEED_TYPES[k][1]})",
-            href=root + feeds[k],
+            href=root + paths_of[k],
         )
         for k in FEED_TYPES
-        if k in feeds
-    ]
+        if k in paths_of
+    )
 
 
 # The frames of the running process by (site, root, current section, masthead as h1).

@@ -13,7 +13,8 @@ the renderers never touch the catalog, the blockstore or the clock.
     Page          one output file: a path relative to the site root and its bytes
 
 ``iso8601``, ``byline``, ``media_image`` and ``body_html`` live in ``articles/display.py`` (the
-ninjs writer needs them too) and are importable from here as before.
+ninjs writer needs them too) and are importable from here as before (``iso8601`` remembering
+the times it wrote).
 
 ``SiteInfo.base_url``, when known, is absolute and ends with "/"; building one that does not
 raises ``SiteError``. ``None`` means the public address is unknown: feeds and sitemaps then
@@ -25,11 +26,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 
+from permapress.articles import display
 from permapress.articles.display import body_html as body_html
 from permapress.articles.display import byline as byline
-from permapress.articles.display import iso8601 as iso8601
 from permapress.articles.display import media_image as media_image
 from permapress.articles.model import Article
 from permapress.config import Author
@@ -133,6 +135,19 @@ class Page:
 
     path: str
     data: bytes
+
+
+def iso8601(moment: datetime) -> str:
+    """``articles.display.iso8601``, each time written once per process: a build writes the same
+    few thousand times into the article pages' metadata, the feeds and the sitemaps."""
+    # the offset is part of the key: equal instants in two time zones read differently
+    return _iso8601_at(moment, moment.utcoffset())
+
+
+@lru_cache(maxsize=8192)
+def _iso8601_at(moment: datetime, offset: timedelta | None) -> str:
+    del offset  # the cache key
+    return display.iso8601(moment)
 
 
 def newest_first(entries: Iterable[ArticleEntry]) -> list[ArticleEntry]:
