@@ -53,6 +53,15 @@ __all__ = [
 ]
 
 
+# A version's row with its skeleton, worked out by SQLite from the meta given (the columns given
+# are named in a subquery, so the skeleton's expression reads ``meta`` as from the row) in the
+# one statement, instead of an UPDATE after the INSERT.
+_INSERT_VERSION = (
+    f"INSERT INTO versions ({VERSION_COLUMNS}, skeleton) SELECT *, {SKELETON} FROM "
+    f"(SELECT {', '.join(f'? AS {name.strip()}' for name in VERSION_COLUMNS.split(','))})"
+)
+
+
 class Catalog:
     """Access to catalog.sqlite. Use as a context manager or call ``close``."""
 
@@ -163,7 +172,7 @@ class Catalog:
         self, row: VersionRow, media: Sequence[MediaRow], search_text: tuple[str, str, str]
     ) -> None:
         self._conn.execute(
-            f"INSERT INTO versions ({VERSION_COLUMNS}) VALUES ({', '.join('?' * 18)})",
+            _INSERT_VERSION,
             (
                 row.slug,
                 row.number,
@@ -185,15 +194,12 @@ class Catalog:
                 row.car_size,
             ),
         )
-        self._conn.execute(
-            f"UPDATE versions SET skeleton = {SKELETON} WHERE slug = ? AND number = ?",
-            (row.slug, row.number),
-        )
-        self._conn.executemany(
-            "INSERT INTO media (slug, number, name, media_type, cid, size) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(row.slug, row.number, m.name, m.media_type, m.cid, m.size) for m in media],
-        )
+        if media:
+            self._conn.executemany(
+                "INSERT INTO media (slug, number, name, media_type, cid, size) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(row.slug, row.number, m.name, m.media_type, m.cid, m.size) for m in media],
+            )
         self._forget_search(row.slug)
         self._conn.execute(
             "INSERT INTO search (rowid, slug, headline, summary, body) "

@@ -210,6 +210,8 @@ def multihash(code: int, digest: bytes) -> bytes:
 
 def decode_multihash(mh: bytes) -> tuple[int, bytes]:
     """Split a multihash into (hash code, digest), checking its declared length."""
+    if len(mh) == 34 and mh[0] == SHA2_256 and mh[1] == 32:  # the usual case: nothing to check
+        return SHA2_256, mh[2:]
     code, pos = decode_varint(mh)
     size, pos = decode_varint(mh, pos)
     digest = mh[pos:]
@@ -335,7 +337,9 @@ class CID:
     def __bytes__(self) -> bytes:
         if self.version == 0:
             return self.multihash
-        return encode_varint(1) + encode_varint(self.codec) + self.multihash
+        if 0 <= self.codec < 0x80:  # a one-byte varint: every codec named here but dag-json
+            return bytes((1, self.codec)) + self.multihash
+        return b"\x01" + encode_varint(self.codec) + self.multihash
 
     def __str__(self) -> str:
         if self.version == 0:

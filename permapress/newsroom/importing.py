@@ -151,7 +151,9 @@ def record_item(
                                           taxonomy=taxonomy, prebuilt=built,
                                           signer=signer, store=store)  # fmt: skip
                 status, slug = recorded.status, recorded.slug
-        if slug is not None and status in ("imported", "updated", "unchanged"):
+                if status != "unchanged":  # a new version: mark it
+                    marks.set(slug, recorded.version, source_text)
+        if slug is not None and status == "unchanged":
             _mark(newsroom, slug, source_text, marks)
     except PermapressError as exc:
         report["failed"].append({"source": shown, "error": str(exc)})

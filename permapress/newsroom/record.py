@@ -122,11 +122,15 @@ def record_article(
     catalog = newsroom.catalog
     key = content_key(article)
     existing = catalog.article_by_source(article.source) if article.source else None
+    same_slug = None
     if existing is None:
         same_slug = catalog.article(article.slug)
         if same_slug is not None and (same_slug.source is None or article.source is None):
             existing = same_slug
-    slug = existing.slug if existing else _free_slug(newsroom, article.slug)
+    if existing is not None:
+        slug = existing.slug
+    else:  # a new article: its slug, when that was free just now, else the next free one
+        slug = article.slug if same_slug is None else _free_slug(newsroom, article.slug)
     previous = catalog.latest(slug) if existing else None
     if previous is not None and previous.content_key == key:
         return Recorded(slug, "unchanged", previous.number, previous.bundle_cid)

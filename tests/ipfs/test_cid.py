@@ -20,6 +20,7 @@ from permapress.ipfs.cid import (
     b32encode,
     b58decode,
     b58encode,
+    decode_multihash,
     decode_varint,
     encode_varint,
     identity_cid,
@@ -192,3 +193,28 @@ def test_over_long_cid_text_is_refused_before_decoding() -> None:
     too_long = bytes(CID(1, RAW, multihash(0x1E, b"\x07" * 252)))
     with pytest.raises(FormatError, match="longer than 256 bytes"):
         CID.decode(too_long)
+
+
+@given(st.integers(min_value=0, max_value=2**20), st.binary(max_size=40))
+def test_binary_cid_is_version_codec_and_multihash_as_varints(codec: int, digest: bytes) -> None:
+    for mh in (multihash(SHA2_256, hashlib.sha256(digest).digest()), multihash(0, digest)):
+        cid = CID(1, codec, mh)
+        assert bytes(cid) == encode_varint(1) + encode_varint(codec) + mh
+        assert CID.decode(bytes(cid)) == cid
+
+
+@given(
+    st.binary(min_size=32, max_size=32) | st.binary(max_size=40),
+    st.sampled_from([0x12, 0x13, 0x00]),
+    st.integers(0, 40),
+)
+def test_decode_multihash_reads_the_code_and_the_declared_length(
+    digest: bytes, code: int, size: int
+) -> None:
+    mh = encode_varint(code) + encode_varint(size) + digest
+    try:
+        found = decode_multihash(mh)
+    except FormatError:
+        assert size != len(digest) or (code == 0x12 and size != 32) or (code == 0x13 and size != 64)
+        return
+    assert found == (code, digest) and size == len(digest)
