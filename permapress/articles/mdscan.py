@@ -4,6 +4,8 @@ markdown-it-py gives block tokens line maps but gives inline tokens no columns, 
 that sanitising and image rewriting must edit are found here in the source text:
 
     new_parser() -> MarkdownIt                    CommonMark + tables + strikethrough, raw HTML on
+                                                  (plain paragraphs and plain inline text made at
+                                                  once: the same tokens, see ``_plain_paragraph``)
     parse(text) -> [Token]                        the token stream of ``text``, parsed once: the
                                                   last few texts' streams are kept, so reading,
                                                   sanitising and rendering one body share a parse
@@ -32,6 +34,9 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 _REFERENCE_RE: Final = re.compile(
@@ -46,7 +51,80 @@ _TICK_OR_BACKSLASH_RE: Final = re.compile(r"[`\\]")
 
 def new_parser() -> MarkdownIt:
     """The one Markdown dialect permapress speaks: CommonMark, tables, strikethrough, raw HTML."""
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.block.ruler.before("table", "plain_paragraph", _plain_paragraph)
+    md.core.ruler.at("inline", _inline)
+    return md
+
+
+# Shortcuts through markdown-it for the commonest Markdown, prose, giving the very tokens its
+# own rules give (tests/articles/test_mdscan.py compares the two on generated Markdown).
+#
+# A line at the top level that starts, not indented, with a letter, a digit (but not a list
+# number like "1." or "2)") or an opening quote starts no block but a paragraph: the other
+# block rules need '#', '>', '<', '[', '-', '+', '*', '_', '`', '~', an indent or a list
+# number there, and a table or a setext heading a next line that starts with '|', '-', ':' or
+# '='. So a paragraph of such lines only is made at once, as the ``paragraph`` rule makes it.
+_OPENING: Final = frozenset("\"'(\u201c\u2018\u00ab")  # " ' ( “ ‘ «
+_LIST_NUMBER: Final = re.compile(r"[0-9]+[.)](?:[ \t]|$)")
+# What an inline rule acts on (the others pass as text): a backslash, code, emphasis and
+# strikethrough marks, links and images, autolinks and HTML, entities, and the spaces around
+# a line break that make a hard break or are dropped. (``in`` finds each quicker than one
+# regular expression finds them all.)
+_INLINE_SYNTAX: Final = ("\\", "`", "*", "_", "~", "[", "]", "<", "&", " \n", "\n ", "\n\t")
+
+
+def _plain_line(src: str, start: int, end: int) -> bool:
+    first = src[start]
+    if "0" <= first <= "9":
+        return _LIST_NUMBER.match(src, start, end) is None
+    return first.isalnum() or first in _OPENING
+
+
+def _plain_paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A top-level paragraph of plain lines only (see above), or False to let the rules look."""
+    if state.parentType != "root" or state.blkIndent:
+        return False
+    src, begins, ends, shifts = state.src, state.bMarks, state.eMarks, state.tShift
+    line, last = start, state.lineMax
+    while line < last and begins[line] + shifts[line] < ends[line]:  # up to an empty line
+        if shifts[line] or not _plain_line(src, begins[line], ends[line]):
+            return False
+        line += 1
+    if line == start:
+        return False
+    if silent:
+        return True
+    state.line = line
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [start, line]
+    token = state.push("inline", "", 0)
+    token.content = mdTrim(state.getLines(start, line, state.blkIndent, False))
+    token.map = [start, line]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+def _inline(state: StateCore) -> None:
+    """markdown-it's ``inline`` core rule, with text that holds no inline syntax made into its
+    text tokens and soft breaks at once."""
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            if not any(mark in token.content for mark in _INLINE_SYNTAX):
+                _plain_inline(token.content, token.children)
+            else:
+                state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
+def _plain_inline(content: str, children: list[Token]) -> None:
+    for number, line in enumerate(content.split("\n")):
+        if number:
+            children.append(Token("softbreak", "br", 0))
+        if line:
+            children.append(Token("text", "", 0, content=line))
 
 
 _PARSER: Final = new_parser()

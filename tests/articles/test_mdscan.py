@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from permapress.articles.mdscan import (
     Source,
@@ -11,6 +15,7 @@ from permapress.articles.mdscan import (
     find_in_lines,
     inline_html,
     may_link_or_tag,
+    new_parser,
 )
 
 
@@ -72,3 +77,45 @@ def test_text_without_angle_bracket_or_destination_mark_has_nothing_to_scan(text
     if not may_link_or_tag(text):
         assert destinations(source) == []
         assert html == []
+
+
+# --- new_parser's shortcuts for plain paragraphs and plain inline text ----------------------
+
+UPSTREAM = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+PARSER = new_parser()
+PROSE = ["Word", "two words", "é", "²", '"Quoted"', "“Curly”", "1", "9", ".", ",", "!", ":", "-"]
+SYNTAX = [
+    " ", "  ", "\t", "    ", "\n", "\n\n", "\n ", " \n", "  \n", "\r\n", "\x00", "\xa0",
+    "\u2028", "# ", "> ", "- ", "* ", "+ ", "1. ", "2) ", "12345678901. ", "---", "===", "***",
+    "```", "~~~", "|", "a | b\n--- | ---", ":", "*", "_", "`", "~~", "[", "]", "(", ")", "!",
+    "<", ">", "&", "&amp;", "\\", "[x](/u)", "![i](j.png)", "[x]: /u", "<div>", "<b>", "<!-- c -->",
+]  # fmt: skip
+
+
+def tokens(parser: MarkdownIt, text: str) -> list[dict[str, Any]]:
+    return [token.as_dict() for token in parser.parse(text)]
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(PROSE) | st.sampled_from(SYNTAX), max_size=40).map("".join))
+def test_the_shortcuts_give_markdown_its_own_tokens(text: str) -> None:
+    assert tokens(PARSER, text) == tokens(UPSTREAM, text)
+
+
+def test_prose_takes_the_shortcuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "First line,\nsecond: 5% more!\n\n“Quoted” 2024 paragraph\n\n3 of 4 said: no\n"
+    expected = tokens(UPSTREAM, text)
+    parser = new_parser().disable("paragraph")  # left to the shortcut alone
+
+    def no_inline_parse(*args: object) -> None:
+        raise AssertionError("the inline parser was asked")
+
+    monkeypatch.setattr(parser.inline, "parse", no_inline_parse)
+    assert tokens(parser, text) == expected
+    first = parser.parse(text)[1]
+    assert first.map == [0, 2]
+    assert [(t.type, t.content) for t in first.children or ()] == [
+        ("text", "First line,"),
+        ("softbreak", ""),
+        ("text", "second: 5% more!"),
+    ]
