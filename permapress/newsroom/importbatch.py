@@ -27,9 +27,10 @@ records again (of its blocks, those stored already are unreferenced until then).
 The versions' blocks are kept in ``blocks`` and stored (one pack file on a file blockstore)
 before the batch holding their versions commits, or sooner when ``BLOCK_BYTES`` are kept: a
 pack file and its index transaction for every few dozen articles instead of one for each. A
-block is readable through ``blocks`` at once, and from the blockstore once stored. When the
-blocks cannot be stored, the catalog writes waiting for them are rolled back instead of
-committed: no version is ever without its bundle.
+block is readable through ``blocks`` at once, and from the blockstore once stored (nothing an
+import reads back is kept here: ``record.record_article`` stores a version with media at once).
+When the blocks cannot be stored, the catalog writes waiting for them are rolled back instead
+of committed: no version is ever without its bundle.
 """
 
 from __future__ import annotations

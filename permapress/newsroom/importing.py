@@ -74,15 +74,11 @@ def empty_report() -> dict[str, Any]:
             "notes": []}  # fmt: skip
 
 
-def _same_text(
-    newsroom: Newsroom, slug: str, article: Article, store: BlockBatch | None
-) -> bool:
+def _same_text(newsroom: Newsroom, slug: str, article: Article) -> bool:
     """True when ``article`` differs from the stored version only in provenance files."""
     previous = newsroom.catalog.latest(slug)
     if previous is None:
         return False
-    if store is not None:
-        store.flush()  # its media are read from the blockstore (recorded by this import?)
     stored = without_provenance(load_article(newsroom, previous, with_media=True))
     fresh = without_provenance(article)
     return replace(stored, slug=slug, modified=None, source=None) == replace(
@@ -130,7 +126,7 @@ def record_item(
                 article = replace(article, published=datetime.fromisoformat(kept.published))
         if existing is not None and len(without_provenance(article).media) != len(
             article.media
-        ) and _same_text(newsroom, existing.slug, article, store):
+        ) and _same_text(newsroom, existing.slug, article):
             status = "unchanged"
         else:
             # a retracted article takes no version at all: record_article says so

@@ -10,7 +10,8 @@ last published version (``catalog/published.py``). Blocks are
 written before the catalog row, so a crash leaves at most unreferenced blocks, never a version
 without its bundle: the bundle's, its CAR's and its search index entry's in one batch (one pack
 file on a file blockstore), or, in an import, into the import's batch of blocks, which it
-stores before it commits the catalog writes of its versions (``importbatch``).
+stores before it commits the catalog writes of its versions (``importbatch``; the blocks of a
+version with media are stored at once).
 
 ``correct_article`` is ``permapress correct``: a new version of an existing article from a
 file, with a note, keeping its slug and first publication date.
@@ -111,7 +112,8 @@ def record_article(
     when this records exactly that (``prebuild``); ``signer``: the newsroom's key, when the
     caller has loaded it already; ``store``: where the blocks it builds go, an import's batch
     of blocks that the import stores before it commits the version (``importbatch``), else the
-    newsroom's blockstore at once."""
+    newsroom's blockstore at once (a version with media too: an import reads the media of an
+    article's current version back from the blockstore, ``load_article``)."""
     # a category alias of permapress.toml ("Politics" = "Politics & Government") is recorded
     # under the name it stands for: one section, one page
     article = validate(article)
@@ -203,7 +205,7 @@ def record_article(
         ) from None
     # its search index entry, made once now (site/search_cache.py): builds only merge entries
     # (made with the version, by ``_build`` or a reader process, from this very meta: its
-    # blocks are stored)
+    # blocks are stored with the version's)
     config = newsroom.config
     remember(catalog, newsroom.blocks.put, config.language, get_profile(config.profile), row,
              made=made[1] if made is not None and made[0] == row.meta else None,
@@ -260,7 +262,7 @@ def _build(
             pass
         else:
             written.update(pieces)
-    if store is None:
+    if store is None or article.media:  # media are read back (see ``record_article``)
         newsroom.blocks.put_many(written.items())
     else:
         for cid, data in written.items():

@@ -5,14 +5,17 @@ the batch that holds them commits."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from permapress.articles.model import Article, Media
 from permapress.catalog.db import Catalog
 from permapress.errors import IpfsError
 from permapress.handle import Newsroom
+from permapress.ipfs.batch import BlockBatch
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.newsroom.home import init_newsroom
@@ -20,6 +23,9 @@ from permapress.newsroom.importbatch import batched
 from permapress.newsroom.importing import import_paths
 from permapress.newsroom.importmarks import last_import
 from permapress.newsroom.readpool import ENV
+from permapress.newsroom.record import load_article, record_article
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 
 
 def _slugs(path: Path) -> list[str]:
@@ -135,3 +141,42 @@ def test_blocks_that_cannot_be_stored_roll_their_batch_back(
     with Newsroom.open(tmp_path / "home") as again:  # the next import records them
         report = import_paths(again, [folder], fmt=None, now=datetime.now(UTC))
         assert report["imported"] == 3
+
+
+def test_a_version_with_media_is_stored_at_once_the_others_wait_in_the_batch(
+    tmp_path: Path,
+) -> None:
+    """An import reads the media of an article's current version back from the blockstore
+    (``load_article``): those are never kept waiting in the import's batch of blocks."""
+    init_newsroom(tmp_path / "home", "Batch Gazette")
+    now = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
+    plain = Article(
+        headline="Harbour budget",
+        slug="harbour-budget",
+        published=now,
+        modified=None,
+        authors=(),
+        categories=(),
+        tags=(),
+        summary="",
+        language="en",
+        body="The council voted 7 to 2.\n",
+        source="/src/a.md",
+    )
+    photo = Media("harbour.png", PNG + b"a photograph of the harbour", "image/png")
+    pictured = replace(plain, slug="harbour-photo", source="/src/b.md", media=(photo,),
+                       image="harbour.png")  # fmt: skip
+    with Newsroom.open(tmp_path / "home") as newsroom:
+        store = BlockBatch(newsroom.blocks)
+        with newsroom.catalog.batch() as batch:
+            batch.begin()
+            record_article(newsroom, pictured, now=now, store=store)
+            assert len(store) == 0  # in the blockstore already
+            media = newsroom.catalog.media("harbour-photo", 1)
+            assert load_article(newsroom, newsroom.catalog.versions("harbour-photo")[0],
+                                with_media=True).media[0].data == photo.data  # fmt: skip
+            assert media and newsroom.blocks.has(CID.parse(media[0].cid))
+            recorded = record_article(newsroom, plain, now=now, store=store)
+            assert len(store) > 0 and not newsroom.blocks.has(CID.parse(recorded.bundle_cid))
+            store.flush()
+        assert newsroom.blocks.has(CID.parse(recorded.bundle_cid))
