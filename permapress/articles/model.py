@@ -5,7 +5,8 @@
                                        (``origin``: the URL it was downloaded from)
     Article(headline, slug, …)         frozen; change it with dataclasses.replace
     validate(article) -> Article       checks every field, returns it with whitespace normalised
-    content_key(article) -> str        sha256 hex over everything except ``source``
+    content_key(article) -> str        sha256 hex over everything except ``source`` (the last
+                                       few articles' keys are kept: asking again is free)
     INFERRED_FIELDS                    the fields an importer may have had to infer
     is_image_url(text) -> bool         an absolute http:// or https:// URL a lead image may be
     GENRES, genre_name(text) -> str    the types of work and the spellings a source may use
@@ -32,8 +33,9 @@ source file when the article has one). The copy it returns has the headline, aut
 categories, tags and summary on one line each with single spaces, duplicates (ignoring case)
 removed, and the body with unified newlines, no leading blank lines and no trailing whitespace.
 Validating a validated article returns an equal article: the last few that ``validate``
-returned are known by identity and come back as they are, unchecked (an import validates each
-article in its reader, in ``read_source`` and again when it records it).
+returned are known, and one of them, or a copy that differs only in ``source``, comes back as
+it is, unchecked (an import validates each article in its reader, in ``read_source`` and again,
+its source set to the file's key, when it records it).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -113,6 +115,9 @@ class Article:
     location: str = ""  # where it was reported from
 
 
+_CONTENT_FIELDS: Final = tuple(f.name for f in fields(Article) if f.name != "source")
+
+
 def genre_name(text: str) -> str | None:
     """The type of work ``text`` names ("Op-Ed" -> "opinion"), "" for nothing, else None."""
     word = " ".join(text.split()).lower()
@@ -155,25 +160,39 @@ def normalise_body(body: str) -> str:
     return text[text.rfind("\n", 0, first) + 1 :].rstrip()
 
 
-# The articles ``validate`` returned last, by id, and whether it required their media: the
-# same object again is valid already (it is frozen). Held strongly, so an id is not reused.
-_KEPT_VALID: Final = 16
+# The articles ``validate`` returned last, by the id of their body, and whether it required
+# their media. Held strongly, so an id is not reused while it is here.
+_KEPT: Final = 16
 _VALID: OrderedDict[int, tuple[Article, bool]] = OrderedDict()
 
 
 def _known_valid(article: Article, require_media: bool) -> bool:
-    found = _VALID.get(id(article))
-    return found is not None and found[0] is article and (found[1] or not require_media)
+    """``article`` is one that ``validate`` returned, or a copy of one with another source:
+    each of its other fields is the very object of the validated one (Article is frozen)."""
+    found = _VALID.get(id(article.body))
+    if found is None or not (found[1] or not require_media):
+        return False
+    valid = found[0]
+    if article is valid:
+        return True
+    return (article.source is None or isinstance(article.source, str)) and all(
+        getattr(article, name) is getattr(valid, name) for name in _CONTENT_FIELDS
+    )
 
 
 def _keep_valid(article: Article, require_media: bool) -> Article:
-    _VALID[id(article)] = (article, require_media)
-    while len(_VALID) > _KEPT_VALID:
+    _keep(_VALID, id(article.body), (article, require_media))
+    return article
+
+
+def _keep(kept: OrderedDict[int, Any], key: int, value: Any) -> None:
+    """Add to one of the small caches here, dropping its oldest entries beyond ``_KEPT``."""
+    kept[key] = value
+    while len(kept) > _KEPT:
         try:
-            _VALID.popitem(last=False)  # the oldest
+            kept.popitem(last=False)
         except KeyError:  # emptied by another thread meanwhile
             break
-    return article
 
 
 def validate(article: Article, *, require_media: bool = True) -> Article:
@@ -398,12 +417,27 @@ def trust_from_fields(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# The keys of the articles ``content_key`` was asked for last, by id (held strongly): an import
+# asks for the key of each article twice, when it looks for an earlier version and when it
+# records this one.
+_KEYS: OrderedDict[int, tuple[Article, str]] = OrderedDict()
+
+
 def content_key(article: Article) -> str:
     """A sha256 hex digest over every field except ``source``.
 
     Two articles have the same key exactly when they render the same: use it to tell an
     unchanged re-import from an updated one.
     """
+    found = _KEYS.get(id(article))
+    if found is not None and found[0] is article:
+        return found[1]
+    key = _content_key(article)
+    _keep(_KEYS, id(article), (article, key))
+    return key
+
+
+def _content_key(article: Article) -> str:
     doc = article_fields(article)
     doc["media"] = [
         [m.name, m.media_type, hashlib.sha256(m.data).hexdigest()] for m in article.media

@@ -116,8 +116,14 @@ def test_validate_without_media_bytes_when_asked() -> None:
 def test_validate_checks_a_changed_copy_of_a_validated_article_again() -> None:
     checked = validate(make_article())
     assert validate(checked) is checked  # known: not checked twice
+    moved = replace(checked, source="news/x.md")
+    assert validate(moved) is moved  # the same content from another source
+    with pytest.raises(ArticleError, match="source must be text"):
+        validate(replace(checked, source=3))  # type: ignore[arg-type]
     with pytest.raises(ArticleError, match="headline is empty"):
         validate(replace(checked, headline=" "))
+    with pytest.raises(ArticleError, match="tags has an empty entry"):
+        validate(replace(moved, tags=("",)))
     lenient = validate(make_article(image="harbour.jpg"), require_media=False)
     assert validate(lenient, require_media=False) is lenient
     with pytest.raises(ArticleError, match="not among the article's media"):
