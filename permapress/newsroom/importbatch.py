@@ -74,7 +74,8 @@ def direct_marks(newsroom: Newsroom) -> Marks:
 
 
 class Batched:
-    """Marks kept until their batch commits; see the module docstring."""
+    """Marks kept until their batch commits, blocks until just before; see the module
+    docstring."""
 
     def __init__(self, newsroom: Newsroom, batch: Batch, size: int, seconds: float) -> None:
         self._newsroom = newsroom
