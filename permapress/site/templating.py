@@ -24,7 +24,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import jinja2
@@ -73,13 +73,21 @@ class Row(dict[str, Any]):
     """A dict whose keys templates read as attributes (``item.href``) at the first try: Jinja
     tries attributes before keys, and the row is its own attribute dict, so a value is one
     lookup in C where a failed attribute lookup and a ``__getattr__`` call cost a fifth of a
-    listing's rendering. A key named like a dict method ("items", "get") hides that method
-    from templates; the rows here use none. A row refers to itself: the cycle collector frees
-    it, soon after its page is rendered."""
+    listing's rendering. A key named like a dict method ("items", "get") would hide that
+    method, from Python code too; the rows here use none. A row refers to itself: the cycle
+    collector frees it, soon after its page is rendered."""
 
     def __init__(self, *mapping: Any, **values: Any) -> None:
         super().__init__(*mapping, **values)
         self.__dict__ = self
+
+    def __reduce__(self) -> tuple[type[Row], tuple[dict[str, Any]]]:
+        # a copy (or an unpickled row) is made through __init__, so it is its own attribute dict
+        return Row, (dict(self),)
+
+    if TYPE_CHECKING:  # what type checkers are told: any key reads as an attribute
+
+        def __getattr__(self, name: str) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
