@@ -16,7 +16,9 @@ that sanitising and image rewriting must edit are found here in the source text:
       .code                                       mask: fenced/indented code and code spans
       .html_blocks                                mask: lines of raw HTML blocks
     destinations(source) -> [Destination]         link/image destinations, reference definitions,
-                                                  autolinks, outside code and HTML blocks
+                                                  autolinks, outside code and HTML blocks (found
+                                                  once per ``Source``: sanitising and image
+                                                  rewriting both ask)
     may_link_or_tag(text) -> bool                 False when ``text`` holds no '<', "](" or "]:",
                                                   so no raw HTML, destination or autolink at all
                                                   (nothing to look for: no ``Source`` needed)
@@ -47,6 +49,7 @@ _REFERENCE_RE: Final = re.compile(
 _AUTOLINK_RE: Final = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*>")
 _NEWLINE_RE: Final = re.compile("\n")
 _TICK_OR_BACKSLASH_RE: Final = re.compile(r"[`\\]")
+_DESTINATION_RUN: Final = re.compile(r"[^\s\x00-\x1f\\()]+")  # \s: what str.isspace() is
 
 
 def new_parser() -> MarkdownIt:
@@ -169,6 +172,7 @@ class Source:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens: list[Token] = parse(text)
+        self.found: tuple[Destination, ...] | None = None  # ``destinations``, once asked
         self.starts = _line_starts(text)
         self.blocks = bytearray(len(text) + 1)  # fenced and indented code blocks
         self.html_blocks = bytearray(len(text) + 1)
@@ -288,7 +292,12 @@ def _inline_destination(text: str, pos: int) -> tuple[int, int] | None:
             return pos + 1, end
         return None
     end, depth = pos, 0
-    while end < n:
+    while True:
+        run = _DESTINATION_RUN.match(text, end)  # none of the characters looked at below
+        if run is not None:
+            end = run.end()
+        if end >= n:
+            break
         ch = text[end]
         if ch == "\\" and end + 1 < n:
             end += 2
@@ -321,6 +330,12 @@ def may_link_or_tag(text: str) -> bool:
 
 def destinations(source: Source) -> list[Destination]:
     """Every link/image destination, reference definition and autolink outside code and HTML."""
+    if source.found is None:
+        source.found = tuple(_destinations(source))
+    return list(source.found)
+
+
+def _destinations(source: Source) -> list[Destination]:
     text = source.text
     found: list[Destination] = []
     for match in re.finditer(r"\]\(", text):
