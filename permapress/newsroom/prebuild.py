@@ -93,6 +93,7 @@ class Prebuilt:
 
 _context: Context | None = None
 _catalogs: dict[int, Catalog] = {}  # a read-only catalog per worker process
+_stores: dict[tuple[int, Path], FileBlockstore] = {}  # a blockstore per process and folder
 _kept: OrderedDict[int, tuple[Item, Prebuilt]] = OrderedDict()
 _pending: list[tuple[CID, bytes]] = []  # blocks built, to store before the results are given
 
@@ -143,9 +144,14 @@ def store() -> None:
 
 
 def _blocks(context: Context) -> FileBlockstore:
+    """The process's blockstore of the newsroom, opened once: a store opens its pack index
+    (``packs.py``) on its first batch, and a worker stores a batch for every task."""
     from permapress.ipfs.blockstore import FileBlockstore
 
-    return FileBlockstore(context.blocks_path)
+    key = (os.getpid(), context.blocks_path)
+    if key not in _stores:
+        _stores[key] = FileBlockstore(context.blocks_path)
+    return _stores[key]
 
 
 def _has_remote_images(article: Article) -> bool:
