@@ -5,7 +5,8 @@ that sanitising and image rewriting must edit are found here in the source text:
 
     new_parser() -> MarkdownIt                    CommonMark + tables + strikethrough, raw HTML on
                                                   (plain paragraphs and plain inline text made at
-                                                  once: the same tokens, see ``_plain_paragraph``)
+                                                  once, text run up to the characters its rules
+                                                  start at: the same tokens, see ``_inline``)
     parse(text) -> [Token]                        the token stream of ``text``, parsed once: the
                                                   last few texts' streams are kept, so reading,
                                                   sanitising and rendering one body share a parse
@@ -57,6 +58,7 @@ def new_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.block.ruler.before("table", "plain_paragraph", _plain_paragraph)
     md.core.ruler.at("inline", _inline)
+    md.inline.terminator_re = _RULE_STARTS
     return md
 
 
@@ -74,6 +76,10 @@ _LIST_NUMBER: Final = re.compile(r"[0-9]+[.)](?:[ \t]|$)")
 # strikethrough marks, links and images, autolinks and HTML, entities, and the spaces around
 # a line break that make a hard break or are dropped. (``in`` finds each quicker than one
 # regular expression finds them all.)
+# Where one of this dialect's inline rules can start. markdown-it's text rule stops at more
+# characters ('#', '$', '%', '+', '-', ':', '=', '>', '@', '^', '{', '}', kept for plugins
+# and typographic rules this dialect does not use) and tries every rule in vain at each.
+_RULE_STARTS: Final = re.compile(r"[\n!&*<\[\\\]_`~]")
 _INLINE_SYNTAX: Final = ("\\", "`", "*", "_", "~", "[", "]", "<", "&", " \n", "\n ", "\n\t")
 
 
