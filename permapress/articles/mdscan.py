@@ -72,14 +72,14 @@ def new_parser() -> MarkdownIt:
 # '='. So a paragraph of such lines only is made at once, as the ``paragraph`` rule makes it.
 _OPENING: Final = frozenset("\"'(\u201c\u2018\u00ab")  # " ' ( “ ‘ «
 _LIST_NUMBER: Final = re.compile(r"[0-9]+[.)](?:[ \t]|$)")
-# What an inline rule acts on (the others pass as text): a backslash, code, emphasis and
-# strikethrough marks, links and images, autolinks and HTML, entities, and the spaces around
-# a line break that make a hard break or are dropped. (``in`` finds each quicker than one
-# regular expression finds them all.)
 # Where one of this dialect's inline rules can start. markdown-it's text rule stops at more
 # characters ('#', '$', '%', '+', '-', ':', '=', '>', '@', '^', '{', '}', kept for plugins
 # and typographic rules this dialect does not use) and tries every rule in vain at each.
 _RULE_STARTS: Final = re.compile(r"[\n!&*<\[\\\]_`~]")
+# What an inline rule acts on (the others pass as text): a backslash, code, emphasis and
+# strikethrough marks, links and images, autolinks and HTML, entities, and the spaces around
+# a line break that make a hard break or are dropped. (``in`` finds each quicker than one
+# regular expression finds them all.)
 _INLINE_SYNTAX: Final = ("\\", "`", "*", "_", "~", "[", "]", "<", "&", " \n", "\n ", "\n\t")
 
 
