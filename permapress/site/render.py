@@ -38,7 +38,7 @@ from markupsafe import Markup
 
 from permapress.articles.model import Article
 from permapress.errors import SiteError
-from permapress.site import paths, storyparts
+from permapress.site import paths, storyparts, templating
 from permapress.site.metadata import (
     article_jsonld,
     article_open_graph,
@@ -74,9 +74,6 @@ from permapress.site.views import month_title as month_title  # the builder titl
 
 # --- the pages -------------------------------------------------------------------------------
 
-# one newsroom's icon, made once for the thousands of bundles an import renders
-_site_icon = lru_cache(maxsize=8)(storyparts.letter_icon)
-
 
 def render_bundle_index(
     article: Article,
@@ -91,10 +88,8 @@ def render_bundle_index(
     where the CID comes from instead. ``version`` is the version number when known.
     """
     which = f"version {version}" if version is not None else "one version"
-    # inside the site, a version's bundle is articles/<slug>/v/<n>/: back to the article
-    to_article = "" if version is None else relative_root(paths.version_page(version))
+    # inside the site, a version's bundle is articles/<slug>/v/<n>/: the site root from there
     folder = "" if version is None else paths.version_folder(article.slug, version) + "/"
-    to_root = relative_root(folder)
     provenance = (
         f"This is {which} of an article published by {site_name}, "
         f"first published {human_date(article.published)}."
@@ -104,27 +99,41 @@ def render_bundle_index(
         PACKAGE_THEME,  # a bundle is made once, when its version is recorded
         "bundle.html",
         site_css(PACKAGE_THEME),
-        lang=article.language,
-        page_title=f"{article.headline} — {site_name}",
-        description=article.summary,
-        og=article_open_graph(article, site_name=site_name, url=None, image_url=None),
-        jsonld=script_json(data),
-        site_name=site_name,
-        strip=f"Permanent copy · version {version}" if version is not None else "Permanent copy",
-        strip_href=None if version is None else to_article + paths.INDEX,
-        icon=_site_icon(site_name),
-        home_href=None if version is None else to_root + paths.INDEX,
-        provenance=provenance,
-        has_media=bool(article.media),
-        published_by=published_by,
         **{
+            **_bundle_frame(site_name, version, relative_root(folder)),
             **_story(article, _categories(article, {}, None), ""),
+            "lang": article.language,
+            "page_title": f"{article.headline} — {site_name}",
+            "description": article.summary,
+            "og": article_open_graph(article, site_name=site_name, url=None, image_url=None),
+            "jsonld": script_json(data),
+            "provenance": provenance,
+            "has_media": bool(article.media),
+            "published_by": published_by,
             # "Updated" only in a real later version
             "modified": _when(article.modified)
             if version is not None and version > 1 and article.modified
             and human_date(article.modified) != human_date(article.published)
             else None,
         },
+    )
+
+
+@lru_cache(maxsize=64)
+def _bundle_frame(site_name: str, version: int | None, to_root: str) -> Mapping[str, Any]:
+    """What a bundle's page shows around its story: the strip naming the version with its link
+    back to the article, the newsroom's icon, and the masthead and footer rendered. The same for
+    every bundle of a version number, so made once per process, not for each of the thousands
+    of bundles an import renders (read only: it is shared)."""
+    # the article's page, from articles/<slug>/v/<n>/
+    to_article = "" if version is None else relative_root(paths.version_page(version))
+    return templating.page_frame(
+        PACKAGE_THEME,
+        site_name=site_name,
+        strip=f"Permanent copy · version {version}" if version is not None else "Permanent copy",
+        strip_href=None if version is None else to_article + paths.INDEX,
+        icon=storyparts.letter_icon(site_name),
+        home_href=None if version is None else to_root + paths.INDEX,
     )
 
 

@@ -8,6 +8,7 @@ an article's story.
                                         inlined (spliced in as bytes encoded once)
     site_frame(site, root, current=None, masthead_h1=False)   the frame at ``root`` (rendered
                                         masthead and footer), made once per depth and section
+    page_frame(theme, **context)        the same for a page outside the site (a bundle's)
     feed_links(feeds, root, title)      <link rel="alternate"> rows of a page's feeds
     category_links(article, slugs, prefix)   an article's categories, linked when known
     story(article, categories, media_prefix, recorded_html, site, root)   what story.html shows
@@ -152,10 +153,11 @@ def render_inline_css(theme: Theme, template: str, css: str, **context: Any) -> 
     might look into it: those render it the ordinary way)."""
     if theme != PACKAGE_THEME:
         return render_template(theme, template, **context, css_inline=Markup(css))
-    text = _text(theme, template, {**context, "css_inline": Markup(_CSS_MARK)})
-    before, mark, after = text.partition(_CSS_MARK)
+    context["css_inline"] = Markup(_CSS_MARK)  # the call's own dict
+    before, mark, after = _text(theme, template, context).partition(_CSS_MARK)
     if not mark or _CSS_MARK in after:  # not shown, or more than once
-        return render_template(theme, template, **context, css_inline=Markup(css))
+        context["css_inline"] = Markup(css)
+        return render_template(theme, template, **context)
     return b"".join((before.encode("utf-8"), _utf8(css), after.encode("utf-8")))
 
 
@@ -164,31 +166,43 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8")
 
 
+# What a page shows for the names it does not give: no canonical link, feeds, section bar …
+_DEFAULTS: Mapping[str, Any] = {
+    "canonical": None,
+    "description": "",
+    "feeds": [],
+    "og": [],
+    "jsonld": None,
+    "css_inline": None,
+    "nav": [],
+    "footer_links": [],
+    "fingerprint": None,
+    "home_href": None,
+    "tagline": "",
+    "masthead_h1": False,
+    "root": "",
+    "strip": None,
+    "strip_href": None,
+    "logo": None,
+    "icon": None,
+    "newsroom_pages": [],
+}
+
+
 def _text(theme: Theme, template: str, context: Mapping[str, Any]) -> str:
-    base: dict[str, Any] = {
-        "canonical": None,
-        "description": "",
-        "feeds": [],
-        "og": [],
-        "jsonld": None,
-        "css_inline": None,
-        "nav": [],
-        "footer_links": [],
-        "fingerprint": None,
-        "home_href": None,
-        "tagline": "",
-        "masthead_h1": False,
-        "root": "",
-        "strip": None,
-        "strip_href": None,
-        "logo": None,
-        "icon": None,
-        "newsroom_pages": [],
-    }
-    base.update(context)
+    base = {**_DEFAULTS, **context}
     if "masthead" not in context:  # pages without the site's frame (bundles, 404.html)
         add_pieces(base, theme)
     return environment(theme).get_template(template).render(base)
+
+
+def page_frame(theme: Theme, **context: Any) -> dict[str, Any]:
+    """``context`` over the defaults, with the masthead and the footer it shows rendered: the
+    frame of a page without the site's (a bundle's), to be made once and given to
+    ``render_template`` with each page's own values, which renders it as it would ``context``."""
+    frame = {**_DEFAULTS, **context}
+    add_pieces(frame, theme)
+    return frame
 
 
 # The masthead with its section bar, and the footer, are the same on thousands of pages (they

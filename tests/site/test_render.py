@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 
 from permapress.articles.model import Article, Media
 from permapress.errors import SiteError
+from permapress.site import templating
 from permapress.site.render import (
     listing_path,
     month_title,
@@ -23,6 +24,8 @@ from permapress.site.render import (
     render_not_found,
 )
 from permapress.site.render_record import render_diff_page, render_history_page
+from permapress.site.storyparts import letter_icon
+from permapress.site.theme import PACKAGE_THEME
 from permapress.site.views import ArticleEntry, Section, SiteInfo, VersionInfo
 
 CID1 = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
@@ -156,6 +159,36 @@ def test_bundle_index_shows_publisher_and_skips_external_images() -> None:
     assert doc.xpath("//img") == []
     assert "Published by: Desk editor, key 4f2a" in doc.text_content()
     assert dict(og(doc))["og:image"] == "https://cdn.example.com/x.jpg"
+
+
+def test_bundle_pages_of_newsrooms_and_versions_in_turn_keep_their_own_frame() -> None:
+    """The frame around a bundle's story is made once per newsroom and version number: pages
+    rendered in turn each show their own name, icon, strip and links."""
+    pages = {
+        (name, version): parse(render_bundle_index(article(), site_name=name, version=version))
+        for _ in range(2)
+        for name in ("Ledger", "Zeitung")
+        for version in (None, 1, 2)
+    }
+    for (name, version), doc in pages.items():
+        assert doc.xpath("//p[contains(@class, 'masthead__name')]")[0].text_content() == name
+        assert doc.xpath("//link[@rel='icon']/@href")[0] == letter_icon(name)
+        strip = doc.xpath("//p[contains(@class, 'strip')]")[0].text_content()
+        if version is None:
+            assert strip == "Permanent copy"
+            assert doc.xpath("//a/@href") == ["#content"]
+        else:
+            assert strip == f"Permanent copy · version {version} · Back to the article"
+            assert doc.xpath("//a/@href")[1:] == ["../../../../index.html", "../../index.html"]
+
+
+def test_a_frame_made_once_renders_as_the_values_it_holds() -> None:
+    own = {"site_name": "The Harbour Ledger ▾", "strip": "Permanent copy", "home_href": None}
+    page = {"lang": "en", "page_title": "T", "description": "D", "provenance": "P",
+            "has_media": False, "published_by": None, **templating.story(article(), [], "")}
+    frame = templating.page_frame(PACKAGE_THEME, **own)
+    framed = templating.render_template(PACKAGE_THEME, "bundle.html", **{**frame, **page})
+    assert framed == templating.render_template(PACKAGE_THEME, "bundle.html", **own, **page)
 
 
 # --- the article page --------------------------------------------------------------------------
