@@ -32,12 +32,12 @@ A mask is a ``bytearray`` with one byte per character (1 = inside). Pure functio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import mdTrim
+from markdown_it.common import utils as markdown_it_utils
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -70,6 +70,8 @@ def new_parser() -> MarkdownIt:
 # block rules need '#', '>', '<', '[', '-', '+', '*', '_', '`', '~', an indent or a list
 # number there, and a table or a setext heading a next line that starts with '|', '-', ':' or
 # '='. So a paragraph of such lines only is made at once, as the ``paragraph`` rule makes it.
+# how markdown-it's paragraph rule trims a paragraph: CommonMark's whitespace from 4.0 on
+_TRIM: Final[Callable[[str], str]] = getattr(markdown_it_utils, "mdTrim", str.strip)
 _OPENING: Final = frozenset("\"'(\u201c\u2018\u00ab")  # " ' ( “ ‘ «
 _LIST_NUMBER: Final = re.compile(r"[0-9]+[.)](?:[ \t]|$)")
 # Where one of this dialect's inline rules can start. markdown-it's text rule stops at more
@@ -108,7 +110,7 @@ def _plain_paragraph(state: StateBlock, start: int, end: int, silent: bool) -> b
     token = state.push("paragraph_open", "p", 1)
     token.map = [start, line]
     token = state.push("inline", "", 0)
-    token.content = mdTrim(state.getLines(start, line, state.blkIndent, False))
+    token.content = _TRIM(state.getLines(start, line, state.blkIndent, False))
     token.map = [start, line]
     token.children = []
     state.push("paragraph_close", "p", -1)
