@@ -127,6 +127,9 @@ def environment(theme: Theme) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # a theme does not change while the process runs
+        # the loaded templates in a plain dict: a theme's few templates all fit, and each
+        # page's {% extends %} looks its parents up without the LRU cache's lock and reordering
+        cache_size=-1,
         # compiled templates are kept between runs (keyed by each template's source checksum)
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
@@ -143,6 +146,7 @@ def render_template(theme: Theme, template: str, **context: Any) -> bytes:
 
 # Stands for the style sheet while a page that inlines it is rendered (``render_inline_css``).
 _CSS_MARK = "\x00permapress-inline-css\x00"
+_MARK_UTF8 = _CSS_MARK.encode("utf-8")
 
 
 def render_inline_css(theme: Theme, template: str, css: str, **context: Any) -> bytes:
@@ -154,11 +158,13 @@ def render_inline_css(theme: Theme, template: str, css: str, **context: Any) -> 
     if theme != PACKAGE_THEME:
         return render_template(theme, template, **context, css_inline=Markup(css))
     context["css_inline"] = Markup(_CSS_MARK)  # the call's own dict
-    before, mark, after = _text(theme, template, context).partition(_CSS_MARK)
-    if not mark or _CSS_MARK in after:  # not shown, or more than once
+    # found in the page's bytes: a search of bytes is quicker than one of text that is not all
+    # Latin-1 (a dash in a headline), and the page is encoded once either way
+    before, mark, after = _text(theme, template, context).encode("utf-8").partition(_MARK_UTF8)
+    if not mark or _MARK_UTF8 in after:  # not shown, or more than once
         context["css_inline"] = Markup(css)
         return render_template(theme, template, **context)
-    return b"".join((before.encode("utf-8"), _utf8(css), after.encode("utf-8")))
+    return b"".join((before, _utf8(css), after))
 
 
 @lru_cache(maxsize=4)

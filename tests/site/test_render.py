@@ -182,6 +182,18 @@ def test_bundle_pages_of_newsrooms_and_versions_in_turn_keep_their_own_frame() -
             assert doc.xpath("//a/@href")[1:] == ["../../../../index.html", "../../index.html"]
 
 
+def test_bundle_foot_lists_categories_and_topics() -> None:
+    for categories, filed in [
+        ((), ""),
+        (("Politics & Government",), "Filed under: Politics & Government"),
+        (("A <b>", "B & C", "D"), "Filed under: A <b>, B & C, D"),
+    ]:
+        data = render_bundle_index(article(categories=categories), site_name="L")
+        foot = parse(data).xpath("//p[contains(@class, 'categories')]")[0].text_content()
+        assert " ".join(foot.split()) == filed + "Topics: Gaza, Diplomacy"
+        assert "A <b>" not in data.decode()
+
+
 def test_a_frame_made_once_renders_as_the_values_it_holds() -> None:
     own = {"site_name": "The Harbour Ledger ▾", "strip": "Permanent copy", "home_href": None}
     page = {"lang": "en", "page_title": "T", "description": "D", "provenance": "P",
