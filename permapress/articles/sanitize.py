@@ -24,7 +24,9 @@ cannot make safe (never seen; a guard) raises ``ArticleError``.
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Final
 
 import nh3
 from markdown_it.common.utils import unescapeAll
@@ -107,21 +109,26 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-# nh3 builds its sanitiser from these options once, not on every call
-_CLEANER: Final = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS),
-    clean_content_tags=set(_REMOVED_WITH_CONTENT),
-    attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
-    attribute_filter=_attribute_filter,
-    url_schemes=set(_URL_SCHEMES),
-    link_rel="noopener noreferrer",
-    strip_comments=True,
+_CLEAN_OPTIONS: Final[dict[str, Any]] = {
+    "tags": set(ALLOWED_TAGS),
+    "clean_content_tags": set(_REMOVED_WITH_CONTENT),
+    "attributes": {tag: set(names) for tag, names in _ATTRIBUTES.items()},
+    "attribute_filter": _attribute_filter,
+    "url_schemes": set(_URL_SCHEMES),
+    "link_rel": "noopener noreferrer",
+    "strip_comments": True,
+}
+# nh3 builds its sanitiser from the options once (nh3.Cleaner; an nh3 without it, on each call)
+_CLEAN: Final[Callable[[str], str]] = (
+    nh3.Cleaner(**_CLEAN_OPTIONS).clean
+    if hasattr(nh3, "Cleaner")
+    else partial(nh3.clean, **_CLEAN_OPTIONS)
 )
 
 
 def clean_html(html: str) -> str:
     """``html`` with only the elements, attributes and URLs a news article needs."""
-    return _CLEANER.clean(html)
+    return _CLEAN(html)
 
 
 def unsafe_url(url: str) -> bool:
