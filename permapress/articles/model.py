@@ -162,7 +162,7 @@ def normalise_body(body: str) -> str:
 
 # The articles ``validate`` returned last, by the id of their body, and whether it required
 # their media. Held strongly, so an id is not reused while it is here.
-_KEPT: Final = 16
+_KEPT: Final = 8
 _VALID: OrderedDict[int, tuple[Article, bool]] = OrderedDict()
 
 
