@@ -70,10 +70,10 @@ def new_parser() -> MarkdownIt:
 # block rules need '#', '>', '<', '[', '-', '+', '*', '_', '`', '~', an indent or a list
 # number there, and a table or a setext heading a next line that starts with '|', '-', ':' or
 # '='. So a paragraph of such lines only is made at once, as the ``paragraph`` rule makes it.
-# how markdown-it's paragraph rule trims a paragraph: CommonMark's whitespace from 4.0 on
-_TRIM: Final[Callable[[str], str]] = getattr(markdown_it_utils, "mdTrim", str.strip)
 _OPENING: Final = frozenset("\"'(\u201c\u2018\u00ab")  # " ' ( “ ‘ «
 _LIST_NUMBER: Final = re.compile(r"[0-9]+[.)](?:[ \t]|$)")
+# How that rule trims a paragraph: CommonMark's whitespace from markdown-it-py 4 on.
+_TRIM: Final[Callable[[str], str]] = getattr(markdown_it_utils, "mdTrim", str.strip)
 # Where one of this dialect's inline rules can start. markdown-it's text rule stops at more
 # characters ('#', '$', '%', '+', '-', ':', '=', '>', '@', '^', '{', '}', kept for plugins
 # and typographic rules this dialect does not use) and tries every rule in vain at each.
