@@ -172,31 +172,34 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-# What a page shows for the names it does not give: no canonical link, feeds, section bar …
-_DEFAULTS: Mapping[str, Any] = {
-    "canonical": None,
-    "description": "",
-    "feeds": [],
-    "og": [],
-    "jsonld": None,
-    "css_inline": None,
-    "nav": [],
-    "footer_links": [],
-    "fingerprint": None,
-    "home_href": None,
-    "tagline": "",
-    "masthead_h1": False,
-    "root": "",
-    "strip": None,
-    "strip_href": None,
-    "logo": None,
-    "icon": None,
-    "newsroom_pages": [],
-}
+def _defaults() -> dict[str, Any]:
+    """What a page shows for the names it does not give: no canonical link, feeds, section bar
+    … (new lists for each page, as a template could change one)."""
+    return {
+        "canonical": None,
+        "description": "",
+        "feeds": [],
+        "og": [],
+        "jsonld": None,
+        "css_inline": None,
+        "nav": [],
+        "footer_links": [],
+        "fingerprint": None,
+        "home_href": None,
+        "tagline": "",
+        "masthead_h1": False,
+        "root": "",
+        "strip": None,
+        "strip_href": None,
+        "logo": None,
+        "icon": None,
+        "newsroom_pages": [],
+    }
 
 
 def _text(theme: Theme, template: str, context: Mapping[str, Any]) -> str:
-    base = {**_DEFAULTS, **context}
+    base = _defaults()
+    base.update(context)
     if "masthead" not in context:  # pages without the site's frame (bundles, 404.html)
         add_pieces(base, theme)
     return environment(theme).get_template(template).render(base)
@@ -205,8 +208,10 @@ def _text(theme: Theme, template: str, context: Mapping[str, Any]) -> str:
 def page_frame(theme: Theme, **context: Any) -> dict[str, Any]:
     """``context`` over the defaults, with the masthead and the footer it shows rendered: the
     frame of a page without the site's (a bundle's), to be made once and given to
-    ``render_template`` with each page's own values, which renders it as it would ``context``."""
-    frame = {**_DEFAULTS, **context}
+    ``render_template`` with each page's own values, which renders it as it would ``context``.
+    Its values are then shared by those pages: for templates that change none (the package's)."""
+    frame = _defaults()
+    frame.update(context)
     add_pieces(frame, theme)
     return frame
 
