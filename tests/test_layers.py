@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "permapress"
 
 # Lowest first. A module may import its own layer and the ones below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("permapress", "errors", "config", "staging", "watchdog", "demo", "jsonsafe"),
+    ("permapress", "errors", "config", "staging", "watchdog", "demo", "jsonsafe", "sitepaths"),
     ("ipfs",),
     ("articles",),
     ("catalog",),
@@ -228,11 +228,11 @@ def test_no_module_takes_another_modules_private_names() -> None:
     )
 
 
-# Where the site's files live is written in site/paths.py alone (the URL scheme and relative
-# depths). trust/sitecheck.py checks a published site below the site layer, from its bytes, and
-# names the places it reports on by itself.
-URL_SCHEME_HOME = {"permapress.site.paths"}
-KNOWN_URL_LITERALS = {"permapress.trust.sitecheck"}
+# Where the site's files live is written in permapress/sitepaths.py alone (the URL scheme and
+# relative depths), in the lowest layer: the site writes those files and the layers below it
+# (trust's check of a published site) read them by the same names.
+URL_SCHEME_HOME = {"permapress.sitepaths"}
+KNOWN_URL_LITERALS: set[str] = set()
 _SCHEME = re.compile(r"^(\.\./)*(articles|categories|authors|archive|sitemaps)/|\.\./\.\./")
 
 
@@ -263,6 +263,6 @@ def test_the_url_scheme_is_written_in_paths_only() -> None:
         if name not in URL_SCHEME_HOME | KNOWN_URL_LITERALS
         for hit in _url_literals(path, name)
     ]
-    assert found == [], "take these from permapress.site.paths:\n" + "\n".join(
+    assert found == [], "take these from permapress.sitepaths:\n" + "\n".join(
         f"  {hit}" for hit in found
     )

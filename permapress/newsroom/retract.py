@@ -40,7 +40,7 @@ from permapress.ipfs.car import block_links, dag_blocks
 from permapress.ipfs.cid import CID
 from permapress.site.build import build_site
 from permapress.site.pagecache import PageCache
-from permapress.site.paths import article_folder
+from permapress.sitepaths import article_folder
 from permapress.trust.journal import append_entry, log_time
 
 

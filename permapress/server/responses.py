@@ -41,7 +41,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from permapress.site import paths
+from permapress import sitepaths as paths
 from permapress.site.verifier import SCRIPT_HASH
 
 RawHeaders = list[tuple[bytes, bytes]]

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from permapress import sitepaths as paths
 from permapress.catalog.db import connect
-from permapress.site import paths
 
 MAX_WORDS = 12
 MAX_HITS = 50

@@ -47,6 +47,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response, StreamingResponse
 
+from permapress import sitepaths as paths
 from permapress.errors import GatewayError
 from permapress.ipfs import reader
 from permapress.ipfs.blockstore import Blockstore, identity_data
@@ -70,7 +71,6 @@ from permapress.server.responses import (
     Prepared,
     content_disposition,
 )
-from permapress.site import paths
 
 REDIRECT_CACHE = "public, max-age=3600"
 

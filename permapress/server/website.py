@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from permapress import sitepaths as paths
 from permapress.errors import BlockNotFound, GatewayError, PermapressError
 from permapress.ipfs.blockstore import identity_data
 from permapress.ipfs.cid import CID
@@ -40,7 +41,6 @@ from permapress.server.resolve import Resolved, split_path
 from permapress.server.responses import SHORT, Prepared, text_error
 from permapress.server.search import Search, results_page
 from permapress.server.unixfs_view import directory_redirect, serve_file
-from permapress.site import paths
 
 SiteKey = tuple[bytes, bytes]
 

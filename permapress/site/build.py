@@ -34,6 +34,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
+from permapress import sitepaths as paths
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.published import public_by_slug
@@ -49,7 +50,6 @@ from permapress.site import (
     history,
     pages,
     patch,
-    paths,
     search_build,
     sitemaps,
     trustpages,

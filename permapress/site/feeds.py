@@ -27,7 +27,6 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from permapress.articles.slug import article_uri
-from permapress.site.paths import article_folder
 from permapress.site.sitemaps import RELATIVE_NOTE, XmlOut, site_url
 from permapress.site.views import (
     ArticleEntry,
@@ -38,6 +37,7 @@ from permapress.site.views import (
     media_image,
     newest_first,
 )
+from permapress.sitepaths import article_folder
 
 
 class FeedWriter(Protocol):

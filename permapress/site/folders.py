@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from permapress import sitepaths as paths
 from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.published import public
 from permapress.ipfs.batch import BlockBatch
@@ -34,7 +35,7 @@ from permapress.ipfs.blockstore import Blockstore, FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.profiles import Profile
-from permapress.site import entries, history, pages, paths
+from permapress.site import entries, history, pages
 from permapress.site.pagecache import CachedPage
 from permapress.site.plan import MadeFolder, Plan, fingerprint
 from permapress.site.views import SiteInfo

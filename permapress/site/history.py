@@ -23,9 +23,10 @@ import hashlib
 from datetime import datetime
 from functools import partial
 
+from permapress import sitepaths as paths
 from permapress.catalog import ArticleRow, VersionRow
 from permapress.catalog.meta import article_from_meta
-from permapress.site import paths, render_record
+from permapress.site import render_record
 from permapress.site.plan import PlannedPage, fixed
 from permapress.site.views import ArticleEntry, SiteInfo
 from permapress.trust.diff import article_text, changed_words, diff_html, word_diff

@@ -35,10 +35,10 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from permapress import sitepaths as paths
 from permapress.articles.model import Article, reference_parts
 from permapress.articles.ninjs_write import ninjs as ninjs
 from permapress.articles.ninjs_write import ninjs_document as ninjs_document
-from permapress.site import paths
 from permapress.site.theme import ASSETS_FOLDER
 from permapress.site.trustinfo import JSONLD_TYPES, genre_label
 from permapress.site.views import (

@@ -22,7 +22,7 @@ renders: ``full`` gives listed entries their whole articles, ``bodies`` their bo
 
 To add a kind of page: write its function here (or in a module of its own beside this one)
 giving ``PlannedPage(path, inputs, make)`` with every value the page shows in ``inputs``
-(``SiteInfo`` as it is: the plan stands its key in), its path from ``paths.py``, then place it
+(``SiteInfo`` as it is: the plan stands its key in), its path from ``sitepaths.py``, then place it
 with ``plan.page(...)`` in ``build.py`` (and in ``patch.py`` when a correction can change it).
 """
 
@@ -35,8 +35,9 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Literal
 
+from permapress import sitepaths as paths
 from permapress.articles.taxonomy import Taxonomy
-from permapress.site import feeds, paths, render, sitemaps
+from permapress.site import feeds, render, sitemaps
 from permapress.site.entries import listing_key
 from permapress.site.plan import PlannedPage, Render, fixed
 from permapress.site.verifier import BADGE_PATH, BADGE_SCRIPT

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from permapress.site.paths import INDEX, listing_path, relative_root
+from permapress.sitepaths import INDEX, listing_path, relative_root
 
 T = TypeVar("T")
 

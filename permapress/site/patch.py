@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
+from permapress import sitepaths as paths
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.meta import article_from_meta
@@ -57,7 +58,6 @@ from permapress.site import (
     folders,
     history,
     pages,
-    paths,
     search_build,
     search_quick,
     sitemaps,

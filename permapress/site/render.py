@@ -14,7 +14,7 @@ articles/<slug>/index.html; ``relative_root(path)`` computes it. Public URLs wri
 metadata (canonical, Open Graph) are absolute and use the folder form "…/articles/<slug>/";
 they appear only when ``SiteInfo.base_url`` is known.
 
-Paths of the site and every page's ``root`` come from ``paths.py``; the frame around every
+Paths of the site and every page's ``root`` come from ``sitepaths.py``; the frame around every
 page, the story's context and the Jinja environment from ``templating.py``. ``render_listing``
 links between the pages of a listing (``pagination.py``); ``feeds`` maps "atom" / "rss" /
 "json" to paths relative to the site root.
@@ -36,9 +36,10 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from permapress import sitepaths as paths
 from permapress.articles.model import Article
 from permapress.errors import SiteError
-from permapress.site import paths, storyparts, templating
+from permapress.site import storyparts, templating
 from permapress.site.metadata import (
     article_jsonld,
     article_open_graph,
@@ -48,8 +49,6 @@ from permapress.site.metadata import (
     script_json,
 )
 from permapress.site.pagination import page_href, pager_numbers
-from permapress.site.paths import listing_path as listing_path
-from permapress.site.paths import relative_root as relative_root
 from permapress.site.templating import FEATURED_SECTIONS as FEATURED_SECTIONS
 from permapress.site.templating import SITE_FEEDS as SITE_FEEDS
 from permapress.site.templating import Row as _Row
@@ -71,6 +70,8 @@ from permapress.site.views import (
     newest_first,
 )
 from permapress.site.views import month_title as month_title  # the builder titles archives
+from permapress.sitepaths import listing_path as listing_path
+from permapress.sitepaths import relative_root as relative_root
 
 # --- the pages -------------------------------------------------------------------------------
 

@@ -19,11 +19,11 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from permapress import sitepaths as paths
 from permapress.errors import SiteError
-from permapress.site import paths
-from permapress.site.paths import relative_root
 from permapress.site.templating import Row, render_template, site_frame, when
 from permapress.site.views import ArticleEntry, SiteInfo
+from permapress.sitepaths import relative_root
 
 
 def _version_rows(

@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from permapress.site.paths import NEWS_SITEMAP, article_folder, relative_root
 from permapress.site.views import ArticleEntry, SiteInfo, iso8601, newest_first
+from permapress.sitepaths import NEWS_SITEMAP, article_folder, relative_root
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"

@@ -28,8 +28,8 @@ from itertools import islice
 from typing import Final
 from urllib.parse import quote
 
+from permapress import sitepaths as paths
 from permapress.articles.model import Article, reference_parts
-from permapress.site import paths
 from permapress.site.theme import load
 from permapress.site.trustinfo import genre_label
 from permapress.site.views import SiteInfo, media_image

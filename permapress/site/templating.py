@@ -31,9 +31,10 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from permapress import sitepaths as paths
 from permapress.articles.model import Article
 from permapress.errors import SiteError
-from permapress.site import paths, storyparts
+from permapress.site import storyparts
 from permapress.site.theme import PACKAGE_THEME, Theme, load
 from permapress.site.views import (
     SiteInfo,

@@ -30,9 +30,10 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+from permapress import sitepaths as paths
 from permapress.articles.model import Article
 from permapress.config import Author
-from permapress.site import feeds, pages, paths, render, templating
+from permapress.site import feeds, pages, render, templating
 from permapress.site.entries import listing_key
 from permapress.site.metadata import profile_page, script_json
 from permapress.site.pagination import page_of, split

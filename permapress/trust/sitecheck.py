@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from permapress import sitepaths as paths
 from permapress.errors import IpfsError, TrustError
 from permapress.ipfs.cid import CID
 from permapress.ipfs.reader import list_directory, resolve_path
@@ -70,13 +71,14 @@ def _article(site: _Site, slug: str, folder: CID, key: bytes, logged: dict[int, 
     """Check every version folder of one article against each other, the key and the log."""
     try:
         entries = folder_entries(folder, site.get)
-        versions = folder_entries(entries["v"], site.get) if "v" in entries else {}
+        name = paths.VERSIONS.rstrip("/")
+        versions = folder_entries(entries[name], site.get) if name in entries else {}
     except IpfsError as exc:
-        site.problems.append(f"articles/{slug}/ cannot be read: {exc}")
+        site.problems.append(f"{paths.article_folder(slug)} cannot be read: {exc}")
         return
     checks: dict[int, BundleCheck] = {}
     for name, cid in sorted(versions.items()):
-        where = f"articles/{slug}/v/{name}"
+        where = paths.article_folder(slug) + paths.VERSIONS + name
         check = site.bundles.get(cid) or check_bundle(cid, site.get, site.signatures)
         site.bundles[cid] = check
         site.problems.extend(f"{where}: {p}" for p in check.problems)
@@ -95,8 +97,8 @@ def _article(site: _Site, slug: str, folder: CID, key: bytes, logged: dict[int, 
             )
         elif str(checks[number].record_cid) != record:
             site.problems.append(
-                f"articles/{slug}/v/{number}: its record is not the one the publisher log "
-                f"names ({record})"
+                f"{paths.version_folder(slug, number)}: its record is not the one the publisher "
+                f"log names ({record})"
             )
     if not checks:
         site.articles.append(ArticleSummary(slug, None, len(logged), (), retracted=True))
@@ -110,7 +112,7 @@ def _article(site: _Site, slug: str, folder: CID, key: bytes, logged: dict[int, 
     for number, check in checks.items():
         if latest.chain_cids and check.record_cid not in latest.chain_cids:
             site.problems.append(
-                f"articles/{slug}/v/{number}: not in the history of the latest version"
+                f"{paths.version_folder(slug, number)}: not in the history of the latest version"
             )
     site.versions += len(checks)
     corrections = corrections_of(latest)
@@ -122,9 +124,10 @@ def _article(site: _Site, slug: str, folder: CID, key: bytes, logged: dict[int, 
 
 def _purged(site: _Site, slug: str, folder: CID, key: bytes, logged: dict[int, str]) -> None:
     """A purged article keeps its signed records at records/<n>.json: each logged one, valid."""
-    where = f"articles/{slug}/records"
+    where = paths.records_folder(slug).rstrip("/")
     try:
-        files = folder_entries(folder_entries(folder, site.get)["records"], site.get)
+        records = folder_entries(folder, site.get)[paths.RECORDS.rstrip("/")]
+        files = folder_entries(records, site.get)
     except (KeyError, IpfsError):
         site.problems.append(f"{where}/ is missing: a purged article keeps its signed records")
         return
@@ -168,12 +171,14 @@ def verify_site(root: CID, get: Getter, expected_key: str | None = None) -> Trus
         elif entry.action == "purge":
             gone.add(entry.slug)
     try:
-        folders = folder_entries(folder_entries(root, get)["articles"], get)
+        folders = folder_entries(folder_entries(root, get)[paths.ARTICLES.rstrip("/")], get)
     except (KeyError, IpfsError):
         folders = {}
     for slug in sorted(set(folders) | set(logged)):
         if slug not in folders:
-            site.problems.append(f"articles/{slug}/ is in the publisher log but not in the site")
+            site.problems.append(
+                f"{paths.article_folder(slug)} is in the publisher log but not in the site"
+            )
             continue
         if slug in gone:
             _purged(site, slug, folders[slug], info.key, logged.get(slug, {}))

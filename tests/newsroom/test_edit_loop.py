@@ -26,7 +26,7 @@ import pytest
 from permapress.cli import main
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.server.published import PublishedSite
-from permapress.site.paths import article_page
+from permapress.sitepaths import article_page
 
 PERMAPRESS = str(Path(sys.executable).parent / "permapress")
 WAIT = 120.0  # a guard so a broken loop fails the test instead of hanging it (not a timing)

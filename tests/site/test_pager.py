@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from permapress.site.pagination import PAGER_ALL, pager_numbers
-from permapress.site.paths import listing_path
 from permapress.site.render import render_listing
+from permapress.sitepaths import listing_path
 from tests.site.test_render import SITE, many
 
 
