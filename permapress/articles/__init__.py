@@ -1,6 +1,7 @@
 """Articles: the model every reader returns, the readers, sanitising and categories.
 
-    model.py       Article, Media, validate, content_key
+    model.py       Article, Media, validate
+    fields.py      article_fields, content_key
     sources.py     detect a file's format and read it (markdown.py, page.py, more registered)
     document.py    article.md: the canonical, byte-stable Markdown of one version, and back
     sanitize.py    clean_html, sanitize_markdown;  markup.py: markdown_to_html
@@ -9,6 +10,7 @@
 Importing this package imports only the model.
 """
 
-from permapress.articles.model import Article, Media, content_key, validate
+from permapress.articles.fields import content_key
+from permapress.articles.model import Article, Media, validate
 
 __all__ = ["Article", "Media", "content_key", "validate"]

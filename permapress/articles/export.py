@@ -38,8 +38,9 @@ from urllib.parse import quote
 
 from permapress.articles.display import body_html
 from permapress.articles.document import to_markdown
+from permapress.articles.fields import trust_fields
 from permapress.articles.jsonfeed import EXTENSION
-from permapress.articles.model import Article, trust_fields
+from permapress.articles.model import Article
 from permapress.articles.ninjs_write import ninjs_document
 from permapress.articles.slug import article_uri
 from permapress.articles.taxonomy import Taxonomy

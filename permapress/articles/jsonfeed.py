@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from permapress.articles.dates import parse_datetime
+from permapress.articles.fields import trust_from_fields
 from permapress.articles.htmlmeta import language_tag
 from permapress.articles.htmltomd import html_to_markdown
 from permapress.articles.infer import (
@@ -56,7 +57,6 @@ from permapress.articles.model import (
     Media,
     is_image_url,
     one_line,
-    trust_from_fields,
     validate,
 )
 from permapress.articles.sanitize import sanitize_markdown

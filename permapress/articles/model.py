@@ -5,8 +5,6 @@
                                        (``origin``: the URL it was downloaded from)
     Article(headline, slug, …)         frozen; change it with dataclasses.replace
     validate(article) -> Article       checks every field, returns it with whitespace normalised
-    content_key(article) -> str        sha256 hex over everything except ``source`` (the last
-                                       few articles' keys are kept: asking again is free)
     INFERRED_FIELDS                    the fields an importer may have had to infer
     is_image_url(text) -> bool         an absolute http:// or https:// URL a lead image may be
     GENRES, genre_name(text) -> str    the types of work and the spellings a source may use
@@ -19,8 +17,8 @@ newsroom's own, such as About or its corrections policy, kept out of listings an
 ``sources`` the sources and references (one line each: text, or text followed by its http(s)
 URL), ``methods`` how the piece was reported (one paragraph) and ``location`` where it was
 reported from (a dateline).
-Like ``inferred``, each appears in ``article_fields`` and article.md only when it is set, so the
-articles that have none keep their bytes and CIDs.
+Like ``inferred``, each appears in ``article_fields`` (``fields.py``) and article.md only when it
+is set, so the articles that have none keep their bytes and CIDs.
 
 ``inferred`` names the fields the source did not give and an importer filled in (a feed entry
 without a date gets the feed's date: ``("published",)``; without a title, its first sentence:
@@ -40,8 +38,6 @@ its source set to the file's key, when it records it).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable
@@ -181,12 +177,13 @@ def _known_valid(article: Article, require_media: bool) -> bool:
 
 
 def _keep_valid(article: Article, require_media: bool) -> Article:
-    _keep(_VALID, id(article.body), (article, require_media))
+    keep_last(_VALID, id(article.body), (article, require_media))
     return article
 
 
-def _keep(kept: OrderedDict[int, Any], key: int, value: Any) -> None:
-    """Add to one of the small caches here, dropping its oldest entries beyond ``_KEPT``."""
+def keep_last(kept: OrderedDict[int, Any], key: int, value: Any) -> None:
+    """Add to one of the articles' small caches (here and in ``fields.py``), dropping its
+    oldest entries beyond ``_KEPT``."""
     kept[key] = value
     while len(kept) > _KEPT:
         try:
@@ -360,89 +357,3 @@ def _check_image(
         raise fail(f"image {image!r} must be the name of one of the article's media files")
     if require_media and image not in {m.name for m in media}:
         raise fail(f"image {image!r} is not among the article's media files")
-
-
-def _media_entry(media: Media) -> list[str]:
-    """[name, type], and the URL it was downloaded from when it was (absent otherwise, so
-    articles without downloaded images keep their bytes)."""
-    return [media.name, media.media_type, *([media.origin] if media.origin else [])]
-
-
-def article_fields(article: Article) -> dict[str, Any]:
-    """Every field except ``source`` as JSON values; media as [name, type] without the bytes.
-
-    ``inferred`` is there only when the article has inferred fields."""
-    fields: dict[str, Any] = {
-        "headline": article.headline,
-        "slug": article.slug,
-        "published": article.published.isoformat(),
-        "modified": article.modified.isoformat() if article.modified else None,
-        "authors": list(article.authors),
-        "categories": list(article.categories),
-        "tags": list(article.tags),
-        "summary": article.summary,
-        "language": article.language,
-        "body": article.body,
-        "media": [_media_entry(m) for m in article.media],
-        "image": article.image,
-        "draft": article.draft,
-    }
-    if article.inferred:
-        fields["inferred"] = list(article.inferred)
-    fields.update(trust_fields(article))
-    return fields
-
-
-def trust_fields(article: Article) -> dict[str, Any]:
-    """The reader's indicators that ``article`` has, as JSON values (none when it has none)."""
-    fields: dict[str, Any] = {}
-    if article.genre:
-        fields["genre"] = article.genre
-    if article.sources:
-        fields["sources"] = list(article.sources)
-    if article.methods:
-        fields["methods"] = article.methods
-    if article.location:
-        fields["location"] = article.location
-    return fields
-
-
-def trust_from_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """``trust_fields`` read back: keyword arguments for ``Article``."""
-    return {
-        "genre": data.get("genre", ""),
-        "sources": tuple(data.get("sources", ())),
-        "methods": data.get("methods", ""),
-        "location": data.get("location", ""),
-    }
-
-
-# The keys of the articles ``content_key`` was asked for last, by id (held strongly): an import
-# asks for the key of each article twice, when it looks for an earlier version and when it
-# records this one.
-_KEYS: OrderedDict[int, tuple[Article, str]] = OrderedDict()
-
-
-def content_key(article: Article) -> str:
-    """A sha256 hex digest over every field except ``source``.
-
-    Two articles have the same key exactly when they render the same: use it to tell an
-    unchanged re-import from an updated one.
-    """
-    found = _KEYS.get(id(article))
-    if found is not None and found[0] is article:
-        return found[1]
-    key = _content_key(article)
-    _keep(_KEYS, id(article), (article, key))
-    return key
-
-
-def _content_key(article: Article) -> str:
-    doc = article_fields(article)
-    doc["media"] = [
-        [m.name, m.media_type, hashlib.sha256(m.data).hexdigest()] for m in article.media
-    ]
-    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-

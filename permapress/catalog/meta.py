@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from permapress.articles.model import Article, Media, article_fields, trust_from_fields
+from permapress.articles.fields import article_fields, trust_from_fields
+from permapress.articles.model import Article, Media
 
 
 def article_meta(article: Article) -> str:

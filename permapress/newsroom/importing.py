@@ -45,8 +45,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from permapress.articles.fetch import is_url
+from permapress.articles.fields import content_key
 from permapress.articles.items import Failed, Item, Note, ReadOptions, without_provenance
-from permapress.articles.model import Article, content_key
+from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy
 from permapress.catalog import VersionRow
 from permapress.errors import PermapressError

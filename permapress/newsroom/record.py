@@ -34,8 +34,9 @@ from typing import Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from permapress.articles.document import to_markdown
+from permapress.articles.fields import content_key
 from permapress.articles.markup import markdown_to_html
-from permapress.articles.model import Article, content_key, validate
+from permapress.articles.model import Article, validate
 from permapress.articles.slug import article_uri
 from permapress.articles.sources import read_source
 from permapress.articles.taxonomy import Taxonomy

@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from permapress.articles.model import (
-    Article,
-    Media,
-    article_fields,
-    content_key,
-    normalise_body,
-    validate,
-)
+from permapress.articles.fields import article_fields, content_key
+from permapress.articles.model import Article, Media, normalise_body, validate
 from permapress.errors import ArticleError
 
 from .conftest import JPEG, make_article
