@@ -69,6 +69,8 @@ _PAGE: Final = (
 )
 _PAGE_ROWS: Final = 10_000
 _OPEN_PACKS: Final = 64  # packs kept open per process
+_CHECKPOINT_PAGES: Final = 10_000  # the index's log is copied back this often (see _connection)
+_LOG_BYTES_KEPT: Final = 64 << 20  # the log file's size left on disk after a checkpoint, at most
 
 
 def _page(conn: sqlite3.Connection, *, after: bytes) -> list[tuple[bytes, str]]:
@@ -167,6 +169,12 @@ class Packs:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
+            # Rows land on random pages (the key is a hash), so each commit logs about a page a
+            # row; copying the log back every 1,000 pages (SQLite's default) was half the cost
+            # of an insert. Every 10,000 pages (40 MB of log at most, kept at 64 MB on disk):
+            # 24 -> 15 us of CPU a row at a million rows.
+            conn.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
+            conn.execute(f"PRAGMA journal_size_limit={_LOG_BYTES_KEPT}")
             conn.execute(_SCHEMA)
         except BaseException:
             conn.close()
