@@ -39,6 +39,7 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from permapress.cli.ipfs_add import (
     newsroom_home,
     write_car_file,
 )
+from permapress.cli.options import echo_json, resolve_home
 from permapress.errors import ConfigError, IpfsError, VerifyError
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
@@ -334,10 +336,7 @@ def unpack(
 def reindex(blocks: Path | None, home: Path | None, as_json: bool) -> None:
     """Make the index of packed blocks (blocks/packs.sqlite) again from the pack files."""
     if blocks is None:
-        newsroom = newsroom_home(home)
-        if newsroom is None:
-            raise ConfigError("no newsroom here: give the blocks folder, or --home DIR")
-        blocks = newsroom / "blocks"
+        blocks = resolve_home(home) / "blocks"
     if not (blocks / "SHARDING").is_file():
         raise ConfigError(f"{blocks}: not a block store (no SHARDING file); give a blocks folder")
     done = FileBlockstore(blocks).reindex()
@@ -345,9 +344,7 @@ def reindex(blocks: Path | None, home: Path | None, as_json: bool) -> None:
         click.echo(f"{blocks / 'packs.sqlite'} could not be read: moved to packs.sqlite.damaged",
                    err=True)  # fmt: skip
     if as_json:
-        click.echo(json.dumps({"packs": done.packs, "blocks": done.blocks, "added": done.added,
-                               "dropped": done.dropped, "damaged": done.damaged,
-                               "set_aside": done.set_aside}, indent=2))
+        echo_json(asdict(done))
     else:
         click.echo(f"Indexed {done.blocks:,} blocks in {done.packs:,} packs "
                    f"({done.added:,} packs had no rows, {done.dropped:,} rows named missing packs)")

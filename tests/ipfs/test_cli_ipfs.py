@@ -1,4 +1,5 @@
-"""Tests for permapress/cli/ipfs.py: `permapress ipfs add | verify | unpack` through main()."""
+"""Tests for permapress/cli/ipfs.py: `permapress ipfs add | verify | unpack | reindex` through
+main()."""
 
 from __future__ import annotations
 
@@ -422,3 +423,37 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path, on_terminal: Any) -> No
     plain = subprocess.run([script, "ipfs", "add", big, "--only-hash"], capture_output=True,
                            env=env, check=False, timeout=120)
     assert plain.returncode == 0 and plain.stderr == b""
+
+
+# --- reindex -----------------------------------------------------------------------------------
+
+
+def test_reindex_reports_and_fails_on_a_damaged_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FileBlockstore(tmp_path / "blocks")
+    for batch in range(3):
+        store.put_many([(CID.hash(f"{batch}-{i}".encode() * 40), f"{batch}-{i}".encode() * 40)
+                        for i in range(6)])  # fmt: skip
+    code, out, err = run(capsys, "ipfs", "reindex", store.root, "--json")
+    assert code == 0 and "Traceback" not in err
+    assert json.loads(out) == {"packs": 3, "blocks": 18, "added": 0, "dropped": 0,
+                               "damaged": {}, "set_aside": False}  # fmt: skip
+    pack = sorted((store.root / "packs").glob("*.pack"))[0]
+    pack.write_bytes(pack.read_bytes()[:-1])
+    code, _out, err = run(capsys, "ipfs", "reindex", store.root)
+    assert code == 1 and "Traceback" not in err
+    assert f"damaged pack {pack}: it ends inside a block" in err
+    assert err.strip().splitlines()[-1].startswith("Error: 1 damaged pack(s)")
+    code, _out, err = run(capsys, "ipfs", "reindex", tmp_path / "nothing")
+    assert code == 1 and "not a block store" in err and len(err.strip().splitlines()) == 1
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PERMAPRESS_HOME", raising=False)
+    code, _out, err = run(capsys, "ipfs", "reindex")
+    assert code == 1 and "no newsroom here" in err and len(err.strip().splitlines()) == 1
+    home = newsroom(tmp_path)
+    FileBlockstore(home / "blocks").put_many(
+        [(CID.hash(b"a newsroom's block %d" % i), b"a newsroom's block %d" % i) for i in range(4)]
+    )
+    code, out, err = run(capsys, "ipfs", "reindex", "--home", home)
+    assert code == 0 and out.startswith("Indexed 4 blocks in 1 packs")

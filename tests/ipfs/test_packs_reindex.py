@@ -1,18 +1,16 @@
-"""Tests for Packs.reindex and `permapress ipfs reindex`: the pack index is made again from the
-pack files alone, after the index is lost or damaged or a crash left a pack without rows; a
-damaged pack is named and its good blocks are still found."""
+"""Tests for Packs.reindex (the command is tested in test_cli_ipfs.py): the pack index is made
+again from the pack files alone, after the index is lost or damaged or a crash left a pack
+without rows; a damaged pack is named and its good blocks are still found."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from permapress.cli import main
 from permapress.errors import BlockNotFound
 from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID, DAG_PB, RAW
@@ -127,34 +125,3 @@ def test_an_index_sqlite_cannot_read_is_set_aside(tmp_path: Path) -> None:
     assert done.set_aside and done.blocks == 18
     assert (store.root / (INDEX + ".damaged")).is_file()
     assert _all_found(store, blocks)
-
-
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
-
-
-def test_the_command_reports_and_fails_on_damage(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store, _ = _store(tmp_path)
-    code, out, _err = _run(capsys, "ipfs", "reindex", str(store.root), "--json")
-    assert code == 0 and json.loads(out)["blocks"] == 18
-    pack = _packs(store)[0]
-    pack.write_bytes(pack.read_bytes()[:-1])
-    code, _out, err = _run(capsys, "ipfs", "reindex", str(store.root))
-    assert code == 1
-    assert f"damaged pack {pack}: it ends inside a block" in err
-    assert err.strip().splitlines()[-1].startswith("Error: 1 damaged pack(s)")
-    code, _out, err = _run(capsys, "ipfs", "reindex", str(tmp_path / "nothing"))
-    assert code == 1 and "not a block store" in err and len(err.strip().splitlines()) == 1
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PERMAPRESS_HOME", raising=False)
-    code, _out, err = _run(capsys, "ipfs", "reindex")
-    assert code == 1 and "no newsroom here" in err
