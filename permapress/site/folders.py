@@ -35,11 +35,10 @@ from permapress.ipfs.blockstore import Blockstore, FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.profiles import Profile
-from permapress.site import entries, history, pages
+from permapress.site import entries, history, pages, workers
 from permapress.site.pagecache import CachedPage
 from permapress.site.plan import MadeFolder, Plan, fingerprint
 from permapress.site.views import SiteInfo
-from permapress.site.workers import Remote
 
 
 def folder_key(
@@ -153,7 +152,7 @@ def plan_folder(
     the job can also be sent to a worker as data (``workers.Remote``)."""
     context = context or folder_context(plan, blocks)
     make = partial(_remote_folder, context, folder)
-    remote = Remote(_remote_folder, context, folder) if folder.rows is None else None
+    remote = workers.Remote(_remote_folder, context, folder) if folder.rows is None else None
     plan.folder(paths.article_folder(folder.slug).rstrip("/"), folder.fingerprint, make, remote)
 
 
@@ -198,7 +197,10 @@ def _make_folder(
     every version's bundle and CAR, the current CAR and the history pages, then the folder."""
     slug = folder.slug
     rows = folder.versions()
-    batch = BlockBatch(blocks)  # the folder's blocks are stored together (one pack file)
+    # in a worker, the chunk's batch (``workers.chunk_batch``); else the folder's own, stored
+    # before this returns (one pack file)
+    shared = workers.chunk_batch(blocks) if isinstance(blocks, FileBlockstore) else None
+    batch = shared if shared is not None else BlockBatch(blocks)
     plan = Plan(profile, batch.put, folder.cache, version, site=site, site_key=site_key)
     entry = entries.entries({slug: rows})[0]
     plan.page(pages.article_page(entry, site, folder.category_slugs))
@@ -207,7 +209,8 @@ def _make_folder(
         plan.page(page)
     plan.flush()
     node = import_tree(plan.tree[paths.ARTICLES.rstrip("/")][slug], profile, batch.put)
-    batch.flush()
+    if shared is None:
+        batch.flush()
     row = CachedPage(folder.fingerprint, str(node.cid), node.tsize, plan.pages)
     plan.fresh.append((paths.article_folder(slug), row))
     return MadeFolder(node, plan.fresh, plan.pages, plan.rendered)

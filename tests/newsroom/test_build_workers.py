@@ -12,16 +12,19 @@ from typing import Any
 import pytest
 
 from permapress.handle import Newsroom
+from permapress.ipfs.blockstore import FileBlockstore
+from permapress.ipfs.cid import CID
+from permapress.ipfs.dagwalk import walk
 from permapress.site import build as build_module
 from permapress.site import folders, workers
 from permapress.site.workers import Remote, remote_chunks, run_remote
 
 
-def _fresh_build(home: Path, count: int) -> Any:
+def _fresh_build(home: Path, count: int, built_at: str = "2026-01-01T00:00:00Z") -> Any:
     with sqlite3.connect(home / "catalog.sqlite") as db:
         db.execute("DELETE FROM page_cache")
     with Newsroom.open(home) as newsroom:
-        return build_module.build_site(newsroom, workers=count, built_at="2026-01-01T00:00:00Z")
+        return build_module.build_site(newsroom, workers=count, built_at=built_at)
 
 
 def _rows(home: Path) -> list[tuple[Any, ...]]:
@@ -53,6 +56,31 @@ def test_early_workers_build_the_site_a_single_process_builds(
     assert parallel.root_cid == serial.root_cid
     assert parallel.rendered == serial.rendered
     assert _rows(demo_home) == serial_rows
+
+
+def test_workers_store_a_chunk_of_folders_as_one_pack_and_every_block_is_there(
+    demo_home: Path, monkeypatch: Any
+) -> None:
+    """A worker's folders share a batch stored when the chunk ends (``workers.chunk_batch``):
+    far fewer packs than folders, and the recorded site is whole in the store."""
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 0)
+    packs = demo_home / "blocks" / "packs"
+    before = set(packs.glob("*.pack"))
+    config = demo_home / "permapress.toml"  # another name on every page: new pages, new blocks
+    config.write_text(config.read_text("utf-8").replace("The Harbour Courier", "The Pier Post"))
+    made = _fresh_build(demo_home, 2)
+    added = set(packs.glob("*.pack")) - before
+    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
+        (folders_made,) = db.execute(
+            "SELECT count(*) FROM page_cache WHERE path LIKE 'articles/%/' "
+            "AND path NOT LIKE 'articles/%/%/'"
+        ).fetchone()
+    assert folders_made >= 8  # enough folders for the count below to mean something
+    # each worker's chunk is one pack (a few MB at most here), the building process adds its own
+    assert 0 < len(added) <= 4 < folders_made
+    done = walk([CID.parse(made.root_cid)], FileBlockstore(demo_home / "blocks").get)
+    assert not done.problems, done.problems[:3]
+    assert workers.chunk_batch(FileBlockstore(demo_home / "blocks")) is None  # not in a worker
 
 
 def test_a_folder_job_travels_without_the_catalog_connection(demo_home: Path) -> None:
