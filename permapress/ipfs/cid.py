@@ -250,6 +250,11 @@ class CID:
     codec: int
     multihash: bytes
 
+    def __reduce__(self) -> tuple[type[CID], tuple[int, int, bytes]]:
+        """Pickled as its three fields (a slotted dataclass's default state calls ``fields()`` on
+        every load: a build sends hundreds of thousands of CIDs between processes)."""
+        return CID, (self.version, self.codec, self.multihash)
+
     @classmethod
     def hash(cls, data: bytes | memoryview, codec: int = RAW, version: int = 1) -> CID:
         """The sha2-256 CID of a block."""

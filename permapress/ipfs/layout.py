@@ -50,6 +50,10 @@ class Imported:
     tsize: int
     size: int
 
+    def __reduce__(self) -> tuple[type[Imported], tuple[CID, int, int]]:
+        """Pickled as its fields (see ``CID.__reduce__``)."""
+        return Imported, (self.cid, self.tsize, self.size)
+
 
 class BalancedBuilder:
     """Streams leaves into a balanced UnixFS file DAG."""

@@ -65,6 +65,10 @@ class CachedPage:
     tsize: int
     size: int
 
+    def __reduce__(self) -> tuple[type[CachedPage], tuple[str, str, int, int]]:
+        """Pickled as its fields (see ``CID.__reduce__``)."""
+        return CachedPage, (self.fingerprint, self.cid, self.tsize, self.size)
+
 
 class PageCache:
     """The page cache of the catalog's file, through the catalog's connection."""

@@ -93,6 +93,12 @@ class MadeFolder:
     pages: int
     rendered: int
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[MadeFolder], tuple[Imported, list[tuple[str, CachedPage]], int, int]]:
+        """Pickled as its fields (see ``CID.__reduce__``)."""
+        return MadeFolder, (self.node, self.rows, self.pages, self.rendered)
+
 
 def fingerprint(value: Any) -> str:
     """A digest of plain values (tuples, lists, dicts built in a fixed order, str, int,
