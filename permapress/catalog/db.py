@@ -334,6 +334,20 @@ class Catalog:
     def log_lines(self) -> list[str]:
         return [str(r[0]) for r in self._conn.execute("SELECT line FROM log ORDER BY seq")]
 
+    def log_text(self, upto: int, *, lines: int = 2000) -> Iterator[bytes]:
+        """Entries 1 to ``upto`` as UTF-8 text, ``lines`` at a time: the whole log is tens of MB
+        at 100,000 articles, and a build writes it out without holding it."""
+        after = 0
+        while after < upto:
+            rows = self._conn.execute(
+                "SELECT seq, line FROM log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                (after, upto, lines),
+            ).fetchall()
+            if not rows:
+                return
+            yield "".join(str(row[1]) for row in rows).encode("utf-8")
+            after = int(rows[-1][0])
+
     # --- builds ---------------------------------------------------------------------------
 
     def add_build(self, root_cid: str, built: str, articles: int, pages: int) -> None:

@@ -11,6 +11,9 @@ system, which is the very object that becomes the leaf block, so a chunk is copi
 in and never again. Short reads (pipes, sockets, unbuffered files) are completed by further reads
 before the chunk is handed out. A stream that returns ``None`` (non-blocking, no data ready)
 raises ``IpfsError`` rather than spinning.
+
+``Pieces(iterator)`` is a stream over bytes given in pieces of any sizes (a file written as it
+is read from somewhere else): chunked, it gives the chunks the joined bytes would.
 """
 
 from __future__ import annotations
@@ -20,13 +23,33 @@ from typing import Protocol
 
 from permapress.errors import IpfsError
 
-__all__ = ["Readable", "iter_chunks"]
+__all__ = ["Pieces", "Readable", "iter_chunks"]
 
 
 class Readable(Protocol):
     """Anything with ``read(n)``: files opened in binary mode, ``io.BytesIO``, sockets' files."""
 
     def read(self, size: int, /) -> bytes | None: ...
+
+
+class Pieces:
+    """A stream over a file's pieces (``read(n)`` gives at most ``n`` bytes, fewer at the end of
+    a piece, which ``iter_chunks`` completes)."""
+
+    __slots__ = ("_pieces", "_rest")
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+        self._rest = memoryview(b"")
+
+    def read(self, size: int, /) -> bytes:
+        while not self._rest:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return b""
+            self._rest = memoryview(piece)
+        taken, self._rest = self._rest[:size], self._rest[size:]
+        return bytes(taken)
 
 
 def _read(stream: Readable, size: int) -> bytes:

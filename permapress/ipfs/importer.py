@@ -7,6 +7,8 @@ once; the caller decides where blocks go; each returns ``Imported(cid, tsize, si
   profile's chunk size and laid out balanced (see ``layout``). Blocks reach the sink in a fixed
   order: leaves in file order, each parent after its children, the root last.
 - ``import_bytes(data, profile, sink)``: the same for bytes already in memory.
+- ``import_rendered(data, profile, sink)``: bytes, or a file's pieces in order (chunked as the
+  whole would be: the same blocks), for a file too big to hold at once.
 - ``import_path(path, profile, sink, *, hidden=False, progress=None)``: a file, a folder tree
   or a symlink on disk. Names starting with ``.`` below ``path`` are skipped unless ``hidden``;
   empty folders are kept; symlinks become UnixFS symlink nodes (never followed); other kinds of
@@ -47,7 +49,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from permapress.errors import FormatError, IpfsError, UnsupportedError
-from permapress.ipfs.chunker import Readable, iter_chunks
+from permapress.ipfs.chunker import Pieces, Readable, iter_chunks
 from permapress.ipfs.cid import CID, DAG_PB, RAW, encode_varint
 from permapress.ipfs.dagpb import PBLink, PBNode, encode_node
 from permapress.ipfs.hamt import ShardCache, build_shard
@@ -151,6 +153,17 @@ def import_bytes(data: bytes, profile: Profile, sink: Sink) -> Imported:
         sink(cid, block)
         return Imported(cid, len(block), len(data))
     return import_file(io.BytesIO(data), profile, sink)
+
+
+def import_rendered(data: bytes | Iterator[bytes], profile: Profile, sink: Sink) -> Imported:
+    """``data`` as one UnixFS file: bytes, or its pieces in order (the same blocks)."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return import_bytes(bytes(data), profile, sink)
+    first = next(data, b"")
+    second = next(data, None)
+    if second is None:  # one piece: as the bytes it is
+        return import_bytes(first, profile, sink)
+    return import_file(Pieces(itertools.chain((first, second), data)), profile, sink)
 
 
 def file_from_leaves(leaves: Sequence[Imported], profile: Profile, sink: Sink) -> Imported:

@@ -280,7 +280,7 @@ def _plan_publisher(plan: Plan, newsroom: Newsroom, public_key: bytes) -> None:
     """publisher.json and log.jsonl: the key, its fingerprint and the signed log."""
     catalog = newsroom.catalog
     made = history.publisher_pages(newsroom.config.name, public_key, plan.profile.name,
-                                   catalog.log_head(), catalog.log_lines())  # fmt: skip
+                                   catalog.log_head(), catalog.log_text)  # fmt: skip
     for page in made:
         plan.page(page)
 

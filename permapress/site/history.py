@@ -11,8 +11,9 @@
     retracted_pages(entry, site, article_row, rows) -> [PlannedPage]
         the tombstone, the history (without links once purged) and, once purged, the signed
         records at articles/<slug>/records/<n>.json and <n>.sig
-    publisher_pages(name, public_key, profile, head, log_lines) -> [PlannedPage]
-        publisher.json (the key, its fingerprint, the log's head and length) and log.jsonl
+    publisher_pages(name, public_key, profile, head, log_text) -> [PlannedPage]
+        publisher.json (the key, its fingerprint, the log's head and length) and log.jsonl;
+        ``log_text(n)`` gives entries 1..n as UTF-8 pieces (the file is written as it is read)
 
 Diffs compare the catalog's stored versions (``trust/diff.py``).
 """
@@ -20,6 +21,7 @@ Diffs compare the catalog's stored versions (``trust/diff.py``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 
@@ -41,7 +43,11 @@ def _diff_page(entry: ArticleEntry, site: SiteInfo, old: VersionRow, new: Versio
     )
     inserted, deleted = changed_words(pieces)
     return render_record.render_diff_page(
-        entry, site, number=new.number, diff=diff_html(pieces), inserted=inserted,
+        entry,
+        site,
+        number=new.number,
+        diff=diff_html(pieces),
+        inserted=inserted,
         deleted=deleted,
     )
 
@@ -61,8 +67,14 @@ def history_pages(
         fixed(
             paths.history_page(slug),
             [site, "history", slug, entry.article.headline, versions, downloads, reason],
-            partial(render_record.render_history_page, entry, site, downloads=downloads,
-                    records={r.number: r.record_cid for r in rows}, retraction=reason),
+            partial(
+                render_record.render_history_page,
+                entry,
+                site,
+                downloads=downloads,
+                records={r.number: r.record_cid for r in rows},
+                retraction=reason,
+            ),
         )
     ]
     if downloads:
@@ -71,8 +83,16 @@ def history_pages(
                 fixed(
                     paths.diff_page(slug, new.number),
                     # the page names the article by its current headline, in its language
-                    [site, "diff", slug, old.bundle_cid, new.bundle_cid, new.note,
-                     entry.article.headline, entry.article.language],
+                    [
+                        site,
+                        "diff",
+                        slug,
+                        old.bundle_cid,
+                        new.bundle_cid,
+                        new.note,
+                        entry.article.headline,
+                        entry.article.language,
+                    ],
                     partial(_diff_page, entry, site, old, new),
                 )
             )
@@ -83,10 +103,24 @@ def tombstone_page(entry: ArticleEntry, site: SiteInfo, row: ArticleRow) -> Plan
     when = datetime.fromisoformat((row.retracted or row.first_seen).replace("Z", "+00:00"))
     return fixed(
         paths.article_page(entry.article.slug),
-        [site, "tombstone", entry.article.slug, entry.article.headline, row.reason,
-         row.retracted, row.purged, [v.bundle_cid for v in entry.versions]],
-        partial(render_record.render_tombstone, entry, site, reason=row.reason, retracted=when,
-                purged=row.purged),
+        [
+            site,
+            "tombstone",
+            entry.article.slug,
+            entry.article.headline,
+            row.reason,
+            row.retracted,
+            row.purged,
+            [v.bundle_cid for v in entry.versions],
+        ],
+        partial(
+            render_record.render_tombstone,
+            entry,
+            site,
+            reason=row.reason,
+            retracted=when,
+            purged=row.purged,
+        ),
     )
 
 
@@ -115,9 +149,17 @@ def retracted_pages(
 
 
 def publisher_pages(
-    name: str, public_key: bytes, profile: str, head: tuple[int, str] | None, log_lines: list[str]
+    name: str,
+    public_key: bytes,
+    profile: str,
+    head: tuple[int, str] | None,
+    log_text: Callable[[int], Iterator[bytes]],
 ) -> list[PlannedPage]:
-    """publisher.json (with the log's head and length) and log.jsonl."""
-    info = PublisherInfo(name, public_key, profile, head[1] if head else None, len(log_lines))
-    log = "".join(log_lines).encode("utf-8")
-    return [_file(LOG_FILE, log), _file(PUBLISHER_FILE, publisher_document(info))]
+    """publisher.json (with the log's head and length) and log.jsonl. The log is numbered from 1
+    without gaps and each entry's CID covers the one before, so its head (number and CID) is
+    the whole file's fingerprint; the file is rendered as pieces read from the catalog, never
+    held whole (tens of MB at 100,000 articles)."""
+    count = head[0] if head else 0
+    info = PublisherInfo(name, public_key, profile, head[1] if head else None, count)
+    log = fixed(LOG_FILE, ["log", count, head[1] if head else None], partial(log_text, count))
+    return [log, _file(PUBLISHER_FILE, publisher_document(info))]

@@ -293,7 +293,7 @@ def _patch(
         return _finish(under_way, state.root, state.pages, [], lastmod)
     plan.page(pages.sitemap_index(site, lastmod))
     for page in history.publisher_pages(config.name, under_way.public_key, profile.name,
-                                        catalog.log_head(), catalog.log_lines()):  # fmt: skip
+                                        catalog.log_head(), catalog.log_text):  # fmt: skip
         plan.page(page)
     shown = _shown(catalog, order, changed)
     now_shown = {slug: shown[slug][-1] for slug in order}

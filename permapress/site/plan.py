@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
-from permapress.ipfs.importer import Imported, build_directory, import_bytes
+from permapress.ipfs.importer import Imported, build_directory, import_rendered
 from permapress.ipfs.profiles import Profile
 from permapress.site import workers
 from permapress.site.carfile import car_file
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
 Tree = dict[str, Any]
-Render = Callable[[], bytes]
+# a page's bytes, or its pieces in order (a file too big to hold whole, such as log.jsonl)
+Render = Callable[[], bytes | Iterator[bytes]]
 
 # Below this many changed pages, worker processes cost more than they save.
 PARALLEL_MIN = 200
@@ -180,7 +181,7 @@ class Plan:
             return
         render = planned.make()
         profile, sink = self.profile, self.sink
-        job = Job((path,), digest, lambda: import_bytes(render(), profile, sink))
+        job = Job((path,), digest, lambda: import_rendered(render(), profile, sink))
         if self.eager:
             self._made(job, job.make())
             self.collect()

@@ -81,3 +81,17 @@ def test_builds(tmp_path: Path) -> None:
 def test_bad_search_query_is_our_error(tmp_path: Path) -> None:
     with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog, pytest.raises(CatalogError):
         catalog.search('"unbalanced')
+
+
+def test_log_text_pages_through_the_log_up_to_a_number(tmp_path: Path) -> None:
+    with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog:
+        assert list(catalog.log_text(0)) == []
+        for seq in range(1, 8):
+            with catalog.transaction():
+                catalog.append_log(seq, f"cid{seq}", f'{{"seq":{seq},"note":"é{seq}"}}\n')
+        whole = "".join(catalog.log_lines()).encode("utf-8")
+        pieces = list(catalog.log_text(7, lines=3))
+        assert [len(piece.splitlines()) for piece in pieces] == [3, 3, 1]
+        assert b"".join(pieces) == whole
+        # an entry recorded after the build read the head is not part of that build's file
+        assert b"".join(catalog.log_text(5, lines=2)) == whole[: whole.index(b'{"seq":6')]
