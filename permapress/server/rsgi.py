@@ -58,7 +58,7 @@ from permapress.server.rsgi_socket import acked, address, connection, cut
 PATH_SAFE: Final = "/:@!$&'()*+,;="
 # a streamed body waits while more than this is handed over and not acknowledged by the client
 IN_FLIGHT: Final = 2 << 20
-_PACE: Final = 0.002  # seconds between looks at the client's progress
+_PACE, _PACE_MAX = 0.002, 0.05  # seconds between looks at the client's progress
 # an unfinished stream's connection is cut this long after the app is done (what was handed
 # over before goes out meanwhile)
 CUT_AFTER: Final = 0.2
@@ -143,6 +143,7 @@ class _Exchange:
         self.start: Message | None = None
         self.stream: Any = None  # the RSGI transport of a streamed body
         self.sock: socket.socket | None = None  # a streamed response's connection
+        self.looked = False  # was it looked for?
         self.handed = 0  # bytes of a streamed body handed to granian
         self.finished = asyncio.Event()
         self.chunks: AsyncIterator[bytes] | None = None
@@ -190,7 +191,6 @@ class _Exchange:
             raise RuntimeError(f"unexpected ASGI message {kind!r}")
         elif message.get("more_body", False):
             self.stream = self.protocol.response_stream(status, headers)
-            self.sock = connection(self.scope.client, self.scope.server)
             await self._more(message)
         else:
             self.protocol.response_bytes(status, headers, bytes(message.get("body", b"")))
@@ -209,12 +209,22 @@ class _Exchange:
             self.finished.set()
 
     async def _room(self) -> None:
-        """Wait while more than ``IN_FLIGHT`` bytes handed over are not yet acknowledged."""
+        """Wait while more than ``IN_FLIGHT`` bytes handed over are not yet acknowledged (the
+        connection is looked for once that much was handed over: most streams never are)."""
+        if self.handed <= IN_FLIGHT:
+            return
+        if not self.looked:
+            self.looked = True
+            self.sock = connection(self.scope.client, self.scope.server)
+        pause, seen = _PACE, -1
         while self.sock is not None:
             count = acked(self.sock)
             if count is None or self.handed - count <= IN_FLIGHT:
                 return
-            await asyncio.sleep(_PACE)
+            # a client that takes nothing is looked at less and less often
+            pause = _PACE if count != seen else min(pause * 2, _PACE_MAX)
+            seen = count
+            await asyncio.sleep(pause)
 
     def end(self) -> None:
         """After the app: cut an unfinished stream off (later: what was handed over goes out

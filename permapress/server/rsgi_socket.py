@@ -6,7 +6,7 @@
         TCP connection; None when it is gone or cannot be looked for (no ``/dev/fd``)
     acked(sock) -> int | None
         how many bytes of the connection the client has acknowledged (Linux ``TCP_INFO``),
-        None where that cannot be read or once the connection is no longer established
+        None where that cannot be read or once the client no longer reads
     cut(sock)
         shut the connection down: the client sees it end where it is, mid-response
 
@@ -25,7 +25,7 @@ import struct
 import sys
 from typing import Final
 
-_TCP_ESTABLISHED: Final = 1
+_OPEN: Final = (1, 8)  # TCP_ESTABLISHED, TCP_CLOSE_WAIT (the client still reads)
 _BYTES_ACKED: Final = struct.Struct("=Q")  # tcp_info.tcpi_bytes_acked, at offset 120
 _BYTES_ACKED_AT: Final = 120
 
@@ -72,7 +72,7 @@ def acked(sock: socket.socket) -> int | None:
         info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 192)
     except OSError:
         return None
-    if len(info) < _BYTES_ACKED_AT + 8 or info[0] != _TCP_ESTABLISHED:
+    if len(info) < _BYTES_ACKED_AT + 8 or info[0] not in _OPEN:
         return None
     count: int = _BYTES_ACKED.unpack_from(info, _BYTES_ACKED_AT)[0]
     return count
