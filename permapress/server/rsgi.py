@@ -154,7 +154,11 @@ class _Exchange:
             if self.chunks is None:
                 self.chunks = aiter(self.protocol)
             try:
-                chunk = await anext(self.chunks, b"")
+                # awaited as it is: anext(..., default) would fail to cancel granian's awaitable
+                # (it has no throw()), and Starlette cancels this read once a stream is done
+                chunk = await self.chunks.__anext__()
+            except StopAsyncIteration:
+                chunk = b""
             except ProtocolClosed:  # the client went away while sending its body
                 self.body_done = True
                 return {"type": "http.disconnect"}
@@ -207,6 +211,9 @@ class _Exchange:
                 await self.stream.send_bytes(bytes(body))
         if not message.get("more_body", False):
             self.finished.set()
+            # granian ends the response once the transport is gone: let go of it now rather
+            # than whenever this exchange is collected (it may sit in a reference cycle)
+            self.stream = None
 
     async def _room(self) -> None:
         """Wait while more than ``IN_FLIGHT`` bytes handed over are not yet acknowledged (the
@@ -235,6 +242,7 @@ class _Exchange:
                 # the transport is kept until then, so granian cannot end the response cleanly
                 asyncio.get_running_loop().call_later(CUT_AFTER, _cut, sock, self.stream)
             self.sock = None
+            self.stream = None
         elif self.stream is None and not self.finished.is_set():
             self.protocol.response_bytes(500, [], b"Internal server error")
         if self.sock is not None:

@@ -54,9 +54,9 @@ def running_granian(app: Any, interface: str) -> Iterator[int]:
         loop.close()
 
 
-def exchange(port: int, request: bytes, *, head_only: bool = False) -> bytes:
+def exchange(port: int, request: bytes, *, head_only: bool = False, timeout: float = 30) -> bytes:
     """``head_only``: read up to the end of the headers (the connection may stay open)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(request)
         answer = bytearray()
         while not (head_only and b"\r\n\r\n" in answer):

@@ -179,6 +179,42 @@ def test_streams_and_head_go_out_as_granian_sends_them(echo: tuple[int, int]) ->
     assert b"x-dup: 1\r\nx-dup: 2\r\n" in streamed
 
 
+class Watched:
+    """An app's RSGI entry that keeps what it raised."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.raised: list[BaseException] = []
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        try:
+            await self.app.__rsgi__(scope, protocol)
+        except BaseException as exc:
+            self.raised.append(exc)
+            raise
+
+
+def test_a_stream_ends_while_the_request_body_is_still_awaited(world: World) -> None:
+    """Starlette stops waiting for a disconnect once a stream is done; that wait may be on a
+    request body that never comes, and it must give way without an error."""
+    app = Watched(create_app(blocks=world.store, site_root=lambda: world.site_root,
+                             is_served=world.served.is_served))  # fmt: skip
+    request = (f"GET /ipfs/{world.site_root}/media?format=car HTTP/1.1\r\nHost: x\r\n"
+               "Content-Length: 100\r\nConnection: close\r\n\r\nabc").encode()  # fmt: skip
+    with (
+        running_granian(app, "rsgi") as port,
+        socket.create_connection(("127.0.0.1", port), timeout=30) as sock,
+    ):
+        sock.sendall(request)
+        answer = b""
+        while not answer.endswith(b"\r\n0\r\n\r\n"):
+            piece = sock.recv(1 << 16)
+            assert piece, answer[:300]
+            answer += piece
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert app.raised == []
+
+
 @pytest.mark.parametrize("path", ["/stream/cut", "/stream/raise"])
 def test_a_stream_left_unfinished_is_a_broken_transfer(echo: tuple[int, int], path: str) -> None:
     for port in echo:
