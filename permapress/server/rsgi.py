@@ -56,8 +56,10 @@ from permapress.server.rsgi_socket import acked, address, connection, cut
 
 # what a path may hold without percent-encoding besides letters, digits and "_.-~"
 PATH_SAFE: Final = "/:@!$&'()*+,;="
-# a streamed body waits while more than this is handed over and not acknowledged by the client
-IN_FLIGHT: Final = 2 << 20
+# a streamed body waits while more than this is handed over and not acknowledged by the client:
+# what granian's ASGI lets be on its way, a socket's largest send buffer (Linux: 4 MiB) and four
+# 64 KiB messages, so a fast client far away is not slowed down more than before
+IN_FLIGHT: Final = (4 << 20) + (256 << 10)
 _PACE, _PACE_MAX = 0.002, 0.05  # seconds between looks at the client's progress
 # an unfinished stream's connection is cut this long after the app is done (what was handed
 # over before goes out meanwhile)
