@@ -15,10 +15,8 @@ written except the index file.
 
 The server is granian (``run_server``): its HTTP/1.1 core is in Rust, and with the app's
 cached-response shortcut (``server/app.py``) an article page or its CAR costs little Python per
-request; measured against uvicorn (httptools + uvloop) in docs/gateway.md. granian calls the app
-through its RSGI interface (``INTERFACE``): a cached answer goes out in one call, without an
-ASGI scope, and every other request runs the ASGI app through ``server/rsgi.py``. Every worker
-is a process forked from this one, which has already built the site (or opened the CAR and its
+request; measured against uvicorn (httptools + uvloop) in docs/gateway.md. Every worker is a
+process forked from this one, which has already built the site (or opened the CAR and its
 index), so a worker's own start is short: it opens the catalog and walks the served set in a
 thread while it answers (``server.served.ServedSet``). "Serving … at …" is printed once the port
 answers.
@@ -269,11 +267,6 @@ def _announce(host: str, port: int, name: str) -> None:
     click.echo(f"Serving {name} at http://{host}:{port}/  (Ctrl+C to stop)")
 
 
-# granian's interface: "rsgi" (the app's ``__rsgi__``: cached answers skip the ASGI layer) or
-# "asginl" (ASGI without lifespan events, which the app has none of); both answer the same.
-INTERFACE = "rsgi"
-
-
 def _granian(host: str, port: int, workers: int) -> AbstractServer[Any]:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces
@@ -284,10 +277,10 @@ def _granian(host: str, port: int, workers: int) -> AbstractServer[Any]:
         factory=True,
         address=host,
         port=port,
-        interface=Interfaces(INTERFACE),
+        interface=Interfaces.ASGINL,  # the app has no lifespan events
         workers=workers,
         http=HTTPModes.http1,  # as before: no HTTP/2
-        # as before: an upgrade to a websocket reaches the app, which refuses it (403)
+        # as before: an upgrade to a websocket reaches the app as one, which refuses it (403)
         websockets=True,
         log_level=LogLevels.warning,
         log_access=False,

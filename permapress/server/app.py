@@ -23,11 +23,9 @@ one cache of small file bytes.
 
 Before routing, ``PermapressApp`` answers requests whose complete response is cached (see
 ``hot.py``) straight from the ASGI scope: no middleware, router or Request object on the hot
-path. Under granian's RSGI interface (``__rsgi__``, what ``permapress serve`` runs) a cached
-answer goes out from the RSGI scope with one ``response_bytes`` call, without an ASGI scope;
-every other request runs the ASGI app through ``rsgi.serve_asgi``. What a cached answer
-depends on is in its key or checked on every hit (``is_served`` for the gateway, ``site_root()``
-for the website), so the shortcut answers exactly what the full path would.
+path. What a cached answer depends on is in its key or checked on every hit (``is_served`` for
+the gateway, ``site_root()`` for the website), so the shortcut answers exactly what the full
+path would.
 
 Requests the HTTP server lets through but the app refuses itself (granian, the server
 ``permapress serve`` runs, is more lenient here than uvicorn was, and these answers stay as they
@@ -47,7 +45,6 @@ broken transfer, never a complete-looking CAR, and no traceback is printed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -62,8 +59,6 @@ from permapress.server.carstream import CarLimits
 from permapress.server.gateway import Gateway
 from permapress.server.hot import HotRequest
 from permapress.server.responses import Prepared, secure, text_error
-from permapress.server.rsgi import Scope as RsgiScope
-from permapress.server.rsgi import refuse_websocket, serve_asgi
 from permapress.server.search import Search
 from permapress.server.website import Website
 
@@ -80,24 +75,6 @@ class PermapressApp(Starlette):
             return self.gateway.cached(hot)
         root = self.website.site_root()
         return None if root is None else self.website.cached(hot, root)
-
-    async def __rsgi__(self, scope: RsgiScope, protocol: Any) -> None:
-        """granian's RSGI entry: a cached answer goes out from here, anything else through
-        ``__call__`` (``rsgi.serve_asgi``)."""
-        if scope.proto != "http":
-            refuse_websocket(protocol)
-            return
-        hot = HotRequest.of_rsgi(scope)
-        if hot is not None:
-            hit = self.cached(hot)
-            if hit is not None:
-                status = hit.status_code
-                if status == 304 or scope.method == "HEAD":
-                    protocol.response_bytes(status, hit.text_headers, b"")
-                else:
-                    protocol.response_bytes(status, hit.text_headers, hit.body)
-                return
-        await serve_asgi(self, scope, protocol)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -7,10 +7,6 @@
         (``only-if-cached``, reloads), ``Service-Worker`` or ``Transfer-Encoding`` header (the
         app looks at those requests more closely), or a path, query and Accept longer than
         ``MAX_KEY`` bytes together (so no one can fill the caches with huge keys).
-    HotRequest.of_rsgi(scope) -> HotRequest | None
-        the same from granian's RSGI scope, equal to ``of`` of the ASGI scope ``rsgi.py``
-        makes from it (the raw path rebuilt by ``rsgi.raw_path``); also None when Accept holds
-        bytes RSGI does not pass on.
     answer(prepared, hot) -> Prepared
         the cached response, or its 304 when ``If-None-Match`` matches its Etag.
     cacheable(response) -> bool
@@ -23,7 +19,6 @@ Accept for the gateway, the site root for the website); this module only reads r
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -32,14 +27,10 @@ from starlette.types import Scope
 
 from permapress.server.negotiate import etag_matches
 from permapress.server.responses import Prepared
-from permapress.server.rsgi import Scope as RsgiScope
-from permapress.server.rsgi import raw_path as rsgi_raw_path
 
 MAX_BODY: Final = 1 << 20
 MAX_KEY: Final = 2048
 _BYPASS: Final = frozenset({b"range", b"cache-control", b"service-worker", b"transfer-encoding"})
-# a path that percent-encoding leaves as it is (the usual one): its raw path is itself
-_PLAIN: Final = re.compile(r"[A-Za-z0-9_.~/:@!$&'()*+,;=-]*").fullmatch
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is slower to make, on every request
@@ -72,36 +63,6 @@ class HotRequest:
         if len(raw_path) + len(query_string) + len(accept) > MAX_KEY:
             return None
         return cls(raw_path, query_string, accept, if_none_match)
-
-    @classmethod
-    def of_rsgi(cls, scope: RsgiScope) -> HotRequest | None:
-        method = scope.method
-        if method != "GET" and method != "HEAD":
-            return None
-        headers = scope.headers
-        if (
-            "range" in headers
-            or "cache-control" in headers
-            or "service-worker" in headers
-            or "transfer-encoding" in headers
-        ):
-            return None
-        accept = headers.get("accept")
-        if accept is None:
-            if "accept" in headers:  # a value RSGI left out
-                return None
-            accept = ""
-        # an If-None-Match RSGI left out reaches the full path empty: it matches nothing there
-        # either, so it is taken as absent here
-        if_none_match = headers.get("if-none-match")
-        path = scope.path
-        raw_path = path.encode("ascii") if _PLAIN(path) else rsgi_raw_path(path)
-        query_string = scope.query_string.encode("latin-1")
-        accepted = accept.encode("latin-1")
-        if len(raw_path) + len(query_string) + len(accepted) > MAX_KEY:
-            return None
-        etag = None if if_none_match is None else if_none_match.encode("latin-1")
-        return cls(raw_path, query_string, accepted, etag)
 
 
 def answer(prepared: Prepared, hot: HotRequest) -> Prepared:

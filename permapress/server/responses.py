@@ -35,7 +35,6 @@ hot path answer ``If-None-Match`` and decide what may be kept.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cached_property
 from typing import Final
 from urllib.parse import quote
 
@@ -151,11 +150,6 @@ class Prepared(Response):
             size = len(body) if length is None else length
             headers.append((b"content-length", str(size).encode("ascii")))
         return cls(status, headers, body, etag=etag, cacheable=cacheable)
-
-    @cached_property
-    def text_headers(self) -> list[tuple[str, str]]:
-        """The headers as text (latin-1), the form granian's RSGI interface takes; made once."""
-        return [(key.decode("latin-1"), value.decode("latin-1")) for key, value in self.raw_headers]
 
     def header(self, name: str) -> str | None:
         key = name.lower().encode("latin-1")

@@ -1,6 +1,6 @@
 """An app behind granian (embedded, in a thread) on 127.0.0.1, and requests sent byte for byte.
 
-    running_granian(app, interface) -> port   "rsgi" (the app's ``__rsgi__``) or "asginl"
+    running_granian(app, interface) -> port   granian's interface: "asginl" (ASGI, no lifespan)
     free_port() -> int                        a port nothing listens on (yet)
     exchange(port, request) -> bytes          one raw request (it should say Connection: close),
                                               the whole answer as sent, without its Date line
