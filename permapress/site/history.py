@@ -43,11 +43,7 @@ def _diff_page(entry: ArticleEntry, site: SiteInfo, old: VersionRow, new: Versio
     )
     inserted, deleted = changed_words(pieces)
     return render_record.render_diff_page(
-        entry,
-        site,
-        number=new.number,
-        diff=diff_html(pieces),
-        inserted=inserted,
+        entry, site, number=new.number, diff=diff_html(pieces), inserted=inserted,
         deleted=deleted,
     )
 
@@ -67,14 +63,8 @@ def history_pages(
         fixed(
             paths.history_page(slug),
             [site, "history", slug, entry.article.headline, versions, downloads, reason],
-            partial(
-                render_record.render_history_page,
-                entry,
-                site,
-                downloads=downloads,
-                records={r.number: r.record_cid for r in rows},
-                retraction=reason,
-            ),
+            partial(render_record.render_history_page, entry, site, downloads=downloads,
+                    records={r.number: r.record_cid for r in rows}, retraction=reason),
         )
     ]
     if downloads:
@@ -83,16 +73,8 @@ def history_pages(
                 fixed(
                     paths.diff_page(slug, new.number),
                     # the page names the article by its current headline, in its language
-                    [
-                        site,
-                        "diff",
-                        slug,
-                        old.bundle_cid,
-                        new.bundle_cid,
-                        new.note,
-                        entry.article.headline,
-                        entry.article.language,
-                    ],
+                    [site, "diff", slug, old.bundle_cid, new.bundle_cid, new.note,
+                     entry.article.headline, entry.article.language],
                     partial(_diff_page, entry, site, old, new),
                 )
             )
@@ -103,24 +85,10 @@ def tombstone_page(entry: ArticleEntry, site: SiteInfo, row: ArticleRow) -> Plan
     when = datetime.fromisoformat((row.retracted or row.first_seen).replace("Z", "+00:00"))
     return fixed(
         paths.article_page(entry.article.slug),
-        [
-            site,
-            "tombstone",
-            entry.article.slug,
-            entry.article.headline,
-            row.reason,
-            row.retracted,
-            row.purged,
-            [v.bundle_cid for v in entry.versions],
-        ],
-        partial(
-            render_record.render_tombstone,
-            entry,
-            site,
-            reason=row.reason,
-            retracted=when,
-            purged=row.purged,
-        ),
+        [site, "tombstone", entry.article.slug, entry.article.headline, row.reason,
+         row.retracted, row.purged, [v.bundle_cid for v in entry.versions]],
+        partial(render_record.render_tombstone, entry, site, reason=row.reason, retracted=when,
+                purged=row.purged),
     )
 
 
