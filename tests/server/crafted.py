@@ -3,7 +3,11 @@
     directory(entries) -> bytes          a UnixFS directory node: [(name, CID), ...]
     inline_directory(entries) -> CID     the same node as an identity CID (bytes in the CID)
     hashed(store, data, codec) -> CID    store a block under its sha2-256 CID
+    free_port() -> int                   a port on 127.0.0.1 nothing listens on (yet)
     running(app) -> base URL             the app behind a real uvicorn socket on 127.0.0.1
+    raw_exchange(port, request, head_only=False, timeout=60) -> bytes
+                                         one request sent as is; the answer as read until the
+                                         server closes (or, ``head_only``, until its headers end)
     read_all(url) -> (status, headers, body, complete)
                                          a GET over the socket; ``complete`` is False when the
                                          server cut the transfer off
@@ -42,7 +46,7 @@ def hashed(store: MemoryBlockstore, data: bytes, codec: int = DAG_PB) -> CID:
     return cid
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -51,7 +55,7 @@ def _free_port() -> int:
 
 @contextmanager
 def running(app: ASGIApp) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical",
                             lifespan="off")
     server = uvicorn.Server(config)
@@ -78,3 +82,20 @@ def read_all(url: str, **kwargs: object) -> tuple[int, httpx.Headers, bytes, boo
         except (httpx.RemoteProtocolError, httpx.ReadError):
             return response.status_code, response.headers, bytes(body), False
         return response.status_code, response.headers, bytes(body), True
+
+
+def raw_exchange(
+    port: int, request: bytes, *, head_only: bool = False, timeout: float = 60
+) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(request)
+        answer = bytearray()
+        while not (head_only and b"\r\n\r\n" in answer):
+            try:
+                piece = conn.recv(1 << 16)
+            except ConnectionResetError:
+                break
+            if not piece:
+                break
+            answer += piece
+    return bytes(answer)

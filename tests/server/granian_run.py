@@ -1,7 +1,6 @@
 """An app behind granian (embedded, in a thread) on 127.0.0.1, and requests sent byte for byte.
 
     running_granian(app, interface) -> port   granian's interface: "asginl" (ASGI, no lifespan)
-    free_port() -> int                        a port nothing listens on (yet)
     exchange(port, request) -> bytes          one raw request (it should say Connection: close),
                                               the whole answer as sent, without its Date line
 """
@@ -11,22 +10,20 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
 from granian.server.embed import Server
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+sys.path.insert(0, str(Path(__file__).parent))
+from crafted import free_port, raw_exchange  # noqa: E402
 
 
 @contextmanager
@@ -56,15 +53,5 @@ def running_granian(app: Any, interface: str) -> Iterator[int]:
 
 def exchange(port: int, request: bytes, *, head_only: bool = False, timeout: float = 30) -> bytes:
     """``head_only``: read up to the end of the headers (the connection may stay open)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(request)
-        answer = bytearray()
-        while not (head_only and b"\r\n\r\n" in answer):
-            try:
-                piece = sock.recv(1 << 16)
-            except ConnectionResetError:
-                break
-            if not piece:
-                break
-            answer += piece
-    return re.sub(rb"\r\ndate: [^\r]*", b"", bytes(answer), count=1)
+    answer = raw_exchange(port, request, head_only=head_only, timeout=timeout)
+    return re.sub(rb"\r\ndate: [^\r]*", b"", answer, count=1)

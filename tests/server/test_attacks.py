@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ import pytest
 from permapress.ipfs.cid import CID, DAG_PB, identity_cid
 
 sys.path.insert(0, str(Path(__file__).parent))
-from crafted import directory  # noqa: E402
+from crafted import directory, raw_exchange  # noqa: E402
 
 PERMAPRESS = str(Path(sys.executable).with_name("permapress"))
 DRAFT_WORDS = b"DRAFTSECRET"
@@ -98,18 +97,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, subpr
 
 def raw_request(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
     """Send ``request`` as is; read the whole answer (the server closes: Connection: close)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as conn:
-        conn.sendall(request)
-        data = bytearray()
-        while True:
-            try:
-                piece = conn.recv(1 << 16)
-            except ConnectionResetError:
-                break
-            if not piece:
-                break
-            data += piece
-    head, _, body = bytes(data).partition(b"\r\n\r\n")
+    head, _, body = raw_exchange(port, request).partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1]) if lines and lines[0].startswith("HTTP/") else 0
     headers = {}

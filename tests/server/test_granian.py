@@ -26,8 +26,8 @@ from permapress.server.app import create_app
 from permapress.server.carstream import CarLimits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from crafted import read_all  # noqa: E402
-from granian_run import exchange, free_port, running_granian  # noqa: E402
+from crafted import free_port, read_all  # noqa: E402
+from granian_run import exchange, running_granian  # noqa: E402
 from world import World  # noqa: E402
 
 PERMAPRESS = str(Path(sys.executable).with_name("permapress"))

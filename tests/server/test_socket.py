@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -30,23 +29,17 @@ from permapress.ipfs.dagpb import decode_node
 from permapress.server.app import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))
+from crafted import free_port  # noqa: E402
 from world import BIG_FILE, SITE_TREE, World  # noqa: E402
 
 INTEROP = Path(__file__).resolve().parents[1] / "interop"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
 def base_url(world: World) -> Iterator[str]:
     app = create_app(blocks=world.store, site_root=lambda: world.site_root,
                      is_served=world.served.is_served, site_name="Socket Times")
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
