@@ -32,7 +32,8 @@ def test_pieces_make_the_file_their_bytes_make(pieces: list[bytes]) -> None:
 
 
 def test_a_log_of_many_chunks_in_uneven_pieces_for_every_profile() -> None:
-    lines = [f'{{"seq":{n},"action":"publish","slug":"story-{n}"}}\n'.encode() for n in range(50000)]
+    line = '{{"seq":{0},"action":"publish","slug":"story-{0}"}}\n'
+    lines = [line.format(n).encode() for n in range(50000)]
     pieces = [b"".join(lines[at : at + 701]) for at in range(0, len(lines), 701)]
     whole = b"".join(pieces)
     for name in PROFILE_NAMES:
