@@ -157,8 +157,8 @@ def import_bytes(data: bytes, profile: Profile, sink: Sink) -> Imported:
 
 def import_rendered(data: bytes | Iterator[bytes], profile: Profile, sink: Sink) -> Imported:
     """``data`` as one UnixFS file: bytes, or its pieces in order (the same blocks)."""
-    if isinstance(data, bytes | bytearray | memoryview):
-        return import_bytes(bytes(data), profile, sink)
+    if isinstance(data, bytes):
+        return import_bytes(data, profile, sink)
     first = next(data, b"")
     second = next(data, None)
     if second is None:  # one piece: as the bytes it is

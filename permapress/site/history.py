@@ -127,7 +127,7 @@ def publisher_pages(
     without gaps and each entry's CID covers the one before, so its head (number and CID) is
     the whole file's fingerprint; the file is rendered as pieces read from the catalog, never
     held whole (tens of MB at 100,000 articles)."""
-    count = head[0] if head else 0
-    info = PublisherInfo(name, public_key, profile, head[1] if head else None, count)
-    log = fixed(LOG_FILE, ["log", count, head[1] if head else None], partial(log_text, count))
+    count, newest = head if head else (0, None)
+    info = PublisherInfo(name, public_key, profile, newest, count)
+    log = fixed(LOG_FILE, ["log", count, newest], partial(log_text, count))
     return [log, _file(PUBLISHER_FILE, publisher_document(info))]
