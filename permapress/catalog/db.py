@@ -251,15 +251,19 @@ class Catalog:
         ``light`` leaves out what only a page being rendered needs: ``document``, ``record``
         and ``body_html`` are empty and ``meta`` has no body (read those with
         ``versions(slug)``). ``skeleton`` goes further: ``meta`` holds only slug, published,
-        modified and categories. ``pages`` keeps everything pages show and leaves out only
-        ``document`` and ``record``. ``slugs`` reads only those articles."""
+        modified and categories, and of the rest only slug, number, bundle CID and size,
+        dates and note are read (what a build plans with: the others are about 600 bytes a
+        version, 60 MiB at 100,000 articles). ``pages`` keeps everything pages show and leaves
+        out only ``document`` and ``record``. ``slugs`` reads only those articles."""
         out: dict[str, list[VersionRow]] = {}
         columns = [f"v.{c.strip()}" for c in VERSION_COLUMNS.split(",")]
         if light or skeleton:
             meta = "json_remove(v.meta, '$.body')"
-            if skeleton:
-                meta = "v.skeleton"
             swap = {"v.document": "''", "v.meta": meta, "v.record": "''", "v.body_html": "''"}
+            if skeleton:
+                swap |= dict.fromkeys(("v.content_key", "v.recorded", "v.record_cid",
+                                       "v.signature", "v.car_cid"), "''")  # fmt: skip
+                swap |= {"v.meta": "v.skeleton", "v.car_tsize": "0", "v.car_size": "0"}
             columns = [swap.get(c, c) for c in columns]
         elif pages:
             columns = [{"v.document": "''", "v.record": "''"}.get(c, c) for c in columns]

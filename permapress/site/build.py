@@ -186,7 +186,9 @@ def _build(
             shown, category_slugs = found.rows, found.category_slugs
             del full, own, found
             plan.flush(progress)
-            # the index after the workers ended: its memory does not add to theirs
+            # the index after the workers ended: its memory does not add to theirs, and it
+            # takes the room of the rows' fields it does not read
+            shown = search_build.index_rows(shown)
             search_build.place_search(plan, catalog, site, slugs, shown, get=batch.get,
                                       stream=True)  # fmt: skip
             del shown

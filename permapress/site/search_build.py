@@ -1,6 +1,7 @@
 """The ``search/`` folder of a site build: the search page, its script and the index chunks.
 
     place_search(plan, catalog, site, slugs, shown=None, get=None) -> None
+    index_rows(shown) -> {slug: [row]}     the newest rows with only what the index reads
 
 ``slugs`` are the articles on the site; the version each shows is its newest public one, read
 from the catalog here (the same way for a full build and for the quick path, so both make the
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from permapress.catalog import Catalog, VersionRow
 from permapress.catalog.published import public_by_slug
 from permapress.errors import PermapressError
 from permapress.ipfs.cid import CID
-from permapress.ipfs.importer import Imported, import_tree
+from permapress.ipfs.importer import Imported, import_bytes, import_tree
 from permapress.ipfs.reader import list_directory, read_file
 from permapress.site import render, search, search_cache, search_patch
 from permapress.site.pagecache import CachedPage, PageCache
@@ -55,6 +56,17 @@ def shown_rows(
             if slug in wanted:
                 found[slug] = kept[-1]
     return found
+
+
+def index_rows(shown: Mapping[str, Sequence[VersionRow]]) -> dict[str, list[VersionRow]]:
+    """The newest row of each article, with only what ``place_search`` reads of it: slug,
+    number, bundle CID and meta (the rest of a full build's rows is about 70 MiB at 100,000
+    articles, room the index takes instead)."""
+    return {
+        slug: [VersionRow(slug, row.number, "", row.bundle_cid, 0, "", "", "", "", "", row.meta)]
+        for slug, rows in shown.items()
+        if (row := rows[-1])
+    }
 
 
 def script(site: SiteInfo) -> bytes:
@@ -206,7 +218,8 @@ def _streamed(
         texts |= batch_texts
         cache.add(made_by, fresh)
     tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
-    for path, data in assembler.files().items():
+    chunks = assembler.files(lambda data: import_bytes(data, plan.profile, plan.sink))
+    for path, data in chunks.items():
         folder, name = path.split("/") if "/" in path else ("", path)
         (tree.setdefault(folder, {}) if folder else tree)[name] = data
     tree["x"] = texts

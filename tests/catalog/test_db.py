@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,37 @@ def test_versions_media_and_search(tmp_path: Path) -> None:
         assert catalog.search("fell") == ["flood"]
         assert catalog.search("overnight") == []  # only the current version is indexed
         assert list(catalog.all_versions()) == ["flood"]
+
+
+def test_light_and_skeleton_rows_leave_out_what_a_build_does_not_plan_with(
+    tmp_path: Path,
+) -> None:
+    meta = (
+        '{"slug": "flood", "headline": "River", "published": "2025-01-01T00:00:00+00:00", '
+        '"modified": null, "categories": ["Local"], "authors": ["Ana"], "body": "long text"}'
+    )
+    whole = replace(version("flood", 1), meta=meta, record_cid="bafyrec", record="{}",
+                    signature="ab" * 64, body_html="<p>long text</p>", car_cid="bafycar",
+                    car_tsize=900, car_size=800)  # fmt: skip
+    with Catalog.open(tmp_path / "c.sqlite", create=True) as catalog:
+        with catalog.transaction():
+            catalog.add_article("flood", None, "published", "2025-01-02T00:00:00+00:00")
+            catalog.add_version(whole, [], ("River", "", "long text"))
+        assert catalog.all_versions()["flood"] == [whole]
+        [light] = catalog.all_versions(light=True)["flood"]
+        assert light == replace(whole, document="", record="", body_html="",
+                                meta=light.meta)  # fmt: skip
+        assert "body" not in json.loads(light.meta) and json.loads(light.meta)["headline"]
+        [skeleton] = catalog.all_versions(skeleton=True)["flood"]
+        planned = ("slug", "number", "bundle_cid", "bundle_size", "published", "effective",
+                   "note")  # fmt: skip
+        assert all(getattr(skeleton, name) == getattr(whole, name) for name in planned)
+        assert json.loads(skeleton.meta) == {
+            "slug": "flood", "published": "2025-01-01T00:00:00+00:00", "modified": None,
+            "categories": ["Local"], "authors": ["Ana"], "genre": None,
+        }  # fmt: skip
+        others = {f.name for f in fields(VersionRow)} - set(planned) - {"meta"}
+        assert all(not getattr(skeleton, name) for name in others)
 
 
 def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:

@@ -5,13 +5,14 @@ stores the site a build that loads them all stores."""
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from permapress.handle import Newsroom
 from permapress.site import build as build_module
-from permapress.site import search, search_build
+from permapress.site import search, search_build, search_stream
 from permapress.site.search import SearchDoc
 from permapress.site.search_stream import Assembler
 
@@ -38,7 +39,19 @@ def test_streamed_index_equals_the_index_assembled_at_once(monkeypatch: Any) -> 
     assembler = Assembler(len(entries), "en")
     for entry in entries:
         assembler.add(entry)
-    assert assembler.files() == search.assemble(entries, "en")
+    assert assembler.files(bytes) == search.assemble(entries, "en")
+
+
+def test_a_posting_holds_document_ids_past_24_bits(monkeypatch: Any) -> None:
+    """Postings are kept as one integer each (the id above the value's 8 bits): 32 bits up to
+    2**24 articles, 64 beyond, with the same chunk made either way."""
+    monkeypatch.setattr(search, "MAX_POSTINGS", 2)
+    assert Assembler(1 << 24, "en")._code == "Q" and Assembler((1 << 24) - 1, "en")._code == "I"
+    far = 1 << 30
+    packed = array("Q", [(far << 8) | 5, ((far + 7) << 8) | 19, ((far + 9) << 8) | 5])
+    # kept: the two of impact 5 (19 is impact 0 in piece 1), in document order
+    assert search_stream._coded(packed) == [3, far, 5, 9, 5]
+    assert search_stream._coded(array("I", [(3 << 8) | 246])) == [1, 3, 246]
 
 
 def _fresh_build(home: Path, stream: bool, monkeypatch: Any, light: bool = False) -> str:
