@@ -7,6 +7,7 @@
     trust_from_fields(data) -> dict    ``trust_fields`` read back: keyword arguments for Article
     content_key(article) -> str        sha256 hex over everything except ``source`` (the last
                                        few articles' keys are kept: asking again is free)
+    remember_key(article, key)         take a key worked out for an equal article elsewhere
 
 The catalog keeps an article's fields as its meta (``catalog/meta.py``), the export writes
 them, and an import compares content keys to tell an unchanged source from a changed one.
@@ -95,6 +96,12 @@ def content_key(article: Article) -> str:
     key = _content_key(article)
     keep_last(_KEYS, id(article), (article, key))
     return key
+
+
+def remember_key(article: Article, key: str) -> None:
+    """Take ``key`` as ``content_key(article)``: worked out for an equal article elsewhere (an
+    import's reader process, for the article it sends)."""
+    keep_last(_KEYS, id(article), (article, key))
 
 
 def _content_key(article: Article) -> str:

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from permapress.articles.fetch import is_url
-from permapress.articles.fields import content_key
+from permapress.articles.fields import content_key, remember_key
 from permapress.articles.items import Failed, Item, Note, ReadOptions, without_provenance
 from permapress.articles.model import Article
 from permapress.articles.taxonomy import Taxonomy
@@ -116,6 +116,8 @@ def record_item(
     # the key the reader process worked out for exactly this item, else worked out here
     key = built.source if built is not None else source_key(item.source or label)
     article = replace(item, source=key)
+    if built is not None and built.key:  # worked out there for this very item
+        remember_key(article, built.key)
     shown = key if "#" in key else label
     try:
         existing = newsroom.catalog.article_by_source(key)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from permapress.articles.fetch import is_url
+from permapress.articles.fields import content_key
 from permapress.articles.items import Item
 from permapress.articles.model import Article
 from permapress.errors import PermapressError
@@ -89,6 +90,7 @@ class Prebuilt:
     bundle: SignedBundle
     car: Imported
     search: tuple[str, Cached] | None = None
+    key: str = ""  # the article's content key (``content_key``), worked out here
 
 
 _context: Context | None = None
@@ -188,7 +190,7 @@ def _build(context: Context, article: Article) -> Prebuilt:
     search = _search_entry(context, article, sink)
     _pending.extend(written.items())
     assert article.source is not None
-    return Prebuilt(article.source, article.slug, bundle, car, search)
+    return Prebuilt(article.source, article.slug, bundle, car, search, content_key(article))
 
 
 def _search_entry(

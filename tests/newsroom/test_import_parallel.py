@@ -56,7 +56,8 @@ def _folder(root: Path) -> Path:
 def _catalog(home: Path) -> list[tuple[Any, ...]]:
     with sqlite3.connect(home / "catalog.sqlite") as db:
         return db.execute(
-            "SELECT slug, number, bundle_cid, body_html, document FROM versions ORDER BY slug"
+            "SELECT slug, number, bundle_cid, body_html, document, content_key FROM versions "
+            "ORDER BY slug"
         ).fetchall()
 
 
@@ -82,7 +83,7 @@ def test_a_folder_read_in_worker_processes_imports_as_one_process_does(
     assert len(names) > len(before) + len(after)  # the feed's entries, in the feed file's turn
     rows = _catalog(many)
     assert rows == _catalog(one)
-    html = {slug: body for slug, _n, _cid, body, _doc in rows}
+    html = {slug: body for slug, _n, _cid, body, _doc, _key in rows}
     assert "<h2>Section 3</h2>" in html["story-3"] and "<script" not in html["story-3"]
     assert 'src="media/quay.png"' in html["story-5"]
     again = cli("import", str(folder), "--home", str(many), "--json").json()
