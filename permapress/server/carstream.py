@@ -34,7 +34,8 @@
 
     car_chunks(root, blocks, chunk=64 KiB) -> Iterator[bytes]
         the CARv1 header (single root) and the sections, grouped into chunks of about
-        ``chunk`` bytes so a streamed response does not pay per block.
+        ``chunk`` bytes so a streamed response does not pay per block (what was made before
+        a missing block or a limit comes first, then the error).
 
     prefetch(chunks, limit) -> (head, rest)
         reads chunks until ``limit`` bytes: ``rest`` is None when the whole CAR fit (send it
@@ -293,17 +294,26 @@ def limited(
 def car_chunks(
     root: CID, blocks: Iterator[tuple[CID, bytes]], chunk: int = 64 << 10
 ) -> Iterator[bytes]:
-    """A CARv1 with ``root`` as its only root, in chunks of about ``chunk`` bytes."""
+    """A CARv1 with ``root`` as its only root, in chunks of about ``chunk`` bytes. When the
+    blocks fail (a missing block, a limit), what was made is given before the error, so a
+    response always starts with the header: a server then sends the status and headers it was
+    given and cuts the body off (granian answers its own bare 500 to an app that fails before
+    its first byte of body)."""
     pending = [car_header([root])]
     size = len(pending[0])
-    for cid, data in blocks:
-        section = car_section(cid, data)
-        pending.append(section)
-        size += len(section)
-        if size >= chunk:
+    try:
+        for cid, data in blocks:
+            section = car_section(cid, data)
+            pending.append(section)
+            size += len(section)
+            if size >= chunk:
+                yield b"".join(pending)
+                pending = []
+                size = 0
+    except (BlockNotFound, CarLimitReached):
+        if pending:
             yield b"".join(pending)
-            pending = []
-            size = 0
+        raise
     if pending:
         yield b"".join(pending)
 

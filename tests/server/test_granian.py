@@ -22,6 +22,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from permapress.ipfs.blockstore import MemoryBlockstore
+from permapress.ipfs.car import car_header
 from permapress.server.app import create_app
 from permapress.server.carstream import CarLimits
 
@@ -205,6 +206,28 @@ def test_a_car_over_its_limit_is_a_broken_transfer(world: World) -> None:
         status, _headers, body, complete = read_all(f"{base}/ipfs/{world.site_root}?format=car")
         assert status == 200 and not complete and len(body) >= 64 << 10
         assert httpx.get(f"{base}/").status_code == 200
+
+
+@pytest.mark.parametrize("case", ["limit", "missing block"])
+def test_a_car_that_fails_in_its_first_chunk_still_has_its_headers(
+    world: World, case: str
+) -> None:
+    """A limit reached, or a block missing, before the CAR's first 64 KiB: the answer is still
+    ours (200, the CAR's type and the security headers, the CAR header and what came before
+    the failure), then cut off; before, granian answered its own bare 500."""
+    root = world.site_root
+    limits = CarLimits(max_bytes=2_000) if case == "limit" else CarLimits()
+    if case == "missing block":
+        root = world.fixture_roots["trustless_gateway_car/file-3k-and-3-blocks-missing-block.car"][0]
+    app = create_app(blocks=world.store, site_root=lambda: world.site_root,
+                     is_served=world.served.is_served, car_limits=limits)  # fmt: skip
+    with running_granian(app, "asginl") as port:
+        url = f"http://127.0.0.1:{port}/ipfs/{root}?format=car"
+        status, headers, body, complete = read_all(url)
+    assert status == 200 and not complete
+    assert headers["content-type"].startswith("application/vnd.ipld.car")
+    assert headers["x-content-type-options"] == "nosniff"
+    assert body.startswith(car_header([root])) and len(body) > len(car_header([root]))
 
 
 def test_permapress_serve_cuts_a_car_off_at_its_limit(tmp_path: Path) -> None:
