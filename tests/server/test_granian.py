@@ -218,7 +218,8 @@ def test_a_car_that_fails_in_its_first_chunk_still_has_its_headers(
     root = world.site_root
     limits = CarLimits(max_bytes=2_000) if case == "limit" else CarLimits()
     if case == "missing block":
-        root = world.fixture_roots["trustless_gateway_car/file-3k-and-3-blocks-missing-block.car"][0]
+        fixture = "trustless_gateway_car/file-3k-and-3-blocks-missing-block.car"
+        root = world.fixture_roots[fixture][0]
     app = create_app(blocks=world.store, site_root=lambda: world.site_root,
                      is_served=world.served.is_served, car_limits=limits)  # fmt: skip
     with running_granian(app, "asginl") as port:
