@@ -8,10 +8,8 @@
 ``search.assemble`` takes every entry at once (at 100,000 articles about 160 MiB of entries and
 150 MiB of postings as Python lists). Here an entry is let go once its postings are counted,
 and a term's postings are kept as an array of 32-bit integers (document id and value in one);
-the term chunks are made one bucket at a time, and a build keeps only each chunk's node (at
-100,000 articles the chunks are about 70 MiB of bytes, which were held until the folder was
-imported: the build's peak of memory). A full build reads the kept entries in batches
-in doc-id order (``search_build.py``).
+the term chunks are made one bucket at a time, and a build keeps only each chunk's node, not
+its bytes. A full build reads the kept entries in batches in doc-id order (``search_build.py``).
 """
 
 from __future__ import annotations
