@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "permapress"
 
 # Lowest first. A module may import its own layer and the ones below it, never one above.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("permapress", "errors", "config", "staging", "watchdog", "demo", "jsonsafe", "sitepaths"),
+    ("permapress", "errors", "config", "staging", "watchdog", "demo", "jsonsafe", "sitepaths",
+     "progress"),
     ("ipfs",),
     ("articles",),
     ("catalog",),

@@ -38,7 +38,7 @@ stored together, before each batch commits (``importbatch``).
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +61,7 @@ from permapress.newsroom.reading import SKIPPED_FOLDERS as SKIPPED_FOLDERS
 from permapress.newsroom.reading import iter_items as iter_items
 from permapress.newsroom.readpool import start_pool, worker_count
 from permapress.newsroom.record import load_article, record_article
+from permapress.progress import progress_bar
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -232,27 +233,6 @@ def _signing_key(newsroom: Newsroom) -> Ed25519PrivateKey | None:
         return None
 
 
-class _NoBar:
-    """The progress bar of an import that shows none (rich is then not even imported)."""
-
-    def add_task(self, description: str, total: int | None = None) -> int:
-        return 0
-
-    def update(self, task: int, **fields: Any) -> None:
-        pass
-
-
-def _progress_bar(progress: bool) -> AbstractContextManager[Any]:
-    if not progress:
-        return nullcontext(_NoBar())
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())  # fmt: skip
-    return Progress(*columns, console=Console(stderr=True), transient=True)
-
-
 def import_paths(
     newsroom: Newsroom,
     paths: list[Path] | list[str] | list[Path | str],
@@ -284,7 +264,7 @@ def import_paths(
         stack.callback(prebuild.prepare, None)
         if pool is not None:
             stack.callback(pool.shutdown, cancel_futures=True)
-        bar = stack.enter_context(_progress_bar(progress))
+        bar = stack.enter_context(progress_bar(progress))
         task = bar.add_task("Importing", total=None)
         writes = stack.enter_context(batched(newsroom))  # one transaction per batch
         items = iter_items(paths, fmt=fmt, tz=config.tz, options=options, pool=pool)

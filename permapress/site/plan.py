@@ -35,6 +35,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_rendered
 from permapress.ipfs.profiles import Profile
+from permapress.progress import progress_bar
 from permapress.site import workers
 from permapress.site.carfile import car_file
 from permapress.site.pagecache import CachedPage, Spool
@@ -274,7 +275,7 @@ class Plan:
         away: list[Job] = running[0] if running is not None else []
         made_here: list[Imported | MadeFolder] = []
         try:
-            with _progress_bar(progress) as bar:
+            with progress_bar(progress) as bar:
                 task = bar.add_task("Rendering", total=len(away) + len(jobs))
                 bar.advance(task, self.collected)
                 for job in jobs:
@@ -368,27 +369,3 @@ def nodes(tree: Tree, prefix: str = "") -> Iterator[tuple[str, Imported]]:
             yield prefix + name, value
         else:
             yield from nodes(value, prefix + name + "/")
-
-
-def _progress_bar(shown: bool) -> Any:
-    """A rich progress bar on standard error (rich is imported only when it is shown)."""
-    if not shown:
-        return _NoBar()
-    from rich.console import Console
-    from rich.progress import Progress
-
-    return Progress(console=Console(stderr=True), transient=True)
-
-
-class _NoBar:
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def add_task(self, description: str, total: int) -> int:
-        return 0
-
-    def advance(self, task: int, advance: float = 1) -> None:
-        return None
