@@ -29,8 +29,9 @@ from permapress.catalog.published import public_by_slug
 from permapress.site.views import ArticleEntry, VersionInfo
 
 # Articles read again in one query (light rows, without bodies), and how many read articles are
-# kept for the next listing that shows them: a listing renders when it is planned, so none has to
-# keep them all (at 100,000 articles that was over 300 MiB).
+# kept for the next listing page that shows them: a listing renders when it is planned, so none
+# has to keep them all (at 100,000 articles that was over 300 MiB), and the build plans the pages
+# of all its listings newest first, so the pages that show an article come close together.
 READ_BATCH = 1000
 KEEP = 5000
 
@@ -110,7 +111,7 @@ def shown_row(catalog: Catalog, slug: str, number: int) -> VersionRow:
 
 class FullArticles:
     """Whole articles (without bodies) for entries read as skeletons, read in this process when
-    a page that shows them is rendered, ``READ_BATCH`` at a time; the last few thousand read
+    a page that shows them is rendered, ``READ_BATCH`` at a time; the few thousand shown last
     are kept for the next page that shows them."""
 
     def __init__(self, catalog: Catalog, skeleton: bool) -> None:
@@ -122,9 +123,16 @@ class FullArticles:
         if not self.skeleton:
             return listed
         wanted = {e.article.slug: e.version_number for e in listed}
-        missing = [slug for slug in wanted if slug not in self.known]
+        missing = []
+        for slug in wanted:  # those kept move to the end: the last to go
+            if slug in self.known:
+                self.known[slug] = self.known.pop(slug)
+            else:
+                missing.append(slug)
         if len(self.known) + len(missing) > KEEP:
-            self.known = {slug: self.known[slug] for slug in wanted if slug in self.known}
+            # the build asks newest first across its listings: the articles shown longest ago
+            # are those the next pages are least likely to show
+            self.known = dict(list(self.known.items())[-(KEEP // 2) :])
         for start in range(0, len(missing), READ_BATCH):
             batch = missing[start : start + READ_BATCH]
             read = self.catalog.all_versions("published", light=True, slugs=batch)

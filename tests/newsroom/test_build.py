@@ -248,3 +248,57 @@ def test_fingerprints_do_not_depend_on_the_process(demo_home: Path) -> None:
         ).stdout
         rendered.append(json.loads(out)["rendered"])
     assert rendered[1] == 0
+
+
+def test_a_newsroom_with_nothing_published_builds(tmp_path: Path, cli: Callable[..., Any]) -> None:
+    home = tmp_path / "newsroom"
+    assert cli("init", str(home), "--name", "The Empty Post").code == 0
+    made = build(cli, home)
+    assert made["articles"] == 0 and made["pages"] > 0
+    CID.parse(made["root_cid"])
+
+
+def test_listing_pages_read_each_article_once(
+    tmp_path: Path, cli: Callable[..., Any], monkeypatch: Any
+) -> None:
+    """The front page, the categories and the months are planned newest first across them all
+    (``build._plan_listings``): with up to 60 articles read kept, 150 articles on pages of 5
+    are each read in full once for every listing page that shows them (one listing after
+    another read each of them 3 times: front page, category, month)."""
+    from permapress.catalog import Catalog
+    from permapress.handle import Newsroom
+    from permapress.site import build as build_module
+    from permapress.site import entries, sitemaps
+
+    home = tmp_path / "newsroom"
+    assert cli("init", str(home), "--name", "The Paged Post").code == 0
+    config = home / "permapress.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "\nper_page = 20\n" in text
+    config.write_text(text.replace("\nper_page = 20\n", "\nper_page = 5\n"), encoding="utf-8")
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    for n in range(150):
+        year, month = divmod(n // 10, 12)  # 10 a month, over 15 months
+        day = f"{2024 + year}-{1 + month:02d}-{1 + 2 * (n % 10):02d}"
+        section = ("Harbour", "Council", "Schools")[n % 3]
+        (stories / f"story-{n:03d}.md").write_text(
+            f"---\ntitle: Story {n}\ndate: {day}T09:00:00Z\ncategories: [{section}]\n---\n\n"
+            f"Paragraph {n}.\n", encoding="utf-8")  # fmt: skip
+    assert cli("import", str(stories), "--home", str(home)).code == 0
+    read: list[str] = []
+    original = Catalog.all_versions
+
+    def counted(self: Catalog, *args: Any, **kwargs: Any) -> Any:
+        found = original(self, *args, **kwargs)
+        if kwargs.get("light") and kwargs.get("slugs") is not None:
+            read.extend(found)
+        return found
+
+    monkeypatch.setattr(Catalog, "all_versions", counted)
+    monkeypatch.setattr(entries, "KEEP", 60)
+    monkeypatch.setattr(sitemaps, "NEWS_LIMIT", 10)  # as few as the real limit is to KEEP
+    with Newsroom.open(home) as newsroom:
+        made = build_module.build_site(newsroom, workers=1)
+    assert made.articles == 150 and made.mode == "full"
+    assert len(read) == 150 == len(set(read))
