@@ -4,6 +4,7 @@
       put(cid, data)     kept until ``flush`` (or stored at once when ``limit`` bytes are kept)
       get(cid) -> bytes  a kept block, else the store's
       has(cid) -> bool   kept, or in the store
+      has_many(cids)     those kept or stored (the store's ``has_many`` when it has one)
       flush()            every kept block to ``store.put_many`` (one pack file on a
                          ``FileBlockstore``), then forgotten here
 
@@ -50,6 +51,14 @@ class BlockBatch:
 
     def has(self, cid: CID) -> bool:
         return cid.multihash in self._kept or self._store.has(cid)
+
+    def has_many(self, cids: list[CID]) -> set[CID]:
+        """Those of ``cids`` kept here or stored (through the store's ``has_many`` when it has
+        one: a few queries instead of one a block)."""
+        kept = {cid for cid in cids if cid.multihash in self._kept}
+        rest = [cid for cid in cids if cid not in kept]
+        many = getattr(self._store, "has_many", None)
+        return kept | (set(many(rest)) if many is not None else set(filter(self._store.has, rest)))
 
     def flush(self) -> None:
         """Store every kept block (one pack file on a store that packs)."""

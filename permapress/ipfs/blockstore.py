@@ -3,7 +3,7 @@
 Contract shared by every store:
 
     get(cid) -> bytes        the block; ``BlockNotFound`` when absent
-    has(cid) -> bool
+    has(cid) -> bool         (``FileBlockstore.has_many(cids)``: those held, in few queries)
     put(cid, data) -> None   storing a block that is already there is a no-op
     delete(cid) -> None      deleting an absent block is a no-op
     iter(store)              the CIDs of the stored blocks, in no particular order
@@ -32,9 +32,8 @@ stores a dozen small blocks per article, and a new file costs far more than its 
 packed block rewrites the pack's other blocks as files of their own and deletes the pack, so
 its bytes leave the disk. kubo reads the one-file blocks only.
 
-flatfs keys hold the multihash only, so iterating a ``FileBlockstore`` cannot know the codec a
-block was stored under: it yields CIDv1 with the ``raw`` codec for every block. Use the CIDs from
-your DAG (or ``CID(1, codec, cid.multihash)``) when you need the codec.
+flatfs keys hold the multihash only, so iterating a ``FileBlockstore`` yields CIDv1 ``raw`` CIDs
+(the codec a block was stored under is unknown): use your DAG's CIDs when the codec matters.
 """
 
 from __future__ import annotations
@@ -57,7 +56,6 @@ _TEMP_NUMBERS = itertools.count()
 
 # Unnamed files (O_TMPFILE) linked into place through /proc/self/fd: Linux only.
 _UNNAMED_FILES = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
-
 
 _PROC_FDS: list[int] = []  # this process's /proc/self/fd, once opened
 
@@ -199,10 +197,8 @@ class FileBlockstore:
         if marker.exists():
             found = marker.read_text(encoding="utf-8", errors="replace").strip()
             if found != SHARDING:
-                raise ConfigError(
-                    f"blockstore {self.root} uses sharding {found!r}; permapress reads only "
-                    f"{SHARDING!r} (kubo's default flatfs layout)"
-                )
+                raise ConfigError(f"blockstore {self.root} uses sharding {found!r}; permapress "
+                                  f"reads only {SHARDING!r} (kubo's default flatfs layout)")
             return
         self._write_atomic(marker, (SHARDING + "\n").encode("ascii"))
 
@@ -243,6 +239,12 @@ class FileBlockstore:
             or os.path.isfile(self._file(cid))
             or self._packs.has(cid.multihash)
         )
+
+    def has_many(self, cids: list[CID]) -> set[CID]:
+        """Those of ``cids`` stored here (the packed ones looked up a few hundred at a time)."""
+        own = {c for c in cids if identity_data(c) is not None or os.path.isfile(self._file(c))}
+        packed = self._packs.has_many([c.multihash for c in cids if c not in own])
+        return own | {c for c in cids if c.multihash in packed}
 
     def put(self, cid: CID, data: bytes) -> None:
         if identity_data(cid) is not None:

@@ -18,6 +18,7 @@ article, so ``FileBlockstore.put_many`` hands a batch of blocks to ``Packs.write
                                    bytes
       find(multihash) -> bytes | None
       has(multihash) -> bool
+      has_many(multihashes) -> set   those packed (in a pack that is there), in few queries
       iter(packs) -> Iterator[bytes]   every packed multihash, once
       remove(multihash, keep)      every pack holding it loses it: the pack's other blocks go
                                    to ``keep(multihash, block)`` (their own files), the pack
@@ -48,7 +49,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from permapress.errors import IpfsError
 from permapress.ipfs.cid import CID, encode_varint
@@ -68,9 +69,14 @@ _PAGE: Final = (
     "LIMIT ?"
 )
 _PAGE_ROWS: Final = 10_000
+_MANY: Final = 500  # multihashes looked up in one query (``has_many``)
 _OPEN_PACKS: Final = 64  # packs kept open per process
 _CHECKPOINT_PAGES: Final = 10_000  # the index's log is copied back this often (see _connection)
 _LOG_BYTES_KEPT: Final = 64 << 20  # the log file's size left on disk after a checkpoint, at most
+
+
+def _fetch(sql: str, params: Sequence[object], conn: sqlite3.Connection) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
 
 
 def _page(conn: sqlite3.Connection, *, after: bytes) -> list[tuple[bytes, str]]:
@@ -255,6 +261,20 @@ class Packs:
             os.path.exists(os.path.join(self.folder, pack + SUFFIX))
             for pack, _offset, _length in self._rows(key)
         )
+
+    def has_many(self, keys: Sequence[bytes]) -> set[bytes]:
+        """Those of the multihashes ``keys`` packed in a pack that is there, ``_MANY`` a query."""
+        found: set[bytes] = set()
+        there: dict[str, bool] = {}
+        for start in range(0, len(keys), _MANY):
+            part = keys[start : start + _MANY]
+            sql = f"SELECT key, pack FROM blocks WHERE key IN ({', '.join('?' * len(part))})"
+            for key, pack in self._run(partial(_fetch, sql, part)) or ():
+                if pack not in there:
+                    there[pack] = os.path.exists(os.path.join(self.folder, pack + SUFFIX))
+                if there[pack]:
+                    found.add(key)
+        return found
 
     def __iter__(self) -> Iterator[bytes]:
         """Every packed multihash, once (rows whose pack is gone left out), read from the

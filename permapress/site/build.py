@@ -157,7 +157,7 @@ def _build(
     batch = BlockBatch(blocks)  # this process's blocks are stored a few MB at a time
     plan = Plan(get_profile(config.profile), batch.put, cache, version, site=site,
                 site_key=site_key(site), parallel_min=PARALLEL_MIN, workers=workers,
-                has=batch.has, pool=pool)  # fmt: skip
+                has=batch.has, has_many=batch.has_many, pool=pool)  # fmt: skip
 
     _plan_articles(plan, newsroom, found)
     if plan.workers > 1 and len(plan.jobs) >= plan.parallel_min:

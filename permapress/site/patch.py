@@ -226,7 +226,7 @@ def _patch(
     profile = get_profile(config.profile)
     batch = BlockBatch(blocks)  # the patch's blocks are stored together (one pack file)
     plan = Plan(profile, batch.put, {}, under_way.version, site=site,
-                site_key=under_way.site_key, has=batch.has)  # fmt: skip
+                site_key=under_way.site_key, has=batch.has, has_many=batch.has_many)  # fmt: skip
     slugs_of = state.category_slugs
     taxonomy = Taxonomy(config.category_topics)
     order = [item[0] for item in state.order]

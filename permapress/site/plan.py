@@ -8,6 +8,7 @@
         .place(path, node)            put a finished node in the tree
         .start() / .flush() / .abandon()   hand jobs to worker processes, collect, or stop them
         .directory(path, entries)     a big folder's node, reused when its entries did not change
+        .stored(cids)                 those of ``cids`` the blockstore holds (few queries)
     fingerprint(value) -> str         a digest of plain values (their repr)
     nodes(tree)                       (path, node) for every finished node of a tree
 
@@ -131,6 +132,8 @@ class Plan:
     cars: dict[CID, int] = field(default_factory=dict)
     stale: list[str] = field(default_factory=list)
     has: Callable[[CID], bool] = lambda cid: False
+    # those of many CIDs the blockstore holds, in a few queries (else ``has`` for each)
+    has_many: Callable[[list[CID]], set[CID]] | None = None
     rendered: int = 0
     pages: int = 0
     planned: set[str] = field(default_factory=set)
@@ -162,6 +165,12 @@ class Plan:
         if hit is not None:
             self.place(path, Imported(CID.parse(hit.cid), hit.tsize, hit.size))
         return hit
+
+    def stored(self, cids: list[CID]) -> set[CID]:
+        """Those of ``cids`` the blockstore holds."""
+        if self.has_many is not None:
+            return self.has_many(cids)
+        return set(filter(self.has, cids))
 
     def fingerprint(self, inputs: Any) -> str:
         if isinstance(inputs, list) and self.site is not None:

@@ -98,17 +98,22 @@ def _entries(
     entries: dict[str, search.Entry] = {}
     texts: dict[str, Imported] = {}
     missing: list[str] = []
+    unsure = {hit.text_cid: CID.parse(hit.text_cid) for row in rows.values()
+              if (hit := kept.get(row.bundle_cid)) is not None and row.bundle_cid not in linked}
+    held = plan.stored(list(unsure.values()))  # asked all at once: a query a few hundred
+    stored = {text for text, cid in unsure.items() if cid in held}
     for slug, row in rows.items():
         hit = kept.get(row.bundle_cid)
         if (
             hit is None
             or hit.entry.slug != slug
-            or (row.bundle_cid not in linked and not plan.has(CID.parse(hit.text_cid)))
+            or (row.bundle_cid not in linked and hit.text_cid not in stored)
         ):
             missing.append(slug)
             continue
         entries[slug] = hit.entry
-        texts[hit.entry.text] = Imported(CID.parse(hit.text_cid), hit.text_tsize, 0)
+        text_cid = unsure.get(hit.text_cid) or CID.parse(hit.text_cid)
+        texts[hit.entry.text] = Imported(text_cid, hit.text_tsize, 0)
     fresh: dict[str, search_cache.Cached] = {}
     if drafts is None:
         drafts = catalog.draft_versions() if missing else set()

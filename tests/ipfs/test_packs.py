@@ -248,3 +248,44 @@ def test_any_batches_read_back_and_delete_like_single_files(
             assert packed.get(cid) == single.get(cid)
     assert sorted(c.multihash for c in packed) == sorted(c.multihash for c in single)
     assert os.path.isdir(packed.root)
+
+
+def test_has_many_answers_as_has_does_for_every_kind_of_block(tmp_path: Path) -> None:
+    """``has_many`` (a query for hundreds of blocks) holds what ``has`` holds, block by block:
+    packed blocks (more of them than one query takes), one-file blocks, identity CIDs, blocks
+    never stored, and packed blocks whose pack file is gone."""
+    root = tmp_path / "blocks"
+    store = FileBlockstore(root)
+    packed = _blocks(20, 1200, size=64)  # past the 500 a query
+    store.put_many(packed)
+    single = _blocks(21, 2)
+    for cid, data in single:
+        store.put(cid, data)
+    gone = _blocks(22, 6)
+    store.put_many(gone)
+    for pack in _files(root / PACKS, "*" + SUFFIX):
+        if _read_sections(pack.read_bytes()) == gone:
+            pack.unlink()
+    absent = _blocks(23, 3)
+    inline = [identity_cid(b"tiny")]
+    asked = [cid for cid, _ in packed + single + gone + absent] + inline
+    held = store.has_many(asked)
+    assert held == {cid for cid in asked if store.has(cid)}
+    assert held == {cid for cid, _ in packed + single} | set(inline)
+
+
+def test_a_batch_has_many_of_its_own_blocks_and_of_the_store(tmp_path: Path) -> None:
+    from permapress.ipfs.batch import BlockBatch
+    from permapress.ipfs.blockstore import MemoryBlockstore
+
+    store = FileBlockstore(tmp_path / "blocks")
+    stored, kept, absent = _blocks(30, 8), _blocks(31, 2), _blocks(32, 2)
+    store.put_many(stored)
+    batch = BlockBatch(store)
+    for cid, data in kept:
+        batch.put(cid, data)
+    asked = [cid for cid, _ in stored + kept + absent]
+    assert batch.has_many(asked) == {cid for cid, _ in stored + kept}
+    memory = BlockBatch(MemoryBlockstore())  # a store without has_many: asked block by block
+    memory.put(*kept[0])
+    assert memory.has_many(asked) == {kept[0][0]}

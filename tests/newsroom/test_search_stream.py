@@ -98,3 +98,24 @@ def test_light_rows_are_streamed_in_the_same_order(demo_home: Path, monkeypatch:
     with sqlite3.connect(demo_home / "catalog.sqlite") as db:
         db.execute("DELETE FROM search_entries")
     assert _fresh_build(demo_home, True, monkeypatch, light=True) == whole  # from the catalog
+
+
+def test_a_kept_entry_whose_text_is_gone_from_the_store_is_made_again(
+    demo_home: Path, monkeypatch: Any
+) -> None:
+    """The entries kept in the catalog are used only when the blockstore still holds their
+    text folders (asked for all of them at once, ``Plan.stored``): one deleted from the store
+    is made again from its article, and the site is the same."""
+    from permapress.ipfs.blockstore import FileBlockstore
+    from permapress.ipfs.cid import CID
+
+    monkeypatch.setattr(search_build, "READ_BATCH", 3)
+    whole = _fresh_build(demo_home, True, monkeypatch)
+    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
+        texts = [CID.parse(cid) for (cid,) in db.execute("SELECT text_cid FROM search_entries")]
+    store = FileBlockstore(demo_home / "blocks")
+    assert len(texts) > 3 and all(store.has(cid) for cid in texts)
+    store.delete(texts[1])
+    assert not store.has(texts[1])
+    assert _fresh_build(demo_home, True, monkeypatch) == whole
+    assert store.has(texts[1])  # stored again with the entry made again
