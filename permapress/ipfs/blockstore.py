@@ -241,10 +241,10 @@ class FileBlockstore:
         )
 
     def has_many(self, cids: list[CID]) -> set[CID]:
-        """Those of ``cids`` stored here (the packed ones looked up a few hundred at a time)."""
-        own = {c for c in cids if identity_data(c) is not None or os.path.isfile(self._file(c))}
-        packed = self._packs.has_many([c.multihash for c in cids if c not in own])
-        return own | {c for c in cids if c.multihash in packed}
+        """Those of ``cids`` stored here: in the packs (hundreds a query), else one by one."""
+        packed = self._packs.has_many([c.multihash for c in cids])
+        held = {c for c in cids if c.multihash in packed}
+        return held | {c for c in cids if c not in held and self.has(c)}
 
     def put(self, cid: CID, data: bytes) -> None:
         if identity_data(cid) is not None:
