@@ -132,7 +132,9 @@ class FullArticles:
         if len(self.known) + len(missing) > KEEP:
             # the build asks newest first across its listings: the articles shown longest ago
             # are those the next pages are least likely to show
-            self.known = dict(list(self.known.items())[-(KEEP // 2) :])
+            known = self.known
+            kept = [*list(known)[-(KEEP // 2) :], *(slug for slug in wanted if slug in known)]
+            self.known = {slug: known[slug] for slug in kept}
         for start in range(0, len(missing), READ_BATCH):
             batch = missing[start : start + READ_BATCH]
             read = self.catalog.all_versions("published", light=True, slugs=batch)

@@ -302,3 +302,25 @@ def test_listing_pages_read_each_article_once(
         made = build_module.build_site(newsroom, workers=1)
     assert made.articles == 150 and made.mode == "full"
     assert len(read) == 150 == len(set(read))
+
+
+def test_a_page_showing_more_articles_than_are_kept_reads_them_all(
+    demo_home: Path, monkeypatch: Any
+) -> None:
+    """A month's archive can show more articles than ``entries.KEEP``: every one is given
+    whole, whether it was kept from an earlier page or read now."""
+    from permapress.handle import Newsroom
+    from permapress.site import build as build_module
+    from permapress.site import entries
+
+    monkeypatch.setattr(entries, "KEEP", 4)
+    with Newsroom.open(demo_home) as newsroom:
+        shown = build_module._collect(newsroom.catalog, skeleton=True).news
+        assert len(shown) > 2 * entries.KEEP
+        full = entries.FullArticles(newsroom.catalog, True)
+        first = full(shown[:3])
+        every = full(shown)  # three kept, the rest read, more than KEEP in all
+        again = full(shown[1:4])
+    assert [e.article.headline for e in every[:3]] == [e.article.headline for e in first]
+    assert all(e.article.headline for e in every + again)
+    assert [e.article.slug for e in every] == [e.article.slug for e in shown]
