@@ -1,14 +1,24 @@
 """The progress bar of long work (an import, a build), drawn on standard error.
 
-    progress_bar(shown) -> context manager giving a bar: ``add_task``, ``advance``, ``update``
+    progress_bar(shown) -> context manager giving a ``Bar``: ``add_task``, ``advance``, ``update``
 
-When none is shown the bar does nothing, and rich is not even imported.
+When none is shown the bar does nothing (``NoBar``), and rich is not even imported.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, Protocol
+
+
+class Bar(Protocol):
+    """What long work calls on its bar (rich's ``Progress`` or ``NoBar``)."""
+
+    def add_task(self, description: str, total: float | None = ...) -> Any: ...
+
+    def advance(self, task: Any, advance: float = ...) -> None: ...
+
+    def update(self, task: Any, **fields: Any) -> None: ...
 
 
 class NoBar:

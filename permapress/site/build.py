@@ -45,6 +45,7 @@ from permapress.ipfs.blockstore import FileBlockstore
 from permapress.ipfs.cid import CID
 from permapress.ipfs.importer import Imported, import_tree
 from permapress.ipfs.profiles import get_profile
+from permapress.progress import Bar, progress_bar
 from permapress.site import (
     entries,
     folders,
@@ -123,7 +124,8 @@ def build_site(
         # forked while this process is small; the article folders go to them as data
         pool = early_pool(count)
     try:
-        return _build(newsroom, built_at, started, count, progress, theme, pool)
+        with progress_bar(progress) as bar:  # from the start: reading a big catalog takes a while
+            return _build(newsroom, built_at, started, count, bar, theme, pool)
     finally:
         if pool is not None:  # ended already when the workers took the folders
             pool.terminate()
@@ -135,7 +137,7 @@ def _build(
     built_at: str,
     started: float,
     workers: int,
-    progress: bool,
+    bar: Bar,
     theme: Theme,
     pool: Pool | None,
 ) -> BuildResult:
@@ -143,6 +145,7 @@ def _build(
     # Skeleton rows (slug, dates, categories), on a cold build too: a page that renders reads
     # its articles in full then, and an article folder's job reads its own versions when it runs
     # (in a worker), so what this process holds does not grow with the archive's text.
+    task = bar.add_task("Reading the catalog", total=None)
     pagecache = PageCache(catalog)
     pagecache.create()
     cache = pagecache.pages(inside_articles=False)
@@ -157,7 +160,7 @@ def _build(
     batch = BlockBatch(blocks)  # this process's blocks are stored a few MB at a time
     plan = Plan(get_profile(config.profile), batch.put, cache, version, site=site,
                 site_key=site_key(site), parallel_min=PARALLEL_MIN, workers=workers,
-                has=batch.has, has_many=batch.has_many, pool=pool)  # fmt: skip
+                has=batch.has, has_many=batch.has_many, pool=pool, bar=bar, task=task)  # fmt: skip
 
     _plan_articles(plan, newsroom, found)
     if plan.workers > 1 and len(plan.jobs) >= plan.parallel_min:
@@ -165,6 +168,7 @@ def _build(
         plan.spool = Spool(catalog.path.parent)
     try:  # the spool file is deleted whatever happens
         try:
+            bar.update(task, description="Rendering")  # the folders, then each page made
             plan.start()  # the article folders are most of the work: workers start on them now
             _plan_retracted(plan, newsroom, found.drafts)
             _plan_publisher(plan, newsroom, public_key)
@@ -185,7 +189,8 @@ def _build(
             slugs = [e.article.slug for e in found.news]  # as the quick path has them
             shown, category_slugs = found.rows, found.category_slugs
             del full, own, found
-            plan.flush(progress)
+            plan.flush()
+            bar.update(task, description="Search index")
             # the index after the workers ended: its memory does not add to theirs, and it
             # takes the room of the rows' fields it does not read
             shown = search_build.index_rows(shown)
@@ -195,6 +200,7 @@ def _build(
         except BaseException:  # Ctrl+C or an error: end the workers, keep nothing of them
             plan.abandon()
             raise
+        bar.update(task, description="Recording")
         plan.forget_missing()
         articles = plan.tree.get(paths.ARTICLES.rstrip("/"), {})
         if articles:

@@ -21,8 +21,9 @@ listing holding its articles until ``flush``. Workers forked before the build re
 index in the memory they inherit (``workers.py``). What the workers made is
 placed as it comes back (``collect``, called between pages, and ``flush``), not kept until all
 are done; with ``spool`` set, the folders' page-cache rows go to a temporary file
-(``pagecache.Spool``) instead of ``fresh``. A worker ignores Ctrl+C: the parent ends them and
-reports one line.
+(``pagecache.Spool``) instead of ``fresh``. The build's progress bar (``bar``) counts each
+job handed to the workers and each page rendered here. A worker ignores Ctrl+C: the parent ends
+them and reports one line.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_rendered
 from permapress.ipfs.profiles import Profile
-from permapress.progress import progress_bar
+from permapress.progress import Bar, NoBar
 from permapress.site import workers
 from permapress.site.carfile import car_file
 from permapress.site.pagecache import CachedPage, Spool
@@ -143,8 +144,11 @@ class Plan:
     eager: bool = False
     # where the page-cache rows of folders go when set (a big build), instead of ``fresh``
     spool: Spool | None = None
-    # how many of the running jobs were placed already (``collect``)
-    collected: int = 0
+    # the bar that the jobs and pages made advance (none shown unless the build gives one), its
+    # task, and how many it expects so far (the folders, then each page that renders)
+    bar: Bar = field(default_factory=NoBar)
+    task: Any = None
+    expected: int = 0
     # workers forked before the build planned (``workers.early_pool``), for ``remote`` jobs
     pool: Pool | None = None
 
@@ -193,7 +197,9 @@ class Plan:
         profile, sink = self.profile, self.sink
         job = Job((path,), digest, lambda: import_rendered(render(), profile, sink))
         if self.eager:
+            self._expect(1)
             self._made(job, job.make())
+            self.bar.advance(self.task)
             self.collect()
             return
         self.jobs.append(job)
@@ -244,6 +250,7 @@ class Plan:
             chunks = [range(at, min(at + size, len(jobs))) for at in range(0, len(jobs), size)]
             results = pool.imap_unordered(workers.run_indexed, chunks)
         self.running = (jobs, pool, results)
+        self._expect(len(jobs))
 
     def _drop_pool(self) -> None:
         pool, self.pool = self.pool, None
@@ -265,7 +272,7 @@ class Plan:
                 return
             for index, made in done:
                 self._made(away[index], made)
-            self.collected += len(done)
+            self.bar.advance(self.task, len(done))
 
     def abandon(self) -> None:
         """End the workers of a build that stops half-way (what they made is not kept)."""
@@ -274,33 +281,35 @@ class Plan:
             workers.stop(running[1])
         self._drop_pool()
 
-    def flush(self, progress: bool = False) -> None:
-        """Run every pending job and place what it made (with a progress bar when asked): the
-        jobs handed to workers by ``start`` (or here, when there are many), the rest here."""
+    def flush(self) -> None:
+        """Run every pending job and place what it made: the jobs handed to workers by
+        ``start`` (or here, when there are many), the rest here."""
         if self.running is None:
             self.start()
         running, self.running = self.running, None
         jobs, self.jobs, self.cars = self.jobs, [], {}
         away: list[Job] = running[0] if running is not None else []
         made_here: list[Imported | MadeFolder] = []
+        self._expect(len(jobs))
         try:
-            with progress_bar(progress) as bar:
-                task = bar.add_task("Rendering", total=len(away) + len(jobs))
-                bar.advance(task, self.collected)
-                for job in jobs:
-                    made_here.append(job.make())
-                    bar.advance(task)
-                if running is not None:
-                    for done in running[2]:  # placed as they come, not kept till the end
-                        for index, node in done:
-                            self._made(away[index], node)
-                        bar.advance(task, len(done))
+            for job in jobs:
+                made_here.append(job.make())
+                self.bar.advance(self.task)
+            if running is not None:
+                for done in running[2]:  # placed as they come, not kept till the end
+                    for index, node in done:
+                        self._made(away[index], node)
+                    self.bar.advance(self.task, len(done))
         finally:
-            self.collected = 0
             if running is not None:
                 workers.stop(running[1])
         for job, made in zip(jobs, made_here, strict=True):
             self._made(job, made)
+
+    def _expect(self, more: int) -> None:
+        if more:
+            self.expected += more
+            self.bar.update(self.task, total=self.expected)
 
     def _made(self, job: Job, made: Imported | MadeFolder) -> None:
         """Place what a job made and remember its page-cache rows."""

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from permapress.ipfs.car import read_car
 from permapress.ipfs.cid import CID
 from permapress.ipfs.verify import verify_car
@@ -175,7 +177,9 @@ def test_a_build_on_a_terminal_shows_its_progress(demo_home: Path, on_terminal: 
         db.execute("DELETE FROM page_cache")  # so that there is something to render
     done, drawn = on_terminal("build", "--home", demo_home)
     assert done.returncode == 0
-    assert b"Rendering" in drawn
+    # drawn as it starts and as it ends (the stages between pass faster than it redraws here)
+    assert b"Reading the catalog" in drawn and b"Recording" in drawn
+    assert re.search(rb"(?<![0-9])([0-9]+)/\1(?![0-9])", drawn)  # every job and page counted
     CID.parse(done.stdout.decode().strip().splitlines()[-1])
 
 
@@ -324,3 +328,47 @@ def test_a_page_showing_more_articles_than_are_kept_reads_them_all(
     assert [e.article.headline for e in every[:3]] == [e.article.headline for e in first]
     assert all(e.article.headline for e in every + again)
     assert [e.article.slug for e in every] == [e.article.slug for e in shown]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_build_bar_names_each_stage_and_ends_full(
+    demo_home: Path, monkeypatch: Any, workers: int
+) -> None:
+    """The bar is shown from the start (reading a big catalog takes a while), names what the
+    build is doing, and counts every job and page it makes: it ends at its total."""
+    import sqlite3
+    from contextlib import nullcontext
+
+    from permapress.handle import Newsroom
+    from permapress.site import build as build_module
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.stages: list[str] = []
+            self.total: float | None = None
+            self.done = 0.0
+
+        def add_task(self, description: str, total: float | None = None) -> int:
+            self.stages.append(description)
+            return 7
+
+        def advance(self, task: int, advance: float = 1) -> None:
+            assert task == 7
+            self.done += advance
+
+        def update(self, task: int, **fields: Any) -> None:
+            assert task == 7
+            self.total = fields.get("total", self.total)
+            if "description" in fields:
+                self.stages.append(fields["description"])
+
+    bar = Recorder()
+    monkeypatch.setattr(build_module, "progress_bar", lambda shown: nullcontext(bar))
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 0)  # with 2, the folders go to workers
+    with sqlite3.connect(demo_home / "catalog.sqlite") as db:
+        db.execute("DELETE FROM page_cache")
+    with Newsroom.open(demo_home) as newsroom:
+        made = build_module.build_site(newsroom, workers=workers, progress=True)
+    assert bar.stages == ["Reading the catalog", "Rendering", "Search index", "Recording"]
+    assert bar.total is not None and bar.total > made.articles  # a folder each, and the pages
+    assert bar.done == bar.total
