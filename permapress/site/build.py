@@ -297,10 +297,12 @@ def _plan_listings(plan: Plan, newsroom: Newsroom, found: _Site, full: pages.Rea
     """The front page, every category and every month's archive: each page of each listing,
     the news sitemap, then the listings' feeds.
 
-    The pages go newest first across all the listings (by the newest article each shows): an
-    article is then read in full once for its front page, categories and month (``full`` keeps
-    the last few thousand it read), where one listing after another read each article again for
-    every listing that shows it (3.5 times in the benchmark's corpus)."""
+    The pages go newest first across all the listings (by the newest article each shows), so
+    the pages that show an article come close together and ``full``, which keeps the few
+    thousand articles shown last, reads it once for all of them; one listing after another read
+    each article again for every listing that shows it (3.5 times in the benchmark's corpus).
+    A page that spans a long stretch (a category with few articles) can still read some of its
+    articles again."""
     site = plan.site
     assert site is not None
     per_page = newsroom.config.per_page

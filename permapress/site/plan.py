@@ -37,7 +37,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.hamt import ShardCache
 from permapress.ipfs.importer import Imported, build_directory, import_rendered
 from permapress.ipfs.profiles import Profile
-from permapress.progress import Bar, NoBar
+from permapress.progress import Bar, NoBar, paused
 from permapress.site import workers
 from permapress.site.carfile import car_file
 from permapress.site.pagecache import CachedPage, Spool
@@ -246,7 +246,8 @@ class Plan:
             jobs = [Job(job.paths, job.fingerprint, _sent) for job in jobs]
         else:
             self._drop_pool()
-            pool = workers.late_pool(self.workers, [job.make for job in jobs])
+            with paused(self.bar):
+                pool = workers.late_pool(self.workers, [job.make for job in jobs])
             chunks = [range(at, min(at + size, len(jobs))) for at in range(0, len(jobs), size)]
             results = pool.imap_unordered(workers.run_indexed, chunks)
         self.running = (jobs, pool, results)

@@ -12,7 +12,7 @@ from typing import Any
 
 from permapress.handle import Newsroom
 from permapress.site import build as build_module
-from permapress.site import search, search_build, search_stream
+from permapress.site import search, search_build, search_cache, search_stream
 from permapress.site.search import SearchDoc
 from permapress.site.search_stream import Assembler
 
@@ -117,5 +117,14 @@ def test_a_kept_entry_whose_text_is_gone_from_the_store_is_made_again(
     assert len(texts) > 3 and all(store.has(cid) for cid in texts)
     store.delete(texts[1])
     assert not store.has(texts[1])
+    made: list[str] = []
+    make = search_cache.make
+
+    def counted(row: Any, *args: Any, **kwargs: Any) -> Any:
+        made.append(row.slug)
+        return make(row, *args, **kwargs)
+
+    monkeypatch.setattr(search_cache, "make", counted)
     assert _fresh_build(demo_home, True, monkeypatch) == whole
     assert store.has(texts[1])  # stored again with the entry made again
+    assert len(made) == 1  # the others kept: their texts are stored
