@@ -190,7 +190,7 @@ def _build(
             shown, category_slugs = found.rows, found.category_slugs
             del full, own, found
             plan.flush()
-            bar.update(task, description="Search index")
+            bar.update(task, description="Search index")  # its entries counted as they are read
             # the index after the workers ended: its memory does not add to theirs, and it
             # takes the room of the rows' fields it does not read
             shown = search_build.index_rows(shown)

@@ -22,8 +22,8 @@ index in the memory they inherit (``workers.py``). What the workers made is
 placed as it comes back (``collect``, called between pages, and ``flush``), not kept until all
 are done; with ``spool`` set, the folders' page-cache rows go to a temporary file
 (``pagecache.Spool``) instead of ``fresh``. The build's progress bar (``bar``) counts each
-job handed to the workers and each page rendered here. A worker ignores Ctrl+C: the parent ends
-them and reports one line.
+job handed to the workers and each page rendered here (and what others ``expect``). A worker
+ignores Ctrl+C: the parent ends them and reports one line.
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ class Plan:
         profile, sink = self.profile, self.sink
         job = Job((path,), digest, lambda: import_rendered(render(), profile, sink))
         if self.eager:
-            self._expect(1)
+            self.expect(1)
             self._made(job, job.make())
             self.bar.advance(self.task)
             self.collect()
@@ -251,7 +251,7 @@ class Plan:
             chunks = [range(at, min(at + size, len(jobs))) for at in range(0, len(jobs), size)]
             results = pool.imap_unordered(workers.run_indexed, chunks)
         self.running = (jobs, pool, results)
-        self._expect(len(jobs))
+        self.expect(len(jobs))
 
     def _drop_pool(self) -> None:
         pool, self.pool = self.pool, None
@@ -291,7 +291,7 @@ class Plan:
         jobs, self.jobs, self.cars = self.jobs, [], {}
         away: list[Job] = running[0] if running is not None else []
         made_here: list[Imported | MadeFolder] = []
-        self._expect(len(jobs))
+        self.expect(len(jobs))
         try:
             for job in jobs:
                 made_here.append(job.make())
@@ -307,7 +307,8 @@ class Plan:
         for job, made in zip(jobs, made_here, strict=True):
             self._made(job, made)
 
-    def _expect(self, more: int) -> None:
+    def expect(self, more: int) -> None:
+        """``more`` things the bar will count as they are made (``bar.advance``)."""
         if more:
             self.expected += more
             self.bar.update(self.task, total=self.expected)

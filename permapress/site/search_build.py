@@ -206,6 +206,7 @@ def _streamed(
     if len(published) != len(rows):
         return None  # a version no longer in the catalog: the caller reads them all
     order = sorted(rows, key=lambda slug: (published[slug], slug))
+    plan.expect(len(order))  # the build's bar counts the entries as they are read
     assembler = Assembler(len(order), site.language)
     texts: dict[str, Imported] = {}
     drafts: set[tuple[str, int]] | None = None
@@ -219,10 +220,12 @@ def _streamed(
         by_slug = {entry.slug: entry for entry in made}
         for slug in batch:
             if by_slug[slug].published != published[slug]:
+                plan.bar.advance(plan.task, len(order) - start)  # the bar ends at its total
                 return None
             assembler.add(by_slug[slug])
         texts |= batch_texts
         cache.add(made_by, fresh)
+        plan.bar.advance(plan.task, len(batch))
     tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
     chunks = assembler.files(lambda data: import_bytes(data, plan.profile, plan.sink))
     for path, data in chunks.items():
