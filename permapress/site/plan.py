@@ -9,6 +9,7 @@
         .start() / .flush() / .abandon()   hand jobs to worker processes, collect, or stop them
         .directory(path, entries)     a big folder's node, reused when its entries did not change
         .stored(cids)                 those of ``cids`` the blockstore holds (few queries)
+        .expect(n) / .advance(n)      the build's progress bar: n more to make / n made
     fingerprint(value) -> str         a digest of plain values (their repr)
     nodes(tree)                       (path, node) for every finished node of a tree
 
@@ -199,7 +200,7 @@ class Plan:
         if self.eager:
             self.expect(1)
             self._made(job, job.make())
-            self.bar.advance(self.task)
+            self.advance()
             self.collect()
             return
         self.jobs.append(job)
@@ -273,7 +274,7 @@ class Plan:
                 return
             for index, made in done:
                 self._made(away[index], made)
-            self.bar.advance(self.task, len(done))
+            self.advance(len(done))
 
     def abandon(self) -> None:
         """End the workers of a build that stops half-way (what they made is not kept)."""
@@ -295,12 +296,12 @@ class Plan:
         try:
             for job in jobs:
                 made_here.append(job.make())
-                self.bar.advance(self.task)
+                self.advance()
             if running is not None:
                 for done in running[2]:  # placed as they come, not kept till the end
                     for index, node in done:
                         self._made(away[index], node)
-                    self.bar.advance(self.task, len(done))
+                    self.advance(len(done))
         finally:
             if running is not None:
                 workers.stop(running[1])
@@ -308,10 +309,14 @@ class Plan:
             self._made(job, made)
 
     def expect(self, more: int) -> None:
-        """``more`` things the bar will count as they are made (``bar.advance``)."""
+        """``more`` things the bar will count as they are made (``advance``)."""
         if more:
             self.expected += more
             self.bar.update(self.task, total=self.expected)
+
+    def advance(self, done: int = 1) -> None:
+        """``done`` of the things ``expect`` announced were made."""
+        self.bar.advance(self.task, done)
 
     def _made(self, job: Job, made: Imported | MadeFolder) -> None:
         """Place what a job made and remember its page-cache rows."""

@@ -220,12 +220,12 @@ def _streamed(
         by_slug = {entry.slug: entry for entry in made}
         for slug in batch:
             if by_slug[slug].published != published[slug]:
-                plan.bar.advance(plan.task, len(order) - start)  # the bar ends at its total
+                plan.advance(len(order) - start)  # the bar ends at its total
                 return None
             assembler.add(by_slug[slug])
         texts |= batch_texts
         cache.add(made_by, fresh)
-        plan.bar.advance(plan.task, len(batch))
+        plan.advance(len(batch))
     tree: dict[str, Any] = {"index.html": render.render_search(site), "search.js": script(site)}
     chunks = assembler.files(lambda data: import_bytes(data, plan.profile, plan.sink))
     for path, data in chunks.items():
