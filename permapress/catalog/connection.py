@@ -4,7 +4,7 @@ read-only readers; other layers that keep their own tables in the file use these
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,10 +48,20 @@ def immediate_transaction(conn: sqlite3.Connection) -> Iterator[None]:
 class Batch:
     """Catalog writes grouped into transactions (``Catalog.batch``): ``begin`` takes the write
     lock unless a transaction is open, ``commit`` ends it; each ``transaction()`` in between is
-    a savepoint."""
+    a savepoint. ``before_commit`` writes what was kept for the end of the transaction (the
+    full-text entries); when it fails, the transaction is rolled back. ``discard`` forgets what
+    was kept for a transaction that was rolled back (or is to begin)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        before_commit: Callable[[], None] = lambda: None,
+        discard: Callable[[], None] = lambda: None,
+    ) -> None:
         self._conn = conn
+        self._before_commit = before_commit
+        self._discard = discard
 
     @property
     def open(self) -> bool:
@@ -59,8 +69,17 @@ class Batch:
 
     def begin(self) -> None:
         if not self._conn.in_transaction:
+            self._discard()
             self._conn.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("COMMIT")
+        if not self._conn.in_transaction:  # rolled back (or never begun): nothing to write
+            self._discard()
+            return
+        try:
+            self._before_commit()
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            self._discard()
+            raise
+        self._conn.execute("COMMIT")

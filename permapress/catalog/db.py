@@ -18,7 +18,7 @@ One writer (``Catalog.open(path)``), any number of read-only readers
 (``Catalog.open(path, readonly=True)``). The file is readable with any SQLite tool.
 
 The tables and their migrations are in ``schema.py``, the rows in ``rows.py``, connections
-and transactions in ``connection.py``.
+and transactions in ``connection.py``, the writes to ``search`` in ``fulltext.py``.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from permapress.catalog.connection import Batch, connect, immediate_transaction
+from permapress.catalog.fulltext import Fulltext
 from permapress.catalog.rows import (
     ARTICLE_COLUMNS,
     VERSION_COLUMNS,
@@ -67,6 +68,7 @@ class Catalog:
 
     def __init__(self, conn: sqlite3.Connection, path: Path, readonly: bool) -> None:
         self._conn = conn
+        self._fulltext = Fulltext(conn)
         self.path = path
         self.readonly = readonly
 
@@ -97,19 +99,28 @@ class Catalog:
         inside ``transaction()`` (the site build's page cache)."""
         return self._conn
 
-    def transaction(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
         """All writes inside happen together or not at all."""
-        return immediate_transaction(self._conn)
+        with self._fulltext.step(), immediate_transaction(self._conn):
+            yield
 
     @contextmanager
     def batch(self) -> Iterator[Batch]:
         """Writes grouped into transactions (see ``Batch``). What was written is committed on
-        leaving, whatever the reason: every step inside left the catalog whole."""
-        batch = Batch(self._conn)
+        leaving, whatever the reason: every step inside left the catalog whole. The full-text
+        entries of a transaction are written just before it commits (``fulltext``)."""
+        batch = Batch(
+            self._conn, before_commit=self._fulltext.flush, discard=self._fulltext.hold
+        )
+        self._fulltext.hold()
         try:
             yield batch
         finally:
-            batch.commit()
+            try:
+                batch.commit()
+            finally:
+                self._fulltext.drop()
 
     # --- articles -------------------------------------------------------------------------
 
@@ -149,7 +160,7 @@ class Catalog:
             "UPDATE articles SET status = 'retracted', reason = ?, retracted = ? WHERE slug = ?",
             (reason, when, slug),
         )
-        self._forget_search(slug)
+        self._fulltext.forget(slug)
 
     def blank_version(self, slug: str, number: int, meta: str) -> None:
         """Forget a purged version's text: its article.md and body are gone from the catalog."""
@@ -200,19 +211,7 @@ class Catalog:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(row.slug, row.number, m.name, m.media_type, m.cid, m.size) for m in media],
             )
-        self._forget_search(row.slug)
-        self._conn.execute(
-            "INSERT INTO search (rowid, slug, headline, summary, body) "
-            "VALUES ((SELECT rowid FROM articles WHERE slug = ?), ?, ?, ?, ?)",
-            (row.slug, row.slug, *search_text),
-        )
-
-    def _forget_search(self, slug: str) -> None:
-        """Drop an article from the search index by its rowid (the same as in ``articles``):
-        an FTS5 table has no index on an UNINDEXED column, so deleting by slug would read it all."""
-        self._conn.execute(
-            "DELETE FROM search WHERE rowid = (SELECT rowid FROM articles WHERE slug = ?)", (slug,)
-        )
+        self._fulltext.put(row.slug, search_text)
 
     def set_record(self, slug: str, number: int, cid: str, record: str, signature: str) -> None:
         """Store the signed record of a version recorded before the newsroom had a key."""

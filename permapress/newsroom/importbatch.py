@@ -122,7 +122,11 @@ class Batched:
     def commit(self) -> None:
         """Store the kept blocks, commit the open batch, then write its marks."""
         self.store_blocks()
-        self._batch.commit()
+        try:
+            self._batch.commit()
+        except BaseException:  # rolled back: its versions are not there, so neither are marks
+            self._waiting.clear()
+            raise
         self.write_marks()
 
     def store_blocks(self) -> None:

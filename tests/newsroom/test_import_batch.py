@@ -4,6 +4,7 @@ the batch that holds them commits."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from permapress.articles.model import Article, Media
-from permapress.catalog.db import Catalog
+from permapress.catalog.db import Catalog, VersionRow
 from permapress.errors import IpfsError
 from permapress.handle import Newsroom
 from permapress.ipfs.batch import BlockBatch
@@ -180,3 +181,32 @@ def test_a_version_with_media_is_stored_at_once_the_others_wait_in_the_batch(
             assert len(store) > 0 and not newsroom.blocks.has(CID.parse(recorded.bundle_cid))
             store.flush()
         assert newsroom.blocks.has(CID.parse(recorded.bundle_cid))
+
+
+def test_a_batch_that_fails_to_commit_writes_no_marks(tmp_path: Path) -> None:
+    """A mark says its version is in the catalog (the next import skips the file): a batch
+    rolled back when it commits takes its marks with it."""
+    init_newsroom(tmp_path / "home", "Batch Gazette")
+    newsroom = Newsroom.open(tmp_path / "home")
+    catalog = newsroom.catalog
+    try:
+        with pytest.raises(sqlite3.OperationalError), batched(newsroom) as writes:
+            writes.begin()
+            with catalog.transaction():
+                catalog.add_article("a", None, "published", "2025-01-01T00:00:00+00:00")
+                catalog.add_version(_row("a"), [], ("A", "", "text"))
+            writes.set("a", 1, "key-a")
+            catalog.connection.execute("DROP TABLE search")  # its entry cannot be written
+            writes.commit()
+        assert catalog.article("a") is None
+        assert last_import(newsroom, "a") is None
+    finally:
+        newsroom.close()
+
+
+def _row(slug: str) -> VersionRow:
+    when = "2025-01-01T00:00:00+00:00"
+    return VersionRow(
+        slug=slug, number=1, content_key="key", bundle_cid="bafy", bundle_size=1, published=when,
+        effective=when, recorded=when, note="", document="", meta="{}",
+    )  # fmt: skip
