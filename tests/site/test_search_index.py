@@ -386,6 +386,30 @@ def test_kept_entries_follow_the_shown_versions_and_change_no_byte(
     assert build(home).root_cid == again.root_cid
 
 
+def test_a_table_of_entries_made_without_rowid_is_replaced(home: Path) -> None:
+    """Catalogs from before kept ``search_entries`` WITHOUT ROWID (rows placed by a hash): a
+    build replaces that table, keeps its entries in the new one and makes the same site."""
+    first = build(home)
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        columns = db.execute("SELECT * FROM search_entries").description
+        db.execute("ALTER TABLE search_entries RENAME TO kept")
+        db.execute(
+            "CREATE TABLE search_entries (bundle_cid TEXT NOT NULL, recipe TEXT NOT NULL, "
+            + ", ".join(f"{c[0]} NOT NULL" for c in columns[2:])
+            + ", PRIMARY KEY (bundle_cid, recipe)) WITHOUT ROWID"
+        )
+        db.execute("INSERT INTO search_entries SELECT * FROM kept")
+        db.execute("DROP TABLE kept")
+        db.execute("DELETE FROM page_cache")
+    assert build(home).root_cid == first.root_cid
+    with sqlite3.connect(home / "catalog.sqlite") as db:
+        (sql,) = db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'search_entries'"
+        ).fetchone()
+        (count,) = db.execute("SELECT count(*) FROM search_entries").fetchone()
+    assert "WITHOUT ROWID" not in sql.upper() and count == first.articles
+
+
 def test_entries_are_made_when_versions_are_recorded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
