@@ -74,7 +74,7 @@ from permapress.site.state import (
 from permapress.site.state import category_slugs as slugs_of_categories
 from permapress.site.theme import PACKAGE_THEME, Theme, newsroom_theme, render_version
 from permapress.site.views import ArticleEntry
-from permapress.site.workers import early_pool
+from permapress.site.workers import collect_less, early_pool
 from permapress.trust.keys import fingerprint, load_public_key
 
 if TYPE_CHECKING:
@@ -115,9 +115,21 @@ def build_site(
     started = time.perf_counter()
     built_at = built_at or now()
     theme = newsroom_theme(newsroom.config, theme)  # the newsroom's theme/ folder and [look]
-    made = patch.quick_build(newsroom, built_at=built_at, started=started, theme=theme)
-    if made is not None:
-        return made
+    with collect_less():
+        made = patch.quick_build(newsroom, built_at=built_at, started=started, theme=theme)
+        if made is not None:
+            return made
+        return _full(newsroom, built_at, started, workers, progress, theme)
+
+
+def _full(
+    newsroom: Newsroom,
+    built_at: str,
+    started: float,
+    workers: int | None,
+    progress: bool,
+    theme: Theme,
+) -> BuildResult:
     count = (workers or os.cpu_count() or 1) if isinstance(newsroom.blocks, FileBlockstore) else 1
     pool = None
     if count > 1 and log_seq(newsroom.catalog) >= PARALLEL_MIN:

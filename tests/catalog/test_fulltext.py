@@ -25,6 +25,13 @@ def _version(slug: str, number: int) -> VersionRow:
     )  # fmt: skip
 
 
+def _add(catalog: Catalog, slug: str, text: str) -> None:
+    """A new article with its first version, in a step of its own."""
+    with catalog.transaction():
+        catalog.add_article(slug, None, "published", WHEN)
+        catalog.add_version(_version(slug, 1), [], (slug.title(), "", text))
+
+
 def _entries(path: Path) -> dict[str, str]:
     """The index as another connection sees it: slug -> body."""
     with sqlite3.connect(path) as conn:
@@ -38,9 +45,7 @@ def test_a_batch_writes_its_entries_when_it_commits(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite"
     with Catalog.open(path, create=True) as catalog, catalog.batch() as batch:
         batch.begin()
-        with catalog.transaction():
-            catalog.add_article("flood", None, "published", WHEN)
-            catalog.add_version(_version("flood", 1), [], ("Flood", "", "the river rose"))
+        _add(catalog, "flood", "the river rose")
         with catalog.transaction():
             catalog.add_version(_version("flood", 2), [], ("Flood", "", "the river fell"))
         with pytest.raises(RuntimeError), catalog.transaction():
@@ -63,9 +68,7 @@ def test_a_batch_that_cannot_write_its_entries_is_rolled_back(tmp_path: Path) ->
     with Catalog.open(path, create=True) as catalog:
         with pytest.raises(sqlite3.OperationalError), catalog.batch() as batch:
             batch.begin()
-            with catalog.transaction():
-                catalog.add_article("flood", None, "published", WHEN)
-                catalog.add_version(_version("flood", 1), [], ("Flood", "", "the river rose"))
+            _add(catalog, "flood", "the river rose")
             catalog.connection.execute("DROP TABLE search")  # the kept entries cannot go in
             batch.commit()
         assert catalog.article("flood") is None  # no version without its entry
@@ -76,14 +79,10 @@ def test_a_batch_rolled_back_from_outside_forgets_its_kept_entries(tmp_path: Pat
     path = tmp_path / "catalog.sqlite"
     with Catalog.open(path, create=True) as catalog, catalog.batch() as batch:
         batch.begin()
-        with catalog.transaction():
-            catalog.add_article("flood", None, "published", WHEN)
-            catalog.add_version(_version("flood", 1), [], ("Flood", "", "the river rose"))
+        _add(catalog, "flood", "the river rose")
         catalog.connection.execute("ROLLBACK")  # as an import does when blocks cannot be stored
         batch.begin()
-        with catalog.transaction():
-            catalog.add_article("storm", None, "published", WHEN)
-            catalog.add_version(_version("storm", 1), [], ("Storm", "", "wind and rain"))
+        _add(catalog, "storm", "wind and rain")
     assert _entries(path) == {"storm": "wind and rain"}
 
 

@@ -4,6 +4,8 @@ nothing a folder job carries needs the building process's memory."""
 
 from __future__ import annotations
 
+import gc
+import os
 import pickle
 import sqlite3
 from pathlib import Path
@@ -17,6 +19,7 @@ from permapress.ipfs.cid import CID
 from permapress.ipfs.dagwalk import walk
 from permapress.site import build as build_module
 from permapress.site import folders, workers
+from permapress.site.plan import Plan
 from permapress.site.workers import Remote, remote_chunks, run_remote
 
 
@@ -120,3 +123,50 @@ def test_a_memory_blockstore_is_not_sent_to_workers() -> None:
     )
     with pytest.raises(TypeError):
         pickle.dumps(context)
+
+
+_SEEN = "PERMAPRESS_TEST_THRESHOLDS"
+_RUN_REMOTE = workers.run_remote
+
+
+def _recording(chunk: Any) -> Any:
+    """``run_remote`` that first notes the worker's collector threshold (a module-level
+    function: the pool sends it by name)."""
+    with open(os.environ[_SEEN], "a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()} {gc.get_threshold()[0]}\n")
+    return _RUN_REMOTE(chunk)
+
+
+def test_the_build_and_its_workers_collect_less_and_the_thresholds_come_back(
+    demo_home: Path, monkeypatch: Any, tmp_path: Path
+) -> None:
+    """A build's heap grows with the archive: the collector looks at young objects less often
+    while it runs, in the building process and in the workers forked from it, and the
+    process's own thresholds are back afterwards, whether the build ends or fails."""
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 0)
+    seen = tmp_path / "thresholds"
+    monkeypatch.setenv(_SEEN, str(seen))
+    monkeypatch.setattr(workers, "run_remote", _recording)
+    flushes: list[int] = []
+    flush = Plan.flush
+
+    def flush_recording(plan: Plan) -> Any:
+        flushes.append(gc.get_threshold()[0])
+        return flush(plan)
+
+    monkeypatch.setattr(Plan, "flush", flush_recording)
+    before = gc.get_threshold()
+    _fresh_build(demo_home, 2)
+    assert gc.get_threshold() == before
+    lines = [line.split() for line in seen.read_text().splitlines()]
+    assert lines and {pid for pid, _ in lines} - {str(os.getpid())}  # ran in other processes
+    assert all(int(young) >= 50_000 > before[0] for _, young in lines)
+    assert flushes and all(young >= 50_000 for young in flushes)
+
+    def failing(plan: Plan) -> Any:
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr(Plan, "flush", failing)
+    with pytest.raises(RuntimeError):
+        _fresh_build(demo_home, 1)
+    assert gc.get_threshold() == before
