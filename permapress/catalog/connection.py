@@ -79,7 +79,8 @@ class Batch:
         try:
             self._before_commit()
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            if self._conn.in_transaction:  # SQLite may have rolled it back itself (a full disk)
+                self._conn.execute("ROLLBACK")
             self._discard()
             raise
         self._conn.execute("COMMIT")
