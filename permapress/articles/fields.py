@@ -5,6 +5,8 @@
     trust_fields(article) -> dict      the reader's indicators it has (genre, sources,
                                        methods, location), none when it has none
     trust_from_fields(data) -> dict    ``trust_fields`` read back: keyword arguments for Article
+    fields_json(article) -> str        ``article_fields`` as canonical JSON (the catalog's meta;
+                                       the last few articles' are kept)
     content_key(article) -> str        sha256 hex over everything except ``source`` (the last
                                        few articles' keys are kept: asking again is free)
     remember_key(article, key)         take a key worked out for an equal article elsewhere
@@ -104,12 +106,33 @@ def remember_key(article: Article, key: str) -> None:
     keep_last(_KEYS, id(article), (article, key))
 
 
+def _canonical(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+# The canonical JSON of the articles ``fields_json`` was asked for last, by id (held strongly):
+# a version's meta and, for an article without media, its content key are the same text.
+_JSON: OrderedDict[int, tuple[Article, str]] = OrderedDict()
+
+
+def fields_json(article: Article) -> str:
+    """``article_fields(article)`` as canonical JSON: sorted keys, no spaces, characters as
+    they are (the catalog keeps it as the version's meta)."""
+    found = _JSON.get(id(article))
+    if found is not None and found[0] is article:
+        return found[1]
+    text = _canonical(article_fields(article))
+    keep_last(_JSON, id(article), (article, text))
+    return text
+
+
 def _content_key(article: Article) -> str:
-    doc = article_fields(article)
-    doc["media"] = [
-        [m.name, m.media_type, hashlib.sha256(m.data).hexdigest()] for m in article.media
-    ]
-    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    if article.media:  # each medium by the hash of its bytes
+        doc = article_fields(article)
+        doc["media"] = [
+            [m.name, m.media_type, hashlib.sha256(m.data).hexdigest()] for m in article.media
+        ]
+        text = _canonical(doc)
+    else:  # the fields' own text: its media list is empty too
+        text = fields_json(article)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-

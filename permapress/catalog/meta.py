@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from permapress.articles.fields import article_fields, trust_from_fields
+from permapress.articles.fields import fields_json, trust_from_fields
 from permapress.articles.model import Article, Media
 
 
 def article_meta(article: Article) -> str:
     """Everything about an article except its media bytes, as canonical JSON."""
-    data = article_fields(article)
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return fields_json(article)
 
 
 def article_from_meta(meta: str, media_data: dict[str, bytes] | None = None) -> Article:
