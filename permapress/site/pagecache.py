@@ -143,9 +143,15 @@ class PageCache:
         self.store([(STATE_PATH, CachedPage(digest, "", 0, 0))])
 
 
+# Rows a ``Spool`` holds in memory before it writes them out in one transaction: written as
+# they came, each row was a transaction of its own (autocommit), about 60 us a folder of 8
+# (6 s of a 100,000-article build's taking in of results).
+_SPOOL_ROWS = 4096
+
+
 class Spool:
     """Page-cache rows kept in a temporary SQLite file (in ``folder``) instead of memory, in the
-    order they were added. ``close`` deletes the file."""
+    order they were added (a few thousand at a time). ``close`` deletes the file."""
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         handle, self._path = tempfile.mkstemp(prefix=".build-pages-", suffix=".sqlite", dir=folder)
@@ -156,11 +162,21 @@ class Spool:
         self._conn.execute(
             "CREATE TABLE rows (path TEXT, fingerprint TEXT, cid TEXT, tsize INTEGER, size INTEGER)"
         )
+        self._waiting: list[tuple[str, str, str, int, int]] = []
 
     def add(self, rows: Sequence[tuple[str, CachedPage]]) -> None:
-        self._conn.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", _plain(rows))
+        self._waiting += _plain(rows)
+        if len(self._waiting) >= _SPOOL_ROWS:
+            self._write()
+
+    def _write(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        with self._conn:  # one transaction (autocommit would make one of each row)
+            self._conn.execute("BEGIN")
+            self._conn.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", waiting)
 
     def rows(self) -> Iterator[tuple[str, str, str, int, int]]:
+        self._write()
         yield from self._conn.execute("SELECT * FROM rows ORDER BY rowid")
 
     def close(self) -> None:

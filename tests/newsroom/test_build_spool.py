@@ -42,6 +42,24 @@ def test_spool_gives_back_its_rows_in_order_and_deletes_its_file(tmp_path: Path)
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_spool_writes_its_rows_a_few_thousand_at_a_time_and_keeps_their_order(
+    tmp_path: Path,
+) -> None:
+    spool = Spool(tmp_path)
+    made = [(f"articles/s-{n}/", CachedPage(f"f{n}", f"c{n}", n, 1)) for n in range(10_000)]
+    for start in range(0, len(made), 7):
+        spool.add(made[start : start + 7])
+    (file,) = tmp_path.iterdir()
+    with sqlite3.connect(file) as db:  # written before ``rows`` is asked for: not all in memory
+        (written,) = db.execute("SELECT count(*) FROM rows").fetchone()
+    assert 0 < written < len(made)
+    assert list(spool.rows()) == [(path, p.fingerprint, p.cid, p.tsize, p.size)
+                                  for path, p in made]  # fmt: skip
+    spool.add([("late/", CachedPage("f", "c", 1, 1))])  # rows after a read come back too
+    assert list(spool.rows())[-1] == ("late/", "f", "c", 1, 1)
+    spool.close()
+
+
 def test_workers_and_spool_record_the_same_page_cache(demo_home: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(build_module, "PARALLEL_MIN", 0)
     serial = _fresh_build(demo_home, 1)
