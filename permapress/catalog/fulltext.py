@@ -52,10 +52,8 @@ class Fulltext:
     def _write(self, slug: str, text: Text | None) -> None:
         if self._levels:
             self._levels[-1][slug] = text
-            return
-        self._conn.execute(_FORGET, (slug,))
-        if text is not None:
-            self._conn.execute(_PUT, (slug, slug, *text))
+        else:
+            self._apply({slug: text})
 
     def hold(self) -> None:
         self._levels = [{}]
@@ -78,9 +76,13 @@ class Fulltext:
         if not self._levels or not self._levels[0]:
             return
         kept, self._levels[0] = self._levels[0], {}
-        self._conn.executemany(_FORGET, [(slug,) for slug in kept])
+        self._apply(kept)
+
+    def _apply(self, writes: dict[str, Text | None]) -> None:
+        """Each slug's entry dropped, then written again when it has a text."""
+        self._conn.executemany(_FORGET, [(slug,) for slug in writes])
         self._conn.executemany(
-            _PUT, [(slug, slug, *text) for slug, text in kept.items() if text is not None]
+            _PUT, [(slug, slug, *text) for slug, text in writes.items() if text is not None]
         )
 
     def drop(self) -> None:

@@ -171,6 +171,8 @@ class Spool:
 
     def _write(self) -> None:
         waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
         with self._conn:  # one transaction (autocommit would make one of each row)
             self._conn.execute("BEGIN")
             self._conn.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", waiting)
